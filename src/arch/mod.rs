@@ -1,0 +1,66 @@
+//! The architectures. Each file holds one architecture's request paths in
+//! protocol order; this module maps a scenario's `kind` to its simulation.
+
+pub mod single;
+
+use std::collections::BTreeMap;
+
+use crate::metrics::{ComponentStats, Window};
+use crate::report::{Latency, RunResult};
+use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
+use crate::sim::{self, Architecture, RunOutput, Streams};
+use crate::workload::Workload;
+
+/// What every architecture reports about itself after a run.
+pub trait Components {
+    /// Per-component figures, keyed by component name (`db`, `cache`, …).
+    fn components(&self) -> BTreeMap<String, ComponentStats>;
+}
+
+/// Runs one architecture of `scenario` for one replication.
+pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32) -> RunResult {
+    let streams = Streams::new(scenario.seed, replication);
+    let window = Window::new(scenario.warmup, scenario.duration);
+    let workload = Workload::new(&scenario.workload, &streams, window.end);
+    // Streams are scoped by kind, so two variants of one kind draw the same
+    // service times in the same order (common random numbers).
+    let arch_streams = streams.scoped(arch.kind.name());
+    match arch.kind {
+        ArchKind::Single => {
+            let mut system = single::Single::new(arch, scenario, &arch_streams, window);
+            let output = sim::run(&mut system, workload, window);
+            collect(scenario, arch, replication, &system, output)
+        }
+        other => unreachable!("kind {other} is rejected when the scenario is read"),
+    }
+}
+
+fn collect<A: Architecture + Components>(
+    scenario: &Scenario,
+    arch: &ArchitectureConfig,
+    replication: u32,
+    system: &A,
+    output: RunOutput,
+) -> RunResult {
+    let recorder = &output.recorder;
+    let mut latency = BTreeMap::new();
+    latency.insert("all".to_string(), recorder.all().summary());
+    for kind in scenario.workload.mix.kinds() {
+        latency.insert(kind.name().to_string(), recorder.kind(kind).summary());
+    }
+    RunResult {
+        architecture: arch.name.clone(),
+        kind: arch.kind,
+        replication,
+        seed: scenario.seed,
+        point: BTreeMap::new(),
+        throughput_per_s: crate::metrics::round6(recorder.throughput_per_s()),
+        latency: Latency(latency),
+        components: system
+            .components()
+            .into_iter()
+            .map(|(k, v)| (k, v.rounded()))
+            .collect(),
+        events: output.events,
+    }
+}

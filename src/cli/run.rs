@@ -1,0 +1,87 @@
+//! `archsim run`: simulate, write the results folder, print the table.
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use super::{Format, RunArgs};
+use crate::report::{
+    CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
+    TableExporter, write_folder,
+};
+use crate::runner;
+use crate::scenario::Scenario;
+
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    // Read every scenario first: a typo in the last file stops the command
+    // before anything runs or is written.
+    let scenarios = args.scenario.load()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads; try a smaller --jobs")?;
+    let command_line: Vec<String> = std::env::args().collect();
+
+    for (path, scenario) in &scenarios {
+        let runs = scenario.architectures.len() * scenario.replications as usize;
+        if !args.quiet {
+            eprintln!(
+                "running {} ({} run{}: {} simulated each)…",
+                scenario.name,
+                runs,
+                if runs == 1 { "" } else { "s" },
+                scenario.warmup + scenario.duration
+            );
+        }
+        let started = Instant::now();
+        let results = pool.install(|| runner::run(scenario));
+        if args.verbose {
+            let events: u64 = results.runs.iter().map(|r| r.events).sum();
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "  {events} events in {secs:.2} s wall time ({:.1} M events/s)",
+                events as f64 / secs / 1e6
+            );
+        }
+        let manifest = Manifest {
+            archsim_version: crate::VERSION.to_string(),
+            scenario_file: path.display().to_string(),
+            scenario_name: scenario.name.clone(),
+            seed: scenario.seed,
+            scenario_hash: results.scenario.hash.clone(),
+            command_line: command_line.clone(),
+        };
+        let folder = results_folder(scenario, &results, &manifest)?;
+        let target = write_folder(&args.output, &scenario.name, &folder)?;
+        let stdout: &dyn Exporter = match args.format {
+            Format::Table => &TableExporter,
+            Format::Json => &JsonExporter,
+            Format::Csv => &CsvExporter,
+            Format::Markdown => &MarkdownExporter,
+        };
+        print!("{}", stdout.render(&results)?);
+        if !args.quiet {
+            eprintln!("wrote {}/", target.display());
+        }
+    }
+    Ok(())
+}
+
+/// Every file of a results folder, rendered in memory before anything is
+/// written.
+fn results_folder(
+    scenario: &Scenario,
+    results: &Results,
+    manifest: &Manifest,
+) -> anyhow::Result<ResultsFolder> {
+    let exporters: [&dyn Exporter; 3] = [&JsonExporter, &CsvExporter, &MarkdownExporter];
+    let mut files = Vec::new();
+    for e in exporters {
+        files.push((e.file_name().to_string(), e.render(results)?.into_bytes()));
+    }
+    files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
+    let mut manifest_json = serde_json::to_string_pretty(manifest)?;
+    manifest_json.push('\n');
+    files.push(("manifest.json".to_string(), manifest_json.into_bytes()));
+    Ok(ResultsFolder { files })
+}

@@ -1,0 +1,130 @@
+//! Measurements of one run: latency per operation kind, throughput, and
+//! time-weighted averages for components.
+
+mod latency;
+mod time_average;
+
+pub use latency::{LatencyRecorder, LatencySummary, round6};
+pub use time_average::TimeAverage;
+
+use crate::sim::{SimDuration, SimTime};
+use crate::workload::{OpKind, Operation};
+
+/// The measurement window: operations that *start* inside it are measured;
+/// utilisation and throughput are averaged over it. Warm-up precedes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+impl Window {
+    pub fn new(warmup: SimDuration, duration: SimDuration) -> Window {
+        let start = SimTime::ZERO + warmup;
+        Window {
+            start,
+            end: start + duration,
+        }
+    }
+
+    pub fn length(&self) -> SimDuration {
+        self.end - self.start
+    }
+
+    #[inline]
+    pub fn contains(&self, t: SimTime) -> bool {
+        t >= self.start && t < self.end
+    }
+}
+
+/// How an operation ended for its client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// The system answered with an error.
+    Failed,
+    /// Still in flight when the run stopped.
+    Unfinished,
+}
+
+/// Records every operation's outcome and latency.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    window: Window,
+    all: LatencyRecorder,
+    by_kind: Vec<LatencyRecorder>,
+    /// Operations answered ok inside the window (whenever they started).
+    completed_in_window: u64,
+}
+
+impl Recorder {
+    pub fn new(window: Window) -> Recorder {
+        Recorder {
+            window,
+            all: LatencyRecorder::new(),
+            by_kind: (0..OpKind::COUNT).map(|_| LatencyRecorder::new()).collect(),
+            completed_in_window: 0,
+        }
+    }
+
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    #[inline]
+    pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
+        if outcome == Outcome::Ok && self.window.contains(now) {
+            self.completed_in_window += 1;
+        }
+        if !self.window.contains(op.start) {
+            return;
+        }
+        let latency = now - op.start;
+        self.all.record(latency, outcome);
+        self.by_kind[op.kind.index()].record(latency, outcome);
+    }
+
+    /// Successful operations per second of measured time.
+    pub fn throughput_per_s(&self) -> f64 {
+        self.completed_in_window as f64 / self.window.length().as_secs_f64()
+    }
+
+    pub fn all(&self) -> &LatencyRecorder {
+        &self.all
+    }
+
+    pub fn kind(&self, kind: OpKind) -> &LatencyRecorder {
+        &self.by_kind[kind.index()]
+    }
+}
+
+/// What results report about one component (a station, a cache, a replica).
+/// Absent figures are left out of the JSON.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ComponentStats {
+    /// Busy share of the component's servers over the window, 0..1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<f64>,
+    /// Time-average number of jobs waiting for a server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_queue: Option<f64>,
+    /// Time-average number of jobs waiting or in service (L in Little's law).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_in_system: Option<f64>,
+    /// Jobs completed per second of the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput_per_s: Option<f64>,
+}
+
+impl ComponentStats {
+    /// The same figures rounded to 6 decimals for stable output.
+    pub fn rounded(&self) -> ComponentStats {
+        let r = |v: Option<f64>| v.map(latency::round6);
+        ComponentStats {
+            utilization: r(self.utilization),
+            mean_queue: r(self.mean_queue),
+            mean_in_system: r(self.mean_in_system),
+            throughput_per_s: r(self.throughput_per_s),
+        }
+    }
+}

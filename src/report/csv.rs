@@ -1,0 +1,115 @@
+//! `results.csv`: one row per architecture × replication × sweep point, one
+//! column per figure (`<op>_<figure>`, `<component>_<figure>`).
+
+use std::collections::BTreeSet;
+
+use super::{Exporter, Results};
+
+pub struct CsvExporter;
+
+const LATENCY_FIELDS: [&str; 9] = [
+    "count",
+    "errors",
+    "unfinished",
+    "mean_ms",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "p999_ms",
+    "max_ms",
+];
+
+impl Exporter for CsvExporter {
+    fn file_name(&self) -> &'static str {
+        "results.csv"
+    }
+
+    fn render(&self, results: &Results) -> anyhow::Result<String> {
+        // Columns are the union over runs, in a fixed order.
+        let point_keys: BTreeSet<&str> = results
+            .runs
+            .iter()
+            .flat_map(|r| r.point.keys().map(String::as_str))
+            .collect();
+        let mut ops: Vec<&str> = vec!["all"];
+        let mut components: BTreeSet<(String, String)> = BTreeSet::new();
+        for run in &results.runs {
+            for (op, _) in run.latency.ordered() {
+                if !ops.contains(&op) {
+                    ops.push(op);
+                }
+            }
+            for (name, stats) in &run.components {
+                for field in figure_names(stats) {
+                    components.insert((name.clone(), field));
+                }
+            }
+        }
+
+        let mut out = ::csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = ["architecture", "kind", "replication", "seed"]
+            .map(String::from)
+            .to_vec();
+        header.extend(point_keys.iter().map(|k| k.to_string()));
+        header.push("throughput_per_s".into());
+        for op in &ops {
+            for f in LATENCY_FIELDS {
+                header.push(format!("{op}_{f}"));
+            }
+        }
+        header.extend(components.iter().map(|(c, f)| format!("{c}_{f}")));
+        out.write_record(&header)?;
+
+        for run in &results.runs {
+            let mut row = vec![
+                run.architecture.clone(),
+                run.kind.to_string(),
+                run.replication.to_string(),
+                run.seed.to_string(),
+            ];
+            row.extend(
+                point_keys
+                    .iter()
+                    .map(|k| run.point.get(*k).cloned().unwrap_or_default()),
+            );
+            row.push(run.throughput_per_s.to_string());
+            for op in &ops {
+                match run.latency.0.get(*op) {
+                    Some(l) => row.extend(
+                        [
+                            l.count as f64,
+                            l.errors as f64,
+                            l.unfinished as f64,
+                            l.mean_ms,
+                            l.p50_ms,
+                            l.p90_ms,
+                            l.p99_ms,
+                            l.p999_ms,
+                            l.max_ms,
+                        ]
+                        .map(|v| v.to_string()),
+                    ),
+                    None => row.extend(std::iter::repeat_n(String::new(), LATENCY_FIELDS.len())),
+                }
+            }
+            for (c, f) in &components {
+                let value = run
+                    .components
+                    .get(c)
+                    .and_then(|s| serde_json::to_value(s).ok())
+                    .and_then(|v| v.get(f).map(|x| x.to_string()));
+                row.push(value.unwrap_or_default());
+            }
+            out.write_record(&row)?;
+        }
+        Ok(String::from_utf8(out.into_inner()?)?)
+    }
+}
+
+/// Names of the figures a component reports, as in the JSON.
+fn figure_names(stats: &crate::metrics::ComponentStats) -> Vec<String> {
+    match serde_json::to_value(stats) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}

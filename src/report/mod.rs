@@ -1,0 +1,23 @@
+//! Results: their shape (a public contract), one exporter per format, and
+//! the atomic writing of a results folder.
+
+mod csv;
+mod folder;
+mod json;
+mod markdown;
+mod results;
+mod table;
+
+pub use self::csv::CsvExporter;
+pub use folder::{ResultsFolder, write_folder};
+pub use json::JsonExporter;
+pub use markdown::MarkdownExporter;
+pub use results::{Latency, Manifest, Results, RunResult, ScenarioInfo};
+pub use table::TableExporter;
+
+/// Renders results in one format.
+pub trait Exporter {
+    /// File name inside a results folder.
+    fn file_name(&self) -> &'static str;
+    fn render(&self, results: &Results) -> anyhow::Result<String>;
+}

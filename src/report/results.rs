@@ -1,0 +1,95 @@
+//! The shape of `results.json`. Field names carry their unit and are kept
+//! stable: other tools read them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{ComponentStats, LatencySummary};
+use crate::scenario::{ArchKind, Scenario};
+
+/// Everything one `archsim run` of a scenario produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct Results {
+    pub archsim_version: String,
+    pub scenario: ScenarioInfo,
+    /// One per architecture × replication, in scenario order.
+    pub runs: Vec<RunResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// SHA-256 of the resolved scenario (`scenario.toml` in the folder).
+    pub hash: String,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub replications: u32,
+    /// Offered load, operations per second (before any load profile).
+    pub rate_per_s: f64,
+}
+
+impl ScenarioInfo {
+    pub fn new(scenario: &Scenario) -> ScenarioInfo {
+        ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            hash: scenario.hash(),
+            duration_s: scenario.duration.as_secs_f64(),
+            warmup_s: scenario.warmup.as_secs_f64(),
+            replications: scenario.replications,
+            rate_per_s: scenario.workload.rate,
+        }
+    }
+}
+
+/// Latency summaries keyed by operation kind, plus `"all"`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Latency(pub BTreeMap<String, LatencySummary>);
+
+impl Latency {
+    pub fn all(&self) -> &LatencySummary {
+        self.0.get("all").expect("every run has an `all` summary")
+    }
+
+    /// `"all"` first, then the operation kinds in order.
+    pub fn ordered(&self) -> impl Iterator<Item = (&str, &LatencySummary)> {
+        let all = self.0.get_key_value("all");
+        all.into_iter()
+            .chain(self.0.iter().filter(|(k, _)| k.as_str() != "all"))
+            .map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// One architecture, one replication, one sweep point.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    pub architecture: String,
+    pub kind: ArchKind,
+    pub replication: u32,
+    pub seed: u64,
+    /// Swept parameter values of this point (empty without a sweep).
+    pub point: BTreeMap<String, String>,
+    /// Operations answered successfully per second of measured time.
+    pub throughput_per_s: f64,
+    pub latency: Latency,
+    pub components: BTreeMap<String, ComponentStats>,
+    /// Simulation events processed (arrivals included).
+    pub events: u64,
+}
+
+/// `manifest.json`: how to reproduce a results folder.
+#[derive(Clone, Debug, Serialize)]
+pub struct Manifest {
+    pub archsim_version: String,
+    pub scenario_file: String,
+    pub scenario_name: String,
+    pub seed: u64,
+    pub scenario_hash: String,
+    /// The command line that produced the folder, program name first.
+    pub command_line: Vec<String>,
+}

@@ -1,0 +1,174 @@
+//! Plain-text tables for the terminal, and the table model shared with the
+//! Markdown exporter.
+
+use super::{Exporter, Results};
+
+/// A table: a header row and body rows of already formatted cells.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Text with aligned columns: the first column left, the rest right.
+    pub fn to_text(&self) -> String {
+        let widths: Vec<usize> = (0..self.headers.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([self.headers[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    if i == 0 {
+                        format!("{c:<w$}")
+                    } else {
+                        format!("{c:>w$}")
+                    }
+                })
+                .collect();
+            parts.join("  ").trim_end().to_string() + "\n"
+        };
+        let mut out = line(&self.headers);
+        for row in &self.rows {
+            out += &line(row);
+        }
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("| {} |\n", self.headers.join(" | "));
+        let rules: Vec<&str> = (0..self.headers.len())
+            .map(|i| if i == 0 { "---" } else { "---:" })
+            .collect();
+        out += &format!("| {} |\n", rules.join(" | "));
+        for row in &self.rows {
+            out += &format!("| {} |\n", row.join(" | "));
+        }
+        out
+    }
+}
+
+/// Milliseconds with three decimals (microsecond resolution).
+pub fn ms(v: f64) -> String {
+    format!("{v:.3}")
+}
+
+/// Latency per architecture and operation kind.
+pub fn latency_table(results: &Results) -> Table {
+    let replicated = results.scenario.replications > 1;
+    let mut headers: Vec<String> = vec!["architecture".into()];
+    if replicated {
+        headers.push("rep".into());
+    }
+    headers.extend(
+        [
+            "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for run in &results.runs {
+        for (op, l) in run.latency.ordered() {
+            let mut row = vec![run.architecture.clone()];
+            if replicated {
+                row.push(run.replication.to_string());
+            }
+            row.extend([
+                op.to_string(),
+                l.count.to_string(),
+                ms(l.mean_ms),
+                ms(l.p50_ms),
+                ms(l.p90_ms),
+                ms(l.p99_ms),
+                ms(l.p999_ms),
+                ms(l.max_ms),
+                (l.errors + l.unfinished).to_string(),
+            ]);
+            rows.push(row);
+        }
+    }
+    Table { headers, rows }
+}
+
+/// Throughput and per-component load per architecture.
+pub fn component_table(results: &Results) -> Table {
+    let replicated = results.scenario.replications > 1;
+    let mut headers: Vec<String> = vec!["architecture".into()];
+    if replicated {
+        headers.push("rep".into());
+    }
+    headers.extend(
+        [
+            "ops/s",
+            "component",
+            "utilization",
+            "mean queue",
+            "mean in system",
+        ]
+        .map(String::from),
+    );
+    let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+    let mut rows = Vec::new();
+    for run in &results.runs {
+        for (name, c) in &run.components {
+            let mut row = vec![run.architecture.clone()];
+            if replicated {
+                row.push(run.replication.to_string());
+            }
+            row.extend([
+                format!("{:.1}", run.throughput_per_s),
+                name.clone(),
+                opt(c.utilization, &|u| format!("{:.1} %", u * 100.0)),
+                opt(c.mean_queue, &|q| format!("{q:.3}")),
+                opt(c.mean_in_system, &|q| format!("{q:.3}")),
+            ]);
+            rows.push(row);
+        }
+    }
+    Table { headers, rows }
+}
+
+/// One line describing the run, above the tables.
+pub fn heading(results: &Results) -> String {
+    let s = &results.scenario;
+    format!(
+        "{} — seed {}, {} s measured after {} s warm-up, {} ops/s offered{}",
+        s.name,
+        s.seed,
+        s.duration_s,
+        s.warmup_s,
+        s.rate_per_s,
+        if s.replications > 1 {
+            format!(", {} replications", s.replications)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The terminal view (stdout of `archsim run`).
+pub struct TableExporter;
+
+impl Exporter for TableExporter {
+    fn file_name(&self) -> &'static str {
+        "results.txt"
+    }
+
+    fn render(&self, results: &Results) -> anyhow::Result<String> {
+        Ok(format!(
+            "{}\n\n{}\n{}",
+            heading(results),
+            latency_table(results).to_text(),
+            component_table(results).to_text()
+        ))
+    }
+}

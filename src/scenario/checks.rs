@@ -1,0 +1,64 @@
+//! Range checks run while a scenario is deserialized, so a bad value is
+//! reported with the line and column of that value.
+
+use serde::de::{Deserialize, Deserializer, Error};
+
+use crate::sim::SimDuration;
+
+/// A finite number greater than zero.
+pub fn positive_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a number greater than 0, found {v}"
+        )))
+    }
+}
+
+/// A finite number that is zero or more.
+pub fn non_negative_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a number of 0 or more, found {v}"
+        )))
+    }
+}
+
+/// A duration longer than zero.
+pub fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
+    let v = SimDuration::deserialize(d)?;
+    if v.is_zero() {
+        Err(D::Error::custom("expected a duration longer than 0"))
+    } else {
+        Ok(v)
+    }
+}
+
+/// A whole number of at least 1 (counts of keys).
+pub fn at_least_one_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = i64::deserialize(d)?;
+    if v >= 1 {
+        Ok(v as u64)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a whole number of at least 1, found {v}"
+        )))
+    }
+}
+
+/// A whole number from 1 to `u32::MAX` (cores, sessions, replications).
+pub fn at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (1..=i64::from(u32::MAX)).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a whole number of at least 1, found {v}"
+        )))
+    }
+}

@@ -1,0 +1,109 @@
+//! Scenario errors, each naming the file, the line and column, and what was
+//! expected.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::dist::Dist;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {}: {source}; check the path (scenarios live in scenarios/)", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    At(Positioned),
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("--set {set}: {message}")]
+    Override { set: String, message: String },
+}
+
+/// An error at a place in a file, shown with the offending line.
+#[derive(Debug)]
+pub struct Positioned {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub source_line: String,
+}
+
+impl fmt::Display for Positioned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gutter = self.line.to_string().len();
+        let caret_pad: String = self
+            .source_line
+            .chars()
+            .take(self.column.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(
+            f,
+            "{}:{}:{}: {}",
+            self.origin, self.line, self.column, self.message
+        )?;
+        writeln!(f, "{:gutter$} |", "")?;
+        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        write!(f, "{:gutter$} | {caret_pad}^", "")
+    }
+}
+
+impl ScenarioError {
+    /// Places a TOML error: line and column from its span, refined to the
+    /// exact character when the value is a distribution or duration string
+    /// whose parser knows where it went wrong.
+    pub fn from_toml(origin: &str, text: &str, err: &toml::de::Error) -> ScenarioError {
+        let message = err.message().trim_end().to_string();
+        let Some(span) = err.span() else {
+            return ScenarioError::Invalid {
+                origin: origin.to_string(),
+                message,
+            };
+        };
+        let mut at = span.start.min(text.len());
+        if let Some(offset) = offset_inside_string(&text[at..span.end.min(text.len())], &message) {
+            at += offset;
+        }
+        ScenarioError::At(position(origin, text, at, message))
+    }
+
+    /// The position of an error, if it has one: (line, column).
+    pub fn line_column(&self) -> Option<(usize, usize)> {
+        match self {
+            ScenarioError::At(p) => Some((p.line, p.column)),
+            _ => None,
+        }
+    }
+}
+
+fn position(origin: &str, text: &str, at: usize, message: String) -> Positioned {
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    Positioned {
+        origin: origin.to_string(),
+        line: before.matches('\n').count() + 1,
+        column: text[line_start..at].chars().count() + 1,
+        message,
+        source_line: text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string(),
+    }
+}
+
+/// For a quoted string value whose distribution (or duration) parser failed
+/// with `message`, the byte offset of the culprit from the opening quote.
+fn offset_inside_string(literal: &str, message: &str) -> Option<usize> {
+    let quote = literal.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = literal[1..].split(quote).next()?;
+    if inner.contains('\\') {
+        return None;
+    }
+    match Dist::parse(inner) {
+        Err(e) if message.contains(&e.message) => Some(1 + e.at),
+        _ => None,
+    }
+}

@@ -1,0 +1,219 @@
+//! Scenario files: the TOML schema, its defaults, validation with file
+//! positions, and `--set` overrides.
+//!
+//! A scenario names only what it varies; every other field has a default,
+//! documented on the field with its source (see PARAMETERS in the README).
+//! Unknown fields are errors.
+
+mod architecture;
+mod checks;
+mod error;
+mod overrides;
+mod workload;
+
+use std::path::Path;
+
+use documented::DocumentedFields;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use architecture::{ArchKind, ArchitectureConfig, DbConfig};
+pub use error::ScenarioError;
+pub use overrides::Override;
+pub use workload::{Mix, Phase, WorkloadConfig};
+
+use crate::dist::Dist;
+use crate::sim::SimDuration;
+use checks::{at_least_one_u32, positive_duration};
+
+/// A whole scenario, as read from a file and completed with defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the results folder (`results/<name>/`): letters, digits, `-`, `_`, `.`. Default: the file's stem.
+    #[serde(default, deserialize_with = "folder_name")]
+    pub name: String,
+    /// One line on what the scenario shows, carried into the results.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random stream. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Measured simulated time, after the warm-up. Default "60s".
+    #[serde(default = "default_duration", deserialize_with = "positive_duration")]
+    pub duration: SimDuration,
+    /// Simulated time before measurement starts; operations starting in it are not measured. Default "5s".
+    #[serde(default = "default_warmup")]
+    pub warmup: SimDuration,
+    /// Independent runs per architecture, each with its own seed derived from `seed`. Default 1.
+    #[serde(
+        default = "default_replications",
+        deserialize_with = "at_least_one_u32"
+    )]
+    pub replications: u32,
+    /// The clients' operation stream.
+    #[serde(default)]
+    pub workload: WorkloadConfig,
+    /// The network between components.
+    #[serde(default)]
+    pub network: NetworkConfig,
+    /// The architectures compared, each run on the same operation stream.
+    #[serde(rename = "architecture", default, deserialize_with = "distinct_names")]
+    pub architectures: Vec<ArchitectureConfig>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_duration() -> SimDuration {
+    SimDuration::from_secs(60)
+}
+fn default_warmup() -> SimDuration {
+    SimDuration::from_secs(5)
+}
+fn default_replications() -> u32 {
+    1
+}
+
+/// `[network]`: delays between components.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// One-way delay of one message inside a zone. Default "lognormal(p50=150us, p99=500us)" (RTT p50 ≈ 0.3 ms: etcd performance guide; Redis latency docs). Use "0s" to study a database station alone.
+    pub hop: Dist,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            hop: Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"),
+        }
+    }
+}
+
+fn folder_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    if is_folder_name(&name) {
+        Ok(name)
+    } else {
+        Err(D::Error::custom(format!(
+            "scenario name \"{name}\" cannot name a results folder; use letters, digits, '-', '_' \
+             and '.', not starting with '.'"
+        )))
+    }
+}
+
+fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureConfig>, D::Error> {
+    let mut archs = Vec::<ArchitectureConfig>::deserialize(d)?;
+    for a in &mut archs {
+        if a.name.is_empty() {
+            a.name = a.kind.name().to_string();
+        }
+    }
+    for (i, a) in archs.iter().enumerate() {
+        if !is_folder_name(&a.name) {
+            return Err(D::Error::custom(format!(
+                "architecture name \"{}\" is not usable in paths; use letters, digits, '-', '_' and '.'",
+                a.name
+            )));
+        }
+        if archs[..i].iter().any(|b| b.name == a.name) {
+            return Err(D::Error::custom(format!(
+                "two architectures are named \"{}\"; give each [[architecture]] of one kind its own `name`",
+                a.name
+            )));
+        }
+    }
+    Ok(archs)
+}
+
+impl Scenario {
+    /// Reads `path`, applies `overrides` in order, and checks the result.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Scenario::from_toml(&text, &path.display().to_string(), &stem, overrides)
+    }
+
+    /// Parses scenario text; `origin` names it in errors and `default_name`
+    /// is used when the text has no `name`.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        default_name: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let mut scenario: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError::from_toml(origin, text, &e))?;
+        if scenario.name.is_empty() {
+            if !is_folder_name(default_name) {
+                return Err(ScenarioError::Invalid {
+                    origin: origin.to_string(),
+                    message: format!(
+                        "the file name \"{default_name}\" cannot name a results folder; add a \
+                         `name = \"...\"` line (letters, digits, '-', '_', '.')"
+                    ),
+                });
+            }
+            scenario.name = default_name.to_string();
+        }
+        for o in overrides {
+            scenario = o.apply(&scenario)?;
+        }
+        scenario.check(origin)?;
+        Ok(scenario)
+    }
+
+    /// Whole-scenario checks that no single field can make.
+    fn check(&self, origin: &str) -> Result<(), ScenarioError> {
+        if self.architectures.is_empty() {
+            return Err(ScenarioError::Invalid {
+                origin: origin.to_string(),
+                message: "the scenario has no [[architecture]]; add at least one, for example\n\n\
+                          [[architecture]]\nkind = \"single\""
+                    .to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The resolved scenario as TOML: every default written out.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a scenario always serializes")
+    }
+
+    /// SHA-256 of the resolved scenario, in hex: two runs with the same hash
+    /// and seed produce the same results.
+    pub fn hash(&self) -> String {
+        let digest = Sha256::digest(self.to_toml().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn architecture(&self, name: &str) -> Option<&ArchitectureConfig> {
+        self.architectures.iter().find(|a| a.name == name)
+    }
+}
+
+/// Field documentation for `archsim list`: (field, doc) pairs of a section.
+pub fn field_docs<T: DocumentedFields>() -> impl Iterator<Item = (&'static str, &'static str)> {
+    T::FIELD_NAMES
+        .iter()
+        .copied()
+        .zip(T::FIELD_DOCS.iter().copied())
+}

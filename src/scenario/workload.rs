@@ -1,0 +1,130 @@
+//! The `[workload]` section: what the clients do.
+
+use std::collections::BTreeMap;
+
+use documented::DocumentedFields;
+use serde::de::Error;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::checks::{at_least_one_u32, at_least_one_u64, non_negative_f64, positive_f64};
+use crate::sim::SimDuration;
+use crate::workload::{OpKind, Popularity};
+
+/// The operation stream every architecture of a scenario receives.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadConfig {
+    /// Mean arrival rate in operations per second, open loop (Poisson). Default 10000.
+    #[serde(deserialize_with = "positive_f64")]
+    pub rate: f64,
+    /// Number of distinct keys. Default 100000.
+    #[serde(deserialize_with = "at_least_one_u64")]
+    pub keys: u64,
+    /// Key popularity: "uniform", "zipf(s)" or "hotspot(hot_fraction, hot_share)". Default "zipf(0.99)" (YCSB's skew).
+    pub popularity: Popularity,
+    /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub sessions: u32,
+    /// Shares of operation kinds; they must sum to 1. Default get 0.9, put 0.1.
+    pub mix: Mix,
+    /// Load profile: from `at` (measured from the start of the run, warm-up included) the rate moves to `rate`, in a step or over `ramp`. Default: none (constant `rate`).
+    #[serde(
+        rename = "phase",
+        deserialize_with = "ordered_phases",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub phases: Vec<Phase>,
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        WorkloadConfig {
+            rate: 10_000.0,
+            keys: 100_000,
+            popularity: Popularity::default(),
+            sessions: 1000,
+            mix: Mix::default(),
+            phases: Vec::new(),
+        }
+    }
+}
+
+/// One step of a load profile (`[[workload.phase]]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// When the change starts, from the start of the run (warm-up included).
+    pub at: SimDuration,
+    /// The arrival rate reached, in operations per second (0 pauses arrivals).
+    #[serde(deserialize_with = "non_negative_f64")]
+    pub rate: f64,
+    /// How long the rate takes to move linearly to `rate`. Default "0s" (a step).
+    #[serde(default)]
+    pub ramp: SimDuration,
+}
+
+fn ordered_phases<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Phase>, D::Error> {
+    let phases = Vec::<Phase>::deserialize(d)?;
+    for pair in phases.windows(2) {
+        if pair[1].at < pair[0].at + pair[0].ramp {
+            return Err(D::Error::custom(format!(
+                "phases must be in time order and not overlap: a phase at {} follows one at {} \
+                 whose ramp ends at {}",
+                pair[1].at,
+                pair[0].at,
+                pair[0].at + pair[0].ramp
+            )));
+        }
+    }
+    Ok(phases)
+}
+
+/// Shares of operation kinds (`[workload.mix]`), summing to 1.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Mix(BTreeMap<OpKind, f64>);
+
+impl Mix {
+    /// Allowed slack when checking that shares sum to 1.
+    pub const TOLERANCE: f64 = 1e-6;
+
+    pub fn new(shares: BTreeMap<OpKind, f64>) -> Result<Mix, String> {
+        for (kind, share) in &shares {
+            if !(0.0..=1.0).contains(share) {
+                return Err(format!(
+                    "the share of {kind} is {share}; shares must be between 0 and 1"
+                ));
+            }
+        }
+        let total: f64 = shares.values().sum();
+        if (total - 1.0).abs() > Self::TOLERANCE {
+            let terms: Vec<String> = shares.iter().map(|(k, s)| format!("{k} {s}")).collect();
+            return Err(format!(
+                "operation shares sum to {total} ({}); they must sum to 1",
+                terms.join(" + ")
+            ));
+        }
+        Ok(Mix(shares))
+    }
+
+    pub fn share(&self, kind: OpKind) -> f64 {
+        self.0.get(&kind).copied().unwrap_or(0.0)
+    }
+
+    /// Kinds with a share above zero, in `OpKind` order.
+    pub fn kinds(&self) -> impl Iterator<Item = OpKind> + '_ {
+        self.0.iter().filter(|(_, s)| **s > 0.0).map(|(k, _)| *k)
+    }
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Mix(BTreeMap::from([(OpKind::Get, 0.9), (OpKind::Put, 0.1)]))
+    }
+}
+
+impl<'de> Deserialize<'de> for Mix {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Mix::new(BTreeMap::deserialize(d)?).map_err(D::Error::custom)
+    }
+}

@@ -1,0 +1,173 @@
+//! Which key an operation touches.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Key popularity, written as `"uniform"`, `"zipf(0.99)"` or
+/// `"hotspot(0.01, 0.9)"` (1 % of the keys receive 90 % of the accesses).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Popularity {
+    Uniform,
+    /// Zipf with exponent `s` over ranks; key 0 is the most popular.
+    Zipf(f64),
+    /// A share `hot_share` of accesses goes uniformly to the first
+    /// `hot_fraction` of the keys, the rest uniformly to the others.
+    Hotspot {
+        hot_fraction: f64,
+        hot_share: f64,
+    },
+}
+
+impl Default for Popularity {
+    /// `zipf(0.99)`: the YCSB default skew.
+    fn default() -> Self {
+        Popularity::Zipf(0.99)
+    }
+}
+
+impl fmt::Display for Popularity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Popularity::Uniform => f.write_str("uniform"),
+            Popularity::Zipf(s) => write!(f, "zipf({s})"),
+            Popularity::Hotspot {
+                hot_fraction,
+                hot_share,
+            } => write!(f, "hotspot({hot_fraction}, {hot_share})"),
+        }
+    }
+}
+
+impl FromStr for Popularity {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = "expected \"uniform\", \"zipf(s)\" with s ≥ 0, or \
+                     \"hotspot(hot_fraction, hot_share)\" with both in (0, 1)";
+        let t = text.trim();
+        if t == "uniform" {
+            return Ok(Popularity::Uniform);
+        }
+        let (name, args) = t
+            .strip_suffix(')')
+            .and_then(|t| t.split_once('('))
+            .ok_or_else(|| format!("unknown popularity \"{text}\"; {usage}"))?;
+        let nums: Result<Vec<f64>, _> = args.split(',').map(|a| a.trim().parse::<f64>()).collect();
+        let nums = nums.map_err(|_| format!("\"{text}\": arguments must be numbers; {usage}"))?;
+        match (name.trim(), nums.as_slice()) {
+            ("zipf", [s]) if s.is_finite() && *s >= 0.0 && *s <= 100.0 => Ok(Popularity::Zipf(*s)),
+            ("hotspot", [f, h]) if *f > 0.0 && *f < 1.0 && *h > 0.0 && *h < 1.0 => {
+                Ok(Popularity::Hotspot {
+                    hot_fraction: *f,
+                    hot_share: *h,
+                })
+            }
+            _ => Err(format!("invalid popularity \"{text}\"; {usage}")),
+        }
+    }
+}
+
+impl Serialize for Popularity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Popularity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Draws key ids in `0..keys` with a given popularity; O(1) per draw at any
+/// key count (Zipf by rejection-inversion, exact).
+#[derive(Clone, Debug)]
+pub enum KeyChooser {
+    Uniform {
+        keys: u64,
+    },
+    Zipf {
+        zipf: rand_distr::Zipf<f64>,
+        keys: u64,
+        s: f64,
+    },
+    Hotspot {
+        hot: u64,
+        keys: u64,
+        hot_share: f64,
+    },
+}
+
+impl KeyChooser {
+    pub fn new(popularity: Popularity, keys: u64) -> KeyChooser {
+        match popularity {
+            Popularity::Uniform => KeyChooser::Uniform { keys },
+            Popularity::Zipf(s) if s == 0.0 => KeyChooser::Uniform { keys },
+            Popularity::Zipf(s) => KeyChooser::Zipf {
+                zipf: rand_distr::Zipf::new(keys as f64, s).expect("keys ≥ 1 and s > 0"),
+                keys,
+                s,
+            },
+            Popularity::Hotspot {
+                hot_fraction,
+                hot_share,
+            } => {
+                let hot = ((keys as f64 * hot_fraction).round() as u64).clamp(1, keys);
+                KeyChooser::Hotspot {
+                    hot,
+                    keys,
+                    hot_share,
+                }
+            }
+        }
+    }
+
+    /// Probability that one draw returns `key` (used by analytic checks).
+    pub fn probability(&self, key: u64) -> f64 {
+        match self {
+            KeyChooser::Uniform { keys } => 1.0 / *keys as f64,
+            KeyChooser::Zipf { keys, s, .. } => {
+                // O(keys) normaliser: meant for analytic checks, not the hot path.
+                let h: f64 = (1..=*keys).map(|r| (r as f64).powf(-s)).sum();
+                ((key + 1) as f64).powf(-s) / h
+            }
+            KeyChooser::Hotspot {
+                hot,
+                keys,
+                hot_share,
+            } => {
+                if key < *hot {
+                    hot_share / *hot as f64
+                } else if keys > hot {
+                    (1.0 - hot_share) / (keys - hot) as f64
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        match self {
+            KeyChooser::Uniform { keys } => rng.random_range(0..*keys),
+            KeyChooser::Zipf { zipf, keys, .. } => (zipf.sample(rng) as u64).clamp(1, *keys) - 1,
+            KeyChooser::Hotspot {
+                hot,
+                keys,
+                hot_share,
+            } => {
+                if hot == keys || rng.random_bool(*hot_share) {
+                    rng.random_range(0..*hot)
+                } else {
+                    rng.random_range(*hot..*keys)
+                }
+            }
+        }
+    }
+}
