@@ -8,10 +8,10 @@ use crate::dist::Dist;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario {}: {source}; check the path (scenarios live in scenarios/)", path.display())]
+    #[error("cannot read scenario {}: {cause}; check the path (the shipped scenarios are in scenarios/)", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{0}")]
     At(Positioned),

@@ -140,9 +140,9 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
 impl Scenario {
     /// Reads `path`, applies `overrides` in order, and checks the result.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         let stem = path
             .file_stem()

@@ -107,7 +107,7 @@ impl KeyChooser {
     pub fn new(popularity: Popularity, keys: u64) -> KeyChooser {
         match popularity {
             Popularity::Uniform => KeyChooser::Uniform { keys },
-            Popularity::Zipf(s) if s == 0.0 => KeyChooser::Uniform { keys },
+            Popularity::Zipf(0.0) => KeyChooser::Uniform { keys },
             Popularity::Zipf(s) => KeyChooser::Zipf {
                 zipf: rand_distr::Zipf::new(keys as f64, s).expect("keys ≥ 1 and s > 0"),
                 keys,

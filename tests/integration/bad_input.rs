@@ -1,0 +1,200 @@
+//! Bad input: a one-paragraph error with file, line and column, exit code 1,
+//! no results folder touched.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const GOOD_TAIL: &str = "\n[[architecture]]\nkind = \"single\"\n";
+
+/// Runs `archsim run` on `text` written to a scenario file in a fresh folder;
+/// returns the output and whether a results folder appeared.
+fn run_bad(text: &str) -> (Output, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let out_dir = dir.path().join("results");
+    let output = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    (output, out_dir.exists())
+}
+
+pub fn archsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+/// Asserts exit 1, the position `line:column` in the message, the phrase,
+/// no panic or backtrace, and no results folder.
+fn assert_rejected(text: &str, line_col: &str, phrase: &str) {
+    let (out, wrote) = run_bad(text);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{stderr}");
+    assert!(stderr.starts_with("Error: "), "{stderr}");
+    assert!(
+        stderr.contains(&format!("bad.toml:{line_col}: ")),
+        "position {line_col} in:\n{stderr}"
+    );
+    assert!(stderr.contains(phrase), "\"{phrase}\" in:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    assert!(!wrote, "a results folder was created");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn typo_in_a_field_name() {
+    assert_rejected(
+        &format!("[workload]\nrate = 100\nkeyz = 10\n{GOOD_TAIL}"),
+        "3:1",
+        "unknown field `keyz`, expected one of `rate`, `keys`",
+    );
+}
+
+#[test]
+fn negative_rate() {
+    assert_rejected(
+        &format!("[workload]\nrate = -5\n{GOOD_TAIL}"),
+        "2:8",
+        "expected a number greater than 0, found -5",
+    );
+}
+
+#[test]
+fn mix_that_does_not_sum_to_one() {
+    assert_rejected(
+        &format!("[workload.mix]\nget = 0.7\nput = 0.2\n{GOOD_TAIL}"),
+        "1:1",
+        "operation shares sum to 0.8999999999999999 (get 0.7 + put 0.2); they must sum to 1",
+    );
+}
+
+#[test]
+fn malformed_distribution_points_inside_the_string() {
+    // Column 24 is the "x" of "2xs", inside the string: the unit is wrong.
+    assert_rejected(
+        &format!("{GOOD_TAIL}[architecture.db]\nread = \"lognormal(p50=2xs, p99=9ms)\"\n"),
+        "5:24",
+        "unknown time unit \"xs\"",
+    );
+    assert_rejected(
+        &format!("{GOOD_TAIL}[architecture.db]\nwrite = \"expo(1ms)\"\n"),
+        "5:10",
+        "unknown distribution \"expo\"",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    assert_rejected(
+        &format!("seed = \"abc\"\n{GOOD_TAIL}"),
+        "1:8",
+        "invalid type: string \"abc\", expected u64",
+    );
+}
+
+#[test]
+fn kind_not_built_yet_or_unknown() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"colocated\"\n",
+        "2:8",
+        "not simulated by this version yet",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"mainframe\"\n",
+        "2:8",
+        "unknown architecture kind",
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    assert_rejected("[workload\nrate = 1\n", "1:10", "");
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = archsim(&[
+        "run",
+        "does-not-exist.toml",
+        "-o",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("cannot read scenario does-not-exist.toml: No such file"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("r").exists());
+}
+
+#[test]
+fn unknown_set_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, GOOD_TAIL).unwrap();
+    let out_dir = dir.path().join("r");
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "workload.rat=5",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--set workload.rat=5: unknown field `rat`"),
+        "{stderr}"
+    );
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = archsim(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = archsim(&["run", "x.toml", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = archsim(&["run", "x.toml", "--set", "no-equals-sign"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = archsim(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_earlier_results_folder_survives_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("r");
+    let previous = out_dir.join("bad");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::write(previous.join("results.json"), "{}").unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "rate = 1\n").unwrap();
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(previous.join("results.json")).unwrap(),
+        "{}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary folders left behind");
+    let _ = Path::new(".");
+}

@@ -1,0 +1,219 @@
+//! The command line as a user runs it.
+
+use crate::bad_input::archsim;
+use crate::scenario_path;
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn run_writes_every_results_file_and_prints_the_table() {
+    let dir = tmp();
+    let file = scenario_path("validation/mm1-rho-0.5.toml");
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "duration=5s",
+        "--set",
+        "warmup=1s",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("p99 ms") && stdout.contains("single"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("wrote "),
+        "chatter goes to stderr: {stderr}"
+    );
+    let folder = dir.path().join("mm1-rho-0.5");
+    for f in [
+        "results.json",
+        "results.csv",
+        "results.md",
+        "scenario.toml",
+        "manifest.json",
+    ] {
+        assert!(folder.join(f).is_file(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("results.json")).unwrap())
+            .unwrap();
+    // The public contract's names.
+    let run = &json["runs"][0];
+    for key in [
+        "architecture",
+        "kind",
+        "replication",
+        "seed",
+        "point",
+        "throughput_per_s",
+        "latency",
+        "components",
+    ] {
+        assert!(!run[key].is_null(), "runs[0].{key}");
+    }
+    for key in [
+        "count", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+    ] {
+        assert!(run["latency"]["all"][key].is_number(), "latency.all.{key}");
+    }
+    assert!(run["components"]["db"]["utilization"].is_number());
+    assert!(run["components"]["db"]["mean_queue"].is_number());
+    assert_eq!(json["scenario"]["name"], "mm1-rho-0.5");
+    assert_eq!(json["scenario"]["hash"].as_str().unwrap().len(), 64);
+
+    // The resolved scenario runs again to the same results.
+    let again = tmp();
+    let out = archsim(&[
+        "run",
+        folder.join("scenario.toml").to_str().unwrap(),
+        "-o",
+        again.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(folder.join("results.json")).unwrap(),
+        std::fs::read(again.path().join("mm1-rho-0.5/results.json")).unwrap()
+    );
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["scenario_hash"], json["scenario"]["hash"]);
+    assert!(manifest["command_line"].as_array().unwrap().len() > 3);
+}
+
+#[test]
+fn two_runs_give_identical_results_json() {
+    let (a, b) = (tmp(), tmp());
+    let file = scenario_path("five-architectures.toml");
+    for (dir, jobs) in [(&a, "1"), (&b, "2")] {
+        let out = archsim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "duration=2s",
+            "-j",
+            jobs,
+            "-q",
+            "-o",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let name = "five-architectures/results.json";
+    assert_eq!(
+        std::fs::read(a.path().join(name)).unwrap(),
+        std::fs::read(b.path().join(name)).unwrap()
+    );
+}
+
+#[test]
+fn formats_on_stdout() {
+    let dir = tmp();
+    let file = scenario_path("validation/md1-rho-0.8.toml");
+    let base = [
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "duration=2s",
+        "-q",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ];
+    let stdout = |format: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        let out = archsim(&args);
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(serde_json::from_str::<serde_json::Value>(&stdout("json")).is_ok());
+    assert!(
+        stdout("csv").starts_with("architecture,kind,replication,seed,throughput_per_s,all_count")
+    );
+    assert!(stdout("markdown").contains("| architecture | op | count |"));
+}
+
+#[test]
+fn quiet_prints_nothing_on_stderr() {
+    let dir = tmp();
+    let file = scenario_path("validation/md1-rho-0.8.toml");
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "duration=1s",
+        "-q",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_validates_without_writing() {
+    let out = archsim(&[
+        "check",
+        scenario_path("five-architectures.toml").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(": ok"));
+}
+
+#[test]
+fn every_shipped_scenario_checks() {
+    let mut files = Vec::new();
+    for dir in ["", "validation"] {
+        for entry in std::fs::read_dir(scenario_path(dir)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 8);
+    let mut args = vec!["check".to_string()];
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = archsim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn list_shows_parameters_and_defaults() {
+    let out = archsim(&["list"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for needle in [
+        "single",
+        "colocated",
+        "cores = 8",
+        "read = \"lognormal(p50=50us, p99=300us)\"",
+        "rate = 10000",
+        "hop =",
+    ] {
+        assert!(stdout.contains(needle), "{needle} in:\n{stdout}");
+    }
+}

@@ -1,0 +1,30 @@
+//! archsim's integration tests: one binary, one module per concern.
+
+pub mod bad_input;
+mod cli;
+mod determinism;
+mod overrides;
+mod theory;
+
+use std::path::{Path, PathBuf};
+
+use archsim::report::Results;
+use archsim::scenario::Scenario;
+
+/// The repository root (where `scenarios/` lives).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scenario_path(rel: &str) -> PathBuf {
+    root().join("scenarios").join(rel)
+}
+
+/// A scenario from TOML text, with no overrides.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::from_toml(text, "test.toml", "test", &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn run(scenario: &Scenario) -> Results {
+    archsim::runner::run(scenario)
+}

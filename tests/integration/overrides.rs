@@ -1,0 +1,98 @@
+//! `--set` overrides: same paths as the file, checked like the file.
+
+use archsim::scenario::{Override, Scenario, ScenarioError};
+
+const BASE: &str = r#"
+[workload]
+rate = 1000
+[[architecture]]
+kind = "single"
+[[architecture]]
+kind = "single"
+name = "big"
+[architecture.db]
+cores = 32
+"#;
+
+fn load(sets: &[&str]) -> Result<Scenario, ScenarioError> {
+    let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+    Scenario::from_toml(BASE, "base.toml", "base", &overrides)
+}
+
+#[test]
+fn sets_fields_by_path() {
+    let s = load(&[
+        "workload.rate=30000",
+        "architecture.big.db.cores=16",
+        "architecture.single.db.read=exp(0.2ms)",
+        "network.hop=\"0s\"",
+        "seed=9",
+    ])
+    .unwrap();
+    assert_eq!(s.workload.rate, 30000.0);
+    assert_eq!(s.architecture("big").unwrap().db.cores, 16);
+    assert_eq!(
+        s.architecture("single").unwrap().db.cores,
+        8,
+        "other architectures keep theirs"
+    );
+    assert_eq!(
+        s.architecture("single").unwrap().db.read.to_string(),
+        "exp(200us)"
+    );
+    assert_eq!(s.network.hop.to_string(), "0s");
+    assert_eq!(s.seed, 9);
+}
+
+#[test]
+fn later_overrides_win() {
+    let s = load(&["workload.rate=5", "workload.rate=7"]).unwrap();
+    assert_eq!(s.workload.rate, 7.0);
+}
+
+#[test]
+fn a_mix_can_be_replaced_as_a_whole() {
+    let s = load(&["workload.mix={get = 0.5, put = 0.5}"]).unwrap();
+    assert_eq!(s.workload.mix.share(archsim::workload::OpKind::Put), 0.5);
+}
+
+fn message(sets: &[&str]) -> String {
+    load(sets).unwrap_err().to_string()
+}
+
+#[test]
+fn unknown_paths_and_bad_values_are_named() {
+    let m = message(&["workload.ratee=5"]);
+    assert!(
+        m.starts_with("--set workload.ratee=5:") && m.contains("unknown field `ratee`"),
+        "{m}"
+    );
+    let m = message(&["architecture.nope.db.cores=4"]);
+    assert!(
+        m.contains("no architecture named \"nope\"; this scenario has single, big"),
+        "{m}"
+    );
+    let m = message(&["workload.rate=-1"]);
+    assert!(m.contains("greater than 0"), "{m}");
+    let m = message(&["workload.mix.get=0.5"]);
+    assert!(m.contains("sum to 0.6"), "{m}");
+    let m = message(&["architecture.single.db.read=exp(2mz)"]);
+    assert!(m.contains("unknown time unit \"mz\""), "{m}");
+    let m = message(&["workload.rate.x=1"]);
+    assert!(m.contains("workload.rate is a value"), "{m}");
+}
+
+#[test]
+fn a_value_cannot_smuggle_in_other_keys() {
+    // Read as one string, so the scenario gains no [evil] table.
+    let o: Override = "description=x\n[evil]\nkey = 1".parse().unwrap();
+    assert!(matches!(o.value, toml::Value::String(_)));
+    let s = Scenario::from_toml(BASE, "base.toml", "base", &[o]).unwrap();
+    assert!(s.description.contains("[evil]"));
+}
+
+#[test]
+fn not_path_value() {
+    assert!("workload.rate".parse::<Override>().is_err());
+    assert!("workload..rate=1".parse::<Override>().is_err());
+}
