@@ -22,7 +22,7 @@ use rand::Rng;
 use rand_distr::Distribution;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::sim::time::{SimDuration, format_nanos};
+use crate::sim::time::{SimDuration, format_nanos, nearest_nanos};
 
 pub use parse::DistError;
 
@@ -141,10 +141,10 @@ impl Sampler {
     fn compile(spec: &Spec) -> Sampler {
         // Parameters were range-checked by the parser, so construction cannot fail.
         match spec {
-            Spec::Constant(v) => Sampler::Constant(v.round() as u64),
+            Spec::Constant(v) => Sampler::Constant(nearest_nanos(*v)),
             Spec::Exp { mean } if *mean == 0.0 => Sampler::Constant(0),
             Spec::Exp { mean } => Sampler::Exp(rand_distr::Exp::new(1.0 / mean).expect("checked")),
-            Spec::Uniform { low, high } if low == high => Sampler::Constant(low.round() as u64),
+            Spec::Uniform { low, high } if low == high => Sampler::Constant(nearest_nanos(*low)),
             Spec::Uniform { low, high } => {
                 Sampler::Uniform(rand_distr::Uniform::new(*low, *high).expect("checked"))
             }
@@ -247,7 +247,7 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         match self.sampler {
             Sampler::Constant(v) => SimDuration(v),
-            _ => SimDuration(self.sampler.sample_ns(rng).round() as u64),
+            _ => SimDuration(nearest_nanos(self.sampler.sample_ns(rng))),
         }
     }
 }

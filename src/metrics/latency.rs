@@ -61,6 +61,18 @@ impl LatencyRecorder {
         self.max_ns = self.max_ns.max(ns);
     }
 
+    /// Adds `other`'s observations to these.
+    pub fn merge(&mut self, other: &LatencyRecorder) {
+        self.histogram
+            .add(&other.histogram)
+            .expect("recorders share their bounds");
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.errors += other.errors;
+        self.unfinished += other.unfinished;
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }

@@ -47,11 +47,11 @@ pub enum Outcome {
     Unfinished,
 }
 
-/// Records every operation's outcome and latency.
+/// Records every operation's outcome and latency, per operation kind; the
+/// figures over all kinds are merged from those on demand.
 #[derive(Clone, Debug)]
 pub struct Recorder {
     window: Window,
-    all: LatencyRecorder,
     by_kind: Vec<LatencyRecorder>,
     /// Operations answered ok inside the window (whenever they started).
     completed_in_window: u64,
@@ -61,7 +61,6 @@ impl Recorder {
     pub fn new(window: Window) -> Recorder {
         Recorder {
             window,
-            all: LatencyRecorder::new(),
             by_kind: (0..OpKind::COUNT).map(|_| LatencyRecorder::new()).collect(),
             completed_in_window: 0,
         }
@@ -79,9 +78,7 @@ impl Recorder {
         if !self.window.contains(op.start) {
             return;
         }
-        let latency = now - op.start;
-        self.all.record(latency, outcome);
-        self.by_kind[op.kind.index()].record(latency, outcome);
+        self.by_kind[op.kind.index()].record(now - op.start, outcome);
     }
 
     /// Successful operations per second of measured time.
@@ -89,8 +86,13 @@ impl Recorder {
         self.completed_in_window as f64 / self.window.length().as_secs_f64()
     }
 
-    pub fn all(&self) -> &LatencyRecorder {
-        &self.all
+    /// All kinds together.
+    pub fn all(&self) -> LatencyRecorder {
+        let mut all = LatencyRecorder::new();
+        for k in &self.by_kind {
+            all.merge(k);
+        }
+        all
     }
 
     pub fn kind(&self, kind: OpKind) -> &LatencyRecorder {

@@ -179,11 +179,19 @@ pub fn format_nanos(ns: f64) -> String {
     format!("{}ns", (ns * 1e3).round() / 1e3)
 }
 
+/// Nearest whole nanosecond of a non-negative duration (saturating). Cheaper
+/// than `f64::round`, which is a library call on baseline x86-64; halves
+/// round up.
+#[inline]
+pub fn nearest_nanos(ns: f64) -> u64 {
+    (ns + 0.5) as u64
+}
+
 impl FromStr for SimDuration {
     type Err = DurationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // The clock ticks in whole nanoseconds; finer fractions are rounded.
-        Ok(SimDuration(parse_nanos(s)?.round() as u64))
+        Ok(SimDuration(nearest_nanos(parse_nanos(s)?)))
     }
 }
 

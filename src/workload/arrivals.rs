@@ -5,6 +5,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use crate::scenario::Phase;
+use crate::sim::time::nearest_nanos;
 use crate::sim::{SimRng, SimTime};
 
 /// Piecewise-linear rate profile in operations per second.
@@ -37,6 +38,8 @@ pub struct Arrivals {
     profile: Profile,
     /// Upper bound on the rate, per nanosecond, for thinning.
     max_per_ns: f64,
+    /// Mean gap between candidate arrivals at that rate, in ns.
+    mean_gap_ns: f64,
     homogeneous: bool,
     rng: SimRng,
     /// Exact (fractional) time of the next arrival, in ns.
@@ -59,6 +62,7 @@ impl Arrivals {
             homogeneous: steps.iter().all(|s| s.3 == rate),
             profile: Profile { base: rate, steps },
             max_per_ns: max / 1e9,
+            mean_gap_ns: 1e9 / max,
             rng,
             t_ns: 0.0,
             next: None,
@@ -75,8 +79,8 @@ impl Arrivals {
         }
         loop {
             let gap: f64 = Exp1.sample(&mut self.rng);
-            self.t_ns += gap / self.max_per_ns;
-            let at = SimTime(self.t_ns.round() as u64);
+            self.t_ns += gap * self.mean_gap_ns;
+            let at = SimTime(nearest_nanos(self.t_ns));
             if at >= self.end {
                 return;
             }
