@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use super::{Format, RunArgs};
 use crate::report::{
     CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
-    TableExporter, write_folder,
+    TableExporter, chart_files, write_folder,
 };
 use crate::runner;
 use crate::scenario::Scenario;
@@ -79,6 +79,7 @@ fn results_folder(
     for e in exporters {
         files.push((e.file_name().to_string(), e.render(results)?.into_bytes()));
     }
+    files.extend(chart_files(results)?);
     files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
     let mut manifest_json = serde_json::to_string_pretty(manifest)?;
     manifest_json.push('\n');

@@ -1,6 +1,7 @@
 //! Results: their shape (a public contract), one exporter per format, and
 //! the atomic writing of a results folder.
 
+mod charts;
 mod csv;
 mod folder;
 mod json;
@@ -9,6 +10,7 @@ mod results;
 mod table;
 
 pub use self::csv::CsvExporter;
+pub use charts::{Chart, chart_files, charts};
 pub use folder::{ResultsFolder, write_folder};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
