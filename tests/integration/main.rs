@@ -5,6 +5,7 @@ mod cli;
 mod determinism;
 mod overrides;
 mod theory;
+mod workload;
 
 use std::path::{Path, PathBuf};
 
