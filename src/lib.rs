@@ -10,6 +10,7 @@
 //! [`report`] results files; [`runner`] runs a scenario; [`cli`] the command line.
 
 pub mod arch;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod metrics;

@@ -5,6 +5,7 @@ pub mod single;
 
 use std::collections::BTreeMap;
 
+use crate::check::AnomalyReport;
 use crate::metrics::{ComponentStats, Window};
 use crate::report::{Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
@@ -12,9 +13,11 @@ use crate::sim::{self, Architecture, RunOutput, Streams};
 use crate::workload::Workload;
 
 /// What every architecture reports about itself after a run.
-pub trait Components {
+pub trait Report {
     /// Per-component figures, keyed by component name (`db`, `cache`, …).
     fn components(&self) -> BTreeMap<String, ComponentStats>;
+    /// Anomalies found by the architecture's oracle.
+    fn anomalies(&self) -> AnomalyReport;
 }
 
 /// Runs one architecture of `scenario` for one replication.
@@ -22,6 +25,19 @@ pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32
     let streams = Streams::new(scenario.seed, replication);
     let window = Window::new(scenario.warmup, scenario.duration);
     let workload = Workload::new(&scenario.workload, &streams, window.end);
+    simulate_workload(scenario, arch, replication, workload)
+}
+
+/// Runs one architecture on a given operation stream (a scripted history in
+/// tests); `scenario` supplies everything else.
+pub fn simulate_workload(
+    scenario: &Scenario,
+    arch: &ArchitectureConfig,
+    replication: u32,
+    workload: Workload,
+) -> RunResult {
+    let streams = Streams::new(scenario.seed, replication);
+    let window = Window::new(scenario.warmup, scenario.duration);
     // Streams are scoped by kind, so two variants of one kind draw the same
     // service times in the same order (common random numbers).
     let arch_streams = streams.scoped(arch.kind.name());
@@ -35,7 +51,7 @@ pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32
     }
 }
 
-fn collect<A: Architecture + Components>(
+fn collect<A: Architecture + Report>(
     scenario: &Scenario,
     arch: &ArchitectureConfig,
     replication: u32,
@@ -61,6 +77,7 @@ fn collect<A: Architecture + Components>(
             .into_iter()
             .map(|(k, v)| (k, v.rounded()))
             .collect(),
+        anomalies: system.anomalies(),
         events: output.events,
     }
 }

@@ -116,6 +116,27 @@ pub struct ComponentStats {
     /// Jobs completed per second of the window.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput_per_s: Option<f64>,
+    /// Cache: hits / lookups in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hit_ratio: Option<f64>,
+    /// Cache: lookups that hit, in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hits: Option<u64>,
+    /// Cache: lookups that missed (absent or expired), in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misses: Option<u64>,
+    /// Database: forced log writes (fsyncs) in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced_writes: Option<u64>,
+    /// Database: commits sharing one forced write (group commit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_per_forced_write: Option<f64>,
+    /// Copy: mean visibility lag (apply − commit) of writes committed in the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_mean_ms: Option<f64>,
+    /// Copy: 99th percentile of the visibility lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_p99_ms: Option<f64>,
 }
 
 impl ComponentStats {
@@ -127,6 +148,11 @@ impl ComponentStats {
             mean_queue: r(self.mean_queue),
             mean_in_system: r(self.mean_in_system),
             throughput_per_s: r(self.throughput_per_s),
+            hit_ratio: r(self.hit_ratio),
+            commits_per_forced_write: r(self.commits_per_forced_write),
+            lag_mean_ms: r(self.lag_mean_ms),
+            lag_p99_ms: r(self.lag_p99_ms),
+            ..self.clone()
         }
     }
 }

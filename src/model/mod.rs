@@ -1,9 +1,15 @@
-//! Reusable parts that architectures compose: queueing stations and the
-//! network. Later parts (cache, versioned store, replication, Raft, locks,
-//! 2PC, routers, pipelines) live here too.
+//! Reusable parts that architectures compose: queueing stations, the
+//! network, caches, replicas and the write-ahead log. Later parts (Raft,
+//! locks, 2PC, routers, pipelines) live here too.
 
+pub mod cache;
 pub mod network;
+pub mod replication;
 pub mod station;
+pub mod wal;
 
+pub use cache::{Cache, Lookup};
 pub use network::Network;
+pub use replication::Replica;
 pub use station::{Started, Station};
+pub use wal::GroupCommit;

@@ -102,6 +102,7 @@ impl<J: Copy> Station<J> {
             mean_queue: Some(queue),
             mean_in_system: Some(busy + queue),
             throughput_per_s: Some(self.served as f64 / self.window.length().as_secs_f64()),
+            ..ComponentStats::default()
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::AnomalyReport;
 use crate::metrics::{ComponentStats, LatencySummary};
 use crate::scenario::{ArchKind, Scenario};
 
@@ -78,6 +79,8 @@ pub struct RunResult {
     pub throughput_per_s: f64,
     pub latency: Latency,
     pub components: BTreeMap<String, ComponentStats>,
+    /// Consistency anomalies by class.
+    pub anomalies: AnomalyReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
 }

@@ -7,8 +7,9 @@ use documented::{Documented, DocumentedFields};
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::checks::at_least_one_u32;
+use super::checks::{at_least_one_u32, optional_at_least_one_u32};
 use crate::dist::Dist;
+use crate::sim::SimDuration;
 
 /// The five architectures, in the order a platform meets them as it grows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,9 +110,18 @@ pub struct ArchitectureConfig {
     /// Name in results and in `--set architecture.<name>.…` paths. Default: the kind; give one when a scenario compares two of the same kind.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// Where `analytics` operations run: "primary" or "replica" (the last read replica). Default "primary".
+    #[serde(default)]
+    pub analytics_on: AnalyticsOn,
     /// The primary database.
     #[serde(default)]
     pub db: DbConfig,
+    /// The app-tier cache (cache-aside). Default: none (capacity 0).
+    #[serde(default)]
+    pub cache: CacheConfig,
+    /// Asynchronous read replicas. Default: none (count 0).
+    #[serde(default)]
+    pub replicas: ReplicasConfig,
 }
 
 impl ArchitectureConfig {
@@ -119,7 +129,167 @@ impl ArchitectureConfig {
         ArchitectureConfig {
             kind,
             name: kind.name().to_string(),
+            analytics_on: AnalyticsOn::default(),
             db: DbConfig::default(),
+            cache: CacheConfig::default(),
+            replicas: ReplicasConfig::default(),
+        }
+    }
+
+    /// Where reads that miss the cache go, after defaults: to the replicas
+    /// when there are some, else to the primary.
+    pub fn read_routing(&self) -> ReadRouting {
+        self.replicas.reads.unwrap_or(if self.replicas.count > 0 {
+            ReadRouting::Replicas
+        } else {
+            ReadRouting::Primary
+        })
+    }
+
+    /// Settings that contradict each other: (field path, message).
+    pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
+        let reads = self.replicas.reads.unwrap_or(ReadRouting::Primary);
+        if self.replicas.count == 0 && reads != ReadRouting::Primary {
+            return Some((
+                vec!["replicas", "reads"],
+                format!(
+                    "reads = \"{}\" needs read replicas; set [architecture.replicas] count to 1 or more",
+                    reads.name()
+                ),
+            ));
+        }
+        if self.replicas.count == 0 && self.analytics_on == AnalyticsOn::Replica {
+            return Some((
+                vec!["analytics_on"],
+                "analytics_on = \"replica\" needs a read replica; set [architecture.replicas] count \
+                 to 1 or more"
+                    .to_string(),
+            ));
+        }
+        None
+    }
+}
+
+/// Where analytics queries run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalyticsOn {
+    #[default]
+    Primary,
+    Replica,
+}
+
+/// The app-tier cache (`[architecture.cache]`), used cache-aside: a read
+/// looks in the cache, and on a miss reads the database and fills the cache;
+/// a write commits at the database and then deletes or updates the entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Entries held, with LRU eviction; 0 means no cache. Default 0.
+    pub capacity: u64,
+    /// Time to live, fixed from the fill; "0s" means entries never expire. Default "60s" (common practice: 5–60 min for computed values; estimate).
+    pub ttl: SimDuration,
+    /// "in-process" (a map in the application: no network hop) or "remote" (Redis-like: one hop each way to a server). Default "remote".
+    pub placement: Placement,
+    /// Server time of one cache operation. Default: "0.5us" in-process (memory reference + hash + copy; estimate), "10us" remote (Redis: 5–20 µs with syscalls; estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Dist>,
+    /// Cores of a remote cache server (Redis runs commands on one). Default 1.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub cores: u32,
+    /// After a write commits: "delete" the entry, "update" it with the new value, or "none" (entries stay until TTL or eviction). Default "delete".
+    pub invalidate: Invalidate,
+}
+
+impl CacheConfig {
+    pub fn service(&self) -> Dist {
+        self.service.clone().unwrap_or_else(|| {
+            Dist::parse(match self.placement {
+                Placement::InProcess => "0.5us",
+                Placement::Remote => "10us",
+            })
+            .expect("valid default")
+        })
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            capacity: 0,
+            ttl: SimDuration::from_secs(60),
+            placement: Placement::Remote,
+            service: None,
+            cores: 1,
+            invalidate: Invalidate::Delete,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    InProcess,
+    Remote,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Invalidate {
+    Delete,
+    Update,
+    None,
+}
+
+/// Asynchronous read replicas (`[architecture.replicas]`) fed from the
+/// primary's log and applying it in order after a lag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicasConfig {
+    /// Number of read replicas. Default 0.
+    pub count: u32,
+    /// Delay from a commit at the primary to its apply at a replica (applied in commit order). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
+    pub lag: Dist,
+    /// Cores per replica. Default: the primary's `db.cores`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_at_least_one_u32"
+    )]
+    pub cores: Option<u32>,
+    /// Where reads that miss the cache go: "primary", "replicas" (spread uniformly) or "read-your-writes" (the primary for keys the session wrote within `ryw_window`, else the replicas). Default: "replicas" when count > 0, else "primary".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<ReadRouting>,
+    /// How long after its write a session keeps reading that key from the primary under "read-your-writes". Default "2s" (Rails' automatic role switching delay).
+    pub ryw_window: SimDuration,
+}
+
+impl Default for ReplicasConfig {
+    fn default() -> Self {
+        ReplicasConfig {
+            count: 0,
+            lag: Dist::parse("exp(20ms)").expect("valid default"),
+            cores: None,
+            reads: None,
+            ryw_window: SimDuration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadRouting {
+    Primary,
+    Replicas,
+    ReadYourWrites,
+}
+
+impl ReadRouting {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadRouting::Primary => "primary",
+            ReadRouting::Replicas => "replicas",
+            ReadRouting::ReadYourWrites => "read-your-writes",
         }
     }
 }
@@ -134,8 +304,12 @@ pub struct DbConfig {
     pub cores: u32,
     /// Server time of a primary-key read on one core. Default "lognormal(p50=50us, p99=300us)" (pgbench select-only ≈ 17 µs unloaded; estimate for a loaded server).
     pub read: Dist,
-    /// Server CPU time of a single-row write on one core. Default "80us" (PostgreSQL single-row update CPU; estimate).
+    /// Server CPU time of a single-row write on one core, before its commit. Default "80us" (PostgreSQL single-row update CPU; estimate).
     pub write: Dist,
+    /// Forced write of the commit record (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" turns durability waits off.
+    pub fsync: Dist,
+    /// Server time of one `analytics` query on one core. Default "lognormal(p50=2s, p99=20s)" (estimate).
+    pub analytics: Dist,
 }
 
 impl Default for DbConfig {
@@ -144,6 +318,8 @@ impl Default for DbConfig {
             cores: 8,
             read: Dist::parse("lognormal(p50=50us, p99=300us)").expect("valid default"),
             write: Dist::parse("80us").expect("valid default"),
+            fsync: Dist::parse("lognormal(p50=300us, p99=1.5ms)").expect("valid default"),
+            analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
         }
     }
 }

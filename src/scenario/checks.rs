@@ -62,3 +62,8 @@ pub fn at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error
         )))
     }
 }
+
+/// An optional whole number of at least 1.
+pub fn optional_at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    at_least_one_u32(d).map(Some)
+}

@@ -70,6 +70,30 @@ impl ScenarioError {
         ScenarioError::At(position(origin, text, at, message))
     }
 
+    /// An error about the value at `path` (table keys, array indices) of the
+    /// file `text`, placed on that value's line when the file has it, else on
+    /// the nearest enclosing table that it has.
+    pub fn at_path(origin: &str, text: &str, path: &[&str], message: String) -> ScenarioError {
+        match locate(text, path) {
+            Some(at) => ScenarioError::At(position(origin, text, at, message)),
+            None => ScenarioError::Invalid {
+                origin: origin.to_string(),
+                message,
+            },
+        }
+    }
+
+    /// The message without its place.
+    pub fn message(&self) -> String {
+        match self {
+            ScenarioError::At(p) => p.message.clone(),
+            ScenarioError::Invalid { message, .. } | ScenarioError::Override { message, .. } => {
+                message.clone()
+            }
+            ScenarioError::Read { .. } => self.to_string(),
+        }
+    }
+
     /// The position of an error, if it has one: (line, column).
     pub fn line_column(&self) -> Option<(usize, usize)> {
         match self {
@@ -77,6 +101,35 @@ impl ScenarioError {
             _ => None,
         }
     }
+}
+
+/// Byte offset of the deepest part of `path` present in the TOML `text`.
+fn locate(text: &str, path: &[&str]) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut value: &DeValue<'_> = &DeValue::Table(root.into_inner());
+    let mut found = None;
+    for part in path {
+        let next = match value {
+            DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == part).map(|(k, v)| {
+                found = Some(k.span().start);
+                v
+            }),
+            DeValue::Array(items) => {
+                let item = part.parse::<usize>().ok().and_then(|i| items.get(i));
+                if let Some(v) = item {
+                    found = Some(v.span().start);
+                }
+                item
+            }
+            _ => None,
+        };
+        match next {
+            Some(v) => value = v.get_ref(),
+            None => break,
+        }
+    }
+    found
 }
 
 fn position(origin: &str, text: &str, at: usize, message: String) -> Positioned {

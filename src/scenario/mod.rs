@@ -18,7 +18,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use architecture::{ArchKind, ArchitectureConfig, DbConfig};
+pub use architecture::{
+    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, DbConfig, Invalidate, Placement,
+    ReadRouting, ReplicasConfig,
+};
 pub use error::ScenarioError;
 pub use overrides::Override;
 pub use workload::{Mix, Phase, WorkloadConfig};
@@ -173,15 +176,22 @@ impl Scenario {
             }
             scenario.name = default_name.to_string();
         }
+        scenario.check(origin, text)?;
         for o in overrides {
             scenario = o.apply(&scenario)?;
+            scenario
+                .check(origin, "")
+                .map_err(|e| ScenarioError::Override {
+                    set: o.text.clone(),
+                    message: e.message(),
+                })?;
         }
-        scenario.check(origin)?;
         Ok(scenario)
     }
 
-    /// Whole-scenario checks that no single field can make.
-    fn check(&self, origin: &str) -> Result<(), ScenarioError> {
+    /// Whole-scenario checks that no single field can make. `text` is the
+    /// file, to place an error on its line (empty after overrides).
+    fn check(&self, origin: &str, text: &str) -> Result<(), ScenarioError> {
         if self.architectures.is_empty() {
             return Err(ScenarioError::Invalid {
                 origin: origin.to_string(),
@@ -189,6 +199,15 @@ impl Scenario {
                           [[architecture]]\nkind = \"single\""
                     .to_string(),
             });
+        }
+        for (i, arch) in self.architectures.iter().enumerate() {
+            if let Some((field, message)) = arch.contradictions() {
+                let index = i.to_string();
+                let mut path = vec!["architecture", index.as_str()];
+                path.extend(field);
+                let message = format!("architecture \"{}\": {message}", arch.name);
+                return Err(ScenarioError::at_path(origin, text, &path, message));
+            }
         }
         Ok(())
     }

@@ -16,8 +16,18 @@ use rand::RngExt;
 use crate::scenario::WorkloadConfig;
 use crate::sim::{SimRng, SimTime, Streams};
 
-/// Generates the operation stream of one replication, in time order.
+/// The operation stream of one replication, in time order: generated from
+/// the scenario, or a fixed script (hand-built histories in tests).
 pub struct Workload {
+    source: Source,
+}
+
+enum Source {
+    Generated(Box<Generator>),
+    Scripted(std::collections::VecDeque<Operation>),
+}
+
+struct Generator {
     arrivals: Arrivals,
     keys: KeyChooser,
     key_rng: SimRng,
@@ -31,6 +41,40 @@ pub struct Workload {
 impl Workload {
     /// Operations arriving in `[0, end)`.
     pub fn new(config: &WorkloadConfig, streams: &Streams, end: SimTime) -> Workload {
+        Workload {
+            source: Source::Generated(Box::new(Generator::new(config, streams, end))),
+        }
+    }
+
+    /// Exactly these operations (sorted by start; equal starts keep their order).
+    pub fn scripted(mut ops: Vec<Operation>) -> Workload {
+        ops.sort_by_key(|o| o.start);
+        Workload {
+            source: Source::Scripted(ops.into()),
+        }
+    }
+
+    /// Instant of the next arrival, if any remain.
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        match &self.source {
+            Source::Generated(g) => g.arrivals.peek(),
+            Source::Scripted(ops) => ops.front().map(|o| o.start),
+        }
+    }
+
+    /// The next operation; `None` once the arrival window is over.
+    #[inline]
+    pub fn next_op(&mut self) -> Option<Operation> {
+        match &mut self.source {
+            Source::Generated(g) => g.next_op(),
+            Source::Scripted(ops) => ops.pop_front(),
+        }
+    }
+}
+
+impl Generator {
+    fn new(config: &WorkloadConfig, streams: &Streams, end: SimTime) -> Generator {
         let streams = streams.scoped("workload");
         let mut acc = 0.0;
         let mix = config
@@ -41,7 +85,7 @@ impl Workload {
                 (acc, k)
             })
             .collect();
-        Workload {
+        Generator {
             arrivals: Arrivals::new(config.rate, &config.phases, streams.stream("arrivals"), end),
             keys: KeyChooser::new(config.popularity, config.keys),
             key_rng: streams.stream("keys"),
@@ -52,15 +96,8 @@ impl Workload {
         }
     }
 
-    /// Instant of the next arrival, if any remain.
     #[inline]
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.arrivals.peek()
-    }
-
-    /// The next operation; `None` once the arrival window is over.
-    #[inline]
-    pub fn next_op(&mut self) -> Option<Operation> {
+    fn next_op(&mut self) -> Option<Operation> {
         let start = self.arrivals.pop()?;
         let kind = if self.mix.len() == 1 {
             self.mix[0].1

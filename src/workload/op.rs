@@ -14,16 +14,19 @@ pub enum OpKind {
     Get,
     /// Write one key (a blind write of a new version).
     Put,
+    /// A long analytical query (seconds of one core), touching no single key.
+    Analytics,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 2] = [OpKind::Get, OpKind::Put];
+    pub const ALL: [OpKind; 3] = [OpKind::Get, OpKind::Put, OpKind::Analytics];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
         match self {
             OpKind::Get => "get",
             OpKind::Put => "put",
+            OpKind::Analytics => "analytics",
         }
     }
 

@@ -1,0 +1,183 @@
+//! Per-key ground truth: committed and acknowledged versions, with the
+//! acknowledgement instant and writer of the most recent versions.
+
+use crate::sim::SimTime;
+
+/// A version of a key: 0 is the initial value, then 1, 2, … in commit order.
+pub type Version = u32;
+
+/// How many recent acknowledged versions each key remembers (instant and
+/// writer). A read more versions behind than this is still a stale read with
+/// the exact depth; its age is then a lower bound and its session check
+/// covers only these versions.
+pub const REMEMBERED: usize = 4;
+
+/// Which copy answered a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServedBy {
+    Primary,
+    Cache,
+    Replica,
+}
+
+impl ServedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            ServedBy::Primary => "primary",
+            ServedBy::Cache => "cache",
+            ServedBy::Replica => "replica",
+        }
+    }
+}
+
+/// A completed read, as the oracle checks it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadCheck {
+    pub key: u64,
+    pub session: u32,
+    /// `inv(r)`: the read's intended start.
+    pub invoked: SimTime,
+    /// The newest version acknowledged before `invoked` (from `read_invoked`).
+    pub floor: Version,
+    /// The version the read returned.
+    pub returned: Version,
+    pub served_by: ServedBy,
+}
+
+/// What a stale read missed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Staleness {
+    /// Versions behind the newest acknowledged one.
+    pub depth: u32,
+    /// `inv(r) − ack` of the first missed version, in ns.
+    pub age_ns: u64,
+    /// The reader's own session wrote one of the missed versions.
+    pub own_write_missed: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Acked {
+    version: Version,
+    at: SimTime,
+    session: u32,
+}
+
+/// Ground truth per key, in dense arrays indexed by key.
+pub struct KeyHistory {
+    committed: Vec<Version>,
+    acked_max: Vec<Version>,
+    /// Per key, 1 + the index of its ring in `rings` (0: never acknowledged),
+    /// so memory for the rings grows with the keys actually written.
+    ring_of: Vec<u32>,
+    /// The last `REMEMBERED` acknowledgements of a key, newest last.
+    rings: Vec<[Acked; REMEMBERED]>,
+}
+
+impl KeyHistory {
+    pub fn new(keys: u64) -> KeyHistory {
+        let n = usize::try_from(keys).expect("key count fits in memory");
+        KeyHistory {
+            committed: vec![0; n],
+            acked_max: vec![0; n],
+            ring_of: vec![0; n],
+            rings: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub fn commit(&mut self, key: u64) -> Version {
+        let v = &mut self.committed[key as usize];
+        *v += 1;
+        *v
+    }
+
+    #[inline]
+    pub fn committed(&self, key: u64) -> Version {
+        self.committed[key as usize]
+    }
+
+    #[inline]
+    pub fn acked_max(&self, key: u64) -> Version {
+        self.acked_max[key as usize]
+    }
+
+    pub fn acknowledge(&mut self, key: u64, version: Version, session: u32, at: SimTime) {
+        let k = key as usize;
+        self.acked_max[k] = self.acked_max[k].max(version);
+        if self.ring_of[k] == 0 {
+            self.rings.push([Acked::default(); REMEMBERED]);
+            self.ring_of[k] = u32::try_from(self.rings.len()).expect("fewer than 2^32 keys");
+        }
+        let ring = &mut self.rings[self.ring_of[k] as usize - 1];
+        ring.rotate_left(1);
+        ring[REMEMBERED - 1] = Acked {
+            version,
+            at,
+            session,
+        };
+    }
+
+    /// `Some` when the read returned a version older than one acknowledged
+    /// before it was invoked (ANOMALIES: `stale_read`), with whether one of
+    /// the missed versions was the reader's own (`read_your_writes`).
+    pub fn check(&self, read: &ReadCheck) -> Option<Staleness> {
+        if read.returned >= read.floor {
+            return None;
+        }
+        let ring = self.ring_of[read.key as usize];
+        let missed = self
+            .rings
+            .get((ring as usize).wrapping_sub(1))
+            .into_iter()
+            .flatten()
+            .filter(|a| a.version > read.returned && a.at < read.invoked);
+        let mut first_ack = read.invoked;
+        let mut own = false;
+        for a in missed {
+            first_ack = first_ack.min(a.at);
+            own |= a.session == read.session;
+        }
+        Some(Staleness {
+            depth: read.floor - read.returned,
+            age_ns: (read.invoked - first_ack).as_nanos(),
+            own_write_missed: own,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(returned: Version, floor: Version, session: u32, invoked: u64) -> ReadCheck {
+        ReadCheck {
+            key: 7,
+            session,
+            invoked: SimTime(invoked),
+            floor,
+            returned,
+            served_by: ServedBy::Replica,
+        }
+    }
+
+    #[test]
+    fn stale_only_against_versions_acknowledged_before_the_read() {
+        let mut h = KeyHistory::new(10);
+        assert_eq!(h.commit(7), 1);
+        h.acknowledge(7, 1, 3, SimTime(100));
+        assert_eq!(h.commit(7), 2);
+        h.acknowledge(7, 2, 4, SimTime(200));
+        // Invoked at 250 when version 2 was the newest acknowledged.
+        let s = h.check(&read(0, 2, 9, 250)).unwrap();
+        assert_eq!(s.depth, 2);
+        assert_eq!(s.age_ns, 150, "age from the first missed version's ack");
+        assert!(!s.own_write_missed);
+        // Session 4 wrote version 2: its read of version 1 misses its own write.
+        assert!(h.check(&read(1, 2, 4, 250)).unwrap().own_write_missed);
+        // Returning the newest acknowledged version, or newer, is fresh.
+        assert_eq!(h.check(&read(2, 2, 9, 250)), None);
+        assert_eq!(h.check(&read(3, 2, 9, 250)), None);
+        // A read invoked before any ack has floor 0 and cannot be stale.
+        assert_eq!(h.check(&read(0, 0, 9, 50)), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! The primary's write-ahead log with group commit: a commit waits for a
+//! forced write (fsync) of the log; commits that arrive while a flush is in
+//! progress share the next one (PostgreSQL's WAL writer behaviour). The log
+//! device is not a CPU core: flushing does not occupy the database's cores.
+
+use crate::dist::Dist;
+use crate::metrics::Window;
+use crate::sim::{SimRng, SimTime};
+
+pub struct GroupCommit<J> {
+    fsync: Dist,
+    rng: SimRng,
+    /// Jobs in the flush under way.
+    flushing: Vec<J>,
+    /// Jobs waiting for the next flush.
+    waiting: Vec<J>,
+    in_progress: bool,
+    window: Window,
+    flushes: u64,
+    flushed_jobs: u64,
+}
+
+impl<J: Copy> GroupCommit<J> {
+    pub fn new(fsync: Dist, rng: SimRng, window: Window) -> GroupCommit<J> {
+        GroupCommit {
+            fsync,
+            rng,
+            flushing: Vec::new(),
+            waiting: Vec::new(),
+            in_progress: false,
+            window,
+            flushes: 0,
+            flushed_jobs: 0,
+        }
+    }
+
+    /// `job` asks for its commit record to be made durable. Returns when a
+    /// flush that starts now will finish; `None` if it joins the next flush.
+    pub fn submit(&mut self, job: J, now: SimTime) -> Option<SimTime> {
+        if self.in_progress {
+            self.waiting.push(job);
+            None
+        } else {
+            self.flushing.push(job);
+            Some(self.start(now))
+        }
+    }
+
+    fn start(&mut self, now: SimTime) -> SimTime {
+        self.in_progress = true;
+        if self.window.contains(now) {
+            self.flushes += 1;
+            self.flushed_jobs += self.flushing.len() as u64;
+        }
+        now + self.fsync.sample(&mut self.rng)
+    }
+
+    /// The flush under way completes now. Its jobs are durable and are
+    /// passed to `committed` in submission order. Returns when the next
+    /// flush (of the jobs that queued meanwhile) will finish, if any.
+    pub fn flushed(&mut self, now: SimTime, mut committed: impl FnMut(J)) -> Option<SimTime> {
+        for job in self.flushing.drain(..) {
+            committed(job);
+        }
+        self.in_progress = false;
+        if self.waiting.is_empty() {
+            None
+        } else {
+            std::mem::swap(&mut self.flushing, &mut self.waiting);
+            Some(self.start(now))
+        }
+    }
+
+    /// Forced log writes in the window.
+    pub fn flushes(&self) -> u64 {
+        self.flushes
+    }
+
+    /// Commits per forced write in the window (the group-commit batch size).
+    pub fn mean_batch(&self) -> f64 {
+        if self.flushes == 0 {
+            0.0
+        } else {
+            self.flushed_jobs as f64 / self.flushes as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{SimDuration, Streams};
+
+    #[test]
+    fn commits_arriving_during_a_flush_share_the_next() {
+        let w = Window::new(SimDuration::ZERO, SimDuration(10_000));
+        let mut g = GroupCommit::new(
+            Dist::parse("100ns").unwrap(),
+            Streams::new(1, 0).stream("t"),
+            w,
+        );
+        assert_eq!(g.submit('a', SimTime(0)), Some(SimTime(100)));
+        assert_eq!(g.submit('b', SimTime(10)), None);
+        assert_eq!(g.submit('c', SimTime(20)), None);
+        let mut done = Vec::new();
+        let next = g.flushed(SimTime(100), |j| done.push(j));
+        assert_eq!(done, vec!['a']);
+        assert_eq!(next, Some(SimTime(200)));
+        assert_eq!(g.flushed(SimTime(200), |j| done.push(j)), None);
+        assert_eq!(done, vec!['a', 'b', 'c']);
+        assert_eq!(g.flushes(), 2);
+        assert_eq!(g.mean_batch(), 1.5);
+    }
+}
