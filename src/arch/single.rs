@@ -7,6 +7,8 @@
 //! 2. on a miss, or without a cache, read the database: the primary, a
 //!    replica, or — under "read-your-writes" — the primary for keys this
 //!    session wrote within `ryw_window`; one hop each way, a core for `db.read`;
+//!    the read sees the versions committed when a core takes it up (its
+//!    snapshot, as under MVCC);
 //! 3. after a miss, fill the cache with the version read (in-process at
 //!    once; remote one hop later, without waiting). A fill that lands after a
 //!    newer write's invalidation leaves the old value cached until TTL or the
@@ -32,7 +34,7 @@ use super::Report;
 use crate::check::{AnomalyReport, Oracle, ReadCheck, ServedBy, Version};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
-use crate::model::{Cache, GroupCommit, Lookup, Network, Replica, Station};
+use crate::model::{Cache, GroupCommit, Lookup, Network, Replica, Started, Station};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
@@ -343,30 +345,37 @@ impl Single {
         let service = demand.sample(&mut self.service_rng);
         let now = ctx.now();
         if let Some(started) = self.station(node).enter(now, op, service) {
-            ctx.schedule_at(started.done_at, Event::Served(started.job, node));
+            self.start_service(started, node, ctx);
         }
+    }
+
+    /// A core takes the operation up. A read takes its snapshot now, as a
+    /// statement does under MVCC: commits after this instant are not in it.
+    fn start_service(&mut self, started: Started<OpId>, node: Node, ctx: &mut Ctx<'_>) {
+        let op = started.job;
+        if ctx.op(op).kind == OpKind::Get {
+            let key = ctx.op(op).key;
+            let (version, served_by) = match node {
+                PRIMARY => (self.oracle.committed(key), ServedBy::Primary),
+                r => (
+                    self.replicas[r as usize - 1].data.version(key),
+                    ServedBy::Replica,
+                ),
+            };
+            let s = self.state(op);
+            s.version = version;
+            s.served_by = Some(served_by);
+        }
+        ctx.schedule_at(started.done_at, Event::Served(op, node));
     }
 
     fn served(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         if let Some(next) = self.station(node).leave(now) {
-            ctx.schedule_at(next.done_at, Event::Served(next.job, node));
+            self.start_service(next, node, ctx);
         }
-        let key = ctx.op(op).key;
         match ctx.op(op).kind {
-            OpKind::Get => {
-                let (version, served_by) = match node {
-                    PRIMARY => (self.oracle.committed(key), ServedBy::Primary),
-                    r => (
-                        self.replicas[r as usize - 1].data.version(key),
-                        ServedBy::Replica,
-                    ),
-                };
-                let s = self.state(op);
-                s.version = version;
-                s.served_by = Some(served_by);
-                self.hop(Event::DbAnswered(op), ctx);
-            }
+            OpKind::Get => self.hop(Event::DbAnswered(op), ctx),
             OpKind::Put => match self.wal.as_mut() {
                 Some(wal) => {
                     if let Some(done) = wal.submit(op, now) {
@@ -399,7 +408,7 @@ impl Single {
         self.state(op).version = version;
         let now = ctx.now();
         for (i, r) in self.replicas.iter_mut().enumerate() {
-            let at = r.data.ship(now);
+            let at = r.data.ship(key, now);
             ctx.schedule_at(
                 at,
                 Event::Apply {

@@ -1,4 +1,4 @@
-use super::table::{component_table, heading, latency_table};
+use super::table::{anomaly_table, component_table, heading, latency_table};
 use super::{Exporter, Results};
 
 /// `results.md`: the tables a review pastes.
@@ -25,6 +25,11 @@ impl Exporter for MarkdownExporter {
         out += &latency_table(results).to_markdown();
         out += "\n## Throughput and components\n\n";
         out += &component_table(results).to_markdown();
+        out += "\n## Consistency anomalies\n\n";
+        out += "A read is stale when it returns a version older than one acknowledged before \
+                it was invoked; `read_your_writes` counts the stale reads that missed the \
+                reader's own write.\n\n";
+        out += &anomaly_table(results).to_markdown();
         Ok(out)
     }
 }

@@ -99,7 +99,7 @@ pub fn latency_table(results: &Results) -> Table {
     Table { headers, rows }
 }
 
-/// Throughput and per-component load per architecture.
+/// Throughput and per-component figures per architecture.
 pub fn component_table(results: &Results) -> Table {
     let replicated = results.scenario.replications > 1;
     let mut headers: Vec<String> = vec!["architecture".into()];
@@ -112,11 +112,16 @@ pub fn component_table(results: &Results) -> Table {
             "component",
             "utilization",
             "mean queue",
-            "mean in system",
+            "hit ratio",
+            "fsyncs/s",
+            "lag mean ms",
+            "lag p99 ms",
         ]
         .map(String::from),
     );
-    let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+    let dash = || "-".to_string();
+    let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(dash);
+    let window_s = results.scenario.duration_s;
     let mut rows = Vec::new();
     for run in &results.runs {
         for (name, c) in &run.components {
@@ -129,7 +134,70 @@ pub fn component_table(results: &Results) -> Table {
                 name.clone(),
                 opt(c.utilization, &|u| format!("{:.1} %", u * 100.0)),
                 opt(c.mean_queue, &|q| format!("{q:.3}")),
-                opt(c.mean_in_system, &|q| format!("{q:.3}")),
+                opt(c.hit_ratio, &|h| format!("{h:.3}")),
+                c.forced_writes
+                    .map(|n| format!("{:.0}", n as f64 / window_s))
+                    .unwrap_or_else(dash),
+                opt(c.lag_mean_ms, &ms),
+                opt(c.lag_p99_ms, &ms),
+            ]);
+            rows.push(row);
+        }
+    }
+    Table { headers, rows }
+}
+
+/// Anomalies per architecture: counts, rates per 1,000 operations, which
+/// copy served them, and how old the missed data was.
+pub fn anomaly_table(results: &Results) -> Table {
+    let replicated = results.scenario.replications > 1;
+    let mut headers: Vec<String> = vec!["architecture".into()];
+    if replicated {
+        headers.push("rep".into());
+    }
+    headers.extend(
+        [
+            "anomaly",
+            "count",
+            "per 1k ops",
+            "served by",
+            "age p50 ms",
+            "age p99 ms",
+            "depth max",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for run in &results.runs {
+        let a = &run.anomalies;
+        for (class, report) in [
+            ("stale_read", &a.stale_read),
+            ("read_your_writes", &a.read_your_writes),
+        ] {
+            let mut row = vec![run.architecture.clone()];
+            if replicated {
+                row.push(run.replication.to_string());
+            }
+            let served: Vec<String> = report
+                .by_served_by
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            row.extend([
+                class.to_string(),
+                report.count.to_string(),
+                format!("{:.3}", report.per_1k),
+                if served.is_empty() {
+                    "-".into()
+                } else {
+                    served.join(", ")
+                },
+                report.age_ms.as_ref().map_or("-".into(), |x| ms(x.p50_ms)),
+                report.age_ms.as_ref().map_or("-".into(), |x| ms(x.p99_ms)),
+                report
+                    .depth
+                    .as_ref()
+                    .map_or("-".into(), |d| d.max.to_string()),
             ]);
             rows.push(row);
         }
@@ -165,10 +233,11 @@ impl Exporter for TableExporter {
 
     fn render(&self, results: &Results) -> anyhow::Result<String> {
         Ok(format!(
-            "{}\n\n{}\n{}",
+            "{}\n\n{}\n{}\n{}",
             heading(results),
             latency_table(results).to_text(),
-            component_table(results).to_text()
+            component_table(results).to_text(),
+            anomaly_table(results).to_text()
         ))
     }
 }

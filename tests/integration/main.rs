@@ -4,6 +4,7 @@ pub mod bad_input;
 mod cli;
 mod determinism;
 mod overrides;
+mod single;
 mod theory;
 mod workload;
 

@@ -1,0 +1,356 @@
+//! The Single System against closed forms (LRU by Che's approximation, TTL
+//! renewal, replica staleness) and hand-built histories that must produce
+//! exactly one anomaly class each.
+//!
+//! Tolerance for the closed forms: ±0.01 absolute, with runs long enough
+//! that the statistical error is a few thousandths.
+
+use archsim::arch::simulate_workload;
+use archsim::report::RunResult;
+use archsim::scenario::Scenario;
+use archsim::sim::SimTime;
+use archsim::workload::{KeyChooser, OpKind, Operation, Popularity, Workload};
+
+use crate::{run, scenario};
+
+/// A read-only run of one `single` with an in-process cache in front of a
+/// fast database, so fills land within microseconds of the miss.
+fn cache_run(
+    keys: u64,
+    popularity: &str,
+    capacity: u64,
+    ttl: &str,
+    rate: u32,
+    secs: u32,
+) -> RunResult {
+    let s = scenario(&format!(
+        r#"
+        duration = "{secs}s"
+        warmup = "5s"
+        [workload]
+        rate = {rate}
+        keys = {keys}
+        popularity = "{popularity}"
+        [workload.mix]
+        get = 1.0
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 64
+        read = "1us"
+        [architecture.cache]
+        capacity = {capacity}
+        ttl = "{ttl}"
+        placement = "in-process"
+        "#
+    ));
+    run(&s).runs.remove(0)
+}
+
+fn hit_ratio(r: &RunResult) -> f64 {
+    r.components["cache"].hit_ratio.unwrap()
+}
+
+fn probabilities(popularity: Popularity, keys: u64) -> Vec<f64> {
+    match popularity {
+        Popularity::Zipf(s) => {
+            let w: Vec<f64> = (1..=keys).map(|r| (r as f64).powf(-s)).collect();
+            let h: f64 = w.iter().sum();
+            w.iter().map(|x| x / h).collect()
+        }
+        other => {
+            let c = KeyChooser::new(other, keys);
+            (0..keys).map(|k| c.probability(k)).collect()
+        }
+    }
+}
+
+/// Che's approximation of an LRU cache's hit ratio under independent
+/// references: the characteristic time T solves Σ (1 − e^{−p_i T}) = C, and
+/// h = Σ p_i (1 − e^{−p_i T}).
+fn che(p: &[f64], capacity: f64) -> f64 {
+    let filled = |t: f64| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while filled(hi) < capacity {
+        hi *= 2.0;
+    }
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if filled(mid) < capacity {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    p.iter().map(|pi| pi * (1.0 - (-pi * lo).exp())).sum()
+}
+
+fn close(what: &str, got: f64, want: f64, tolerance: f64) {
+    assert!(
+        (got - want).abs() <= tolerance,
+        "{what}: got {got:.4}, closed form {want:.4} (tolerance ±{tolerance})"
+    );
+}
+
+#[test]
+fn lru_hit_ratio_matches_che() {
+    for (keys, s, capacity) in [
+        (10_000u64, 0.8, 1_000u64),
+        (100_000, 0.99, 10_000),
+        (100_000, 1.2, 1_000),
+        (20_000, 0.6, 5_000),
+    ] {
+        let r = cache_run(keys, &format!("zipf({s})"), capacity, "0s", 50_000, 20);
+        let want = che(&probabilities(Popularity::Zipf(s), keys), capacity as f64);
+        close(
+            &format!("LRU N={keys} s={s} C={capacity}"),
+            hit_ratio(&r),
+            want,
+            0.01,
+        );
+    }
+    // Uniform popularity: exactly C / N.
+    let r = cache_run(10_000, "uniform", 2_000, "0s", 50_000, 20);
+    close("LRU uniform", hit_ratio(&r), 0.2, 0.01);
+}
+
+#[test]
+fn ttl_hit_ratio_matches_the_renewal_formula() {
+    // Capacity covers every key, so only expiry causes misses: per key,
+    // h = λT / (1 + λT).
+    let r = cache_run(1_000, "uniform", 1_000, "100ms", 10_000, 30);
+    close("TTL uniform λT = 1", hit_ratio(&r), 0.5, 0.01);
+
+    let keys = 5_000;
+    let (rate, ttl) = (20_000.0, 0.05);
+    let r = cache_run(keys, "zipf(0.9)", keys, "50ms", rate as u32, 30);
+    let want: f64 = probabilities(Popularity::Zipf(0.9), keys)
+        .iter()
+        .map(|p| {
+            let lt = p * rate * ttl;
+            p * lt / (1.0 + lt)
+        })
+        .sum();
+    close("TTL zipf(0.9)", hit_ratio(&r), want, 0.01);
+}
+
+/// Reads from one asynchronous replica; uniform keys, per-key write rate
+/// `w` = 1000 puts/s / keys.
+fn replica_run(keys: u64, lag: &str, reads: &str) -> RunResult {
+    let s = scenario(&format!(
+        r#"
+        duration = "60s"
+        warmup = "2s"
+        [workload]
+        rate = 2000
+        keys = {keys}
+        popularity = "uniform"
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 64
+        read = "1us"
+        write = "1us"
+        fsync = "0s"
+        [architecture.replicas]
+        count = 1
+        lag = "{lag}"
+        reads = "{reads}"
+        "#
+    ));
+    run(&s).runs.remove(0)
+}
+
+fn stale_share(r: &RunResult) -> f64 {
+    r.anomalies.stale_read.count as f64 / r.anomalies.reads_checked as f64
+}
+
+#[test]
+fn replica_staleness_matches_the_closed_form() {
+    // Constant lag L: a read is stale when a write landed in the last L,
+    // P = 1 − e^{−wL}. w = 10/s, L = 20 ms → 0.1813.
+    let r = replica_run(100, "20ms", "replicas");
+    close("constant lag", stale_share(&r), 1.0 - (-0.2f64).exp(), 0.01);
+    assert_eq!(
+        r.anomalies
+            .stale_read
+            .by_served_by
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["replica"]
+    );
+
+    // Exponential lag, mean m: P = 1 − E[e^{−wL}] = wm / (1 + wm).
+    // w = 2/s, m = 20 ms → 0.0385 (1 − e^{−wm} = 0.0392 is within 0.001).
+    let r = replica_run(500, "exp(20ms)", "replicas");
+    close("exponential lag", stale_share(&r), 0.04 / 1.04, 0.005);
+    let lag = r.components["replica_1"].lag_mean_ms.unwrap();
+    assert!(
+        (lag - 20.0).abs() < 0.5,
+        "visibility lag {lag} ms is the configured mean"
+    );
+}
+
+#[test]
+fn primary_reads_fix_read_your_writes() {
+    let lagging = replica_run(100, "50ms", "replicas");
+    assert!(lagging.anomalies.read_your_writes.count > 0);
+    let fixed = replica_run(100, "50ms", "read-your-writes");
+    assert_eq!(fixed.anomalies.read_your_writes.count, 0);
+    assert!(
+        fixed.anomalies.stale_read.count > 0,
+        "other sessions still read stale data"
+    );
+    let primary = replica_run(100, "50ms", "primary");
+    assert_eq!(primary.anomalies.stale_read.count, 0);
+}
+
+// ----- hand-built histories -----
+
+fn op(kind: OpKind, key: u64, session: u32, at_us: u64) -> Operation {
+    Operation {
+        kind,
+        key,
+        session,
+        start: SimTime(at_us * 1_000),
+    }
+}
+
+/// Constant delays so every instant of the history is known: hop 100 µs,
+/// read 1 ms, write 100 µs, no fsync.
+fn scripted(extra: &str, ops: Vec<Operation>) -> RunResult {
+    let s: Scenario = scenario(&format!(
+        r#"
+        duration = "1s"
+        warmup = "0s"
+        [workload]
+        keys = 10
+        [network]
+        hop = "100us"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        read = "1ms"
+        write = "100us"
+        fsync = "0s"
+        {extra}
+        "#
+    ));
+    simulate_workload(&s, &s.architectures[0], 0, Workload::scripted(ops))
+}
+
+fn classes(r: &RunResult) -> (u64, u64) {
+    (
+        r.anomalies.stale_read.count,
+        r.anomalies.read_your_writes.count,
+    )
+}
+
+#[test]
+fn reader_fills_old_value_race() {
+    // 0 µs: A misses the cache and reads v0 at the primary (answer at 1.2 ms).
+    // 200 µs: B writes v1: committed at 400 µs, cache entry deleted and ok at 500 µs.
+    // 1.2 ms: A fills the cache with v0, after the delete.
+    // 2 ms: C hits the stale entry — one stale read served by the cache.
+    let cache = "[architecture.cache]\ncapacity = 100\nplacement = \"in-process\"\n";
+    let r = scripted(
+        cache,
+        vec![
+            op(OpKind::Get, 1, 1, 0),
+            op(OpKind::Put, 1, 2, 200),
+            op(OpKind::Get, 1, 3, 2_000),
+        ],
+    );
+    assert_eq!(classes(&r), (1, 0));
+    assert_eq!(r.anomalies.stale_read.by_served_by["cache"], 1);
+    let age = r.anomalies.stale_read.age_ms.as_ref().unwrap();
+    assert!(
+        (age.max_ms - 1.5).abs() < 0.01,
+        "stale since the ok at 0.5 ms: {age:?}"
+    );
+
+    // Without the race (C reads before A's fill cannot matter; a read after
+    // B's write with no earlier miss) nothing is stale.
+    let r = scripted(
+        cache,
+        vec![op(OpKind::Put, 1, 2, 200), op(OpKind::Get, 1, 3, 2_000)],
+    );
+    assert_eq!(classes(&r), (0, 0));
+}
+
+#[test]
+fn stale_entry_without_invalidation_lives_until_ttl() {
+    let cache = |ttl: &str| {
+        format!(
+            "[architecture.cache]\ncapacity = 100\nplacement = \"in-process\"\ninvalidate = \"none\"\nttl = \"{ttl}\"\n"
+        )
+    };
+    let history = || {
+        vec![
+            op(OpKind::Get, 1, 1, 0),       // fills v0 at 1.2 ms
+            op(OpKind::Put, 1, 2, 2_000),   // v1, ok at 2.3 ms; the entry stays
+            op(OpKind::Get, 1, 3, 3_000),   // hits v0: stale
+            op(OpKind::Get, 1, 3, 300_000), // after a 100 ms TTL: misses, reads v1
+        ]
+    };
+    assert_eq!(classes(&scripted(&cache("100ms"), history())), (1, 0));
+    assert_eq!(classes(&scripted(&cache("0s"), history())), (2, 0));
+}
+
+#[test]
+fn read_from_a_lagging_replica() {
+    let replica = "[architecture.replicas]\ncount = 1\nlag = \"10ms\"\n";
+    // Another session's read 1 ms after the write: stale, not read-your-writes.
+    let r = scripted(
+        replica,
+        vec![op(OpKind::Put, 2, 1, 0), op(OpKind::Get, 2, 2, 1_000)],
+    );
+    assert_eq!(classes(&r), (1, 0));
+    assert_eq!(r.anomalies.stale_read.by_served_by["replica"], 1);
+    // After the lag it is fresh.
+    let r = scripted(
+        replica,
+        vec![op(OpKind::Put, 2, 1, 0), op(OpKind::Get, 2, 2, 20_000)],
+    );
+    assert_eq!(classes(&r), (0, 0));
+}
+
+#[test]
+fn own_write_not_visible() {
+    let replica = "[architecture.replicas]\ncount = 1\nlag = \"10ms\"\n";
+    let r = scripted(
+        replica,
+        vec![op(OpKind::Put, 3, 7, 0), op(OpKind::Get, 3, 7, 1_000)],
+    );
+    assert_eq!(
+        classes(&r),
+        (1, 1),
+        "a read-your-writes violation is also a stale read"
+    );
+    assert_eq!(r.anomalies.read_your_writes.by_served_by["replica"], 1);
+    // Routed to the primary, the own write is visible.
+    let fixed = format!("{replica}reads = \"read-your-writes\"\n");
+    let r = scripted(
+        &fixed,
+        vec![op(OpKind::Put, 3, 7, 0), op(OpKind::Get, 3, 7, 1_000)],
+    );
+    assert_eq!(classes(&r), (0, 0));
+}
+
+#[test]
+fn a_read_concurrent_with_a_write_is_not_stale() {
+    // The read is invoked before the write's ok (at 300 µs) and misses it: legal.
+    let replica = "[architecture.replicas]\ncount = 1\nlag = \"10ms\"\n";
+    let r = scripted(
+        replica,
+        vec![op(OpKind::Put, 4, 1, 0), op(OpKind::Get, 4, 2, 250)],
+    );
+    assert_eq!(classes(&r), (0, 0));
+}
