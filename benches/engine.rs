@@ -3,14 +3,22 @@
 //! * `mm1/bare-binary-heap` — the baseline: an M/M/1 queue as a bare
 //!   `BinaryHeap` event loop (arrival and departure events, exponential draws
 //!   from the same generator, latency summed), written here.
-//! * `mm1/archsim-pipeline` — the same M/M/1 through archsim's whole pipeline:
-//!   workload generator (arrivals, keys, mix, sessions) → `single`
-//!   architecture → station → HDR latency recording.
+//! * `mm1/archsim-pipeline` — the same M/M/1 through archsim's whole pipeline,
+//!   on the shipped `scenarios/validation/mm1-rho-0.8.toml`: workload
+//!   generator (arrivals, keys, mix, sessions) → `single` architecture →
+//!   station → consistency oracle → HDR latency recording.
+//! * `mm1/archsim-cache-replicas` — the same arrival and service process over
+//!   10^6 Zipf keys with a remote cache of 10^5 entries, two read replicas
+//!   taking the misses, 10 % writes and group commit on the primary.
 //!
-//! Both are reported per customer. After Criterion's runs the bench measures
-//! the two side by side in one process and prints the ratio (target ≤ 2.5),
-//! then the peak heap memory of a run and of a run ten times longer (target:
-//! ratio < 1.2), using a counting allocator.
+//! All are reported per customer. After Criterion's runs the bench measures
+//! them side by side in one process and prints the ratios to the bare loop
+//! of the marginal cost per customer (a run of 5N customers minus a run of N,
+//! so a run's fixed setup — per-key arrays of 10^6 keys — is reported apart):
+//! targets ≤ 2.5 for the plain pipeline, and with cache and replicas no more
+//! than 2× the same key space without them. Then it prints the peak heap of a
+//! run and of a run ten times longer (target: ratio < 1.2), using a counting
+//! allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
@@ -59,17 +67,40 @@ static ALLOCATOR: Counting = Counting;
 /// Customers per measured iteration: 800 ops/s for 50 s.
 const CUSTOMERS: u64 = 40_000;
 
+/// The shipped M/M/1 validation scenario (800 customers/s), cut to length.
 fn mm1_scenario(duration_s: u64) -> Scenario {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/validation/mm1-rho-0.8.toml"
+    );
+    let sets = [format!("duration={duration_s}s"), "warmup=0s".to_string()];
+    let sets: Vec<_> = sets
+        .iter()
+        .map(|s| s.parse().expect("valid override"))
+        .collect();
+    Scenario::load(std::path::Path::new(path), &sets).expect("the shipped scenario loads")
+}
+
+/// The same arrival and service process over 10^6 Zipf keys with 10 %
+/// writes and group commit; with `parts`, also a remote cache of 10^5 entries
+/// and two read replicas taking the misses.
+fn zipf_scenario(duration_s: u64, parts: bool) -> Scenario {
+    let parts = if parts {
+        "[architecture.cache]\ncapacity = 100000\n[architecture.replicas]\ncount = 2\n"
+    } else {
+        ""
+    };
     let text = format!(
         r#"
         duration = "{duration_s}s"
         warmup = "0s"
         [workload]
         rate = 800
-        keys = 100000
+        keys = 1000000
         popularity = "zipf(0.99)"
         [workload.mix]
-        get = 1.0
+        get = 0.9
+        put = 0.1
         [network]
         hop = "0s"
         [[architecture]]
@@ -77,6 +108,8 @@ fn mm1_scenario(duration_s: u64) -> Scenario {
         [architecture.db]
         cores = 1
         read = "exp(1ms)"
+        write = "exp(1ms)"
+        {parts}
         "#
     );
     Scenario::from_toml(&text, "bench.toml", "bench", &[]).expect("valid bench scenario")
@@ -143,15 +176,21 @@ fn bare_loop(customers: u64) -> f64 {
 }
 
 fn criterion_benches(c: &mut Criterion) {
-    let scenario = mm1_scenario(CUSTOMERS / 800);
     let mut group = c.benchmark_group("mm1");
     group.throughput(Throughput::Elements(CUSTOMERS));
     group.bench_function("bare-binary-heap", |b| {
         b.iter(|| black_box(bare_loop(CUSTOMERS)))
     });
-    group.bench_function("archsim-pipeline", |b| {
-        b.iter(|| black_box(pipeline(&scenario)))
-    });
+    for (name, scenario) in [
+        ("archsim-pipeline", mm1_scenario(CUSTOMERS / 800)),
+        ("archsim-zipf", zipf_scenario(CUSTOMERS / 800, false)),
+        (
+            "archsim-zipf-cache-replicas",
+            zipf_scenario(CUSTOMERS / 800, true),
+        ),
+    ] {
+        group.bench_function(name, |b| b.iter(|| black_box(pipeline(&scenario))));
+    }
     group.finish();
 }
 
@@ -166,27 +205,59 @@ fn best_of(rounds: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// Marginal cost per customer, in ns: the time of a run of 5N customers
+/// minus that of a run of N, over 4N — what one more customer costs once a
+/// run is set up (per-key arrays allocated, histograms created). Best of
+/// `rounds`, interleaved by the caller.
+fn marginal_ns(short: f64, long: f64, customers: u64) -> f64 {
+    (long - short) / (4 * customers) as f64 * 1e9
+}
+
 fn ratio_report() {
-    let customers = 400_000;
-    let scenario = mm1_scenario(customers / 800);
-    let mut bare = f64::INFINITY;
-    let mut full = f64::INFINITY;
-    // Alternate the two so machine noise hits both alike.
+    let customers: u64 = 200_000;
+    let secs = customers / 800;
+    let scenarios = [
+        (mm1_scenario(secs), mm1_scenario(5 * secs)),
+        (zipf_scenario(secs, false), zipf_scenario(5 * secs, false)),
+        (zipf_scenario(secs, true), zipf_scenario(5 * secs, true)),
+    ];
+    let mut bare = (f64::INFINITY, f64::INFINITY);
+    let mut best = [(f64::INFINITY, f64::INFINITY); 3];
+    // Interleaved, so machine noise hits all alike.
     for _ in 0..5 {
-        bare = bare.min(best_of(1, || {
+        bare.0 = bare.0.min(best_of(1, || {
             black_box(bare_loop(customers));
         }));
-        full = full.min(best_of(1, || {
-            black_box(pipeline(&scenario));
+        bare.1 = bare.1.min(best_of(1, || {
+            black_box(bare_loop(5 * customers));
         }));
+        for (b, (short, long)) in best.iter_mut().zip(&scenarios) {
+            b.0 = b.0.min(best_of(1, || {
+                black_box(pipeline(short));
+            }));
+            b.1 = b.1.min(best_of(1, || {
+                black_box(pipeline(long));
+            }));
+        }
     }
-    let per = |s: f64| s / customers as f64 * 1e9;
+    let per = |(short, long): (f64, f64)| marginal_ns(short, long, customers);
+    let setup_ms = |(short, long): (f64, f64)| (short - (long - short) / 4.0) * 1e3;
+    let bare_ns = per(bare);
+    let [plain, zipf, parts] = best.map(per);
     println!(
-        "\nM/M/1, {customers} customers: bare loop {:.1} ns/customer, archsim pipeline {:.1} ns/customer \
-         → ratio {:.2} (target ≤ 2.5)",
-        per(bare),
-        per(full),
-        full / bare
+        "\nM/M/1 at 800 customers/s, one run, marginal ns per customer (setup excluded):\n\
+         bare BinaryHeap loop            {bare_ns:7.1}\n\
+         archsim pipeline (M/M/1 file)   {plain:7.1}  ratio {:.2} (target ≤ 2.5)\n\
+         10^6 Zipf keys, 10 % writes     {zipf:7.1}  ratio {:.2}\n\
+         the same + cache + 2 replicas   {parts:7.1}  ratio {:.2}, {:.2}× the line above (target ≤ 2)\n\
+         setup per run: {:.1} ms, {:.1} ms, {:.1} ms",
+        plain / bare_ns,
+        zipf / bare_ns,
+        parts / bare_ns,
+        parts / zipf,
+        setup_ms(best[0]),
+        setup_ms(best[1]),
+        setup_ms(best[2]),
     );
 }
 

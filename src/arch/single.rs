@@ -39,7 +39,7 @@ use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
-use crate::workload::OpKind;
+use crate::workload::{OpKind, Operation};
 
 /// A database node: 0 is the primary, `i ≥ 1` is replica `i`.
 type Node = u8;
@@ -52,8 +52,9 @@ pub enum CacheJob {
     /// The writer's invalidation (delete or update) after its commit.
     Invalidate(OpId),
     /// A reader's fill after a miss; nobody waits for it.
+    /// (Key ids fit in 32 bits, which keeps events at 16 bytes.)
     Fill {
-        key: u64,
+        key: u32,
         version: Version,
     },
 }
@@ -77,7 +78,7 @@ pub enum Event {
     /// A replica applies a shipped write.
     Apply {
         replica: Node,
-        key: u64,
+        key: u32,
         version: Version,
     },
 }
@@ -291,7 +292,7 @@ impl Single {
                 Some(op)
             }
             CacheJob::Fill { key, version } => {
-                tier.cache.put(key, version, now);
+                tier.cache.put(u64::from(key), version, now);
                 None
             }
         };
@@ -413,7 +414,7 @@ impl Single {
                 at,
                 Event::Apply {
                     replica: (i + 1) as Node,
-                    key,
+                    key: key as u32,
                     version,
                 },
             );
@@ -429,7 +430,7 @@ impl Single {
                     let key = ctx.op(op).key;
                     self.send_to_cache(
                         CacheJob::Fill {
-                            key,
+                            key: key as u32,
                             version: s.version,
                         },
                         ctx,
@@ -501,6 +502,16 @@ impl Architecture for Single {
         }
     }
 
+    fn prefetch(&self, op: &Operation) {
+        self.oracle.prefetch(op.key);
+        if let Some(tier) = &self.cache {
+            tier.cache.prefetch(op.key);
+        }
+        for r in &self.replicas {
+            r.data.prefetch(op.key);
+        }
+    }
+
     fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
         match event {
             Event::AtCache(job) => self.at_cache(job, ctx),
@@ -514,7 +525,9 @@ impl Architecture for Single {
                 replica,
                 key,
                 version,
-            } => self.replicas[replica as usize - 1].data.apply(key, version),
+            } => self.replicas[replica as usize - 1]
+                .data
+                .apply(u64::from(key), version),
         }
     }
 }

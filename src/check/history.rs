@@ -62,13 +62,19 @@ struct Acked {
     session: u32,
 }
 
-/// Ground truth per key, in dense arrays indexed by key.
-pub struct KeyHistory {
-    committed: Vec<Version>,
-    acked_max: Vec<Version>,
-    /// Per key, 1 + the index of its ring in `rings` (0: never acknowledged),
+/// One key's ground truth, kept together so a lookup touches one cache line.
+#[derive(Clone, Copy, Debug, Default)]
+struct KeyState {
+    committed: Version,
+    acked_max: Version,
+    /// 1 + the index of the key's ring in `rings` (0: never acknowledged),
     /// so memory for the rings grows with the keys actually written.
-    ring_of: Vec<u32>,
+    ring: u32,
+}
+
+/// Ground truth per key, in a dense array indexed by key.
+pub struct KeyHistory {
+    keys: Vec<KeyState>,
     /// The last `REMEMBERED` acknowledgements of a key, newest last.
     rings: Vec<[Acked; REMEMBERED]>,
 }
@@ -77,38 +83,44 @@ impl KeyHistory {
     pub fn new(keys: u64) -> KeyHistory {
         let n = usize::try_from(keys).expect("key count fits in memory");
         KeyHistory {
-            committed: vec![0; n],
-            acked_max: vec![0; n],
-            ring_of: vec![0; n],
+            keys: vec![KeyState::default(); n],
             rings: Vec::new(),
         }
     }
 
     #[inline]
     pub fn commit(&mut self, key: u64) -> Version {
-        let v = &mut self.committed[key as usize];
-        *v += 1;
-        *v
+        let k = &mut self.keys[key as usize];
+        k.committed += 1;
+        k.committed
+    }
+
+    /// Hints that `key`'s state will be used soon.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let Some(k) = self.keys.get(key as usize) {
+            crate::model::prefetch::prefetch(k);
+        }
     }
 
     #[inline]
     pub fn committed(&self, key: u64) -> Version {
-        self.committed[key as usize]
+        self.keys[key as usize].committed
     }
 
     #[inline]
     pub fn acked_max(&self, key: u64) -> Version {
-        self.acked_max[key as usize]
+        self.keys[key as usize].acked_max
     }
 
     pub fn acknowledge(&mut self, key: u64, version: Version, session: u32, at: SimTime) {
-        let k = key as usize;
-        self.acked_max[k] = self.acked_max[k].max(version);
-        if self.ring_of[k] == 0 {
+        let k = &mut self.keys[key as usize];
+        k.acked_max = k.acked_max.max(version);
+        if k.ring == 0 {
             self.rings.push([Acked::default(); REMEMBERED]);
-            self.ring_of[k] = u32::try_from(self.rings.len()).expect("fewer than 2^32 keys");
+            k.ring = u32::try_from(self.rings.len()).expect("fewer than 2^32 keys");
         }
-        let ring = &mut self.rings[self.ring_of[k] as usize - 1];
+        let ring = &mut self.rings[k.ring as usize - 1];
         ring.rotate_left(1);
         ring[REMEMBERED - 1] = Acked {
             version,
@@ -124,7 +136,7 @@ impl KeyHistory {
         if read.returned >= read.floor {
             return None;
         }
-        let ring = self.ring_of[read.key as usize];
+        let ring = self.keys[read.key as usize].ring;
         let missed = self
             .rings
             .get((ring as usize).wrapping_sub(1))

@@ -37,6 +37,12 @@ impl Oracle {
         self.keys.commit(key)
     }
 
+    /// Hints that `key` will be checked soon (see `Architecture::prefetch`).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.keys.prefetch(key);
+    }
+
     /// The system of record's current version of `key`.
     #[inline]
     pub fn committed(&self, key: u64) -> Version {

@@ -5,7 +5,8 @@ use documented::{Documented, DocumentedFields};
 use serde::Serialize;
 
 use crate::scenario::{
-    ArchKind, ArchitectureConfig, DbConfig, NetworkConfig, WorkloadConfig, field_docs,
+    ArchKind, ArchitectureConfig, CacheConfig, DbConfig, NetworkConfig, ReplicasConfig,
+    WorkloadConfig, field_docs,
 };
 
 pub fn list() -> anyhow::Result<()> {
@@ -19,17 +20,24 @@ pub fn list() -> anyhow::Result<()> {
         out += &format!("  {:<12} {}{status}\n", kind.name(), kind.summary());
     }
     out += "\n[[architecture]] fields:\n";
-    out += &section::<ArchitectureConfig>(&ArchitectureConfig::new(ArchKind::Single), &["db"])?;
+    out += &section(
+        &ArchitectureConfig::new(ArchKind::Single),
+        &["db", "cache", "replicas"],
+    )?;
+    out += &format!("\n[architecture.db] — {}\n", one_line(DbConfig::DOCS));
+    out += &section(&DbConfig::default(), &[])?;
+    out += &format!("\n[architecture.cache] — {}\n", one_line(CacheConfig::DOCS));
+    out += &section(&CacheConfig::default(), &[])?;
     out += &format!(
-        "\n[architecture.db] — {}\n",
-        DbConfig::DOCS.replace('\n', " ")
+        "\n[architecture.replicas] — {}\n",
+        one_line(ReplicasConfig::DOCS)
     );
-    out += &section::<DbConfig>(&DbConfig::default(), &[])?;
+    out += &section(&ReplicasConfig::default(), &[])?;
     out += "\n[workload]\n";
-    out += &section::<WorkloadConfig>(&WorkloadConfig::default(), &["phase"])?;
-    out += "  phase     [[workload.phase]] with at, rate and ramp: a load profile\n";
+    out += &section(&WorkloadConfig::default(), &["phase"])?;
+    out += "  phase: [[workload.phase]] with at, rate and ramp — a load profile\n";
     out += "\n[network]\n";
-    out += &section::<NetworkConfig>(&NetworkConfig::default(), &[])?;
+    out += &section(&NetworkConfig::default(), &[])?;
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
             \"lognormal(mean=1ms, sigma=0.5)\", \"pareto(xm=1ms, alpha=2.5)\", \"normal(1ms, 0.2ms)\",\n\
             \"erlang(4, 2ms)\", \"mix(0.99: 1ms, 0.01: exp(1s))\".\n";
@@ -37,7 +45,12 @@ pub fn list() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Each field of a section: name, default (as TOML) and its documentation.
+fn one_line(doc: &str) -> String {
+    doc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Each field of a section: its default (as TOML, when it has a fixed one)
+/// and its documentation.
 fn section<T: DocumentedFields + Serialize>(value: &T, skip: &[&str]) -> anyhow::Result<String> {
     let table = toml::Table::try_from(value)?;
     let mut out = String::new();
@@ -46,11 +59,11 @@ fn section<T: DocumentedFields + Serialize>(value: &T, skip: &[&str]) -> anyhow:
         if skip.contains(&key) {
             continue;
         }
-        let default = table
-            .get(key)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "—".into());
-        out += &format!("  {key} = {default}\n      {}\n", doc.replace('\n', " "));
+        let head = match table.get(key) {
+            Some(v) => format!("{key} = {v}"),
+            None => key.to_string(),
+        };
+        out += &format!("  {head}\n      {}\n", one_line(doc));
     }
     Ok(out)
 }

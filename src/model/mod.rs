@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod network;
+pub mod prefetch;
 pub mod replication;
 pub mod station;
 pub mod wal;

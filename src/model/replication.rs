@@ -17,11 +17,17 @@ use crate::dist::Dist;
 use crate::metrics::{LatencyRecorder, Outcome, Window};
 use crate::sim::{SimRng, SimTime};
 
+/// What a replica knows of one key, kept together (one cache line).
+#[derive(Clone, Copy, Debug, Default)]
+struct KeyCopy {
+    /// When the newest shipped write of the key is applied.
+    applies_at: SimTime,
+    /// The applied version.
+    version: Version,
+}
+
 pub struct Replica {
-    /// Applied version per key.
-    versions: Vec<Version>,
-    /// When the newest shipped write of each key is applied.
-    applies_at: Vec<SimTime>,
+    keys: Vec<KeyCopy>,
     lag: Dist,
     rng: SimRng,
     /// Visibility lag (apply − commit) of writes committed in the window.
@@ -32,8 +38,7 @@ pub struct Replica {
 impl Replica {
     pub fn new(keys: u64, lag: Dist, rng: SimRng, window: Window) -> Replica {
         Replica {
-            versions: vec![0; keys as usize],
-            applies_at: vec![SimTime::ZERO; keys as usize],
+            keys: vec![KeyCopy::default(); keys as usize],
             lag,
             rng,
             visibility: LatencyRecorder::new(),
@@ -45,7 +50,7 @@ impl Replica {
     /// will apply it.
     #[inline]
     pub fn ship(&mut self, key: u64, committed: SimTime) -> SimTime {
-        let last = &mut self.applies_at[key as usize];
+        let last = &mut self.keys[key as usize].applies_at;
         let at = (committed + self.lag.sample(&mut self.rng)).max(*last);
         *last = at;
         if self.window.contains(committed) {
@@ -57,15 +62,23 @@ impl Replica {
     /// Applies a shipped write (in commit order for its key).
     #[inline]
     pub fn apply(&mut self, key: u64, version: Version) {
-        let v = &mut self.versions[key as usize];
+        let v = &mut self.keys[key as usize].version;
         debug_assert!(version > *v, "replicas apply in commit order");
         *v = version;
+    }
+
+    /// Hints that `key` will be read or shipped soon.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let Some(k) = self.keys.get(key as usize) {
+            super::prefetch::prefetch(k);
+        }
     }
 
     /// The version this replica holds for `key` now.
     #[inline]
     pub fn version(&self, key: u64) -> Version {
-        self.versions[key as usize]
+        self.keys[key as usize].version
     }
 
     /// Apply − commit of the writes committed in the window.

@@ -242,7 +242,7 @@ pub enum Invalidate {
 }
 
 /// Asynchronous read replicas (`[architecture.replicas]`) fed from the
-/// primary's log and applying it in order after a lag.
+/// primary's log, applying each key's writes in commit order after a lag.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicasConfig {

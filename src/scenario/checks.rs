@@ -39,14 +39,17 @@ pub fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration,
     }
 }
 
-/// A whole number of at least 1 (counts of keys).
-pub fn at_least_one_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+/// Most keys a scenario may have: key ids travel in 32 bits inside events.
+pub const MAX_KEYS: i64 = 4_000_000_000;
+
+/// A key count from 1 to `MAX_KEYS`.
+pub fn key_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let v = i64::deserialize(d)?;
-    if v >= 1 {
+    if (1..=MAX_KEYS).contains(&v) {
         Ok(v as u64)
     } else {
         Err(D::Error::custom(format!(
-            "expected a whole number of at least 1, found {v}"
+            "expected a key count from 1 to {MAX_KEYS}, found {v}"
         )))
     }
 }

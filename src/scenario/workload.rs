@@ -6,7 +6,7 @@ use documented::DocumentedFields;
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::checks::{at_least_one_u32, at_least_one_u64, non_negative_f64, positive_f64};
+use super::checks::{at_least_one_u32, key_count, non_negative_f64, positive_f64};
 use crate::sim::SimDuration;
 use crate::workload::{OpKind, Popularity};
 
@@ -17,8 +17,8 @@ pub struct WorkloadConfig {
     /// Mean arrival rate in operations per second, open loop (Poisson). Default 10000.
     #[serde(deserialize_with = "positive_f64")]
     pub rate: f64,
-    /// Number of distinct keys. Default 100000.
-    #[serde(deserialize_with = "at_least_one_u64")]
+    /// Number of distinct keys, from 1 to 4,000,000,000 (each architecture keeps a few bytes per key). Default 100000.
+    #[serde(deserialize_with = "key_count")]
     pub keys: u64,
     /// Key popularity: "uniform", "zipf(s)" or "hotspot(hot_fraction, hot_share)". Default "zipf(0.99)" (YCSB's skew).
     pub popularity: Popularity,

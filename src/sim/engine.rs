@@ -29,6 +29,12 @@ pub trait Architecture {
 
     /// One of the architecture's events fires.
     fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+
+    /// A hint, given shortly before `op` arrives: load what its request path
+    /// will touch (per-key state) into the CPU cache. Changes no state and
+    /// no result; a large key space is memory-bound without it.
+    #[inline]
+    fn prefetch(&self, _op: &Operation) {}
 }
 
 /// Operations in flight, in a slab indexed by `OpId` (ids are reused).
@@ -169,6 +175,9 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
                 recorder: &mut recorder,
             };
             arch.on_arrival(id, &mut ctx);
+            if let Some(next) = workload.peek() {
+                arch.prefetch(next);
+            }
         }
     }
 

@@ -28,6 +28,9 @@ enum Source {
 }
 
 struct Generator {
+    /// The next operation, drawn one ahead so the engine can show it to the
+    /// architecture before it arrives (see `Architecture::prefetch`).
+    next: Option<Operation>,
     arrivals: Arrivals,
     keys: KeyChooser,
     key_rng: SimRng,
@@ -57,9 +60,15 @@ impl Workload {
     /// Instant of the next arrival, if any remain.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
+        self.peek().map(|o| o.start)
+    }
+
+    /// The next operation, without taking it.
+    #[inline]
+    pub fn peek(&self) -> Option<&Operation> {
         match &self.source {
-            Source::Generated(g) => g.arrivals.peek(),
-            Source::Scripted(ops) => ops.front().map(|o| o.start),
+            Source::Generated(g) => g.next.as_ref(),
+            Source::Scripted(ops) => ops.front(),
         }
     }
 
@@ -67,7 +76,11 @@ impl Workload {
     #[inline]
     pub fn next_op(&mut self) -> Option<Operation> {
         match &mut self.source {
-            Source::Generated(g) => g.next_op(),
+            Source::Generated(g) => {
+                let op = g.next.take()?;
+                g.next = g.draw();
+                Some(op)
+            }
             Source::Scripted(ops) => ops.pop_front(),
         }
     }
@@ -85,7 +98,8 @@ impl Generator {
                 (acc, k)
             })
             .collect();
-        Generator {
+        let mut generator = Generator {
+            next: None,
             arrivals: Arrivals::new(config.rate, &config.phases, streams.stream("arrivals"), end),
             keys: KeyChooser::new(config.popularity, config.keys),
             key_rng: streams.stream("keys"),
@@ -93,11 +107,13 @@ impl Generator {
             mix_rng: streams.stream("mix"),
             sessions: config.sessions,
             session_rng: streams.stream("sessions"),
-        }
+        };
+        generator.next = generator.draw();
+        generator
     }
 
     #[inline]
-    fn next_op(&mut self) -> Option<Operation> {
+    fn draw(&mut self) -> Option<Operation> {
         let start = self.arrivals.pop()?;
         let kind = if self.mix.len() == 1 {
             self.mix[0].1
