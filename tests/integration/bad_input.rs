@@ -198,3 +198,31 @@ fn an_earlier_results_folder_survives_a_failed_run() {
     assert_eq!(leftovers.len(), 1, "no temporary folders left behind");
     let _ = Path::new(".");
 }
+
+#[test]
+fn contradicting_settings_are_placed_on_their_line() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"single\"\n[architecture.replicas]\nreads = \"replicas\"\n",
+        "4:1",
+        "architecture \"single\": reads = \"replicas\" needs read replicas",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"single\"\nanalytics_on = \"replica\"\n",
+        "3:1",
+        "analytics_on = \"replica\" needs a read replica",
+    );
+}
+
+#[test]
+fn unknown_enum_values_list_the_choices() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"single\"\n[architecture.cache]\nplacement = \"nearby\"\n",
+        "4:13",
+        "unknown variant `nearby`, expected `in-process` or `remote`",
+    );
+    assert_rejected(
+        "[workload]\nkeys = 0\n[[architecture]]\nkind = \"single\"\n",
+        "2:8",
+        "expected a key count from 1 to 4000000000, found 0",
+    );
+}
