@@ -34,7 +34,9 @@ use super::Report;
 use crate::check::{AnomalyReport, Oracle, ReadCheck, ServedBy, Version};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
-use crate::model::{Cache, GroupCommit, Lookup, Network, Replica, Started, Station};
+use crate::model::{
+    Cache, GroupCommit, Lookup, Network, Replica, Started, Station, VersionedStore,
+};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
@@ -137,6 +139,8 @@ impl RecentWrites {
 pub struct Single {
     network: Network,
     primary: Station<OpId>,
+    /// The primary's data: the system of record.
+    data: VersionedStore,
     wal: Option<GroupCommit<OpId>>,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
@@ -188,6 +192,7 @@ impl Single {
         Single {
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             primary: Station::new(db.cores, window),
+            data: VersionedStore::new(keys),
             wal: (!db.fsync.is_zero())
                 .then(|| GroupCommit::new(db.fsync.clone(), streams.stream("db/fsync"), window)),
             cache,
@@ -357,7 +362,7 @@ impl Single {
         if ctx.op(op).kind == OpKind::Get {
             let key = ctx.op(op).key;
             let (version, served_by) = match node {
-                PRIMARY => (self.oracle.committed(key), ServedBy::Primary),
+                PRIMARY => (self.data.version(key), ServedBy::Primary),
                 r => (
                     self.replicas[r as usize - 1].data.version(key),
                     ServedBy::Replica,
@@ -405,7 +410,7 @@ impl Single {
     /// ships to the replicas.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let key = ctx.op(op).key;
-        let version = self.oracle.commit(key);
+        let version = self.data.commit(key, ctx.now());
         self.state(op).version = version;
         let now = ctx.now();
         for (i, r) in self.replicas.iter_mut().enumerate() {
@@ -504,6 +509,7 @@ impl Architecture for Single {
 
     fn prefetch(&self, op: &Operation) {
         self.oracle.prefetch(op.key);
+        self.data.prefetch(op.key);
         if let Some(tier) = &self.cache {
             tier.cache.prefetch(op.key);
         }

@@ -1,9 +1,10 @@
-//! Per-key ground truth: committed and acknowledged versions, with the
-//! acknowledgement instant and writer of the most recent versions.
+//! Per-key acknowledgements: the newest version acknowledged to a writer,
+//! with the instant and writer of the most recent ones.
 
 use crate::sim::SimTime;
 
-/// A version of a key: 0 is the initial value, then 1, 2, … in commit order.
+/// A version of a key: 0 is the initial value, then 1, 2, … in commit order
+/// at the system of record.
 pub type Version = u32;
 
 /// How many recent acknowledged versions each key remembers (instant and
@@ -62,17 +63,16 @@ struct Acked {
     session: u32,
 }
 
-/// One key's ground truth, kept together so a lookup touches one cache line.
+/// One key's acknowledgements, kept together so a lookup touches one cache line.
 #[derive(Clone, Copy, Debug, Default)]
 struct KeyState {
-    committed: Version,
     acked_max: Version,
     /// 1 + the index of the key's ring in `rings` (0: never acknowledged),
     /// so memory for the rings grows with the keys actually written.
     ring: u32,
 }
 
-/// Ground truth per key, in a dense array indexed by key.
+/// Acknowledgements per key, in a dense array indexed by key.
 pub struct KeyHistory {
     keys: Vec<KeyState>,
     /// The last `REMEMBERED` acknowledgements of a key, newest last.
@@ -88,24 +88,12 @@ impl KeyHistory {
         }
     }
 
-    #[inline]
-    pub fn commit(&mut self, key: u64) -> Version {
-        let k = &mut self.keys[key as usize];
-        k.committed += 1;
-        k.committed
-    }
-
     /// Hints that `key`'s state will be used soon.
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(k) = self.keys.get(key as usize) {
             crate::model::prefetch::prefetch(k);
         }
-    }
-
-    #[inline]
-    pub fn committed(&self, key: u64) -> Version {
-        self.keys[key as usize].committed
     }
 
     #[inline]
@@ -175,9 +163,7 @@ mod tests {
     #[test]
     fn stale_only_against_versions_acknowledged_before_the_read() {
         let mut h = KeyHistory::new(10);
-        assert_eq!(h.commit(7), 1);
         h.acknowledge(7, 1, 3, SimTime(100));
-        assert_eq!(h.commit(7), 2);
         h.acknowledge(7, 2, 4, SimTime(200));
         // Invoked at 250 when version 2 was the newest acknowledged.
         let s = h.check(&read(0, 2, 9, 250)).unwrap();

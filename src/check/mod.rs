@@ -2,9 +2,10 @@
 //! anomaly is an exact check against it (see ANOMALIES in the README), made
 //! online in memory bounded by keys, sessions and operations in flight.
 //!
-//! Versions: every write installs the next version of its key at the system
-//! of record (1, 2, 3, …; 0 is the initial value every copy starts with), so
-//! "how many versions behind" is a subtraction.
+//! Versions come from the system of record (`model::store`): 1, 2, 3, … per
+//! key, 0 the initial value, so "how many versions behind" is a subtraction.
+//! The oracle sees what clients were told (acknowledgements) and what reads
+//! returned, and compares.
 
 mod anomalies;
 mod history;
@@ -31,22 +32,10 @@ impl Oracle {
         }
     }
 
-    /// A write of `key` commits at the system of record now: its new version.
-    #[inline]
-    pub fn commit(&mut self, key: u64) -> Version {
-        self.keys.commit(key)
-    }
-
     /// Hints that `key` will be checked soon (see `Architecture::prefetch`).
     #[inline]
     pub fn prefetch(&self, key: u64) {
         self.keys.prefetch(key);
-    }
-
-    /// The system of record's current version of `key`.
-    #[inline]
-    pub fn committed(&self, key: u64) -> Version {
-        self.keys.committed(key)
     }
 
     /// The client of `session` receives the ok of its write of `version`.

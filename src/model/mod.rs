@@ -7,10 +7,12 @@ pub mod network;
 pub mod prefetch;
 pub mod replication;
 pub mod station;
+pub mod store;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};
 pub use network::Network;
 pub use replication::Replica;
 pub use station::{Started, Station};
+pub use store::VersionedStore;
 pub use wal::GroupCommit;
