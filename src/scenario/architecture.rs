@@ -248,7 +248,7 @@ pub enum Invalidate {
 pub struct ReplicasConfig {
     /// Number of read replicas. Default 0.
     pub count: u32,
-    /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order. Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
+    /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
     pub lag: Dist,
     /// Cores per replica. Default: the primary's `db.cores`.
     #[serde(
