@@ -1,7 +1,7 @@
 //! Plain-text tables for the terminal, and the table model shared with the
 //! Markdown exporter.
 
-use super::{Exporter, Results};
+use super::{Exporter, Results, RunResult};
 
 /// A table: a header row and body rows of already formatted cells.
 pub struct Table {
@@ -62,128 +62,120 @@ pub fn ms(v: f64) -> String {
     format!("{v:.3}")
 }
 
-/// Latency per architecture and operation kind.
-pub fn latency_table(results: &Results) -> Table {
+/// A table with a block of rows per run: `architecture` (and `rep` when the
+/// scenario has replications), then `columns`, filled by `cells`.
+fn per_run_table(
+    results: &Results,
+    columns: &[&str],
+    cells: impl Fn(&RunResult) -> Vec<Vec<String>>,
+) -> Table {
     let replicated = results.scenario.replications > 1;
-    let mut headers: Vec<String> = vec!["architecture".into()];
+    let mut headers = vec!["architecture".to_string()];
     if replicated {
         headers.push("rep".into());
     }
-    headers.extend(
-        [
-            "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
-        ]
-        .map(String::from),
-    );
+    headers.extend(columns.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     for run in &results.runs {
-        for (op, l) in run.latency.ordered() {
+        for cells in cells(run) {
             let mut row = vec![run.architecture.clone()];
             if replicated {
                 row.push(run.replication.to_string());
             }
-            row.extend([
-                op.to_string(),
-                l.count.to_string(),
-                ms(l.mean_ms),
-                ms(l.p50_ms),
-                ms(l.p90_ms),
-                ms(l.p99_ms),
-                ms(l.p999_ms),
-                ms(l.max_ms),
-                (l.errors + l.unfinished).to_string(),
-            ]);
+            row.extend(cells);
             rows.push(row);
         }
     }
     Table { headers, rows }
 }
 
+/// Latency per architecture and operation kind.
+pub fn latency_table(results: &Results) -> Table {
+    let columns = [
+        "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+    ];
+    per_run_table(results, &columns, |run| {
+        run.latency
+            .ordered()
+            .map(|(op, l)| {
+                vec![
+                    op.to_string(),
+                    l.count.to_string(),
+                    ms(l.mean_ms),
+                    ms(l.p50_ms),
+                    ms(l.p90_ms),
+                    ms(l.p99_ms),
+                    ms(l.p999_ms),
+                    ms(l.max_ms),
+                    (l.errors + l.unfinished).to_string(),
+                ]
+            })
+            .collect()
+    })
+}
+
 /// Throughput and per-component figures per architecture.
 pub fn component_table(results: &Results) -> Table {
-    let replicated = results.scenario.replications > 1;
-    let mut headers: Vec<String> = vec!["architecture".into()];
-    if replicated {
-        headers.push("rep".into());
-    }
-    headers.extend(
-        [
-            "ops/s",
-            "component",
-            "utilization",
-            "mean queue",
-            "hit ratio",
-            "fsyncs/s",
-            "lag mean ms",
-            "lag p99 ms",
-        ]
-        .map(String::from),
-    );
+    let columns = [
+        "ops/s",
+        "component",
+        "utilization",
+        "mean queue",
+        "hit ratio",
+        "fsyncs/s",
+        "lag mean ms",
+        "lag p99 ms",
+    ];
     let dash = || "-".to_string();
     let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(dash);
     let window_s = results.scenario.duration_s;
-    let mut rows = Vec::new();
-    for run in &results.runs {
-        for (name, c) in &run.components {
-            let mut row = vec![run.architecture.clone()];
-            if replicated {
-                row.push(run.replication.to_string());
-            }
-            row.extend([
-                format!("{:.1}", run.throughput_per_s),
-                name.clone(),
-                opt(c.utilization, &|u| format!("{:.1} %", u * 100.0)),
-                opt(c.mean_queue, &|q| format!("{q:.3}")),
-                opt(c.hit_ratio, &|h| format!("{h:.3}")),
-                c.forced_writes
-                    .map(|n| format!("{:.0}", n as f64 / window_s))
-                    .unwrap_or_else(dash),
-                opt(c.lag_mean_ms, &ms),
-                opt(c.lag_p99_ms, &ms),
-            ]);
-            rows.push(row);
-        }
-    }
-    Table { headers, rows }
+    per_run_table(results, &columns, |run| {
+        run.components
+            .iter()
+            .map(|(name, c)| {
+                vec![
+                    format!("{:.1}", run.throughput_per_s),
+                    name.clone(),
+                    opt(c.utilization, &|u| format!("{:.1} %", u * 100.0)),
+                    opt(c.mean_queue, &|q| format!("{q:.3}")),
+                    opt(c.hit_ratio, &|h| format!("{h:.3}")),
+                    c.forced_writes
+                        .map(|n| format!("{:.0}", n as f64 / window_s))
+                        .unwrap_or_else(dash),
+                    opt(c.lag_mean_ms, &ms),
+                    opt(c.lag_p99_ms, &ms),
+                ]
+            })
+            .collect()
+    })
 }
 
 /// Anomalies per architecture: counts, rates per 1,000 operations, which
 /// copy served them, and how old the missed data was.
 pub fn anomaly_table(results: &Results) -> Table {
-    let replicated = results.scenario.replications > 1;
-    let mut headers: Vec<String> = vec!["architecture".into()];
-    if replicated {
-        headers.push("rep".into());
-    }
-    headers.extend(
-        [
-            "anomaly",
-            "count",
-            "per 1k ops",
-            "served by",
-            "age p50 ms",
-            "age p99 ms",
-            "depth max",
-        ]
-        .map(String::from),
-    );
-    let mut rows = Vec::new();
-    for run in &results.runs {
+    let columns = [
+        "anomaly",
+        "count",
+        "per 1k ops",
+        "served by",
+        "age p50 ms",
+        "age p99 ms",
+        "depth max",
+    ];
+    per_run_table(results, &columns, |run| {
         let a = &run.anomalies;
-        for (class, report) in [
+        [
             ("stale_read", &a.stale_read),
             ("read_your_writes", &a.read_your_writes),
-        ] {
-            let mut row = vec![run.architecture.clone()];
-            if replicated {
-                row.push(run.replication.to_string());
-            }
+        ]
+        .into_iter()
+        .map(|(class, report)| {
             let served: Vec<String> = report
                 .by_served_by
                 .iter()
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect();
-            row.extend([
+            vec![
                 class.to_string(),
                 report.count.to_string(),
                 format!("{:.3}", report.per_1k),
@@ -198,11 +190,10 @@ pub fn anomaly_table(results: &Results) -> Table {
                     .depth
                     .as_ref()
                     .map_or("-".into(), |d| d.max.to_string()),
-            ]);
-            rows.push(row);
-        }
-    }
-    Table { headers, rows }
+            ]
+        })
+        .collect()
+    })
 }
 
 /// One line describing the run, above the tables.
