@@ -7,8 +7,8 @@
 //! 2. on a miss, or without a cache, read the database: the primary, a
 //!    replica, or — under "read-your-writes" — the primary for keys this
 //!    session wrote within `ryw_window`; one hop each way, a core for `db.read`;
-//!    the read sees the versions committed when a core takes it up (its
-//!    snapshot, as under MVCC);
+//!    the read sees the versions committed when it reaches the node (its
+//!    statement snapshot, as under MVCC);
 //! 3. after a miss, fill the cache with the version read (in-process at
 //!    once; remote one hop later, without waiting). A fill that lands after a
 //!    newer write's invalidation leaves the old value cached until TTL or the
@@ -34,9 +34,7 @@ use super::Report;
 use crate::check::{AnomalyReport, Oracle, ReadCheck, ServedBy, Version};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
-use crate::model::{
-    Cache, GroupCommit, Lookup, Network, Replica, Started, Station, VersionedStore,
-};
+use crate::model::{Cache, GroupCommit, Lookup, Network, Replica, Station, VersionedStore};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
@@ -65,14 +63,12 @@ pub enum CacheJob {
 pub enum Event {
     /// A cache job reaches the remote cache server.
     AtCache(CacheJob),
-    /// The cache finishes a job (for an in-process cache: the lookup is done).
-    CacheServed(CacheJob),
     /// The cache's answer to a lookup or an invalidation reaches the client.
     CacheAnswered(OpId),
     /// The request reaches a database node.
     AtDb(OpId, Node),
-    /// A database node finishes serving the operation.
-    Served(OpId, Node),
+    /// The primary finishes a write's CPU work.
+    Served(OpId),
     /// The forced log write under way completes.
     Flushed,
     /// The database's answer reaches the client.
@@ -105,12 +101,12 @@ struct CacheTier {
     placement: Placement,
     invalidate: Invalidate,
     service: Dist,
-    server: Station<CacheJob>,
+    server: Station,
 }
 
 struct ReplicaNode {
     data: Replica,
-    station: Station<OpId>,
+    station: Station,
 }
 
 /// Keys each session wrote recently, for read-your-writes routing.
@@ -138,7 +134,7 @@ impl RecentWrites {
 /// The single-system architecture.
 pub struct Single {
     network: Network,
-    primary: Station<OpId>,
+    primary: Station,
     /// The primary's data: the system of record.
     data: VersionedStore,
     wal: Option<GroupCommit<OpId>>,
@@ -232,51 +228,50 @@ impl Single {
 
     // ----- the cache -----
 
-    /// Hands `job` to the cache: a remote cache is one hop away and queues
-    /// it; an in-process cache serves it in place.
+    /// Hands `job` to the cache. A remote cache is one hop away and its
+    /// server takes jobs in arrival order, so each takes effect as it arrives
+    /// (in the order every later job sees) and answers when its service
+    /// ends. An in-process cache acts at once; a lookup takes its service
+    /// time to answer.
     fn send_to_cache(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
-        let tier = self.cache.as_mut().expect("a cache");
-        match tier.placement {
-            Placement::Remote => self.hop(Event::AtCache(job), ctx),
-            Placement::InProcess => match job {
-                CacheJob::Lookup(_) => {
-                    let d = tier.service.sample(&mut self.cache_rng);
-                    ctx.schedule_in(d, Event::CacheServed(job));
-                }
-                _ => self.cache_job_done(job, ctx),
-            },
+        let tier = self.cache.as_ref().expect("a cache");
+        if tier.placement == Placement::Remote {
+            return self.hop(Event::AtCache(job), ctx);
+        }
+        match self.apply_cache_job(job, ctx) {
+            Some(op) if matches!(job, CacheJob::Lookup(_)) => {
+                let tier = self.cache.as_ref().expect("a cache");
+                let d = tier.service.sample(&mut self.cache_rng);
+                ctx.schedule_in(d, Event::CacheAnswered(op));
+            }
+            Some(op) => self.cache_answered(op, ctx),
+            None => {}
         }
     }
 
+    /// A job reaches the remote cache server.
     fn at_cache(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
+        let answer = self.apply_cache_job(job, ctx);
         let tier = self.cache.as_mut().expect("a cache");
         let d = tier.service.sample(&mut self.cache_rng);
-        if let Some(started) = tier.server.enter(ctx.now(), job, d) {
-            ctx.schedule_at(started.done_at, Event::CacheServed(started.job));
+        let slot = tier.server.enter(ctx.now(), d);
+        if let Some(op) = answer {
+            // The answer leaves when service ends and takes one hop back.
+            let back = self.network.send();
+            ctx.schedule_at(slot.done + back, Event::CacheAnswered(op));
         }
     }
 
-    fn cache_served(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
-        let tier = self.cache.as_mut().expect("a cache");
-        if tier.placement == Placement::Remote {
-            if let Some(next) = tier.server.leave(ctx.now()) {
-                ctx.schedule_at(next.done_at, Event::CacheServed(next.job));
-            }
-        }
-        self.cache_job_done(job, ctx);
-    }
-
-    /// The cache acts on a job now and, when the client waits for it,
-    /// answers (one hop back from a remote cache).
-    fn cache_job_done(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
+    /// The cache acts on a job now; returns the operation waiting for the
+    /// answer, if any (a fill has none).
+    fn apply_cache_job(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) -> Option<OpId> {
         let now = ctx.now();
         let tier = self.cache.as_mut().expect("a cache");
-        let remote = tier.placement == Placement::Remote;
-        let answer = match job {
+        match job {
             CacheJob::Lookup(op) => {
                 let key = ctx.op(op).key;
                 let found = tier.cache.get(key, now);
-                let s = self.state(op);
+                let s = &mut self.states[op.0 as usize];
                 match found {
                     Lookup::Hit(v) => {
                         s.version = v;
@@ -299,13 +294,6 @@ impl Single {
             CacheJob::Fill { key, version } => {
                 tier.cache.put(u64::from(key), version, now);
                 None
-            }
-        };
-        if let Some(op) = answer {
-            if remote {
-                self.hop(Event::CacheAnswered(op), ctx);
-            } else {
-                self.cache_answered(op, ctx);
             }
         }
     }
@@ -335,7 +323,7 @@ impl Single {
         self.hop(Event::AtDb(op, node), ctx);
     }
 
-    fn station(&mut self, node: Node) -> &mut Station<OpId> {
+    fn station(&mut self, node: Node) -> &mut Station {
         match node {
             PRIMARY => &mut self.primary,
             r => &mut self.replicas[r as usize - 1].station,
@@ -343,54 +331,55 @@ impl Single {
     }
 
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
-        let demand = match ctx.op(op).kind {
+        let kind = ctx.op(op).kind;
+        let demand = match kind {
             OpKind::Get => &self.read,
             OpKind::Put => &self.write,
             OpKind::Analytics => &self.analytics,
         };
         let service = demand.sample(&mut self.service_rng);
         let now = ctx.now();
-        if let Some(started) = self.station(node).enter(now, op, service) {
-            self.start_service(started, node, ctx);
+        if kind == OpKind::Get {
+            self.snapshot(op, node, ctx);
+        }
+        let slot = self.station(node).enter(now, service);
+        match kind {
+            // A write's commit waits for its log flush at the end of service.
+            OpKind::Put => ctx.schedule_at(slot.done, Event::Served(op)),
+            // A read's answer leaves when service ends and takes one hop back.
+            OpKind::Get | OpKind::Analytics => {
+                let back = self.network.send();
+                ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
+            }
         }
     }
 
-    /// A core takes the operation up. A read takes its snapshot now, as a
-    /// statement does under MVCC: commits after this instant are not in it.
-    fn start_service(&mut self, started: Started<OpId>, node: Node, ctx: &mut Ctx<'_>) {
-        let op = started.job;
-        if ctx.op(op).kind == OpKind::Get {
-            let key = ctx.op(op).key;
-            let (version, served_by) = match node {
-                PRIMARY => (self.data.version(key), ServedBy::Primary),
-                r => (
-                    self.replicas[r as usize - 1].data.version(key),
-                    ServedBy::Replica,
-                ),
-            };
-            let s = self.state(op);
-            s.version = version;
-            s.served_by = Some(served_by);
-        }
-        ctx.schedule_at(started.done_at, Event::Served(op, node));
+    /// A read reaches its node and takes its statement snapshot (MVCC): it
+    /// sees the versions committed now, whatever commits while it waits for
+    /// a core or runs.
+    fn snapshot(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
+        let key = ctx.op(op).key;
+        let (version, served_by) = match node {
+            PRIMARY => (self.data.version(key), ServedBy::Primary),
+            r => (
+                self.replicas[r as usize - 1].data.version(key),
+                ServedBy::Replica,
+            ),
+        };
+        let s = &mut self.states[op.0 as usize];
+        s.version = version;
+        s.served_by = Some(served_by);
     }
 
-    fn served(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        if let Some(next) = self.station(node).leave(now) {
-            self.start_service(next, node, ctx);
-        }
-        match ctx.op(op).kind {
-            OpKind::Get => self.hop(Event::DbAnswered(op), ctx),
-            OpKind::Put => match self.wal.as_mut() {
-                Some(wal) => {
-                    if let Some(done) = wal.submit(op, now) {
-                        ctx.schedule_at(done, Event::Flushed);
-                    }
+    /// A write's CPU work ends: its commit record goes to the log.
+    fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        match self.wal.as_mut() {
+            Some(wal) => {
+                if let Some(done) = wal.submit(op, ctx.now()) {
+                    ctx.schedule_at(done, Event::Flushed);
                 }
-                None => self.commit(op, ctx),
-            },
-            OpKind::Analytics => self.hop(Event::DbAnswered(op), ctx),
+            }
+            None => self.commit(op, ctx),
         }
     }
 
@@ -521,10 +510,9 @@ impl Architecture for Single {
     fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
         match event {
             Event::AtCache(job) => self.at_cache(job, ctx),
-            Event::CacheServed(job) => self.cache_served(job, ctx),
             Event::CacheAnswered(op) => self.cache_answered(op, ctx),
             Event::AtDb(op, node) => self.at_db(op, node, ctx),
-            Event::Served(op, node) => self.served(op, node, ctx),
+            Event::Served(op) => self.served(op, ctx),
             Event::Flushed => self.flushed(ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
             Event::Apply {

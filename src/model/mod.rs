@@ -13,6 +13,6 @@ pub mod wal;
 pub use cache::{Cache, Lookup};
 pub use network::Network;
 pub use replication::Replica;
-pub use station::{Started, Station};
+pub use station::{Slot, Station};
 pub use store::VersionedStore;
 pub use wal::GroupCommit;

@@ -1,106 +1,95 @@
-//! A queueing station: `servers` identical servers (cores) in front of one
-//! FIFO queue — the M/M/c model's service centre. The station keeps the queue
-//! and its statistics; the architecture owns the clock and schedules the
-//! completion event a started job returns.
+//! A queueing station: `servers` identical servers (cores) taking jobs in
+//! arrival order (FCFS) — the M/G/c model's service centre.
+//!
+//! Each job's service time is known when it arrives, so its start and end
+//! follow at once from the servers' free instants (the Kiefer–Wolfowitz
+//! recursion; Lindley's for one server): a job starts when it arrives or
+//! when the earliest server frees up, whichever is later, and holds that
+//! server for its service time. The station needs no events of its own: the
+//! architecture schedules what it waits for (the start, the end) from the
+//! returned `Slot`, and jobs nobody waits for cost nothing. Statistics are
+//! exact integrals of each job's waiting and service intervals over the
+//! measurement window.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-use crate::metrics::{ComponentStats, TimeAverage, Window};
+use crate::metrics::{ComponentStats, Window};
 use crate::sim::{SimDuration, SimTime};
 
-/// A job that has just begun service and when it will finish.
+/// When a job will start service and finish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Started<J> {
-    pub job: J,
-    pub done_at: SimTime,
+pub struct Slot {
+    pub start: SimTime,
+    pub done: SimTime,
 }
 
 #[derive(Clone, Debug)]
-pub struct Station<J> {
+pub struct Station {
     servers: u32,
-    busy: u32,
-    waiting: VecDeque<(J, SimDuration)>,
-    busy_servers: TimeAverage,
-    queue_len: TimeAverage,
+    /// The instant each server frees up, earliest first.
+    free_at: BinaryHeap<Reverse<SimTime>>,
+    window: Window,
+    /// ∫ busy servers dt, ∫ waiting jobs dt, ∫ jobs present dt over the
+    /// window, in ns.
+    busy_area: u128,
+    wait_area: u128,
+    present_area: u128,
     /// Jobs that finished service inside the window.
     served: u64,
-    window: Window,
 }
 
-impl<J: Copy> Station<J> {
-    pub fn new(servers: u32, window: Window) -> Station<J> {
+impl Station {
+    pub fn new(servers: u32, window: Window) -> Station {
         assert!(servers >= 1, "a station needs at least one server");
         Station {
             servers,
-            busy: 0,
-            waiting: VecDeque::new(),
-            busy_servers: TimeAverage::new(window),
-            queue_len: TimeAverage::new(window),
-            served: 0,
+            free_at: (0..servers).map(|_| Reverse(SimTime::ZERO)).collect(),
             window,
+            busy_area: 0,
+            wait_area: 0,
+            present_area: 0,
+            served: 0,
         }
     }
 
-    /// `job` arrives needing `service` of one server. Returns it as started
-    /// if a server was free; otherwise it waits its turn.
+    /// A job arrives now needing `service` of one server: when it starts and
+    /// when it is done.
     #[inline]
-    pub fn enter(&mut self, now: SimTime, job: J, service: SimDuration) -> Option<Started<J>> {
-        if self.busy < self.servers {
-            self.busy += 1;
-            self.busy_servers.set(now, u64::from(self.busy));
-            Some(Started {
-                job,
-                done_at: now + service,
-            })
-        } else {
-            self.waiting.push_back((job, service));
-            self.queue_len.set(now, self.waiting.len() as u64);
-            None
-        }
+    pub fn enter(&mut self, now: SimTime, service: SimDuration) -> Slot {
+        let mut earliest = self.free_at.peek_mut().expect("a station has servers");
+        let start = now.max(earliest.0);
+        let done = start + service;
+        earliest.0 = done;
+        drop(earliest);
+        self.wait_area += self.overlap(now, start);
+        self.busy_area += self.overlap(start, done);
+        self.present_area += self.overlap(now, done);
+        self.served += u64::from(self.window.contains(done));
+        Slot { start, done }
     }
 
-    /// A job finishes service now. Returns the next waiting job, which takes
-    /// over the freed server.
+    /// Length of [from, to) inside the window, in ns.
     #[inline]
-    pub fn leave(&mut self, now: SimTime) -> Option<Started<J>> {
-        debug_assert!(self.busy > 0, "leave without a job in service");
-        if self.window.contains(now) {
-            self.served += 1;
-        }
-        match self.waiting.pop_front() {
-            Some((job, service)) => {
-                self.queue_len.set(now, self.waiting.len() as u64);
-                Some(Started {
-                    job,
-                    done_at: now + service,
-                })
-            }
-            None => {
-                self.busy -= 1;
-                self.busy_servers.set(now, u64::from(self.busy));
-                None
-            }
-        }
+    fn overlap(&self, from: SimTime, to: SimTime) -> u128 {
+        let a = from.max(self.window.start);
+        let b = to.min(self.window.end);
+        u128::from(b.since(a).as_nanos())
     }
 
     pub fn servers(&self) -> u32 {
         self.servers
     }
 
-    /// Jobs waiting (not in service) right now.
-    pub fn queued(&self) -> usize {
-        self.waiting.len()
-    }
-
-    /// Utilisation, mean queue (waiting) and mean number in the station over
-    /// the measurement window.
+    /// Utilisation, mean queue (waiting) and mean number present over the
+    /// measurement window.
     pub fn stats(&self) -> ComponentStats {
-        let busy = self.busy_servers.mean();
-        let queue = self.queue_len.mean();
+        let len = self.window.length().as_nanos() as f64;
+        let busy = self.busy_area as f64 / len;
         ComponentStats {
             utilization: Some(busy / f64::from(self.servers)),
-            mean_queue: Some(queue),
-            mean_in_system: Some(busy + queue),
+            mean_queue: Some(self.wait_area as f64 / len),
+            mean_in_system: Some(self.present_area as f64 / len),
             throughput_per_s: Some(self.served as f64 / self.window.length().as_secs_f64()),
             ..ComponentStats::default()
         }
@@ -112,25 +101,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serves_in_fifo_order_on_free_servers() {
+    fn fcfs_on_the_earliest_free_server() {
         let w = Window::new(SimDuration::ZERO, SimDuration(1000));
         let mut s = Station::new(2, w);
         let d = SimDuration(10);
+        let slot = |start, done| Slot {
+            start: SimTime(start),
+            done: SimTime(done),
+        };
+        assert_eq!(s.enter(SimTime(0), d), slot(0, 10));
+        assert_eq!(s.enter(SimTime(0), d), slot(0, 10));
+        assert_eq!(s.enter(SimTime(1), d), slot(10, 20), "waits for a server");
+        assert_eq!(s.enter(SimTime(2), d), slot(10, 20));
         assert_eq!(
-            s.enter(SimTime(0), 'a', d).map(|x| x.done_at),
-            Some(SimTime(10))
+            s.enter(SimTime(50), d),
+            slot(50, 60),
+            "an idle server starts at once"
         );
-        assert!(s.enter(SimTime(0), 'b', d).is_some());
-        assert_eq!(s.enter(SimTime(1), 'c', d), None);
-        assert_eq!(s.enter(SimTime(2), 'd', d), None);
-        assert_eq!(s.queued(), 2);
-        let next = s.leave(SimTime(10)).unwrap();
-        assert_eq!((next.job, next.done_at), ('c', SimTime(20)));
-        assert_eq!(s.leave(SimTime(10)).unwrap().job, 'd');
-        assert_eq!(s.leave(SimTime(20)), None);
-        assert_eq!(s.leave(SimTime(20)), None);
-        // Two servers busy for 20 ns of 1000 ns.
         let stats = s.stats();
-        assert!((stats.utilization.unwrap() - 40.0 / 2000.0).abs() < 1e-12);
+        // 5 jobs × 10 ns of service on 2 servers over 1000 ns.
+        assert!((stats.utilization.unwrap() - 50.0 / 2000.0).abs() < 1e-12);
+        // Waits of 9 and 8 ns.
+        assert!((stats.mean_queue.unwrap() - 17.0 / 1000.0).abs() < 1e-12);
+        assert!((stats.mean_in_system.unwrap() - 67.0 / 1000.0).abs() < 1e-12);
     }
 }
