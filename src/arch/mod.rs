@@ -5,12 +5,12 @@ pub mod single;
 
 use std::collections::BTreeMap;
 
-use crate::check::AnomalyReport;
+use crate::check::{AnomalyReport, VisibilityReport};
 use crate::metrics::{ComponentStats, Window};
 use crate::report::{Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
 use crate::sim::{self, Architecture, RunOutput, Streams};
-use crate::workload::Workload;
+use crate::workload::{OpKind, Workload};
 
 /// What every architecture reports about itself after a run.
 pub trait Report {
@@ -18,6 +18,8 @@ pub trait Report {
     fn components(&self) -> BTreeMap<String, ComponentStats>;
     /// Anomalies found by the architecture's oracle.
     fn anomalies(&self) -> AnomalyReport;
+    /// Probe visibility and copies' visibility lag.
+    fn visibility(&self) -> VisibilityReport;
 }
 
 /// Runs one architecture of `scenario` for one replication.
@@ -64,6 +66,10 @@ fn collect<A: Architecture + Report>(
     for kind in scenario.workload.mix.kinds() {
         latency.insert(kind.name().to_string(), recorder.kind(kind).summary());
     }
+    if !scenario.workload.probes.is_empty() {
+        let probes = recorder.kind(OpKind::Probe).summary();
+        latency.insert(OpKind::Probe.name().to_string(), probes);
+    }
     RunResult {
         architecture: arch.name.clone(),
         kind: arch.kind,
@@ -78,6 +84,7 @@ fn collect<A: Architecture + Report>(
             .map(|(k, v)| (k, v.rounded()))
             .collect(),
         anomalies: system.anomalies(),
+        visibility: system.visibility(),
         events: output.events,
     }
 }

@@ -1,7 +1,8 @@
-//! Stage 1, the Single System: one primary database, an optional app-tier
-//! cache (cache-aside) and optional asynchronous read replicas.
+//! Stage 1, the Single System: one primary database (the system of record),
+//! an optional app-tier cache (cache-aside) and optional asynchronous read
+//! replicas.
 //!
-//! Read (`get`), in protocol order:
+//! Read (`get`, and the read half of `rmw` and `reserve`), in protocol order:
 //! 1. with a cache, look the key up (in-process: no hop; remote: one hop each
 //!    way to the cache server); a hit answers with the cached version;
 //! 2. on a miss, or without a cache, read the database: the primary, a
@@ -14,48 +15,69 @@
 //!    newer write's invalidation leaves the old value cached until TTL or the
 //!    next write: the reader-fills-old-value race is possible, as in production.
 //!
-//! Write (`put`):
-//! 1. one hop to the primary, a core for `db.write` of CPU;
+//! `multi_get` reads its accounts the same way in one round trip: one
+//! multi-key lookup in the cache, one statement (one snapshot) on the
+//! database for the keys it missed.
+//!
+//! Write (`put`, `transfer`, and the write half of `rmw` and `reserve`):
+//! 1. one hop to the primary, a core for `db.write` of CPU per row;
 //! 2. the commit record is forced to the log (`db.fsync`), shared by the
-//!    commits that queue meanwhile (group commit); the write then commits and
-//!    gets its version, and the log ships it to every replica (applied in
-//!    order after `replicas.lag`);
+//!    commits that queue meanwhile (group commit); the transaction then
+//!    commits under the primary's row locks and its writes get their
+//!    versions: `put` installs a new value, `rmw` the value it read plus one
+//!    (no lock was held since the read: concurrent increments are lost),
+//!    `reserve` decrements the stock as it stands (after a check that may
+//!    have read a stale copy: stock can go below zero), `transfer` moves the
+//!    amount when the balance allows, both accounts in one local transaction;
+//!    the log ships the commit to every replica (applied atomically, a key's
+//!    commits in order, after `replicas.lag`);
 //! 3. one hop back; with a cache, the application deletes or updates the
-//!    entry (`cache.invalidate`) and waits for it before answering.
+//!    written entries (`cache.invalidate`) and waits for it before answering.
 //!
 //! Analytics (`analytics`): one hop to the primary or the last replica
 //! (`analytics_on`), a core for `db.analytics`, one hop back.
+//!
+//! Probes (`workload.probes`): after a write's acknowledgement, reads of the
+//! key at fixed delays, through the read path above.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
 
 use super::Report;
-use crate::check::{AnomalyReport, Oracle, ReadCheck, ServedBy, Version};
+use crate::check::{
+    AnomalyReport, Commit, DivergenceReport, LagSummary, Oracle, Partner, ReadCheck, ServedBy,
+    Version, VisibilityReport,
+};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
-use crate::model::{Cache, GroupCommit, Lookup, Network, Replica, Station, VersionedStore};
+use crate::model::{
+    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore, Write,
+};
 use crate::scenario::{
-    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
+    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ProbeSession, ReadRouting, Scenario,
 };
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
-use crate::workload::{OpKind, Operation};
+use crate::workload::{KeySpace, OpKind, Operation};
 
 /// A database node: 0 is the primary, `i ≥ 1` is replica `i`.
 type Node = u8;
 const PRIMARY: Node = 0;
 
-/// Work for the remote cache server.
+/// Work for the cache.
 #[derive(Clone, Copy, Debug)]
 pub enum CacheJob {
     Lookup(OpId),
+    /// A `multi_get`'s lookup of all its keys.
+    MultiLookup(OpId),
     /// The writer's invalidation (delete or update) after its commit.
     Invalidate(OpId),
-    /// A reader's fill after a miss; nobody waits for it.
-    /// (Key ids fit in 32 bits, which keeps events at 16 bytes.)
+    /// A reader's fill after a miss; nobody waits for it. (Key ids fit in
+    /// 32 bits, which keeps events small.)
     Fill {
         key: u32,
         version: Version,
+        value: i64,
     },
 }
 
@@ -73,11 +95,14 @@ pub enum Event {
     Flushed,
     /// The database's answer reaches the client.
     DbAnswered(OpId),
-    /// A replica applies a shipped write.
-    Apply {
-        replica: Node,
+    /// A replica applies a shipped commit (a handle in the replication log).
+    Apply { replica: Node, commit: u32 },
+    /// A probe read of `key` checks whether `version` is visible.
+    Probe {
         key: u32,
         version: Version,
+        session: u32,
+        delay: u8,
     },
 }
 
@@ -86,12 +111,31 @@ type Ctx<'a> = Context<'a, Event>;
 /// What the architecture remembers about an operation in flight.
 #[derive(Clone, Copy, Debug, Default)]
 struct OpState {
-    /// Freshness floor of a read (see `Oracle::read_invoked`).
+    /// Freshness floor of a single-key read (see `Oracle::read_invoked`).
     floor: Version,
-    /// Version read or written.
+    /// Version and value read.
     version: Version,
+    value: i64,
     served_by: Option<ServedBy>,
     /// The read missed the cache and must fill it.
+    missed: bool,
+    /// `rmw` and `reserve`: the read is done, the write under way.
+    writing: bool,
+    /// What the operation's commit installed.
+    writes: [Write; 2],
+    installed: u8,
+    /// A probe's delay index.
+    probe: u8,
+}
+
+/// One key of a `multi_get`.
+#[derive(Clone, Copy, Debug)]
+struct KeyRead {
+    key: u64,
+    floor: Version,
+    version: Version,
+    value: i64,
+    served_by: ServedBy,
     missed: bool,
 }
 
@@ -133,6 +177,7 @@ impl RecentWrites {
 
 /// The single-system architecture.
 pub struct Single {
+    space: KeySpace,
     network: Network,
     primary: Station,
     /// The primary's data: the system of record.
@@ -140,6 +185,7 @@ pub struct Single {
     wal: Option<GroupCommit<OpId>>,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
+    log: ReplicationLog,
     routing: ReadRouting,
     recent: RecentWrites,
     analytics_node: Node,
@@ -149,8 +195,15 @@ pub struct Single {
     service_rng: SimRng,
     cache_rng: SimRng,
     choice_rng: SimRng,
+    transfer_amount: i64,
+    multi_get_keys: u32,
+    probes: Vec<SimDuration>,
+    probe_session: ProbeSession,
+    sessions: u32,
     oracle: Oracle,
     states: Vec<OpState>,
+    /// A `multi_get`'s keys, per operation id (buffers are reused).
+    multi: Vec<Vec<KeyRead>>,
     committed: Vec<OpId>,
 }
 
@@ -161,7 +214,9 @@ impl Single {
         streams: &Streams,
         window: Window,
     ) -> Single {
-        let keys = scenario.workload.keys;
+        let w = &scenario.workload;
+        let space = KeySpace::new(w);
+        let keys = space.total();
         let db = &config.db;
         let cache = (config.cache.capacity > 0).then(|| CacheTier {
             cache: Cache::new(config.cache.capacity, config.cache.ttl, keys, window),
@@ -173,7 +228,7 @@ impl Single {
         let replicas = (1..=config.replicas.count)
             .map(|i| ReplicaNode {
                 data: Replica::new(
-                    keys,
+                    &space,
                     config.replicas.lag.clone(),
                     streams.stream(&format!("replica_{i}/lag")),
                     window,
@@ -186,17 +241,19 @@ impl Single {
             AnalyticsOn::Replica => replicas.len() as Node,
         };
         Single {
+            space,
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             primary: Station::new(db.cores, window),
-            data: VersionedStore::new(keys),
+            data: VersionedStore::new(&space),
             wal: (!db.fsync.is_zero())
                 .then(|| GroupCommit::new(db.fsync.clone(), streams.stream("db/fsync"), window)),
             cache,
             replicas,
+            log: ReplicationLog::default(),
             routing: config.read_routing(),
             recent: RecentWrites {
                 window: config.replicas.ryw_window,
-                by_session: vec![VecDeque::new(); scenario.workload.sessions as usize],
+                by_session: vec![VecDeque::new(); w.sessions as usize],
             },
             analytics_node,
             read: db.read.clone(),
@@ -205,8 +262,14 @@ impl Single {
             service_rng: streams.stream("db/service"),
             cache_rng: streams.stream("cache/service"),
             choice_rng: streams.stream("replica-choice"),
-            oracle: Oracle::new(keys, window),
+            transfer_amount: w.transfer_amount,
+            multi_get_keys: w.multi_get_keys,
+            probes: w.probes.clone(),
+            probe_session: w.probe_session,
+            sessions: w.sessions,
+            oracle: Oracle::new(space, w.sessions, &w.probes, window),
             states: Vec::new(),
+            multi: Vec::new(),
             committed: Vec::new(),
         }
     }
@@ -226,6 +289,62 @@ impl Single {
         }
     }
 
+    /// Sets up the state of an operation starting now (`probe`: a probe's
+    /// delay index) and sends it on its way.
+    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let i = op.0 as usize;
+        if i >= self.states.len() {
+            self.states.resize(i + 1, OpState::default());
+            self.multi.resize_with(i + 1, Vec::new);
+        }
+        self.states[i] = OpState {
+            probe,
+            ..OpState::default()
+        };
+        match o.kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
+                self.states[i].floor = self.oracle.read_invoked(o.key);
+                self.start_read(op, ctx);
+            }
+            OpKind::MultiGet => {
+                let keys = self
+                    .space
+                    .multi_get_keys(o.key, self.multi_get_keys, o.other == 1);
+                let mut reads = std::mem::take(&mut self.multi[i]);
+                reads.clear();
+                reads.extend(keys.map(|key| KeyRead {
+                    key,
+                    floor: self.oracle.read_invoked(key),
+                    version: 0,
+                    value: 0,
+                    served_by: ServedBy::Primary,
+                    missed: true,
+                }));
+                self.multi[i] = reads;
+                self.start_read(op, ctx);
+            }
+            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
+            OpKind::Analytics => {
+                let node = self.analytics_node;
+                self.hop(Event::AtDb(op, node), ctx);
+            }
+        }
+    }
+
+    fn start_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if self.cache.is_some() {
+            let job = if ctx.op(op).kind == OpKind::MultiGet {
+                CacheJob::MultiLookup(op)
+            } else {
+                CacheJob::Lookup(op)
+            };
+            self.send_to_cache(job, ctx);
+        } else {
+            self.read_database(op, ctx);
+        }
+    }
+
     // ----- the cache -----
 
     /// Hands `job` to the cache. A remote cache is one hop away and its
@@ -239,7 +358,7 @@ impl Single {
             return self.hop(Event::AtCache(job), ctx);
         }
         match self.apply_cache_job(job, ctx) {
-            Some(op) if matches!(job, CacheJob::Lookup(_)) => {
+            Some(op) if matches!(job, CacheJob::Lookup(_) | CacheJob::MultiLookup(_)) => {
                 let tier = self.cache.as_ref().expect("a cache");
                 let d = tier.service.sample(&mut self.cache_rng);
                 ctx.schedule_in(d, Event::CacheAnswered(op));
@@ -269,40 +388,71 @@ impl Single {
         let tier = self.cache.as_mut().expect("a cache");
         match job {
             CacheJob::Lookup(op) => {
-                let key = ctx.op(op).key;
-                let found = tier.cache.get(key, now);
+                let found = tier.cache.get(ctx.op(op).key, now);
                 let s = &mut self.states[op.0 as usize];
                 match found {
-                    Lookup::Hit(v) => {
-                        s.version = v;
+                    Lookup::Hit(version, value) => {
+                        s.version = version;
+                        s.value = value;
                         s.served_by = Some(ServedBy::Cache);
                     }
                     Lookup::Miss => s.missed = true,
                 }
                 Some(op)
             }
-            CacheJob::Invalidate(op) => {
-                let key = ctx.op(op).key;
-                let version = self.states[op.0 as usize].version;
-                match tier.invalidate {
-                    Invalidate::Delete => tier.cache.delete(key),
-                    Invalidate::Update => tier.cache.put(key, version, now),
-                    Invalidate::None => {}
+            CacheJob::MultiLookup(op) => {
+                for r in &mut self.multi[op.0 as usize] {
+                    if let Lookup::Hit(version, value) = tier.cache.get(r.key, now) {
+                        r.version = version;
+                        r.value = value;
+                        r.served_by = ServedBy::Cache;
+                        r.missed = false;
+                    }
                 }
                 Some(op)
             }
-            CacheJob::Fill { key, version } => {
-                tier.cache.put(u64::from(key), version, now);
+            CacheJob::Invalidate(op) => {
+                let s = self.states[op.0 as usize];
+                for w in &s.writes[..usize::from(s.installed)] {
+                    match tier.invalidate {
+                        Invalidate::Delete => tier.cache.delete(w.key, now),
+                        Invalidate::Update => {
+                            let current = self.data.version(w.key);
+                            if tier.cache.put(w.key, w.version, w.value, current, now) {
+                                self.oracle.out_of_order_apply("cache");
+                            }
+                        }
+                        Invalidate::None => {}
+                    }
+                }
+                Some(op)
+            }
+            CacheJob::Fill {
+                key,
+                version,
+                value,
+            } => {
+                let key = u64::from(key);
+                let current = self.data.version(key);
+                if tier.cache.put(key, version, value, current, now) {
+                    self.oracle.out_of_order_apply("cache");
+                }
                 None
             }
         }
     }
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let s = self.states[op.0 as usize];
+        let missed = match ctx.op(op).kind {
+            OpKind::MultiGet => self.multi[op.0 as usize].iter().any(|r| r.missed),
+            _ => s.missed,
+        };
         match ctx.op(op).kind {
-            OpKind::Get if self.states[op.0 as usize].missed => self.read_database(op, ctx),
-            OpKind::Get => self.answer_read(op, ctx),
-            _ => self.acknowledge_write(op, ctx),
+            OpKind::Put | OpKind::Transfer => self.acknowledge_write(op, ctx),
+            OpKind::Rmw | OpKind::Reserve if s.writing => self.acknowledge_write(op, ctx),
+            _ if missed => self.read_database(op, ctx),
+            _ => self.read_done(op, ctx),
         }
     }
 
@@ -330,45 +480,59 @@ impl Single {
         }
     }
 
-    fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
-        let kind = ctx.op(op).kind;
-        let demand = match kind {
-            OpKind::Get => &self.read,
-            OpKind::Put => &self.write,
-            OpKind::Analytics => &self.analytics,
-        };
-        let service = demand.sample(&mut self.service_rng);
-        let now = ctx.now();
-        if kind == OpKind::Get {
-            self.snapshot(op, node, ctx);
-        }
-        let slot = self.station(node).enter(now, service);
-        match kind {
-            // A write's commit waits for its log flush at the end of service.
-            OpKind::Put => ctx.schedule_at(slot.done, Event::Served(op)),
-            // A read's answer leaves when service ends and takes one hop back.
-            OpKind::Get | OpKind::Analytics => {
-                let back = self.network.send();
-                ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
-            }
+    /// The version and value of `key` at `node` now.
+    fn read_at(&self, node: Node, key: u64) -> (Version, i64) {
+        match node {
+            PRIMARY => (self.data.version(key), self.data.value(key)),
+            r => self.replicas[r as usize - 1].data.read(key),
         }
     }
 
-    /// A read reaches its node and takes its statement snapshot (MVCC): it
-    /// sees the versions committed now, whatever commits while it waits for
-    /// a core or runs.
-    fn snapshot(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
-        let key = ctx.op(op).key;
-        let (version, served_by) = match node {
-            PRIMARY => (self.data.version(key), ServedBy::Primary),
-            r => (
-                self.replicas[r as usize - 1].data.version(key),
-                ServedBy::Replica,
-            ),
+    fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let writing = self.states[op.0 as usize].writing;
+        let served_by = if node == PRIMARY {
+            ServedBy::Primary
+        } else {
+            ServedBy::Replica
         };
-        let s = &mut self.states[op.0 as usize];
-        s.version = version;
-        s.served_by = Some(served_by);
+        // Reads take their statement snapshot as they reach the node.
+        let service = match o.kind {
+            OpKind::Put => self.write.sample(&mut self.service_rng),
+            OpKind::Rmw | OpKind::Reserve if writing => self.write.sample(&mut self.service_rng),
+            OpKind::Transfer => {
+                self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
+            }
+            OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::MultiGet => {
+                let mut reads = std::mem::take(&mut self.multi[op.0 as usize]);
+                let mut service = SimDuration::ZERO;
+                for r in reads.iter_mut().filter(|r| r.missed) {
+                    (r.version, r.value) = self.read_at(node, r.key);
+                    r.served_by = served_by;
+                    service = service + self.read.sample(&mut self.service_rng);
+                }
+                self.multi[op.0 as usize] = reads;
+                service
+            }
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
+                let (version, value) = self.read_at(node, o.key);
+                let s = self.state(op);
+                s.version = version;
+                s.value = value;
+                s.served_by = Some(served_by);
+                self.read.sample(&mut self.service_rng)
+            }
+        };
+        let slot = self.station(node).enter(ctx.now(), service);
+        if o.kind.is_write() && (writing || matches!(o.kind, OpKind::Put | OpKind::Transfer)) {
+            // A write's commit waits for its log flush at the end of service.
+            ctx.schedule_at(slot.done, Event::Served(op));
+        } else {
+            // A read's answer leaves when service ends and takes one hop back.
+            let back = self.network.send();
+            ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
+        }
     }
 
     /// A write's CPU work ends: its commit record goes to the log.
@@ -395,76 +559,264 @@ impl Single {
         self.committed = committed;
     }
 
-    /// The write is durable: it gets its version at the system of record and
-    /// ships to the replicas.
+    /// The transaction is durable: under the primary's row locks it computes
+    /// its values from the committed state, installs its versions and ships
+    /// the commit to the replicas.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let key = ctx.op(op).key;
-        let version = self.data.commit(key, ctx.now());
-        self.state(op).version = version;
+        let o = *ctx.op(op);
+        let s = self.states[op.0 as usize];
         let now = ctx.now();
-        for (i, r) in self.replicas.iter_mut().enumerate() {
-            let at = r.data.ship(key, now);
-            ctx.schedule_at(
-                at,
-                Event::Apply {
-                    replica: (i + 1) as Node,
-                    key: key as u32,
-                    version,
-                },
-            );
+        let mut pending = [(0u64, 0i64); 2];
+        let planned: &[(u64, i64)] = match o.kind {
+            OpKind::Put => {
+                // A blind write; its value is its version, unique per key.
+                pending[0] = (o.key, i64::from(self.data.version(o.key)) + 1);
+                &pending[..1]
+            }
+            // The application writes back what it read, plus one.
+            OpKind::Rmw => {
+                pending[0] = (o.key, s.value + 1);
+                &pending[..1]
+            }
+            // UPDATE stock = stock - 1, on whatever the stock is now.
+            OpKind::Reserve => {
+                pending[0] = (o.key, self.data.value(o.key) - 1);
+                &pending[..1]
+            }
+            OpKind::Transfer => {
+                let (from, to) = (o.key, o.other);
+                let amount = self.transfer_amount;
+                if self.data.value(from) >= amount && from != to {
+                    pending = [
+                        (from, self.data.value(from) - amount),
+                        (to, self.data.value(to) + amount),
+                    ];
+                    &pending[..2]
+                } else {
+                    // Refused: not enough funds; nothing is written.
+                    &pending[..0]
+                }
+            }
+            _ => unreachable!("only writes commit"),
+        };
+        let mut writes = [Write::default(); 2];
+        for (i, (key, value)) in planned.iter().enumerate() {
+            writes[i] = Write {
+                key: *key,
+                version: self.data.commit(*key, *value, now),
+                value: *value,
+            };
         }
+        let n = planned.len();
+        for i in 0..n {
+            let w = writes[i];
+            let partner = (n == 2).then(|| {
+                let p = writes[1 - i];
+                Partner {
+                    key: p.key,
+                    version: p.version,
+                }
+            });
+            self.oracle.committed(Commit {
+                key: w.key,
+                version: w.version,
+                value: w.value,
+                partner,
+                rmw_read: (o.kind == OpKind::Rmw).then_some(s.version),
+                invoked: o.start,
+            });
+            if let Some(tier) = &mut self.cache {
+                tier.cache.source_committed(w.key, w.version, now);
+            }
+        }
+        if n > 0 && !self.replicas.is_empty() {
+            let handle = self.log.push(&writes[..n], self.replicas.len() as u32);
+            for (i, r) in self.replicas.iter_mut().enumerate() {
+                let at = r.data.ship(&writes[..n], now);
+                ctx.schedule_at(
+                    at,
+                    Event::Apply {
+                        replica: (i + 1) as Node,
+                        commit: handle,
+                    },
+                );
+            }
+        }
+        let st = self.state(op);
+        st.writes = writes;
+        st.installed = n as u8;
         self.hop(Event::DbAnswered(op), ctx);
     }
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        match ctx.op(op).kind {
-            OpKind::Get => {
-                let s = self.states[op.0 as usize];
-                if s.missed {
-                    let key = ctx.op(op).key;
-                    self.send_to_cache(
-                        CacheJob::Fill {
-                            key: key as u32,
-                            version: s.version,
-                        },
-                        ctx,
-                    );
-                }
-                self.answer_read(op, ctx);
+        let kind = ctx.op(op).kind;
+        let s = self.states[op.0 as usize];
+        let is_write = match kind {
+            OpKind::Put | OpKind::Transfer => true,
+            OpKind::Rmw | OpKind::Reserve => s.writing,
+            OpKind::Analytics => return ctx.complete(op, Outcome::Ok),
+            _ => false,
+        };
+        if is_write {
+            let invalidates = self
+                .cache
+                .as_ref()
+                .is_some_and(|t| t.invalidate != Invalidate::None);
+            if invalidates && s.installed > 0 {
+                self.send_to_cache(CacheJob::Invalidate(op), ctx);
+            } else {
+                self.acknowledge_write(op, ctx);
             }
-            OpKind::Put => match &self.cache {
-                Some(tier) if tier.invalidate != Invalidate::None => {
-                    self.send_to_cache(CacheJob::Invalidate(op), ctx)
-                }
-                _ => self.acknowledge_write(op, ctx),
-            },
-            OpKind::Analytics => ctx.complete(op, Outcome::Ok),
+            return;
+        }
+        if self.cache.is_some() {
+            self.fill_missed(op, ctx);
+        }
+        self.read_done(op, ctx);
+    }
+
+    /// After a read that missed the cache, fills the cache with what the
+    /// database returned, without waiting.
+    fn fill_missed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let fill = |key: u64, version, value| CacheJob::Fill {
+            key: key as u32,
+            version,
+            value,
+        };
+        if ctx.op(op).kind == OpKind::MultiGet {
+            let reads = std::mem::take(&mut self.multi[op.0 as usize]);
+            for r in reads.iter().filter(|r| r.missed) {
+                self.send_to_cache(fill(r.key, r.version, r.value), ctx);
+            }
+            self.multi[op.0 as usize] = reads;
+        } else {
+            let s = self.states[op.0 as usize];
+            if s.missed {
+                let key = ctx.op(op).key;
+                self.send_to_cache(fill(key, s.version, s.value), ctx);
+            }
         }
     }
 
     // ----- the client -----
 
-    fn answer_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+    /// A read has its answer: checks it, then finishes the operation or
+    /// goes on to its write.
+    fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let s = self.states[op.0 as usize];
-        self.oracle.read_returned(ReadCheck {
+        let check = ReadCheck {
             key: o.key,
             session: o.session,
             invoked: o.start,
             floor: s.floor,
             returned: s.version,
-            served_by: s.served_by.expect("a read is served by someone"),
-        });
-        ctx.complete(op, Outcome::Ok);
+            served_by: s.served_by.unwrap_or(ServedBy::Primary),
+        };
+        match o.kind {
+            OpKind::Get => {
+                self.oracle.read_returned(check);
+                ctx.complete(op, Outcome::Ok);
+            }
+            OpKind::Probe => {
+                let visible = s.version >= o.other as Version;
+                self.oracle
+                    .probe_returned(usize::from(s.probe), visible, o.start);
+                ctx.complete(op, Outcome::Ok);
+            }
+            OpKind::Rmw => {
+                self.oracle.read_returned(check);
+                self.state(op).writing = true;
+                self.hop(Event::AtDb(op, PRIMARY), ctx);
+            }
+            OpKind::Reserve => {
+                self.oracle.read_returned(check);
+                if s.value > 0 {
+                    self.state(op).writing = true;
+                    self.hop(Event::AtDb(op, PRIMARY), ctx);
+                } else {
+                    // Sold out: an ordinary answer.
+                    ctx.complete(op, Outcome::Ok);
+                }
+            }
+            OpKind::MultiGet => {
+                let reads = &self.multi[op.0 as usize];
+                let checks: Vec<ReadCheck> = reads
+                    .iter()
+                    .map(|r| ReadCheck {
+                        key: r.key,
+                        session: o.session,
+                        invoked: o.start,
+                        floor: r.floor,
+                        returned: r.version,
+                        served_by: r.served_by,
+                    })
+                    .collect();
+                self.oracle.multi_read_returned(&checks);
+                // One database snapshot of every account is a consistent
+                // observation of the bank.
+                let one_snapshot = reads.iter().all(|r| r.served_by != ServedBy::Cache);
+                if one_snapshot && reads.len() as u64 >= self.space.accounts {
+                    let total = reads.iter().map(|r| r.value).sum();
+                    self.oracle.bank_observed(total, o.start);
+                }
+                ctx.complete(op, Outcome::Ok);
+            }
+            _ => unreachable!("not a read"),
+        }
     }
 
     fn acknowledge_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let version = self.states[op.0 as usize].version;
-        self.oracle
-            .acknowledged(o.key, version, o.session, ctx.now());
-        self.recent.note(o.session, o.key, ctx.now());
+        let s = self.states[op.0 as usize];
+        let now = ctx.now();
+        let writes = &s.writes[..usize::from(s.installed)];
+        for w in writes {
+            self.oracle.acknowledged(w.key, w.version, o.session, now);
+            self.recent.note(o.session, w.key, now);
+        }
+        match o.kind {
+            OpKind::Rmw => self.oracle.increment_acknowledged(o.key),
+            OpKind::Transfer => {
+                self.oracle
+                    .transaction_ended(true, writes.len(), writes.len(), o.start)
+            }
+            _ => {}
+        }
+        for w in writes {
+            self.schedule_probes(w, o.session, ctx);
+        }
         ctx.complete(op, Outcome::Ok);
+    }
+
+    /// Probe reads of a just-acknowledged write, one per configured delay.
+    fn schedule_probes(&mut self, w: &Write, writer: u32, ctx: &mut Ctx<'_>) {
+        let session = match self.probe_session {
+            ProbeSession::Same => writer,
+            ProbeSession::Other => (writer + 1) % self.sessions,
+        };
+        for (i, delay) in self.probes.iter().enumerate() {
+            ctx.schedule_in(
+                *delay,
+                Event::Probe {
+                    key: w.key as u32,
+                    version: w.version,
+                    session,
+                    delay: i as u8,
+                },
+            );
+        }
+    }
+
+    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Operation {
+            kind: OpKind::Probe,
+            key: u64::from(key),
+            other: u64::from(version),
+            session,
+            start: ctx.now(),
+        });
+        self.begin(op, delay, ctx);
     }
 }
 
@@ -472,28 +824,8 @@ impl Architecture for Single {
     type Event = Event;
 
     fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
-        self.oracle.operation(o.start);
-        let i = op.0 as usize;
-        if i >= self.states.len() {
-            self.states.resize(i + 1, OpState::default());
-        }
-        self.states[i] = OpState::default();
-        match o.kind {
-            OpKind::Get => {
-                self.states[i].floor = self.oracle.read_invoked(o.key);
-                if self.cache.is_some() {
-                    self.send_to_cache(CacheJob::Lookup(op), ctx);
-                } else {
-                    self.read_database(op, ctx);
-                }
-            }
-            OpKind::Put => self.hop(Event::AtDb(op, PRIMARY), ctx),
-            OpKind::Analytics => {
-                let node = self.analytics_node;
-                self.hop(Event::AtDb(op, node), ctx);
-            }
-        }
+        self.oracle.operation(ctx.op(op).start);
+        self.begin(op, 0, ctx);
     }
 
     fn prefetch(&self, op: &Operation) {
@@ -515,13 +847,19 @@ impl Architecture for Single {
             Event::Served(op) => self.served(op, ctx),
             Event::Flushed => self.flushed(ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
-            Event::Apply {
-                replica,
+            Event::Apply { replica, commit } => {
+                let writes = self.log.writes(commit);
+                self.replicas[replica as usize - 1]
+                    .data
+                    .apply(writes, ctx.now());
+                self.log.applied(commit);
+            }
+            Event::Probe {
                 key,
                 version,
-            } => self.replicas[replica as usize - 1]
-                .data
-                .apply(u64::from(key), version),
+                session,
+                delay,
+            } => self.probe(key, version, session, delay, ctx),
         }
     }
 }
@@ -556,6 +894,52 @@ impl Report for Single {
     }
 
     fn anomalies(&self) -> AnomalyReport {
-        self.oracle.report()
+        let mut divergence = BTreeMap::new();
+        if let Some(tier) = &self.cache {
+            let mut d = DivergenceReport {
+                diverged_share: round6(tier.cache.stale_share()),
+                ..DivergenceReport::default()
+            };
+            for (key, version) in tier.cache.entries() {
+                let current = self.data.version(key);
+                d.older += u64::from(version < current);
+                d.phantom += u64::from(version > current);
+            }
+            divergence.insert("cache".to_string(), d);
+        }
+        for (i, r) in self.replicas.iter().enumerate() {
+            // Pipelines drained: every shipped commit applied.
+            let mut d = DivergenceReport {
+                diverged_share: round6(r.data.behind_share()),
+                ..DivergenceReport::default()
+            };
+            for key in 0..self.space.total() {
+                let (copy, current) = (r.data.drained_version(key), self.data.version(key));
+                d.older += u64::from(copy < current);
+                d.phantom += u64::from(copy > current);
+            }
+            divergence.insert(format!("replica_{}", i + 1), d);
+        }
+        self.oracle.report(
+            |key| (self.data.version(key), self.data.value(key)),
+            divergence,
+        )
+    }
+
+    fn visibility(&self) -> VisibilityReport {
+        VisibilityReport {
+            probes: self.oracle.probe_curve(),
+            lag_ms: self
+                .replicas
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    (
+                        format!("replica_{}", i + 1),
+                        LagSummary::of(r.data.visibility_lag()),
+                    )
+                })
+                .collect(),
+        }
     }
 }

@@ -4,9 +4,23 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::history::{ReadCheck, ServedBy, Staleness};
+use super::history::{ReadCheck, Staleness};
 use crate::metrics::{LatencyRecorder, Outcome, round6};
 use crate::sim::SimDuration;
+
+/// Counts of one class, with where they happened.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub count: u64,
+    pub by: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, at: &str) {
+        self.count += 1;
+        *self.by.entry(at.to_string()).or_default() += 1;
+    }
+}
 
 #[derive(Default)]
 pub(super) struct Counters {
@@ -14,31 +28,41 @@ pub(super) struct Counters {
     pub operations: u64,
     /// Reads checked.
     pub reads: u64,
-    stale: u64,
-    stale_by: BTreeMap<ServedBy, u64>,
+    pub stale: Tally,
     stale_age: Option<LatencyRecorder>,
     stale_depth_sum: u64,
     stale_depth_max: u32,
-    ryw: u64,
-    ryw_by: BTreeMap<ServedBy, u64>,
+    pub ryw: Tally,
+    pub monotonic: Tally,
+    pub lost_update: Tally,
+    pub fractured: Tally,
+    pub torn: Tally,
+    pub dirty: Tally,
+    pub wrong_total_observations: u64,
+    pub negative_stock_commits: u64,
+    pub lost_writes: Tally,
+    pub out_of_order: Tally,
+    pub duplicate: Tally,
+    pub split_brain: Tally,
+    pub split_brain_ns: u64,
+    pub split_brain_lost: u64,
 }
 
 impl Counters {
     pub fn stale_read(&mut self, read: &ReadCheck, s: &Staleness) {
-        self.stale += 1;
-        *self.stale_by.entry(read.served_by).or_default() += 1;
+        let at = read.served_by.name();
+        self.stale.add(at);
         self.stale_age
             .get_or_insert_with(LatencyRecorder::new)
             .record(SimDuration(s.age_ns), Outcome::Ok);
         self.stale_depth_sum += u64::from(s.depth);
         self.stale_depth_max = self.stale_depth_max.max(s.depth);
         if s.own_write_missed {
-            self.ryw += 1;
-            *self.ryw_by.entry(read.served_by).or_default() += 1;
+            self.ryw.add(at);
         }
     }
 
-    pub fn report(&self) -> AnomalyReport {
+    pub fn report(&self, end: EndState) -> AnomalyReport {
         let per_1k = |n: u64| {
             if self.operations == 0 {
                 0.0
@@ -46,10 +70,14 @@ impl Counters {
                 round6(n as f64 * 1000.0 / self.operations as f64)
             }
         };
-        let by = |m: &BTreeMap<ServedBy, u64>| {
-            m.iter().map(|(k, v)| (k.name().to_string(), *v)).collect()
+        let class = |t: &Tally| ClassReport {
+            count: t.count,
+            per_1k: per_1k(t.count),
+            by_served_by: t.by.clone(),
+            ..ClassReport::default()
         };
-        let age = self.stale_age.as_ref().map(|r| {
+        let mut stale_read = class(&self.stale);
+        stale_read.age_ms = self.stale_age.as_ref().map(|r| {
             let s = r.summary();
             AgeSummary {
                 mean_ms: s.mean_ms,
@@ -58,36 +86,110 @@ impl Counters {
                 max_ms: s.max_ms,
             }
         });
+        stale_read.depth = (self.stale.count > 0).then(|| DepthSummary {
+            mean: round6(self.stale_depth_sum as f64 / self.stale.count as f64),
+            max: self.stale_depth_max,
+        });
+        let bank_wrong = end.bank_total_final != end.bank_total_expected;
+        let invariant_count = self.wrong_total_observations
+            + u64::from(bank_wrong)
+            + end.negative_balances
+            + self.negative_stock_commits;
+        let mut lost_write = class(&self.lost_writes);
+        lost_write.count += end.lost_writes;
+        lost_write.per_1k = per_1k(lost_write.count);
         AnomalyReport {
             reads_checked: self.reads,
-            stale_read: ClassReport {
-                count: self.stale,
-                per_1k: per_1k(self.stale),
-                by_served_by: by(&self.stale_by),
-                age_ms: age,
-                depth: (self.stale > 0).then(|| DepthSummary {
-                    mean: round6(self.stale_depth_sum as f64 / self.stale as f64),
-                    max: self.stale_depth_max,
-                }),
+            stale_read,
+            read_your_writes: class(&self.ryw),
+            monotonic_reads: class(&self.monotonic),
+            lost_update: LostUpdateReport {
+                count: self.lost_update.count,
+                per_1k: per_1k(self.lost_update.count),
+                lost_increments: end.lost_increments,
             },
-            read_your_writes: ClassReport {
-                count: self.ryw,
-                per_1k: per_1k(self.ryw),
-                by_served_by: by(&self.ryw_by),
-                age_ms: None,
-                depth: None,
+            fractured_read: class(&self.fractured),
+            torn_transaction: class(&self.torn),
+            dirty_read: class(&self.dirty),
+            invariant: InvariantReport {
+                count: invariant_count,
+                per_1k: per_1k(invariant_count),
+                bank_total_expected: end.bank_total_expected,
+                bank_total_final: end.bank_total_final,
+                wrong_total_observations: self.wrong_total_observations,
+                negative_balances: end.negative_balances,
+                negative_stock_commits: self.negative_stock_commits,
+                oversold_units: end.oversold_units,
+            },
+            lost_write,
+            divergence: end.divergence,
+            out_of_order_apply: class(&self.out_of_order),
+            duplicate_apply: class(&self.duplicate),
+            split_brain: SplitBrainReport {
+                count: self.split_brain.count,
+                per_1k: per_1k(self.split_brain.count),
+                duration_ms: round6(self.split_brain_ns as f64 / 1e6),
+                lost_acknowledged_writes: self.split_brain_lost,
             },
         }
     }
 }
 
-/// Anomalies of one run, by class.
+/// End-of-run figures computed from the final state.
+#[derive(Clone, Debug, Default)]
+pub struct EndState {
+    pub bank_total_expected: i64,
+    pub bank_total_final: i64,
+    pub negative_balances: u64,
+    pub oversold_units: i64,
+    pub lost_increments: i64,
+    pub lost_writes: u64,
+    pub divergence: BTreeMap<String, DivergenceReport>,
+}
+
+/// Anomalies of one run, by class (see ANOMALIES in the README).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnomalyReport {
     /// Reads invoked in the window and checked.
     pub reads_checked: u64,
     pub stale_read: ClassReport,
     pub read_your_writes: ClassReport,
+    pub monotonic_reads: ClassReport,
+    pub lost_update: LostUpdateReport,
+    pub fractured_read: ClassReport,
+    pub torn_transaction: ClassReport,
+    pub dirty_read: ClassReport,
+    pub invariant: InvariantReport,
+    pub lost_write: ClassReport,
+    /// Per copy, after writes stopped and pipelines drained.
+    pub divergence: BTreeMap<String, DivergenceReport>,
+    pub out_of_order_apply: ClassReport,
+    pub duplicate_apply: ClassReport,
+    pub split_brain: SplitBrainReport,
+}
+
+impl AnomalyReport {
+    /// (class name, count) of every class, in report order.
+    pub fn counts(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("stale_read", self.stale_read.count),
+            ("read_your_writes", self.read_your_writes.count),
+            ("monotonic_reads", self.monotonic_reads.count),
+            ("lost_update", self.lost_update.count),
+            ("fractured_read", self.fractured_read.count),
+            ("torn_transaction", self.torn_transaction.count),
+            ("dirty_read", self.dirty_read.count),
+            ("invariant", self.invariant.count),
+            ("lost_write", self.lost_write.count),
+            (
+                "divergence",
+                self.divergence.values().map(|d| d.older + d.phantom).sum(),
+            ),
+            ("out_of_order_apply", self.out_of_order_apply.count),
+            ("duplicate_apply", self.duplicate_apply.count),
+            ("split_brain", self.split_brain.count),
+        ]
+    }
 }
 
 /// One anomaly class: how many, how often, where, and how bad.
@@ -96,7 +198,9 @@ pub struct ClassReport {
     pub count: u64,
     /// Per 1,000 operations of any kind invoked in the window.
     pub per_1k: f64,
-    /// Counts by the copy that answered: primary, cache, replica.
+    /// Counts by the copy that served the read or applied the write
+    /// (`primary`, `cache`, `replica`, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub by_served_by: BTreeMap<String, u64>,
     /// How long the missed version had been acknowledged when the read was invoked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,4 +222,54 @@ pub struct AgeSummary {
 pub struct DepthSummary {
     pub mean: f64,
     pub max: u32,
+}
+
+/// Lost updates: pairs of committed read-modify-writes that read the same
+/// version, and the counter cross-check.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LostUpdateReport {
+    pub count: u64,
+    pub per_1k: f64,
+    /// Acknowledged increments minus the counters' final values.
+    pub lost_increments: i64,
+}
+
+/// Business invariants: the bank total is conserved and no balance is
+/// negative; stock never goes below zero.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InvariantReport {
+    /// Violations: wrong-total observations, a wrong final total (1),
+    /// negative final balances, commits that took stock below zero.
+    pub count: u64,
+    pub per_1k: f64,
+    pub bank_total_expected: i64,
+    pub bank_total_final: i64,
+    /// Consistent reads of every account whose sum was not the expected total.
+    pub wrong_total_observations: u64,
+    pub negative_balances: u64,
+    pub negative_stock_commits: u64,
+    /// Units sold beyond the stock there was, at the end.
+    pub oversold_units: i64,
+}
+
+/// How a copy compares with the system of record at the end, and how long
+/// it differed during the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DivergenceReport {
+    /// Keys the copy holds at an older version than the system of record.
+    pub older: u64,
+    /// Keys the copy holds at a version the system of record never committed.
+    pub phantom: u64,
+    /// Share of key-time (keys held × window) the copy differed.
+    pub diverged_share: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SplitBrainReport {
+    /// Intervals with two nodes accepting writes for the same data.
+    pub count: u64,
+    pub per_1k: f64,
+    pub duration_ms: f64,
+    /// Acknowledged writes on the losing side.
+    pub lost_acknowledged_writes: u64,
 }

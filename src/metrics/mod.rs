@@ -72,7 +72,7 @@ impl Recorder {
 
     #[inline]
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
-        if outcome == Outcome::Ok && self.window.contains(now) {
+        if outcome == Outcome::Ok && self.window.contains(now) && op.kind.is_workload() {
             self.completed_in_window += 1;
         }
         if !self.window.contains(op.start) {
@@ -81,16 +81,16 @@ impl Recorder {
         self.by_kind[op.kind.index()].record(now - op.start, outcome);
     }
 
-    /// Successful operations per second of measured time.
+    /// Successful operations of the workload per second of measured time.
     pub fn throughput_per_s(&self) -> f64 {
         self.completed_in_window as f64 / self.window.length().as_secs_f64()
     }
 
-    /// All kinds together.
+    /// All kinds of the workload together (probes apart).
     pub fn all(&self) -> LatencyRecorder {
         let mut all = LatencyRecorder::new();
-        for k in &self.by_kind {
-            all.merge(k);
+        for kind in OpKind::ALL.into_iter().filter(|k| k.is_workload()) {
+            all.merge(&self.by_kind[kind.index()]);
         }
         all
     }

@@ -9,15 +9,21 @@
 //! old value, exactly as in production (the reader-fills-old-value race).
 
 use crate::check::Version;
-use crate::metrics::Window;
+use crate::metrics::{TimeAverage, Window};
 use crate::sim::{SimDuration, SimTime};
 
 /// End of the recency list.
 const NIL: u32 = u32::MAX;
+/// An entry that is not stale.
+const NEVER: SimTime = SimTime::MAX;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     filled_at: SimTime,
+    value: i64,
+    /// Since when the entry has held an older version than the system of
+    /// record (`NEVER`: it is current).
+    stale_since: SimTime,
     version: Version,
     /// Neighbours in recency order (keys), when present.
     prev: u32,
@@ -29,6 +35,8 @@ impl Default for Entry {
     fn default() -> Self {
         Entry {
             filled_at: SimTime::ZERO,
+            value: 0,
+            stale_since: NEVER,
             version: 0,
             prev: NIL,
             next: NIL,
@@ -53,12 +61,16 @@ pub struct Cache {
     misses: u64,
     evictions: u64,
     expirations: u64,
+    /// Entries present, over time (the divergence share's denominator).
+    present: TimeAverage,
+    /// ∫ stale entries dt over the window, in ns.
+    stale_ns: u128,
 }
 
 /// What a lookup found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookup {
-    Hit(Version),
+    Hit(Version, i64),
     Miss,
 }
 
@@ -78,6 +90,8 @@ impl Cache {
             misses: 0,
             evictions: 0,
             expirations: 0,
+            present: TimeAverage::new(window),
+            stale_ns: 0,
         }
     }
 
@@ -124,10 +138,23 @@ impl Cache {
         }
     }
 
-    fn remove(&mut self, k: u32) {
+    fn remove(&mut self, k: u32, now: SimTime) {
         self.unlink(k);
+        self.end_staleness(k, now);
         self.entries[k as usize].present = false;
         self.len -= 1;
+        self.present.set(now, self.len as u64);
+    }
+
+    /// Closes a stale interval of entry `k`, if one is open.
+    fn end_staleness(&mut self, k: u32, now: SimTime) {
+        let e = &mut self.entries[k as usize];
+        if e.stale_since != NEVER {
+            let from = e.stale_since.max(self.window.start);
+            let to = now.min(self.window.end);
+            self.stale_ns += u128::from(to.since(from).as_nanos());
+            e.stale_since = NEVER;
+        }
     }
 
     /// Looks `key` up now; a hit refreshes its recency. An expired entry is
@@ -140,18 +167,18 @@ impl Cache {
         let found = if !e.present {
             None
         } else if !self.ttl.is_zero() && now >= e.filled_at + self.ttl {
-            self.remove(k);
+            self.remove(k, now);
             self.expirations += 1;
             None
         } else {
             self.touch(k);
-            Some(e.version)
+            Some((e.version, e.value))
         };
         let measured = self.window.contains(now);
         match found {
-            Some(v) => {
+            Some((v, value)) => {
                 self.hits += u64::from(measured);
-                Lookup::Hit(v)
+                Lookup::Hit(v, value)
             }
             None => {
                 self.misses += u64::from(measured);
@@ -160,38 +187,93 @@ impl Cache {
         }
     }
 
-    /// Stores `version` for `key` now (a fill after a miss, or a set after a
-    /// write), evicting the least recently used entry when full. The TTL
-    /// runs from now.
-    pub fn put(&mut self, key: u64, version: Version, now: SimTime) {
+    /// Stores `version` (with `value`) for `key` now — a fill after a miss,
+    /// or a set after a write — evicting the least recently used entry when
+    /// full; the TTL runs from now. `current` is the system of record's
+    /// version, to account divergence. Returns true when the entry held a
+    /// newer version, which this older one replaced (an out-of-order apply).
+    pub fn put(
+        &mut self,
+        key: u64,
+        version: Version,
+        value: i64,
+        current: Version,
+        now: SimTime,
+    ) -> bool {
         if self.capacity == 0 {
-            return;
+            return false;
         }
         let k = key as u32;
-        if self.entries[key as usize].present {
-            let e = &mut self.entries[key as usize];
-            e.version = version;
-            e.filled_at = now;
+        let older = if self.entries[key as usize].present {
+            let replaced = self.entries[key as usize].version;
+            self.end_staleness(k, now);
             self.touch(k);
-            return;
-        }
-        if self.len == self.capacity {
-            let lru = self.tail;
-            self.remove(lru);
-            self.evictions += 1;
-        }
+            version < replaced
+        } else {
+            if self.len == self.capacity {
+                let lru = self.tail;
+                self.remove(lru, now);
+                self.evictions += 1;
+            }
+            self.entries[key as usize].present = true;
+            self.push_front(k);
+            self.len += 1;
+            self.present.set(now, self.len as u64);
+            false
+        };
         let e = &mut self.entries[key as usize];
         e.version = version;
+        e.value = value;
         e.filled_at = now;
-        e.present = true;
-        self.push_front(k);
-        self.len += 1;
+        if version < current {
+            e.stale_since = now;
+        }
+        older
     }
 
-    /// Drops `key` (an invalidation after a write).
-    pub fn delete(&mut self, key: u64) {
+    /// Drops `key` now (an invalidation after a write).
+    pub fn delete(&mut self, key: u64, now: SimTime) {
         if self.entries[key as usize].present {
-            self.remove(key as u32);
+            self.remove(key as u32, now);
+        }
+    }
+
+    /// The system of record committed `version` of `key` now: an entry
+    /// holding an older one becomes stale.
+    #[inline]
+    pub fn source_committed(&mut self, key: u64, version: Version, now: SimTime) {
+        let e = &mut self.entries[key as usize];
+        if e.present && e.version < version && e.stale_since == NEVER {
+            e.stale_since = now;
+        }
+    }
+
+    /// Every entry held: (key, version).
+    pub fn entries(&self) -> impl Iterator<Item = (u64, Version)> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.present)
+            .map(|(k, e)| (k as u64, e.version))
+    }
+
+    /// Share of entry-time (entries held × time) the cache held stale
+    /// entries, over the window; stale entries still held count to its end.
+    pub fn stale_share(&self) -> f64 {
+        let mut stale = self.stale_ns;
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.present && e.stale_since != NEVER)
+        {
+            let from = e.stale_since.max(self.window.start);
+            stale += u128::from(self.window.end.since(from).as_nanos());
+        }
+        let held = self.present.mean() * self.window.length().as_nanos() as f64;
+        if held == 0.0 {
+            0.0
+        } else {
+            stale as f64 / held
         }
     }
 
@@ -245,17 +327,21 @@ mod tests {
         Cache::new(capacity, SimDuration(ttl_ns), 100, w)
     }
 
+    fn put(c: &mut Cache, key: u64, version: Version, at: u64) -> bool {
+        c.put(key, version, i64::from(version) * 10, version, SimTime(at))
+    }
+
     #[test]
     fn evicts_the_least_recently_used() {
         let mut c = cache(2, 0);
         let t = SimTime(1);
-        c.put(1, 1, t);
-        c.put(2, 1, t);
-        assert_eq!(c.get(1, t), Lookup::Hit(1)); // 2 is now the LRU
-        c.put(3, 1, t);
+        put(&mut c, 1, 1, 1);
+        put(&mut c, 2, 1, 1);
+        assert_eq!(c.get(1, t), Lookup::Hit(1, 10)); // 2 is now the LRU
+        put(&mut c, 3, 1, 1);
         assert_eq!(c.get(2, t), Lookup::Miss);
-        assert_eq!(c.get(1, t), Lookup::Hit(1));
-        assert_eq!(c.get(3, t), Lookup::Hit(1));
+        assert_eq!(c.get(1, t), Lookup::Hit(1, 10));
+        assert_eq!(c.get(3, t), Lookup::Hit(1, 10));
         assert_eq!(c.len(), 2);
         assert_eq!(c.evictions(), 1);
     }
@@ -263,31 +349,52 @@ mod tests {
     #[test]
     fn ttl_runs_from_the_fill() {
         let mut c = cache(10, 100);
-        c.put(5, 3, SimTime(0));
+        put(&mut c, 5, 3, 0);
         assert_eq!(
             c.get(5, SimTime(99)),
-            Lookup::Hit(3),
+            Lookup::Hit(3, 30),
             "a hit does not extend the TTL"
         );
         assert_eq!(c.get(5, SimTime(100)), Lookup::Miss);
-        c.put(5, 4, SimTime(150));
-        assert_eq!(c.get(5, SimTime(249)), Lookup::Hit(4));
+        put(&mut c, 5, 4, 150);
+        assert_eq!(c.get(5, SimTime(249)), Lookup::Hit(4, 40));
         assert_eq!(c.expirations(), 1);
     }
 
     #[test]
     fn a_late_fill_installs_an_old_version() {
         let mut c = cache(10, 0);
-        c.put(1, 2, SimTime(0)); // set after a write of v2
-        c.delete(1); // the next write's invalidation
-        c.put(1, 2, SimTime(5)); // a reader that missed earlier fills v2
+        put(&mut c, 1, 2, 0); // set after a write of v2
+        c.delete(1, SimTime(1)); // the next write's invalidation
+        assert!(
+            !put(&mut c, 1, 2, 5),
+            "a fill into an empty slot is in order"
+        );
         assert_eq!(c.peek(1), Some(2));
+        assert!(
+            c.put(1, 1, 10, 3, SimTime(6)),
+            "replacing v2 by v1 is out of order"
+        );
+    }
+
+    #[test]
+    fn staleness_is_accounted_while_held() {
+        let mut c = cache(10, 0);
+        put(&mut c, 1, 1, 0);
+        c.source_committed(1, 2, SimTime(400_000)); // stale from here
+        c.delete(1, SimTime(600_000));
+        // Held 600 µs of which 200 µs stale.
+        assert!(
+            (c.stale_share() - 1.0 / 3.0).abs() < 1e-9,
+            "{}",
+            c.stale_share()
+        );
     }
 
     #[test]
     fn zero_capacity_caches_nothing() {
         let mut c = cache(0, 0);
-        c.put(1, 1, SimTime(0));
+        put(&mut c, 1, 1, 0);
         assert_eq!(c.get(1, SimTime(0)), Lookup::Miss);
     }
 }

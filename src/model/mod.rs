@@ -12,7 +12,7 @@ pub mod wal;
 
 pub use cache::{Cache, Lookup};
 pub use network::Network;
-pub use replication::Replica;
+pub use replication::{Replica, ReplicationLog, Write};
 pub use station::{Slot, Station};
 pub use store::VersionedStore;
 pub use wal::GroupCommit;

@@ -1,29 +1,84 @@
-//! Asynchronous replication from the primary's log to a read replica.
+//! Asynchronous replication from the primary's log to read replicas.
 //!
-//! Each committed write reaches the replica after its own lag, drawn from the
-//! replica's `lag` distribution, and the writes of one key are applied in
+//! Each commit (one write, or a transaction's writes together) reaches a
+//! replica after its own lag, drawn from the replica's `lag` distribution,
+//! and is applied there atomically; the commits touching one key apply in
 //! commit order: a later write of a key never becomes visible before an
-//! earlier one (apply instant = max(commit + lag, previous apply of that
-//! key)). Drawing each write's lag independently keeps the visibility lag a
-//! reader meets equal to the configured distribution, P(visible after t) =
-//! P(L ≤ t), which is what replica-staleness formulas assume. Holding every
-//! write behind all earlier writes of *other* keys as well would turn an
-//! `exp(20ms)` lag into the maximum of many draws (about 100 ms at 4,000
-//! writes/s), a burst no real replica shows at steady load; across keys the
-//! replica therefore keeps no order.
+//! earlier one (apply instant = max(commit + lag, previous apply of any of
+//! its keys)). Drawing each commit's lag independently keeps the visibility
+//! lag a reader meets equal to the configured distribution,
+//! P(visible after t) = P(L ≤ t), which is what replica-staleness formulas
+//! assume. Holding every commit behind all earlier commits of *other* keys
+//! as well would turn an `exp(20ms)` lag into the maximum of many draws
+//! (about 100 ms at 4,000 writes/s), a burst no real replica shows at steady
+//! load; across keys the replica therefore keeps no order.
 
 use crate::check::Version;
 use crate::dist::Dist;
 use crate::metrics::{LatencyRecorder, Outcome, Window};
 use crate::sim::{SimRng, SimTime};
+use crate::workload::KeySpace;
+
+/// One write of a commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Write {
+    pub key: u64,
+    pub version: Version,
+    pub value: i64,
+}
+
+/// Commits on their way to the replicas, by handle; each is dropped once
+/// every replica has applied it.
+#[derive(Default)]
+pub struct ReplicationLog {
+    entries: Vec<(Vec<Write>, u32)>,
+    free: Vec<u32>,
+}
+
+impl ReplicationLog {
+    /// Keeps `writes` until `replicas` replicas have applied them.
+    pub fn push(&mut self, writes: &[Write], replicas: u32) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                let e = &mut self.entries[i as usize];
+                e.0.clear();
+                e.0.extend_from_slice(writes);
+                e.1 = replicas;
+                i
+            }
+            None => {
+                self.entries.push((writes.to_vec(), replicas));
+                (self.entries.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn writes(&self, handle: u32) -> &[Write] {
+        &self.entries[handle as usize].0
+    }
+
+    /// One replica applied the commit; frees it after the last.
+    pub fn applied(&mut self, handle: u32) {
+        let e = &mut self.entries[handle as usize];
+        e.1 -= 1;
+        if e.1 == 0 {
+            self.free.push(handle);
+        }
+    }
+}
 
 /// What a replica knows of one key, kept together (one cache line).
 #[derive(Clone, Copy, Debug, Default)]
 struct KeyCopy {
     /// When the newest shipped write of the key is applied.
     applies_at: SimTime,
+    value: i64,
+    /// Since when the copy has lagged the primary (valid while `shipped > version`).
+    behind_since: SimTime,
     /// The applied version.
     version: Version,
+    /// The newest version shipped.
+    shipped: Version,
 }
 
 pub struct Replica {
@@ -32,39 +87,83 @@ pub struct Replica {
     rng: SimRng,
     /// Visibility lag (apply − commit) of writes committed in the window.
     visibility: LatencyRecorder,
+    /// ∫ keys behind dt over the window, in ns.
+    behind_ns: u128,
     window: Window,
 }
 
 impl Replica {
-    pub fn new(keys: u64, lag: Dist, rng: SimRng, window: Window) -> Replica {
+    pub fn new(space: &KeySpace, lag: Dist, rng: SimRng, window: Window) -> Replica {
         Replica {
-            keys: vec![KeyCopy::default(); keys as usize],
+            keys: (0..space.total())
+                .map(|k| KeyCopy {
+                    value: space.initial_value(k),
+                    ..KeyCopy::default()
+                })
+                .collect(),
             lag,
             rng,
             visibility: LatencyRecorder::new(),
+            behind_ns: 0,
             window,
         }
     }
 
-    /// A write of `key` committed at the primary now: when this replica
-    /// will apply it.
-    #[inline]
-    pub fn ship(&mut self, key: u64, committed: SimTime) -> SimTime {
-        let last = &mut self.keys[key as usize].applies_at;
-        let at = (committed + self.lag.sample(&mut self.rng)).max(*last);
-        *last = at;
+    /// A commit of `writes` at the primary now: when this replica applies it.
+    pub fn ship(&mut self, writes: &[Write], committed: SimTime) -> SimTime {
+        let mut at = committed + self.lag.sample(&mut self.rng);
+        for w in writes {
+            at = at.max(self.keys[w.key as usize].applies_at);
+        }
+        for w in writes {
+            let k = &mut self.keys[w.key as usize];
+            k.applies_at = at;
+            if k.shipped == k.version {
+                k.behind_since = committed;
+            }
+            k.shipped = w.version;
+        }
         if self.window.contains(committed) {
             self.visibility.record(at - committed, Outcome::Ok);
         }
         at
     }
 
-    /// Applies a shipped write (in commit order for its key).
+    /// Applies a shipped commit now.
+    pub fn apply(&mut self, writes: &[Write], now: SimTime) {
+        for w in writes {
+            let k = &mut self.keys[w.key as usize];
+            debug_assert!(
+                w.version > k.version,
+                "replicas apply a key's writes in order"
+            );
+            k.version = w.version;
+            k.value = w.value;
+            if k.version == k.shipped {
+                let from = k.behind_since.max(self.window.start);
+                let to = now.min(self.window.end);
+                self.behind_ns += u128::from(to.since(from).as_nanos());
+            }
+        }
+    }
+
+    /// The version and value this replica holds for `key` now.
     #[inline]
-    pub fn apply(&mut self, key: u64, version: Version) {
-        let v = &mut self.keys[key as usize].version;
-        debug_assert!(version > *v, "replicas apply in commit order");
-        *v = version;
+    pub fn read(&self, key: u64) -> (Version, i64) {
+        let k = &self.keys[key as usize];
+        (k.version, k.value)
+    }
+
+    #[inline]
+    pub fn version(&self, key: u64) -> Version {
+        self.keys[key as usize].version
+    }
+
+    /// The version `key` will hold once every shipped commit is applied.
+    pub fn drained_version(&self, key: u64) -> Version {
+        self.keys[key as usize]
+            .shipped
+            .max(self.keys[key as usize].version)
     }
 
     /// Hints that `key` will be read or shipped soon.
@@ -75,14 +174,18 @@ impl Replica {
         }
     }
 
-    /// The version this replica holds for `key` now.
-    #[inline]
-    pub fn version(&self, key: u64) -> Version {
-        self.keys[key as usize].version
-    }
-
     /// Apply − commit of the writes committed in the window.
     pub fn visibility_lag(&self) -> &LatencyRecorder {
         &self.visibility
+    }
+
+    /// Share of key-time (all keys × window) this replica lagged the primary.
+    pub fn behind_share(&self) -> f64 {
+        let total = self.keys.len() as f64 * self.window.length().as_nanos() as f64;
+        if total == 0.0 {
+            0.0
+        } else {
+            self.behind_ns as f64 / total
+        }
     }
 }

@@ -1,16 +1,19 @@
 //! The system of record's versioned data: every write installs the next
 //! version of its key (1, 2, 3, …; 0 is the initial value every copy starts
-//! with), and the store remembers when the current version committed. Copies
-//! (cache entries, replicas) hold versions of these, so "how many versions
+//! with) and a value (a balance, a stock level, a counter). The store
+//! remembers when the current version committed. Copies (cache entries,
+//! replicas) hold versions and values of these, so "how many versions
 //! behind" is a subtraction and the oracle compares with ground truth.
 
 use crate::check::Version;
 use crate::sim::SimTime;
+use crate::workload::KeySpace;
 
 /// One key at the system of record, kept together (one cache line).
 #[derive(Clone, Copy, Debug, Default)]
 struct Record {
     committed_at: SimTime,
+    value: i64,
     version: Version,
 }
 
@@ -19,17 +22,24 @@ pub struct VersionedStore {
 }
 
 impl VersionedStore {
-    pub fn new(keys: u64) -> VersionedStore {
+    /// Every key of `space` at version 0 with its initial value.
+    pub fn new(space: &KeySpace) -> VersionedStore {
         VersionedStore {
-            records: vec![Record::default(); keys as usize],
+            records: (0..space.total())
+                .map(|k| Record {
+                    value: space.initial_value(k),
+                    ..Record::default()
+                })
+                .collect(),
         }
     }
 
-    /// A write of `key` commits now: its new version.
+    /// A write of `key` installing `value` commits now: its new version.
     #[inline]
-    pub fn commit(&mut self, key: u64, now: SimTime) -> Version {
+    pub fn commit(&mut self, key: u64, value: i64, now: SimTime) -> Version {
         let r = &mut self.records[key as usize];
         r.version += 1;
+        r.value = value;
         r.committed_at = now;
         r.version
     }
@@ -38,6 +48,12 @@ impl VersionedStore {
     #[inline]
     pub fn version(&self, key: u64) -> Version {
         self.records[key as usize].version
+    }
+
+    /// The committed value of `key`.
+    #[inline]
+    pub fn value(&self, key: u64) -> i64 {
+        self.records[key as usize].value
     }
 
     /// When the committed version of `key` committed (zero for the initial value).
@@ -58,14 +74,24 @@ impl VersionedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::WorkloadConfig;
 
     #[test]
-    fn versions_increase_per_key() {
-        let mut s = VersionedStore::new(3);
-        assert_eq!(s.commit(1, SimTime(5)), 1);
-        assert_eq!(s.commit(1, SimTime(9)), 2);
-        assert_eq!(s.commit(2, SimTime(9)), 1);
-        assert_eq!((s.version(1), s.committed_at(1)), (2, SimTime(9)));
+    fn versions_increase_per_key_and_values_start_initial() {
+        let config = WorkloadConfig {
+            keys: 3,
+            ..WorkloadConfig::default()
+        };
+        let space = KeySpace::new(&config);
+        let mut s = VersionedStore::new(&space);
+        assert_eq!(s.value(space.account(0)), 100);
+        assert_eq!(s.commit(1, 10, SimTime(5)), 1);
+        assert_eq!(s.commit(1, 11, SimTime(9)), 2);
+        assert_eq!(s.commit(2, 7, SimTime(9)), 1);
+        assert_eq!(
+            (s.version(1), s.value(1), s.committed_at(1)),
+            (2, 11, SimTime(9))
+        );
         assert_eq!(s.version(0), 0);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::AnomalyReport;
+use crate::check::{AnomalyReport, VisibilityReport};
 use crate::metrics::{ComponentStats, LatencySummary};
 use crate::scenario::{ArchKind, Scenario};
 
@@ -81,6 +81,8 @@ pub struct RunResult {
     pub components: BTreeMap<String, ComponentStats>,
     /// Consistency anomalies by class.
     pub anomalies: AnomalyReport,
+    /// Probe t-visibility curve and copies' visibility lag.
+    pub visibility: VisibilityReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
 }

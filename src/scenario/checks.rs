@@ -29,6 +29,18 @@ pub fn non_negative_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error
     }
 }
 
+/// A probability or share, in [0, 1].
+pub fn unit_interval<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a share between 0 and 1, found {v}"
+        )))
+    }
+}
+
 /// A duration longer than zero.
 pub fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
     let v = SimDuration::deserialize(d)?;

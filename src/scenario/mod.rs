@@ -24,7 +24,7 @@ pub use architecture::{
 };
 pub use error::ScenarioError;
 pub use overrides::Override;
-pub use workload::{Mix, Phase, WorkloadConfig};
+pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
 use crate::sim::SimDuration;

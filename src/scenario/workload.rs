@@ -6,7 +6,7 @@ use documented::DocumentedFields;
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::checks::{at_least_one_u32, key_count, non_negative_f64, positive_f64};
+use super::checks::{at_least_one_u32, key_count, non_negative_f64, positive_f64, unit_interval};
 use crate::sim::SimDuration;
 use crate::workload::{OpKind, Popularity};
 
@@ -25,8 +25,27 @@ pub struct WorkloadConfig {
     /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
     #[serde(deserialize_with = "at_least_one_u32")]
     pub sessions: u32,
-    /// Shares of operation kinds; they must sum to 1. Default get 0.9, put 0.1.
+    /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get); they must sum to 1. Default get 0.9, put 0.1.
     pub mix: Mix,
+    /// Entity groups (merchants, tenants), the natural partition key: a key's group is its index within its kind modulo `groups`. Default 1000.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub groups: u32,
+    /// Share of transfers and multi_gets whose keys stay inside one group. Default 0.95.
+    #[serde(deserialize_with = "unit_interval")]
+    pub locality: f64,
+    /// Accounts read by one multi_get, 1 to 64. Default 4.
+    #[serde(deserialize_with = "multi_get_keys")]
+    pub multi_get_keys: u32,
+    /// Units one transfer moves. Default 1.
+    #[serde(deserialize_with = "positive_amount")]
+    pub transfer_amount: i64,
+    /// Delays after each write's acknowledgement at which a probe read of the key checks whether the write is visible (the t-visibility curve), e.g. ["0ms", "1ms", "10ms", "100ms"]. Default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<SimDuration>,
+    /// Who sends probe reads: the writer's "same" session or an "other" one. Default "other".
+    pub probe_session: ProbeSession,
+    /// Accounts, items and counters, and their initial values.
+    pub entities: EntitiesConfig,
     /// Load profile: from `at` (measured from the start of the run, warm-up included) the rate moves to `rate`, in a step or over `ramp`. Default: none (constant `rate`).
     #[serde(
         rename = "phase",
@@ -44,8 +63,77 @@ impl Default for WorkloadConfig {
             popularity: Popularity::default(),
             sessions: 1000,
             mix: Mix::default(),
+            groups: 1000,
+            locality: 0.95,
+            multi_get_keys: 4,
+            transfer_amount: 1,
+            probes: Vec::new(),
+            probe_session: ProbeSession::Other,
+            entities: EntitiesConfig::default(),
             phases: Vec::new(),
         }
+    }
+}
+
+/// Who sends the probe reads after a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeSession {
+    Same,
+    Other,
+}
+
+/// The entities behind `transfer`, `multi_get`, `reserve` and `rmw`
+/// (`[workload.entities]`), each a range of keys after the plain ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct EntitiesConfig {
+    /// Bank accounts (transfer, multi_get). Default 1000.
+    #[serde(deserialize_with = "key_count")]
+    pub accounts: u64,
+    /// Initial balance of each account. Default 100.
+    pub balance: i64,
+    /// Inventory items (reserve). Default 1000.
+    #[serde(deserialize_with = "key_count")]
+    pub items: u64,
+    /// Initial stock of each item. Default 100.
+    pub stock: i64,
+    /// Counters (rmw), starting at 0. Default 1000.
+    #[serde(deserialize_with = "key_count")]
+    pub counters: u64,
+}
+
+impl Default for EntitiesConfig {
+    fn default() -> Self {
+        EntitiesConfig {
+            accounts: 1000,
+            balance: 100,
+            items: 1000,
+            stock: 100,
+            counters: 1000,
+        }
+    }
+}
+
+fn multi_get_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (1..=64).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected from 1 to 64 keys per multi_get, found {v}"
+        )))
+    }
+}
+
+fn positive_amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let v = i64::deserialize(d)?;
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a transfer amount of at least 1, found {v}"
+        )))
     }
 }
 
@@ -89,6 +177,11 @@ impl Mix {
     pub const TOLERANCE: f64 = 1e-6;
 
     pub fn new(shares: BTreeMap<OpKind, f64>) -> Result<Mix, String> {
+        if shares.contains_key(&OpKind::Probe) {
+            return Err("probe reads are not part of the mix; list their delays in \
+                        workload.probes, e.g. probes = [\"0ms\", \"10ms\"]"
+                .to_string());
+        }
         for (kind, share) in &shares {
             if !(0.0..=1.0).contains(share) {
                 return Err(format!(

@@ -100,6 +100,13 @@ impl<E> Context<'_, E> {
         self.queue.push(self.now + delay, event);
     }
 
+    /// Starts an operation the architecture issues itself (a probe read),
+    /// invoked now; it completes through `complete` like any other.
+    pub fn begin(&mut self, mut op: Operation) -> OpId {
+        op.start = self.now;
+        self.ops.insert(op)
+    }
+
     /// The operation behind `id`.
     #[inline]
     pub fn op(&self, id: OpId) -> &Operation {

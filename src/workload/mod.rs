@@ -4,10 +4,12 @@
 //! the same instants.
 
 mod arrivals;
+mod keyspace;
 mod op;
 mod popularity;
 
 pub use arrivals::Arrivals;
+pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};
 pub use popularity::{KeyChooser, Popularity};
 
@@ -32,8 +34,16 @@ struct Generator {
     /// architecture before it arrives (see `Architecture::prefetch`).
     next: Option<Operation>,
     arrivals: Arrivals,
-    keys: KeyChooser,
+    space: KeySpace,
+    /// Popularity within each range of keys.
+    plain: KeyChooser,
+    accounts: KeyChooser,
+    items: KeyChooser,
+    counters: KeyChooser,
     key_rng: SimRng,
+    /// Locality decisions and transfer partners.
+    partner_rng: SimRng,
+    locality: f64,
     /// Cumulative shares and their kinds.
     mix: Vec<(f64, OpKind)>,
     mix_rng: SimRng,
@@ -98,11 +108,19 @@ impl Generator {
                 (acc, k)
             })
             .collect();
+        let space = KeySpace::new(config);
+        let chooser = |n| KeyChooser::new(config.popularity, n);
         let mut generator = Generator {
             next: None,
             arrivals: Arrivals::new(config.rate, &config.phases, streams.stream("arrivals"), end),
-            keys: KeyChooser::new(config.popularity, config.keys),
+            space,
+            plain: chooser(space.plain),
+            accounts: chooser(space.accounts),
+            items: chooser(space.items),
+            counters: chooser(space.counters),
             key_rng: streams.stream("keys"),
+            partner_rng: streams.stream("partners"),
+            locality: config.locality,
             mix,
             mix_rng: streams.stream("mix"),
             sessions: config.sessions,
@@ -122,11 +140,64 @@ impl Generator {
             let last = self.mix.len() - 1;
             self.mix[self.mix.iter().position(|(c, _)| u < *c).unwrap_or(last)].1
         };
+        let s = self.space;
+        let (key, other) = match kind {
+            OpKind::Get | OpKind::Put | OpKind::Analytics | OpKind::Probe => {
+                (self.plain.sample(&mut self.key_rng), 0)
+            }
+            OpKind::Rmw => (s.counter(self.counters.sample(&mut self.key_rng)), 0),
+            OpKind::Reserve => (s.item(self.items.sample(&mut self.key_rng)), 0),
+            OpKind::Transfer => {
+                let from = self.accounts.sample(&mut self.key_rng);
+                let to = self.partner(from);
+                (s.account(from), s.account(to))
+            }
+            OpKind::MultiGet => {
+                let first = self.accounts.sample(&mut self.key_rng);
+                let same_group = self.partner_rng.random_bool(self.locality);
+                (s.account(first), u64::from(same_group))
+            }
+        };
         Some(Operation {
             kind,
-            key: self.keys.sample(&mut self.key_rng),
+            key,
+            other,
             session: self.session_rng.random_range(0..self.sessions),
             start,
         })
+    }
+
+    /// The account a transfer from account `from` credits: in `from`'s group
+    /// with probability `locality` (uniformly among its other members), else
+    /// by popularity in another group. Falls back to any other account when
+    /// the group has no other member, or to another group when there is one.
+    fn partner(&mut self, from: u64) -> u64 {
+        let (n, groups) = (self.space.accounts, self.space.groups);
+        if n < 2 {
+            return from;
+        }
+        let group = from % groups;
+        let members = (n - group).div_ceil(groups);
+        if self.partner_rng.random_bool(self.locality) && members > 1 {
+            let mut j = self.partner_rng.random_range(0..members - 1);
+            if j >= from / groups {
+                j += 1;
+            }
+            return group + j * groups;
+        }
+        if groups > 1 {
+            for _ in 0..8 {
+                let to = self.accounts.sample(&mut self.partner_rng);
+                if to % groups != group {
+                    return to;
+                }
+            }
+        }
+        // Rare: eight popular picks all fell in `from`'s group.
+        let mut to = self.partner_rng.random_range(0..n - 1);
+        if to >= from {
+            to += 1;
+        }
+        to
     }
 }

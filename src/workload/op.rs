@@ -7,19 +7,45 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::sim::SimTime;
 
-/// Kinds of operation a workload mixes.
+/// Kinds of operation. The contract of each, for every architecture:
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OpKind {
-    /// Read one key.
+    /// Read one plain key.
     Get,
-    /// Write one key (a blind write of a new version).
+    /// Write one plain key: a blind write of a new version.
     Put,
     /// A long analytical query (seconds of one core), touching no single key.
     Analytics,
+    /// Read-modify-write increment of a counter: the application reads the
+    /// counter, adds one and writes the sum back, with no lock unless the
+    /// architecture provides one.
+    Rmw,
+    /// Move `transfer_amount` from one account to another (refused, and
+    /// nothing written, when the balance read is short). The two accounts lie
+    /// in one entity group with probability `locality`.
+    Transfer,
+    /// Check an item's stock and, if some is left, take one unit: check
+    /// then decrement. Sold out is an ordinary answer, not an error.
+    Reserve,
+    /// Read `multi_get_keys` accounts (of one group with probability
+    /// `locality`) as one logical read.
+    MultiGet,
+    /// A read of a key at a fixed delay after a write of it (`probes`): not
+    /// in the mix, and kept out of the workload's latency figures.
+    Probe,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 3] = [OpKind::Get, OpKind::Put, OpKind::Analytics];
+    pub const ALL: [OpKind; 8] = [
+        OpKind::Get,
+        OpKind::Put,
+        OpKind::Analytics,
+        OpKind::Rmw,
+        OpKind::Transfer,
+        OpKind::Reserve,
+        OpKind::MultiGet,
+        OpKind::Probe,
+    ];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
@@ -27,6 +53,11 @@ impl OpKind {
             OpKind::Get => "get",
             OpKind::Put => "put",
             OpKind::Analytics => "analytics",
+            OpKind::Rmw => "rmw",
+            OpKind::Transfer => "transfer",
+            OpKind::Reserve => "reserve",
+            OpKind::MultiGet => "multi_get",
+            OpKind::Probe => "probe",
         }
     }
 
@@ -34,9 +65,17 @@ impl OpKind {
         self as usize
     }
 
-    /// True for kinds that install a new version somewhere.
+    /// Kinds that may install new versions.
     pub fn is_write(self) -> bool {
-        matches!(self, OpKind::Put)
+        matches!(
+            self,
+            OpKind::Put | OpKind::Rmw | OpKind::Transfer | OpKind::Reserve
+        )
+    }
+
+    /// Kinds counted in the workload's own figures (probes are not).
+    pub fn is_workload(self) -> bool {
+        self != OpKind::Probe
     }
 }
 
@@ -81,8 +120,13 @@ impl<'de> Deserialize<'de> for OpKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operation {
     pub kind: OpKind,
-    /// Key id in `0..workload.keys`; 0 is the most popular under Zipf.
+    /// The key (see `KeySpace`): a plain key, the counter, the item, the
+    /// account debited, or the first account read; the most popular first.
     pub key: u64,
+    /// `transfer`: the account credited. `multi_get`: 1 when its accounts
+    /// are of one group, 0 when they spread over groups. `probe`: the version
+    /// whose visibility it checks. Otherwise 0.
+    pub other: u64,
     /// Client session in `0..workload.sessions`.
     pub session: u32,
     /// Intended start: latency is measured from here, whatever the system

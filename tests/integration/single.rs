@@ -218,6 +218,7 @@ fn op(kind: OpKind, key: u64, session: u32, at_us: u64) -> Operation {
     Operation {
         kind,
         key,
+        other: 0,
         session,
         start: SimTime(at_us * 1_000),
     }

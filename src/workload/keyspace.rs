@@ -1,0 +1,162 @@
+//! The key space: plain keys (for `get`/`put`) followed by the entities —
+//! bank accounts (`transfer`, `multi_get`), inventory items (`reserve`) and
+//! counters (`rmw`) — each a contiguous range of key ids. Every key belongs
+//! to an entity group (a merchant, a tenant): its index within its range
+//! modulo `groups`, so architectures can partition by group or by key.
+
+use crate::scenario::WorkloadConfig;
+
+/// What a key holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    Plain,
+    Account,
+    Item,
+    Counter,
+}
+
+/// The ranges of key ids and their initial values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpace {
+    pub plain: u64,
+    pub accounts: u64,
+    pub items: u64,
+    pub counters: u64,
+    pub groups: u64,
+    /// Initial balance of every account.
+    pub balance: i64,
+    /// Initial stock of every item.
+    pub stock: i64,
+}
+
+impl KeySpace {
+    pub fn new(config: &WorkloadConfig) -> KeySpace {
+        let e = &config.entities;
+        KeySpace {
+            plain: config.keys,
+            accounts: e.accounts,
+            items: e.items,
+            counters: e.counters,
+            groups: u64::from(config.groups),
+            balance: e.balance,
+            stock: e.stock,
+        }
+    }
+
+    /// Every key id is below this.
+    pub fn total(&self) -> u64 {
+        self.plain + self.accounts + self.items + self.counters
+    }
+
+    pub fn account(&self, i: u64) -> u64 {
+        self.plain + i
+    }
+
+    pub fn item(&self, i: u64) -> u64 {
+        self.plain + self.accounts + i
+    }
+
+    pub fn counter(&self, i: u64) -> u64 {
+        self.plain + self.accounts + self.items + i
+    }
+
+    /// The entity a key holds and its index within that entity's range.
+    pub fn entity(&self, key: u64) -> (Entity, u64) {
+        let mut k = key;
+        for (entity, len) in [
+            (Entity::Plain, self.plain),
+            (Entity::Account, self.accounts),
+            (Entity::Item, self.items),
+        ] {
+            if k < len {
+                return (entity, k);
+            }
+            k -= len;
+        }
+        (Entity::Counter, k)
+    }
+
+    /// The value every copy of `key` starts with.
+    pub fn initial_value(&self, key: u64) -> i64 {
+        match self.entity(key).0 {
+            Entity::Account => self.balance,
+            Entity::Item => self.stock,
+            Entity::Plain | Entity::Counter => 0,
+        }
+    }
+
+    /// The entity group of `key`.
+    pub fn group(&self, key: u64) -> u64 {
+        self.entity(key).1 % self.groups
+    }
+
+    /// The accounts a `multi_get` reads: `first` and the next `n − 1`
+    /// accounts of its group (`same_group`), or the next accounts by index,
+    /// which lie in the next groups. Wraps within the account range.
+    pub fn multi_get_keys(
+        &self,
+        first: u64,
+        n: u32,
+        same_group: bool,
+    ) -> impl Iterator<Item = u64> {
+        let i = first - self.plain;
+        let (accounts, groups, plain) = (self.accounts, self.groups, self.plain);
+        let members = accounts.div_ceil(groups).max(1);
+        let group = i % groups;
+        let rank = i / groups;
+        (0..u64::from(n)).map(move |j| {
+            let local = if same_group {
+                // The group's members are group, group + groups, …
+                let in_group = accounts
+                    .saturating_sub(group)
+                    .div_ceil(groups)
+                    .clamp(1, members);
+                group + ((rank + j) % in_group) * groups
+            } else {
+                (i + j) % accounts
+            };
+            plain + local
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space() -> KeySpace {
+        KeySpace {
+            plain: 100,
+            accounts: 10,
+            items: 5,
+            counters: 3,
+            groups: 4,
+            balance: 50,
+            stock: 7,
+        }
+    }
+
+    #[test]
+    fn ranges_values_and_groups() {
+        let s = space();
+        assert_eq!(s.total(), 118);
+        assert_eq!(s.entity(99), (Entity::Plain, 99));
+        assert_eq!(s.entity(100), (Entity::Account, 0));
+        assert_eq!(s.entity(110), (Entity::Item, 0));
+        assert_eq!(s.entity(117), (Entity::Counter, 2));
+        assert_eq!(s.initial_value(s.account(3)), 50);
+        assert_eq!(s.initial_value(s.item(0)), 7);
+        assert_eq!(s.group(s.account(6)), 2);
+    }
+
+    #[test]
+    fn multi_get_stays_in_its_group_or_spreads() {
+        let s = space();
+        // Accounts 1, 5, 9 form group 1.
+        let same: Vec<u64> = s.multi_get_keys(s.account(5), 3, true).collect();
+        assert_eq!(same, vec![s.account(5), s.account(9), s.account(1)]);
+        assert!(same.iter().all(|k| s.group(*k) == 1));
+        let across: Vec<u64> = s.multi_get_keys(s.account(8), 3, false).collect();
+        assert_eq!(across, vec![s.account(8), s.account(9), s.account(0)]);
+    }
+}
