@@ -199,6 +199,8 @@ pub struct Single {
     multi_get_keys: u32,
     probes: Vec<SimDuration>,
     probe_session: ProbeSession,
+    probe_share: f64,
+    probe_rng: SimRng,
     sessions: u32,
     oracle: Oracle,
     states: Vec<OpState>,
@@ -266,6 +268,8 @@ impl Single {
             multi_get_keys: w.multi_get_keys,
             probes: w.probes.clone(),
             probe_session: w.probe_session,
+            probe_share: w.probe_share,
+            probe_rng: streams.stream("probes"),
             sessions: w.sessions,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             states: Vec::new(),
@@ -789,8 +793,12 @@ impl Single {
         ctx.complete(op, Outcome::Ok);
     }
 
-    /// Probe reads of a just-acknowledged write, one per configured delay.
+    /// Probe reads of a just-acknowledged write, one per configured delay,
+    /// for a `probe_share` of the writes.
     fn schedule_probes(&mut self, w: &Write, writer: u32, ctx: &mut Ctx<'_>) {
+        if self.probes.is_empty() || !self.probe_rng.random_bool(self.probe_share) {
+            return;
+        }
         let session = match self.probe_session {
             ProbeSession::Same => writer,
             ProbeSession::Other => (writer + 1) % self.sessions,

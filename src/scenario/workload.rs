@@ -44,6 +44,9 @@ pub struct WorkloadConfig {
     pub probes: Vec<SimDuration>,
     /// Who sends probe reads: the writer's "same" session or an "other" one. Default "other".
     pub probe_session: ProbeSession,
+    /// Share of acknowledged writes that get probed (probes are real reads and add load). Default 0.1.
+    #[serde(deserialize_with = "unit_interval")]
+    pub probe_share: f64,
     /// Accounts, items and counters, and their initial values.
     pub entities: EntitiesConfig,
     /// Load profile: from `at` (measured from the start of the run, warm-up included) the rate moves to `rate`, in a step or over `ramp`. Default: none (constant `rate`).
@@ -69,6 +72,7 @@ impl Default for WorkloadConfig {
             transfer_amount: 1,
             probes: Vec::new(),
             probe_session: ProbeSession::Other,
+            probe_share: 0.1,
             entities: EntitiesConfig::default(),
             phases: Vec::new(),
         }
