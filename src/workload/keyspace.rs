@@ -92,25 +92,23 @@ impl KeySpace {
 
     /// The accounts a `multi_get` reads: `first` and the next `n − 1`
     /// accounts of its group (`same_group`), or the next accounts by index,
-    /// which lie in the next groups. Wraps within the account range.
+    /// which lie in the next groups; distinct, so fewer when the group (or
+    /// the bank) has fewer than `n` accounts. Wraps within the range.
     pub fn multi_get_keys(
         &self,
         first: u64,
         n: u32,
         same_group: bool,
-    ) -> impl Iterator<Item = u64> {
+    ) -> impl Iterator<Item = u64> + use<> {
         let i = first - self.plain;
         let (accounts, groups, plain) = (self.accounts, self.groups, self.plain);
-        let members = accounts.div_ceil(groups).max(1);
         let group = i % groups;
         let rank = i / groups;
-        (0..u64::from(n)).map(move |j| {
+        // The group's members are group, group + groups, …
+        let in_group = accounts.saturating_sub(group).div_ceil(groups).max(1);
+        let distinct = if same_group { in_group } else { accounts };
+        (0..u64::from(n).min(distinct)).map(move |j| {
             let local = if same_group {
-                // The group's members are group, group + groups, …
-                let in_group = accounts
-                    .saturating_sub(group)
-                    .div_ceil(groups)
-                    .clamp(1, members);
                 group + ((rank + j) % in_group) * groups
             } else {
                 (i + j) % accounts
@@ -158,5 +156,8 @@ mod tests {
         assert!(same.iter().all(|k| s.group(*k) == 1));
         let across: Vec<u64> = s.multi_get_keys(s.account(8), 3, false).collect();
         assert_eq!(across, vec![s.account(8), s.account(9), s.account(0)]);
+        // Group 3 has two members (3, 7): a read of 4 gets those two.
+        assert_eq!(s.multi_get_keys(s.account(7), 4, true).count(), 2);
+        assert_eq!(s.multi_get_keys(s.account(0), 40, false).count(), 10);
     }
 }
