@@ -4,12 +4,17 @@
 
 use rayon::prelude::*;
 
-use crate::arch;
+use crate::arch::{self, Recording};
 use crate::report::{Results, ScenarioInfo};
 use crate::scenario::Scenario;
 
 /// Simulates `scenario` on the current rayon pool.
 pub fn run(scenario: &Scenario) -> Results {
+    run_recording(scenario, Recording::default())
+}
+
+/// Simulates `scenario`, recording what `recording` asks for.
+pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
     let jobs: Vec<_> = scenario
         .architectures
         .iter()
@@ -17,7 +22,7 @@ pub fn run(scenario: &Scenario) -> Results {
         .collect();
     let runs = jobs
         .par_iter()
-        .map(|(a, r)| arch::simulate(scenario, a, *r))
+        .map(|(a, r)| arch::simulate_recording(scenario, a, *r, recording))
         .collect();
     Results {
         archsim_version: crate::VERSION.to_string(),

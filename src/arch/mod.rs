@@ -22,12 +22,30 @@ pub trait Report {
     fn visibility(&self) -> VisibilityReport;
 }
 
+/// What a run records besides its figures.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Recording {
+    /// Record the client history of the first this many operations.
+    pub history_limit: Option<usize>,
+}
+
 /// Runs one architecture of `scenario` for one replication.
 pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32) -> RunResult {
+    simulate_recording(scenario, arch, replication, Recording::default())
+}
+
+/// Runs one architecture of `scenario` for one replication, recording what
+/// `recording` asks for.
+pub fn simulate_recording(
+    scenario: &Scenario,
+    arch: &ArchitectureConfig,
+    replication: u32,
+    recording: Recording,
+) -> RunResult {
     let streams = Streams::new(scenario.seed, replication);
     let window = Window::new(scenario.warmup, scenario.duration);
     let workload = Workload::new(&scenario.workload, &streams, window.end);
-    simulate_workload(scenario, arch, replication, workload)
+    run_kind(scenario, arch, replication, workload, recording)
 }
 
 /// Runs one architecture on a given operation stream (a scripted history in
@@ -38,6 +56,19 @@ pub fn simulate_workload(
     replication: u32,
     workload: Workload,
 ) -> RunResult {
+    let recording = Recording {
+        history_limit: Some(usize::MAX),
+    };
+    run_kind(scenario, arch, replication, workload, recording)
+}
+
+fn run_kind(
+    scenario: &Scenario,
+    arch: &ArchitectureConfig,
+    replication: u32,
+    workload: Workload,
+    recording: Recording,
+) -> RunResult {
     let streams = Streams::new(scenario.seed, replication);
     let window = Window::new(scenario.warmup, scenario.duration);
     // Streams are scoped by kind, so two variants of one kind draw the same
@@ -46,8 +77,14 @@ pub fn simulate_workload(
     match arch.kind {
         ArchKind::Single => {
             let mut system = single::Single::new(arch, scenario, &arch_streams, window);
+            if let Some(limit) = recording.history_limit {
+                system.record_history(limit);
+            }
             let output = sim::run(&mut system, workload, window);
-            collect(scenario, arch, replication, &system, output)
+            let history = system.history(output.stopped_at);
+            let mut result = collect(scenario, arch, replication, &system, output);
+            result.history = history;
+            result
         }
         other => unreachable!("kind {other} is rejected when the scenario is read"),
     }
@@ -85,6 +122,7 @@ fn collect<A: Architecture + Report>(
             .collect(),
         anomalies: system.anomalies(),
         visibility: system.visibility(),
+        history: None,
         events: output.events,
     }
 }

@@ -46,8 +46,8 @@ use rand::RngExt;
 
 use super::Report;
 use crate::check::{
-    AnomalyReport, Commit, DivergenceReport, LagSummary, Oracle, Partner, ReadCheck, ServedBy,
-    Version, VisibilityReport,
+    AnomalyReport, Commit, DivergenceReport, HistoryLog, LagSummary, MicroOp, Oracle, Partner,
+    ReadCheck, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
@@ -203,6 +203,8 @@ pub struct Single {
     probe_rng: SimRng,
     sessions: u32,
     oracle: Oracle,
+    /// The client history for Elle, when asked for.
+    history: Option<HistoryLog>,
     states: Vec<OpState>,
     /// A `multi_get`'s keys, per operation id (buffers are reused).
     multi: Vec<Vec<KeyRead>>,
@@ -272,10 +274,80 @@ impl Single {
             probe_rng: streams.stream("probes"),
             sessions: w.sessions,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
+            history: None,
             states: Vec::new(),
             multi: Vec::new(),
             committed: Vec::new(),
         }
+    }
+
+    /// Records the first `limit` operations' history (see `check::elle`).
+    pub fn record_history(&mut self, limit: usize) {
+        self.history = Some(HistoryLog::new(limit));
+    }
+
+    /// The recorded history as Elle JSON lines.
+    pub fn history(&self, end: SimTime) -> Option<String> {
+        self.history.as_ref().map(|h| h.to_json_lines(end))
+    }
+
+    /// History: the operation starts.
+    fn record_invoke(&mut self, op: OpId, ctx: &Ctx<'_>) {
+        let Some(h) = self.history.as_mut() else {
+            return;
+        };
+        let o = ctx.op(op);
+        let ops = match o.kind {
+            OpKind::Get | OpKind::Reserve => vec![MicroOp::Read(o.key, None)],
+            OpKind::Put => vec![MicroOp::Write(o.key, 0)],
+            OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
+            OpKind::Transfer => vec![
+                MicroOp::Read(o.key, None),
+                MicroOp::Read(o.other, None),
+                MicroOp::Write(o.key, 0),
+                MicroOp::Write(o.other, 0),
+            ],
+            OpKind::MultiGet => self.multi[op.0 as usize]
+                .iter()
+                .map(|r| MicroOp::Read(r.key, None))
+                .collect(),
+            OpKind::Analytics | OpKind::Probe => return,
+        };
+        h.invoke(op.0, o.start, ops);
+    }
+
+    /// History: the operation completes ok, with what it read and wrote.
+    fn record_ok(&mut self, op: OpId, ctx: &Ctx<'_>) {
+        let Some(h) = self.history.as_mut() else {
+            return;
+        };
+        let o = ctx.op(op);
+        let s = &self.states[op.0 as usize];
+        let writes = &s.writes[..usize::from(s.installed)];
+        let ops = match o.kind {
+            OpKind::Get => vec![MicroOp::Read(o.key, Some(s.version))],
+            OpKind::Put => vec![MicroOp::Write(o.key, writes[0].version)],
+            OpKind::Rmw | OpKind::Reserve => {
+                let mut ops = vec![MicroOp::Read(o.key, Some(s.version))];
+                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
+                ops
+            }
+            // Under the primary's locks the transaction read the versions
+            // just before its own (or the current ones, when refused).
+            OpKind::Transfer => {
+                let read =
+                    |w: &Write| MicroOp::Read(w.key, Some(w.version - u32::from(s.installed > 0)));
+                let mut ops: Vec<MicroOp> = s.writes.iter().map(read).collect();
+                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
+                ops
+            }
+            OpKind::MultiGet => self.multi[op.0 as usize]
+                .iter()
+                .map(|r| MicroOp::Read(r.key, Some(r.version)))
+                .collect(),
+            OpKind::Analytics | OpKind::Probe => return,
+        };
+        h.ok(op.0, ctx.now(), ops);
     }
 
     fn state(&mut self, op: OpId) -> &mut OpState {
@@ -328,7 +400,10 @@ impl Single {
                 self.multi[i] = reads;
                 self.start_read(op, ctx);
             }
-            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
+            OpKind::Put | OpKind::Transfer => {
+                self.record_invoke(op, ctx);
+                self.hop(Event::AtDb(op, PRIMARY), ctx);
+            }
             OpKind::Analytics => {
                 let node = self.analytics_node;
                 self.hop(Event::AtDb(op, node), ctx);
@@ -337,6 +412,7 @@ impl Single {
     }
 
     fn start_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.record_invoke(op, ctx);
         if self.cache.is_some() {
             let job = if ctx.op(op).kind == OpKind::MultiGet {
                 CacheJob::MultiLookup(op)
@@ -597,7 +673,17 @@ impl Single {
                     ];
                     &pending[..2]
                 } else {
-                    // Refused: not enough funds; nothing is written.
+                    // Refused: not enough funds; nothing is written, but the
+                    // history shows what the transaction read.
+                    let mut st = self.states[op.0 as usize];
+                    for (i, key) in [from, to].into_iter().enumerate() {
+                        st.writes[i] = Write {
+                            key,
+                            version: self.data.version(key),
+                            value: self.data.value(key),
+                        };
+                    }
+                    self.states[op.0 as usize] = st;
                     &pending[..0]
                 }
             }
@@ -647,7 +733,9 @@ impl Single {
             }
         }
         let st = self.state(op);
-        st.writes = writes;
+        if n > 0 {
+            st.writes = writes;
+        }
         st.installed = n as u8;
         self.hop(Event::DbAnswered(op), ctx);
     }
@@ -720,6 +808,7 @@ impl Single {
         match o.kind {
             OpKind::Get => {
                 self.oracle.read_returned(check);
+                self.record_ok(op, ctx);
                 ctx.complete(op, Outcome::Ok);
             }
             OpKind::Probe => {
@@ -740,6 +829,7 @@ impl Single {
                     self.hop(Event::AtDb(op, PRIMARY), ctx);
                 } else {
                     // Sold out: an ordinary answer.
+                    self.record_ok(op, ctx);
                     ctx.complete(op, Outcome::Ok);
                 }
             }
@@ -764,6 +854,7 @@ impl Single {
                     let total = reads.iter().map(|r| r.value).sum();
                     self.oracle.bank_observed(total, o.start);
                 }
+                self.record_ok(op, ctx);
                 ctx.complete(op, Outcome::Ok);
             }
             _ => unreachable!("not a read"),
@@ -790,6 +881,7 @@ impl Single {
         for w in writes {
             self.schedule_probes(w, o.session, ctx);
         }
+        self.record_ok(op, ctx);
         ctx.complete(op, Outcome::Ok);
     }
 

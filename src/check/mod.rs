@@ -9,6 +9,7 @@
 
 mod anomalies;
 mod commits;
+mod elle;
 mod history;
 mod sessions;
 mod visibility;
@@ -17,6 +18,7 @@ pub use anomalies::{
     AnomalyReport, ClassReport, DivergenceReport, EndState, InvariantReport, LostUpdateReport,
 };
 pub use commits::Partner;
+pub use elle::{HistoryLog, MicroOp};
 pub use history::{KeyHistory, ReadCheck, ServedBy, Version};
 pub use visibility::{LagSummary, ProbePoint, VisibilityReport};
 

@@ -66,6 +66,17 @@ pub struct RunArgs {
     /// Also print per-run timing on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Write each run's client history in Jepsen/Elle JSON lines to FILE (FILE.<architecture>.<replication>.jsonl when a scenario has several runs), for Elle or adya to cross-check.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Operations recorded per run in --history (the first ones).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        requires = "history"
+    )]
+    pub history_limit: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,12 @@
 //! `archsim run`: simulate, write the results folder, print the table.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
 
 use super::{Format, RunArgs};
+use crate::arch::Recording;
 use crate::report::{
     CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
     TableExporter, chart_files, write_folder,
@@ -34,7 +36,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
         }
         let started = Instant::now();
-        let results = pool.install(|| runner::run(scenario));
+        let recording = Recording {
+            history_limit: args.history.as_ref().map(|_| args.history_limit),
+        };
+        let results = pool.install(|| runner::run_recording(scenario, recording));
         if args.verbose {
             let events: u64 = results.runs.iter().map(|r| r.events).sum();
             let secs = started.elapsed().as_secs_f64();
@@ -53,6 +58,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         };
         let folder = results_folder(scenario, &results, &manifest)?;
         let target = write_folder(&args.output, &scenario.name, &folder)?;
+        if let Some(path) = &args.history {
+            write_histories(path, &results, args.quiet)?;
+        }
         let stdout: &dyn Exporter = match args.format {
             Format::Table => &TableExporter,
             Format::Json => &JsonExporter,
@@ -85,4 +93,31 @@ fn results_folder(
     manifest_json.push('\n');
     files.push(("manifest.json".to_string(), manifest_json.into_bytes()));
     Ok(ResultsFolder { files })
+}
+
+/// Writes each run's history: to `path` for a single run, else to
+/// `path.<architecture>.<replication>.jsonl`. Each file is written whole
+/// (temporary file, then rename).
+fn write_histories(path: &Path, results: &Results, quiet: bool) -> anyhow::Result<()> {
+    let single = results.runs.len() == 1;
+    for run in &results.runs {
+        let Some(history) = &run.history else {
+            continue;
+        };
+        let target = if single {
+            path.to_path_buf()
+        } else {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{}.{}.jsonl", run.architecture, run.replication));
+            PathBuf::from(name)
+        };
+        let staging = target.with_extension("tmp");
+        std::fs::write(&staging, history)
+            .and_then(|()| std::fs::rename(&staging, &target))
+            .with_context(|| format!("cannot write the history to {}", target.display()))?;
+        if !quiet {
+            eprintln!("wrote history {}", target.display());
+        }
+    }
+    Ok(())
 }

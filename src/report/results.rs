@@ -85,6 +85,9 @@ pub struct RunResult {
     pub visibility: VisibilityReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
+    /// The client history in Elle JSON lines, when recorded (`--history`).
+    #[serde(skip)]
+    pub history: Option<String>,
 }
 
 /// `manifest.json`: how to reproduce a results folder.

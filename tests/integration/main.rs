@@ -3,6 +3,7 @@
 pub mod bad_input;
 mod cli;
 mod determinism;
+mod elle;
 mod entities;
 mod oracle;
 mod overrides;
