@@ -200,6 +200,23 @@ impl Scenario {
                     .to_string(),
             });
         }
+        let w = &self.workload;
+        if w.mix.share(crate::workload::OpKind::Transfer) > 0.0 && w.entities.accounts < 2 {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["workload", "entities", "accounts"],
+                "transfers need at least 2 accounts; raise workload.entities.accounts".to_string(),
+            ));
+        }
+        if w.probes.len() > 64 {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["workload", "probes"],
+                format!("{} probe delays; at most 64 are supported", w.probes.len()),
+            ));
+        }
         for (i, arch) in self.architectures.iter().enumerate() {
             if let Some((field, message)) = arch.contradictions() {
                 let index = i.to_string();

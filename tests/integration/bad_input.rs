@@ -226,3 +226,22 @@ fn unknown_enum_values_list_the_choices() {
         "expected a key count from 1 to 4000000000, found 0",
     );
 }
+
+#[test]
+fn entity_settings_are_checked() {
+    assert_rejected(
+        "[workload.mix]\nget = 0.5\ntransfer = 0.5\n[workload.entities]\naccounts = 1\n[[architecture]]\nkind = \"single\"\n",
+        "5:1",
+        "transfers need at least 2 accounts",
+    );
+    assert_rejected(
+        "[workload.mix]\nget = 0.5\nprobe = 0.5\n[[architecture]]\nkind = \"single\"\n",
+        "1:1",
+        "probe reads are not part of the mix",
+    );
+    assert_rejected(
+        "[workload]\nlocality = 1.5\n[[architecture]]\nkind = \"single\"\n",
+        "2:12",
+        "expected a share between 0 and 1, found 1.5",
+    );
+}

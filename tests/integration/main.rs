@@ -5,6 +5,7 @@ mod cli;
 mod determinism;
 mod elle;
 mod entities;
+mod memory;
 mod oracle;
 mod overrides;
 mod single;
@@ -14,6 +15,10 @@ mod workload;
 use std::path::{Path, PathBuf};
 
 use archsim::report::Results;
+
+/// Per-thread allocation counts for the memory test.
+#[global_allocator]
+static ALLOCATOR: memory::PerThread = memory::PerThread;
 use archsim::scenario::Scenario;
 
 /// The repository root (where `scenarios/` lives).
