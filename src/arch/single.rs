@@ -929,7 +929,7 @@ impl Architecture for Single {
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key);
+        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
         if let Some(tier) = &self.cache {
             tier.cache.prefetch(op.key);

@@ -25,11 +25,14 @@ struct CommitNote {
     failed: bool,
 }
 
-/// Recent commits per key.
+/// Recent commits per key. Only commits with something to remember (a
+/// transaction partner, a read-modify-write's read, a failure) are kept.
 pub struct Commits {
     /// 1 + index of the key's ring (0: none yet).
     ring_of: Vec<u32>,
     rings: Vec<[CommitNote; COMMITS_REMEMBERED]>,
+    /// Some write has failed (dirty reads are possible at all).
+    any_failed: bool,
 }
 
 impl Commits {
@@ -37,6 +40,7 @@ impl Commits {
         Commits {
             ring_of: vec![0; keys as usize],
             rings: Vec::new(),
+            any_failed: false,
         }
     }
 
@@ -68,6 +72,9 @@ impl Commits {
         partner: Option<Partner>,
         rmw_read: Option<Version>,
     ) -> bool {
+        if partner.is_none() && rmw_read.is_none() {
+            return false;
+        }
         let lost = rmw_read.is_some_and(|read| {
             self.ring(key).is_some_and(|r| {
                 r.iter()
@@ -89,6 +96,7 @@ impl Commits {
     /// A write of `version` reached some copy but failed (aborted, or never
     /// acknowledged as committed): a read of it is a dirty read.
     pub fn failed(&mut self, key: u64, version: Version) {
+        self.any_failed = true;
         self.push(
             key,
             CommitNote {
@@ -109,9 +117,12 @@ impl Commits {
     }
 
     /// Whether `version` was written by a write that failed.
+    #[inline]
     pub fn is_failed(&self, key: u64, version: Version) -> bool {
-        self.ring(key)
-            .is_some_and(|r| r.iter().any(|n| n.version == version && n.failed))
+        self.any_failed
+            && self
+                .ring(key)
+                .is_some_and(|r| r.iter().any(|n| n.version == version && n.failed))
     }
 }
 

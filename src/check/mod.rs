@@ -68,10 +68,12 @@ impl Oracle {
         }
     }
 
-    /// Hints that `key` will be checked soon (see `Architecture::prefetch`).
+    /// Hints that `key` will be checked soon, for `session` (see
+    /// `Architecture::prefetch`).
     #[inline]
-    pub fn prefetch(&self, key: u64) {
+    pub fn prefetch(&self, key: u64, session: u32) {
         self.keys.prefetch(key);
+        self.sessions.prefetch(session);
     }
 
     /// Counts an operation of the workload (the per-1,000 base).
