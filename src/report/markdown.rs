@@ -1,4 +1,4 @@
-use super::table::{anomaly_table, component_table, heading, latency_table};
+use super::table::{anomaly_table, component_table, heading, latency_table, visibility_table};
 use super::{Exporter, Results};
 
 /// `results.md`: the tables a review pastes.
@@ -26,10 +26,19 @@ impl Exporter for MarkdownExporter {
         out += "\n## Throughput and components\n\n";
         out += &component_table(results).to_markdown();
         out += "\n## Consistency anomalies\n\n";
-        out += "A read is stale when it returns a version older than one acknowledged before \
-                it was invoked; `read_your_writes` counts the stale reads that missed the \
-                reader's own write.\n\n";
+        out += "Exact checks against the system of record's ground truth; classes that did not \
+                occur are left out (results.json has them all). A read is stale when it returns a \
+                version older than one acknowledged before it was invoked; `read_your_writes` \
+                counts the stale reads that missed the reader's own write; `where` is the copy \
+                that served the read or applied the write.\n\n";
         out += &anomaly_table(results).to_markdown();
+        let visibility = visibility_table(results);
+        if !visibility.rows.is_empty() {
+            out += "\n## Visibility\n\n";
+            out += "Probe reads at fixed delays after a write's acknowledgement: the share that saw \
+                    the write (or a newer version).\n\n";
+            out += &visibility.to_markdown();
+        }
         Ok(out)
     }
 }

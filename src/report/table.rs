@@ -233,6 +233,24 @@ pub fn anomaly_table(results: &Results) -> Table {
     })
 }
 
+/// The t-visibility curve per architecture: for each probe delay, the share
+/// of probe reads that saw the write. Empty without probes.
+pub fn visibility_table(results: &Results) -> Table {
+    per_run_table(results, &["after ms", "probes", "saw the write"], |run| {
+        run.visibility
+            .probes
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{}", p.after_ms),
+                    p.probes.to_string(),
+                    format!("{:.4}", p.consistent),
+                ]
+            })
+            .collect()
+    })
+}
+
 /// One line describing the run, above the tables.
 pub fn heading(results: &Results) -> String {
     let s = &results.scenario;
@@ -260,12 +278,17 @@ impl Exporter for TableExporter {
     }
 
     fn render(&self, results: &Results) -> anyhow::Result<String> {
-        Ok(format!(
+        let mut out = format!(
             "{}\n\n{}\n{}\n{}",
             heading(results),
             latency_table(results).to_text(),
             component_table(results).to_text(),
             anomaly_table(results).to_text()
-        ))
+        );
+        let visibility = visibility_table(results);
+        if !visibility.rows.is_empty() {
+            out += &format!("\n{}", visibility.to_text());
+        }
+        Ok(out)
     }
 }
