@@ -4,15 +4,19 @@
 
 pub mod cache;
 pub mod network;
+pub mod pipeline;
 pub mod prefetch;
 pub mod replication;
+pub mod router;
 pub mod station;
 pub mod store;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};
 pub use network::Network;
+pub use pipeline::{CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};
+pub use router::{PartitionBy, Router};
 pub use station::{Slot, Station};
 pub use store::VersionedStore;
 pub use wal::GroupCommit;

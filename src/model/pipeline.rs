@@ -1,0 +1,279 @@
+//! How derived stores learn about writes to the system of record: a CDC
+//! connector tailing the database log, an event bus, and the periodic
+//! refresh of a search index or batch load of a warehouse. Each is a state
+//! machine the architecture drives with events: it says when to wake it and
+//! when each write reaches the store.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use super::Write;
+use crate::dist::Dist;
+use crate::sim::{SimDuration, SimRng, SimTime};
+
+/// A change-data-capture connector (Debezium-like). It polls the log every
+/// `poll` while idle; when it finds changes it takes up to `batch` of them,
+/// spends `1 / throughput` per change processing them and delivers the
+/// batch at the end, then goes straight on while changes remain. Below its
+/// throughput the lag stays around half a poll plus a batch's processing;
+/// above it the backlog, and the lag, grow without bound, as real
+/// connectors do.
+pub struct CdcConnector {
+    poll: SimDuration,
+    batch: usize,
+    per_change: SimDuration,
+    log: VecDeque<Write>,
+    /// The next wake-up already scheduled, if any.
+    wakes_at: Option<SimTime>,
+    /// The connector is processing a batch until then.
+    busy_until: SimTime,
+}
+
+/// What a wake-up of the connector produced.
+pub struct CdcBatch {
+    pub writes: Vec<Write>,
+    /// When the batch reaches the store.
+    pub delivered_at: SimTime,
+}
+
+impl CdcConnector {
+    /// `throughput` in changes per second.
+    pub fn new(poll: SimDuration, batch: usize, throughput: f64) -> CdcConnector {
+        CdcConnector {
+            poll,
+            batch: batch.max(1),
+            per_change: SimDuration((1e9 / throughput).round() as u64),
+            log: VecDeque::new(),
+            wakes_at: None,
+            busy_until: SimTime::ZERO,
+        }
+    }
+
+    /// A commit lands in the database log now. Returns a wake-up to
+    /// schedule when the connector had none pending (the first poll).
+    pub fn committed(&mut self, write: Write, now: SimTime) -> Option<SimTime> {
+        self.log.push_back(write);
+        if self.wakes_at.is_none() {
+            // The next poll, once any batch under way is delivered.
+            let at = (now + self.poll).max(self.busy_until);
+            self.wakes_at = Some(at);
+            Some(at)
+        } else {
+            None
+        }
+    }
+
+    /// The connector wakes now: the batch it delivers (maybe empty) and the
+    /// next wake-up to schedule (none when the log is empty: the next commit
+    /// schedules one).
+    pub fn wake(&mut self, now: SimTime) -> (CdcBatch, Option<SimTime>) {
+        let n = self.batch.min(self.log.len());
+        let writes: Vec<Write> = self.log.drain(..n).collect();
+        let delivered_at = now + SimDuration(self.per_change.as_nanos() * n as u64);
+        self.busy_until = delivered_at;
+        let next = if self.log.is_empty() {
+            None
+        } else {
+            Some(delivered_at)
+        };
+        self.wakes_at = next;
+        (
+            CdcBatch {
+                writes,
+                delivered_at,
+            },
+            next,
+        )
+    }
+
+    /// Changes waiting in the log.
+    pub fn backlog(&self) -> usize {
+        self.log.len()
+    }
+}
+
+/// An event bus (Kafka-like): each published write is delivered after a
+/// delay drawn from `delay`; with probability `duplicate` it is delivered a
+/// second time (at-least-once). With one consumer a key's events arrive in
+/// publish order; with several, consumers race and a key's events may be
+/// applied out of order.
+pub struct EventBus {
+    delay: Dist,
+    duplicate: f64,
+    ordered: bool,
+    /// Per key, the last delivery instant (for in-order delivery).
+    last: Vec<SimTime>,
+    rng: SimRng,
+}
+
+impl EventBus {
+    pub fn new(delay: Dist, duplicate: f64, consumers: u32, keys: u64, rng: SimRng) -> EventBus {
+        let ordered = consumers <= 1;
+        EventBus {
+            delay,
+            duplicate,
+            ordered,
+            last: if ordered {
+                vec![SimTime::ZERO; keys as usize]
+            } else {
+                Vec::new()
+            },
+            rng,
+        }
+    }
+
+    /// Publishes `write` now: the instants it is delivered (one, or two
+    /// with a duplicate).
+    pub fn publish(&mut self, write: &Write, now: SimTime) -> ([SimTime; 2], usize) {
+        let mut at = now + self.delay.sample(&mut self.rng);
+        if self.ordered {
+            let last = &mut self.last[write.key as usize];
+            at = at.max(*last);
+            *last = at;
+        }
+        if self.duplicate > 0.0 && self.rng.random_bool(self.duplicate) {
+            let again = at + self.delay.sample(&mut self.rng);
+            if self.ordered {
+                self.last[write.key as usize] = again;
+            }
+            ([at, again], 2)
+        } else {
+            ([at, at], 1)
+        }
+    }
+}
+
+/// The instant a write applied at `at` becomes visible in a store that
+/// publishes every `interval` (a search index refresh, a warehouse batch
+/// load): the next multiple of `interval` from the start of the run.
+pub fn next_refresh(at: SimTime, interval: SimDuration) -> SimTime {
+    let i = interval.as_nanos().max(1);
+    SimTime(at.as_nanos().div_ceil(i) * i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Streams;
+    use rand_distr::{Distribution, Exp};
+
+    fn write(key: u64) -> Write {
+        Write {
+            key,
+            version: 1,
+            value: 0,
+        }
+    }
+
+    /// Feeds Poisson commits at `rate`/s for `secs` through a connector of
+    /// throughput 1000/s; returns (commit instant, lag) per change.
+    fn cdc_lags(rate: f64, secs: u64) -> Vec<(f64, f64)> {
+        let mut cdc = CdcConnector::new(SimDuration::from_millis(500), 2048, 1000.0);
+        let mut rng = Streams::new(3, 0).stream("cdc");
+        let gaps = Exp::new(rate).unwrap();
+        let mut commits = VecDeque::new();
+        let mut wake: Option<SimTime> = None;
+        let end = secs as f64;
+        let mut lags = Vec::new();
+        let mut next_commit = gaps.sample(&mut rng);
+        loop {
+            let commit_at = SimTime((next_commit * 1e9) as u64);
+            match wake {
+                Some(w) if w <= commit_at || next_commit >= end => {
+                    let (batch, next) = cdc.wake(w);
+                    for _ in &batch.writes {
+                        let c: SimTime = commits.pop_front().unwrap();
+                        lags.push((
+                            c.as_nanos() as f64 / 1e9,
+                            (batch.delivered_at - c).as_secs_f64(),
+                        ));
+                    }
+                    wake = next;
+                }
+                _ if next_commit >= end => break,
+                _ => {
+                    next_commit += gaps.sample(&mut rng);
+                    commits.push_back(commit_at);
+                    if let Some(w) = cdc.committed(write(0), commit_at) {
+                        wake = Some(w);
+                    }
+                }
+            }
+        }
+        lags
+    }
+
+    #[test]
+    fn cdc_lag_is_bounded_below_capacity() {
+        let lags = cdc_lags(600.0, 60);
+        let worst = lags.iter().map(|(_, l)| *l).fold(0.0, f64::max);
+        let late = &lags[lags.len() / 2..];
+        let mean = late.iter().map(|(_, l)| l).sum::<f64>() / late.len() as f64;
+        // A poll (0.5 s) plus a full batch's processing (≤ 2.048 s) bounds it.
+        assert!(worst < 2.6, "worst lag {worst} s");
+        assert!(mean < 1.0, "mean lag {mean} s");
+    }
+
+    #[test]
+    fn cdc_lag_grows_linearly_above_capacity() {
+        // Twice the capacity: a change committed at t waits for the 2000·t
+        // before it, processed at 1000/s: delivered at 2t, a lag of t.
+        // Batches add up to a poll and a batch's processing on top, so the
+        // check is on the slope: the mean lag around 10 s and around 30 s.
+        let lags = cdc_lags(2000.0, 40);
+        let mean_near = |t: f64| {
+            let near: Vec<f64> = lags
+                .iter()
+                .filter(|(at, _)| (at - t).abs() < 1.0)
+                .map(|(_, l)| *l)
+                .collect();
+            near.iter().sum::<f64>() / near.len() as f64
+        };
+        let slope = (mean_near(30.0) - mean_near(10.0)) / 20.0;
+        assert!(
+            (slope - 1.0).abs() < 0.05,
+            "lag grows {slope:.3} s per s, expected 1"
+        );
+    }
+
+    #[test]
+    fn the_bus_keeps_key_order_with_one_consumer() {
+        let rng = Streams::new(1, 0).stream("bus");
+        let mut bus = EventBus::new(Dist::parse("exp(10ms)").unwrap(), 0.0, 1, 10, rng);
+        let mut last = SimTime::ZERO;
+        for i in 0..1000u64 {
+            let (at, n) = bus.publish(&write(3), SimTime(i * 100_000));
+            assert_eq!(n, 1);
+            assert!(at[0] >= last);
+            last = at[0];
+        }
+        let rng = Streams::new(1, 0).stream("bus");
+        let mut racing = EventBus::new(Dist::parse("exp(10ms)").unwrap(), 0.5, 4, 10, rng);
+        let (mut out_of_order, mut dupes, mut last) = (0, 0, SimTime::ZERO);
+        for i in 0..1000u64 {
+            let (at, n) = racing.publish(&write(3), SimTime(i * 100_000));
+            out_of_order += u32::from(at[0] < last);
+            dupes += u32::from(n == 2);
+            last = at[0];
+        }
+        assert!(
+            out_of_order > 100 && (400..600).contains(&dupes),
+            "{out_of_order} {dupes}"
+        );
+    }
+
+    #[test]
+    fn refresh_boundaries() {
+        let s = SimDuration::from_secs(1);
+        assert_eq!(next_refresh(SimTime(1), s), SimTime(1_000_000_000));
+        assert_eq!(
+            next_refresh(SimTime(1_000_000_000), s),
+            SimTime(1_000_000_000)
+        );
+        assert_eq!(
+            next_refresh(SimTime(1_000_000_001), s),
+            SimTime(2_000_000_000)
+        );
+    }
+}
