@@ -1,6 +1,7 @@
 //! The architectures. Each file holds one architecture's request paths in
 //! protocol order; this module maps a scenario's `kind` to its simulation.
 
+pub mod client;
 pub mod single;
 
 use std::collections::BTreeMap;

@@ -45,17 +45,18 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 
 use super::Report;
+use super::client::{AfterRead, Clients, ProbeRequest};
 use crate::check::{
-    AnomalyReport, Commit, DivergenceReport, HistoryLog, LagSummary, MicroOp, Oracle, Partner,
-    ReadCheck, ServedBy, Version, VisibilityReport,
+    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::{
-    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore, Write,
+    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
+    transaction,
 };
 use crate::scenario::{
-    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ProbeSession, ReadRouting, Scenario,
+    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -107,37 +108,6 @@ pub enum Event {
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-/// What the architecture remembers about an operation in flight.
-#[derive(Clone, Copy, Debug, Default)]
-struct OpState {
-    /// Freshness floor of a single-key read (see `Oracle::read_invoked`).
-    floor: Version,
-    /// Version and value read.
-    version: Version,
-    value: i64,
-    served_by: Option<ServedBy>,
-    /// The read missed the cache and must fill it.
-    missed: bool,
-    /// `rmw` and `reserve`: the read is done, the write under way.
-    writing: bool,
-    /// What the operation's commit installed.
-    writes: [Write; 2],
-    installed: u8,
-    /// A probe's delay index.
-    probe: u8,
-}
-
-/// One key of a `multi_get`.
-#[derive(Clone, Copy, Debug)]
-struct KeyRead {
-    key: u64,
-    floor: Version,
-    version: Version,
-    value: i64,
-    served_by: ServedBy,
-    missed: bool,
-}
 
 /// The app-tier cache and, when remote, its server.
 struct CacheTier {
@@ -196,18 +166,8 @@ pub struct Single {
     cache_rng: SimRng,
     choice_rng: SimRng,
     transfer_amount: i64,
-    multi_get_keys: u32,
-    probes: Vec<SimDuration>,
-    probe_session: ProbeSession,
-    probe_share: f64,
-    probe_rng: SimRng,
-    sessions: u32,
     oracle: Oracle,
-    /// The client history for Elle, when asked for.
-    history: Option<HistoryLog>,
-    states: Vec<OpState>,
-    /// A `multi_get`'s keys, per operation id (buffers are reused).
-    multi: Vec<Vec<KeyRead>>,
+    clients: Clients,
     committed: Vec<OpId>,
 }
 
@@ -267,91 +227,20 @@ impl Single {
             cache_rng: streams.stream("cache/service"),
             choice_rng: streams.stream("replica-choice"),
             transfer_amount: w.transfer_amount,
-            multi_get_keys: w.multi_get_keys,
-            probes: w.probes.clone(),
-            probe_session: w.probe_session,
-            probe_share: w.probe_share,
-            probe_rng: streams.stream("probes"),
-            sessions: w.sessions,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            history: None,
-            states: Vec::new(),
-            multi: Vec::new(),
+            clients: Clients::new(w, streams),
             committed: Vec::new(),
         }
     }
 
     /// Records the first `limit` operations' history (see `check::elle`).
     pub fn record_history(&mut self, limit: usize) {
-        self.history = Some(HistoryLog::new(limit));
+        self.clients.record_history(limit);
     }
 
     /// The recorded history as Elle JSON lines.
     pub fn history(&self, end: SimTime) -> Option<String> {
-        self.history.as_ref().map(|h| h.to_json_lines(end))
-    }
-
-    /// History: the operation starts.
-    fn record_invoke(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        let Some(h) = self.history.as_mut() else {
-            return;
-        };
-        let o = ctx.op(op);
-        let ops = match o.kind {
-            OpKind::Get | OpKind::Reserve => vec![MicroOp::Read(o.key, None)],
-            OpKind::Put => vec![MicroOp::Write(o.key, 0)],
-            OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
-            OpKind::Transfer => vec![
-                MicroOp::Read(o.key, None),
-                MicroOp::Read(o.other, None),
-                MicroOp::Write(o.key, 0),
-                MicroOp::Write(o.other, 0),
-            ],
-            OpKind::MultiGet => self.multi[op.0 as usize]
-                .iter()
-                .map(|r| MicroOp::Read(r.key, None))
-                .collect(),
-            OpKind::Analytics | OpKind::Probe => return,
-        };
-        h.invoke(op.0, o.start, ops);
-    }
-
-    /// History: the operation completes ok, with what it read and wrote.
-    fn record_ok(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        let Some(h) = self.history.as_mut() else {
-            return;
-        };
-        let o = ctx.op(op);
-        let s = &self.states[op.0 as usize];
-        let writes = &s.writes[..usize::from(s.installed)];
-        let ops = match o.kind {
-            OpKind::Get => vec![MicroOp::Read(o.key, Some(s.version))],
-            OpKind::Put => vec![MicroOp::Write(o.key, writes[0].version)],
-            OpKind::Rmw | OpKind::Reserve => {
-                let mut ops = vec![MicroOp::Read(o.key, Some(s.version))];
-                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
-                ops
-            }
-            // Under the primary's locks the transaction read the versions
-            // just before its own (or the current ones, when refused).
-            OpKind::Transfer => {
-                let read =
-                    |w: &Write| MicroOp::Read(w.key, Some(w.version - u32::from(s.installed > 0)));
-                let mut ops: Vec<MicroOp> = s.writes.iter().map(read).collect();
-                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
-                ops
-            }
-            OpKind::MultiGet => self.multi[op.0 as usize]
-                .iter()
-                .map(|r| MicroOp::Read(r.key, Some(r.version)))
-                .collect(),
-            OpKind::Analytics | OpKind::Probe => return,
-        };
-        h.ok(op.0, ctx.now(), ops);
-    }
-
-    fn state(&mut self, op: OpId) -> &mut OpState {
-        &mut self.states[op.0 as usize]
+        self.clients.history(end)
     }
 
     /// Sends a message and delivers `event` when it lands (at once when the
@@ -365,45 +254,15 @@ impl Single {
         }
     }
 
-    /// Sets up the state of an operation starting now (`probe`: a probe's
-    /// delay index) and sends it on its way.
+    /// An operation starts now (`probe`: a probe's delay index) and is sent
+    /// on its way.
     fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
-        let i = op.0 as usize;
-        if i >= self.states.len() {
-            self.states.resize(i + 1, OpState::default());
-            self.multi.resize_with(i + 1, Vec::new);
-        }
-        self.states[i] = OpState {
-            probe,
-            ..OpState::default()
-        };
-        match o.kind {
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
-                self.states[i].floor = self.oracle.read_invoked(o.key);
-                self.start_read(op, ctx);
+        self.clients.begin(op, probe, ctx, &self.oracle);
+        match ctx.op(op).kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
+                self.start_read(op, ctx)
             }
-            OpKind::MultiGet => {
-                let keys = self
-                    .space
-                    .multi_get_keys(o.key, self.multi_get_keys, o.other == 1);
-                let mut reads = std::mem::take(&mut self.multi[i]);
-                reads.clear();
-                reads.extend(keys.map(|key| KeyRead {
-                    key,
-                    floor: self.oracle.read_invoked(key),
-                    version: 0,
-                    value: 0,
-                    served_by: ServedBy::Primary,
-                    missed: true,
-                }));
-                self.multi[i] = reads;
-                self.start_read(op, ctx);
-            }
-            OpKind::Put | OpKind::Transfer => {
-                self.record_invoke(op, ctx);
-                self.hop(Event::AtDb(op, PRIMARY), ctx);
-            }
+            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
             OpKind::Analytics => {
                 let node = self.analytics_node;
                 self.hop(Event::AtDb(op, node), ctx);
@@ -412,7 +271,6 @@ impl Single {
     }
 
     fn start_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.record_invoke(op, ctx);
         if self.cache.is_some() {
             let job = if ctx.op(op).kind == OpKind::MultiGet {
                 CacheJob::MultiLookup(op)
@@ -469,7 +327,7 @@ impl Single {
         match job {
             CacheJob::Lookup(op) => {
                 let found = tier.cache.get(ctx.op(op).key, now);
-                let s = &mut self.states[op.0 as usize];
+                let s = self.clients.state_mut(op);
                 match found {
                     Lookup::Hit(version, value) => {
                         s.version = version;
@@ -481,7 +339,7 @@ impl Single {
                 Some(op)
             }
             CacheJob::MultiLookup(op) => {
-                for r in &mut self.multi[op.0 as usize] {
+                for r in self.clients.multi_mut(op) {
                     if let Lookup::Hit(version, value) = tier.cache.get(r.key, now) {
                         r.version = version;
                         r.value = value;
@@ -492,8 +350,8 @@ impl Single {
                 Some(op)
             }
             CacheJob::Invalidate(op) => {
-                let s = self.states[op.0 as usize];
-                for w in &s.writes[..usize::from(s.installed)] {
+                let s = *self.clients.state(op);
+                for w in s.installed() {
                     match tier.invalidate {
                         Invalidate::Delete => tier.cache.delete(w.key, now),
                         Invalidate::Update => {
@@ -523,12 +381,10 @@ impl Single {
     }
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let s = self.states[op.0 as usize];
-        let missed = match ctx.op(op).kind {
-            OpKind::MultiGet => self.multi[op.0 as usize].iter().any(|r| r.missed),
-            _ => s.missed,
-        };
-        match ctx.op(op).kind {
+        let kind = ctx.op(op).kind;
+        let s = *self.clients.state(op);
+        let missed = self.clients.missed(op, kind);
+        match kind {
             OpKind::Put | OpKind::Transfer => self.acknowledge_write(op, ctx),
             OpKind::Rmw | OpKind::Reserve if s.writing => self.acknowledge_write(op, ctx),
             _ if missed => self.read_database(op, ctx),
@@ -570,7 +426,7 @@ impl Single {
 
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let writing = self.states[op.0 as usize].writing;
+        let writing = self.clients.state(op).writing;
         let served_by = if node == PRIMARY {
             ServedBy::Primary
         } else {
@@ -585,19 +441,22 @@ impl Single {
             }
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
             OpKind::MultiGet => {
-                let mut reads = std::mem::take(&mut self.multi[op.0 as usize]);
+                let mut reads = std::mem::take(self.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads.iter_mut().filter(|r| r.missed) {
                     (r.version, r.value) = self.read_at(node, r.key);
                     r.served_by = served_by;
                     service = service + self.read.sample(&mut self.service_rng);
                 }
-                self.multi[op.0 as usize] = reads;
+                // Every key from this node's one statement: a consistent read.
+                self.clients.state_mut(op).consistent =
+                    reads.iter().all(|r| r.served_by == served_by);
+                *self.clients.multi_mut(op) = reads;
                 service
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
                 let (version, value) = self.read_at(node, o.key);
-                let s = self.state(op);
+                let s = self.clients.state_mut(op);
                 s.version = version;
                 s.value = value;
                 s.served_by = Some(served_by);
@@ -640,82 +499,18 @@ impl Single {
     }
 
     /// The transaction is durable: under the primary's row locks it computes
-    /// its values from the committed state, installs its versions and ships
-    /// the commit to the replicas.
+    /// its values from the committed state (see `model::transaction`),
+    /// installs its versions and ships the commit to the replicas.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = self.states[op.0 as usize];
+        let s = *self.clients.state(op);
         let now = ctx.now();
-        let mut pending = [(0u64, 0i64); 2];
-        let planned: &[(u64, i64)] = match o.kind {
-            OpKind::Put => {
-                // A blind write; its value is its version, unique per key.
-                pending[0] = (o.key, i64::from(self.data.version(o.key)) + 1);
-                &pending[..1]
-            }
-            // The application writes back what it read, plus one.
-            OpKind::Rmw => {
-                pending[0] = (o.key, s.value + 1);
-                &pending[..1]
-            }
-            // UPDATE stock = stock - 1, on whatever the stock is now.
-            OpKind::Reserve => {
-                pending[0] = (o.key, self.data.value(o.key) - 1);
-                &pending[..1]
-            }
-            OpKind::Transfer => {
-                let (from, to) = (o.key, o.other);
-                let amount = self.transfer_amount;
-                if self.data.value(from) >= amount && from != to {
-                    pending = [
-                        (from, self.data.value(from) - amount),
-                        (to, self.data.value(to) + amount),
-                    ];
-                    &pending[..2]
-                } else {
-                    // Refused: not enough funds; nothing is written, but the
-                    // history shows what the transaction read.
-                    let mut st = self.states[op.0 as usize];
-                    for (i, key) in [from, to].into_iter().enumerate() {
-                        st.writes[i] = Write {
-                            key,
-                            version: self.data.version(key),
-                            value: self.data.value(key),
-                        };
-                    }
-                    self.states[op.0 as usize] = st;
-                    &pending[..0]
-                }
-            }
-            _ => unreachable!("only writes commit"),
-        };
-        let mut writes = [Write::default(); 2];
-        for (i, (key, value)) in planned.iter().enumerate() {
-            writes[i] = Write {
-                key: *key,
-                version: self.data.commit(*key, *value, now),
-                value: *value,
-            };
-        }
-        let n = planned.len();
-        for i in 0..n {
-            let w = writes[i];
-            let partner = (n == 2).then(|| {
-                let p = writes[1 - i];
-                Partner {
-                    key: p.key,
-                    version: p.version,
-                }
-            });
-            self.oracle.committed(Commit {
-                key: w.key,
-                version: w.version,
-                value: w.value,
-                partner,
-                rmw_read: (o.kind == OpKind::Rmw).then_some(s.version),
-                invoked: o.start,
-            });
-            if let Some(tier) = &mut self.cache {
+        let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
+        let writes =
+            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, s.version, now);
+        let n = plan.len;
+        if let Some(tier) = &mut self.cache {
+            for w in &writes[..n] {
                 tier.cache.source_committed(w.key, w.version, now);
             }
         }
@@ -732,17 +527,21 @@ impl Single {
                 );
             }
         }
-        let st = self.state(op);
-        if n > 0 {
-            st.writes = writes;
-        }
+        let refused = n == 0 && o.kind == OpKind::Transfer;
+        let st = self.clients.state_mut(op);
+        // A refused transfer wrote nothing; the history shows what it read.
+        st.writes = if refused {
+            transaction::refused_reads(&o, &self.data)
+        } else {
+            writes
+        };
         st.installed = n as u8;
         self.hop(Event::DbAnswered(op), ctx);
     }
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
-        let s = self.states[op.0 as usize];
+        let s = *self.clients.state(op);
         let is_write = match kind {
             OpKind::Put | OpKind::Transfer => true,
             OpKind::Rmw | OpKind::Reserve => s.writing,
@@ -776,13 +575,13 @@ impl Single {
             value,
         };
         if ctx.op(op).kind == OpKind::MultiGet {
-            let reads = std::mem::take(&mut self.multi[op.0 as usize]);
+            let reads = std::mem::take(self.clients.multi_mut(op));
             for r in reads.iter().filter(|r| r.missed) {
                 self.send_to_cache(fill(r.key, r.version, r.value), ctx);
             }
-            self.multi[op.0 as usize] = reads;
+            *self.clients.multi_mut(op) = reads;
         } else {
-            let s = self.states[op.0 as usize];
+            let s = *self.clients.state(op);
             if s.missed {
                 let key = ctx.op(op).key;
                 self.send_to_cache(fill(key, s.version, s.value), ctx);
@@ -792,130 +591,35 @@ impl Single {
 
     // ----- the client -----
 
-    /// A read has its answer: checks it, then finishes the operation or
-    /// goes on to its write.
+    /// A read has its answer: the client checks it, then either the
+    /// operation is done or its write goes to the primary.
     fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
-        let s = self.states[op.0 as usize];
-        let check = ReadCheck {
-            key: o.key,
-            session: o.session,
-            invoked: o.start,
-            floor: s.floor,
-            returned: s.version,
-            served_by: s.served_by.unwrap_or(ServedBy::Primary),
-        };
-        match o.kind {
-            OpKind::Get => {
-                self.oracle.read_returned(check);
-                self.record_ok(op, ctx);
-                ctx.complete(op, Outcome::Ok);
-            }
-            OpKind::Probe => {
-                let visible = s.version >= o.other as Version;
-                self.oracle
-                    .probe_returned(usize::from(s.probe), visible, o.start);
-                ctx.complete(op, Outcome::Ok);
-            }
-            OpKind::Rmw => {
-                self.oracle.read_returned(check);
-                self.state(op).writing = true;
-                self.hop(Event::AtDb(op, PRIMARY), ctx);
-            }
-            OpKind::Reserve => {
-                self.oracle.read_returned(check);
-                if s.value > 0 {
-                    self.state(op).writing = true;
-                    self.hop(Event::AtDb(op, PRIMARY), ctx);
-                } else {
-                    // Sold out: an ordinary answer.
-                    self.record_ok(op, ctx);
-                    ctx.complete(op, Outcome::Ok);
-                }
-            }
-            OpKind::MultiGet => {
-                let reads = &self.multi[op.0 as usize];
-                let checks: Vec<ReadCheck> = reads
-                    .iter()
-                    .map(|r| ReadCheck {
-                        key: r.key,
-                        session: o.session,
-                        invoked: o.start,
-                        floor: r.floor,
-                        returned: r.version,
-                        served_by: r.served_by,
-                    })
-                    .collect();
-                self.oracle.multi_read_returned(&checks);
-                // One database snapshot of every account is a consistent
-                // observation of the bank.
-                let one_snapshot = reads.iter().all(|r| r.served_by != ServedBy::Cache);
-                if one_snapshot && reads.len() as u64 >= self.space.accounts {
-                    let total = reads.iter().map(|r| r.value).sum();
-                    self.oracle.bank_observed(total, o.start);
-                }
-                self.record_ok(op, ctx);
-                ctx.complete(op, Outcome::Ok);
-            }
-            _ => unreachable!("not a read"),
+        if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+            self.hop(Event::AtDb(op, PRIMARY), ctx);
         }
     }
 
     fn acknowledge_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
-        let s = self.states[op.0 as usize];
-        let now = ctx.now();
-        let writes = &s.writes[..usize::from(s.installed)];
-        for w in writes {
-            self.oracle.acknowledged(w.key, w.version, o.session, now);
-            self.recent.note(o.session, w.key, now);
+        let session = ctx.op(op).session;
+        for w in self.clients.state(op).installed() {
+            self.recent.note(session, w.key, ctx.now());
         }
-        match o.kind {
-            OpKind::Rmw => self.oracle.increment_acknowledged(o.key),
-            OpKind::Transfer => {
-                self.oracle
-                    .transaction_ended(true, writes.len(), writes.len(), o.start)
-            }
-            _ => {}
-        }
-        for w in writes {
-            self.schedule_probes(w, o.session, ctx);
-        }
-        self.record_ok(op, ctx);
-        ctx.complete(op, Outcome::Ok);
-    }
-
-    /// Probe reads of a just-acknowledged write, one per configured delay,
-    /// for a `probe_share` of the writes.
-    fn schedule_probes(&mut self, w: &Write, writer: u32, ctx: &mut Ctx<'_>) {
-        if self.probes.is_empty() || !self.probe_rng.random_bool(self.probe_share) {
-            return;
-        }
-        let session = match self.probe_session {
-            ProbeSession::Same => writer,
-            ProbeSession::Other => (writer + 1) % self.sessions,
-        };
-        for (i, delay) in self.probes.iter().enumerate() {
-            ctx.schedule_in(
-                *delay,
-                Event::Probe {
-                    key: w.key as u32,
-                    version: w.version,
-                    session,
-                    delay: i as u8,
-                },
-            );
-        }
+        self.clients
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
+                ctx.schedule_in(
+                    p.after,
+                    Event::Probe {
+                        key: p.key as u32,
+                        version: p.version,
+                        session: p.session,
+                        delay: p.delay,
+                    },
+                );
+            });
     }
 
     fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Operation {
-            kind: OpKind::Probe,
-            key: u64::from(key),
-            other: u64::from(version),
-            session,
-            start: ctx.now(),
-        });
+        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
         self.begin(op, delay, ctx);
     }
 }

@@ -10,6 +10,7 @@ pub mod replication;
 pub mod router;
 pub mod station;
 pub mod store;
+pub mod transaction;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};

@@ -1,0 +1,363 @@
+//! The client side every architecture shares: what it remembers about an
+//! operation in flight, the consistency checks of a read's answer, a
+//! write's acknowledgement, probe reads after writes, and the Elle history.
+//! The architecture decides where requests go; the client decides what an
+//! answer means.
+
+use rand::RngExt;
+
+use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
+use crate::model::Write;
+use crate::scenario::{ProbeSession, WorkloadConfig};
+use crate::sim::{Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::workload::{KeySpace, OpKind, Operation};
+
+/// What an architecture remembers about an operation in flight.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpState {
+    /// Freshness floor of a single-key read (see `Oracle::read_invoked`).
+    pub floor: Version,
+    /// Version and value read.
+    pub version: Version,
+    pub value: i64,
+    pub served_by: Option<ServedBy>,
+    /// The read missed the cache and must fill it.
+    pub missed: bool,
+    /// `rmw` and `reserve`: the read is done, the write under way.
+    pub writing: bool,
+    /// What the operation's commit installed (or, for a refused transfer,
+    /// the versions it read).
+    pub writes: [Write; 2],
+    pub installed: u8,
+    /// A probe's delay index.
+    pub probe: u8,
+    /// A `multi_get` answered by one database snapshot (a consistent read).
+    pub consistent: bool,
+}
+
+impl OpState {
+    /// The writes the operation installed.
+    pub fn installed(&self) -> &[Write] {
+        &self.writes[..usize::from(self.installed)]
+    }
+}
+
+/// One key of a `multi_get`.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRead {
+    pub key: u64,
+    pub floor: Version,
+    pub version: Version,
+    pub value: i64,
+    pub served_by: ServedBy,
+    pub missed: bool,
+}
+
+/// What follows a read's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterRead {
+    /// The operation is complete.
+    Done,
+    /// `rmw`, or `reserve` with stock left: now write.
+    Write,
+}
+
+/// A probe read to schedule after a write's acknowledgement.
+#[derive(Clone, Copy, Debug)]
+pub struct ProbeRequest {
+    pub after: SimDuration,
+    pub key: u64,
+    pub version: Version,
+    pub session: u32,
+    /// Index of the delay in `workload.probes`.
+    pub delay: u8,
+}
+
+/// Per-operation state and the client's side of every request path.
+pub struct Clients {
+    space: KeySpace,
+    multi_get_keys: u32,
+    states: Vec<OpState>,
+    /// A `multi_get`'s keys, per operation id (buffers are reused).
+    multi: Vec<Vec<KeyRead>>,
+    history: Option<HistoryLog>,
+    probes: Vec<SimDuration>,
+    probe_session: ProbeSession,
+    probe_share: f64,
+    probe_rng: SimRng,
+    sessions: u32,
+}
+
+impl Clients {
+    pub fn new(workload: &WorkloadConfig, streams: &Streams) -> Clients {
+        Clients {
+            space: KeySpace::new(workload),
+            multi_get_keys: workload.multi_get_keys,
+            states: Vec::new(),
+            multi: Vec::new(),
+            history: None,
+            probes: workload.probes.clone(),
+            probe_session: workload.probe_session,
+            probe_share: workload.probe_share,
+            probe_rng: streams.stream("probes"),
+            sessions: workload.sessions,
+        }
+    }
+
+    /// Records the first `limit` operations' history (see `check::elle`).
+    pub fn record_history(&mut self, limit: usize) {
+        self.history = Some(HistoryLog::new(limit));
+    }
+
+    /// The recorded history as Elle JSON lines.
+    pub fn history(&self, end: SimTime) -> Option<String> {
+        self.history.as_ref().map(|h| h.to_json_lines(end))
+    }
+
+    #[inline]
+    pub fn state(&self, op: OpId) -> &OpState {
+        &self.states[op.0 as usize]
+    }
+
+    #[inline]
+    pub fn state_mut(&mut self, op: OpId) -> &mut OpState {
+        &mut self.states[op.0 as usize]
+    }
+
+    /// A `multi_get`'s keys.
+    pub fn multi(&self, op: OpId) -> &[KeyRead] {
+        &self.multi[op.0 as usize]
+    }
+
+    pub fn multi_mut(&mut self, op: OpId) -> &mut Vec<KeyRead> {
+        &mut self.multi[op.0 as usize]
+    }
+
+    /// Whether the read (any key of a `multi_get`) missed the cache.
+    pub fn missed(&self, op: OpId, kind: OpKind) -> bool {
+        match kind {
+            OpKind::MultiGet => self.multi(op).iter().any(|r| r.missed),
+            _ => self.state(op).missed,
+        }
+    }
+
+    /// An operation starts now (`probe`: a probe's delay index): its state,
+    /// its reads' freshness floors, a `multi_get`'s keys, the history.
+    pub fn begin<E>(&mut self, op: OpId, probe: u8, ctx: &Context<'_, E>, oracle: &Oracle) {
+        let o = *ctx.op(op);
+        let i = op.0 as usize;
+        if i >= self.states.len() {
+            self.states.resize(i + 1, OpState::default());
+            self.multi.resize_with(i + 1, Vec::new);
+        }
+        self.states[i] = OpState {
+            probe,
+            ..OpState::default()
+        };
+        match o.kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
+                self.states[i].floor = oracle.read_invoked(o.key);
+            }
+            OpKind::MultiGet => {
+                let keys = self
+                    .space
+                    .multi_get_keys(o.key, self.multi_get_keys, o.other == 1);
+                let reads = &mut self.multi[i];
+                reads.clear();
+                reads.extend(keys.map(|key| KeyRead {
+                    key,
+                    floor: oracle.read_invoked(key),
+                    version: 0,
+                    value: 0,
+                    served_by: ServedBy::Primary,
+                    missed: true,
+                }));
+            }
+            OpKind::Put | OpKind::Transfer | OpKind::Analytics => {}
+        }
+        self.record_invoke(op, &o);
+    }
+
+    /// A read has its answer: the oracle checks it, and the client either
+    /// finishes the operation or goes on to its write.
+    pub fn read_done<E>(
+        &mut self,
+        op: OpId,
+        ctx: &mut Context<'_, E>,
+        oracle: &mut Oracle,
+    ) -> AfterRead {
+        let o = *ctx.op(op);
+        let s = self.states[op.0 as usize];
+        let check = ReadCheck {
+            key: o.key,
+            session: o.session,
+            invoked: o.start,
+            floor: s.floor,
+            returned: s.version,
+            served_by: s.served_by.unwrap_or(ServedBy::Primary),
+        };
+        match o.kind {
+            OpKind::Get => oracle.read_returned(check),
+            OpKind::Probe => {
+                let visible = s.version >= o.other as Version;
+                oracle.probe_returned(usize::from(s.probe), visible, o.start);
+            }
+            OpKind::Rmw => {
+                oracle.read_returned(check);
+                self.states[op.0 as usize].writing = true;
+                return AfterRead::Write;
+            }
+            OpKind::Reserve => {
+                oracle.read_returned(check);
+                if s.value > 0 {
+                    self.states[op.0 as usize].writing = true;
+                    return AfterRead::Write;
+                }
+                // Sold out: an ordinary answer.
+            }
+            OpKind::MultiGet => {
+                let reads = &self.multi[op.0 as usize];
+                let checks: Vec<ReadCheck> = reads
+                    .iter()
+                    .map(|r| ReadCheck {
+                        key: r.key,
+                        session: o.session,
+                        invoked: o.start,
+                        floor: r.floor,
+                        returned: r.version,
+                        served_by: r.served_by,
+                    })
+                    .collect();
+                oracle.multi_read_returned(&checks);
+                // One database snapshot of every account is a consistent
+                // observation of the bank.
+                if s.consistent && reads.len() as u64 >= self.space.accounts {
+                    let total = reads.iter().map(|r| r.value).sum();
+                    oracle.bank_observed(total, o.start);
+                }
+            }
+            _ => unreachable!("not a read"),
+        }
+        self.record_ok(op, ctx);
+        ctx.complete(op, crate::metrics::Outcome::Ok);
+        AfterRead::Done
+    }
+
+    /// The client receives a write's ok: the oracle learns what it was told,
+    /// probe reads are asked for (`probe` schedules each), the operation
+    /// completes.
+    pub fn acknowledge<E>(
+        &mut self,
+        op: OpId,
+        ctx: &mut Context<'_, E>,
+        oracle: &mut Oracle,
+        mut probe: impl FnMut(&mut Context<'_, E>, ProbeRequest),
+    ) {
+        let o = *ctx.op(op);
+        let s = self.states[op.0 as usize];
+        let now = ctx.now();
+        for w in s.installed() {
+            oracle.acknowledged(w.key, w.version, o.session, now);
+        }
+        match o.kind {
+            OpKind::Rmw => oracle.increment_acknowledged(o.key),
+            OpKind::Transfer => {
+                let n = s.installed().len();
+                oracle.transaction_ended(true, n, n, o.start);
+            }
+            _ => {}
+        }
+        for w in s.installed() {
+            if self.probes.is_empty() || !self.probe_rng.random_bool(self.probe_share) {
+                continue;
+            }
+            let session = match self.probe_session {
+                ProbeSession::Same => o.session,
+                ProbeSession::Other => (o.session + 1) % self.sessions,
+            };
+            for (i, after) in self.probes.iter().enumerate() {
+                probe(
+                    ctx,
+                    ProbeRequest {
+                        after: *after,
+                        key: w.key,
+                        version: w.version,
+                        session,
+                        delay: i as u8,
+                    },
+                );
+            }
+        }
+        self.record_ok(op, ctx);
+        ctx.complete(op, crate::metrics::Outcome::Ok);
+    }
+
+    /// The operation a probe read is (its start is set when it begins).
+    pub fn probe_operation(key: u64, version: Version, session: u32) -> Operation {
+        Operation {
+            kind: OpKind::Probe,
+            key,
+            other: u64::from(version),
+            session,
+            start: SimTime::ZERO,
+        }
+    }
+
+    /// History: the operation starts.
+    fn record_invoke(&mut self, op: OpId, o: &Operation) {
+        let Some(h) = self.history.as_mut() else {
+            return;
+        };
+        let ops = match o.kind {
+            OpKind::Get | OpKind::Reserve => vec![MicroOp::Read(o.key, None)],
+            OpKind::Put => vec![MicroOp::Write(o.key, 0)],
+            OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
+            OpKind::Transfer => vec![
+                MicroOp::Read(o.key, None),
+                MicroOp::Read(o.other, None),
+                MicroOp::Write(o.key, 0),
+                MicroOp::Write(o.other, 0),
+            ],
+            OpKind::MultiGet => self.multi[op.0 as usize]
+                .iter()
+                .map(|r| MicroOp::Read(r.key, None))
+                .collect(),
+            OpKind::Analytics | OpKind::Probe => return,
+        };
+        h.invoke(op.0, o.start, ops);
+    }
+
+    /// History: the operation completes ok, with what it read and wrote.
+    fn record_ok<E>(&mut self, op: OpId, ctx: &Context<'_, E>) {
+        let Some(h) = self.history.as_mut() else {
+            return;
+        };
+        let o = ctx.op(op);
+        let s = &self.states[op.0 as usize];
+        let writes = s.installed();
+        let ops = match o.kind {
+            OpKind::Get => vec![MicroOp::Read(o.key, Some(s.version))],
+            OpKind::Put => vec![MicroOp::Write(o.key, writes[0].version)],
+            OpKind::Rmw | OpKind::Reserve => {
+                let mut ops = vec![MicroOp::Read(o.key, Some(s.version))];
+                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
+                ops
+            }
+            // The transaction read the versions just before its own (or the
+            // current ones, when refused).
+            OpKind::Transfer => {
+                let read =
+                    |w: &Write| MicroOp::Read(w.key, Some(w.version - u32::from(s.installed > 0)));
+                let mut ops: Vec<MicroOp> = s.writes.iter().map(read).collect();
+                ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
+                ops
+            }
+            OpKind::MultiGet => self.multi[op.0 as usize]
+                .iter()
+                .map(|r| MicroOp::Read(r.key, Some(r.version)))
+                .collect(),
+            OpKind::Analytics | OpKind::Probe => return,
+        };
+        h.ok(op.0, ctx.now(), ops);
+    }
+}
