@@ -29,6 +29,11 @@ pub struct OpState {
     /// the versions it read).
     pub writes: [Write; 2],
     pub installed: u8,
+    /// The writes the operation meant to install (2 for a transfer that was
+    /// not refused); fewer installed at its ok is a torn transaction.
+    pub planned: u8,
+    /// Parts (shards) still to answer a scattered request.
+    pub pending: u16,
     /// A probe's delay index.
     pub probe: u8,
     /// A `multi_get` answered by one database snapshot (a consistent read).
@@ -263,7 +268,7 @@ impl Clients {
             OpKind::Rmw => oracle.increment_acknowledged(o.key),
             OpKind::Transfer => {
                 let n = s.installed().len();
-                oracle.transaction_ended(true, n, n, o.start);
+                oracle.transaction_ended(true, n, usize::from(s.planned).max(n), o.start);
             }
             _ => {}
         }

@@ -2,6 +2,7 @@
 //! protocol order; this module maps a scenario's `kind` to its simulation.
 
 pub mod client;
+pub mod sharded;
 pub mod single;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ use crate::workload::{OpKind, Workload};
 
 /// What every architecture reports about itself after a run.
 pub trait Report {
+    /// Its client side (history recording).
+    fn clients(&mut self) -> &mut client::Clients;
     /// Per-component figures, keyed by component name (`db`, `cache`, …).
     fn components(&self) -> BTreeMap<String, ComponentStats>;
     /// Anomalies found by the architecture's oracle.
@@ -77,18 +80,50 @@ fn run_kind(
     let arch_streams = streams.scoped(arch.kind.name());
     match arch.kind {
         ArchKind::Single => {
-            let mut system = single::Single::new(arch, scenario, &arch_streams, window);
-            if let Some(limit) = recording.history_limit {
-                system.record_history(limit);
-            }
-            let output = sim::run(&mut system, workload, window);
-            let history = system.history(output.stopped_at);
-            let mut result = collect(scenario, arch, replication, &system, output);
-            result.history = history;
-            result
+            let system = single::Single::new(arch, scenario, &arch_streams, window);
+            run_system(
+                system,
+                scenario,
+                arch,
+                replication,
+                workload,
+                recording,
+                window,
+            )
+        }
+        ArchKind::Sharded => {
+            let system = sharded::Sharded::new(arch, scenario, &arch_streams, window);
+            run_system(
+                system,
+                scenario,
+                arch,
+                replication,
+                workload,
+                recording,
+                window,
+            )
         }
         other => unreachable!("kind {other} is rejected when the scenario is read"),
     }
+}
+
+fn run_system<A: Architecture + Report>(
+    mut system: A,
+    scenario: &Scenario,
+    arch: &ArchitectureConfig,
+    replication: u32,
+    workload: Workload,
+    recording: Recording,
+    window: Window,
+) -> RunResult {
+    if let Some(limit) = recording.history_limit {
+        system.clients().record_history(limit);
+    }
+    let output = sim::run(&mut system, workload, window);
+    let history = system.clients().history(output.stopped_at);
+    let mut result = collect(scenario, arch, replication, &system, output);
+    result.history = history;
+    result
 }
 
 fn collect<A: Architecture + Report>(

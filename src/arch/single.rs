@@ -233,16 +233,6 @@ impl Single {
         }
     }
 
-    /// Records the first `limit` operations' history (see `check::elle`).
-    pub fn record_history(&mut self, limit: usize) {
-        self.clients.record_history(limit);
-    }
-
-    /// The recorded history as Elle JSON lines.
-    pub fn history(&self, end: SimTime) -> Option<String> {
-        self.clients.history(end)
-    }
-
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time, which keeps pure queueing scenarios lean).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
@@ -536,6 +526,7 @@ impl Single {
             writes
         };
         st.installed = n as u8;
+        st.planned = n as u8;
         self.hop(Event::DbAnswered(op), ctx);
     }
 
@@ -669,6 +660,10 @@ impl Architecture for Single {
 }
 
 impl Report for Single {
+    fn clients(&mut self) -> &mut Clients {
+        &mut self.clients
+    }
+
     fn components(&self) -> BTreeMap<String, ComponentStats> {
         let mut out = BTreeMap::new();
         let mut db = self.primary.stats();

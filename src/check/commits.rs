@@ -112,8 +112,8 @@ impl Commits {
     pub fn partner(&self, key: u64, version: Version) -> Option<Partner> {
         self.ring(key)?
             .iter()
-            .find(|n| n.version == version && !n.failed)
-            .and_then(|n| n.partner)
+            .filter(|n| n.version == version && !n.failed)
+            .find_map(|n| n.partner)
     }
 
     /// Whether `version` was written by a write that failed.

@@ -99,6 +99,15 @@ impl Oracle {
         }
     }
 
+    /// Two writes committed separately belong to one logical transaction (a
+    /// best-effort cross-shard transfer): reads that see one and miss the
+    /// other are fractured.
+    pub fn link_partners(&mut self, a: (u64, Version), b: (u64, Version)) {
+        let partner = |(key, version)| Some(Partner { key, version });
+        self.commits.commit(a.0, a.1, partner(b), None);
+        self.commits.commit(b.0, b.1, partner(a), None);
+    }
+
     /// A write of `version` was applied somewhere but failed: reads of it
     /// are dirty.
     pub fn write_failed(&mut self, key: u64, version: Version) {

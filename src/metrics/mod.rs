@@ -137,6 +137,12 @@ pub struct ComponentStats {
     /// Copy: 99th percentile of the visibility lag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lag_p99_ms: Option<f64>,
+    /// Router: mean number of shards a multi-key operation touches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fanout_mean: Option<f64>,
+    /// Router: share of multi-key operations that touch more than one shard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_shard_share: Option<f64>,
 }
 
 impl ComponentStats {
@@ -152,6 +158,8 @@ impl ComponentStats {
             commits_per_forced_write: r(self.commits_per_forced_write),
             lag_mean_ms: r(self.lag_mean_ms),
             lag_p99_ms: r(self.lag_p99_ms),
+            fanout_mean: r(self.fanout_mean),
+            cross_shard_share: r(self.cross_shard_share),
             ..self.clone()
         }
     }

@@ -125,6 +125,8 @@ pub fn component_table(results: &Results) -> Table {
         "fsyncs/s",
         "lag mean ms",
         "lag p99 ms",
+        "fan-out",
+        "cross-shard",
     ];
     let dash = || "-".to_string();
     let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(dash);
@@ -144,6 +146,8 @@ pub fn component_table(results: &Results) -> Table {
                         .unwrap_or_else(dash),
                     opt(c.lag_mean_ms, &ms),
                     opt(c.lag_p99_ms, &ms),
+                    opt(c.fanout_mean, &|f| format!("{f:.2}")),
+                    opt(c.cross_shard_share, &|s| format!("{:.1} %", s * 100.0)),
                 ]
             })
             .collect()

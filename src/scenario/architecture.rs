@@ -7,8 +7,9 @@ use documented::{Documented, DocumentedFields};
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::checks::{at_least_one_u32, optional_at_least_one_u32};
+use super::checks::{at_least_one_u32, optional_at_least_one_u32, unit_interval};
 use crate::dist::Dist;
+use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
 
 /// The five architectures, in the order a platform meets them as it grows.
@@ -42,7 +43,7 @@ impl ArchKind {
 
     /// Whether this version simulates the kind.
     pub fn is_available(self) -> bool {
-        matches!(self, ArchKind::Single)
+        matches!(self, ArchKind::Single | ArchKind::Sharded)
     }
 
     /// One line on what the kind models.
@@ -122,6 +123,9 @@ pub struct ArchitectureConfig {
     /// Asynchronous read replicas. Default: none (count 0).
     #[serde(default)]
     pub replicas: ReplicasConfig,
+    /// The sharded database (`kind = "sharded"`).
+    #[serde(default)]
+    pub shards: ShardsConfig,
 }
 
 impl ArchitectureConfig {
@@ -133,6 +137,7 @@ impl ArchitectureConfig {
             db: DbConfig::default(),
             cache: CacheConfig::default(),
             replicas: ReplicasConfig::default(),
+            shards: ShardsConfig::default(),
         }
     }
 
@@ -148,6 +153,30 @@ impl ArchitectureConfig {
 
     /// Settings that contradict each other: (field path, message).
     pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
+        match self.kind {
+            ArchKind::Single if self.shards != ShardsConfig::default() => {
+                return Some((
+                    vec!["shards"],
+                    "[architecture.shards] applies to kind = \"sharded\" only".to_string(),
+                ));
+            }
+            ArchKind::Sharded if self.cache != CacheConfig::default() => {
+                return Some((
+                    vec!["cache"],
+                    "the sharded architecture has no cache grid yet; remove [architecture.cache]"
+                        .to_string(),
+                ));
+            }
+            ArchKind::Sharded if self.replicas != ReplicasConfig::default() => {
+                return Some((
+                    vec!["replicas"],
+                    "the sharded architecture has no per-shard replicas yet; remove \
+                     [architecture.replicas]"
+                        .to_string(),
+                ));
+            }
+            _ => {}
+        }
         let reads = self.replicas.reads.unwrap_or(ReadRouting::Primary);
         if self.replicas.count == 0 && reads != ReadRouting::Primary {
             return Some((
@@ -322,4 +351,46 @@ impl Default for DbConfig {
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
         }
     }
+}
+
+/// The sharded database (`[architecture.shards]`): `count` primaries, each a
+/// queueing station with `[architecture.db]`'s cores and service times and
+/// its own log, owning the keys the router assigns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShardsConfig {
+    /// Number of shards. Default 8.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub count: u32,
+    /// How keys map to shards: "hash" (even spread), "range" (contiguous ids: a popular range makes a hot shard) or "directory" (a lookup service, cached by clients). Default "hash".
+    pub router: ShardPlacement,
+    /// What is placed: each "key" on its own, or whole entity "group"s (a group's keys share a shard). Default "key".
+    pub partition_by: PartitionBy,
+    /// A transfer between accounts on two shards: "best-effort" (two local commits in sequence, no atomicity across them) or "reject" (the operation fails). Default "best-effort".
+    pub cross_shard: CrossShard,
+    /// Probability that the application fails between the two local commits of a best-effort transfer: the debit stays, the credit never happens, and the client, whose error handling swallows it, is told ok. Default 0.
+    #[serde(deserialize_with = "unit_interval")]
+    pub leg_failure: f64,
+    /// Entries of the clients' cache of directory lookups (router = "directory"). Default 10000.
+    pub directory_cache: u64,
+}
+
+impl Default for ShardsConfig {
+    fn default() -> Self {
+        ShardsConfig {
+            count: 8,
+            router: ShardPlacement::Hash,
+            partition_by: PartitionBy::Key,
+            cross_shard: CrossShard::BestEffort,
+            leg_failure: 0.0,
+            directory_cache: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossShard {
+    BestEffort,
+    Reject,
 }

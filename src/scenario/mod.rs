@@ -19,8 +19,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use architecture::{
-    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, DbConfig, Invalidate, Placement,
-    ReadRouting, ReplicasConfig,
+    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CrossShard, DbConfig, Invalidate,
+    Placement, ReadRouting, ReplicasConfig, ShardsConfig,
 };
 pub use error::ScenarioError;
 pub use overrides::Override;

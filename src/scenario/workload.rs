@@ -27,7 +27,7 @@ pub struct WorkloadConfig {
     pub sessions: u32,
     /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get); they must sum to 1. Default get 0.9, put 0.1.
     pub mix: Mix,
-    /// Entity groups (merchants, tenants), the natural partition key: a key's group is its index within its kind modulo `groups`. Default 1000.
+    /// Entity groups (merchants, tenants), the natural partition key: a key's group is its index within its kind modulo `groups`. Default 100 (10 of the default 1000 accounts per group).
     #[serde(deserialize_with = "at_least_one_u32")]
     pub groups: u32,
     /// Share of transfers and multi_gets whose keys stay inside one group. Default 0.95.
@@ -66,7 +66,7 @@ impl Default for WorkloadConfig {
             popularity: Popularity::default(),
             sessions: 1000,
             mix: Mix::default(),
-            groups: 1000,
+            groups: 100,
             locality: 0.95,
             multi_get_keys: 4,
             transfer_amount: 1,

@@ -1,0 +1,580 @@
+//! Stage 3, Distributed by Default: the database split into shards, each a
+//! primary owning the keys the router assigns it, with no coordination
+//! between shards.
+//!
+//! Routing: the client maps a key to its shard (`router` on `partition_by`);
+//! a directory router first looks the placement up in the clients' cache of
+//! directory entries, and on a miss asks the directory service (one hop each
+//! way, a lookup on its core). One lookup per operation, for its first key.
+//!
+//! Single-shard operations follow the Single System's primary path, on their
+//! shard: a read takes its snapshot where it lands and answers one hop back;
+//! a write runs `db.write` of CPU, waits for the shard's log flush (group
+//! commit per shard), commits and answers. `rmw` and `reserve` read, then
+//! write back, with no lock held in between.
+//!
+//! Multi-shard operations:
+//! - `multi_get` scatters one statement to every shard holding one of its
+//!   keys and completes when the last answers: the slowest shard sets its
+//!   latency, and the shards' snapshots are taken independently;
+//! - `analytics` scatters to every shard (each runs `db.analytics` on its
+//!   slice) and gathers;
+//! - a `transfer` between accounts on two shards is refused
+//!   (`cross_shard = "reject"`: the client gets an error) or runs as two
+//!   local commits in sequence (`"best-effort"`): the debit on the first
+//!   shard, then the credit on the second. Between them the money is
+//!   nowhere; if the application fails there (`leg_failure`), the credit
+//!   never happens, the error is swallowed and the client told ok.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+
+use super::Report;
+use super::client::{AfterRead, Clients, ProbeRequest};
+use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
+use crate::dist::Dist;
+use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::model::router::Router;
+use crate::model::transaction::{self, Plan};
+use crate::model::{Cache, GroupCommit, Lookup, Network, Station, VersionedStore};
+use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
+use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, Streams};
+use crate::workload::{KeySpace, OpKind, Operation};
+
+type ShardId = u16;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A lookup reaches the directory service.
+    AtDirectory(OpId),
+    /// A request (or one part of a scattered one) reaches a shard.
+    AtShard(OpId, ShardId),
+    /// A shard finishes a write's CPU work.
+    Served(OpId, ShardId),
+    /// A shard's log flush under way completes.
+    Flushed(ShardId),
+    /// A shard's answer reaches the client.
+    Answered(OpId),
+    /// A probe read of `key` checks whether `version` is visible.
+    Probe {
+        key: u32,
+        version: Version,
+        session: u32,
+        delay: u8,
+    },
+}
+
+type Ctx<'a> = Context<'a, Event>;
+
+/// One shard's primary.
+struct Shard {
+    station: Station,
+    wal: Option<GroupCommit<OpId>>,
+    /// Ops whose flush just completed (a buffer reused across flushes).
+    committed: Vec<OpId>,
+}
+
+/// The directory service and the clients' cache of its entries.
+struct Directory {
+    station: Station,
+    cache: Cache,
+    lookup: Dist,
+}
+
+/// The sharded architecture.
+pub struct Sharded {
+    network: Network,
+    router: Router,
+    shards: Vec<Shard>,
+    directory: Option<Directory>,
+    /// Every shard's data, by key: each key is written only by its shard.
+    data: VersionedStore,
+    read: Dist,
+    write: Dist,
+    analytics: Dist,
+    service_rng: SimRng,
+    failure_rng: SimRng,
+    cross_shard: CrossShard,
+    leg_failure: f64,
+    transfer_amount: i64,
+    oracle: Oracle,
+    clients: Clients,
+    /// Per operation: the second shard of a best-effort transfer, and
+    /// whether its first leg is done.
+    legs: Vec<(ShardId, bool)>,
+    /// Multi-key operations in the window, the shards they touched, and how
+    /// many touched more than one.
+    multi_key_ops: u64,
+    shards_touched: u64,
+    cross_shard_ops: u64,
+    window: Window,
+}
+
+impl Sharded {
+    pub fn new(
+        config: &ArchitectureConfig,
+        scenario: &Scenario,
+        streams: &Streams,
+        window: Window,
+    ) -> Sharded {
+        let w = &scenario.workload;
+        let space = KeySpace::new(w);
+        let db = &config.db;
+        let s = &config.shards;
+        let router = Router::new(s.router, s.partition_by, s.count, space);
+        let shards = (0..s.count)
+            .map(|i| Shard {
+                station: Station::new(db.cores, window),
+                wal: (!db.fsync.is_zero()).then(|| {
+                    GroupCommit::new(
+                        db.fsync.clone(),
+                        streams.stream(&format!("shard_{i}/fsync")),
+                        window,
+                    )
+                }),
+                committed: Vec::new(),
+            })
+            .collect();
+        let directory = router.needs_lookup().then(|| {
+            let entries = match s.partition_by {
+                crate::model::PartitionBy::Key => space.total(),
+                crate::model::PartitionBy::Group => space.groups,
+            };
+            Directory {
+                station: Station::new(db.cores, window),
+                cache: Cache::new(s.directory_cache, SimDuration::ZERO, entries, window),
+                lookup: db.read.clone(),
+            }
+        });
+        Sharded {
+            network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
+            router,
+            shards,
+            directory,
+            data: VersionedStore::new(&space),
+            read: db.read.clone(),
+            write: db.write.clone(),
+            analytics: db.analytics.clone(),
+            service_rng: streams.stream("db/service"),
+            failure_rng: streams.stream("leg-failure"),
+            cross_shard: s.cross_shard,
+            leg_failure: s.leg_failure,
+            transfer_amount: w.transfer_amount,
+            oracle: Oracle::new(space, w.sessions, &w.probes, window),
+            clients: Clients::new(w, streams),
+            legs: Vec::new(),
+            multi_key_ops: 0,
+            shards_touched: 0,
+            cross_shard_ops: 0,
+            window,
+        }
+    }
+
+    /// Sends a message and delivers `event` when it lands (at once when the
+    /// hop takes no time).
+    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.network.send();
+        if delay == SimDuration::ZERO {
+            self.on_event(event, ctx);
+        } else {
+            ctx.schedule_in(delay, event);
+        }
+    }
+
+    fn shard_of(&self, key: u64) -> ShardId {
+        self.router.shard(key) as ShardId
+    }
+
+    // ----- routing -----
+
+    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
+        self.clients.begin(op, probe, ctx, &self.oracle);
+        let i = op.0 as usize;
+        if i >= self.legs.len() {
+            self.legs.resize(i + 1, (0, false));
+        }
+        self.legs[i] = (0, false);
+        let key = ctx.op(op).key;
+        let now = ctx.now();
+        if let Some(dir) = &mut self.directory {
+            let entry = self.router.directory_entry(key);
+            if dir.cache.get(entry, now) == Lookup::Miss {
+                return self.hop(Event::AtDirectory(op), ctx);
+            }
+        }
+        self.route(op, ctx);
+    }
+
+    /// The directory service looks the placement up (on its core) and the
+    /// answer travels back; the client caches it.
+    fn directory_lookup(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let dir = self.directory.as_mut().expect("a directory");
+        let service = dir.lookup.sample(&mut self.service_rng);
+        let slot = dir.station.enter(ctx.now(), service);
+        let entry = self.router.directory_entry(ctx.op(op).key);
+        dir.cache.put(entry, 0, 0, 0, slot.done);
+        let back = self.network.send();
+        ctx.schedule_at(slot.done + back, Event::Answered(op));
+        // Marks the op as waiting for the directory, not for a shard.
+        self.clients.state_mut(op).pending = u16::MAX;
+    }
+
+    /// Sends the operation to the shards that own its keys.
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let measured = self.window.contains(o.start);
+        match o.kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::Put => {
+                let s = self.shard_of(o.key);
+                self.send(op, s, 1, ctx);
+            }
+            OpKind::Transfer => {
+                let (a, b) = (self.shard_of(o.key), self.shard_of(o.other));
+                self.count_fanout(measured, if a == b { 1 } else { 2 });
+                if a == b {
+                    self.send(op, a, 1, ctx);
+                } else if self.cross_shard == CrossShard::Reject {
+                    // The application refuses cross-shard transfers outright.
+                    ctx.complete(op, Outcome::Failed);
+                } else {
+                    self.legs[op.0 as usize] = (b, false);
+                    self.send(op, a, 1, ctx);
+                }
+            }
+            OpKind::MultiGet => {
+                let mut shards: Vec<ShardId> = self
+                    .clients
+                    .multi(op)
+                    .iter()
+                    .map(|r| self.shard_of(r.key))
+                    .collect();
+                shards.sort_unstable();
+                shards.dedup();
+                self.count_fanout(measured, shards.len() as u64);
+                let parts = shards.len() as u16;
+                for s in shards {
+                    self.send(op, s, parts, ctx);
+                }
+            }
+            OpKind::Analytics => {
+                let n = self.shards.len() as u16;
+                for s in 0..n {
+                    self.send(op, s, n, ctx);
+                }
+            }
+        }
+    }
+
+    fn count_fanout(&mut self, measured: bool, shards: u64) {
+        if measured {
+            self.multi_key_ops += 1;
+            self.shards_touched += shards;
+            self.cross_shard_ops += u64::from(shards > 1);
+        }
+    }
+
+    /// Sends one part of `op` to shard `s`; `parts` is how many answers
+    /// the client will wait for.
+    fn send(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
+        self.clients.state_mut(op).pending = parts;
+        self.hop(Event::AtShard(op, s), ctx);
+    }
+
+    // ----- a shard -----
+
+    fn at_shard(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let st = *self.clients.state(op);
+        let writes = match o.kind {
+            OpKind::Put | OpKind::Transfer => true,
+            OpKind::Rmw | OpKind::Reserve => st.writing,
+            _ => false,
+        };
+        // A read takes its statement snapshot as it lands.
+        let service = match o.kind {
+            _ if writes => {
+                let local_transfer = o.kind == OpKind::Transfer
+                    && self.shard_of(o.other) == s
+                    && self.shard_of(o.key) == s;
+                let rows = if local_transfer { 2 } else { 1 };
+                (0..rows).fold(SimDuration::ZERO, |d, _| {
+                    d + self.write.sample(&mut self.service_rng)
+                })
+            }
+            OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::MultiGet => {
+                let mut reads = std::mem::take(self.clients.multi_mut(op));
+                let mut service = SimDuration::ZERO;
+                for r in reads
+                    .iter_mut()
+                    .filter(|r| self.router.shard(r.key) as ShardId == s)
+                {
+                    r.version = self.data.version(r.key);
+                    r.value = self.data.value(r.key);
+                    r.served_by = ServedBy::Primary;
+                    r.missed = false;
+                    service = service + self.read.sample(&mut self.service_rng);
+                }
+                *self.clients.multi_mut(op) = reads;
+                service
+            }
+            _ => {
+                let state = self.clients.state_mut(op);
+                state.version = self.data.version(o.key);
+                state.value = self.data.value(o.key);
+                state.served_by = Some(ServedBy::Primary);
+                self.read.sample(&mut self.service_rng)
+            }
+        };
+        let slot = self.shards[usize::from(s)]
+            .station
+            .enter(ctx.now(), service);
+        if writes {
+            ctx.schedule_at(slot.done, Event::Served(op, s));
+        } else {
+            let back = self.network.send();
+            ctx.schedule_at(slot.done + back, Event::Answered(op));
+        }
+    }
+
+    /// A write's CPU work ends: its commit record goes to the shard's log.
+    fn served(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
+        let shard = &mut self.shards[usize::from(s)];
+        match shard.wal.as_mut() {
+            Some(wal) => {
+                if let Some(done) = wal.submit(op, ctx.now()) {
+                    ctx.schedule_at(done, Event::Flushed(s));
+                }
+            }
+            None => self.commit(op, ctx),
+        }
+    }
+
+    fn flushed(&mut self, s: ShardId, ctx: &mut Ctx<'_>) {
+        let shard = &mut self.shards[usize::from(s)];
+        let mut committed = std::mem::take(&mut shard.committed);
+        let wal = shard.wal.as_mut().expect("flushes come from the log");
+        if let Some(next) = wal.flushed(ctx.now(), |op| committed.push(op)) {
+            ctx.schedule_at(next, Event::Flushed(s));
+        }
+        for op in committed.drain(..) {
+            self.commit(op, ctx);
+        }
+        self.shards[usize::from(s)].committed = committed;
+    }
+
+    /// The shard commits its part: a whole local transaction, or one leg of
+    /// a best-effort transfer.
+    fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let st = *self.clients.state(op);
+        let now = ctx.now();
+        let (second, first_done) = self.legs[op.0 as usize];
+        let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
+        let plan = if !cross {
+            transaction::plan(&o, st.value, &self.data, self.transfer_amount)
+        } else if !first_done {
+            // Leg one, on the debited account's shard.
+            let balance = self.data.value(o.key);
+            if balance >= self.transfer_amount {
+                Plan {
+                    writes: [(o.key, balance - self.transfer_amount), (0, 0)],
+                    len: 1,
+                }
+            } else {
+                Plan::default()
+            }
+        } else {
+            // Leg two, on the credited account's shard.
+            Plan {
+                writes: [
+                    (o.other, self.data.value(o.other) + self.transfer_amount),
+                    (0, 0),
+                ],
+                len: 1,
+            }
+        };
+        let writes =
+            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, st.version, now);
+        let state = self.clients.state_mut(op);
+        if cross {
+            if !first_done {
+                state.writes = if plan.len == 1 {
+                    writes
+                } else {
+                    // Refused: nothing written; the history shows what it read.
+                    transaction::refused_reads(&o, &self.data)
+                };
+                state.installed = plan.len as u8;
+                state.planned = if plan.len == 1 { 2 } else { 0 };
+                self.legs[op.0 as usize] = (second, true);
+            } else {
+                state.writes[1] = writes[0];
+                state.installed = 2;
+                let (a, b) = (state.writes[0], state.writes[1]);
+                self.oracle
+                    .link_partners((a.key, a.version), (b.key, b.version));
+            }
+        } else {
+            state.writes = if plan.len == 0 && o.kind == OpKind::Transfer {
+                transaction::refused_reads(&o, &self.data)
+            } else {
+                writes
+            };
+            state.installed = plan.len as u8;
+            state.planned = plan.len as u8;
+        }
+        self.hop(Event::Answered(op), ctx);
+    }
+
+    // ----- the client -----
+
+    fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let st = *self.clients.state(op);
+        if st.pending == u16::MAX {
+            // The directory answered: now to the shards.
+            return self.route(op, ctx);
+        }
+        let pending = st.pending - 1;
+        self.clients.state_mut(op).pending = pending;
+        if pending > 0 {
+            return;
+        }
+        match o.kind {
+            OpKind::Analytics => ctx.complete(op, Outcome::Ok),
+            OpKind::Put => self.acknowledge(op, ctx),
+            OpKind::Transfer => {
+                let (second, first_done) = self.legs[op.0 as usize];
+                let cross = self.shard_of(o.key) != self.shard_of(o.other);
+                let debited = st.installed == 1 && st.planned == 2;
+                if cross && first_done && debited {
+                    if self.failure_rng.random_bool(self.leg_failure) {
+                        // The application died between the legs: the credit
+                        // never happens, and the error is swallowed.
+                        self.acknowledge(op, ctx);
+                    } else {
+                        self.send(op, second, 1, ctx);
+                    }
+                } else {
+                    self.acknowledge(op, ctx);
+                }
+            }
+            OpKind::Rmw | OpKind::Reserve if st.writing => self.acknowledge(op, ctx),
+            _ => {
+                if o.kind == OpKind::MultiGet {
+                    // One shard's statement is a consistent snapshot; more are not.
+                    let reads = self.clients.multi(op);
+                    let first = self.router.shard(reads[0].key);
+                    let consistent = reads.iter().all(|r| self.router.shard(r.key) == first);
+                    self.clients.state_mut(op).consistent = consistent;
+                }
+                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                    let s = self.shard_of(o.key);
+                    self.send(op, s, 1, ctx);
+                }
+            }
+        }
+    }
+
+    fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.clients
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
+                ctx.schedule_in(
+                    p.after,
+                    Event::Probe {
+                        key: p.key as u32,
+                        version: p.version,
+                        session: p.session,
+                        delay: p.delay,
+                    },
+                );
+            });
+    }
+
+    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
+        self.begin(op, delay, ctx);
+    }
+}
+
+impl Architecture for Sharded {
+    type Event = Event;
+
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.oracle.operation(ctx.op(op).start);
+        self.begin(op, 0, ctx);
+    }
+
+    fn prefetch(&self, op: &Operation) {
+        self.oracle.prefetch(op.key, op.session);
+        self.data.prefetch(op.key);
+    }
+
+    fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        match event {
+            Event::AtDirectory(op) => self.directory_lookup(op, ctx),
+            Event::AtShard(op, s) => self.at_shard(op, s, ctx),
+            Event::Served(op, s) => self.served(op, s, ctx),
+            Event::Flushed(s) => self.flushed(s, ctx),
+            Event::Answered(op) => self.answered(op, ctx),
+            Event::Probe {
+                key,
+                version,
+                session,
+                delay,
+            } => self.probe(key, version, session, delay, ctx),
+        }
+    }
+}
+
+impl Report for Sharded {
+    fn clients(&mut self) -> &mut Clients {
+        &mut self.clients
+    }
+
+    fn components(&self) -> BTreeMap<String, ComponentStats> {
+        let mut out = BTreeMap::new();
+        let width = (self.shards.len() - 1).to_string().len();
+        for (i, shard) in self.shards.iter().enumerate() {
+            let mut c = shard.station.stats();
+            if let Some(wal) = &shard.wal {
+                c.forced_writes = Some(wal.flushes());
+                c.commits_per_forced_write = Some(wal.mean_batch());
+            }
+            out.insert(format!("shard_{i:0width$}"), c);
+        }
+        if let Some(dir) = &self.directory {
+            let mut c = dir.station.stats();
+            c.hit_ratio = Some(dir.cache.hit_ratio());
+            out.insert("directory".to_string(), c);
+        }
+        if self.multi_key_ops > 0 {
+            let n = self.multi_key_ops as f64;
+            out.insert(
+                "router".to_string(),
+                ComponentStats {
+                    fanout_mean: Some(self.shards_touched as f64 / n),
+                    cross_shard_share: Some(self.cross_shard_ops as f64 / n),
+                    ..ComponentStats::default()
+                },
+            );
+        }
+        out
+    }
+
+    fn anomalies(&self) -> AnomalyReport {
+        self.oracle.report(
+            |key| (self.data.version(key), self.data.value(key)),
+            BTreeMap::new(),
+        )
+    }
+
+    fn visibility(&self) -> VisibilityReport {
+        VisibilityReport {
+            probes: self.oracle.probe_curve(),
+            lag_ms: BTreeMap::new(),
+        }
+    }
+}

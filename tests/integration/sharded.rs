@@ -1,0 +1,198 @@
+//! The sharded architecture against closed forms — the fan-out tail ("The
+//! Tail at Scale") and the fork-join of two M/M/1 queues (Nelson–Tantawi) —
+//! and its cross-shard transfer rules.
+
+use archsim::report::RunResult;
+
+use crate::{run, scenario};
+
+/// Only `analytics`, which scatters to every shard and gathers.
+fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunResult {
+    let s = scenario(&format!(
+        r#"
+        duration = "{secs}s"
+        warmup = "5s"
+        [workload]
+        rate = {rate}
+        [workload.mix]
+        analytics = 1.0
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "sharded"
+        [architecture.db]
+        cores = {cores}
+        analytics = "{service}"
+        [architecture.shards]
+        count = {shards}
+        "#
+    ));
+    run(&s).runs.remove(0)
+}
+
+#[test]
+fn the_slowest_shard_sets_the_latency() {
+    // Each shard answers in 1 ms, or in 1 s one time in a hundred: a request
+    // that waits for N shards is slow with probability 1 − 0.99^N (63 % at
+    // N = 100). Eight cores per shard keep queueing out of the picture.
+    for shards in [1u32, 10, 100] {
+        let r = scatter(shards, "mix(0.99: 1ms, 0.01: 1s)", 20.0, 8, 400);
+        let l = &r.latency.0["analytics"];
+        let want = 1.0 - 0.99f64.powi(shards as i32);
+        // Share of requests above 0.5 s, read off the percentiles: find the
+        // first percentile at which latency is slow.
+        let slow = slow_share(&r);
+        assert!(
+            (slow - want).abs() < 0.03,
+            "N = {shards}: {slow:.3} of requests slow, theory {want:.3} ({} requests, p50 {} ms)",
+            l.count,
+            l.p50_ms
+        );
+    }
+}
+
+/// The share of analytics requests slower than 0.5 s (they take either
+/// about 1 ms or about 1 s), from their mean: mean ≈ 1 ms + share × 999 ms.
+fn slow_share(r: &RunResult) -> f64 {
+    let mean = r.latency.0["analytics"].mean_ms;
+    (mean - 1.0) / 999.0
+}
+
+#[test]
+fn fork_join_of_two_mm1_queues() {
+    // Every request forks to both shards (one core each, exp(1 ms)) and joins:
+    // mean response (12 − ρ)/8 · 1/(μ − λ) (Nelson & Tantawi, exact for two).
+    for rho in [0.3, 0.5, 0.7] {
+        let r = scatter(2, "exp(1ms)", rho * 1000.0, 1, 1500);
+        let want = (12.0 - rho) / 8.0 / (1.0 - rho);
+        let got = r.latency.0["analytics"].mean_ms;
+        assert!(
+            (got - want).abs() / want < 0.03,
+            "ρ = {rho}: mean {got:.3} ms, theory {want:.3} ms"
+        );
+    }
+}
+
+fn transfers(cross_shard: &str, leg_failure: f64) -> RunResult {
+    let s = scenario(&format!(
+        r#"
+        duration = "20s"
+        warmup = "2s"
+        [workload]
+        rate = 5000
+        keys = 1000
+        groups = 10
+        locality = 0.5
+        [workload.mix]
+        transfer = 0.8
+        multi_get = 0.2
+        [workload.entities]
+        accounts = 100
+        balance = 1000
+        [[architecture]]
+        kind = "sharded"
+        [architecture.shards]
+        count = 4
+        partition_by = "group"
+        cross_shard = "{cross_shard}"
+        leg_failure = {leg_failure}
+        "#
+    ));
+    run(&s).runs.remove(0)
+}
+
+#[test]
+fn best_effort_transfers_tear_when_the_application_fails_between_legs() {
+    let r = transfers("best-effort", 0.02);
+    let a = &r.anomalies;
+    assert!(a.torn_transaction.count > 100, "{:?}", a.torn_transaction);
+    // Each torn transfer debited 1 that was never credited. (Transfers
+    // invoked in the warm-up are not counted as torn, but their money is
+    // gone all the same.)
+    let drift = a.invariant.bank_total_expected - a.invariant.bank_total_final;
+    assert!(
+        drift >= a.torn_transaction.count as i64,
+        "drift {drift}, torn {}",
+        a.torn_transaction.count
+    );
+    let router = &r.components["router"];
+    let share = router.cross_shard_share.unwrap();
+    // Half the transfers leave their group, and a different group is on
+    // another of the 4 shards about 60 % of the time.
+    assert!(share > 0.2 && share < 0.45, "cross-shard share {share}");
+    assert_eq!(r.latency.all().errors, 0);
+}
+
+#[test]
+fn without_failures_best_effort_keeps_the_total() {
+    let r = transfers("best-effort", 0.0);
+    assert_eq!(r.anomalies.torn_transaction.count, 0);
+    assert_eq!(
+        r.anomalies.invariant.bank_total_final,
+        r.anomalies.invariant.bank_total_expected
+    );
+}
+
+#[test]
+fn reject_fails_cross_shard_transfers() {
+    let r = transfers("reject", 0.02);
+    let t = &r.latency.0["transfer"];
+    let router_share = r.components["router"].cross_shard_share.unwrap();
+    let failed = t.errors as f64 / (t.errors + t.count) as f64;
+    assert!(
+        t.errors > 1000 && (failed - router_share).abs() < 0.05,
+        "{failed} vs {router_share}"
+    );
+    assert_eq!(r.anomalies.torn_transaction.count, 0);
+    assert_eq!(
+        r.anomalies.invariant.bank_total_final,
+        r.anomalies.invariant.bank_total_expected
+    );
+}
+
+#[test]
+fn range_routing_makes_a_hot_shard() {
+    let s = scenario(
+        r#"
+        duration = "10s"
+        [workload]
+        rate = 20000
+        keys = 100000
+        popularity = "zipf(0.99)"
+        [workload.mix]
+        get = 0.9
+        put = 0.1
+        [[architecture]]
+        kind = "sharded"
+        name = "hash"
+        [architecture.shards]
+        count = 8
+        [[architecture]]
+        kind = "sharded"
+        name = "range"
+        [architecture.shards]
+        count = 8
+        router = "range"
+        "#,
+    );
+    let r = run(&s);
+    let spread = |run: &RunResult| {
+        let u: Vec<f64> = run
+            .components
+            .iter()
+            .filter(|(k, _)| k.starts_with("shard_"))
+            .map(|(_, c)| c.utilization.unwrap())
+            .collect();
+        u.iter().cloned().fold(0.0, f64::max) / (u.iter().sum::<f64>() / u.len() as f64)
+    };
+    let (hash, range) = (spread(&r.runs[0]), spread(&r.runs[1]));
+    // Under hash placement only the hottest single keys tilt the load.
+    assert!(
+        hash < 2.0,
+        "hash placement is nearly even: max/mean {hash:.2}"
+    );
+    assert!(
+        range > 2.0 * hash,
+        "Zipf's head lands on one range: max/mean {range:.2} vs {hash:.2}"
+    );
+}
