@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::scenario::{
     ArchKind, ArchitectureConfig, CacheConfig, DbConfig, NetworkConfig, ReplicasConfig,
-    WorkloadConfig, field_docs,
+    ShardsConfig, WorkloadConfig, field_docs,
 };
 
 pub fn list() -> anyhow::Result<()> {
@@ -22,7 +22,7 @@ pub fn list() -> anyhow::Result<()> {
     out += "\n[[architecture]] fields:\n";
     out += &section(
         &ArchitectureConfig::new(ArchKind::Single),
-        &["db", "cache", "replicas"],
+        &["db", "cache", "replicas", "shards"],
     )?;
     out += &format!("\n[architecture.db] — {}\n", one_line(DbConfig::DOCS));
     out += &section(&DbConfig::default(), &[])?;
@@ -33,6 +33,11 @@ pub fn list() -> anyhow::Result<()> {
         one_line(ReplicasConfig::DOCS)
     );
     out += &section(&ReplicasConfig::default(), &[])?;
+    out += &format!(
+        "\n[architecture.shards] (kind = \"sharded\") — {}\n",
+        one_line(ShardsConfig::DOCS)
+    );
+    out += &section(&ShardsConfig::default(), &[])?;
     out += "\n[workload]\n";
     out += &section(&WorkloadConfig::default(), &["phase"])?;
     out += "  phase: [[workload.phase]] with at, rate and ramp — a load profile\n";

@@ -50,13 +50,13 @@ impl ArchKind {
     pub fn summary(self) -> &'static str {
         match self {
             ArchKind::Single => {
-                "Stage 1, Single System: one primary database serving every operation"
+                "Stage 1, Single System: one primary database, cache-aside cache, read replicas"
             }
             ArchKind::Polyglot => {
                 "Stage 2, Specialized Persistence: DB + cache + search + warehouse + session store kept in sync"
             }
             ArchKind::Sharded => {
-                "Stage 3, Distributed by Default: sharded DB, cache grid, leaderless quorum store"
+                "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather"
             }
             ArchKind::Coordinator => {
                 "Stage 4, Managed Consistency: shards under a 2PC transaction coordinator, CQRS read models"
