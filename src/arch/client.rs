@@ -32,8 +32,11 @@ pub struct OpState {
     /// The writes the operation meant to install (2 for a transfer that was
     /// not refused); fewer installed at its ok is a torn transaction.
     pub planned: u8,
-    /// Parts (shards) still to answer a scattered request.
+    /// Parts (shards, replicas) still to answer a scattered request.
     pub pending: u16,
+    /// Tells this operation's messages from those of an earlier operation
+    /// that had the same id (late replies of a quorum request).
+    pub nonce: u32,
     /// A probe's delay index.
     pub probe: u8,
     /// A `multi_get` answered by one database snapshot (a consistent read).
@@ -160,7 +163,7 @@ impl Clients {
             ..OpState::default()
         };
         match o.kind {
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::DocGet => {
                 self.states[i].floor = oracle.read_invoked(o.key);
             }
             OpKind::MultiGet => {
@@ -178,7 +181,7 @@ impl Clients {
                     missed: true,
                 }));
             }
-            OpKind::Put | OpKind::Transfer | OpKind::Analytics => {}
+            OpKind::Put | OpKind::Transfer | OpKind::Analytics | OpKind::DocPut => {}
         }
         self.record_invoke(op, &o);
     }
@@ -202,7 +205,7 @@ impl Clients {
             served_by: s.served_by.unwrap_or(ServedBy::Primary),
         };
         match o.kind {
-            OpKind::Get => oracle.read_returned(check),
+            OpKind::Get | OpKind::DocGet => oracle.read_returned(check),
             OpKind::Probe => {
                 let visible = s.version >= o.other as Version;
                 oracle.probe_returned(usize::from(s.probe), visible, o.start);
@@ -314,8 +317,8 @@ impl Clients {
             return;
         };
         let ops = match o.kind {
-            OpKind::Get | OpKind::Reserve => vec![MicroOp::Read(o.key, None)],
-            OpKind::Put => vec![MicroOp::Write(o.key, 0)],
+            OpKind::Get | OpKind::Reserve | OpKind::DocGet => vec![MicroOp::Read(o.key, None)],
+            OpKind::Put | OpKind::DocPut => vec![MicroOp::Write(o.key, 0)],
             OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
             OpKind::Transfer => vec![
                 MicroOp::Read(o.key, None),
@@ -341,8 +344,8 @@ impl Clients {
         let s = &self.states[op.0 as usize];
         let writes = s.installed();
         let ops = match o.kind {
-            OpKind::Get => vec![MicroOp::Read(o.key, Some(s.version))],
-            OpKind::Put => vec![MicroOp::Write(o.key, writes[0].version)],
+            OpKind::Get | OpKind::DocGet => vec![MicroOp::Read(o.key, Some(s.version))],
+            OpKind::Put | OpKind::DocPut => vec![MicroOp::Write(o.key, writes[0].version)],
             OpKind::Rmw | OpKind::Reserve => {
                 let mut ops = vec![MicroOp::Read(o.key, Some(s.version))];
                 ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));

@@ -25,6 +25,14 @@
 //!   shard, then the credit on the second. Between them the money is
 //!   nowhere; if the application fails there (`leg_failure`), the credit
 //!   never happens, the error is swallowed and the client told ok.
+//!
+//! Documents (`doc_get`, `doc_put`) live in a leaderless, quorum-replicated
+//! store (Dynamo-style, `[architecture.docstore]`): the client sends a write
+//! to all `n` replicas, each applies it on arrival (newest version wins) and
+//! acknowledges, and the write succeeds at the `w`-th acknowledgement; a
+//! read asks all `n` and answers with the newest of the first `r` replies.
+//! With r + w ≤ n a read can miss the newest write: probabilistically
+//! bounded staleness.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +64,22 @@ pub enum Event {
     Flushed(ShardId),
     /// A shard's answer reaches the client.
     Answered(OpId),
+    /// A document write reaches a replica.
+    DocWrite {
+        replica: u8,
+        key: u32,
+        version: Version,
+    },
+    /// A replica's acknowledgement of a document write reaches the client.
+    DocAck { op: OpId, nonce: u32 },
+    /// A document read reaches a replica.
+    DocRead { op: OpId, nonce: u32, replica: u8 },
+    /// A replica's reply to a document read reaches the client.
+    DocReply {
+        op: OpId,
+        nonce: u32,
+        version: Version,
+    },
     /// A probe read of `key` checks whether `version` is visible.
     Probe {
         key: u32,
@@ -82,12 +106,28 @@ struct Directory {
     lookup: Dist,
 }
 
+/// The leaderless document store: each replica's version of each document.
+struct Docstore {
+    replicas: Vec<Vec<Version>>,
+    r: u16,
+    w: u16,
+    write: Vec<Dist>,
+    ack: Vec<Dist>,
+    read: Vec<Dist>,
+    response: Vec<Dist>,
+    rng: SimRng,
+}
+
 /// The sharded architecture.
 pub struct Sharded {
+    space: KeySpace,
     network: Network,
     router: Router,
     shards: Vec<Shard>,
     directory: Option<Directory>,
+    docstore: Docstore,
+    /// Operations begun so far (the nonce of the next one).
+    begun: u32,
     /// Every shard's data, by key: each key is written only by its shard.
     data: VersionedStore,
     read: Dist,
@@ -147,7 +187,24 @@ impl Sharded {
                 lookup: db.read.clone(),
             }
         });
+        let d = &config.docstore;
+        let legs = |delays: &crate::scenario::Delays| {
+            (0..d.n as usize).map(|i| delays.of(i).clone()).collect()
+        };
+        let docstore = Docstore {
+            replicas: vec![vec![0; space.documents as usize]; d.n as usize],
+            r: d.r as u16,
+            w: d.w as u16,
+            write: legs(&d.write),
+            ack: legs(&d.ack),
+            read: legs(&d.read),
+            response: legs(&d.response),
+            rng: streams.stream("docstore"),
+        };
         Sharded {
+            space,
+            docstore,
+            begun: 0,
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             router,
             shards,
@@ -190,6 +247,16 @@ impl Sharded {
 
     fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
         self.clients.begin(op, probe, ctx, &self.oracle);
+        self.begun = self.begun.wrapping_add(1);
+        self.clients.state_mut(op).nonce = self.begun;
+        let o = *ctx.op(op);
+        let document = self.space.entity(o.key).0 == crate::workload::Entity::Document;
+        match o.kind {
+            OpKind::DocPut => return self.doc_write(op, ctx),
+            OpKind::DocGet => return self.doc_read(op, ctx),
+            OpKind::Probe if document => return self.doc_read(op, ctx),
+            _ => {}
+        }
         let i = op.0 as usize;
         if i >= self.legs.len() {
             self.legs.resize(i + 1, (0, false));
@@ -263,6 +330,111 @@ impl Sharded {
                     self.send(op, s, n, ctx);
                 }
             }
+            OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
+        }
+    }
+
+    // ----- the document store -----
+
+    /// Sends a write of a new version to every replica; it succeeds at the
+    /// `w`-th acknowledgement.
+    fn doc_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let now = ctx.now();
+        // Versions are issued in invocation order, the newest winning at
+        // every replica.
+        let version = self.data.commit(o.key, 0, now);
+        let d = &mut self.docstore;
+        let nonce = self.clients.state(op).nonce;
+        let doc = (o.key - self.space.document(0)) as u32;
+        for i in 0..d.replicas.len() {
+            let arrive = now + d.write[i].sample(&mut d.rng);
+            let back = arrive + d.ack[i].sample(&mut d.rng);
+            ctx.schedule_at(
+                arrive,
+                Event::DocWrite {
+                    replica: i as u8,
+                    key: doc,
+                    version,
+                },
+            );
+            ctx.schedule_at(back, Event::DocAck { op, nonce });
+        }
+        let st = self.clients.state_mut(op);
+        st.pending = d.w;
+        st.writes[0] = crate::model::Write {
+            key: o.key,
+            version,
+            value: 0,
+        };
+        st.installed = 1;
+        st.planned = 1;
+    }
+
+    /// Sends a read to every replica; it answers with the newest of the
+    /// first `r` replies.
+    fn doc_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let d = &mut self.docstore;
+        let nonce = self.clients.state(op).nonce;
+        for i in 0..d.replicas.len() {
+            let arrive = now + d.read[i].sample(&mut d.rng);
+            ctx.schedule_at(
+                arrive,
+                Event::DocRead {
+                    op,
+                    nonce,
+                    replica: i as u8,
+                },
+            );
+        }
+        let st = self.clients.state_mut(op);
+        st.pending = d.r;
+        st.version = 0;
+        st.served_by = Some(ServedBy::Quorum);
+    }
+
+    /// Whether a reply belongs to the operation now behind `op`, and that
+    /// operation still waits for replies.
+    fn waiting(&self, op: OpId, nonce: u32, ctx: &Ctx<'_>) -> bool {
+        ctx.in_flight(op) && {
+            let st = self.clients.state(op);
+            st.nonce == nonce && st.pending > 0
+        }
+    }
+
+    fn doc_ack(&mut self, op: OpId, nonce: u32, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, nonce, ctx) {
+            return;
+        }
+        let st = self.clients.state_mut(op);
+        st.pending -= 1;
+        if st.pending == 0 {
+            self.acknowledge(op, ctx);
+        }
+    }
+
+    fn doc_read_arrives(&mut self, op: OpId, nonce: u32, replica: u8, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, nonce, ctx) {
+            return;
+        }
+        let doc = (ctx.op(op).key - self.space.document(0)) as usize;
+        let d = &mut self.docstore;
+        let version = d.replicas[usize::from(replica)][doc];
+        let back = d.response[usize::from(replica)].sample(&mut d.rng);
+        ctx.schedule_in(back, Event::DocReply { op, nonce, version });
+    }
+
+    fn doc_reply(&mut self, op: OpId, nonce: u32, version: Version, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, nonce, ctx) {
+            return;
+        }
+        let st = self.clients.state_mut(op);
+        st.version = st.version.max(version);
+        st.value = i64::from(st.version);
+        st.pending -= 1;
+        if st.pending == 0 {
+            self.clients.read_done(op, ctx, &mut self.oracle);
         }
     }
 
@@ -519,6 +691,17 @@ impl Architecture for Sharded {
             Event::Served(op, s) => self.served(op, s, ctx),
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
+            Event::DocWrite {
+                replica,
+                key,
+                version,
+            } => {
+                let v = &mut self.docstore.replicas[usize::from(replica)][key as usize];
+                *v = (*v).max(version);
+            }
+            Event::DocAck { op, nonce } => self.doc_ack(op, nonce, ctx),
+            Event::DocRead { op, nonce, replica } => self.doc_read_arrives(op, nonce, replica, ctx),
+            Event::DocReply { op, nonce, version } => self.doc_reply(op, nonce, version, ctx),
             Event::Probe {
                 key,
                 version,

@@ -19,6 +19,8 @@ pub enum ServedBy {
     Primary,
     Cache,
     Replica,
+    /// A read quorum of a leaderless store.
+    Quorum,
 }
 
 impl ServedBy {
@@ -27,6 +29,7 @@ impl ServedBy {
             ServedBy::Primary => "primary",
             ServedBy::Cache => "cache",
             ServedBy::Replica => "replica",
+            ServedBy::Quorum => "quorum",
         }
     }
 }

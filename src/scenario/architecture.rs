@@ -67,6 +67,15 @@ impl ArchKind {
         }
     }
 
+    /// Whether the kind serves operations of `op`.
+    pub fn serves(self, op: crate::workload::OpKind) -> bool {
+        use crate::workload::OpKind;
+        !matches!(
+            (self, op),
+            (ArchKind::Single, OpKind::DocGet | OpKind::DocPut)
+        )
+    }
+
     pub fn available() -> impl Iterator<Item = ArchKind> {
         Self::ALL.into_iter().filter(|k| k.is_available())
     }
@@ -126,6 +135,9 @@ pub struct ArchitectureConfig {
     /// The sharded database (`kind = "sharded"`).
     #[serde(default)]
     pub shards: ShardsConfig,
+    /// The leaderless document store (`kind = "sharded"`).
+    #[serde(default)]
+    pub docstore: DocstoreConfig,
 }
 
 impl ArchitectureConfig {
@@ -138,6 +150,7 @@ impl ArchitectureConfig {
             cache: CacheConfig::default(),
             replicas: ReplicasConfig::default(),
             shards: ShardsConfig::default(),
+            docstore: DocstoreConfig::default(),
         }
     }
 
@@ -154,6 +167,12 @@ impl ArchitectureConfig {
     /// Settings that contradict each other: (field path, message).
     pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
         match self.kind {
+            ArchKind::Single if self.docstore != DocstoreConfig::default() => {
+                return Some((
+                    vec!["docstore"],
+                    "[architecture.docstore] applies to kind = \"sharded\" only".to_string(),
+                ));
+            }
             ArchKind::Single if self.shards != ShardsConfig::default() => {
                 return Some((
                     vec!["shards"],
@@ -176,6 +195,37 @@ impl ArchitectureConfig {
                 ));
             }
             _ => {}
+        }
+        let d = &self.docstore;
+        if d.r > d.n || d.w > d.n {
+            return Some((
+                vec!["docstore"],
+                format!(
+                    "a quorum of r = {} reads and w = {} writes cannot be met by n = {} replicas; \
+                     keep r and w at most n",
+                    d.r, d.w, d.n
+                ),
+            ));
+        }
+        for (field, delays) in [
+            ("write", &d.write),
+            ("ack", &d.ack),
+            ("read", &d.read),
+            ("response", &d.response),
+        ] {
+            if let Delays::PerReplica(list) = delays {
+                if list.len() != d.n as usize {
+                    return Some((
+                        vec!["docstore"],
+                        format!(
+                            "docstore.{field} lists {} delays for n = {} replicas; give one per \
+                             replica, or a single distribution for all",
+                            list.len(),
+                            d.n
+                        ),
+                    ));
+                }
+            }
         }
         let reads = self.replicas.reads.unwrap_or(ReadRouting::Primary);
         if self.replicas.count == 0 && reads != ReadRouting::Primary {
@@ -393,4 +443,80 @@ impl Default for ShardsConfig {
 pub enum CrossShard {
     BestEffort,
     Reject,
+}
+
+/// A leaderless, quorum-replicated document store (`[architecture.docstore]`,
+/// Dynamo-style): a write goes to all `n` replicas and succeeds after `w`
+/// acknowledgements; a read asks all `n` and answers with the newest of the
+/// first `r` replies. Each leg of each replica has its own one-way delay, so
+/// replicas in other regions are simply slower legs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocstoreConfig {
+    /// Replicas of each document, 1 to 16. Default 3.
+    #[serde(deserialize_with = "replica_count")]
+    pub n: u32,
+    /// Replies a read waits for. Default 1 (Cassandra's ONE).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub r: u32,
+    /// Acknowledgements a write waits for. Default 1.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub w: u32,
+    /// Where the replicas are, for the reader (labels only). Default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// One-way delay of a write to a replica: one distribution for every replica, or a list of `n`. Default the zone hop, lognormal(p50=150us, p99=500us).
+    pub write: Delays,
+    /// One-way delay of a replica's acknowledgement back. Default the zone hop.
+    pub ack: Delays,
+    /// One-way delay of a read request to a replica. Default the zone hop.
+    pub read: Delays,
+    /// One-way delay of a replica's reply to a read. Default the zone hop.
+    pub response: Delays,
+}
+
+/// One delay distribution for all replicas, or one per replica.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Delays {
+    All(Dist),
+    PerReplica(Vec<Dist>),
+}
+
+impl Delays {
+    /// The distribution of replica `i`'s leg.
+    pub fn of(&self, i: usize) -> &Dist {
+        match self {
+            Delays::All(d) => d,
+            Delays::PerReplica(list) => &list[i],
+        }
+    }
+}
+
+impl Default for DocstoreConfig {
+    fn default() -> Self {
+        let hop =
+            || Delays::All(Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"));
+        DocstoreConfig {
+            n: 3,
+            r: 1,
+            w: 1,
+            regions: Vec::new(),
+            write: hop(),
+            ack: hop(),
+            read: hop(),
+            response: hop(),
+        }
+    }
+}
+
+fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (1..=16).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected from 1 to 16 replicas, found {v}"
+        )))
+    }
 }

@@ -19,8 +19,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use architecture::{
-    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CrossShard, DbConfig, Invalidate,
-    Placement, ReadRouting, ReplicasConfig, ShardsConfig,
+    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CrossShard, DbConfig, Delays,
+    DocstoreConfig, Invalidate, Placement, ReadRouting, ReplicasConfig, ShardsConfig,
 };
 pub use error::ScenarioError;
 pub use overrides::Override;
@@ -218,6 +218,18 @@ impl Scenario {
             ));
         }
         for (i, arch) in self.architectures.iter().enumerate() {
+            if let Some(op) = w.mix.kinds().find(|k| !arch.kind.serves(*k)) {
+                return Err(ScenarioError::at_path(
+                    origin,
+                    text,
+                    &["workload", "mix", op.name()],
+                    format!(
+                        "architecture \"{}\" (kind {}) has no store for {op} operations; \
+                         remove {op} from the mix or the architecture from the scenario",
+                        arch.name, arch.kind
+                    ),
+                ));
+            }
             if let Some((field, message)) = arch.contradictions() {
                 let index = i.to_string();
                 let mut path = vec!["architecture", index.as_str()];

@@ -105,6 +105,9 @@ pub struct EntitiesConfig {
     /// Counters (rmw), starting at 0. Default 1000.
     #[serde(deserialize_with = "key_count")]
     pub counters: u64,
+    /// Documents (doc_get, doc_put) in a document store. Default 1000.
+    #[serde(deserialize_with = "key_count")]
+    pub documents: u64,
 }
 
 impl Default for EntitiesConfig {
@@ -115,6 +118,7 @@ impl Default for EntitiesConfig {
             items: 1000,
             stock: 100,
             counters: 1000,
+            documents: 1000,
         }
     }
 }

@@ -107,6 +107,16 @@ impl<E> Context<'_, E> {
         self.ops.insert(op)
     }
 
+    /// Whether `id` names an operation in flight (replies may outlive the
+    /// operation they were for).
+    #[inline]
+    pub fn in_flight(&self, id: OpId) -> bool {
+        self.ops
+            .slots
+            .get(id.0 as usize)
+            .is_some_and(Option::is_some)
+    }
+
     /// The operation behind `id`.
     #[inline]
     pub fn op(&self, id: OpId) -> &Operation {

@@ -1,6 +1,7 @@
 //! The key space: plain keys (for `get`/`put`) followed by the entities —
-//! bank accounts (`transfer`, `multi_get`), inventory items (`reserve`) and
-//! counters (`rmw`) — each a contiguous range of key ids. Every key belongs
+//! bank accounts (`transfer`, `multi_get`), inventory items (`reserve`),
+//! counters (`rmw`) and documents (`doc_get`/`doc_put`, in a document
+//! store where an architecture has one) — each a contiguous range of key ids. Every key belongs
 //! to an entity group (a merchant, a tenant): its index within its range
 //! modulo `groups`, so architectures can partition by group or by key.
 
@@ -13,6 +14,7 @@ pub enum Entity {
     Account,
     Item,
     Counter,
+    Document,
 }
 
 /// The ranges of key ids and their initial values.
@@ -22,6 +24,7 @@ pub struct KeySpace {
     pub accounts: u64,
     pub items: u64,
     pub counters: u64,
+    pub documents: u64,
     pub groups: u64,
     /// Initial balance of every account.
     pub balance: i64,
@@ -37,6 +40,7 @@ impl KeySpace {
             accounts: e.accounts,
             items: e.items,
             counters: e.counters,
+            documents: e.documents,
             groups: u64::from(config.groups),
             balance: e.balance,
             stock: e.stock,
@@ -45,7 +49,7 @@ impl KeySpace {
 
     /// Every key id is below this.
     pub fn total(&self) -> u64 {
-        self.plain + self.accounts + self.items + self.counters
+        self.plain + self.accounts + self.items + self.counters + self.documents
     }
 
     pub fn account(&self, i: u64) -> u64 {
@@ -60,6 +64,10 @@ impl KeySpace {
         self.plain + self.accounts + self.items + i
     }
 
+    pub fn document(&self, i: u64) -> u64 {
+        self.plain + self.accounts + self.items + self.counters + i
+    }
+
     /// The entity a key holds and its index within that entity's range.
     pub fn entity(&self, key: u64) -> (Entity, u64) {
         let mut k = key;
@@ -67,13 +75,14 @@ impl KeySpace {
             (Entity::Plain, self.plain),
             (Entity::Account, self.accounts),
             (Entity::Item, self.items),
+            (Entity::Counter, self.counters),
         ] {
             if k < len {
                 return (entity, k);
             }
             k -= len;
         }
-        (Entity::Counter, k)
+        (Entity::Document, k)
     }
 
     /// The value every copy of `key` starts with.
@@ -81,7 +90,7 @@ impl KeySpace {
         match self.entity(key).0 {
             Entity::Account => self.balance,
             Entity::Item => self.stock,
-            Entity::Plain | Entity::Counter => 0,
+            Entity::Plain | Entity::Counter | Entity::Document => 0,
         }
     }
 
@@ -128,6 +137,7 @@ mod tests {
             accounts: 10,
             items: 5,
             counters: 3,
+            documents: 0,
             groups: 4,
             balance: 50,
             stock: 7,

@@ -40,6 +40,7 @@ struct Generator {
     accounts: KeyChooser,
     items: KeyChooser,
     counters: KeyChooser,
+    documents: KeyChooser,
     key_rng: SimRng,
     /// Locality decisions and transfer partners.
     partner_rng: SimRng,
@@ -118,6 +119,7 @@ impl Generator {
             accounts: chooser(space.accounts),
             items: chooser(space.items),
             counters: chooser(space.counters),
+            documents: chooser(space.documents.max(1)),
             key_rng: streams.stream("keys"),
             partner_rng: streams.stream("partners"),
             locality: config.locality,
@@ -147,6 +149,9 @@ impl Generator {
             }
             OpKind::Rmw => (s.counter(self.counters.sample(&mut self.key_rng)), 0),
             OpKind::Reserve => (s.item(self.items.sample(&mut self.key_rng)), 0),
+            OpKind::DocGet | OpKind::DocPut => {
+                (s.document(self.documents.sample(&mut self.key_rng)), 0)
+            }
             OpKind::Transfer => {
                 let from = self.accounts.sample(&mut self.key_rng);
                 let to = self.partner(from);

@@ -30,13 +30,18 @@ pub enum OpKind {
     /// Read `multi_get_keys` accounts (of one group with probability
     /// `locality`) as one logical read.
     MultiGet,
+    /// Read a document from a document store (a quorum read where the
+    /// store is leaderless).
+    DocGet,
+    /// Write a document (a quorum write where the store is leaderless).
+    DocPut,
     /// A read of a key at a fixed delay after a write of it (`probes`): not
     /// in the mix, and kept out of the workload's latency figures.
     Probe,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 8] = [
+    pub const ALL: [OpKind; 10] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Analytics,
@@ -44,6 +49,8 @@ impl OpKind {
         OpKind::Transfer,
         OpKind::Reserve,
         OpKind::MultiGet,
+        OpKind::DocGet,
+        OpKind::DocPut,
         OpKind::Probe,
     ];
     pub const COUNT: usize = Self::ALL.len();
@@ -57,6 +64,8 @@ impl OpKind {
             OpKind::Transfer => "transfer",
             OpKind::Reserve => "reserve",
             OpKind::MultiGet => "multi_get",
+            OpKind::DocGet => "doc_get",
+            OpKind::DocPut => "doc_put",
             OpKind::Probe => "probe",
         }
     }
@@ -69,7 +78,7 @@ impl OpKind {
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            OpKind::Put | OpKind::Rmw | OpKind::Transfer | OpKind::Reserve
+            OpKind::Put | OpKind::Rmw | OpKind::Transfer | OpKind::Reserve | OpKind::DocPut
         )
     }
 

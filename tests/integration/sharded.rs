@@ -196,3 +196,66 @@ fn range_routing_makes_a_hot_shard() {
         "Zipf's head lands on one range: max/mean {range:.2} vs {hash:.2}"
     );
 }
+
+/// Documents only: writes, and probe reads right after each write's ok.
+fn quorum(n: u32, r: u32, w: u32, write: &str) -> RunResult {
+    let s = scenario(&format!(
+        r#"
+        duration = "60s"
+        warmup = "2s"
+        [workload]
+        rate = 500
+        popularity = "uniform"
+        probes = ["0ms"]
+        probe_share = 1.0
+        [workload.mix]
+        doc_put = 1.0
+        [workload.entities]
+        documents = 100000
+        [[architecture]]
+        kind = "sharded"
+        [architecture.docstore]
+        n = {n}
+        r = {r}
+        w = {w}
+        write = "{write}"
+        ack = "0s"
+        read = "exp(1ms)"
+        response = "exp(1ms)"
+        "#
+    ));
+    run(&s).runs.remove(0)
+}
+
+#[test]
+fn partial_quorums_miss_the_newest_write_with_the_binomial_probability() {
+    // A write has reached exactly w replicas when it succeeds (the others
+    // take a second, on average); a read right after asks all n and keeps
+    // the first r replies, which come from r replicas chosen uniformly:
+    // P(the read sees the write) = 1 − C(n − w, r) / C(n, r).
+    fn choose(n: u32, k: u32) -> f64 {
+        if k > n {
+            return 0.0;
+        }
+        (0..k)
+            .map(|i| f64::from(n - i) / f64::from(k - i))
+            .product()
+    }
+    for (n, r, w) in [(3, 1, 1), (3, 2, 1), (5, 1, 2), (5, 2, 2)] {
+        let res = quorum(n, r, w, "exp(1s)");
+        let p = &res.visibility.probes[0];
+        let want = 1.0 - choose(n - w, r) / choose(n, r);
+        assert!(
+            (p.consistent - want).abs() < 0.02,
+            "N={n} R={r} W={w}: {:.4} of reads saw the write, theory {want:.4}",
+            p.consistent
+        );
+    }
+}
+
+#[test]
+fn strict_quorums_always_see_the_newest_write() {
+    // r + w > n: every read quorum overlaps every write quorum.
+    let res = quorum(3, 2, 2, "exp(1s)");
+    assert_eq!(res.visibility.probes[0].consistent, 1.0);
+}
