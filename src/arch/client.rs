@@ -163,7 +163,13 @@ impl Clients {
             ..OpState::default()
         };
         match o.kind {
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::DocGet => {
+            OpKind::Get
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Probe
+            | OpKind::DocGet
+            | OpKind::Search
+            | OpKind::SessionGet => {
                 self.states[i].floor = oracle.read_invoked(o.key);
             }
             OpKind::MultiGet => {
@@ -181,7 +187,11 @@ impl Clients {
                     missed: true,
                 }));
             }
-            OpKind::Put | OpKind::Transfer | OpKind::Analytics | OpKind::DocPut => {}
+            OpKind::Put
+            | OpKind::Transfer
+            | OpKind::Analytics
+            | OpKind::DocPut
+            | OpKind::SessionPut => {}
         }
         self.record_invoke(op, &o);
     }
@@ -205,7 +215,9 @@ impl Clients {
             served_by: s.served_by.unwrap_or(ServedBy::Primary),
         };
         match o.kind {
-            OpKind::Get | OpKind::DocGet => oracle.read_returned(check),
+            OpKind::Get | OpKind::DocGet | OpKind::Search | OpKind::SessionGet => {
+                oracle.read_returned(check)
+            }
             OpKind::Probe => {
                 let visible = s.version >= o.other as Version;
                 oracle.probe_returned(usize::from(s.probe), visible, o.start);
@@ -317,8 +329,12 @@ impl Clients {
             return;
         };
         let ops = match o.kind {
-            OpKind::Get | OpKind::Reserve | OpKind::DocGet => vec![MicroOp::Read(o.key, None)],
-            OpKind::Put | OpKind::DocPut => vec![MicroOp::Write(o.key, 0)],
+            OpKind::Get
+            | OpKind::Reserve
+            | OpKind::DocGet
+            | OpKind::Search
+            | OpKind::SessionGet => vec![MicroOp::Read(o.key, None)],
+            OpKind::Put | OpKind::DocPut | OpKind::SessionPut => vec![MicroOp::Write(o.key, 0)],
             OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
             OpKind::Transfer => vec![
                 MicroOp::Read(o.key, None),
@@ -344,8 +360,12 @@ impl Clients {
         let s = &self.states[op.0 as usize];
         let writes = s.installed();
         let ops = match o.kind {
-            OpKind::Get | OpKind::DocGet => vec![MicroOp::Read(o.key, Some(s.version))],
-            OpKind::Put | OpKind::DocPut => vec![MicroOp::Write(o.key, writes[0].version)],
+            OpKind::Get | OpKind::DocGet | OpKind::Search | OpKind::SessionGet => {
+                vec![MicroOp::Read(o.key, Some(s.version))]
+            }
+            OpKind::Put | OpKind::DocPut | OpKind::SessionPut => {
+                vec![MicroOp::Write(o.key, writes[0].version)]
+            }
             OpKind::Rmw | OpKind::Reserve => {
                 let mut ops = vec![MicroOp::Read(o.key, Some(s.version))];
                 ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));

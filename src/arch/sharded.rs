@@ -331,6 +331,9 @@ impl Sharded {
                 }
             }
             OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
+            OpKind::Search | OpKind::SessionGet | OpKind::SessionPut => {
+                unreachable!("rejected when the scenario is read")
+            }
         }
     }
 

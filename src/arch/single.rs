@@ -257,9 +257,11 @@ impl Single {
                 let node = self.analytics_node;
                 self.hop(Event::AtDb(op, node), ctx);
             }
-            OpKind::DocGet | OpKind::DocPut => {
-                unreachable!("rejected when the scenario is read: no document store")
-            }
+            OpKind::DocGet
+            | OpKind::DocPut
+            | OpKind::Search
+            | OpKind::SessionGet
+            | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
         }
     }
 
@@ -433,7 +435,11 @@ impl Single {
                 self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
             }
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
-            OpKind::DocGet | OpKind::DocPut => unreachable!("no document store"),
+            OpKind::DocGet
+            | OpKind::DocPut
+            | OpKind::Search
+            | OpKind::SessionGet
+            | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
             OpKind::MultiGet => {
                 let mut reads = std::mem::take(self.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;

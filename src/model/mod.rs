@@ -3,6 +3,7 @@
 //! locks, 2PC, routers, pipelines) live here too.
 
 pub mod cache;
+pub mod derived;
 pub mod network;
 pub mod pipeline;
 pub mod prefetch;
@@ -14,6 +15,7 @@ pub mod transaction;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};
+pub use derived::{Applied, DerivedStore};
 pub use network::Network;
 pub use pipeline::{CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};

@@ -5,7 +5,8 @@
 //! so they are merged with the event queue instead of passing through it. At
 //! equal instants, queued events fire before a new arrival. Arrivals stop at
 //! the end of the measurement window; the run then drains the operations still
-//! in flight, so every measured operation has a true latency. A system that
+//! in flight (and background work such as pipelines), so every measured
+//! operation has a true latency. A system that
 //! cannot drain within one more `duration` is stopped and its unfinished
 //! operations are counted with the latency they had reached (a lower bound).
 
@@ -79,6 +80,7 @@ pub struct Context<'a, E> {
     queue: &'a mut EventQueue<E>,
     ops: &'a mut OpTable,
     recorder: &'a mut Recorder,
+    background: &'a mut usize,
 }
 
 impl<E> Context<'_, E> {
@@ -131,6 +133,17 @@ impl<E> Context<'_, E> {
         self.recorder.record(&op, self.now, outcome);
     }
 
+    /// Work no client waits for but the run must see through (a pipeline
+    /// delivering to a derived store): the run does not stop while some is
+    /// under way (up to the drain limit). Pair with `background_done`.
+    pub fn background_started(&mut self) {
+        *self.background += 1;
+    }
+
+    pub fn background_done(&mut self) {
+        *self.background -= 1;
+    }
+
     /// Measurement window of this run.
     pub fn window(&self) -> Window {
         self.recorder.window()
@@ -155,6 +168,7 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
     let drain_limit = window.end + (window.end - window.start);
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
+    let mut background = 0usize;
 
     loop {
         let next_event = queue.peek_time();
@@ -162,7 +176,7 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
         let take_event = match (next_event, next_arrival) {
             (Some(te), Some(ta)) => te <= ta,
             (Some(te), None) => {
-                if ops.live == 0 || te > drain_limit {
+                if (ops.live == 0 && background == 0) || te > drain_limit {
                     break;
                 }
                 true
@@ -179,6 +193,7 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
                 queue: &mut queue,
                 ops: &mut ops,
                 recorder: &mut recorder,
+                background: &mut background,
             };
             arch.on_event(event, &mut ctx);
         } else {
@@ -190,6 +205,7 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
                 queue: &mut queue,
                 ops: &mut ops,
                 recorder: &mut recorder,
+                background: &mut background,
             };
             arch.on_arrival(id, &mut ctx);
             if let Some(next) = workload.peek() {

@@ -15,6 +15,7 @@ pub enum Entity {
     Item,
     Counter,
     Document,
+    Session,
 }
 
 /// The ranges of key ids and their initial values.
@@ -25,6 +26,8 @@ pub struct KeySpace {
     pub items: u64,
     pub counters: u64,
     pub documents: u64,
+    /// One session record per client session.
+    pub sessions: u64,
     pub groups: u64,
     /// Initial balance of every account.
     pub balance: i64,
@@ -41,6 +44,7 @@ impl KeySpace {
             items: e.items,
             counters: e.counters,
             documents: e.documents,
+            sessions: u64::from(config.sessions),
             groups: u64::from(config.groups),
             balance: e.balance,
             stock: e.stock,
@@ -49,7 +53,7 @@ impl KeySpace {
 
     /// Every key id is below this.
     pub fn total(&self) -> u64 {
-        self.plain + self.accounts + self.items + self.counters + self.documents
+        self.plain + self.accounts + self.items + self.counters + self.documents + self.sessions
     }
 
     pub fn account(&self, i: u64) -> u64 {
@@ -68,6 +72,11 @@ impl KeySpace {
         self.plain + self.accounts + self.items + self.counters + i
     }
 
+    /// The record of client session `session`.
+    pub fn session(&self, session: u32) -> u64 {
+        self.document(self.documents) + u64::from(session)
+    }
+
     /// The entity a key holds and its index within that entity's range.
     pub fn entity(&self, key: u64) -> (Entity, u64) {
         let mut k = key;
@@ -76,13 +85,14 @@ impl KeySpace {
             (Entity::Account, self.accounts),
             (Entity::Item, self.items),
             (Entity::Counter, self.counters),
+            (Entity::Document, self.documents),
         ] {
             if k < len {
                 return (entity, k);
             }
             k -= len;
         }
-        (Entity::Document, k)
+        (Entity::Session, k)
     }
 
     /// The value every copy of `key` starts with.
@@ -90,7 +100,7 @@ impl KeySpace {
         match self.entity(key).0 {
             Entity::Account => self.balance,
             Entity::Item => self.stock,
-            Entity::Plain | Entity::Counter | Entity::Document => 0,
+            Entity::Plain | Entity::Counter | Entity::Document | Entity::Session => 0,
         }
     }
 
@@ -138,6 +148,7 @@ mod tests {
             items: 5,
             counters: 3,
             documents: 0,
+            sessions: 0,
             groups: 4,
             balance: 50,
             stock: 7,

@@ -144,7 +144,7 @@ impl Generator {
         };
         let s = self.space;
         let (key, other) = match kind {
-            OpKind::Get | OpKind::Put | OpKind::Analytics | OpKind::Probe => {
+            OpKind::Get | OpKind::Put | OpKind::Analytics | OpKind::Probe | OpKind::Search => {
                 (self.plain.sample(&mut self.key_rng), 0)
             }
             OpKind::Rmw => (s.counter(self.counters.sample(&mut self.key_rng)), 0),
@@ -152,6 +152,8 @@ impl Generator {
             OpKind::DocGet | OpKind::DocPut => {
                 (s.document(self.documents.sample(&mut self.key_rng)), 0)
             }
+            // Filled in below, from the session.
+            OpKind::SessionGet | OpKind::SessionPut => (0, 0),
             OpKind::Transfer => {
                 let from = self.accounts.sample(&mut self.key_rng);
                 let to = self.partner(from);
@@ -163,11 +165,16 @@ impl Generator {
                 (s.account(first), u64::from(same_group))
             }
         };
+        let session = self.session_rng.random_range(0..self.sessions);
+        let key = match kind {
+            OpKind::SessionGet | OpKind::SessionPut => s.session(session),
+            _ => key,
+        };
         Some(Operation {
             kind,
             key,
             other,
-            session: self.session_rng.random_range(0..self.sessions),
+            session,
             start,
         })
     }

@@ -35,13 +35,20 @@ pub enum OpKind {
     DocGet,
     /// Write a document (a quorum write where the store is leaderless).
     DocPut,
+    /// A search query: finds one plain key through a search index where
+    /// an architecture has one.
+    Search,
+    /// Read the client's session (in a session store where there is one).
+    SessionGet,
+    /// Write the client's session.
+    SessionPut,
     /// A read of a key at a fixed delay after a write of it (`probes`): not
     /// in the mix, and kept out of the workload's latency figures.
     Probe,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 10] = [
+    pub const ALL: [OpKind; 13] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Analytics,
@@ -51,6 +58,9 @@ impl OpKind {
         OpKind::MultiGet,
         OpKind::DocGet,
         OpKind::DocPut,
+        OpKind::Search,
+        OpKind::SessionGet,
+        OpKind::SessionPut,
         OpKind::Probe,
     ];
     pub const COUNT: usize = Self::ALL.len();
@@ -66,6 +76,9 @@ impl OpKind {
             OpKind::MultiGet => "multi_get",
             OpKind::DocGet => "doc_get",
             OpKind::DocPut => "doc_put",
+            OpKind::Search => "search",
+            OpKind::SessionGet => "session_get",
+            OpKind::SessionPut => "session_put",
             OpKind::Probe => "probe",
         }
     }
@@ -78,7 +91,12 @@ impl OpKind {
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            OpKind::Put | OpKind::Rmw | OpKind::Transfer | OpKind::Reserve | OpKind::DocPut
+            OpKind::Put
+                | OpKind::Rmw
+                | OpKind::Transfer
+                | OpKind::Reserve
+                | OpKind::DocPut
+                | OpKind::SessionPut
         )
     }
 
