@@ -2,6 +2,7 @@
 //! protocol order; this module maps a scenario's `kind` to its simulation.
 
 pub mod client;
+pub mod polyglot;
 pub mod sharded;
 pub mod single;
 
@@ -93,6 +94,18 @@ fn run_kind(
         }
         ArchKind::Sharded => {
             let system = sharded::Sharded::new(arch, scenario, &arch_streams, window);
+            run_system(
+                system,
+                scenario,
+                arch,
+                replication,
+                workload,
+                recording,
+                window,
+            )
+        }
+        ArchKind::Polyglot => {
+            let system = polyglot::Polyglot::new(arch, scenario, &arch_streams, window);
             run_system(
                 system,
                 scenario,

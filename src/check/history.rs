@@ -21,6 +21,8 @@ pub enum ServedBy {
     Replica,
     /// A read quorum of a leaderless store.
     Quorum,
+    /// A search index.
+    Index,
 }
 
 impl ServedBy {
@@ -30,6 +32,7 @@ impl ServedBy {
             ServedBy::Cache => "cache",
             ServedBy::Replica => "replica",
             ServedBy::Quorum => "quorum",
+            ServedBy::Index => "index",
         }
     }
 }

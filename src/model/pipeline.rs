@@ -19,11 +19,11 @@ use crate::sim::{SimDuration, SimRng, SimTime};
 /// throughput the lag stays around half a poll plus a batch's processing;
 /// above it the backlog, and the lag, grow without bound, as real
 /// connectors do.
-pub struct CdcConnector {
+pub struct CdcConnector<T> {
     poll: SimDuration,
     batch: usize,
     per_change: SimDuration,
-    log: VecDeque<Write>,
+    log: VecDeque<T>,
     /// The next wake-up already scheduled, if any.
     wakes_at: Option<SimTime>,
     /// The connector is processing a batch until then.
@@ -31,15 +31,15 @@ pub struct CdcConnector {
 }
 
 /// What a wake-up of the connector produced.
-pub struct CdcBatch {
-    pub writes: Vec<Write>,
+pub struct CdcBatch<T> {
+    pub writes: Vec<T>,
     /// When the batch reaches the store.
     pub delivered_at: SimTime,
 }
 
-impl CdcConnector {
+impl<T> CdcConnector<T> {
     /// `throughput` in changes per second.
-    pub fn new(poll: SimDuration, batch: usize, throughput: f64) -> CdcConnector {
+    pub fn new(poll: SimDuration, batch: usize, throughput: f64) -> CdcConnector<T> {
         CdcConnector {
             poll,
             batch: batch.max(1),
@@ -52,7 +52,7 @@ impl CdcConnector {
 
     /// A commit lands in the database log now. Returns a wake-up to
     /// schedule when the connector had none pending (the first poll).
-    pub fn committed(&mut self, write: Write, now: SimTime) -> Option<SimTime> {
+    pub fn committed(&mut self, write: T, now: SimTime) -> Option<SimTime> {
         self.log.push_back(write);
         if self.wakes_at.is_none() {
             // The next poll, once any batch under way is delivered.
@@ -67,9 +67,9 @@ impl CdcConnector {
     /// The connector wakes now: the batch it delivers (maybe empty) and the
     /// next wake-up to schedule (none when the log is empty: the next commit
     /// schedules one).
-    pub fn wake(&mut self, now: SimTime) -> (CdcBatch, Option<SimTime>) {
+    pub fn wake(&mut self, now: SimTime) -> (CdcBatch<T>, Option<SimTime>) {
         let n = self.batch.min(self.log.len());
-        let writes: Vec<Write> = self.log.drain(..n).collect();
+        let writes: Vec<T> = self.log.drain(..n).collect();
         let delivered_at = now + SimDuration(self.per_change.as_nanos() * n as u64);
         self.busy_until = delivered_at;
         let next = if self.log.is_empty() {
@@ -126,16 +126,21 @@ impl EventBus {
     /// Publishes `write` now: the instants it is delivered (one, or two
     /// with a duplicate).
     pub fn publish(&mut self, write: &Write, now: SimTime) -> ([SimTime; 2], usize) {
+        self.publish_key(write.key, now)
+    }
+
+    /// Publishes a change of `key` now (see `publish`).
+    pub fn publish_key(&mut self, key: u64, now: SimTime) -> ([SimTime; 2], usize) {
         let mut at = now + self.delay.sample(&mut self.rng);
         if self.ordered {
-            let last = &mut self.last[write.key as usize];
+            let last = &mut self.last[key as usize];
             at = at.max(*last);
             *last = at;
         }
         if self.duplicate > 0.0 && self.rng.random_bool(self.duplicate) {
             let again = at + self.delay.sample(&mut self.rng);
             if self.ordered {
-                self.last[write.key as usize] = again;
+                self.last[key as usize] = again;
             }
             ([at, again], 2)
         } else {
@@ -169,7 +174,7 @@ mod tests {
     /// Feeds Poisson commits at `rate`/s for `secs` through a connector of
     /// throughput 1000/s; returns (commit instant, lag) per change.
     fn cdc_lags(rate: f64, secs: u64) -> Vec<(f64, f64)> {
-        let mut cdc = CdcConnector::new(SimDuration::from_millis(500), 2048, 1000.0);
+        let mut cdc = CdcConnector::<Write>::new(SimDuration::from_millis(500), 2048, 1000.0);
         let mut rng = Streams::new(3, 0).stream("cdc");
         let gaps = Exp::new(rate).unwrap();
         let mut commits = VecDeque::new();

@@ -200,6 +200,7 @@ pub fn anomaly_table(results: &Results) -> Table {
                     "fractured_read" => Some(&a.fractured_read),
                     "dirty_read" => Some(&a.dirty_read),
                     "out_of_order_apply" => Some(&a.out_of_order_apply),
+                    "duplicate_apply" => Some(&a.duplicate_apply),
                     _ => None,
                 };
                 let place = match class {

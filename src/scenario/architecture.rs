@@ -7,7 +7,9 @@ use documented::{Documented, DocumentedFields};
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::checks::{at_least_one_u32, optional_at_least_one_u32, unit_interval};
+use super::checks::{
+    at_least_one_u32, optional_at_least_one_u32, positive_duration, positive_f64, unit_interval,
+};
 use crate::dist::Dist;
 use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
@@ -43,7 +45,10 @@ impl ArchKind {
 
     /// Whether this version simulates the kind.
     pub fn is_available(self) -> bool {
-        matches!(self, ArchKind::Single | ArchKind::Sharded)
+        matches!(
+            self,
+            ArchKind::Single | ArchKind::Polyglot | ArchKind::Sharded
+        )
     }
 
     /// One line on what the kind models.
@@ -53,7 +58,7 @@ impl ArchKind {
                 "Stage 1, Single System: one primary database, cache-aside cache, read replicas"
             }
             ArchKind::Polyglot => {
-                "Stage 2, Specialized Persistence: DB + cache + search + warehouse + session store kept in sync"
+                "Stage 2, Specialized Persistence: DB + cache + search + warehouse + session store kept in sync by dual writes, CDC or an event bus"
             }
             ArchKind::Sharded => {
                 "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather"
@@ -138,6 +143,9 @@ pub struct ArchitectureConfig {
     /// The leaderless document store (`kind = "sharded"`).
     #[serde(default)]
     pub docstore: DocstoreConfig,
+    /// The specialized stores and how they are kept in sync (`kind = "polyglot"`).
+    #[serde(default)]
+    pub stores: StoresConfig,
 }
 
 impl ArchitectureConfig {
@@ -151,6 +159,7 @@ impl ArchitectureConfig {
             replicas: ReplicasConfig::default(),
             shards: ShardsConfig::default(),
             docstore: DocstoreConfig::default(),
+            stores: StoresConfig::default(),
         }
     }
 
@@ -167,7 +176,26 @@ impl ArchitectureConfig {
     /// Settings that contradict each other: (field path, message).
     pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
         match self.kind {
-            ArchKind::Single if self.docstore != DocstoreConfig::default() => {
+            ArchKind::Single | ArchKind::Sharded if self.stores != StoresConfig::default() => {
+                return Some((
+                    vec!["stores"],
+                    "[architecture.stores] applies to kind = \"polyglot\" only".to_string(),
+                ));
+            }
+            ArchKind::Polyglot if self.replicas != ReplicasConfig::default() => {
+                return Some((
+                    vec!["replicas"],
+                    "the polyglot architecture has no read replicas; remove [architecture.replicas]"
+                        .to_string(),
+                ));
+            }
+            ArchKind::Polyglot if self.shards != ShardsConfig::default() => {
+                return Some((
+                    vec!["shards"],
+                    "[architecture.shards] applies to kind = \"sharded\" only".to_string(),
+                ));
+            }
+            ArchKind::Single | ArchKind::Polyglot if self.docstore != DocstoreConfig::default() => {
                 return Some((
                     vec!["docstore"],
                     "[architecture.docstore] applies to kind = \"sharded\" only".to_string(),
@@ -518,5 +546,95 @@ fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error
         Err(D::Error::custom(format!(
             "expected from 1 to 16 replicas, found {v}"
         )))
+    }
+}
+
+/// The specialized stores of the polyglot architecture (`[architecture.stores]`):
+/// a cache (sized by `[architecture.cache]`), a search index, a warehouse
+/// and a session store beside the database, and how each derived one learns
+/// of the database's writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoresConfig {
+    /// How the cache learns of writes: "dual-write" (the application sets it after the commit), "cdc" or "event-bus". Default "dual-write".
+    pub cache_sync: Sync,
+    /// How the search index learns of writes. Default "cdc".
+    pub search_sync: Sync,
+    /// How the warehouse learns of writes. Default "cdc".
+    pub warehouse_sync: Sync,
+    /// Server time of one search query. Default "lognormal(p50=5ms, p99=50ms)" (estimate).
+    pub search: Dist,
+    /// A change reaching the index becomes searchable at the next refresh. Default "1s" (Elasticsearch refresh_interval).
+    #[serde(deserialize_with = "positive_duration")]
+    pub refresh: SimDuration,
+    /// The warehouse makes changes visible in batch loads this far apart. Default "15m" (micro-batches; Snowpipe "within minutes").
+    #[serde(deserialize_with = "positive_duration")]
+    pub load_every: SimDuration,
+    /// Server time of one session store operation. Default "20us" (estimate).
+    pub session: Dist,
+    /// Cores of the search index, the warehouse and the session store each. Default 4.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub cores: u32,
+    /// Dual write: probability that one extra write fails (the store keeps its old value until the key is written again). Default 0.001.
+    #[serde(deserialize_with = "unit_interval")]
+    pub fail: f64,
+    /// CDC: the connector polls the log this often while idle. Default "500ms" (Debezium).
+    #[serde(deserialize_with = "positive_duration")]
+    pub poll: SimDuration,
+    /// CDC: changes per batch. Default 2048 (Debezium max.batch.size).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub batch: u32,
+    /// CDC: changes per second one connector can process; above it the lag grows without bound. Default 8000 (published Debezium benchmarks: 6–10 k/s).
+    #[serde(deserialize_with = "positive_f64")]
+    pub throughput: f64,
+    /// Event bus: end-to-end delay of one event. Default "lognormal(p50=10ms, p99=30ms)" (OpenMessaging benchmark runs).
+    pub bus_delay: Dist,
+    /// Event bus: probability an event is delivered twice (at-least-once). Default 0.
+    #[serde(deserialize_with = "unit_interval")]
+    pub duplicate: f64,
+    /// Event bus: consumers per store; with more than one, a key's events may apply out of order. Default 1.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub consumers: u32,
+}
+
+/// How a derived store is kept in sync with the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sync {
+    DualWrite,
+    Cdc,
+    EventBus,
+}
+
+impl Sync {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sync::DualWrite => "dual-write",
+            Sync::Cdc => "cdc",
+            Sync::EventBus => "event-bus",
+        }
+    }
+}
+
+impl Default for StoresConfig {
+    fn default() -> Self {
+        let dist = |s: &str| Dist::parse(s).expect("valid default");
+        StoresConfig {
+            cache_sync: Sync::DualWrite,
+            search_sync: Sync::Cdc,
+            warehouse_sync: Sync::Cdc,
+            search: dist("lognormal(p50=5ms, p99=50ms)"),
+            refresh: SimDuration::from_secs(1),
+            load_every: SimDuration::from_secs(900),
+            session: dist("20us"),
+            cores: 4,
+            fail: 0.001,
+            poll: SimDuration::from_millis(500),
+            batch: 2048,
+            throughput: 8000.0,
+            bus_delay: dist("lognormal(p50=10ms, p99=30ms)"),
+            duplicate: 0.0,
+            consumers: 1,
+        }
     }
 }

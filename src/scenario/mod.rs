@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 
 pub use architecture::{
     AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CrossShard, DbConfig, Delays,
-    DocstoreConfig, Invalidate, Placement, ReadRouting, ReplicasConfig, ShardsConfig,
+    DocstoreConfig, Invalidate, Placement, ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig,
+    Sync,
 };
 pub use error::ScenarioError;
 pub use overrides::Override;

@@ -1,0 +1,789 @@
+//! Stage 2, Specialized Persistence: the database stays the system of
+//! record, and four specialized systems sit beside it — a cache (data grid),
+//! a search index, a warehouse and a session store — each a station with
+//! its own service times. Three of them are derived from the database and
+//! must be kept in sync; which system has the correct value is the question.
+//!
+//! Routing by operation kind:
+//! - `get` (and the read half of `rmw`/`reserve`): the cache (one hop each
+//!   way to its server), then the database on a miss, filling the cache;
+//! - `put`, `transfer`, the write half of `rmw`/`reserve`, `multi_get`: the
+//!   database, as the Single System's primary (group commit, row locks);
+//! - `search`: the search index, which answers with what it has indexed;
+//! - `analytics`: the warehouse;
+//! - `session_get`/`session_put`: the session store, the system of record
+//!   for sessions.
+//!
+//! After a write commits, each derived store learns of it by its own path
+//! (`[architecture.stores]`):
+//! - `dual-write`: the application writes the store itself, after the
+//!   commit and before answering, one store after another; each such write
+//!   fails with probability `fail`, and the store keeps its old value until
+//!   the key is written again — divergence, permanent until then;
+//! - `cdc`: a connector tails the database log (poll, batch, throughput);
+//!   above its throughput the lag grows without bound;
+//! - `event-bus`: each change is published and delivered after the bus's
+//!   delay, at least once (`duplicate`), in order per key with one consumer
+//!   and in any order with several.
+//!
+//! The search index makes what it receives searchable at its next refresh
+//! (`refresh`), the warehouse at its next batch load (`load_every`). A run
+//! goes on after the last operation until every pipeline has delivered, so
+//! the end-of-run comparison of each store with the database is after the
+//! drain.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+
+use super::Report;
+use super::client::{AfterRead, Clients, ProbeRequest};
+use crate::check::{
+    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
+};
+use crate::dist::Dist;
+use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::model::{
+    Applied, Cache, CdcConnector, DerivedStore, EventBus, GroupCommit, Lookup, Network, Station,
+    VersionedStore, Write, next_refresh, transaction,
+};
+use crate::scenario::{ArchitectureConfig, Scenario, Sync};
+use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::workload::{Entity, KeySpace, OpKind, Operation};
+
+/// The derived stores, in the order dual writes reach them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derived {
+    Cache = 0,
+    Search = 1,
+    Warehouse = 2,
+}
+
+impl Derived {
+    const ALL: [Derived; 3] = [Derived::Cache, Derived::Search, Derived::Warehouse];
+
+    fn name(self) -> &'static str {
+        match self {
+            Derived::Cache => "cache",
+            Derived::Search => "search",
+            Derived::Warehouse => "warehouse",
+        }
+    }
+}
+
+/// A committed write on its way to a derived store.
+#[derive(Clone, Copy, Debug)]
+struct Change {
+    write: Write,
+    committed: SimTime,
+}
+
+/// Which system a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum System {
+    Db,
+    Cache,
+    Search,
+    Warehouse,
+    Sessions,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A request reaches a system.
+    At(OpId, System),
+    /// The database finishes a write's CPU work.
+    Served(OpId),
+    /// The database's log flush under way completes.
+    Flushed,
+    /// An answer reaches the client.
+    Answered(OpId, System),
+    /// The application's write of a derived store (a dual write) reaches it.
+    DualWrite(OpId, u8),
+    /// The dual write's answer reaches the application.
+    DualWritten(OpId, u8),
+    /// A store's CDC connector wakes.
+    CdcWake(u8),
+    /// A change reaches a derived store (a handle in the change slab).
+    Deliver {
+        store: u8,
+        change: u32,
+        duplicate: bool,
+    },
+    /// A delivered change becomes visible (the index's refresh, the
+    /// warehouse's batch load).
+    Visible {
+        store: u8,
+        change: u32,
+        duplicate: bool,
+    },
+    /// A probe read of `key` checks whether `version` is visible.
+    Probe {
+        key: u32,
+        version: Version,
+        session: u32,
+        delay: u8,
+    },
+}
+
+type Ctx<'a> = Context<'a, Event>;
+
+/// Changes in flight to derived stores, by handle.
+#[derive(Default)]
+struct Changes {
+    slots: Vec<Change>,
+    free: Vec<u32>,
+}
+
+impl Changes {
+    fn push(&mut self, c: Change) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = c;
+                i
+            }
+            None => {
+                self.slots.push(c);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn take(&mut self, i: u32) -> Change {
+        self.free.push(i);
+        self.slots[i as usize]
+    }
+}
+
+/// How one derived store is fed.
+struct Feed {
+    sync: Sync,
+    cdc: CdcConnector<Change>,
+    bus: EventBus,
+    /// Visibility after delivery: the next refresh or batch load, if any.
+    publish_every: Option<SimDuration>,
+}
+
+/// The polyglot architecture.
+pub struct Polyglot {
+    space: KeySpace,
+    network: Network,
+    db: Station,
+    data: VersionedStore,
+    wal: Option<GroupCommit<OpId>>,
+    cache: Option<Cache>,
+    cache_server: Station,
+    cache_service: Dist,
+    search: DerivedStore,
+    search_server: Station,
+    warehouse: DerivedStore,
+    warehouse_server: Station,
+    sessions: Station,
+    feeds: Vec<Feed>,
+    changes: Changes,
+    /// Visibility lag of cache sets (apply − commit).
+    cache_lag: crate::metrics::LatencyRecorder,
+    read: Dist,
+    write: Dist,
+    analytics: Dist,
+    search_query: Dist,
+    session: Dist,
+    dual_write_fail: f64,
+    service_rng: SimRng,
+    fail_rng: SimRng,
+    transfer_amount: i64,
+    oracle: Oracle,
+    clients: Clients,
+    committed: Vec<OpId>,
+    window: Window,
+}
+
+impl Polyglot {
+    pub fn new(
+        config: &ArchitectureConfig,
+        scenario: &Scenario,
+        streams: &Streams,
+        window: Window,
+    ) -> Polyglot {
+        let w = &scenario.workload;
+        let space = KeySpace::new(w);
+        let db = &config.db;
+        let st = &config.stores;
+        let feed = |i: usize, sync: Sync, publish_every: Option<SimDuration>| Feed {
+            sync,
+            cdc: CdcConnector::new(st.poll, st.batch as usize, st.throughput),
+            bus: EventBus::new(
+                st.bus_delay.clone(),
+                st.duplicate,
+                st.consumers,
+                space.total(),
+                streams.stream(&format!("bus/{i}")),
+            ),
+            publish_every,
+        };
+        Polyglot {
+            space,
+            network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
+            db: Station::new(db.cores, window),
+            data: VersionedStore::new(&space),
+            wal: (!db.fsync.is_zero())
+                .then(|| GroupCommit::new(db.fsync.clone(), streams.stream("db/fsync"), window)),
+            cache: (config.cache.capacity > 0).then(|| {
+                Cache::new(
+                    config.cache.capacity,
+                    config.cache.ttl,
+                    space.total(),
+                    window,
+                )
+            }),
+            cache_server: Station::new(config.cache.cores, window),
+            cache_service: config.cache.service(),
+            search: DerivedStore::new(&space, window),
+            search_server: Station::new(st.cores, window),
+            warehouse: DerivedStore::new(&space, window),
+            warehouse_server: Station::new(st.cores, window),
+            sessions: Station::new(st.cores, window),
+            feeds: vec![
+                feed(0, st.cache_sync, None),
+                feed(1, st.search_sync, Some(st.refresh)),
+                feed(2, st.warehouse_sync, Some(st.load_every)),
+            ],
+            changes: Changes::default(),
+            cache_lag: crate::metrics::LatencyRecorder::new(),
+            read: db.read.clone(),
+            write: db.write.clone(),
+            analytics: db.analytics.clone(),
+            search_query: st.search.clone(),
+            session: st.session.clone(),
+            dual_write_fail: st.fail,
+            service_rng: streams.stream("service"),
+            fail_rng: streams.stream("dual-write-failure"),
+            transfer_amount: w.transfer_amount,
+            oracle: Oracle::new(space, w.sessions, &w.probes, window),
+            clients: Clients::new(w, streams),
+            committed: Vec::new(),
+            window,
+        }
+    }
+
+    /// Sends a message and delivers `event` when it lands (at once when the
+    /// hop takes no time).
+    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.network.send();
+        if delay == SimDuration::ZERO {
+            self.on_event(event, ctx);
+        } else {
+            ctx.schedule_in(delay, event);
+        }
+    }
+
+    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
+        self.clients.begin(op, probe, ctx, &self.oracle);
+        let session_key = self.space.entity(ctx.op(op).key).0 == Entity::Session;
+        let system = match ctx.op(op).kind {
+            // A probe of a session write reads the session store.
+            OpKind::Probe if session_key => System::Sessions,
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
+                System::Cache
+            }
+            OpKind::Search => System::Search,
+            OpKind::Analytics => System::Warehouse,
+            OpKind::SessionGet | OpKind::SessionPut => System::Sessions,
+            OpKind::DocGet | OpKind::DocPut => unreachable!("rejected when the scenario is read"),
+            _ => System::Db,
+        };
+        self.hop(Event::At(op, system), ctx);
+    }
+
+    /// A request reaches `system`, which serves it on a core: reads see the
+    /// system's data as the request lands.
+    fn at(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let now = ctx.now();
+        let writing = self.clients.state(op).writing;
+        let is_write = matches!(o.kind, OpKind::Put | OpKind::Transfer)
+            || (matches!(o.kind, OpKind::Rmw | OpKind::Reserve) && writing);
+        let (station, service) = match system {
+            System::Cache => {
+                let found = self.cache.as_mut().expect("a cache").get(o.key, now);
+                let s = self.clients.state_mut(op);
+                match found {
+                    Lookup::Hit(version, value) => {
+                        (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Cache));
+                    }
+                    Lookup::Miss => s.missed = true,
+                }
+                (
+                    &mut self.cache_server,
+                    self.cache_service.sample(&mut self.service_rng),
+                )
+            }
+            System::Search => {
+                let (version, value) = self.search.read(o.key);
+                let s = self.clients.state_mut(op);
+                (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Index));
+                (
+                    &mut self.search_server,
+                    self.search_query.sample(&mut self.service_rng),
+                )
+            }
+            System::Warehouse => (
+                &mut self.warehouse_server,
+                self.analytics.sample(&mut self.service_rng),
+            ),
+            System::Sessions => {
+                if o.kind != OpKind::SessionPut {
+                    let s = self.clients.state_mut(op);
+                    (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
+                    s.served_by = Some(ServedBy::Primary);
+                } else {
+                    // The session store is the record for sessions: the
+                    // write lands as it arrives.
+                    let version = self.data.commit(o.key, 0, now);
+                    let s = self.clients.state_mut(op);
+                    s.writes[0] = Write {
+                        key: o.key,
+                        version,
+                        value: 0,
+                    };
+                    (s.installed, s.planned) = (1, 1);
+                }
+                (
+                    &mut self.sessions,
+                    self.session.sample(&mut self.service_rng),
+                )
+            }
+            System::Db => {
+                let service = if is_write {
+                    let rows = if o.kind == OpKind::Transfer { 2 } else { 1 };
+                    (0..rows).fold(SimDuration::ZERO, |d, _| {
+                        d + self.write.sample(&mut self.service_rng)
+                    })
+                } else if o.kind == OpKind::MultiGet {
+                    let mut reads = std::mem::take(self.clients.multi_mut(op));
+                    let mut service = SimDuration::ZERO;
+                    for r in &mut reads {
+                        (r.version, r.value) = (self.data.version(r.key), self.data.value(r.key));
+                        (r.served_by, r.missed) = (ServedBy::Primary, false);
+                        service = service + self.read.sample(&mut self.service_rng);
+                    }
+                    *self.clients.multi_mut(op) = reads;
+                    self.clients.state_mut(op).consistent = true;
+                    service
+                } else {
+                    let s = self.clients.state_mut(op);
+                    (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
+                    s.served_by = Some(ServedBy::Primary);
+                    self.read.sample(&mut self.service_rng)
+                };
+                (&mut self.db, service)
+            }
+        };
+        let slot = station.enter(now, service);
+        if system == System::Db && is_write {
+            ctx.schedule_at(slot.done, Event::Served(op));
+        } else {
+            let back = self.network.send();
+            ctx.schedule_at(slot.done + back, Event::Answered(op, system));
+        }
+    }
+
+    /// A write's CPU work ends: its commit record goes to the log.
+    fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        match self.wal.as_mut() {
+            Some(wal) => {
+                if let Some(done) = wal.submit(op, ctx.now()) {
+                    ctx.schedule_at(done, Event::Flushed);
+                }
+            }
+            None => self.commit(op, ctx),
+        }
+    }
+
+    fn flushed(&mut self, ctx: &mut Ctx<'_>) {
+        let mut committed = std::mem::take(&mut self.committed);
+        let wal = self.wal.as_mut().expect("flushes come from the log");
+        if let Some(next) = wal.flushed(ctx.now(), |op| committed.push(op)) {
+            ctx.schedule_at(next, Event::Flushed);
+        }
+        for op in committed.drain(..) {
+            self.commit(op, ctx);
+        }
+        self.committed = committed;
+    }
+
+    /// The transaction commits at the database (see `model::transaction`)
+    /// and its changes start on their way to the stores fed by a pipeline.
+    fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let s = *self.clients.state(op);
+        let now = ctx.now();
+        let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
+        let writes =
+            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, s.version, now);
+        let n = plan.len;
+        for w in &writes[..n] {
+            self.search.source_committed(w.key, now);
+            self.warehouse.source_committed(w.key, now);
+            if let Some(cache) = &mut self.cache {
+                cache.source_committed(w.key, w.version, now);
+            }
+            for store in Derived::ALL {
+                if self.feeds[store as usize].sync != Sync::DualWrite {
+                    self.publish(store, *w, now, ctx);
+                }
+            }
+        }
+        let refused = n == 0 && o.kind == OpKind::Transfer;
+        let st = self.clients.state_mut(op);
+        st.writes = if refused {
+            transaction::refused_reads(&o, &self.data)
+        } else {
+            writes
+        };
+        st.installed = n as u8;
+        st.planned = n as u8;
+        self.hop(Event::Answered(op, System::Db), ctx);
+    }
+
+    // ----- pipelines -----
+
+    /// Hands a committed write to `store`'s pipeline (CDC or event bus).
+    fn publish(&mut self, store: Derived, w: Write, now: SimTime, ctx: &mut Ctx<'_>) {
+        let change = Change {
+            write: w,
+            committed: now,
+        };
+        let feed = &mut self.feeds[store as usize];
+        match feed.sync {
+            Sync::Cdc => {
+                ctx.background_started();
+                if let Some(at) = feed.cdc.committed(change, now) {
+                    ctx.schedule_at(at, Event::CdcWake(store as u8));
+                }
+            }
+            Sync::EventBus => {
+                let (at, n) = feed.bus.publish(&w, now);
+                for (i, at) in at.iter().take(n).enumerate() {
+                    ctx.background_started();
+                    let handle = self.changes.push(change);
+                    ctx.schedule_at(
+                        *at,
+                        Event::Deliver {
+                            store: store as u8,
+                            change: handle,
+                            duplicate: i > 0,
+                        },
+                    );
+                }
+            }
+            Sync::DualWrite => unreachable!("dual writes come from the application"),
+        }
+    }
+
+    fn cdc_wake(&mut self, store: u8, ctx: &mut Ctx<'_>) {
+        let feed = &mut self.feeds[usize::from(store)];
+        let (batch, next) = feed.cdc.wake(ctx.now());
+        if let Some(at) = next {
+            ctx.schedule_at(at, Event::CdcWake(store));
+        }
+        for change in batch.writes {
+            let handle = self.changes.push(change);
+            ctx.schedule_at(
+                batch.delivered_at,
+                Event::Deliver {
+                    store,
+                    change: handle,
+                    duplicate: false,
+                },
+            );
+        }
+    }
+
+    /// A change reaches a store; the index and the warehouse show it at
+    /// their next refresh or batch load, the cache at once.
+    fn deliver(&mut self, store: u8, change: u32, duplicate: bool, ctx: &mut Ctx<'_>) {
+        match self.feeds[usize::from(store)].publish_every {
+            Some(every) => {
+                let at = next_refresh(ctx.now(), every);
+                ctx.schedule_at(
+                    at,
+                    Event::Visible {
+                        store,
+                        change,
+                        duplicate,
+                    },
+                );
+            }
+            None => self.apply(store, change, duplicate, ctx),
+        }
+    }
+
+    /// A change is applied at a store now.
+    fn apply(&mut self, store: u8, change: u32, duplicate: bool, ctx: &mut Ctx<'_>) {
+        let c = self.changes.take(change);
+        self.apply_change(store, c, duplicate, ctx.now());
+        ctx.background_done();
+    }
+
+    fn apply_change(&mut self, store: u8, c: Change, duplicate: bool, now: SimTime) {
+        let w = c.write;
+        let current = self.data.version(w.key);
+        let name = Derived::ALL[usize::from(store)].name();
+        let applied = match Derived::ALL[usize::from(store)] {
+            Derived::Cache => {
+                let Some(cache) = &mut self.cache else { return };
+                if self.window.contains(c.committed) {
+                    self.cache_lag.record(now - c.committed, Outcome::Ok);
+                }
+                match cache.put(w.key, w.version, w.value, current, now) {
+                    true => Applied::OutOfOrder,
+                    false if duplicate => Applied::Duplicate,
+                    false => Applied::InOrder,
+                }
+            }
+            Derived::Search => {
+                self.search
+                    .apply(w.key, w.version, w.value, current, c.committed, now)
+            }
+            Derived::Warehouse => {
+                self.warehouse
+                    .apply(w.key, w.version, w.value, current, c.committed, now)
+            }
+        };
+        match applied {
+            Applied::OutOfOrder => self.oracle.out_of_order_apply(name),
+            Applied::Duplicate => self.oracle.duplicate_apply(name),
+            Applied::InOrder => {}
+        }
+    }
+
+    // ----- dual writes -----
+
+    /// After its commit, the application writes each dual-written store in
+    /// turn, from store `from` on; then the client gets its answer.
+    fn next_dual_write(&mut self, op: OpId, from: u8, ctx: &mut Ctx<'_>) {
+        let next = (from..3).find(|i| self.feeds[usize::from(*i)].sync == Sync::DualWrite);
+        let skip_cache = self.cache.is_none();
+        match next {
+            Some(0) if skip_cache => self.next_dual_write(op, 1, ctx),
+            Some(i) if self.clients.state(op).installed > 0 => {
+                self.hop(Event::DualWrite(op, i), ctx)
+            }
+            _ => self.acknowledge(op, ctx),
+        }
+    }
+
+    fn dual_write(&mut self, op: OpId, store: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let s = *self.clients.state(op);
+        if !self.fail_rng.random_bool(self.dual_write_fail) {
+            for w in s.installed() {
+                let c = Change {
+                    write: *w,
+                    committed: self.data.committed_at(w.key),
+                };
+                self.apply_change(store, c, false, now);
+            }
+        }
+        let (server, service) = match Derived::ALL[usize::from(store)] {
+            Derived::Cache => (
+                &mut self.cache_server,
+                self.cache_service.sample(&mut self.service_rng),
+            ),
+            Derived::Search => (
+                &mut self.search_server,
+                self.search_query.sample(&mut self.service_rng),
+            ),
+            Derived::Warehouse => (
+                &mut self.warehouse_server,
+                self.write.sample(&mut self.service_rng),
+            ),
+        };
+        let slot = server.enter(now, service);
+        let back = self.network.send();
+        ctx.schedule_at(slot.done + back, Event::DualWritten(op, store));
+    }
+
+    // ----- the client -----
+
+    fn answered(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let s = *self.clients.state(op);
+        match (o.kind, system) {
+            (OpKind::Analytics, _) => ctx.complete(op, Outcome::Ok),
+            (OpKind::SessionPut, _) => self.acknowledge(op, ctx),
+            (_, System::Cache) if s.missed => self.hop(Event::At(op, System::Db), ctx),
+            (OpKind::Put | OpKind::Transfer, _) => self.next_dual_write(op, 0, ctx),
+            (OpKind::Rmw | OpKind::Reserve, System::Db) if s.writing => {
+                self.next_dual_write(op, 0, ctx)
+            }
+            _ => {
+                if system == System::Db && s.missed {
+                    // Fill the cache with what the database returned.
+                    if let Some(cache) = &mut self.cache {
+                        let current = self.data.version(o.key);
+                        cache.put(o.key, s.version, s.value, current, ctx.now());
+                    }
+                }
+                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                    self.hop(Event::At(op, System::Db), ctx);
+                }
+            }
+        }
+    }
+
+    fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.clients
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
+                ctx.schedule_in(
+                    p.after,
+                    Event::Probe {
+                        key: p.key as u32,
+                        version: p.version,
+                        session: p.session,
+                        delay: p.delay,
+                    },
+                );
+            });
+    }
+
+    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
+        self.begin(op, delay, ctx);
+    }
+}
+
+impl Architecture for Polyglot {
+    type Event = Event;
+
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.oracle.operation(ctx.op(op).start);
+        self.begin(op, 0, ctx);
+    }
+
+    fn prefetch(&self, op: &Operation) {
+        self.oracle.prefetch(op.key, op.session);
+        self.data.prefetch(op.key);
+        if let Some(cache) = &self.cache {
+            cache.prefetch(op.key);
+        }
+    }
+
+    fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        match event {
+            Event::At(op, system) => self.at(op, system, ctx),
+            Event::Served(op) => self.served(op, ctx),
+            Event::Flushed => self.flushed(ctx),
+            Event::Answered(op, system) => self.answered(op, system, ctx),
+            Event::DualWrite(op, store) => self.dual_write(op, store, ctx),
+            Event::DualWritten(op, store) => self.next_dual_write(op, store + 1, ctx),
+            Event::CdcWake(store) => self.cdc_wake(store, ctx),
+            Event::Deliver {
+                store,
+                change,
+                duplicate,
+            } => self.deliver(store, change, duplicate, ctx),
+            Event::Visible {
+                store,
+                change,
+                duplicate,
+            } => self.apply(store, change, duplicate, ctx),
+            Event::Probe {
+                key,
+                version,
+                session,
+                delay,
+            } => self.probe(key, version, session, delay, ctx),
+        }
+    }
+}
+
+impl Report for Polyglot {
+    fn clients(&mut self) -> &mut Clients {
+        &mut self.clients
+    }
+
+    fn components(&self) -> BTreeMap<String, ComponentStats> {
+        let lag = |l: &crate::metrics::LatencyRecorder, c: &mut ComponentStats| {
+            c.lag_mean_ms = Some(round6(l.mean_ns() / 1e6));
+            c.lag_p99_ms = Some(round6(l.quantile_ns(0.99) as f64 / 1e6));
+        };
+        let mut db = self.db.stats();
+        if let Some(wal) = &self.wal {
+            db.forced_writes = Some(wal.flushes());
+            db.commits_per_forced_write = Some(wal.mean_batch());
+        }
+        let mut out = BTreeMap::from([("db".to_string(), db)]);
+        if let Some(cache) = &self.cache {
+            let mut c = self.cache_server.stats();
+            c.hit_ratio = Some(cache.hit_ratio());
+            c.hits = Some(cache.hits());
+            c.misses = Some(cache.misses());
+            lag(&self.cache_lag, &mut c);
+            out.insert("cache".to_string(), c);
+        }
+        let mut search = self.search_server.stats();
+        lag(self.search.visibility_lag(), &mut search);
+        out.insert("search".to_string(), search);
+        let mut warehouse = self.warehouse_server.stats();
+        lag(self.warehouse.visibility_lag(), &mut warehouse);
+        out.insert("warehouse".to_string(), warehouse);
+        out.insert("session_store".to_string(), self.sessions.stats());
+        out
+    }
+
+    fn anomalies(&self) -> AnomalyReport {
+        // Sessions live in the session store only: no derived store holds them.
+        let current = |key: u64| match self.space.entity(key).0 {
+            Entity::Session => 0,
+            _ => self.data.version(key),
+        };
+        let mut divergence = BTreeMap::new();
+        if let Some(cache) = &self.cache {
+            let mut d = DivergenceReport {
+                diverged_share: round6(cache.stale_share()),
+                ..DivergenceReport::default()
+            };
+            for (key, version) in cache.entries() {
+                d.older += u64::from(version < current(key));
+                d.phantom += u64::from(version > current(key));
+            }
+            divergence.insert("cache".to_string(), d);
+        }
+        for (name, store) in [("search", &self.search), ("warehouse", &self.warehouse)] {
+            let (older, phantom) = store.compare(current);
+            divergence.insert(
+                name.to_string(),
+                DivergenceReport {
+                    older,
+                    phantom,
+                    diverged_share: round6(store.differ_share()),
+                },
+            );
+        }
+        self.oracle.report(
+            |key| (self.data.version(key), self.data.value(key)),
+            divergence,
+        )
+    }
+
+    fn visibility(&self) -> VisibilityReport {
+        let mut lag_ms = BTreeMap::new();
+        if self.cache.is_some() {
+            lag_ms.insert("cache".to_string(), LagSummary::of(&self.cache_lag));
+        }
+        lag_ms.insert(
+            "search".to_string(),
+            LagSummary::of(self.search.visibility_lag()),
+        );
+        lag_ms.insert(
+            "warehouse".to_string(),
+            LagSummary::of(self.warehouse.visibility_lag()),
+        );
+        VisibilityReport {
+            probes: self.oracle.probe_curve(),
+            lag_ms,
+        }
+    }
+}
