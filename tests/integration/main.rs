@@ -8,6 +8,7 @@ mod entities;
 mod memory;
 mod oracle;
 mod overrides;
+mod polyglot;
 mod sharded;
 mod single;
 mod theory;
