@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::check::{AnomalyReport, VisibilityReport};
 use crate::metrics::{ComponentStats, Window};
-use crate::report::{Latency, RunResult};
+use crate::report::{Footprint, Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
 use crate::sim::{self, Architecture, RunOutput, Streams};
 use crate::workload::{OpKind, Workload};
@@ -25,6 +25,8 @@ pub trait Report {
     fn anomalies(&self) -> AnomalyReport;
     /// Probe visibility and copies' visibility lag.
     fn visibility(&self) -> VisibilityReport;
+    /// Its systems and sync paths.
+    fn footprint(&self) -> Footprint;
 }
 
 /// What a run records besides its figures.
@@ -171,6 +173,7 @@ fn collect<A: Architecture + Report>(
             .collect(),
         anomalies: system.anomalies(),
         visibility: system.visibility(),
+        footprint: system.footprint(),
         history: None,
         events: output.events,
     }

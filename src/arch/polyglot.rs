@@ -47,6 +47,7 @@ use crate::model::{
     Applied, Cache, CdcConnector, DerivedStore, EventBus, GroupCommit, Lookup, Network, Station,
     VersionedStore, Write, next_refresh, transaction,
 };
+use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
@@ -702,6 +703,23 @@ impl Architecture for Polyglot {
 impl Report for Polyglot {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn footprint(&self) -> Footprint {
+        let mut f = Footprint::default();
+        for name in ["db", "cache", "search", "warehouse", "session_store"] {
+            if name != "cache" || self.cache.is_some() {
+                f.systems.push(name.to_string());
+            }
+        }
+        for store in Derived::ALL {
+            if store == Derived::Cache && self.cache.is_none() {
+                continue;
+            }
+            let via = self.feeds[store as usize].sync.name();
+            f.sync.push(SyncPath::new("db", store.name(), via));
+        }
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

@@ -46,6 +46,7 @@ use crate::metrics::{ComponentStats, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
 use crate::model::{Cache, GroupCommit, Lookup, Network, Station, VersionedStore};
+use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -718,6 +719,26 @@ impl Architecture for Sharded {
 impl Report for Sharded {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn footprint(&self) -> Footprint {
+        let width = (self.shards.len() - 1).to_string().len();
+        let mut systems: Vec<String> = (0..self.shards.len())
+            .map(|i| format!("shard_{i:0width$}"))
+            .collect();
+        if self.directory.is_some() {
+            systems.push("directory".to_string());
+        }
+        let n = self.docstore.replicas.len();
+        systems.extend((1..=n).map(|i| format!("docstore_{i}")));
+        let quorum = format!(
+            "leaderless quorum writes (n = {n}, w = {})",
+            self.docstore.w
+        );
+        let sync = (2..=n)
+            .map(|i| SyncPath::new("docstore_1", &format!("docstore_{i}"), quorum.clone()))
+            .collect();
+        Footprint { systems, sync }
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

@@ -55,6 +55,7 @@ use crate::model::{
     Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     transaction,
 };
+use crate::report::{Footprint, SyncPath};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
@@ -672,6 +673,33 @@ impl Architecture for Single {
 impl Report for Single {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn footprint(&self) -> Footprint {
+        let mut f = Footprint {
+            systems: vec!["db".to_string()],
+            sync: Vec::new(),
+        };
+        if let Some(tier) = &self.cache {
+            f.systems.push("cache".to_string());
+            let on_write = match tier.invalidate {
+                Invalidate::Delete => "delete on write",
+                Invalidate::Update => "update on write",
+                Invalidate::None => "TTL only",
+            };
+            f.sync.push(SyncPath::new(
+                "db",
+                "cache",
+                format!("cache-aside: fill on miss, {on_write}"),
+            ));
+        }
+        for i in 1..=self.replicas.len() {
+            let name = format!("replica_{i}");
+            f.sync
+                .push(SyncPath::new("db", &name, "asynchronous log shipping"));
+            f.systems.push(name);
+        }
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

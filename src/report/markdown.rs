@@ -32,6 +32,25 @@ impl Exporter for MarkdownExporter {
                 counts the stale reads that missed the reader's own write; `where` is the copy \
                 that served the read or applied the write.\n\n";
         out += &anomaly_table(results).to_markdown();
+        out += "\n## Footprint\n\n";
+        for run in results.runs.iter().filter(|r| r.replication == 0) {
+            let f = &run.footprint;
+            out += &format!(
+                "- **{}** ({} systems): {}",
+                run.architecture,
+                f.systems.len(),
+                f.systems.join(", ")
+            );
+            if !f.sync.is_empty() {
+                let arrows: Vec<String> = f
+                    .sync
+                    .iter()
+                    .map(|s| format!("{} → {} ({})", s.from, s.to, s.via))
+                    .collect();
+                out += &format!("; kept in sync: {}", arrows.join("; "));
+            }
+            out += "\n";
+        }
         let visibility = visibility_table(results);
         if !visibility.rows.is_empty() {
             out += "\n## Visibility\n\n";

@@ -14,7 +14,7 @@ pub use charts::{Chart, chart_files, charts};
 pub use folder::{ResultsFolder, write_folder};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
-pub use results::{Latency, Manifest, Results, RunResult, ScenarioInfo};
+pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
 pub use table::TableExporter;
 
 /// Renders results in one format.

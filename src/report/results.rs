@@ -83,11 +83,39 @@ pub struct RunResult {
     pub anomalies: AnomalyReport,
     /// Probe t-visibility curve and copies' visibility lag.
     pub visibility: VisibilityReport,
+    /// The systems an architecture runs and how data flows between them.
+    pub footprint: Footprint,
     /// Simulation events processed (arrivals included).
     pub events: u64,
     /// The client history in Elle JSON lines, when recorded (`--history`).
     #[serde(skip)]
     pub history: Option<String>,
+}
+
+/// What an architecture is made of: its systems (boxes) and the paths that
+/// keep copies in sync (arrows).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Footprint {
+    pub systems: Vec<String>,
+    pub sync: Vec<SyncPath>,
+}
+
+/// One arrow: data flows `from` → `to` by `via`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncPath {
+    pub from: String,
+    pub to: String,
+    pub via: String,
+}
+
+impl SyncPath {
+    pub fn new(from: &str, to: &str, via: impl Into<String>) -> SyncPath {
+        SyncPath {
+            from: from.to_string(),
+            to: to.to_string(),
+            via: via.into(),
+        }
+    }
 }
 
 /// `manifest.json`: how to reproduce a results folder.
