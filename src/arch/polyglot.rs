@@ -584,7 +584,11 @@ impl Polyglot {
                     write: *w,
                     committed: self.data.committed_at(w.key),
                 };
-                self.apply_change(store, c, false, now);
+                // The store has it now; the index and the warehouse show it
+                // at their next refresh or load.
+                ctx.background_started();
+                let change = self.changes.push(c);
+                self.deliver(store, change, false, ctx);
             }
         }
         let (server, service) = match Derived::ALL[usize::from(store)] {
@@ -592,9 +596,10 @@ impl Polyglot {
                 &mut self.cache_server,
                 self.cache_service.sample(&mut self.service_rng),
             ),
+            // Indexing one document costs about what a database write does.
             Derived::Search => (
                 &mut self.search_server,
-                self.search_query.sample(&mut self.service_rng),
+                self.write.sample(&mut self.service_rng),
             ),
             Derived::Warehouse => (
                 &mut self.warehouse_server,
