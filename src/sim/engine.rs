@@ -6,9 +6,10 @@
 //! equal instants, queued events fire before a new arrival. Arrivals stop at
 //! the end of the measurement window; the run then drains the operations still
 //! in flight (and background work such as pipelines), so every measured
-//! operation has a true latency. A system that
-//! cannot drain within one more `duration` is stopped and its unfinished
-//! operations are counted with the latency they had reached (a lower bound).
+//! operation has a true latency. A system that cannot drain within one more
+//! `duration` (at least an hour of simulated time) is stopped and its
+//! unfinished operations are counted with the latency they had reached (a
+//! lower bound).
 
 use crate::metrics::{Outcome, Recorder, Window};
 use crate::workload::{Operation, Workload};
@@ -165,7 +166,9 @@ pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window
     let mut queue = EventQueue::new();
     let mut ops = OpTable::default();
     let mut recorder = Recorder::new(window);
-    let drain_limit = window.end + (window.end - window.start);
+    // Room to drain: one more run length, and at least an hour, so that
+    // periodic loads (a warehouse every 15 minutes) come in.
+    let drain_limit = window.end + (window.end - window.start).max(SimDuration::from_secs(3600));
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
     let mut background = 0usize;
