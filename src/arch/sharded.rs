@@ -81,6 +81,20 @@ pub enum Event {
         nonce: u32,
         version: Version,
     },
+    /// A lookup reaches the cache grid node that holds its key.
+    AtGrid(OpId),
+    /// The grid's answer to a lookup reaches the client.
+    GridAnswered(OpId),
+    /// A reader's fill after a miss reaches the grid; nobody waits for it.
+    GridFill {
+        key: u32,
+        version: Version,
+        value: i64,
+    },
+    /// The writer's invalidation reaches the grid.
+    GridInvalidate(OpId),
+    /// The grid acknowledges the invalidation.
+    GridInvalidated(OpId),
     /// A probe read of `key` checks whether `version` is visible.
     Probe {
         key: u32,
@@ -107,6 +121,16 @@ struct Directory {
     lookup: Dist,
 }
 
+/// The distributed cache grid: `nodes` servers, each serving the keys that
+/// hash to it. The entries are held in one LRU of the grid's total capacity
+/// (with keys spread evenly by hash, per-node LRUs hold nearly the same set).
+struct Grid {
+    cache: Cache,
+    nodes: Vec<Station>,
+    service: Dist,
+    invalidate: crate::scenario::Invalidate,
+}
+
 /// The leaderless document store: each replica's version of each document.
 struct Docstore {
     replicas: Vec<Vec<Version>>,
@@ -126,6 +150,7 @@ pub struct Sharded {
     router: Router,
     shards: Vec<Shard>,
     directory: Option<Directory>,
+    grid: Option<Grid>,
     docstore: Docstore,
     /// Operations begun so far (the nonce of the next one).
     begun: u32,
@@ -202,8 +227,23 @@ impl Sharded {
             response: legs(&d.response),
             rng: streams.stream("docstore"),
         };
+        let c = &config.cache;
+        let grid = (c.capacity > 0).then(|| Grid {
+            cache: Cache::new(
+                c.capacity * u64::from(c.nodes),
+                c.ttl,
+                space.total(),
+                window,
+            ),
+            nodes: (0..c.nodes)
+                .map(|_| Station::new(c.cores, window))
+                .collect(),
+            service: c.service(),
+            invalidate: c.invalidate,
+        });
         Sharded {
             space,
+            grid,
             docstore,
             begun: 0,
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
@@ -293,6 +333,11 @@ impl Sharded {
         let o = *ctx.op(op);
         let measured = self.window.contains(o.start);
         match o.kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
+                if self.grid.is_some() && !self.clients.state(op).writing =>
+            {
+                self.hop(Event::AtGrid(op), ctx);
+            }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::Put => {
                 let s = self.shard_of(o.key);
                 self.send(op, s, 1, ctx);
@@ -440,6 +485,96 @@ impl Sharded {
         if st.pending == 0 {
             self.clients.read_done(op, ctx, &mut self.oracle);
         }
+    }
+
+    // ----- the cache grid -----
+
+    fn grid_node(&self, key: u64) -> usize {
+        let grid = self.grid.as_ref().expect("a grid");
+        (crate::model::router::mix64(key ^ 0x9e37_79b9) % grid.nodes.len() as u64) as usize
+    }
+
+    /// A lookup reaches its node, which answers in arrival order.
+    fn at_grid(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let key = ctx.op(op).key;
+        let node = self.grid_node(key);
+        let now = ctx.now();
+        let grid = self.grid.as_mut().expect("a grid");
+        let found = grid.cache.get(key, now);
+        let service = grid.service.sample(&mut self.service_rng);
+        let slot = grid.nodes[node].enter(now, service);
+        let s = self.clients.state_mut(op);
+        match found {
+            Lookup::Hit(version, value) => {
+                (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Cache));
+            }
+            Lookup::Miss => s.missed = true,
+        }
+        let back = self.network.send();
+        ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
+    }
+
+    fn grid_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if self.clients.state(op).missed {
+            let s = self.shard_of(ctx.op(op).key);
+            return self.send(op, s, 1, ctx);
+        }
+        if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+            let s = self.shard_of(ctx.op(op).key);
+            self.send(op, s, 1, ctx);
+        }
+    }
+
+    /// A fill lands at its node (its service takes a turn on the node).
+    fn grid_fill(&mut self, key: u64, version: Version, value: i64, ctx: &mut Ctx<'_>) {
+        let node = self.grid_node(key);
+        let now = ctx.now();
+        let current = self.data.version(key);
+        let grid = self.grid.as_mut().expect("a grid");
+        let service = grid.service.sample(&mut self.service_rng);
+        grid.nodes[node].enter(now, service);
+        if grid.cache.put(key, version, value, current, now) {
+            self.oracle.out_of_order_apply("cache");
+        }
+    }
+
+    /// A write is done at its shards: with a grid, the application deletes
+    /// or updates the written entries and waits for it; then the client's ok.
+    fn written(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let invalidates = self
+            .grid
+            .as_ref()
+            .is_some_and(|g| g.invalidate != crate::scenario::Invalidate::None);
+        if invalidates && self.clients.state(op).installed > 0 {
+            self.hop(Event::GridInvalidate(op), ctx);
+        } else {
+            self.acknowledge(op, ctx);
+        }
+    }
+
+    fn grid_invalidate(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let s = *self.clients.state(op);
+        let node = self.grid_node(s.writes[0].key);
+        let grid = self.grid.as_mut().expect("a grid");
+        for w in s.installed() {
+            match grid.invalidate {
+                crate::scenario::Invalidate::Delete => grid.cache.delete(w.key, now),
+                crate::scenario::Invalidate::Update => {
+                    if grid
+                        .cache
+                        .put(w.key, w.version, w.value, self.data.version(w.key), now)
+                    {
+                        self.oracle.out_of_order_apply("cache");
+                    }
+                }
+                crate::scenario::Invalidate::None => {}
+            }
+        }
+        let service = grid.service.sample(&mut self.service_rng);
+        let slot = grid.nodes[node].enter(now, service);
+        let back = self.network.send();
+        ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
     fn count_fanout(&mut self, measured: bool, shards: u64) {
@@ -620,7 +755,7 @@ impl Sharded {
         }
         match o.kind {
             OpKind::Analytics => ctx.complete(op, Outcome::Ok),
-            OpKind::Put => self.acknowledge(op, ctx),
+            OpKind::Put => self.written(op, ctx),
             OpKind::Transfer => {
                 let (second, first_done) = self.legs[op.0 as usize];
                 let cross = self.shard_of(o.key) != self.shard_of(o.other);
@@ -629,16 +764,25 @@ impl Sharded {
                     if self.failure_rng.random_bool(self.leg_failure) {
                         // The application died between the legs: the credit
                         // never happens, and the error is swallowed.
-                        self.acknowledge(op, ctx);
+                        self.written(op, ctx);
                     } else {
                         self.send(op, second, 1, ctx);
                     }
                 } else {
-                    self.acknowledge(op, ctx);
+                    self.written(op, ctx);
                 }
             }
-            OpKind::Rmw | OpKind::Reserve if st.writing => self.acknowledge(op, ctx),
+            OpKind::Rmw | OpKind::Reserve if st.writing => self.written(op, ctx),
             _ => {
+                if st.missed && self.grid.is_some() {
+                    // Fill the grid with what the shard returned, without waiting.
+                    let fill = Event::GridFill {
+                        key: o.key as u32,
+                        version: st.version,
+                        value: st.value,
+                    };
+                    self.hop(fill, ctx);
+                }
                 if o.kind == OpKind::MultiGet {
                     // One shard's statement is a consistent snapshot; more are not.
                     let reads = self.clients.multi(op);
@@ -686,6 +830,9 @@ impl Architecture for Sharded {
     fn prefetch(&self, op: &Operation) {
         self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
+        if let Some(grid) = &self.grid {
+            grid.cache.prefetch(op.key);
+        }
     }
 
     fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
@@ -704,6 +851,15 @@ impl Architecture for Sharded {
                 *v = (*v).max(version);
             }
             Event::DocAck { op, nonce } => self.doc_ack(op, nonce, ctx),
+            Event::AtGrid(op) => self.at_grid(op, ctx),
+            Event::GridAnswered(op) => self.grid_answered(op, ctx),
+            Event::GridFill {
+                key,
+                version,
+                value,
+            } => self.grid_fill(u64::from(key), version, value, ctx),
+            Event::GridInvalidate(op) => self.grid_invalidate(op, ctx),
+            Event::GridInvalidated(op) => self.acknowledge(op, ctx),
             Event::DocRead { op, nonce, replica } => self.doc_read_arrives(op, nonce, replica, ctx),
             Event::DocReply { op, nonce, version } => self.doc_reply(op, nonce, version, ctx),
             Event::Probe {
@@ -729,15 +885,26 @@ impl Report for Sharded {
         if self.directory.is_some() {
             systems.push("directory".to_string());
         }
+        let mut sync: Vec<SyncPath> = Vec::new();
+        if let Some(grid) = &self.grid {
+            for i in 0..grid.nodes.len() {
+                systems.push(format!("cache_{i}"));
+            }
+            sync.push(SyncPath::new(
+                "shards",
+                "cache grid",
+                "cache-aside: fill on miss, delete or update on write",
+            ));
+        }
         let n = self.docstore.replicas.len();
         systems.extend((1..=n).map(|i| format!("docstore_{i}")));
         let quorum = format!(
             "leaderless quorum writes (n = {n}, w = {})",
             self.docstore.w
         );
-        let sync = (2..=n)
-            .map(|i| SyncPath::new("docstore_1", &format!("docstore_{i}"), quorum.clone()))
-            .collect();
+        sync.extend(
+            (2..=n).map(|i| SyncPath::new("docstore_1", &format!("docstore_{i}"), quorum.clone())),
+        );
         Footprint { systems, sync }
     }
 
@@ -757,6 +924,16 @@ impl Report for Sharded {
             c.hit_ratio = Some(dir.cache.hit_ratio());
             out.insert("directory".to_string(), c);
         }
+        if let Some(grid) = &self.grid {
+            for (i, node) in grid.nodes.iter().enumerate() {
+                let mut c = node.stats();
+                if i == 0 {
+                    // The grid's hit ratio, reported once.
+                    c.hit_ratio = Some(grid.cache.hit_ratio());
+                }
+                out.insert(format!("cache_{i}"), c);
+            }
+        }
         if self.multi_key_ops > 0 {
             let n = self.multi_key_ops as f64;
             out.insert(
@@ -772,9 +949,21 @@ impl Report for Sharded {
     }
 
     fn anomalies(&self) -> AnomalyReport {
+        let mut divergence = BTreeMap::new();
+        if let Some(grid) = &self.grid {
+            let mut d = crate::check::DivergenceReport {
+                diverged_share: crate::metrics::round6(grid.cache.stale_share()),
+                ..Default::default()
+            };
+            for (key, version) in grid.cache.entries() {
+                d.older += u64::from(version < self.data.version(key));
+                d.phantom += u64::from(version > self.data.version(key));
+            }
+            divergence.insert("cache".to_string(), d);
+        }
         self.oracle.report(
             |key| (self.data.version(key), self.data.value(key)),
-            BTreeMap::new(),
+            divergence,
         )
     }
 

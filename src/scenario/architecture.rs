@@ -207,10 +207,11 @@ impl ArchitectureConfig {
                     "[architecture.shards] applies to kind = \"sharded\" only".to_string(),
                 ));
             }
-            ArchKind::Sharded if self.cache != CacheConfig::default() => {
+            ArchKind::Single | ArchKind::Polyglot if self.cache.nodes > 1 => {
                 return Some((
-                    vec!["cache"],
-                    "the sharded architecture has no cache grid yet; remove [architecture.cache]"
+                    vec!["cache", "nodes"],
+                    "a cache grid of several nodes is simulated for kind = \"sharded\"; use \
+                     nodes = 1 here"
                         .to_string(),
                 ));
             }
@@ -304,6 +305,9 @@ pub struct CacheConfig {
     /// Cores of a remote cache server (Redis runs commands on one). Default 1.
     #[serde(deserialize_with = "at_least_one_u32")]
     pub cores: u32,
+    /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub nodes: u32,
     /// After a write commits: "delete" the entry, "update" it with the new value, or "none" (entries stay until TTL or eviction). Default "delete".
     pub invalidate: Invalidate,
 }
@@ -328,6 +332,7 @@ impl Default for CacheConfig {
             placement: Placement::Remote,
             service: None,
             cores: 1,
+            nodes: 1,
             invalidate: Invalidate::Delete,
         }
     }

@@ -259,3 +259,38 @@ fn strict_quorums_always_see_the_newest_write() {
     let res = quorum(3, 2, 2, "exp(1s)");
     assert_eq!(res.visibility.probes[0].consistent, 1.0);
 }
+
+#[test]
+fn the_cache_grid_holds_nodes_times_capacity() {
+    // Uniform reads over 10,000 keys; four nodes of 1,250 entries hold half
+    // of them: hit ratio C / N = 0.5. The nodes share the lookups evenly.
+    let s = scenario(
+        r#"
+        duration = "30s"
+        warmup = "10s"
+        [workload]
+        rate = 20000
+        keys = 10000
+        popularity = "uniform"
+        [workload.mix]
+        get = 1.0
+        [[architecture]]
+        kind = "sharded"
+        [architecture.cache]
+        capacity = 1250
+        nodes = 4
+        cores = 2
+        "#,
+    );
+    let r = run(&s).runs.remove(0);
+    let hit = r.components["cache_0"].hit_ratio.unwrap();
+    assert!((hit - 0.5).abs() < 0.01, "hit ratio {hit}");
+    let loads: Vec<f64> = (0..4)
+        .map(|i| r.components[&format!("cache_{i}")].utilization.unwrap())
+        .collect();
+    let mean = loads.iter().sum::<f64>() / 4.0;
+    assert!(
+        loads.iter().all(|u| (u / mean - 1.0).abs() < 0.05),
+        "{loads:?}"
+    );
+}
