@@ -45,7 +45,9 @@ use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
-use crate::model::{Cache, GroupCommit, Lookup, Network, Station, VersionedStore};
+use crate::model::{
+    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
+};
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
 use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, Streams};
@@ -59,6 +61,10 @@ pub enum Event {
     AtDirectory(OpId),
     /// A request (or one part of a scattered one) reaches a shard.
     AtShard(OpId, ShardId),
+    /// A read reaches a shard's read replica (its index, from 0).
+    AtReplica(OpId, ShardId, u8),
+    /// Replica `replica` of every shard applies a shipped commit.
+    Apply { replica: u8, commit: u32 },
     /// A shard finishes a write's CPU work.
     Served(OpId, ShardId),
     /// A shard's log flush under way completes.
@@ -151,6 +157,13 @@ pub struct Sharded {
     shards: Vec<Shard>,
     directory: Option<Directory>,
     grid: Option<Grid>,
+    /// Replica `j` of every shard, as one copy over all keys (each key is
+    /// shipped by its own shard), and each shard's replica stations.
+    replicas: Vec<Replica>,
+    replica_stations: Vec<Vec<Station>>,
+    log: ReplicationLog,
+    reads_to_replicas: bool,
+    choice_rng: SimRng,
     docstore: Docstore,
     /// Operations begun so far (the nonce of the next one).
     begun: u32,
@@ -241,9 +254,32 @@ impl Sharded {
             service: c.service(),
             invalidate: c.invalidate,
         });
+        let rc = &config.replicas;
+        let replicas: Vec<Replica> = (1..=rc.count)
+            .map(|j| {
+                Replica::new(
+                    &space,
+                    rc.lag.clone(),
+                    streams.stream(&format!("replica_{j}/lag")),
+                    window,
+                )
+            })
+            .collect();
+        let replica_stations = (0..s.count)
+            .map(|_| {
+                (0..rc.count)
+                    .map(|_| Station::new(rc.cores.unwrap_or(db.cores), window))
+                    .collect()
+            })
+            .collect();
         Sharded {
             space,
             grid,
+            reads_to_replicas: config.read_routing() == crate::scenario::ReadRouting::Replicas,
+            replicas,
+            replica_stations,
+            log: ReplicationLog::default(),
+            choice_rng: streams.stream("replica-choice"),
             docstore,
             begun: 0,
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
@@ -337,6 +373,11 @@ impl Sharded {
                 if self.grid.is_some() && !self.clients.state(op).writing =>
             {
                 self.hop(Event::AtGrid(op), ctx);
+            }
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
+                if !self.clients.state(op).writing =>
+            {
+                self.read_key(op, ctx);
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::Put => {
                 let s = self.shard_of(o.key);
@@ -516,8 +557,7 @@ impl Sharded {
 
     fn grid_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if self.clients.state(op).missed {
-            let s = self.shard_of(ctx.op(op).key);
-            return self.send(op, s, 1, ctx);
+            return self.read_key(op, ctx);
         }
         if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
             let s = self.shard_of(ctx.op(op).key);
@@ -582,6 +622,51 @@ impl Sharded {
             self.multi_key_ops += 1;
             self.shards_touched += shards;
             self.cross_shard_ops += u64::from(shards > 1);
+        }
+    }
+
+    /// Sends a single-key read to its shard: the primary, or one of the
+    /// shard's read replicas when reads go to replicas.
+    fn read_key(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let s = self.shard_of(ctx.op(op).key);
+        if self.reads_to_replicas && !self.replicas.is_empty() {
+            let r = self.choice_rng.random_range(0..self.replicas.len()) as u8;
+            self.clients.state_mut(op).pending = 1;
+            self.hop(Event::AtReplica(op, s, r), ctx);
+        } else {
+            self.send(op, s, 1, ctx);
+        }
+    }
+
+    /// A read reaches a shard's replica: its snapshot is what the replica
+    /// has applied.
+    fn at_replica(&mut self, op: OpId, s: ShardId, r: u8, ctx: &mut Ctx<'_>) {
+        let key = ctx.op(op).key;
+        let (version, value) = self.replicas[usize::from(r)].read(key);
+        let st = self.clients.state_mut(op);
+        (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::Replica));
+        let service = self.read.sample(&mut self.service_rng);
+        let slot = self.replica_stations[usize::from(s)][usize::from(r)].enter(ctx.now(), service);
+        let back = self.network.send();
+        ctx.schedule_at(slot.done + back, Event::Answered(op));
+    }
+
+    /// Ships a commit to every replica of its shard.
+    fn ship(&mut self, writes: &[crate::model::Write], ctx: &mut Ctx<'_>) {
+        if writes.is_empty() || self.replicas.is_empty() {
+            return;
+        }
+        let now = ctx.now();
+        let handle = self.log.push(writes, self.replicas.len() as u32);
+        for (j, r) in self.replicas.iter_mut().enumerate() {
+            let at = r.ship(writes, now);
+            ctx.schedule_at(
+                at,
+                Event::Apply {
+                    replica: j as u8,
+                    commit: handle,
+                },
+            );
         }
     }
 
@@ -708,6 +793,7 @@ impl Sharded {
         };
         let writes =
             transaction::install(&plan, &mut self.data, &mut self.oracle, &o, st.version, now);
+        self.ship(&writes[..plan.len], ctx);
         let state = self.clients.state_mut(op);
         if cross {
             if !first_done {
@@ -839,6 +925,12 @@ impl Architecture for Sharded {
         match event {
             Event::AtDirectory(op) => self.directory_lookup(op, ctx),
             Event::AtShard(op, s) => self.at_shard(op, s, ctx),
+            Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
+            Event::Apply { replica, commit } => {
+                let writes = self.log.writes(commit);
+                self.replicas[usize::from(replica)].apply(writes, ctx.now());
+                self.log.applied(commit);
+            }
             Event::Served(op, s) => self.served(op, s, ctx),
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
@@ -924,6 +1016,23 @@ impl Report for Sharded {
             c.hit_ratio = Some(dir.cache.hit_ratio());
             out.insert("directory".to_string(), c);
         }
+        for (j, r) in self.replicas.iter().enumerate() {
+            for (i, shard) in self.replica_stations.iter().enumerate() {
+                out.insert(
+                    format!("shard_{i:0width$}_replica_{}", j + 1),
+                    shard[j].stats(),
+                );
+            }
+            let lag = r.visibility_lag();
+            out.insert(
+                format!("replica_{}", j + 1),
+                ComponentStats {
+                    lag_mean_ms: Some(crate::metrics::round6(lag.mean_ns() / 1e6)),
+                    lag_p99_ms: Some(crate::metrics::round6(lag.quantile_ns(0.99) as f64 / 1e6)),
+                    ..ComponentStats::default()
+                },
+            );
+        }
         if let Some(grid) = &self.grid {
             for (i, node) in grid.nodes.iter().enumerate() {
                 let mut c = node.stats();
@@ -970,7 +1079,17 @@ impl Report for Sharded {
     fn visibility(&self) -> VisibilityReport {
         VisibilityReport {
             probes: self.oracle.probe_curve(),
-            lag_ms: BTreeMap::new(),
+            lag_ms: self
+                .replicas
+                .iter()
+                .enumerate()
+                .map(|(j, r)| {
+                    (
+                        format!("replica_{}", j + 1),
+                        crate::check::LagSummary::of(r.visibility_lag()),
+                    )
+                })
+                .collect(),
         }
     }
 }

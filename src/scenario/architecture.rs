@@ -215,11 +215,19 @@ impl ArchitectureConfig {
                         .to_string(),
                 ));
             }
-            ArchKind::Sharded if self.replicas != ReplicasConfig::default() => {
+            ArchKind::Sharded if self.replicas.reads == Some(ReadRouting::ReadYourWrites) => {
                 return Some((
-                    vec!["replicas"],
-                    "the sharded architecture has no per-shard replicas yet; remove \
-                     [architecture.replicas]"
+                    vec!["replicas", "reads"],
+                    "read-your-writes routing is simulated for kind = \"single\"; use \
+                     \"primary\" or \"replicas\" here"
+                        .to_string(),
+                ));
+            }
+            ArchKind::Sharded if self.analytics_on == AnalyticsOn::Replica => {
+                return Some((
+                    vec!["analytics_on"],
+                    "analytics runs on every shard's primary for kind = \"sharded\"; remove \
+                     analytics_on"
                         .to_string(),
                 ));
             }

@@ -294,3 +294,53 @@ fn the_cache_grid_holds_nodes_times_capacity() {
         "{loads:?}"
     );
 }
+
+#[test]
+fn shard_replicas_serve_reads_and_lag() {
+    let s = scenario(
+        r#"
+        duration = "20s"
+        [workload]
+        rate = 10000
+        keys = 10000
+        probes = ["0ms", "200ms"]
+        probe_share = 0.2
+        [workload.mix]
+        get = 0.7
+        put = 0.3
+        [[architecture]]
+        kind = "sharded"
+        [architecture.replicas]
+        count = 2
+        [[architecture]]
+        kind = "sharded"
+        name = "primaries"
+        [architecture.replicas]
+        count = 2
+        reads = "primary"
+        "#,
+    );
+    let r = run(&s);
+    let (replicas, primaries) = (&r.runs[0], &r.runs[1]);
+    assert!(replicas.anomalies.stale_read.by_served_by["replica"] > 0);
+    assert_eq!(primaries.anomalies.stale_read.count, 0);
+    let probes = &replicas.visibility.probes;
+    assert!(
+        probes[0].consistent < 0.2 && probes[1].consistent > 0.99,
+        "{probes:?}"
+    );
+    assert!(replicas.visibility.lag_ms.contains_key("replica_2"));
+    // Both replicas of shard 0 carry reads; under primary routing they idle.
+    assert!(
+        replicas.components["shard_0_replica_1"]
+            .utilization
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(
+        primaries.components["shard_0_replica_1"]
+            .utilization
+            .unwrap(),
+        0.0
+    );
+}
