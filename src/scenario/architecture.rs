@@ -72,13 +72,16 @@ impl ArchKind {
         }
     }
 
-    /// Whether the kind serves operations of `op`.
+    /// Whether the kind serves operations of `op`: documents need sharded's
+    /// document store (`[architecture.docstore]`); search queries and
+    /// sessions need polyglot's search index and session store.
     pub fn serves(self, op: crate::workload::OpKind) -> bool {
         use crate::workload::OpKind;
-        !matches!(
-            (self, op),
-            (ArchKind::Single, OpKind::DocGet | OpKind::DocPut)
-        )
+        match op {
+            OpKind::DocGet | OpKind::DocPut => self == ArchKind::Sharded,
+            OpKind::Search | OpKind::SessionGet | OpKind::SessionPut => self == ArchKind::Polyglot,
+            _ => true,
+        }
     }
 
     pub fn available() -> impl Iterator<Item = ArchKind> {

@@ -245,3 +245,25 @@ fn entity_settings_are_checked() {
         "expected a share between 0 and 1, found 1.5",
     );
 }
+
+#[test]
+fn operations_an_architecture_has_no_store_for() {
+    for (kind, op) in [
+        ("single", "search"),
+        ("single", "session_put"),
+        ("single", "doc_get"),
+        ("sharded", "session_get"),
+        ("polyglot", "doc_put"),
+    ] {
+        assert_rejected(
+            &format!(
+                "[workload.mix]\nget = 0.9\n{op} = 0.1\n[[architecture]]\nkind = \"{kind}\"\n"
+            ),
+            "3:1",
+            &format!(
+                "architecture \"{kind}\" (kind {kind}) has no store for {op} operations; \
+                 remove {op} from the mix"
+            ),
+        );
+    }
+}
