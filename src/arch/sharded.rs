@@ -19,6 +19,8 @@
 //!   latency, and the shards' snapshots are taken independently;
 //! - `analytics` scatters to every shard (each runs `db.analytics` on its
 //!   slice) and gathers;
+//! - `search`, with no search index, scatters to every shard (each runs
+//!   `shards.search` over its slice); the key found is read where it lives;
 //! - a `transfer` between accounts on two shards is refused
 //!   (`cross_shard = "reject"`: the client gets an error) or runs as two
 //!   local commits in sequence (`"best-effort"`): the debit on the first
@@ -172,6 +174,7 @@ pub struct Sharded {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    search: Dist,
     service_rng: SimRng,
     failure_rng: SimRng,
     cross_shard: CrossShard,
@@ -290,6 +293,7 @@ impl Sharded {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
+            search: s.search.clone(),
             service_rng: streams.stream("db/service"),
             failure_rng: streams.stream("leg-failure"),
             cross_shard: s.cross_shard,
@@ -411,14 +415,14 @@ impl Sharded {
                     self.send(op, s, parts, ctx);
                 }
             }
-            OpKind::Analytics => {
+            OpKind::Analytics | OpKind::Search => {
                 let n = self.shards.len() as u16;
                 for s in 0..n {
                     self.send(op, s, n, ctx);
                 }
             }
             OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
-            OpKind::Search | OpKind::SessionGet | OpKind::SessionPut => {
+            OpKind::SessionGet | OpKind::SessionPut => {
                 unreachable!("rejected when the scenario is read")
             }
         }
@@ -617,6 +621,7 @@ impl Sharded {
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
+    /// Counts a `multi_get` or `transfer` touching `shards` shards.
     fn count_fanout(&mut self, measured: bool, shards: u64) {
         if measured {
             self.multi_key_ops += 1;
@@ -699,6 +704,17 @@ impl Sharded {
                 })
             }
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::Search => {
+                // Every shard searches its slice; the key found is read
+                // where it lives.
+                if self.shard_of(o.key) == s {
+                    let state = self.clients.state_mut(op);
+                    state.version = self.data.version(o.key);
+                    state.value = self.data.value(o.key);
+                    state.served_by = Some(ServedBy::Primary);
+                }
+                self.search.sample(&mut self.service_rng)
+            }
             OpKind::MultiGet => {
                 let mut reads = std::mem::take(self.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
@@ -860,7 +876,7 @@ impl Sharded {
             }
             OpKind::Rmw | OpKind::Reserve if st.writing => self.written(op, ctx),
             _ => {
-                if st.missed && self.grid.is_some() {
+                if st.missed && self.grid.is_some() && o.kind != OpKind::Search {
                     // Fill the grid with what the shard returned, without waiting.
                     let fill = Event::GridFill {
                         key: o.key as u32,

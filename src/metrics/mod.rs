@@ -137,10 +137,12 @@ pub struct ComponentStats {
     /// Copy: 99th percentile of the visibility lag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lag_p99_ms: Option<f64>,
-    /// Router: mean number of shards a multi-key operation touches.
+    /// Router: mean number of shards a `multi_get` or `transfer` touches
+    /// (`analytics` and `search` always touch every shard).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fanout_mean: Option<f64>,
-    /// Router: share of multi-key operations that touch more than one shard.
+    /// Router: share of `multi_get`s and `transfer`s that touch more than
+    /// one shard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_shard_share: Option<f64>,
 }

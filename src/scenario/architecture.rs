@@ -73,13 +73,15 @@ impl ArchKind {
     }
 
     /// Whether the kind serves operations of `op`: documents need sharded's
-    /// document store (`[architecture.docstore]`); search queries and
-    /// sessions need polyglot's search index and session store.
+    /// document store (`[architecture.docstore]`); sessions need polyglot's
+    /// session store; search queries need polyglot's search index or
+    /// sharded's scatter over every shard.
     pub fn serves(self, op: crate::workload::OpKind) -> bool {
         use crate::workload::OpKind;
         match op {
             OpKind::DocGet | OpKind::DocPut => self == ArchKind::Sharded,
-            OpKind::Search | OpKind::SessionGet | OpKind::SessionPut => self == ArchKind::Polyglot,
+            OpKind::Search => matches!(self, ArchKind::Polyglot | ArchKind::Sharded),
+            OpKind::SessionGet | OpKind::SessionPut => self == ArchKind::Polyglot,
             _ => true,
         }
     }
@@ -467,6 +469,8 @@ pub struct ShardsConfig {
     pub leg_failure: f64,
     /// Entries of the clients' cache of directory lookups (router = "directory"). Default 10000.
     pub directory_cache: u64,
+    /// Server time of one shard's part of a `search` query: with no separate search index, each shard runs the full-text query over its own slice on one core. Default "lognormal(p50=5ms, p99=50ms)" (as a search index's query, `stores.search`; estimate).
+    pub search: Dist,
 }
 
 impl Default for ShardsConfig {
@@ -478,6 +482,7 @@ impl Default for ShardsConfig {
             cross_shard: CrossShard::BestEffort,
             leg_failure: 0.0,
             directory_cache: 10_000,
+            search: Dist::parse("lognormal(p50=5ms, p99=50ms)").expect("valid default"),
         }
     }
 }

@@ -73,6 +73,42 @@ fn fork_join_of_two_mm1_queues() {
     }
 }
 
+#[test]
+fn searches_scatter_to_every_shard_and_read_the_owner() {
+    // With no search index each shard searches its slice: the fan-out tail
+    // of analytics, and the key found is read fresh at its owner.
+    for shards in [10u32, 50] {
+        let s = scenario(&format!(
+            r#"
+            duration = "300s"
+            warmup = "5s"
+            [workload]
+            rate = 20
+            keys = 1000
+            [workload.mix]
+            search = 0.9
+            put = 0.1
+            [network]
+            hop = "0s"
+            [[architecture]]
+            kind = "sharded"
+            [architecture.shards]
+            count = {shards}
+            search = "mix(0.99: 1ms, 0.01: 1s)"
+            "#
+        ));
+        let r = run(&s).runs.remove(0);
+        let mean = r.latency.0["search"].mean_ms;
+        let slow = (mean - 1.0) / 999.0;
+        let want = 1.0 - 0.99f64.powi(shards as i32);
+        assert!(
+            (slow - want).abs() < 0.04,
+            "N = {shards}: {slow:.3} of searches slow, theory {want:.3}"
+        );
+        assert_eq!(r.anomalies.stale_read.count, 0);
+    }
+}
+
 fn transfers(cross_shard: &str, leg_failure: f64) -> RunResult {
     let s = scenario(&format!(
         r#"
