@@ -142,9 +142,25 @@ pub struct ArchitectureConfig {
     /// Asynchronous read replicas. Default: none (count 0).
     #[serde(default)]
     pub replicas: ReplicasConfig,
-    /// The sharded database (`kind = "sharded"`).
-    #[serde(default)]
+    /// The sharded database (`kind = "sharded"`): a table, or just the shard count (`shards = 16`).
+    #[serde(default, deserialize_with = "shard_count_or_table")]
     pub shards: ShardsConfig,
+    /// Shorthand for `shards.router`.
+    #[serde(default, skip_serializing)]
+    pub router: Option<ShardPlacement>,
+    /// Shorthand for `shards.partition_by`.
+    #[serde(default, skip_serializing)]
+    pub partition_by: Option<PartitionBy>,
+    /// Shorthand for `shards.cross_shard`.
+    #[serde(default, skip_serializing)]
+    pub cross_shard: Option<CrossShard>,
+    /// Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "optional_at_least_one_u32"
+    )]
+    pub cache_nodes: Option<u32>,
     /// The leaderless document store (`kind = "sharded"`).
     #[serde(default)]
     pub docstore: DocstoreConfig,
@@ -163,9 +179,68 @@ impl ArchitectureConfig {
             cache: CacheConfig::default(),
             replicas: ReplicasConfig::default(),
             shards: ShardsConfig::default(),
+            router: None,
+            partition_by: None,
+            cross_shard: None,
+            cache_nodes: None,
             docstore: DocstoreConfig::default(),
             stores: StoresConfig::default(),
         }
+    }
+
+    /// Moves the top-level shorthands (`router`, `partition_by`,
+    /// `cross_shard`, `cache_nodes`) into their tables. A shorthand that
+    /// disagrees with its table's explicit value is an error.
+    pub fn fold_shorthands(&mut self) -> Result<(), String> {
+        fn fold<T: PartialEq + Copy>(
+            short: &mut Option<T>,
+            field: &mut T,
+            default: T,
+            name: &str,
+            table: &str,
+        ) -> Result<(), String> {
+            if let Some(v) = short.take() {
+                if *field != default && *field != v {
+                    return Err(format!(
+                        "{name} is given both at the top of the architecture and in \
+                         [architecture.{table}] with different values; keep one"
+                    ));
+                }
+                *field = v;
+            }
+            Ok(())
+        }
+        let d = ShardsConfig::default();
+        let s = &mut self.shards;
+        fold(
+            &mut self.router,
+            &mut s.router,
+            d.router,
+            "router",
+            "shards",
+        )?;
+        fold(
+            &mut self.partition_by,
+            &mut s.partition_by,
+            d.partition_by,
+            "partition_by",
+            "shards",
+        )?;
+        fold(
+            &mut self.cross_shard,
+            &mut s.cross_shard,
+            d.cross_shard,
+            "cross_shard",
+            "shards",
+        )?;
+        let nodes = CacheConfig::default().nodes;
+        fold(
+            &mut self.cache_nodes,
+            &mut self.cache.nodes,
+            nodes,
+            "cache_nodes",
+            "cache",
+        )
     }
 
     /// Where reads that miss the cache go, after defaults: to the replicas
@@ -487,6 +562,37 @@ impl Default for ShardsConfig {
     }
 }
 
+/// `shards = 16` (the count, every other setting defaulted) or a
+/// `[architecture.shards]` table.
+fn shard_count_or_table<'de, D: Deserializer<'de>>(d: D) -> Result<ShardsConfig, D::Error> {
+    struct CountOrTable;
+    impl<'de> serde::de::Visitor<'de> for CountOrTable {
+        type Value = ShardsConfig;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a shard count (shards = 16) or a table ([architecture.shards])")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<ShardsConfig, E> {
+            if (1..=i64::from(u32::MAX)).contains(&v) {
+                Ok(ShardsConfig {
+                    count: v as u32,
+                    ..ShardsConfig::default()
+                })
+            } else {
+                Err(E::custom(format!(
+                    "expected a shard count of at least 1, found {v}"
+                )))
+            }
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<ShardsConfig, E> {
+            self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ShardsConfig, A::Error> {
+            ShardsConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(CountOrTable)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CrossShard {
@@ -588,8 +694,8 @@ pub struct StoresConfig {
     /// A change reaching the index becomes searchable at the next refresh. Default "1s" (Elasticsearch refresh_interval).
     #[serde(deserialize_with = "positive_duration")]
     pub refresh: SimDuration,
-    /// The warehouse makes changes visible in batch loads this far apart. Default "15m" (micro-batches; Snowpipe "within minutes").
-    #[serde(deserialize_with = "positive_duration")]
+    /// The warehouse makes changes visible in batch loads this far apart (also accepted as `interval`). Default "15m" (micro-batches; Snowpipe "within minutes").
+    #[serde(alias = "interval", deserialize_with = "positive_duration")]
     pub load_every: SimDuration,
     /// Server time of one session store operation. Default "20us" (estimate).
     pub session: Dist,

@@ -123,6 +123,7 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
         if a.name.is_empty() {
             a.name = a.kind.name().to_string();
         }
+        a.fold_shorthands().map_err(D::Error::custom)?;
     }
     for (i, a) in archs.iter().enumerate() {
         if !is_folder_name(&a.name) {

@@ -380,3 +380,48 @@ fn shard_replicas_serve_reads_and_lag() {
         0.0
     );
 }
+
+#[test]
+fn top_level_shorthands_mean_their_tables() {
+    let short = scenario(
+        r#"
+        [[architecture]]
+        kind = "sharded"
+        shards = 16
+        router = "range"
+        partition_by = "group"
+        cross_shard = "reject"
+        cache_nodes = 4
+        "#,
+    );
+    let long = scenario(
+        r#"
+        [[architecture]]
+        kind = "sharded"
+        [architecture.shards]
+        count = 16
+        router = "range"
+        partition_by = "group"
+        cross_shard = "reject"
+        [architecture.cache]
+        nodes = 4
+        "#,
+    );
+    assert_eq!(short, long);
+    assert_eq!(short.to_toml(), long.to_toml());
+    let clash = archsim::scenario::Scenario::from_toml(
+        "[[architecture]]\nkind = \"sharded\"\nrouter = \"range\"\n\
+         [architecture.shards]\nrouter = \"directory\"\n",
+        "clash.toml",
+        "clash",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        clash.contains(
+            "router is given both at the top of the architecture and in [architecture.shards]"
+        ),
+        "{clash}"
+    );
+}
