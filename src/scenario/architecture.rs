@@ -154,6 +154,9 @@ pub struct ArchitectureConfig {
     /// Shorthand for `shards.cross_shard`.
     #[serde(default, skip_serializing)]
     pub cross_shard: Option<CrossShard>,
+    /// Shorthand for `stores.sync`: one sync path for every derived store of the polyglot architecture.
+    #[serde(default, skip_serializing)]
+    pub sync: Option<Sync>,
     /// Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.
     #[serde(
         default,
@@ -183,13 +186,14 @@ impl ArchitectureConfig {
             partition_by: None,
             cross_shard: None,
             cache_nodes: None,
+            sync: None,
             docstore: DocstoreConfig::default(),
             stores: StoresConfig::default(),
         }
     }
 
-    /// Moves the top-level shorthands (`router`, `partition_by`,
-    /// `cross_shard`, `cache_nodes`) into their tables. A shorthand that
+    /// Moves the shorthands (`router`, `partition_by`, `cross_shard`,
+    /// `cache_nodes`, `sync`) into their tables' fields. A shorthand that
     /// disagrees with its table's explicit value is an error.
     pub fn fold_shorthands(&mut self) -> Result<(), String> {
         fn fold<T: PartialEq + Copy>(
@@ -240,7 +244,29 @@ impl ArchitectureConfig {
             nodes,
             "cache_nodes",
             "cache",
-        )
+        )?;
+        let st = &mut self.stores;
+        if let Some(sync) = self.sync.take() {
+            if st.sync.is_some_and(|s| s != sync) {
+                return Err("sync is given both at the top of the architecture and in \
+                            [architecture.stores] with different values; keep one"
+                    .to_string());
+            }
+            st.sync = Some(sync);
+        }
+        if let Some(sync) = st.sync.take() {
+            let d = StoresConfig::default();
+            for (field, default) in [
+                (&mut st.cache_sync, d.cache_sync),
+                (&mut st.search_sync, d.search_sync),
+                (&mut st.warehouse_sync, d.warehouse_sync),
+            ] {
+                if *field == default {
+                    *field = sync;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Where reads that miss the cache go, after defaults: to the replicas
@@ -683,6 +709,9 @@ fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoresConfig {
+    /// Shorthand: one sync for every derived store; a per-store `*_sync` that differs from its default wins.
+    #[serde(default, skip_serializing)]
+    pub sync: Option<Sync>,
     /// How the cache learns of writes: "dual-write" (the application sets it after the commit), "cdc" or "event-bus". Default "dual-write".
     pub cache_sync: Sync,
     /// How the search index learns of writes. Default "cdc".
@@ -747,6 +776,7 @@ impl Default for StoresConfig {
     fn default() -> Self {
         let dist = |s: &str| Dist::parse(s).expect("valid default");
         StoresConfig {
+            sync: None,
             cache_sync: Sync::DualWrite,
             search_sync: Sync::Cdc,
             warehouse_sync: Sync::Cdc,

@@ -128,3 +128,25 @@ fn the_index_shows_changes_at_its_next_refresh() {
     );
     assert!(lag.lag_p99_ms.unwrap() > 980.0 && lag.lag_p99_ms.unwrap() <= 1000.0);
 }
+
+#[test]
+fn one_sync_for_every_store() {
+    let short = crate::scenario(
+        "[[architecture]]\nkind = \"polyglot\"\nsync = \"event-bus\"\n\
+         [architecture.stores]\nsearch_sync = \"dual-write\"\ninterval = \"5m\"\n",
+    );
+    let long = crate::scenario(
+        "[[architecture]]\nkind = \"polyglot\"\n[architecture.stores]\n\
+         cache_sync = \"event-bus\"\nsearch_sync = \"dual-write\"\n\
+         warehouse_sync = \"event-bus\"\nload_every = \"5m\"\n",
+    );
+    assert_eq!(short, long);
+    let in_table = crate::scenario(
+        "[[architecture]]\nkind = \"polyglot\"\n[architecture.stores]\nsync = \"cdc\"\n",
+    );
+    let stores = &in_table.architectures[0].stores;
+    assert_eq!(
+        [stores.cache_sync, stores.search_sync, stores.warehouse_sync].map(|s| format!("{s:?}")),
+        ["Cdc", "Cdc", "Cdc"]
+    );
+}
