@@ -7,11 +7,20 @@ use rand::{Rng, RngExt};
 use rand_distr::Distribution;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Key popularity, written as `"uniform"`, `"zipf(0.99)"` or
-/// `"hotspot(0.01, 0.9)"` (1 % of the keys receive 90 % of the accesses).
+/// Key popularity, written as `"uniform"`, `"zipf(0.99)"`,
+/// `"hotspot(0.01, 0.9)"` (1 % of the keys receive 90 % of the accesses),
+/// `"latest(0.99)"` or `"sequential"`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Popularity {
     Uniform,
+    /// Recent keys are popular (YCSB's "latest"): a head moves one key
+    /// forward with every draw, like auto-increment ids or timestamps, and a
+    /// draw picks the key `rank` behind it, rank ~ Zipf(`s`) from 0. With
+    /// range routing the head's shard is hot, and the hot shard moves.
+    Latest(f64),
+    /// Every draw takes the next key, 0, 1, 2, … wrapping at the end: an
+    /// append-only stream (logs, events, time series).
+    Sequential,
     /// Zipf with exponent `s` over ranks; key 0 is the most popular.
     Zipf(f64),
     /// A share `hot_share` of accesses goes uniformly to the first
@@ -33,6 +42,8 @@ impl fmt::Display for Popularity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Popularity::Uniform => f.write_str("uniform"),
+            Popularity::Sequential => f.write_str("sequential"),
+            Popularity::Latest(s) => write!(f, "latest({s})"),
             Popularity::Zipf(s) => write!(f, "zipf({s})"),
             Popularity::Hotspot {
                 hot_fraction,
@@ -45,11 +56,14 @@ impl fmt::Display for Popularity {
 impl FromStr for Popularity {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = "expected \"uniform\", \"zipf(s)\" with s ≥ 0, or \
-                     \"hotspot(hot_fraction, hot_share)\" with both in (0, 1)";
+        let usage = "expected \"uniform\", \"zipf(s)\" with s ≥ 0, \
+                     \"hotspot(hot_fraction, hot_share)\" with both in (0, 1), \
+                     \"latest(s)\" with s ≥ 0, or \"sequential\"";
         let t = text.trim();
-        if t == "uniform" {
-            return Ok(Popularity::Uniform);
+        match t {
+            "uniform" => return Ok(Popularity::Uniform),
+            "sequential" => return Ok(Popularity::Sequential),
+            _ => {}
         }
         let (name, args) = t
             .strip_suffix(')')
@@ -59,6 +73,9 @@ impl FromStr for Popularity {
         let nums = nums.map_err(|_| format!("\"{text}\": arguments must be numbers; {usage}"))?;
         match (name.trim(), nums.as_slice()) {
             ("zipf", [s]) if s.is_finite() && *s >= 0.0 && *s <= 100.0 => Ok(Popularity::Zipf(*s)),
+            ("latest", [s]) if s.is_finite() && *s >= 0.0 && *s <= 100.0 => {
+                Ok(Popularity::Latest(*s))
+            }
             ("hotspot", [f, h]) if *f > 0.0 && *f < 1.0 && *h > 0.0 && *h < 1.0 => {
                 Ok(Popularity::Hotspot {
                     hot_fraction: *f,
@@ -101,12 +118,28 @@ pub enum KeyChooser {
         keys: u64,
         hot_share: f64,
     },
+    /// Draws a rank behind `head` from `rank`, then moves the head on.
+    Latest {
+        rank: Box<KeyChooser>,
+        head: u64,
+        keys: u64,
+    },
+    Sequential {
+        next: u64,
+        keys: u64,
+    },
 }
 
 impl KeyChooser {
     pub fn new(popularity: Popularity, keys: u64) -> KeyChooser {
         match popularity {
             Popularity::Uniform => KeyChooser::Uniform { keys },
+            Popularity::Sequential => KeyChooser::Sequential { next: 0, keys },
+            Popularity::Latest(s) => KeyChooser::Latest {
+                rank: Box::new(KeyChooser::new(Popularity::Zipf(s), keys)),
+                head: 0,
+                keys,
+            },
             Popularity::Zipf(0.0) => KeyChooser::Uniform { keys },
             Popularity::Zipf(s) => KeyChooser::Zipf {
                 zipf: rand_distr::Zipf::new(keys as f64, s).expect("keys ≥ 1 and s > 0"),
@@ -127,9 +160,14 @@ impl KeyChooser {
         }
     }
 
-    /// Probability that one draw returns `key` (used by analytic checks).
+    /// Probability that the next draw returns `key` (used by analytic
+    /// checks; for `latest` and `sequential` it moves with every draw).
     pub fn probability(&self, key: u64) -> f64 {
         match self {
+            KeyChooser::Sequential { next, .. } => f64::from(u8::from(key == *next)),
+            KeyChooser::Latest { rank, head, keys } => {
+                rank.probability((head + keys - key % keys) % keys)
+            }
             KeyChooser::Uniform { keys } => 1.0 / *keys as f64,
             KeyChooser::Zipf { keys, s, .. } => {
                 // O(keys) normaliser: meant for analytic checks, not the hot path.
@@ -153,8 +191,19 @@ impl KeyChooser {
     }
 
     #[inline]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+    pub fn sample<R: Rng + ?Sized>(&mut self, rng: &mut R) -> u64 {
         match self {
+            KeyChooser::Sequential { next, keys } => {
+                let key = *next;
+                *next = (key + 1) % *keys;
+                key
+            }
+            KeyChooser::Latest { rank, head, keys } => {
+                let behind = rank.sample(rng);
+                let key = (*head + *keys - behind) % *keys;
+                *head = (*head + 1) % *keys;
+                key
+            }
             KeyChooser::Uniform { keys } => rng.random_range(0..*keys),
             KeyChooser::Zipf { zipf, keys, .. } => (zipf.sample(rng) as u64).clamp(1, *keys) - 1,
             KeyChooser::Hotspot {

@@ -104,7 +104,7 @@ fn mix_and_sessions() {
 #[test]
 fn zipf_is_exact_at_ten_million_keys() {
     let keys = 10_000_000u64;
-    let chooser = KeyChooser::new(Popularity::Zipf(0.99), keys);
+    let mut chooser = KeyChooser::new(Popularity::Zipf(0.99), keys);
     let mut rng = Streams::new(5, 0).stream("test");
     let n = 2_000_000;
     let mut top = [0usize; 4];
@@ -141,7 +141,7 @@ fn zipf_is_exact_at_ten_million_keys() {
 
 #[test]
 fn hotspot_sends_its_share_to_the_hot_set() {
-    let chooser = KeyChooser::new(
+    let mut chooser = KeyChooser::new(
         Popularity::Hotspot {
             hot_fraction: 0.01,
             hot_share: 0.9,
@@ -194,4 +194,41 @@ fn phases_must_be_in_order() {
         err.message().contains("phases must be in time order"),
         "{err}"
     );
+}
+
+#[test]
+fn sequential_keys_walk_the_key_space_and_wrap() {
+    let mut chooser = KeyChooser::new("sequential".parse().unwrap(), 5);
+    let mut rng = Streams::new(1, 0).stream("test");
+    let keys: Vec<u64> = (0..12).map(|_| chooser.sample(&mut rng)).collect();
+    assert_eq!(keys, [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]);
+}
+
+#[test]
+fn latest_draws_zipf_ranks_behind_a_moving_head() {
+    // Draw i's head is i mod keys: the distance behind it is Zipf(1) over
+    // ranks 0.., so a share p(rank 0) of draws return the head itself.
+    let keys = 1000u64;
+    let mut chooser = KeyChooser::new(Popularity::Latest(1.0), keys);
+    let mut rng = Streams::new(2, 0).stream("test");
+    let n = 200_000u64;
+    let (mut at_head, mut within_ten) = (0u64, 0u64);
+    for i in 0..n {
+        let head = i % keys;
+        let k = chooser.sample(&mut rng);
+        let behind = (head + keys - k) % keys;
+        at_head += u64::from(behind == 0);
+        within_ten += u64::from(behind < 10);
+    }
+    let h: f64 = (1..=keys).map(|r| 1.0 / r as f64).sum();
+    let p0 = 1.0 / h;
+    let p10: f64 = (1..=10).map(|r| 1.0 / r as f64).sum::<f64>() / h;
+    for (got, p) in [(at_head, p0), (within_ten, p10)] {
+        let sd = (n as f64 * p * (1.0 - p)).sqrt();
+        assert!(
+            (got as f64 - p * n as f64).abs() < 4.0 * sd,
+            "{got} draws, theory {:.0}",
+            p * n as f64
+        );
+    }
 }
