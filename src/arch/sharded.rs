@@ -167,6 +167,8 @@ pub struct Sharded {
     reads_to_replicas: bool,
     choice_rng: SimRng,
     docstore: Docstore,
+    /// Whether the mix uses the document store (it is in the footprint only then).
+    documents_used: bool,
     /// Operations begun so far (the nonce of the next one).
     begun: u32,
     /// Every shard's data, by key: each key is written only by its shard.
@@ -284,6 +286,7 @@ impl Sharded {
             log: ReplicationLog::default(),
             choice_rng: streams.stream("replica-choice"),
             docstore,
+            documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
             begun: 0,
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             router,
@@ -999,20 +1002,30 @@ impl Report for Sharded {
                 systems.push(format!("cache_{i}"));
             }
             sync.push(SyncPath::new(
-                "shards",
-                "cache grid",
+                "shard_*",
+                "cache_*",
                 "cache-aside: fill on miss, delete or update on write",
             ));
         }
-        let n = self.docstore.replicas.len();
-        systems.extend((1..=n).map(|i| format!("docstore_{i}")));
-        let quorum = format!(
-            "leaderless quorum writes (n = {n}, w = {})",
-            self.docstore.w
-        );
-        sync.extend(
-            (2..=n).map(|i| SyncPath::new("docstore_1", &format!("docstore_{i}"), quorum.clone())),
-        );
+        for j in 1..=self.replicas.len() {
+            for i in 0..self.shards.len() {
+                systems.push(format!("shard_{i:0width$}_replica_{j}"));
+            }
+            sync.push(SyncPath::new(
+                "shard_*",
+                &format!("shard_*_replica_{j}"),
+                "asynchronous log shipping",
+            ));
+        }
+        if self.documents_used {
+            let n = self.docstore.replicas.len();
+            systems.extend((1..=n).map(|i| format!("docstore_{i}")));
+            let quorum = format!(
+                "leaderless: the client writes all {n}, waits for w = {}",
+                self.docstore.w
+            );
+            sync.push(SyncPath::new("client", "docstore_*", quorum));
+        }
         Footprint { systems, sync }
     }
 

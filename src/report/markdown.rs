@@ -35,10 +35,11 @@ impl Exporter for MarkdownExporter {
         out += "\n## Footprint\n\n";
         for run in results.runs.iter().filter(|r| r.replication == 0) {
             let f = &run.footprint;
+            let n = f.systems.len();
             out += &format!(
-                "- **{}** ({} systems): {}",
+                "- **{}** ({n} system{}): {}",
                 run.architecture,
-                f.systems.len(),
+                if n == 1 { "" } else { "s" },
                 f.systems.join(", ")
             );
             if !f.sync.is_empty() {
@@ -51,6 +52,14 @@ impl Exporter for MarkdownExporter {
             }
             out += "\n";
         }
+        out += "\n";
+        out += &super::diagram::mermaid(
+            results
+                .runs
+                .iter()
+                .filter(|r| r.replication == 0)
+                .map(|r| (r.architecture.as_str(), &r.footprint)),
+        );
         let visibility = visibility_table(results);
         if !visibility.rows.is_empty() {
             out += "\n## Visibility\n\n";

@@ -3,6 +3,7 @@
 
 mod charts;
 mod csv;
+mod diagram;
 mod folder;
 mod json;
 mod markdown;

@@ -100,7 +100,8 @@ pub struct Footprint {
     pub sync: Vec<SyncPath>,
 }
 
-/// One arrow: data flows `from` → `to` by `via`.
+/// One arrow: data flows `from` → `to` by `via`. An end may be a pattern
+/// (`shard_*`) standing for every system it matches.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncPath {
     pub from: String,

@@ -67,6 +67,14 @@ fn run_writes_every_results_file_and_prints_the_table() {
     assert!(run["components"]["db"]["utilization"].is_number());
     assert!(run["components"]["db"]["mean_queue"].is_number());
     assert_eq!(json["scenario"]["name"], "mm1-rho-0.5");
+    let md = std::fs::read_to_string(folder.join("results.md")).unwrap();
+    assert!(
+        md.contains("## Footprint\n\n- **single** (1 system): db\n")
+            && md.contains(
+                "```mermaid\nflowchart LR\n  subgraph a0[\"single\"]\n    a0n0[\"db\"]\n  end\n```"
+            ),
+        "{md}"
+    );
     assert_eq!(json["scenario"]["hash"].as_str().unwrap().len(), 64);
 
     // The resolved scenario runs again to the same results.
