@@ -1,4 +1,6 @@
-use super::table::{anomaly_table, component_table, heading, latency_table, visibility_table};
+use super::table::{
+    anomaly_table, component_table, heading, lag_table, latency_table, visibility_table,
+};
 use super::{Exporter, Results};
 
 /// `results.md`: the tables a review pastes.
@@ -60,6 +62,13 @@ impl Exporter for MarkdownExporter {
                 .filter(|r| r.replication == 0)
                 .map(|r| (r.architecture.as_str(), &r.footprint)),
         );
+        let lag = lag_table(results);
+        if !lag.rows.is_empty() {
+            out += "\n## Visibility lag\n\n";
+            out += "Per copy, from a write's commit at the system of record to its apply at the \
+                    copy, for writes committed in the measured window.\n\n";
+            out += &lag.to_markdown();
+        }
         let visibility = visibility_table(results);
         if !visibility.rows.is_empty() {
             out += "\n## Visibility\n\n";

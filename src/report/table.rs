@@ -256,6 +256,29 @@ pub fn visibility_table(results: &Results) -> Table {
     })
 }
 
+/// Visibility lag per copy: from a write's commit at the system of record
+/// to its apply at the copy.
+pub fn lag_table(results: &Results) -> Table {
+    per_run_table(
+        results,
+        &["copy", "lag p50 ms", "p99 ms", "p99.9 ms"],
+        |run| {
+            run.visibility
+                .lag_ms
+                .iter()
+                .map(|(copy, l)| {
+                    vec![
+                        copy.clone(),
+                        format!("{:.3}", l.p50_ms),
+                        format!("{:.3}", l.p99_ms),
+                        format!("{:.3}", l.p999_ms),
+                    ]
+                })
+                .collect()
+        },
+    )
+}
+
 /// One line describing the run, above the tables.
 pub fn heading(results: &Results) -> String {
     let s = &results.scenario;
@@ -290,9 +313,10 @@ impl Exporter for TableExporter {
             component_table(results).to_text(),
             anomaly_table(results).to_text()
         );
-        let visibility = visibility_table(results);
-        if !visibility.rows.is_empty() {
-            out += &format!("\n{}", visibility.to_text());
+        for table in [lag_table(results), visibility_table(results)] {
+            if !table.rows.is_empty() {
+                out += &format!("\n{}", table.to_text());
+            }
         }
         Ok(out)
     }

@@ -150,3 +150,40 @@ fn one_sync_for_every_store() {
         ["Cdc", "Cdc", "Cdc"]
     );
 }
+
+#[test]
+fn visibility_lag_per_store_is_reported_with_its_percentiles() {
+    // An instant bus into a 1 s refresh: lag uniform on [0, 1 s), so its
+    // p50 is 500 ms and its p99.9 999 ms.
+    let s = scenario(
+        r#"
+        duration = "30s"
+        warmup = "1s"
+        [workload]
+        rate = 2000
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [[architecture]]
+        kind = "polyglot"
+        [architecture.stores]
+        search_sync = "event-bus"
+        bus_delay = "0s"
+        refresh = "1s"
+        "#,
+    );
+    let results = run(&s);
+    let lag = &results.runs[0].visibility.lag_ms["search"];
+    assert!((lag.p50_ms - 500.0).abs() < 20.0, "{lag:?}");
+    assert!((lag.p999_ms - 999.0).abs() < 5.0, "{lag:?}");
+    use archsim::report::{Exporter, MarkdownExporter};
+    let md = MarkdownExporter.render(&results).unwrap();
+    let row = format!(
+        "| polyglot | search | {:.3} | {:.3} | {:.3} |",
+        lag.p50_ms, lag.p99_ms, lag.p999_ms
+    );
+    assert!(
+        md.contains("## Visibility lag") && md.contains(&row),
+        "{md}"
+    );
+}
