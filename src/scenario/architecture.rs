@@ -8,7 +8,8 @@ use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::checks::{
-    at_least_one_u32, optional_at_least_one_u32, positive_duration, positive_f64, unit_interval,
+    at_least_one_u32, node_count, node_count_of, optional_at_least_one_u32, optional_node_count,
+    positive_duration, positive_f64, unit_interval,
 };
 use crate::dist::Dist;
 use crate::model::router::{PartitionBy, ShardPlacement};
@@ -158,11 +159,7 @@ pub struct ArchitectureConfig {
     #[serde(default, skip_serializing)]
     pub sync: Option<Sync>,
     /// Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.
-    #[serde(
-        default,
-        skip_serializing,
-        deserialize_with = "optional_at_least_one_u32"
-    )]
+    #[serde(default, skip_serializing, deserialize_with = "optional_node_count")]
     pub cache_nodes: Option<u32>,
     /// The leaderless document store (`kind = "sharded"`).
     #[serde(default)]
@@ -420,7 +417,7 @@ pub struct CacheConfig {
     #[serde(deserialize_with = "at_least_one_u32")]
     pub cores: u32,
     /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "node_count")]
     pub nodes: u32,
     /// After a write commits: "delete" the entry, "update" it with the new value, or "none" (entries stay until TTL or eviction). Default "delete".
     pub invalidate: Invalidate,
@@ -556,8 +553,8 @@ impl Default for DbConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShardsConfig {
-    /// Number of shards. Default 8.
-    #[serde(deserialize_with = "at_least_one_u32")]
+    /// Number of shards, 1 to 10000. Default 8.
+    #[serde(deserialize_with = "node_count")]
     pub count: u32,
     /// How keys map to shards: "hash" (even spread), "range" (contiguous ids: a popular range makes a hot shard) or "directory" (a lookup service, cached by clients). Default "hash".
     pub router: ShardPlacement,
@@ -598,16 +595,10 @@ fn shard_count_or_table<'de, D: Deserializer<'de>>(d: D) -> Result<ShardsConfig,
             f.write_str("a shard count (shards = 16) or a table ([architecture.shards])")
         }
         fn visit_i64<E: Error>(self, v: i64) -> Result<ShardsConfig, E> {
-            if (1..=i64::from(u32::MAX)).contains(&v) {
-                Ok(ShardsConfig {
-                    count: v as u32,
-                    ..ShardsConfig::default()
-                })
-            } else {
-                Err(E::custom(format!(
-                    "expected a shard count of at least 1, found {v}"
-                )))
-            }
+            Ok(ShardsConfig {
+                count: node_count_of(v).map_err(E::custom)?,
+                ..ShardsConfig::default()
+            })
         }
         fn visit_u64<E: Error>(self, v: u64) -> Result<ShardsConfig, E> {
             self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))

@@ -78,6 +78,29 @@ pub fn at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error
     }
 }
 
+/// Most shards or cache nodes one architecture may have: beyond it a
+/// results table is unreadable and shard ids leave their 16-bit range.
+pub const MAX_NODES: u32 = 10_000;
+
+/// A count of shards or nodes: 1 to [`MAX_NODES`].
+pub fn node_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    node_count_of(v).map_err(D::Error::custom)
+}
+
+/// An optional count of shards or nodes.
+pub fn optional_node_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    node_count(d).map(Some)
+}
+
+pub fn node_count_of(v: i64) -> Result<u32, String> {
+    if (1..=i64::from(MAX_NODES)).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(format!("expected from 1 to {MAX_NODES}, found {v}"))
+    }
+}
+
 /// An optional whole number of at least 1.
 pub fn optional_at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     at_least_one_u32(d).map(Some)

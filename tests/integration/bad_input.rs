@@ -267,3 +267,22 @@ fn operations_an_architecture_has_no_store_for() {
         );
     }
 }
+
+#[test]
+fn shard_and_node_counts_are_bounded() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\nshards = 100000\n",
+        "3:10",
+        "expected from 1 to 10000, found 100000",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\n[architecture.shards]\ncount = 0\n",
+        "4:9",
+        "expected from 1 to 10000, found 0",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\nshards = \"many\"\n",
+        "3:10",
+        "expected a shard count (shards = 16) or a table ([architecture.shards])",
+    );
+}
