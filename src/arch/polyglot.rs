@@ -44,8 +44,8 @@ use crate::check::{
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::{
-    Applied, Cache, CdcConnector, DerivedStore, EventBus, GroupCommit, Lookup, Network, Station,
-    VersionedStore, Write, next_refresh, transaction,
+    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network,
+    Station, VersionedStore, Write, next_refresh, transaction,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
@@ -171,7 +171,8 @@ pub struct Polyglot {
     network: Network,
     db: Station,
     data: VersionedStore,
-    wal: Option<GroupCommit<OpId>>,
+    /// The commit path through the write-ahead log.
+    wal: CommitLog,
     cache: Option<Cache>,
     cache_server: Station,
     cache_service: Dist,
@@ -195,7 +196,6 @@ pub struct Polyglot {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
-    committed: Vec<OpId>,
     window: Window,
 }
 
@@ -227,8 +227,7 @@ impl Polyglot {
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: (!db.fsync.is_zero())
-                .then(|| GroupCommit::new(db.fsync.clone(), streams.stream("db/fsync"), window)),
+            wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
             cache: (config.cache.capacity > 0).then(|| {
                 Cache::new(
                     config.cache.capacity,
@@ -262,7 +261,6 @@ impl Polyglot {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
-            committed: Vec::new(),
             window,
         }
     }
@@ -391,26 +389,21 @@ impl Polyglot {
 
     /// A write's CPU work ends: its commit record goes to the log.
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        match self.wal.as_mut() {
-            Some(wal) => {
-                if let Some(done) = wal.submit(op, ctx.now()) {
-                    ctx.schedule_at(done, Event::Flushed);
-                }
-            }
-            None => self.commit(op, ctx),
+        match self.wal.submit(op, ctx.now()) {
+            Logged::Durable => self.commit(op, ctx),
+            Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed),
+            Logged::Queued => {}
         }
     }
 
     fn flushed(&mut self, ctx: &mut Ctx<'_>) {
-        let mut committed = std::mem::take(&mut self.committed);
-        let wal = self.wal.as_mut().expect("flushes come from the log");
-        if let Some(next) = wal.flushed(ctx.now(), |op| committed.push(op)) {
+        let (durable, next) = self.wal.flushed(ctx.now());
+        if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed);
         }
-        for op in committed.drain(..) {
+        for op in durable {
             self.commit(op, ctx);
         }
-        self.committed = committed;
     }
 
     /// The transaction commits at the database (see `model::transaction`)
@@ -733,7 +726,7 @@ impl Report for Polyglot {
             c.lag_p99_ms = Some(round6(l.quantile_ns(0.99) as f64 / 1e6));
         };
         let mut db = self.db.stats();
-        if let Some(wal) = &self.wal {
+        if let Some(wal) = self.wal.group_commit() {
             db.forced_writes = Some(wal.flushes());
             db.commits_per_forced_write = Some(wal.mean_batch());
         }

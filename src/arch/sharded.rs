@@ -48,7 +48,7 @@ use crate::metrics::{ComponentStats, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
-    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
+    Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
@@ -117,9 +117,8 @@ type Ctx<'a> = Context<'a, Event>;
 /// One shard's primary.
 struct Shard {
     station: Station,
-    wal: Option<GroupCommit<OpId>>,
-    /// Ops whose flush just completed (a buffer reused across flushes).
-    committed: Vec<OpId>,
+    /// The commit path through the shard's write-ahead log.
+    wal: CommitLog,
 }
 
 /// The directory service and the clients' cache of its entries.
@@ -210,14 +209,11 @@ impl Sharded {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
-                wal: (!db.fsync.is_zero()).then(|| {
-                    GroupCommit::new(
-                        db.fsync.clone(),
-                        streams.stream(&format!("shard_{i}/fsync")),
-                        window,
-                    )
-                }),
-                committed: Vec::new(),
+                wal: CommitLog::new(
+                    &db.fsync,
+                    streams.stream(&format!("shard_{i}/fsync")),
+                    window,
+                ),
             })
             .collect();
         let directory = router.needs_lookup().then(|| {
@@ -755,28 +751,21 @@ impl Sharded {
 
     /// A write's CPU work ends: its commit record goes to the shard's log.
     fn served(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
-        let shard = &mut self.shards[usize::from(s)];
-        match shard.wal.as_mut() {
-            Some(wal) => {
-                if let Some(done) = wal.submit(op, ctx.now()) {
-                    ctx.schedule_at(done, Event::Flushed(s));
-                }
-            }
-            None => self.commit(op, ctx),
+        match self.shards[usize::from(s)].wal.submit(op, ctx.now()) {
+            Logged::Durable => self.commit(op, ctx),
+            Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed(s)),
+            Logged::Queued => {}
         }
     }
 
     fn flushed(&mut self, s: ShardId, ctx: &mut Ctx<'_>) {
-        let shard = &mut self.shards[usize::from(s)];
-        let mut committed = std::mem::take(&mut shard.committed);
-        let wal = shard.wal.as_mut().expect("flushes come from the log");
-        if let Some(next) = wal.flushed(ctx.now(), |op| committed.push(op)) {
+        let (durable, next) = self.shards[usize::from(s)].wal.flushed(ctx.now());
+        if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed(s));
         }
-        for op in committed.drain(..) {
+        for op in durable {
             self.commit(op, ctx);
         }
-        self.shards[usize::from(s)].committed = committed;
     }
 
     /// The shard commits its part: a whole local transaction, or one leg of
@@ -1034,7 +1023,7 @@ impl Report for Sharded {
         let width = (self.shards.len() - 1).to_string().len();
         for (i, shard) in self.shards.iter().enumerate() {
             let mut c = shard.station.stats();
-            if let Some(wal) = &shard.wal {
+            if let Some(wal) = shard.wal.group_commit() {
                 c.forced_writes = Some(wal.flushes());
                 c.commits_per_forced_write = Some(wal.mean_batch());
             }

@@ -52,7 +52,7 @@ use crate::check::{
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::{
-    Cache, GroupCommit, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
+    Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     transaction,
 };
 use crate::report::{Footprint, SyncPath};
@@ -153,7 +153,8 @@ pub struct Single {
     primary: Station,
     /// The primary's data: the system of record.
     data: VersionedStore,
-    wal: Option<GroupCommit<OpId>>,
+    /// The commit path through the write-ahead log.
+    wal: CommitLog,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
     log: ReplicationLog,
@@ -169,7 +170,6 @@ pub struct Single {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
-    committed: Vec<OpId>,
 }
 
 impl Single {
@@ -210,8 +210,7 @@ impl Single {
             network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: (!db.fsync.is_zero())
-                .then(|| GroupCommit::new(db.fsync.clone(), streams.stream("db/fsync"), window)),
+            wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
             cache,
             replicas,
             log: ReplicationLog::default(),
@@ -230,7 +229,6 @@ impl Single {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
-            committed: Vec::new(),
         }
     }
 
@@ -477,26 +475,21 @@ impl Single {
 
     /// A write's CPU work ends: its commit record goes to the log.
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        match self.wal.as_mut() {
-            Some(wal) => {
-                if let Some(done) = wal.submit(op, ctx.now()) {
-                    ctx.schedule_at(done, Event::Flushed);
-                }
-            }
-            None => self.commit(op, ctx),
+        match self.wal.submit(op, ctx.now()) {
+            Logged::Durable => self.commit(op, ctx),
+            Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed),
+            Logged::Queued => {}
         }
     }
 
     fn flushed(&mut self, ctx: &mut Ctx<'_>) {
-        let mut committed = std::mem::take(&mut self.committed);
-        let wal = self.wal.as_mut().expect("flushes come from the log");
-        if let Some(next) = wal.flushed(ctx.now(), |op| committed.push(op)) {
+        let (durable, next) = self.wal.flushed(ctx.now());
+        if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed);
         }
-        for op in committed.drain(..) {
+        for op in durable {
             self.commit(op, ctx);
         }
-        self.committed = committed;
     }
 
     /// The transaction is durable: under the primary's row locks it computes
@@ -705,7 +698,7 @@ impl Report for Single {
     fn components(&self) -> BTreeMap<String, ComponentStats> {
         let mut out = BTreeMap::new();
         let mut db = self.primary.stats();
-        if let Some(wal) = &self.wal {
+        if let Some(wal) = self.wal.group_commit() {
             db.forced_writes = Some(wal.flushes());
             db.commits_per_forced_write = Some(wal.mean_batch());
         }

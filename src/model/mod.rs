@@ -22,4 +22,4 @@ pub use replication::{Replica, ReplicationLog, Write};
 pub use router::{PartitionBy, Router};
 pub use station::{Slot, Station};
 pub use store::VersionedStore;
-pub use wal::GroupCommit;
+pub use wal::{CommitLog, GroupCommit, Logged};

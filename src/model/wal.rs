@@ -5,7 +5,56 @@
 
 use crate::dist::Dist;
 use crate::metrics::Window;
-use crate::sim::{SimRng, SimTime};
+use crate::sim::{OpId, SimRng, SimTime};
+
+/// A primary's commit path: a write's commit record goes through a
+/// [`GroupCommit`] log when durability waits are on (`fsync` above zero),
+/// and commits at once when they are off.
+pub struct CommitLog {
+    wal: Option<GroupCommit<OpId>>,
+}
+
+/// What became of a commit record handed to a [`CommitLog`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logged {
+    /// No log: the write commits now.
+    Durable,
+    /// A flush started now and ends at this time.
+    FlushEndsAt(SimTime),
+    /// The record waits for the next flush.
+    Queued,
+}
+
+impl CommitLog {
+    pub fn new(fsync: &Dist, rng: SimRng, window: Window) -> CommitLog {
+        CommitLog {
+            wal: (!fsync.is_zero()).then(|| GroupCommit::new(fsync.clone(), rng, window)),
+        }
+    }
+
+    pub fn submit(&mut self, op: OpId, now: SimTime) -> Logged {
+        match self.wal.as_mut() {
+            None => Logged::Durable,
+            Some(wal) => wal
+                .submit(op, now)
+                .map_or(Logged::Queued, Logged::FlushEndsAt),
+        }
+    }
+
+    /// The flush under way completes now: the writes now durable, in
+    /// submission order, and when the next flush ends, if one starts.
+    pub fn flushed(&mut self, now: SimTime) -> (Vec<OpId>, Option<SimTime>) {
+        let wal = self.wal.as_mut().expect("flushes come from the log");
+        let mut durable = Vec::new();
+        let next = wal.flushed(now, |op| durable.push(op));
+        (durable, next)
+    }
+
+    /// The log's group-commit figures, when there is a log.
+    pub fn group_commit(&self) -> Option<&GroupCommit<OpId>> {
+        self.wal.as_ref()
+    }
+}
 
 pub struct GroupCommit<J> {
     fsync: Dist,
