@@ -70,11 +70,11 @@ pub enum AfterRead {
     Write,
 }
 
-/// A probe read to schedule after a write's acknowledgement.
-#[derive(Clone, Copy, Debug)]
-pub struct ProbeRequest {
-    pub after: SimDuration,
-    pub key: u64,
+/// A probe read due after a write's acknowledgement: whether `version` of
+/// `key` is visible to `session`. Architectures carry it in their event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub key: u32,
     pub version: Version,
     pub session: u32,
     /// Index of the delay in `workload.probes`.
@@ -264,14 +264,14 @@ impl Clients {
     }
 
     /// The client receives a write's ok: the oracle learns what it was told,
-    /// probe reads are asked for (`probe` schedules each), the operation
-    /// completes.
+    /// probe reads are asked for (`probe` schedules each after its delay),
+    /// the operation completes.
     pub fn acknowledge<E>(
         &mut self,
         op: OpId,
         ctx: &mut Context<'_, E>,
         oracle: &mut Oracle,
-        mut probe: impl FnMut(&mut Context<'_, E>, ProbeRequest),
+        mut probe: impl FnMut(&mut Context<'_, E>, SimDuration, Probe),
     ) {
         let o = *ctx.op(op);
         let s = self.states[op.0 as usize];
@@ -296,16 +296,13 @@ impl Clients {
                 ProbeSession::Other => (o.session + 1) % self.sessions,
             };
             for (i, after) in self.probes.iter().enumerate() {
-                probe(
-                    ctx,
-                    ProbeRequest {
-                        after: *after,
-                        key: w.key,
-                        version: w.version,
-                        session,
-                        delay: i as u8,
-                    },
-                );
+                let p = Probe {
+                    key: w.key as u32,
+                    version: w.version,
+                    session,
+                    delay: i as u8,
+                };
+                probe(ctx, *after, p);
             }
         }
         self.record_ok(op, ctx);
@@ -313,12 +310,12 @@ impl Clients {
     }
 
     /// The operation a probe read is (its start is set when it begins).
-    pub fn probe_operation(key: u64, version: Version, session: u32) -> Operation {
+    pub fn probe_operation(p: Probe) -> Operation {
         Operation {
             kind: OpKind::Probe,
-            key,
-            other: u64::from(version),
-            session,
+            key: u64::from(p.key),
+            other: u64::from(p.version),
+            session: p.session,
             start: SimTime::ZERO,
         }
     }

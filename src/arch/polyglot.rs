@@ -37,9 +37,9 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
-use super::client::{AfterRead, Clients, ProbeRequest};
+use super::client::{AfterRead, Clients, Probe};
 use crate::check::{
-    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
+    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
@@ -119,12 +119,7 @@ pub enum Event {
         duplicate: bool,
     },
     /// A probe read of `key` checks whether `version` is visible.
-    Probe {
-        key: u32,
-        version: Version,
-        session: u32,
-        delay: u8,
-    },
+    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -634,22 +629,14 @@ impl Polyglot {
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
-                ctx.schedule_in(
-                    p.after,
-                    Event::Probe {
-                        key: p.key as u32,
-                        version: p.version,
-                        session: p.session,
-                        delay: p.delay,
-                    },
-                );
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
+                ctx.schedule_in(after, Event::Probe(p));
             });
     }
 
-    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
-        self.begin(op, delay, ctx);
+    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(p));
+        self.begin(op, p.delay, ctx);
     }
 }
 
@@ -688,12 +675,7 @@ impl Architecture for Polyglot {
                 change,
                 duplicate,
             } => self.apply(store, change, duplicate, ctx),
-            Event::Probe {
-                key,
-                version,
-                session,
-                delay,
-            } => self.probe(key, version, session, delay, ctx),
+            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 }

@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
-use super::client::{AfterRead, Clients, ProbeRequest};
+use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window};
@@ -104,12 +104,7 @@ pub enum Event {
     /// The grid acknowledges the invalidation.
     GridInvalidated(OpId),
     /// A probe read of `key` checks whether `version` is visible.
-    Probe {
-        key: u32,
-        version: Version,
-        session: u32,
-        delay: u8,
-    },
+    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -894,22 +889,14 @@ impl Sharded {
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
-                ctx.schedule_in(
-                    p.after,
-                    Event::Probe {
-                        key: p.key as u32,
-                        version: p.version,
-                        session: p.session,
-                        delay: p.delay,
-                    },
-                );
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
+                ctx.schedule_in(after, Event::Probe(p));
             });
     }
 
-    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
-        self.begin(op, delay, ctx);
+    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(p));
+        self.begin(op, p.delay, ctx);
     }
 }
 
@@ -962,12 +949,7 @@ impl Architecture for Sharded {
             Event::GridInvalidated(op) => self.acknowledge(op, ctx),
             Event::DocRead { op, nonce, replica } => self.doc_read_arrives(op, nonce, replica, ctx),
             Event::DocReply { op, nonce, version } => self.doc_reply(op, nonce, version, ctx),
-            Event::Probe {
-                key,
-                version,
-                session,
-                delay,
-            } => self.probe(key, version, session, delay, ctx),
+            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 }

@@ -45,7 +45,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 
 use super::Report;
-use super::client::{AfterRead, Clients, ProbeRequest};
+use super::client::{AfterRead, Clients, Probe};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
@@ -100,12 +100,7 @@ pub enum Event {
     /// A replica applies a shipped commit (a handle in the replication log).
     Apply { replica: Node, commit: u32 },
     /// A probe read of `key` checks whether `version` is visible.
-    Probe {
-        key: u32,
-        version: Version,
-        session: u32,
-        delay: u8,
-    },
+    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -600,22 +595,14 @@ impl Single {
             self.recent.note(session, w.key, ctx.now());
         }
         self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, p: ProbeRequest| {
-                ctx.schedule_in(
-                    p.after,
-                    Event::Probe {
-                        key: p.key as u32,
-                        version: p.version,
-                        session: p.session,
-                        delay: p.delay,
-                    },
-                );
+            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
+                ctx.schedule_in(after, Event::Probe(p));
             });
     }
 
-    fn probe(&mut self, key: u32, version: Version, session: u32, delay: u8, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(u64::from(key), version, session));
-        self.begin(op, delay, ctx);
+    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(p));
+        self.begin(op, p.delay, ctx);
     }
 }
 
@@ -653,12 +640,7 @@ impl Architecture for Single {
                     .apply(writes, ctx.now());
                 self.log.applied(commit);
             }
-            Event::Probe {
-                key,
-                version,
-                session,
-                delay,
-            } => self.probe(key, version, session, delay, ctx),
+            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 }
