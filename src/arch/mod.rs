@@ -81,42 +81,30 @@ fn run_kind(
     // Streams are scoped by kind, so two variants of one kind draw the same
     // service times in the same order (common random numbers).
     let arch_streams = streams.scoped(arch.kind.name());
+    // One monomorphized run loop per kind: no dynamic dispatch per event.
+    macro_rules! run {
+        ($system:expr) => {
+            run_system(
+                $system,
+                scenario,
+                arch,
+                replication,
+                workload,
+                recording,
+                window,
+            )
+        };
+    }
     match arch.kind {
-        ArchKind::Single => {
-            let system = single::Single::new(arch, scenario, &arch_streams, window);
-            run_system(
-                system,
-                scenario,
-                arch,
-                replication,
-                workload,
-                recording,
-                window,
-            )
-        }
-        ArchKind::Sharded => {
-            let system = sharded::Sharded::new(arch, scenario, &arch_streams, window);
-            run_system(
-                system,
-                scenario,
-                arch,
-                replication,
-                workload,
-                recording,
-                window,
-            )
-        }
+        ArchKind::Single => run!(single::Single::new(arch, scenario, &arch_streams, window)),
+        ArchKind::Sharded => run!(sharded::Sharded::new(arch, scenario, &arch_streams, window)),
         ArchKind::Polyglot => {
-            let system = polyglot::Polyglot::new(arch, scenario, &arch_streams, window);
-            run_system(
-                system,
-                scenario,
+            run!(polyglot::Polyglot::new(
                 arch,
-                replication,
-                workload,
-                recording,
-                window,
-            )
+                scenario,
+                &arch_streams,
+                window
+            ))
         }
         other => unreachable!("kind {other} is rejected when the scenario is read"),
     }
