@@ -392,13 +392,14 @@ impl Polyglot {
     }
 
     fn flushed(&mut self, ctx: &mut Ctx<'_>) {
-        let (durable, next) = self.wal.flushed(ctx.now());
+        let (mut durable, next) = self.wal.flushed(ctx.now());
         if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed);
         }
-        for op in durable {
+        for op in durable.drain(..) {
             self.commit(op, ctx);
         }
+        self.wal.recycle(durable);
     }
 
     /// The transaction commits at the database (see `model::transaction`)

@@ -754,13 +754,14 @@ impl Sharded {
     }
 
     fn flushed(&mut self, s: ShardId, ctx: &mut Ctx<'_>) {
-        let (durable, next) = self.shards[usize::from(s)].wal.flushed(ctx.now());
+        let (mut durable, next) = self.shards[usize::from(s)].wal.flushed(ctx.now());
         if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed(s));
         }
-        for op in durable {
+        for op in durable.drain(..) {
             self.commit(op, ctx);
         }
+        self.shards[usize::from(s)].wal.recycle(durable);
     }
 
     /// The shard commits its part: a whole local transaction, or one leg of

@@ -478,13 +478,14 @@ impl Single {
     }
 
     fn flushed(&mut self, ctx: &mut Ctx<'_>) {
-        let (durable, next) = self.wal.flushed(ctx.now());
+        let (mut durable, next) = self.wal.flushed(ctx.now());
         if let Some(next) = next {
             ctx.schedule_at(next, Event::Flushed);
         }
-        for op in durable {
+        for op in durable.drain(..) {
             self.commit(op, ctx);
         }
+        self.wal.recycle(durable);
     }
 
     /// The transaction is durable: under the primary's row locks it computes

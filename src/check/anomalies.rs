@@ -12,13 +12,13 @@ use crate::sim::SimDuration;
 #[derive(Default)]
 pub(super) struct Tally {
     pub count: u64,
-    pub by: BTreeMap<String, u64>,
+    pub by: BTreeMap<&'static str, u64>,
 }
 
 impl Tally {
-    pub fn add(&mut self, at: &str) {
+    pub fn add(&mut self, at: &'static str) {
         self.count += 1;
-        *self.by.entry(at.to_string()).or_default() += 1;
+        *self.by.entry(at).or_default() += 1;
     }
 }
 
@@ -73,7 +73,7 @@ impl Counters {
         let class = |t: &Tally| ClassReport {
             count: t.count,
             per_1k: per_1k(t.count),
-            by_served_by: t.by.clone(),
+            by_served_by: t.by.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
             ..ClassReport::default()
         };
         let mut stale_read = class(&self.stale);

@@ -199,18 +199,18 @@ impl Oracle {
     }
 
     /// A copy applied an older version of a key after a newer one.
-    pub fn out_of_order_apply(&mut self, copy: &str) {
+    pub fn out_of_order_apply(&mut self, copy: &'static str) {
         self.counters.out_of_order.add(copy);
     }
 
     /// A copy applied one write twice.
-    pub fn duplicate_apply(&mut self, copy: &str) {
+    pub fn duplicate_apply(&mut self, copy: &'static str) {
         self.counters.duplicate.add(copy);
     }
 
     /// Two nodes accepted writes as primary for the same data for `length`;
     /// `lost` acknowledged writes on the losing side.
-    pub fn split_brain(&mut self, at: &str, length: SimDuration, lost: u64) {
+    pub fn split_brain(&mut self, at: &'static str, length: SimDuration, lost: u64) {
         self.counters.split_brain.add(at);
         self.counters.split_brain_ns += length.as_nanos();
         self.counters.split_brain_lost += lost;

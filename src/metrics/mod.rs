@@ -35,6 +35,12 @@ impl Window {
     pub fn contains(&self, t: SimTime) -> bool {
         t >= self.start && t < self.end
     }
+
+    /// Length of [from, to) inside the window, in ns (0 when they miss).
+    #[inline]
+    pub fn overlap_ns(&self, from: SimTime, to: SimTime) -> u128 {
+        u128::from(to.min(self.end).since(from.max(self.start)).as_nanos())
+    }
 }
 
 /// How an operation ended for its client.

@@ -25,13 +25,7 @@ impl TimeAverage {
     }
 
     fn area_until(&self, now: SimTime) -> u128 {
-        let from = self.since.max(self.window.start);
-        let to = now.min(self.window.end);
-        if to > from {
-            self.area + u128::from(self.value) * u128::from((to - from).as_nanos())
-        } else {
-            self.area
-        }
+        self.area + u128::from(self.value) * self.window.overlap_ns(self.since, now)
     }
 
     /// The quantity changes to `value` at `now`.

@@ -150,9 +150,7 @@ impl Cache {
     fn end_staleness(&mut self, k: u32, now: SimTime) {
         let e = &mut self.entries[k as usize];
         if e.stale_since != NEVER {
-            let from = e.stale_since.max(self.window.start);
-            let to = now.min(self.window.end);
-            self.stale_ns += u128::from(to.since(from).as_nanos());
+            self.stale_ns += self.window.overlap_ns(e.stale_since, now);
             e.stale_since = NEVER;
         }
     }
@@ -266,8 +264,7 @@ impl Cache {
             .iter()
             .filter(|e| e.present && e.stale_since != NEVER)
         {
-            let from = e.stale_since.max(self.window.start);
-            stale += u128::from(self.window.end.since(from).as_nanos());
+            stale += self.window.overlap_ns(e.stale_since, self.window.end);
         }
         let held = self.present.mean() * self.window.length().as_nanos() as f64;
         if held == 0.0 {

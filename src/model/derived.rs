@@ -91,9 +91,7 @@ impl DerivedStore {
         c.value = value;
         let differs = version != current;
         if c.behind && !differs {
-            let from = c.since.max(self.window.start);
-            let to = now.min(self.window.end);
-            self.differ_ns += u128::from(to.since(from).as_nanos());
+            self.differ_ns += self.window.overlap_ns(c.since, now);
             c.behind = false;
         } else if !c.behind && differs {
             c.behind = true;
@@ -118,8 +116,7 @@ impl DerivedStore {
     pub fn differ_share(&self) -> f64 {
         let mut ns = self.differ_ns;
         for c in self.keys.iter().filter(|c| c.behind) {
-            let from = c.since.max(self.window.start);
-            ns += u128::from(self.window.end.since(from).as_nanos());
+            ns += self.window.overlap_ns(c.since, self.window.end);
         }
         let total = self.keys.len() as f64 * self.window.length().as_nanos() as f64;
         if total == 0.0 { 0.0 } else { ns as f64 / total }

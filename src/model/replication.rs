@@ -140,9 +140,7 @@ impl Replica {
             k.version = w.version;
             k.value = w.value;
             if k.version == k.shipped {
-                let from = k.behind_since.max(self.window.start);
-                let to = now.min(self.window.end);
-                self.behind_ns += u128::from(to.since(from).as_nanos());
+                self.behind_ns += self.window.overlap_ns(k.behind_since, now);
             }
         }
     }

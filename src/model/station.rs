@@ -62,19 +62,11 @@ impl Station {
         let done = start + service;
         earliest.0 = done;
         drop(earliest);
-        self.wait_area += self.overlap(now, start);
-        self.busy_area += self.overlap(start, done);
-        self.present_area += self.overlap(now, done);
+        self.wait_area += self.window.overlap_ns(now, start);
+        self.busy_area += self.window.overlap_ns(start, done);
+        self.present_area += self.window.overlap_ns(now, done);
         self.served += u64::from(self.window.contains(done));
         Slot { start, done }
-    }
-
-    /// Length of [from, to) inside the window, in ns.
-    #[inline]
-    fn overlap(&self, from: SimTime, to: SimTime) -> u128 {
-        let a = from.max(self.window.start);
-        let b = to.min(self.window.end);
-        u128::from(b.since(a).as_nanos())
     }
 
     pub fn servers(&self) -> u32 {

@@ -12,6 +12,8 @@ use crate::sim::{OpId, SimRng, SimTime};
 /// and commits at once when they are off.
 pub struct CommitLog {
     wal: Option<GroupCommit<OpId>>,
+    /// The buffer `flushed` hands out, returned by `recycle`.
+    spare: Vec<OpId>,
 }
 
 /// What became of a commit record handed to a [`CommitLog`].
@@ -29,6 +31,7 @@ impl CommitLog {
     pub fn new(fsync: &Dist, rng: SimRng, window: Window) -> CommitLog {
         CommitLog {
             wal: (!fsync.is_zero()).then(|| GroupCommit::new(fsync.clone(), rng, window)),
+            spare: Vec::new(),
         }
     }
 
@@ -42,12 +45,19 @@ impl CommitLog {
     }
 
     /// The flush under way completes now: the writes now durable, in
-    /// submission order, and when the next flush ends, if one starts.
+    /// submission order, and when the next flush ends, if one starts. Hand
+    /// the emptied list back with [`CommitLog::recycle`].
     pub fn flushed(&mut self, now: SimTime) -> (Vec<OpId>, Option<SimTime>) {
         let wal = self.wal.as_mut().expect("flushes come from the log");
-        let mut durable = Vec::new();
+        let mut durable = std::mem::take(&mut self.spare);
         let next = wal.flushed(now, |op| durable.push(op));
         (durable, next)
+    }
+
+    /// Takes back the list `flushed` handed out, to reuse its allocation.
+    pub fn recycle(&mut self, mut durable: Vec<OpId>) {
+        durable.clear();
+        self.spare = durable;
     }
 
     /// The log's group-commit figures, when there is a log.
