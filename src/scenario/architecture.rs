@@ -169,6 +169,15 @@ pub struct ArchitectureConfig {
     pub stores: StoresConfig,
 }
 
+/// Top-level shorthands of an architecture and the field each stands for.
+pub const SHORTHANDS: [(&str, [&str; 2]); 5] = [
+    ("router", ["shards", "router"]),
+    ("partition_by", ["shards", "partition_by"]),
+    ("cross_shard", ["shards", "cross_shard"]),
+    ("cache_nodes", ["cache", "nodes"]),
+    ("sync", ["stores", "sync"]),
+];
+
 impl ArchitectureConfig {
     pub fn new(kind: ArchKind) -> ArchitectureConfig {
         ArchitectureConfig {
@@ -190,68 +199,24 @@ impl ArchitectureConfig {
     }
 
     /// Moves the shorthands (`router`, `partition_by`, `cross_shard`,
-    /// `cache_nodes`, `sync`) into their tables' fields. A shorthand that
-    /// disagrees with its table's explicit value is an error.
-    pub fn fold_shorthands(&mut self) -> Result<(), String> {
-        fn fold<T: PartialEq + Copy>(
-            short: &mut Option<T>,
-            field: &mut T,
-            default: T,
-            name: &str,
-            table: &str,
-        ) -> Result<(), String> {
-            if let Some(v) = short.take() {
-                if *field != default && *field != v {
-                    return Err(format!(
-                        "{name} is given both at the top of the architecture and in \
-                         [architecture.{table}] with different values; keep one"
-                    ));
-                }
-                *field = v;
-            }
-            Ok(())
+    /// `cache_nodes`, `sync`) into their tables' fields. A file that gives
+    /// both a shorthand and its field is refused when it is checked
+    /// ([`SHORTHANDS`]).
+    pub fn fold_shorthands(&mut self) {
+        if let Some(v) = self.router.take() {
+            self.shards.router = v;
         }
-        let d = ShardsConfig::default();
-        let s = &mut self.shards;
-        fold(
-            &mut self.router,
-            &mut s.router,
-            d.router,
-            "router",
-            "shards",
-        )?;
-        fold(
-            &mut self.partition_by,
-            &mut s.partition_by,
-            d.partition_by,
-            "partition_by",
-            "shards",
-        )?;
-        fold(
-            &mut self.cross_shard,
-            &mut s.cross_shard,
-            d.cross_shard,
-            "cross_shard",
-            "shards",
-        )?;
-        let nodes = CacheConfig::default().nodes;
-        fold(
-            &mut self.cache_nodes,
-            &mut self.cache.nodes,
-            nodes,
-            "cache_nodes",
-            "cache",
-        )?;
+        if let Some(v) = self.partition_by.take() {
+            self.shards.partition_by = v;
+        }
+        if let Some(v) = self.cross_shard.take() {
+            self.shards.cross_shard = v;
+        }
+        if let Some(v) = self.cache_nodes.take() {
+            self.cache.nodes = v;
+        }
         let st = &mut self.stores;
-        if let Some(sync) = self.sync.take() {
-            if st.sync.is_some_and(|s| s != sync) {
-                return Err("sync is given both at the top of the architecture and in \
-                            [architecture.stores] with different values; keep one"
-                    .to_string());
-            }
-            st.sync = Some(sync);
-        }
-        if let Some(sync) = st.sync.take() {
+        if let Some(sync) = self.sync.take().or(st.sync.take()) {
             let d = StoresConfig::default();
             for (field, default) in [
                 (&mut st.cache_sync, d.cache_sync),
@@ -263,7 +228,6 @@ impl ArchitectureConfig {
                 }
             }
         }
-        Ok(())
     }
 
     /// Where reads that miss the cache go, after defaults: to the replicas

@@ -103,12 +103,26 @@ impl ScenarioError {
     }
 }
 
+/// Whether the TOML `text` itself has every part of `path`.
+pub fn has_path(text: &str, path: &[&str]) -> bool {
+    walk(text, path).1 == path.len()
+}
+
 /// Byte offset of the deepest part of `path` present in the TOML `text`.
 fn locate(text: &str, path: &[&str]) -> Option<usize> {
+    walk(text, path).0
+}
+
+/// The byte offset of the deepest part of `path` present in `text`, and how
+/// many parts are present.
+fn walk(text: &str, path: &[&str]) -> (Option<usize>, usize) {
     use toml::de::{DeTable, DeValue};
-    let root = DeTable::parse(text).ok()?;
+    let Ok(root) = DeTable::parse(text) else {
+        return (None, 0);
+    };
     let mut value: &DeValue<'_> = &DeValue::Table(root.into_inner());
     let mut found = None;
+    let mut depth = 0;
     for part in path {
         let next = match value {
             DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == part).map(|(k, v)| {
@@ -125,11 +139,14 @@ fn locate(text: &str, path: &[&str]) -> Option<usize> {
             _ => None,
         };
         match next {
-            Some(v) => value = v.get_ref(),
+            Some(v) => {
+                value = v.get_ref();
+                depth += 1;
+            }
             None => break,
         }
     }
-    found
+    (found, depth)
 }
 
 fn position(origin: &str, text: &str, at: usize, message: String) -> Positioned {

@@ -123,7 +123,7 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
         if a.name.is_empty() {
             a.name = a.kind.name().to_string();
         }
-        a.fold_shorthands().map_err(D::Error::custom)?;
+        a.fold_shorthands();
     }
     for (i, a) in archs.iter().enumerate() {
         if !is_folder_name(&a.name) {
@@ -181,10 +181,17 @@ impl Scenario {
         scenario.check(origin, text)?;
         for o in overrides {
             scenario = o.apply(&scenario)?;
+        }
+        if !overrides.is_empty() {
+            // Checked once all are applied, so their order does not matter.
             scenario
                 .check(origin, "")
                 .map_err(|e| ScenarioError::Override {
-                    set: o.text.clone(),
+                    set: overrides
+                        .iter()
+                        .map(|o| o.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" --set "),
                     message: e.message(),
                 })?;
         }
@@ -220,6 +227,23 @@ impl Scenario {
             ));
         }
         for (i, arch) in self.architectures.iter().enumerate() {
+            let index = i.to_string();
+            for (short, [table, field]) in architecture::SHORTHANDS {
+                let shorthand = ["architecture", index.as_str(), short];
+                let long = ["architecture", index.as_str(), table, field];
+                if error::has_path(text, &shorthand) && error::has_path(text, &long) {
+                    return Err(ScenarioError::at_path(
+                        origin,
+                        text,
+                        &shorthand,
+                        format!(
+                            "architecture \"{}\": {short} is given both at the top of the \
+                             architecture and in [architecture.{table}]; keep one",
+                            arch.name
+                        ),
+                    ));
+                }
+            }
             if let Some(op) = w.mix.kinds().find(|k| !arch.kind.serves(*k)) {
                 return Err(ScenarioError::at_path(
                     origin,
@@ -233,7 +257,6 @@ impl Scenario {
                 ));
             }
             if let Some((field, message)) = arch.contradictions() {
-                let index = i.to_string();
                 let mut path = vec!["architecture", index.as_str()];
                 path.extend(field);
                 let message = format!("architecture \"{}\": {message}", arch.name);

@@ -7,6 +7,7 @@
 
 use std::str::FromStr;
 
+use super::architecture::SHORTHANDS;
 use super::{Scenario, ScenarioError};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +56,21 @@ fn parse_value(raw: &str) -> toml::Value {
 }
 
 impl Override {
+    /// The path with an architecture's shorthand (`router`, `shards = 16`, …)
+    /// spelled as the field it stands for, as the resolved scenario has it.
+    fn canonical_path(&self) -> Vec<String> {
+        let mut path = self.path.clone();
+        if path.len() == 3 && path[0] == "architecture" {
+            if let Some((_, long)) = SHORTHANDS.iter().find(|(short, _)| *short == path[2]) {
+                path.truncate(2);
+                path.extend(long.iter().map(|p| p.to_string()));
+            } else if path[2] == "shards" && self.value.is_integer() {
+                path.push("count".to_string());
+            }
+        }
+        path
+    }
+
     /// The scenario with this override applied and checked again.
     pub fn apply(&self, scenario: &Scenario) -> Result<Scenario, ScenarioError> {
         let err = |message: String| ScenarioError::Override {
@@ -62,7 +78,8 @@ impl Override {
             message,
         };
         let mut root = toml::Table::try_from(scenario).map_err(|e| err(e.to_string()))?;
-        let (last, parents) = self.path.split_last().expect("paths are never empty");
+        let path = self.canonical_path();
+        let (last, parents) = path.split_last().expect("paths are never empty");
         let mut table = &mut root;
         let mut walked = Vec::new();
         let mut parts = parents.iter();

@@ -96,3 +96,36 @@ fn not_path_value() {
     assert!("workload.rate".parse::<Override>().is_err());
     assert!("workload..rate=1".parse::<Override>().is_err());
 }
+
+#[test]
+fn overrides_are_checked_together_in_any_order() {
+    // Each alone would leave replica reads without replicas; together they
+    // are consistent, whichever comes first.
+    let text = "[[architecture]]\nkind = \"single\"\n[architecture.replicas]\ncount = 2\n\
+                reads = \"replicas\"\n";
+    let sets = [
+        "architecture.single.replicas.count=0",
+        "architecture.single.replicas.reads=primary",
+    ];
+    for order in [[0, 1], [1, 0]] {
+        let overrides: Vec<Override> = order.iter().map(|&i| sets[i].parse().unwrap()).collect();
+        let s = Scenario::from_toml(text, "r.toml", "r", &overrides).unwrap();
+        assert_eq!(s.architectures[0].replicas.count, 0);
+    }
+}
+
+#[test]
+fn shorthands_are_overridden_by_their_own_paths() {
+    let text = "[[architecture]]\nkind = \"sharded\"\n[architecture.shards]\nrouter = \"range\"\n";
+    let overrides: Vec<Override> = [
+        "architecture.sharded.router=directory",
+        "architecture.sharded.shards=4",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let s = Scenario::from_toml(text, "s.toml", "s", &overrides).unwrap();
+    let shards = &s.architectures[0].shards;
+    assert_eq!(shards.count, 4);
+    assert_eq!(format!("{:?}", shards.router), "Directory");
+}

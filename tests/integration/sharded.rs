@@ -424,4 +424,15 @@ fn top_level_shorthands_mean_their_tables() {
         ),
         "{clash}"
     );
+    // Even when the table spells out the default, and placed on the shorthand.
+    let same = archsim::scenario::Scenario::from_toml(
+        "[[architecture]]\nkind = \"sharded\"\nrouter = \"range\"\n\
+         [architecture.shards]\nrouter = \"hash\"\n",
+        "same.toml",
+        "same",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(same.starts_with("same.toml:3:1: "), "{same}");
 }
