@@ -273,10 +273,10 @@ impl Polyglot {
 
     fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
         self.clients.begin(op, probe, ctx, &self.oracle);
-        let session_key = self.space.entity(ctx.op(op).key).0 == Entity::Session;
-        let system = match ctx.op(op).kind {
+        let o = *ctx.op(op);
+        let system = match o.kind {
             // A probe of a session write reads the session store.
-            OpKind::Probe if session_key => System::Sessions,
+            OpKind::Probe if self.space.entity(o.key).0 == Entity::Session => System::Sessions,
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
                 System::Cache
             }

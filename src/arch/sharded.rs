@@ -178,9 +178,6 @@ pub struct Sharded {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
-    /// Per operation: the second shard of a best-effort transfer, and
-    /// whether its first leg is done.
-    legs: Vec<(ShardId, bool)>,
     /// Multi-key operations in the window, the shards they touched, and how
     /// many touched more than one.
     multi_key_ops: u64,
@@ -295,7 +292,6 @@ impl Sharded {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
-            legs: Vec::new(),
             multi_key_ops: 0,
             shards_touched: 0,
             cross_shard_ops: 0,
@@ -325,18 +321,13 @@ impl Sharded {
         self.begun = self.begun.wrapping_add(1);
         self.clients.state_mut(op).nonce = self.begun;
         let o = *ctx.op(op);
-        let document = self.space.entity(o.key).0 == crate::workload::Entity::Document;
+        let document = |key| self.space.entity(key).0 == crate::workload::Entity::Document;
         match o.kind {
             OpKind::DocPut => return self.doc_write(op, ctx),
             OpKind::DocGet => return self.doc_read(op, ctx),
-            OpKind::Probe if document => return self.doc_read(op, ctx),
+            OpKind::Probe if document(o.key) => return self.doc_read(op, ctx),
             _ => {}
         }
-        let i = op.0 as usize;
-        if i >= self.legs.len() {
-            self.legs.resize(i + 1, (0, false));
-        }
-        self.legs[i] = (0, false);
         let key = ctx.op(op).key;
         let now = ctx.now();
         if let Some(dir) = &mut self.directory {
@@ -390,7 +381,7 @@ impl Sharded {
                     // The application refuses cross-shard transfers outright.
                     ctx.complete(op, Outcome::Failed);
                 } else {
-                    self.legs[op.0 as usize] = (b, false);
+                    // Leg one; `answered` sends leg two to `b`.
                     self.send(op, a, 1, ctx);
                 }
             }
@@ -770,7 +761,8 @@ impl Sharded {
         let o = *ctx.op(op);
         let st = *self.clients.state(op);
         let now = ctx.now();
-        let (second, first_done) = self.legs[op.0 as usize];
+        // A best-effort transfer's first leg installs its one write.
+        let first_done = st.installed == 1;
         let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
         let plan = if !cross {
             transaction::plan(&o, st.value, &self.data, self.transfer_amount)
@@ -809,7 +801,6 @@ impl Sharded {
                 };
                 state.installed = plan.len as u8;
                 state.planned = if plan.len == 1 { 2 } else { 0 };
-                self.legs[op.0 as usize] = (second, true);
             } else {
                 state.writes[1] = writes[0];
                 state.installed = 2;
@@ -847,10 +838,11 @@ impl Sharded {
             OpKind::Analytics => ctx.complete(op, Outcome::Ok),
             OpKind::Put => self.written(op, ctx),
             OpKind::Transfer => {
-                let (second, first_done) = self.legs[op.0 as usize];
-                let cross = self.shard_of(o.key) != self.shard_of(o.other);
+                let second = self.shard_of(o.other);
+                let cross = self.shard_of(o.key) != second;
+                // Leg one debited, leg two still to run.
                 let debited = st.installed == 1 && st.planned == 2;
-                if cross && first_done && debited {
+                if cross && debited {
                     if self.failure_rng.random_bool(self.leg_failure) {
                         // The application died between the legs: the credit
                         // never happens, and the error is swallowed.

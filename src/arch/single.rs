@@ -154,7 +154,8 @@ pub struct Single {
     replicas: Vec<ReplicaNode>,
     log: ReplicationLog,
     routing: ReadRouting,
-    recent: RecentWrites,
+    /// Kept only under read-your-writes routing, the one reader of it.
+    recent: Option<RecentWrites>,
     analytics_node: Node,
     read: Dist,
     write: Dist,
@@ -210,10 +211,10 @@ impl Single {
             replicas,
             log: ReplicationLog::default(),
             routing: config.read_routing(),
-            recent: RecentWrites {
+            recent: (config.read_routing() == ReadRouting::ReadYourWrites).then(|| RecentWrites {
                 window: config.replicas.ryw_window,
                 by_session: vec![VecDeque::new(); w.sessions as usize],
-            },
+            }),
             analytics_node,
             read: db.read.clone(),
             write: db.write.clone(),
@@ -388,7 +389,10 @@ impl Single {
         let to_primary = match self.routing {
             ReadRouting::Primary => true,
             ReadRouting::Replicas => false,
-            ReadRouting::ReadYourWrites => self.recent.wrote_recently(session, key, ctx.now()),
+            ReadRouting::ReadYourWrites => self
+                .recent
+                .as_ref()
+                .is_some_and(|r| r.wrote_recently(session, key, ctx.now())),
         };
         let node = if to_primary || self.replicas.is_empty() {
             PRIMARY
@@ -591,9 +595,11 @@ impl Single {
     }
 
     fn acknowledge_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let session = ctx.op(op).session;
-        for w in self.clients.state(op).installed() {
-            self.recent.note(session, w.key, ctx.now());
+        if let Some(recent) = &mut self.recent {
+            let session = ctx.op(op).session;
+            for w in self.clients.state(op).installed() {
+                recent.note(session, w.key, ctx.now());
+            }
         }
         self.clients
             .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
