@@ -61,6 +61,8 @@ type ShardId = u16;
 pub enum Event {
     /// A lookup reaches the directory service.
     AtDirectory(OpId),
+    /// The directory's answer reaches the client, which routes the operation.
+    DirectoryAnswered(OpId),
     /// A request (or one part of a scattered one) reaches a shard.
     AtShard(OpId, ShardId),
     /// A read reaches a shard's read replica (its index, from 0).
@@ -178,6 +180,8 @@ pub struct Sharded {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
+    /// The shards of the `multi_get` being routed (a reused buffer).
+    scatter: Vec<ShardId>,
     /// Multi-key operations in the window, the shards they touched, and how
     /// many touched more than one.
     multi_key_ops: u64,
@@ -292,6 +296,7 @@ impl Sharded {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
+            scatter: Vec::new(),
             multi_key_ops: 0,
             shards_touched: 0,
             cross_shard_ops: 0,
@@ -348,9 +353,7 @@ impl Sharded {
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
         let back = self.network.send();
-        ctx.schedule_at(slot.done + back, Event::Answered(op));
-        // Marks the op as waiting for the directory, not for a shard.
-        self.clients.state_mut(op).pending = u16::MAX;
+        ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
     /// Sends the operation to the shards that own its keys.
@@ -386,19 +389,19 @@ impl Sharded {
                 }
             }
             OpKind::MultiGet => {
-                let mut shards: Vec<ShardId> = self
-                    .clients
-                    .multi(op)
-                    .iter()
-                    .map(|r| self.shard_of(r.key))
-                    .collect();
+                let mut shards = std::mem::take(&mut self.scatter);
+                shards.clear();
+                shards.extend(self.clients.multi(op).iter().map(|r| self.shard_of(r.key)));
                 shards.sort_unstable();
                 shards.dedup();
                 self.count_fanout(measured, shards.len() as u64);
+                // One shard's statement is a consistent snapshot; more are not.
+                self.clients.state_mut(op).consistent = shards.len() == 1;
                 let parts = shards.len() as u16;
-                for s in shards {
+                for &s in &shards {
                     self.send(op, s, parts, ctx);
                 }
+                self.scatter = shards;
             }
             OpKind::Analytics | OpKind::Search => {
                 let n = self.shards.len() as u16;
@@ -825,10 +828,6 @@ impl Sharded {
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let st = *self.clients.state(op);
-        if st.pending == u16::MAX {
-            // The directory answered: now to the shards.
-            return self.route(op, ctx);
-        }
         let pending = st.pending - 1;
         self.clients.state_mut(op).pending = pending;
         if pending > 0 {
@@ -864,13 +863,6 @@ impl Sharded {
                         value: st.value,
                     };
                     self.hop(fill, ctx);
-                }
-                if o.kind == OpKind::MultiGet {
-                    // One shard's statement is a consistent snapshot; more are not.
-                    let reads = self.clients.multi(op);
-                    let first = self.router.shard(reads[0].key);
-                    let consistent = reads.iter().all(|r| self.router.shard(r.key) == first);
-                    self.clients.state_mut(op).consistent = consistent;
                 }
                 if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
                     let s = self.shard_of(o.key);
@@ -912,6 +904,7 @@ impl Architecture for Sharded {
     fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
         match event {
             Event::AtDirectory(op) => self.directory_lookup(op, ctx),
+            Event::DirectoryAnswered(op) => self.route(op, ctx),
             Event::AtShard(op, s) => self.at_shard(op, s, ctx),
             Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
             Event::Apply { replica, commit } => {
