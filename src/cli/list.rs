@@ -5,8 +5,8 @@ use documented::{Documented, DocumentedFields};
 use serde::Serialize;
 
 use crate::scenario::{
-    ArchKind, ArchitectureConfig, CacheConfig, DbConfig, NetworkConfig, ReplicasConfig,
-    ShardsConfig, WorkloadConfig, field_docs,
+    ArchKind, ArchitectureConfig, CacheConfig, DbConfig, DocstoreConfig, EntitiesConfig,
+    NetworkConfig, ReplicasConfig, ShardsConfig, StoresConfig, WorkloadConfig, field_docs,
 };
 
 pub fn list() -> anyhow::Result<()> {
@@ -19,28 +19,62 @@ pub fn list() -> anyhow::Result<()> {
         };
         out += &format!("  {:<12} {}{status}\n", kind.name(), kind.summary());
     }
+    // Each table of an architecture: its key, which kinds use it, its
+    // documentation and its fields. The list also keeps these keys out of
+    // the `[[architecture]]` fields above them.
+    let tables: [(&str, &str, &str, String); 6] = [
+        (
+            "db",
+            "",
+            DbConfig::DOCS,
+            section(&DbConfig::default(), &[])?,
+        ),
+        (
+            "cache",
+            "",
+            CacheConfig::DOCS,
+            section(&CacheConfig::default(), &[])?,
+        ),
+        (
+            "replicas",
+            "",
+            ReplicasConfig::DOCS,
+            section(&ReplicasConfig::default(), &[])?,
+        ),
+        (
+            "shards",
+            " (kind = \"sharded\")",
+            ShardsConfig::DOCS,
+            section(&ShardsConfig::default(), &[])?,
+        ),
+        (
+            "docstore",
+            " (kind = \"sharded\")",
+            DocstoreConfig::DOCS,
+            section(&DocstoreConfig::default(), &[])?,
+        ),
+        (
+            "stores",
+            " (kind = \"polyglot\")",
+            StoresConfig::DOCS,
+            section(&StoresConfig::default(), &[])?,
+        ),
+    ];
+    let keys: Vec<&str> = tables.iter().map(|t| t.0).collect();
     out += "\n[[architecture]] fields:\n";
-    out += &section(
-        &ArchitectureConfig::new(ArchKind::Single),
-        &["db", "cache", "replicas", "shards"],
-    )?;
-    out += &format!("\n[architecture.db] — {}\n", one_line(DbConfig::DOCS));
-    out += &section(&DbConfig::default(), &[])?;
-    out += &format!("\n[architecture.cache] — {}\n", one_line(CacheConfig::DOCS));
-    out += &section(&CacheConfig::default(), &[])?;
-    out += &format!(
-        "\n[architecture.replicas] — {}\n",
-        one_line(ReplicasConfig::DOCS)
-    );
-    out += &section(&ReplicasConfig::default(), &[])?;
-    out += &format!(
-        "\n[architecture.shards] (kind = \"sharded\") — {}\n",
-        one_line(ShardsConfig::DOCS)
-    );
-    out += &section(&ShardsConfig::default(), &[])?;
+    out += &section(&ArchitectureConfig::new(ArchKind::Single), &keys)?;
+    for (key, kinds, docs, fields) in &tables {
+        out += &format!(
+            "\n[architecture.{key}]{kinds} — {}\n{fields}",
+            one_line(docs)
+        );
+    }
     out += "\n[workload]\n";
-    out += &section(&WorkloadConfig::default(), &["phase"])?;
+    out += &section(&WorkloadConfig::default(), &["phase", "entities"])?;
     out += "  phase: [[workload.phase]] with at, rate and ramp — a load profile\n";
+    out +=
+        "\n[workload.entities] — key ranges for transfers, reservations, counters and documents\n";
+    out += &section(&EntitiesConfig::default(), &[])?;
     out += "\n[network]\n";
     out += &section(&NetworkConfig::default(), &[])?;
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
