@@ -1,6 +1,6 @@
 //! The command line as a user runs it.
 
-use crate::bad_input::archsim;
+use crate::archsim;
 use crate::scenario_path;
 
 fn tmp() -> tempfile::TempDir {

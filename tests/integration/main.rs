@@ -1,6 +1,6 @@
 //! archsim's integration tests: one binary, one module per concern.
 
-pub mod bad_input;
+mod bad_input;
 mod cli;
 mod determinism;
 mod elle;
@@ -16,7 +16,9 @@ mod workload;
 
 use std::path::{Path, PathBuf};
 
-use archsim::report::Results;
+use std::process::{Command, Output};
+
+use archsim::report::{Results, RunResult};
 
 /// Per-thread allocation counts for the memory test.
 #[global_allocator]
@@ -39,4 +41,19 @@ pub fn scenario(text: &str) -> Scenario {
 
 pub fn run(scenario: &Scenario) -> Results {
     archsim::runner::run(scenario)
+}
+
+/// The first run (architecture, replication) of the scenario `text`.
+pub fn run_one(text: &str) -> RunResult {
+    run(&scenario(text)).runs.remove(0)
+}
+
+/// The `archsim` binary with `args`, without colour or backtraces.
+pub fn archsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
 }

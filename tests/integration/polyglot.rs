@@ -5,11 +5,11 @@
 
 use archsim::report::RunResult;
 
-use crate::{run, scenario};
+use crate::{run, run_one, scenario};
 
 /// Writes (puts) over uniform keys, with a cache big enough for all of them.
 fn polyglot(stores: &str, rate: u32, secs: u32) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "{secs}s"
         warmup = "1s"
@@ -38,8 +38,7 @@ fn polyglot(stores: &str, rate: u32, secs: u32) -> RunResult {
         cores = 64
         {stores}
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 #[test]

@@ -4,11 +4,11 @@
 
 use archsim::report::RunResult;
 
-use crate::{run, scenario};
+use crate::{run, run_one, scenario};
 
 /// Only `analytics`, which scatters to every shard and gathers.
 fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "{secs}s"
         warmup = "5s"
@@ -26,8 +26,7 @@ fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunR
         [architecture.shards]
         count = {shards}
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 #[test]
@@ -78,7 +77,7 @@ fn searches_scatter_to_every_shard_and_read_the_owner() {
     // With no search index each shard searches its slice: the fan-out tail
     // of analytics, and the key found is read fresh at its owner.
     for shards in [10u32, 50] {
-        let s = scenario(&format!(
+        let r = run_one(&format!(
             r#"
             duration = "300s"
             warmup = "5s"
@@ -97,7 +96,6 @@ fn searches_scatter_to_every_shard_and_read_the_owner() {
             search = "mix(0.99: 1ms, 0.01: 1s)"
             "#
         ));
-        let r = run(&s).runs.remove(0);
         let mean = r.latency.0["search"].mean_ms;
         let slow = (mean - 1.0) / 999.0;
         let want = 1.0 - 0.99f64.powi(shards as i32);
@@ -110,7 +108,7 @@ fn searches_scatter_to_every_shard_and_read_the_owner() {
 }
 
 fn transfers(cross_shard: &str, leg_failure: f64) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "20s"
         warmup = "2s"
@@ -133,8 +131,7 @@ fn transfers(cross_shard: &str, leg_failure: f64) -> RunResult {
         cross_shard = "{cross_shard}"
         leg_failure = {leg_failure}
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 #[test]
@@ -235,7 +232,7 @@ fn range_routing_makes_a_hot_shard() {
 
 /// Documents only: writes, and probe reads right after each write's ok.
 fn quorum(n: u32, r: u32, w: u32, write: &str) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "60s"
         warmup = "2s"
@@ -259,8 +256,7 @@ fn quorum(n: u32, r: u32, w: u32, write: &str) -> RunResult {
         read = "exp(1ms)"
         response = "exp(1ms)"
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 #[test]

@@ -11,7 +11,7 @@ use archsim::scenario::Scenario;
 use archsim::sim::SimTime;
 use archsim::workload::{KeyChooser, OpKind, Operation, Popularity, Workload};
 
-use crate::{run, scenario};
+use crate::{run_one, scenario};
 
 /// A read-only run of one `single` with an in-process cache in front of a
 /// fast database, so fills land within microseconds of the miss.
@@ -23,7 +23,7 @@ fn cache_run(
     rate: u32,
     secs: u32,
 ) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "{secs}s"
         warmup = "5s"
@@ -45,8 +45,7 @@ fn cache_run(
         ttl = "{ttl}"
         placement = "in-process"
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 fn hit_ratio(r: &RunResult) -> f64 {
@@ -139,7 +138,7 @@ fn ttl_hit_ratio_matches_the_renewal_formula() {
 /// Reads from one asynchronous replica; uniform keys, per-key write rate
 /// `w` = 1000 puts/s / keys.
 fn replica_run(keys: u64, lag: &str, reads: &str) -> RunResult {
-    let s = scenario(&format!(
+    run_one(&format!(
         r#"
         duration = "60s"
         warmup = "2s"
@@ -164,8 +163,7 @@ fn replica_run(keys: u64, lag: &str, reads: &str) -> RunResult {
         lag = "{lag}"
         reads = "{reads}"
         "#
-    ));
-    run(&s).runs.remove(0)
+    ))
 }
 
 fn stale_share(r: &RunResult) -> f64 {
