@@ -704,29 +704,22 @@ impl Report for Polyglot {
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
-        let lag = |l: &crate::metrics::LatencyRecorder, c: &mut ComponentStats| {
-            c.lag_mean_ms = Some(round6(l.mean_ns() / 1e6));
-            c.lag_p99_ms = Some(round6(l.quantile_ns(0.99) as f64 / 1e6));
-        };
         let mut db = self.db.stats();
-        if let Some(wal) = self.wal.group_commit() {
-            db.forced_writes = Some(wal.flushes());
-            db.commits_per_forced_write = Some(wal.mean_batch());
-        }
+        self.wal.annotate(&mut db);
         let mut out = BTreeMap::from([("db".to_string(), db)]);
         if let Some(cache) = &self.cache {
             let mut c = self.cache_server.stats();
             c.hit_ratio = Some(cache.hit_ratio());
             c.hits = Some(cache.hits());
             c.misses = Some(cache.misses());
-            lag(&self.cache_lag, &mut c);
+            c.set_lag(&self.cache_lag);
             out.insert("cache".to_string(), c);
         }
         let mut search = self.search_server.stats();
-        lag(self.search.visibility_lag(), &mut search);
+        search.set_lag(self.search.visibility_lag());
         out.insert("search".to_string(), search);
         let mut warehouse = self.warehouse_server.stats();
-        lag(self.warehouse.visibility_lag(), &mut warehouse);
+        warehouse.set_lag(self.warehouse.visibility_lag());
         out.insert("warehouse".to_string(), warehouse);
         out.insert("session_store".to_string(), self.sessions.stats());
         out

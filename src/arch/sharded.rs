@@ -991,10 +991,7 @@ impl Report for Sharded {
         let width = (self.shards.len() - 1).to_string().len();
         for (i, shard) in self.shards.iter().enumerate() {
             let mut c = shard.station.stats();
-            if let Some(wal) = shard.wal.group_commit() {
-                c.forced_writes = Some(wal.flushes());
-                c.commits_per_forced_write = Some(wal.mean_batch());
-            }
+            shard.wal.annotate(&mut c);
             out.insert(format!("shard_{i:0width$}"), c);
         }
         if let Some(dir) = &self.directory {
@@ -1009,15 +1006,9 @@ impl Report for Sharded {
                     shard[j].stats(),
                 );
             }
-            let lag = r.visibility_lag();
-            out.insert(
-                format!("replica_{}", j + 1),
-                ComponentStats {
-                    lag_mean_ms: Some(crate::metrics::round6(lag.mean_ns() / 1e6)),
-                    lag_p99_ms: Some(crate::metrics::round6(lag.quantile_ns(0.99) as f64 / 1e6)),
-                    ..ComponentStats::default()
-                },
-            );
+            let mut c = ComponentStats::default();
+            c.set_lag(r.visibility_lag());
+            out.insert(format!("replica_{}", j + 1), c);
         }
         if let Some(grid) = &self.grid {
             for (i, node) in grid.nodes.iter().enumerate() {

@@ -687,10 +687,7 @@ impl Report for Single {
     fn components(&self) -> BTreeMap<String, ComponentStats> {
         let mut out = BTreeMap::new();
         let mut db = self.primary.stats();
-        if let Some(wal) = self.wal.group_commit() {
-            db.forced_writes = Some(wal.flushes());
-            db.commits_per_forced_write = Some(wal.mean_batch());
-        }
+        self.wal.annotate(&mut db);
         out.insert("db".to_string(), db);
         if let Some(tier) = &self.cache {
             let mut c = match tier.placement {
@@ -704,9 +701,7 @@ impl Report for Single {
         }
         for (i, r) in self.replicas.iter().enumerate() {
             let mut c = r.station.stats();
-            let lag = r.data.visibility_lag();
-            c.lag_mean_ms = Some(round6(lag.mean_ns() / 1e6));
-            c.lag_p99_ms = Some(round6(lag.quantile_ns(0.99) as f64 / 1e6));
+            c.set_lag(r.data.visibility_lag());
             out.insert(format!("replica_{}", i + 1), c);
         }
         out

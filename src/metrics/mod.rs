@@ -154,6 +154,12 @@ pub struct ComponentStats {
 }
 
 impl ComponentStats {
+    /// Sets the visibility-lag figures from a copy's lag recorder.
+    pub fn set_lag(&mut self, lag: &LatencyRecorder) {
+        self.lag_mean_ms = Some(round6(lag.mean_ns() / 1e6));
+        self.lag_p99_ms = Some(round6(lag.quantile_ns(0.99) as f64 / 1e6));
+    }
+
     /// The same figures rounded to 6 decimals for stable output.
     pub fn rounded(&self) -> ComponentStats {
         let r = |v: Option<f64>| v.map(latency::round6);

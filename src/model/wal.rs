@@ -4,7 +4,7 @@
 //! device is not a CPU core: flushing does not occupy the database's cores.
 
 use crate::dist::Dist;
-use crate::metrics::Window;
+use crate::metrics::{ComponentStats, Window};
 use crate::sim::{OpId, SimRng, SimTime};
 
 /// A primary's commit path: a write's commit record goes through a
@@ -60,9 +60,13 @@ impl CommitLog {
         self.spare = durable;
     }
 
-    /// The log's group-commit figures, when there is a log.
-    pub fn group_commit(&self) -> Option<&GroupCommit<OpId>> {
-        self.wal.as_ref()
+    /// Adds the log's figures (forced writes, commits per forced write) to
+    /// its station's, when there is a log.
+    pub fn annotate(&self, stats: &mut ComponentStats) {
+        if let Some(wal) = &self.wal {
+            stats.forced_writes = Some(wal.flushes());
+            stats.commits_per_forced_write = Some(wal.mean_batch());
+        }
     }
 }
 
