@@ -7,7 +7,7 @@
 use rand::RngExt;
 
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
-use crate::model::Write;
+use crate::model::{Lookup, Write};
 use crate::scenario::{ProbeSession, WorkloadConfig};
 use crate::sim::{Context, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -44,6 +44,18 @@ pub struct OpState {
 }
 
 impl OpState {
+    /// What a cache-aside lookup found: the entry's version and value, or a
+    /// miss the database must answer.
+    pub fn cache_lookup(&mut self, found: Lookup) {
+        match found {
+            Lookup::Hit(version, value) => {
+                (self.version, self.value, self.served_by) =
+                    (version, value, Some(ServedBy::Cache));
+            }
+            Lookup::Miss => self.missed = true,
+        }
+    }
+
     /// The writes the operation installed.
     pub fn installed(&self) -> &[Write] {
         &self.writes[..usize::from(self.installed)]

@@ -44,8 +44,8 @@ use crate::check::{
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::{
-    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network,
-    Station, VersionedStore, Write, next_refresh, transaction,
+    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
+    VersionedStore, Write, next_refresh, transaction,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
@@ -300,13 +300,7 @@ impl Polyglot {
         let (station, service) = match system {
             System::Cache => {
                 let found = self.cache.as_mut().expect("a cache").get(o.key, now);
-                let s = self.clients.state_mut(op);
-                match found {
-                    Lookup::Hit(version, value) => {
-                        (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Cache));
-                    }
-                    Lookup::Miss => s.missed = true,
-                }
+                self.clients.state_mut(op).cache_lookup(found);
                 (
                     &mut self.cache_server,
                     self.cache_service.sample(&mut self.service_rng),

@@ -536,13 +536,7 @@ impl Sharded {
         let found = grid.cache.get(key, now);
         let service = grid.service.sample(&mut self.service_rng);
         let slot = grid.nodes[node].enter(now, service);
-        let s = self.clients.state_mut(op);
-        match found {
-            Lookup::Hit(version, value) => {
-                (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Cache));
-            }
-            Lookup::Miss => s.missed = true,
-        }
+        self.clients.state_mut(op).cache_lookup(found);
         let back = self.network.send();
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
     }

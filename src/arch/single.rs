@@ -317,15 +317,7 @@ impl Single {
         match job {
             CacheJob::Lookup(op) => {
                 let found = tier.cache.get(ctx.op(op).key, now);
-                let s = self.clients.state_mut(op);
-                match found {
-                    Lookup::Hit(version, value) => {
-                        s.version = version;
-                        s.value = value;
-                        s.served_by = Some(ServedBy::Cache);
-                    }
-                    Lookup::Miss => s.missed = true,
-                }
+                self.clients.state_mut(op).cache_lookup(found);
                 Some(op)
             }
             CacheJob::MultiLookup(op) => {
