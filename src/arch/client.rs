@@ -7,7 +7,7 @@
 use rand::RngExt;
 
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
-use crate::model::{Lookup, Write};
+use crate::model::{Lookup, VersionedStore, Write, transaction};
 use crate::scenario::{ProbeSession, WorkloadConfig};
 use crate::sim::{Context, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -44,6 +44,24 @@ pub struct OpState {
 }
 
 impl OpState {
+    /// The operation committed the first `n` of `writes` at `data`. A
+    /// refused transfer wrote nothing; its history shows what it read.
+    pub fn committed(
+        &mut self,
+        o: &Operation,
+        writes: [Write; 2],
+        n: usize,
+        data: &VersionedStore,
+    ) {
+        self.writes = if n == 0 && o.kind == OpKind::Transfer {
+            transaction::refused_reads(o, data)
+        } else {
+            writes
+        };
+        self.installed = n as u8;
+        self.planned = n as u8;
+    }
+
     /// What a cache-aside lookup found: the entry's version and value, or a
     /// miss the database must answer.
     pub fn cache_lookup(&mut self, found: Lookup) {

@@ -418,15 +418,9 @@ impl Polyglot {
                 }
             }
         }
-        let refused = n == 0 && o.kind == OpKind::Transfer;
-        let st = self.clients.state_mut(op);
-        st.writes = if refused {
-            transaction::refused_reads(&o, &self.data)
-        } else {
-            writes
-        };
-        st.installed = n as u8;
-        st.planned = n as u8;
+        self.clients
+            .state_mut(op)
+            .committed(&o, writes, n, &self.data);
         self.hop(Event::Answered(op, System::Db), ctx);
     }
 

@@ -806,13 +806,7 @@ impl Sharded {
                     .link_partners((a.key, a.version), (b.key, b.version));
             }
         } else {
-            state.writes = if plan.len == 0 && o.kind == OpKind::Transfer {
-                transaction::refused_reads(&o, &self.data)
-            } else {
-                writes
-            };
-            state.installed = plan.len as u8;
-            state.planned = plan.len as u8;
+            state.committed(&o, writes, plan.len, &self.data);
         }
         self.hop(Event::Answered(op), ctx);
     }

@@ -513,16 +513,9 @@ impl Single {
                 );
             }
         }
-        let refused = n == 0 && o.kind == OpKind::Transfer;
-        let st = self.clients.state_mut(op);
-        // A refused transfer wrote nothing; the history shows what it read.
-        st.writes = if refused {
-            transaction::refused_reads(&o, &self.data)
-        } else {
-            writes
-        };
-        st.installed = n as u8;
-        st.planned = n as u8;
+        self.clients
+            .state_mut(op)
+            .committed(&o, writes, n, &self.data);
         self.hop(Event::DbAnswered(op), ctx);
     }
 
