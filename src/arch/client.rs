@@ -294,14 +294,13 @@ impl Clients {
     }
 
     /// The client receives a write's ok: the oracle learns what it was told,
-    /// probe reads are asked for (`probe` schedules each after its delay),
-    /// the operation completes.
-    pub fn acknowledge<E>(
+    /// probe reads are scheduled after their delays (as the architecture's
+    /// probe event), the operation completes.
+    pub fn acknowledge<E: From<Probe>>(
         &mut self,
         op: OpId,
         ctx: &mut Context<'_, E>,
         oracle: &mut Oracle,
-        mut probe: impl FnMut(&mut Context<'_, E>, SimDuration, Probe),
     ) {
         let o = *ctx.op(op);
         let s = self.states[op.0 as usize];
@@ -332,7 +331,7 @@ impl Clients {
                     session,
                     delay: i as u8,
                 };
-                probe(ctx, *after, p);
+                ctx.schedule_in(*after, E::from(p));
             }
         }
         self.record_ok(op, ctx);

@@ -124,6 +124,12 @@ pub enum Event {
 
 type Ctx<'a> = Context<'a, Event>;
 
+impl From<Probe> for Event {
+    fn from(p: Probe) -> Event {
+        Event::Probe(p)
+    }
+}
+
 /// Changes in flight to derived stores, by handle.
 #[derive(Default)]
 struct Changes {
@@ -617,10 +623,7 @@ impl Polyglot {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
-                ctx.schedule_in(after, Event::Probe(p));
-            });
+        self.clients.acknowledge(op, ctx, &mut self.oracle);
     }
 
     fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {

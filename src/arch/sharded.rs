@@ -111,6 +111,12 @@ pub enum Event {
 
 type Ctx<'a> = Context<'a, Event>;
 
+impl From<Probe> for Event {
+    fn from(p: Probe) -> Event {
+        Event::Probe(p)
+    }
+}
+
 /// One shard's primary.
 struct Shard {
     station: Station,
@@ -861,10 +867,7 @@ impl Sharded {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
-                ctx.schedule_in(after, Event::Probe(p));
-            });
+        self.clients.acknowledge(op, ctx, &mut self.oracle);
     }
 
     fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {

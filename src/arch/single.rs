@@ -105,6 +105,12 @@ pub enum Event {
 
 type Ctx<'a> = Context<'a, Event>;
 
+impl From<Probe> for Event {
+    fn from(p: Probe) -> Event {
+        Event::Probe(p)
+    }
+}
+
 /// The app-tier cache and, when remote, its server.
 struct CacheTier {
     cache: Cache,
@@ -586,10 +592,7 @@ impl Single {
                 recent.note(session, w.key, ctx.now());
             }
         }
-        self.clients
-            .acknowledge(op, ctx, &mut self.oracle, |ctx, after, p| {
-                ctx.schedule_in(after, Event::Probe(p));
-            });
+        self.clients.acknowledge(op, ctx, &mut self.oracle);
     }
 
     fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
