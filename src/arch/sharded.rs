@@ -792,6 +792,12 @@ impl Sharded {
         };
         let writes =
             transaction::install(&plan, &mut self.data, &mut self.oracle, &o, st.version, now);
+        if let Some(grid) = &mut self.grid {
+            // Grid entries of older versions are stale from now on.
+            for w in &writes[..plan.len] {
+                grid.cache.source_committed(w.key, w.version, now);
+            }
+        }
         self.ship(&writes[..plan.len], ctx);
         let state = self.clients.state_mut(op);
         if cross {

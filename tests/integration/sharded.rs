@@ -432,3 +432,32 @@ fn top_level_shorthands_mean_their_tables() {
     .to_string();
     assert!(same.starts_with("same.toml:3:1: "), "{same}");
 }
+
+#[test]
+fn a_grid_that_is_never_invalidated_holds_stale_entries() {
+    // 100 keys, all cached, no TTL and no invalidation: after a key's first
+    // write its entry stays stale for the rest of the run. Writes at
+    // 100/s over 100 keys reach nearly every key within seconds, so most
+    // of the entry-time is stale.
+    let r = run_one(
+        r#"
+        duration = "30s"
+        warmup = "5s"
+        [workload]
+        rate = 1000
+        keys = 100
+        popularity = "uniform"
+        [workload.mix]
+        get = 0.9
+        put = 0.1
+        [[architecture]]
+        kind = "sharded"
+        [architecture.cache]
+        capacity = 100
+        ttl = "0s"
+        invalidate = "none"
+        "#,
+    );
+    let share = r.anomalies.divergence["cache"].diverged_share;
+    assert!(share > 0.9, "diverged share {share}");
+}
