@@ -171,24 +171,35 @@ pub struct AnomalyReport {
 impl AnomalyReport {
     /// (class name, count) of every class, in report order.
     pub fn counts(&self) -> Vec<(&'static str, u64)> {
-        vec![
-            ("stale_read", self.stale_read.count),
-            ("read_your_writes", self.read_your_writes.count),
-            ("monotonic_reads", self.monotonic_reads.count),
-            ("lost_update", self.lost_update.count),
-            ("fractured_read", self.fractured_read.count),
-            ("torn_transaction", self.torn_transaction.count),
-            ("dirty_read", self.dirty_read.count),
-            ("invariant", self.invariant.count),
-            ("lost_write", self.lost_write.count),
+        self.classes().map(|(name, n, _)| (name, n)).collect()
+    }
+
+    /// Every class in report order: its name, its count, and its details
+    /// where the class has the common shape.
+    pub fn classes<'a>(
+        &'a self,
+    ) -> impl Iterator<Item = (&'static str, u64, Option<&'a ClassReport>)> + 'a {
+        let class = |name: &'static str, c: &'a ClassReport| (name, c.count, Some(c));
+        [
+            class("stale_read", &self.stale_read),
+            class("read_your_writes", &self.read_your_writes),
+            class("monotonic_reads", &self.monotonic_reads),
+            ("lost_update", self.lost_update.count, None),
+            class("fractured_read", &self.fractured_read),
+            class("torn_transaction", &self.torn_transaction),
+            class("dirty_read", &self.dirty_read),
+            ("invariant", self.invariant.count, None),
+            class("lost_write", &self.lost_write),
             (
                 "divergence",
                 self.divergence.values().map(|d| d.older + d.phantom).sum(),
+                None,
             ),
-            ("out_of_order_apply", self.out_of_order_apply.count),
-            ("duplicate_apply", self.duplicate_apply.count),
-            ("split_brain", self.split_brain.count),
+            class("out_of_order_apply", &self.out_of_order_apply),
+            class("duplicate_apply", &self.duplicate_apply),
+            ("split_brain", self.split_brain.count, None),
         ]
+        .into_iter()
     }
 }
 

@@ -189,20 +189,9 @@ pub fn anomaly_table(results: &Results) -> Table {
             }
         };
         let mut rows: Vec<Vec<String>> = a
-            .counts()
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(class, n)| {
-                let detail = match class {
-                    "stale_read" => Some(&a.stale_read),
-                    "read_your_writes" => Some(&a.read_your_writes),
-                    "monotonic_reads" => Some(&a.monotonic_reads),
-                    "fractured_read" => Some(&a.fractured_read),
-                    "dirty_read" => Some(&a.dirty_read),
-                    "out_of_order_apply" => Some(&a.out_of_order_apply),
-                    "duplicate_apply" => Some(&a.duplicate_apply),
-                    _ => None,
-                };
+            .classes()
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(class, n, detail)| {
                 let place = match class {
                     "divergence" => a
                         .divergence
