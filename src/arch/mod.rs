@@ -2,6 +2,8 @@
 //! protocol order; this module maps a scenario's `kind` to its simulation.
 
 pub mod client;
+pub mod colocated;
+pub mod coordinator;
 pub mod polyglot;
 pub mod sharded;
 pub mod single;
@@ -9,7 +11,7 @@ pub mod single;
 use std::collections::BTreeMap;
 
 use crate::check::{AnomalyReport, VisibilityReport};
-use crate::metrics::{ComponentStats, Window};
+use crate::metrics::{ComponentStats, CoordinationReport, Window};
 use crate::report::{Footprint, Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
 use crate::sim::{self, Architecture, RunOutput, Streams};
@@ -27,6 +29,10 @@ pub trait Report {
     fn visibility(&self) -> VisibilityReport;
     /// Its systems and sync paths.
     fn footprint(&self) -> Footprint;
+    /// What coordination cost: messages, round trips, forced writes, locks.
+    fn coordination(&self) -> CoordinationReport {
+        CoordinationReport::default()
+    }
 }
 
 /// What a run records besides its figures.
@@ -106,7 +112,18 @@ fn run_kind(
                 window
             ))
         }
-        other => unreachable!("kind {other} is rejected when the scenario is read"),
+        ArchKind::Coordinator => run!(coordinator::Coordinator::new(
+            arch,
+            scenario,
+            &arch_streams,
+            window
+        )),
+        ArchKind::Colocated => run!(colocated::Colocated::new(
+            arch,
+            scenario,
+            &arch_streams,
+            window
+        )),
     }
 }
 
@@ -162,6 +179,7 @@ fn collect<A: Architecture + Report>(
         anomalies: system.anomalies(),
         visibility: system.visibility(),
         footprint: system.footprint(),
+        coordination: system.coordination(),
         history: None,
         events: output.events,
     }

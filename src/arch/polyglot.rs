@@ -225,7 +225,7 @@ impl Polyglot {
         };
         Polyglot {
             space,
-            network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
+            network: Network::new(&scenario.network, streams.stream("network")),
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
@@ -269,7 +269,7 @@ impl Polyglot {
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.send();
+        let delay = self.network.client();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -377,7 +377,7 @@ impl Polyglot {
         if system == System::Db && is_write {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
-            let back = self.network.send();
+            let back = self.network.client();
             ctx.schedule_at(slot.done + back, Event::Answered(op, system));
         }
     }
@@ -590,7 +590,7 @@ impl Polyglot {
             ),
         };
         let slot = server.enter(now, service);
-        let back = self.network.send();
+        let back = self.network.client();
         ctx.schedule_at(slot.done + back, Event::DualWritten(op, store));
     }
 

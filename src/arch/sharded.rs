@@ -286,7 +286,7 @@ impl Sharded {
             docstore,
             documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
             begun: 0,
-            network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
+            network: Network::new(&scenario.network, streams.stream("network")),
             router,
             shards,
             directory,
@@ -313,7 +313,7 @@ impl Sharded {
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.send();
+        let delay = self.network.client();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -358,7 +358,7 @@ impl Sharded {
         let slot = dir.station.enter(ctx.now(), service);
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
-        let back = self.network.send();
+        let back = self.network.client();
         ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
@@ -543,7 +543,7 @@ impl Sharded {
         let service = grid.service.sample(&mut self.service_rng);
         let slot = grid.nodes[node].enter(now, service);
         self.clients.state_mut(op).cache_lookup(found);
-        let back = self.network.send();
+        let back = self.network.client();
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
     }
 
@@ -605,7 +605,7 @@ impl Sharded {
         }
         let service = grid.service.sample(&mut self.service_rng);
         let slot = grid.nodes[node].enter(now, service);
-        let back = self.network.send();
+        let back = self.network.client();
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
@@ -640,7 +640,7 @@ impl Sharded {
         (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::Replica));
         let service = self.read.sample(&mut self.service_rng);
         let slot = self.replica_stations[usize::from(s)][usize::from(r)].enter(ctx.now(), service);
-        let back = self.network.send();
+        let back = self.network.client();
         ctx.schedule_at(slot.done + back, Event::Answered(op));
     }
 
@@ -733,7 +733,7 @@ impl Sharded {
         if writes {
             ctx.schedule_at(slot.done, Event::Served(op, s));
         } else {
-            let back = self.network.send();
+            let back = self.network.client();
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
     }

@@ -209,7 +209,7 @@ impl Single {
         };
         Single {
             space,
-            network: Network::new(scenario.network.hop.clone(), streams.stream("network")),
+            network: Network::new(&scenario.network, streams.stream("network")),
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
@@ -237,7 +237,7 @@ impl Single {
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time, which keeps pure queueing scenarios lean).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.send();
+        let delay = self.network.client();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -310,7 +310,7 @@ impl Single {
         let slot = tier.server.enter(ctx.now(), d);
         if let Some(op) = answer {
             // The answer leaves when service ends and takes one hop back.
-            let back = self.network.send();
+            let back = self.network.client();
             ctx.schedule_at(slot.done + back, Event::CacheAnswered(op));
         }
     }
@@ -465,7 +465,7 @@ impl Single {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
             // A read's answer leaves when service ends and takes one hop back.
-            let back = self.network.send();
+            let back = self.network.client();
             ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
         }
     }

@@ -23,6 +23,10 @@ pub enum ServedBy {
     Quorum,
     /// A search index.
     Index,
+    /// A CQRS read model fed by an event log.
+    ReadModel,
+    /// A Raft follower.
+    Follower,
 }
 
 impl ServedBy {
@@ -33,6 +37,8 @@ impl ServedBy {
             ServedBy::Replica => "replica",
             ServedBy::Quorum => "quorum",
             ServedBy::Index => "index",
+            ServedBy::ReadModel => "read_model",
+            ServedBy::Follower => "follower",
         }
     }
 }

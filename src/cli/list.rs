@@ -5,24 +5,20 @@ use documented::{Documented, DocumentedFields};
 use serde::Serialize;
 
 use crate::scenario::{
-    ArchKind, ArchitectureConfig, CacheConfig, DbConfig, DocstoreConfig, EntitiesConfig,
-    NetworkConfig, ReplicasConfig, ShardsConfig, StoresConfig, WorkloadConfig, field_docs,
+    ArchKind, ArchitectureConfig, CacheConfig, CoordinatorConfig, DbConfig, DocstoreConfig,
+    EntitiesConfig, NetworkConfig, PartitionsConfig, ReplicasConfig, ShardsConfig, StoresConfig,
+    WorkloadConfig, field_docs,
 };
 
 pub fn list() -> anyhow::Result<()> {
     let mut out = String::from("Architectures (kind = …):\n");
     for kind in ArchKind::ALL {
-        let status = if kind.is_available() {
-            ""
-        } else {
-            "  [not simulated yet]"
-        };
-        out += &format!("  {:<12} {}{status}\n", kind.name(), kind.summary());
+        out += &format!("  {:<12} {}\n", kind.name(), kind.summary());
     }
     // Each table of an architecture: its key, which kinds use it, its
     // documentation and its fields. The list also keeps these keys out of
     // the `[[architecture]]` fields above them.
-    let tables: [(&str, &str, &str, String); 6] = [
+    let tables: [(&str, &str, &str, String); 8] = [
         (
             "db",
             "",
@@ -43,7 +39,7 @@ pub fn list() -> anyhow::Result<()> {
         ),
         (
             "shards",
-            " (kind = \"sharded\")",
+            " (kind = \"sharded\" or \"coordinator\")",
             ShardsConfig::DOCS,
             section(&ShardsConfig::default(), &[])?,
         ),
@@ -58,6 +54,18 @@ pub fn list() -> anyhow::Result<()> {
             " (kind = \"polyglot\")",
             StoresConfig::DOCS,
             section(&StoresConfig::default(), &[])?,
+        ),
+        (
+            "coordinator",
+            " (kind = \"coordinator\")",
+            CoordinatorConfig::DOCS,
+            section(&CoordinatorConfig::default(), &[])?,
+        ),
+        (
+            "partitions",
+            " (kind = \"colocated\")",
+            PartitionsConfig::DOCS,
+            section(&PartitionsConfig::default(), &[])?,
         ),
     ];
     let keys: Vec<&str> = tables.iter().map(|t| t.0).collect();

@@ -1,9 +1,11 @@
 //! Measurements of one run: latency per operation kind, throughput, and
 //! time-weighted averages for components.
 
+mod coordination;
 mod latency;
 mod time_average;
 
+pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
 pub use latency::{LatencyRecorder, LatencySummary, round6};
 pub use time_average::TimeAverage;
 

@@ -1,17 +1,20 @@
 //! Reusable parts that architectures compose: queueing stations, the
-//! network, caches, replicas and the write-ahead log. Later parts (Raft,
-//! locks, 2PC, routers, pipelines) live here too.
+//! network, caches, replicas, the write-ahead log, routers, pipelines, the
+//! lock table, two-phase commit and Raft groups.
 
 pub mod cache;
 pub mod derived;
+pub mod locks;
 pub mod network;
 pub mod pipeline;
 pub mod prefetch;
+pub mod raft;
 pub mod replication;
 pub mod router;
 pub mod station;
 pub mod store;
 pub mod transaction;
+pub mod twopc;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};

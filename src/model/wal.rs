@@ -10,10 +10,10 @@ use crate::sim::{OpId, SimRng, SimTime};
 /// A primary's commit path: a write's commit record goes through a
 /// [`GroupCommit`] log when durability waits are on (`fsync` above zero),
 /// and commits at once when they are off.
-pub struct CommitLog {
-    wal: Option<GroupCommit<OpId>>,
+pub struct CommitLog<J = OpId> {
+    wal: Option<GroupCommit<J>>,
     /// The buffer `flushed` hands out, returned by `recycle`.
-    spare: Vec<OpId>,
+    spare: Vec<J>,
 }
 
 /// What became of a commit record handed to a [`CommitLog`].
@@ -27,15 +27,20 @@ pub enum Logged {
     Queued,
 }
 
-impl CommitLog {
-    pub fn new(fsync: &Dist, rng: SimRng, window: Window) -> CommitLog {
+impl<J: Copy> CommitLog<J> {
+    pub fn new(fsync: &Dist, rng: SimRng, window: Window) -> CommitLog<J> {
         CommitLog {
             wal: (!fsync.is_zero()).then(|| GroupCommit::new(fsync.clone(), rng, window)),
             spare: Vec::new(),
         }
     }
 
-    pub fn submit(&mut self, op: OpId, now: SimTime) -> Logged {
+    /// Whether records wait for a forced write (`fsync` above zero).
+    pub fn forces(&self) -> bool {
+        self.wal.is_some()
+    }
+
+    pub fn submit(&mut self, op: J, now: SimTime) -> Logged {
         match self.wal.as_mut() {
             None => Logged::Durable,
             Some(wal) => wal
@@ -47,7 +52,7 @@ impl CommitLog {
     /// The flush under way completes now: the writes now durable, in
     /// submission order, and when the next flush ends, if one starts. Hand
     /// the emptied list back with [`CommitLog::recycle`].
-    pub fn flushed(&mut self, now: SimTime) -> (Vec<OpId>, Option<SimTime>) {
+    pub fn flushed(&mut self, now: SimTime) -> (Vec<J>, Option<SimTime>) {
         let wal = self.wal.as_mut().expect("flushes come from the log");
         let mut durable = std::mem::take(&mut self.spare);
         let next = wal.flushed(now, |op| durable.push(op));
@@ -55,7 +60,7 @@ impl CommitLog {
     }
 
     /// Takes back the list `flushed` handed out, to reuse its allocation.
-    pub fn recycle(&mut self, mut durable: Vec<OpId>) {
+    pub fn recycle(&mut self, mut durable: Vec<J>) {
         durable.clear();
         self.spare = durable;
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{AnomalyReport, VisibilityReport};
-use crate::metrics::{ComponentStats, LatencySummary};
+use crate::metrics::{ComponentStats, CoordinationReport, LatencySummary};
 use crate::scenario::{ArchKind, Scenario};
 
 /// Everything one `archsim run` of a scenario produced.
@@ -85,6 +85,9 @@ pub struct RunResult {
     pub visibility: VisibilityReport,
     /// The systems an architecture runs and how data flows between them.
     pub footprint: Footprint,
+    /// Coordination cost: messages, round trips, forced writes, locks, aborts.
+    #[serde(skip_serializing_if = "CoordinationReport::is_empty")]
+    pub coordination: CoordinationReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
     /// The client history in Elle JSON lines, when recorded (`--history`).

@@ -44,14 +44,6 @@ impl ArchKind {
         }
     }
 
-    /// Whether this version simulates the kind.
-    pub fn is_available(self) -> bool {
-        matches!(
-            self,
-            ArchKind::Single | ArchKind::Polyglot | ArchKind::Sharded
-        )
-    }
-
     /// One line on what the kind models.
     pub fn summary(self) -> &'static str {
         match self {
@@ -86,10 +78,6 @@ impl ArchKind {
             _ => true,
         }
     }
-
-    pub fn available() -> impl Iterator<Item = ArchKind> {
-        Self::ALL.into_iter().filter(|k| k.is_available())
-    }
 }
 
 impl fmt::Display for ArchKind {
@@ -107,13 +95,8 @@ impl Serialize for ArchKind {
 impl<'de> Deserialize<'de> for ArchKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let available: Vec<_> = ArchKind::available().map(|k| k.name()).collect();
         match ArchKind::ALL.into_iter().find(|k| k.name() == text) {
-            Some(k) if k.is_available() => Ok(k),
-            Some(k) => Err(D::Error::custom(format!(
-                "architecture kind \"{k}\" is not simulated by this version yet; available: {}",
-                available.join(", ")
-            ))),
+            Some(k) => Ok(k),
             None => Err(D::Error::custom(format!(
                 "unknown architecture kind \"{text}\"; expected one of {}",
                 ArchKind::ALL.map(|k| k.name()).join(", ")
@@ -167,9 +150,17 @@ pub struct ArchitectureConfig {
     /// The specialized stores and how they are kept in sync (`kind = "polyglot"`).
     #[serde(default)]
     pub stores: StoresConfig,
+    /// The transaction coordinator and read models (`kind = "coordinator"`).
+    #[serde(default)]
+    pub coordinator: CoordinatorConfig,
+    /// Partitions, Raft groups and nodes (`kind = "colocated"`).
+    #[serde(default)]
+    pub partitions: PartitionsConfig,
 }
 
-/// Top-level shorthands of an architecture and the field each stands for.
+/// Top-level shorthands of an architecture and the field each stands for
+/// (`partition_by` stands for `partitions.partition_by` in a colocated
+/// architecture: see [`shorthand_field`]).
 pub const SHORTHANDS: [(&str, [&str; 2]); 5] = [
     ("router", ["shards", "router"]),
     ("partition_by", ["shards", "partition_by"]),
@@ -177,6 +168,17 @@ pub const SHORTHANDS: [(&str, [&str; 2]); 5] = [
     ("cache_nodes", ["cache", "nodes"]),
     ("sync", ["stores", "sync"]),
 ];
+
+/// The field a shorthand stands for in an architecture of `kind`.
+pub fn shorthand_field(kind: ArchKind, short: &str) -> Option<[&'static str; 2]> {
+    if kind == ArchKind::Colocated && short == "partition_by" {
+        return Some(["partitions", "partition_by"]);
+    }
+    SHORTHANDS
+        .iter()
+        .find(|(s, _)| *s == short)
+        .map(|(_, long)| *long)
+}
 
 impl ArchitectureConfig {
     pub fn new(kind: ArchKind) -> ArchitectureConfig {
@@ -195,6 +197,8 @@ impl ArchitectureConfig {
             sync: None,
             docstore: DocstoreConfig::default(),
             stores: StoresConfig::default(),
+            coordinator: CoordinatorConfig::default(),
+            partitions: PartitionsConfig::default(),
         }
     }
 
@@ -207,7 +211,11 @@ impl ArchitectureConfig {
             self.shards.router = v;
         }
         if let Some(v) = self.partition_by.take() {
-            self.shards.partition_by = v;
+            if self.kind == ArchKind::Colocated {
+                self.partitions.partition_by = v;
+            } else {
+                self.shards.partition_by = v;
+            }
         }
         if let Some(v) = self.cross_shard.take() {
             self.shards.cross_shard = v;
@@ -242,39 +250,124 @@ impl ArchitectureConfig {
 
     /// Settings that contradict each other: (field path, message).
     pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
-        match self.kind {
-            ArchKind::Single | ArchKind::Sharded if self.stores != StoresConfig::default() => {
+        use ArchKind::{Colocated, Coordinator, Polyglot, Sharded, Single};
+        // Each kind's own tables, and the kinds that read them.
+        let tables: [(&'static str, bool, &[ArchKind]); 6] = [
+            (
+                "stores",
+                self.stores != StoresConfig::default(),
+                &[Polyglot],
+            ),
+            (
+                "shards",
+                self.shards != ShardsConfig::default(),
+                &[Sharded, Coordinator],
+            ),
+            (
+                "docstore",
+                self.docstore != DocstoreConfig::default(),
+                &[Sharded],
+            ),
+            (
+                "coordinator",
+                self.coordinator != CoordinatorConfig::default(),
+                &[Coordinator],
+            ),
+            (
+                "partitions",
+                self.partitions != PartitionsConfig::default(),
+                &[Colocated],
+            ),
+            (
+                "replicas",
+                self.replicas != ReplicasConfig::default(),
+                &[Single, Sharded],
+            ),
+        ];
+        for (table, set, kinds) in tables {
+            if set && !kinds.contains(&self.kind) {
+                let names: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
                 return Some((
-                    vec!["stores"],
-                    "[architecture.stores] applies to kind = \"polyglot\" only".to_string(),
+                    vec![table],
+                    format!(
+                        "[architecture.{table}] applies to kind = {} only; remove it here",
+                        names.join(" or ")
+                    ),
                 ));
             }
-            ArchKind::Polyglot if self.replicas != ReplicasConfig::default() => {
+        }
+        match self.kind {
+            Colocated if self.cache != CacheConfig::default() => {
                 return Some((
-                    vec!["replicas"],
-                    "the polyglot architecture has no read replicas; remove [architecture.replicas]"
+                    vec!["cache"],
+                    "the colocated store keeps its data in memory and has no separate cache; \
+                     remove [architecture.cache]"
                         .to_string(),
                 ));
             }
-            ArchKind::Polyglot if self.shards != ShardsConfig::default() => {
+            Coordinator if self.shards.cross_shard != ShardsConfig::default().cross_shard => {
                 return Some((
-                    vec!["shards"],
-                    "[architecture.shards] applies to kind = \"sharded\" only".to_string(),
+                    vec!["shards", "cross_shard"],
+                    "the coordinator commits cross-shard transfers with two-phase commit; \
+                     remove cross_shard"
+                        .to_string(),
                 ));
             }
-            ArchKind::Single | ArchKind::Polyglot if self.docstore != DocstoreConfig::default() => {
+            Coordinator => {
+                use crate::workload::OpKind;
+                let allowed = [OpKind::Get, OpKind::Rmw, OpKind::Reserve, OpKind::Transfer];
+                if let Some(k) = self
+                    .coordinator
+                    .strong
+                    .iter()
+                    .find(|k| !allowed.contains(k))
+                {
+                    return Some((
+                        vec!["coordinator", "strong"],
+                        format!(
+                            "strong lists {k}; the write model serves get, rmw, reserve and \
+                             transfer (multi_get and analytics are served by the read model)"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        match self.kind {
+            Coordinator | Colocated if self.analytics_on == AnalyticsOn::Replica => {
                 return Some((
-                    vec!["docstore"],
-                    "[architecture.docstore] applies to kind = \"sharded\" only".to_string(),
+                    vec!["analytics_on"],
+                    "analytics_on = \"replica\" applies to kind = \"single\"; remove it here"
+                        .to_string(),
                 ));
             }
-            ArchKind::Single if self.shards != ShardsConfig::default() => {
+            Colocated
+                if self.partitions.reads == RaftReads::Follower
+                    && self.partitions.replication < 2 =>
+            {
                 return Some((
-                    vec!["shards"],
-                    "[architecture.shards] applies to kind = \"sharded\" only".to_string(),
+                    vec!["partitions", "reads"],
+                    "follower reads need followers: set replication to 2 or more, or reads = \
+                     \"leader\""
+                        .to_string(),
                 ));
             }
-            ArchKind::Single | ArchKind::Polyglot if self.cache.nodes > 1 => {
+            Colocated if self.partitions.replication > self.partitions.nodes => {
+                return Some((
+                    vec!["partitions", "replication"],
+                    format!(
+                        "replication = {} needs at least as many nodes, and there are {}; \
+                         raise partitions.nodes or lower replication",
+                        self.partitions.replication, self.partitions.nodes
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        match self.kind {
+            ArchKind::Single | ArchKind::Polyglot | ArchKind::Coordinator
+                if self.cache.nodes > 1 =>
+            {
                 return Some((
                     vec!["cache", "nodes"],
                     "a cache grid of several nodes is simulated for kind = \"sharded\"; use \
@@ -749,4 +842,154 @@ impl Default for StoresConfig {
             consumers: 1,
         }
     }
+}
+
+/// The transaction coordinator of `kind = "coordinator"`
+/// (`[architecture.coordinator]`): a transaction manager in front of the
+/// shards (sized by `[architecture.shards]` and `[architecture.db]`) that
+/// runs two-phase commit with presumed abort, and the CQRS read models fed
+/// from the shards' event log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoordinatorConfig {
+    /// Cores of the coordinator: every request, vote and acknowledgement it handles takes one `service` on one of them, so it saturates as load rises. Default 4 (estimate).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub cores: u32,
+    /// Coordinator time per message handled (a client request, a vote, an acknowledgement). Default "20us" (a transaction manager's bookkeeping per message; estimate).
+    pub service: Dist,
+    /// A lock request waiting longer than this gives up: the transaction aborts and is retried. Default "1s" (services commonly set 1–5 s; InnoDB's innodb_lock_wait_timeout default is 50 s).
+    #[serde(deserialize_with = "positive_duration")]
+    pub lock_timeout: SimDuration,
+    /// Retries of an aborted transaction before the client gets an error. Default 3 (estimate).
+    pub retries: u32,
+    /// Pause before a retry. Default "exp(5ms)" (randomised backoff; estimate).
+    pub backoff: Dist,
+    /// Operation kinds whose reads go to the write model (the shards, under locks) instead of a read model. Default ["transfer", "reserve", "rmw"].
+    pub strong: Vec<crate::workload::OpKind>,
+    /// With a cache (`[architecture.cache]` capacity > 0): share of plain keys whose writes go through the cache to the write model before the ok (write-through); the others are acknowledged by the cache and flushed later (write-behind). Default 1 (every key written through).
+    #[serde(deserialize_with = "unit_interval")]
+    pub critical: f64,
+    /// Write-behind: the cache flushes the writes it holds this often. Default "5s" (Apache Ignite's writeBehindFlushFrequency, 5000 ms).
+    #[serde(deserialize_with = "positive_duration")]
+    pub flush: SimDuration,
+    /// End-to-end delay of the event log from a commit in the write model to its apply in the read model. Default "lognormal(p50=10ms, p99=30ms)" (Kafka-like; OpenMessaging benchmark runs).
+    pub log_delay: Dist,
+    /// Cores of the read model's store. Default 8 (estimate).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub read_cores: u32,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        use crate::workload::OpKind;
+        let dist = |s: &str| Dist::parse(s).expect("valid default");
+        CoordinatorConfig {
+            cores: 4,
+            service: dist("20us"),
+            lock_timeout: SimDuration::from_secs(1),
+            retries: 3,
+            backoff: dist("exp(5ms)"),
+            strong: vec![OpKind::Transfer, OpKind::Reserve, OpKind::Rmw],
+            critical: 1.0,
+            flush: SimDuration::from_secs(5),
+            log_delay: dist("lognormal(p50=10ms, p99=30ms)"),
+            read_cores: 8,
+        }
+    }
+}
+
+/// The colocated store of `kind = "colocated"` (`[architecture.partitions]`):
+/// data split into partitions placed by an affinity key, each partition a
+/// Raft group of `replication` replicas over `nodes`, memory-first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartitionsConfig {
+    /// Server nodes, 1 to 10000. Default 3.
+    #[serde(deserialize_with = "node_count")]
+    pub nodes: u32,
+    /// Cores per node. Default 8 (estimate).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub cores: u32,
+    /// Partitions, 1 to 10000. Default nodes × cores × 2 / replication (Ignite 3 sizing advice).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_node_count"
+    )]
+    pub count: Option<u32>,
+    /// Replicas of each partition (its Raft group), at most `nodes`. Default 3 (CockroachDB, Ignite zones).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub replication: u32,
+    /// The affinity key: each "key" placed on its own, or whole entity "group"s together (a group's keys share a partition, so its transactions are local). Default "key".
+    pub partition_by: PartitionBy,
+    /// Forced write of a Raft log entry, at the leader in parallel with AppendEntries and at each follower before it answers. Default "0s": off, as Ignite 3's raft.fsync = false.
+    pub fsync: Dist,
+    /// Server time of an in-memory read. Default "5us" (in-memory op 2–20 µs; Ignite 3, VoltDB).
+    pub read: Dist,
+    /// Server time of an in-memory write at the leader (and of appending it at a follower). Default "10us" (in-memory op 2–20 µs).
+    pub write: Dist,
+    /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
+    pub reads: RaftReads,
+    /// `analytics` and `multi_get`: "colocated" runs them next to the data, one round trip per partition; "client" pulls the rows to the client (one read per key, a page of `page` rows per round trip for analytics) and computes there. Default "colocated".
+    pub compute: Compute,
+    /// Rows per round trip when the client pulls rows for an `analytics` query (compute = "client"). Default 1000 (a JDBC fetch size; estimate).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub page: u32,
+    /// Retries of a transaction aborted by a lock conflict (wait-die) before the client gets an error. Default 3 (estimate).
+    pub retries: u32,
+    /// Pause before a retry. Default "exp(5ms)" (estimate).
+    pub backoff: Dist,
+    /// Followers wait this long without a leader before electing one. Default "uniform(150ms, 300ms)" (Raft paper).
+    pub election_timeout: Dist,
+    /// A new leader serves only after the old leader's lease has run out. Default "5s" (Ignite 3 lease).
+    pub lease: SimDuration,
+}
+
+impl PartitionsConfig {
+    /// The partition count after defaults.
+    pub fn partitions(&self) -> u32 {
+        self.count.unwrap_or_else(|| {
+            (u64::from(self.nodes) * u64::from(self.cores) * 2 / u64::from(self.replication))
+                .clamp(1, 10_000) as u32
+        })
+    }
+}
+
+impl Default for PartitionsConfig {
+    fn default() -> Self {
+        let dist = |s: &str| Dist::parse(s).expect("valid default");
+        PartitionsConfig {
+            nodes: 3,
+            cores: 8,
+            count: None,
+            replication: 3,
+            partition_by: PartitionBy::Key,
+            fsync: dist("0s"),
+            read: dist("5us"),
+            write: dist("10us"),
+            reads: RaftReads::Leader,
+            compute: Compute::Colocated,
+            page: 1000,
+            retries: 3,
+            backoff: dist("exp(5ms)"),
+            election_timeout: dist("uniform(150ms, 300ms)"),
+            lease: SimDuration::from_secs(5),
+        }
+    }
+}
+
+/// Where a colocated store serves `get`s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RaftReads {
+    Leader,
+    Follower,
+}
+
+/// Where `analytics` and `multi_get` compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compute {
+    Colocated,
+    Client,
 }

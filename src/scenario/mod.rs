@@ -19,9 +19,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use architecture::{
-    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CrossShard, DbConfig, Delays,
-    DocstoreConfig, Invalidate, Placement, ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig,
-    Sync,
+    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, Compute, CoordinatorConfig, CrossShard,
+    DbConfig, Delays, DocstoreConfig, Invalidate, PartitionsConfig, Placement, RaftReads,
+    ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig, Sync,
 };
 pub use error::ScenarioError;
 pub use overrides::Override;
@@ -86,12 +86,16 @@ fn default_replications() -> u32 {
 pub struct NetworkConfig {
     /// One-way delay of one message inside a zone. Default "lognormal(p50=150us, p99=500us)" (RTT p50 ≈ 0.3 ms: etcd performance guide; Redis latency docs). Use "0s" to study a database station alone.
     pub hop: Dist,
+    /// One-way delay between a client (the application) and the first server it talks to: a cache, a database or shard, the coordinator, a partition's leader. Default: `hop`. "0s" puts the client next to that server (an embedded client, an in-process transaction manager), as the closed-form commit latencies assume. In single, polyglot and sharded every message is such a client leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hop: Option<Dist>,
 }
 
 impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig {
             hop: Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"),
+            client_hop: None,
         }
     }
 }
@@ -228,7 +232,9 @@ impl Scenario {
         }
         for (i, arch) in self.architectures.iter().enumerate() {
             let index = i.to_string();
-            for (short, [table, field]) in architecture::SHORTHANDS {
+            for (short, _) in architecture::SHORTHANDS {
+                let [table, field] =
+                    architecture::shorthand_field(arch.kind, short).expect("a shorthand");
                 let shorthand = ["architecture", index.as_str(), short];
                 let long = ["architecture", index.as_str(), table, field];
                 if error::has_path(text, &shorthand) && error::has_path(text, &long) {

@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use super::architecture::SHORTHANDS;
+use super::architecture::shorthand_field;
 use super::{Scenario, ScenarioError};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +58,12 @@ fn parse_value(raw: &str) -> toml::Value {
 impl Override {
     /// The path with an architecture's shorthand (`router`, `shards = 16`, …)
     /// spelled as the field it stands for, as the resolved scenario has it.
-    fn canonical_path(&self) -> Vec<String> {
+    fn canonical_path(&self, scenario: &Scenario) -> Vec<String> {
         let mut path = self.path.clone();
         if path.len() == 3 && path[0] == "architecture" {
-            if let Some((_, long)) = SHORTHANDS.iter().find(|(short, _)| *short == path[2]) {
+            let kind = scenario.architecture(&path[1]).map(|a| a.kind);
+            let long = kind.and_then(|k| shorthand_field(k, &path[2]));
+            if let Some(long) = long {
                 path.truncate(2);
                 path.extend(long.iter().map(|p| p.to_string()));
             } else if path[2] == "shards" && self.value.is_integer() {
@@ -78,7 +80,7 @@ impl Override {
             message,
         };
         let mut root = toml::Table::try_from(scenario).map_err(|e| err(e.to_string()))?;
-        let path = self.canonical_path();
+        let path = self.canonical_path(scenario);
         let (last, parents) = path.split_last().expect("paths are never empty");
         let mut table = &mut root;
         let mut walked = Vec::new();

@@ -95,12 +95,7 @@ fn wrong_type() {
 }
 
 #[test]
-fn kind_not_built_yet_or_unknown() {
-    assert_rejected(
-        "[[architecture]]\nkind = \"colocated\"\n",
-        "2:8",
-        "not simulated by this version yet",
-    );
+fn unknown_kind() {
     assert_rejected(
         "[[architecture]]\nkind = \"mainframe\"\n",
         "2:8",

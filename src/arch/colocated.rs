@@ -1,0 +1,1115 @@
+//! Stage 5, the Acceleration Database: data split into partitions placed by
+//! an affinity key (`partition_by`), each partition a Raft group
+//! (`model::raft`) of `replication` replicas spread over `nodes`, kept in
+//! memory (µs service times), with transactions and computation inside the
+//! store (Apache Ignite 3-like).
+//!
+//! Reads. A `get` goes to its partition's leader, which serves it from
+//! memory under its lease: linearizable. With `reads = "follower"` it goes
+//! to one of the partition's followers, which learns of a commit one hop
+//! after the leader: bounded staleness, counted as stale reads served by a
+//! follower.
+//!
+//! Writes and transactions. Every write takes exclusive locks on its keys
+//! at its partition's leader, with wait-die on conflict (an older
+//! transaction waits, a younger one aborts and is retried with its original
+//! age, up to `retries` times, after `backoff`):
+//! - when all of an operation's keys live in one partition (`put`, `rmw`,
+//!   `reserve`, and a `transfer` inside one group under
+//!   `partition_by = "group"`), it commits in one Raft round: the leader
+//!   executes, appends the entry (forcing it if `fsync` is on, in parallel
+//!   with AppendEntries), commits when a majority has it, installs, releases
+//!   and answers. With the client next to the leader and constant hop d
+//!   and fsync f: 2d + f, for 4 messages with 3 replicas;
+//! - a `transfer` over two partitions is two-phase commit over Raft groups:
+//!   the leader of the first key's partition coordinates (its partition is
+//!   the commit partition); each participant's leader locks its key,
+//!   executes (the debited one checks the balance), and replicates its
+//!   write intent through its Raft group before voting; then the
+//!   coordinator records the outcome in the commit partition (a second
+//!   consensus round) — the commit point — and answers; the participants
+//!   resolve their intents and release their locks afterwards. With the
+//!   client next to the coordinator: 6d + 2f.
+//!
+//! How many transactions are local is decided by the workload's `locality`
+//! and `partition_by`: a bad affinity key brings the coordination back.
+//!
+//! Computation. With `compute = "colocated"`, a `multi_get` sends one
+//! request to each partition holding some of its keys, which reads them
+//! next to the data; an `analytics` query runs on every partition's leader
+//! over its slice (1/partitions of the query each) and only results travel.
+//! With `compute = "client"`, the client reads a `multi_get`'s keys one by
+//! one, and pulls every row of an `analytics` query in pages of `page` rows
+//! (one round trip each, partitions in parallel) and runs the query itself.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rand::RngExt;
+
+use super::Report;
+use super::client::{AfterRead, Clients, Probe};
+use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
+use crate::dist::Dist;
+use crate::metrics::{ComponentStats, CoordinationCost, CoordinationReport, Cost, Outcome, Window};
+use crate::model::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
+use crate::model::raft::{Draw, RaftGroup};
+use crate::model::router::{Router, ShardPlacement};
+use crate::model::transaction::{self, Plan};
+use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
+use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
+use crate::report::{Footprint, SyncPath};
+use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
+use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::workload::{KeySpace, OpKind, Operation};
+
+type PartitionId = u32;
+
+/// Every key of the operation in the partition (not one key index).
+const ALL_KEYS: u16 = u16::MAX;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A read reaches a partition's leader (or follower `replica`, from 1):
+    /// the key with index `key` among the operation's keys, or all of them
+    /// that live there.
+    Read {
+        op: OpId,
+        partition: PartitionId,
+        key: u16,
+        replica: u8,
+    },
+    /// A read's answer reaches the client.
+    ReadAnswered(OpId),
+    /// An analytics request (or the client's request for the next page)
+    /// reaches a partition's leader.
+    Analytics {
+        op: OpId,
+        partition: PartitionId,
+        pages_left: u32,
+    },
+    /// A partition's analytics answer (or page) reaches the client.
+    AnalyticsAnswered {
+        op: OpId,
+        partition: PartitionId,
+        pages_left: u32,
+    },
+    /// The client has computed the analytics query over the pulled rows.
+    Computed(OpId),
+    /// A write request or write intent reaches part `p`'s partition leader.
+    AtLeader(TxnId, u8),
+    /// Part `p`'s leader has executed it on a core.
+    Executed(TxnId, u8),
+    /// Part `p`'s Raft entry committed.
+    Replicated(TxnId, u8),
+    /// Part `p`'s vote reaches the coordinator.
+    Voted(TxnId, u8, Vote),
+    /// The outcome record committed in the commit partition.
+    Decided(TxnId),
+    /// The outcome reaches part `p`: resolve (or discard) the intent and
+    /// release.
+    Resolve(TxnId, u8),
+    /// A retried transaction starts again.
+    Retry(TxnId),
+    /// The answer reaches the client: ok, or an error.
+    Answered(OpId),
+    Failed(OpId),
+    /// Follower `replica` of every partition applies a committed entry.
+    Apply {
+        replica: u8,
+        commit: u32,
+    },
+    /// A probe read of `key` checks whether `version` is visible.
+    Probe(Probe),
+}
+
+type Ctx<'a> = Context<'a, Event>;
+
+impl From<Probe> for Event {
+    fn from(p: Probe) -> Event {
+        Event::Probe(p)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Sent,
+    Waiting,
+    Locked,
+    Released,
+}
+
+/// One partition's part of a transaction.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    partition: PartitionId,
+    keys: [u64; 2],
+    nkeys: u8,
+    granted: u8,
+    stage: Stage,
+    arrived: SimTime,
+    /// When its write intent committed in its Raft group (in doubt from then).
+    prepared_at: Option<SimTime>,
+}
+
+impl Part {
+    fn keys(&self) -> &[u64] {
+        &self.keys[..usize::from(self.nkeys)]
+    }
+}
+
+/// One attempt of a write transaction.
+#[derive(Clone, Debug)]
+struct Txn {
+    op: OpId,
+    operation: Operation,
+    attempt: u32,
+    parts: [Part; 2],
+    n: u8,
+    /// Two-phase commit over Raft groups, when the keys span partitions.
+    protocol: Option<TwoPhaseCommit>,
+    /// The debited participant found the balance short.
+    refused: bool,
+    /// Parts still holding locks or owed an outcome.
+    outstanding: u8,
+    cost: Cost,
+}
+
+/// The colocated store.
+pub struct Colocated {
+    space: KeySpace,
+    network: Network,
+    router: Router,
+    groups: Vec<RaftGroup>,
+    nodes: Vec<Station>,
+    /// Follower `j` of every partition, as one copy over all keys (with
+    /// follower reads only).
+    followers: Vec<Replica>,
+    log: ReplicationLog,
+    locks: LockTable,
+    txns: HashMap<TxnId, Txn>,
+    next_txn: TxnId,
+    granted: Vec<(TxnId, u64)>,
+    data: VersionedStore,
+    read: Dist,
+    write: Dist,
+    analytics: Dist,
+    fsync: Dist,
+    hop: Dist,
+    reads: RaftReads,
+    compute: Compute,
+    page: u32,
+    retries: u32,
+    backoff: Dist,
+    service_rng: SimRng,
+    raft_rng: SimRng,
+    choice_rng: SimRng,
+    transfer_amount: i64,
+    oracle: Oracle,
+    clients: Clients,
+    op_cost: Vec<Cost>,
+    distributed: Vec<bool>,
+    coordination: CoordinationCost,
+}
+
+impl Colocated {
+    pub fn new(
+        config: &ArchitectureConfig,
+        scenario: &Scenario,
+        streams: &Streams,
+        window: Window,
+    ) -> Colocated {
+        let w = &scenario.workload;
+        let space = KeySpace::new(w);
+        let c = &config.partitions;
+        let partitions = c.partitions();
+        let groups = (0..partitions)
+            .map(|p| {
+                let nodes = (0..c.replication).map(|j| (p + j) % c.nodes).collect();
+                RaftGroup::new(nodes)
+            })
+            .collect();
+        let follower_reads = c.reads == RaftReads::Follower;
+        let followers = if follower_reads {
+            (1..c.replication)
+                .map(|j| {
+                    Replica::new(
+                        &space,
+                        scenario.network.hop.clone(),
+                        streams.stream(&format!("follower_{j}/commit")),
+                        window,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Colocated {
+            space,
+            network: Network::new(&scenario.network, streams.stream("network")),
+            router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
+            groups,
+            nodes: (0..c.nodes)
+                .map(|_| Station::new(c.cores, window))
+                .collect(),
+            followers,
+            log: ReplicationLog::default(),
+            locks: LockTable::default(),
+            txns: HashMap::new(),
+            next_txn: 0,
+            granted: Vec::new(),
+            data: VersionedStore::new(&space),
+            read: c.read.clone(),
+            write: c.write.clone(),
+            analytics: config.db.analytics.clone(),
+            fsync: c.fsync.clone(),
+            hop: scenario.network.hop.clone(),
+            reads: c.reads,
+            compute: c.compute,
+            page: c.page,
+            retries: c.retries,
+            backoff: c.backoff.clone(),
+            service_rng: streams.stream("node/service"),
+            raft_rng: streams.stream("raft"),
+            choice_rng: streams.stream("follower-choice"),
+            transfer_amount: w.transfer_amount,
+            oracle: Oracle::new(space, w.sessions, &w.probes, window),
+            clients: Clients::new(w, streams),
+            op_cost: Vec::new(),
+            distributed: Vec::new(),
+            coordination: CoordinationCost::new(window),
+        }
+    }
+
+    fn partition_of(&self, key: u64) -> PartitionId {
+        self.router.shard(key)
+    }
+
+    fn leader_station(&mut self, p: PartitionId) -> &mut Station {
+        let node = self.groups[p as usize].leader_node();
+        &mut self.nodes[node as usize]
+    }
+
+    /// A message between the client and a server, charged to `op`.
+    fn client_leg(&mut self, op: OpId) -> SimDuration {
+        self.op_cost[op.0 as usize].messages += 1;
+        self.network.client()
+    }
+
+    /// A message between two partitions' leaders, charged to `t` (none
+    /// within one partition).
+    fn server_leg(&mut self, t: TxnId, from: PartitionId, to: PartitionId) -> SimDuration {
+        if from == to {
+            return SimDuration::ZERO;
+        }
+        if let Some(txn) = self.txns.get_mut(&t) {
+            txn.cost.messages += 1;
+        }
+        self.network.send()
+    }
+
+    // ----- the client -----
+
+    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
+        self.clients.begin(op, probe, ctx, &self.oracle);
+        let i = op.0 as usize;
+        if i >= self.op_cost.len() {
+            self.op_cost.resize(i + 1, Cost::default());
+            self.distributed.resize(i + 1, false);
+        }
+        self.op_cost[i] = Cost::default();
+        self.distributed[i] = false;
+        let o = *ctx.op(op);
+        match o.kind {
+            OpKind::Get | OpKind::Probe => {
+                let partition = self.partition_of(o.key);
+                let replica = match self.reads {
+                    RaftReads::Leader => 0,
+                    RaftReads::Follower => {
+                        self.choice_rng.random_range(1..=self.followers.len()) as u8
+                    }
+                };
+                self.clients.state_mut(op).pending = 1;
+                self.send_read(op, partition, ALL_KEYS, replica, ctx);
+            }
+            OpKind::MultiGet => self.multi_get(op, ctx),
+            OpKind::Analytics => {
+                let partitions = self.groups.len() as u32;
+                self.clients.state_mut(op).pending = partitions as u16;
+                self.distributed[i] = partitions > 1;
+                let pages = match self.compute {
+                    Compute::Colocated => 1,
+                    Compute::Client => {
+                        let rows = self.space.total().div_ceil(u64::from(partitions));
+                        rows.div_ceil(u64::from(self.page)).max(1) as u32
+                    }
+                };
+                for partition in 0..partitions {
+                    self.op_cost[i].round_trips += u32::from(partition == 0);
+                    let leg = self.client_leg(op);
+                    ctx.schedule_in(
+                        leg,
+                        Event::Analytics {
+                            op,
+                            partition,
+                            pages_left: pages,
+                        },
+                    );
+                }
+            }
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+                let t = self.new_txn(op, o, 0);
+                self.start(t, ctx);
+            }
+            other => unreachable!("{other} is refused when the scenario is read"),
+        }
+    }
+
+    fn send_read(
+        &mut self,
+        op: OpId,
+        partition: PartitionId,
+        key: u16,
+        replica: u8,
+        ctx: &mut Ctx<'_>,
+    ) {
+        self.op_cost[op.0 as usize].round_trips += 1;
+        let leg = self.client_leg(op);
+        ctx.schedule_in(
+            leg,
+            Event::Read {
+                op,
+                partition,
+                key,
+                replica,
+            },
+        );
+    }
+
+    /// A `multi_get`: one request per partition next to the data, or the
+    /// keys one by one from the client.
+    fn multi_get(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let mut partitions: Vec<PartitionId> = self
+            .clients
+            .multi(op)
+            .iter()
+            .map(|r| self.partition_of(r.key))
+            .collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        self.distributed[op.0 as usize] = partitions.len() > 1;
+        match self.compute {
+            Compute::Colocated => {
+                // One partition's reads are one consistent snapshot.
+                let st = self.clients.state_mut(op);
+                st.consistent = partitions.len() == 1;
+                st.pending = partitions.len() as u16;
+                let round_trips = self.op_cost[op.0 as usize].round_trips;
+                for p in partitions {
+                    self.send_read(op, p, ALL_KEYS, 0, ctx);
+                }
+                // Parallel requests: one round trip on the critical path.
+                self.op_cost[op.0 as usize].round_trips = round_trips + 1;
+            }
+            Compute::Client => {
+                self.clients.state_mut(op).pending = 1;
+                let first = self.clients.multi(op)[0].key;
+                let p = self.partition_of(first);
+                self.send_read(op, p, 0, 0, ctx);
+            }
+        }
+    }
+
+    /// A read reaches a partition's replica, which serves it from memory.
+    fn read_at(
+        &mut self,
+        op: OpId,
+        partition: PartitionId,
+        key: u16,
+        replica: u8,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let o = *ctx.op(op);
+        let leader = replica == 0;
+        let mut service = SimDuration::ZERO;
+        if o.kind == OpKind::MultiGet {
+            let mut reads = std::mem::take(self.clients.multi_mut(op));
+            for (i, r) in reads.iter_mut().enumerate() {
+                let here = if key == ALL_KEYS {
+                    self.router.shard(r.key) == partition
+                } else {
+                    i == usize::from(key)
+                };
+                if here {
+                    r.version = self.data.version(r.key);
+                    r.value = self.data.value(r.key);
+                    r.served_by = ServedBy::Primary;
+                    r.missed = false;
+                    service = service + self.read.sample(&mut self.service_rng);
+                }
+            }
+            *self.clients.multi_mut(op) = reads;
+        } else {
+            let (version, value, by) = if leader {
+                let k = o.key;
+                (self.data.version(k), self.data.value(k), ServedBy::Primary)
+            } else {
+                let (v, x) = self.followers[usize::from(replica) - 1].read(o.key);
+                (v, x, ServedBy::Follower)
+            };
+            let st = self.clients.state_mut(op);
+            (st.version, st.value, st.served_by) = (version, value, Some(by));
+            service = self.read.sample(&mut self.service_rng);
+        }
+        let group = &self.groups[partition as usize];
+        let node = if leader {
+            group.leader_node()
+        } else {
+            group
+                .follower_nodes()
+                .nth(usize::from(replica) - 1)
+                .expect("a follower")
+        };
+        let slot = self.nodes[node as usize].enter(ctx.now(), service);
+        let leg = self.client_leg(op);
+        ctx.schedule_at(slot.done + leg, Event::ReadAnswered(op));
+    }
+
+    fn read_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let st = self.clients.state_mut(op);
+        st.pending -= 1;
+        if st.pending > 0 {
+            return;
+        }
+        if o.kind == OpKind::MultiGet && self.compute == Compute::Client {
+            // The client reads the next key, if any.
+            let done = self
+                .clients
+                .multi(op)
+                .iter()
+                .position(|r| r.missed)
+                .map(|i| (i, self.clients.multi(op)[i].key));
+            if let Some((i, key)) = done {
+                self.clients.state_mut(op).pending = 1;
+                let p = self.partition_of(key);
+                return self.send_read(op, p, i as u16, 0, ctx);
+            }
+        }
+        self.finish(op, ctx);
+        self.clients.read_done(op, ctx, &mut self.oracle);
+    }
+
+    /// An analytics request (or the request for a page of rows) reaches a
+    /// partition's leader.
+    fn analytics_at(
+        &mut self,
+        op: OpId,
+        partition: PartitionId,
+        pages_left: u32,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let service = match self.compute {
+            Compute::Colocated => {
+                let whole = self.analytics.sample(&mut self.service_rng);
+                SimDuration(whole.as_nanos() / u64::from(self.groups.len() as u32))
+            }
+            Compute::Client => {
+                let row = self.read.sample(&mut self.service_rng);
+                SimDuration(row.as_nanos() * u64::from(self.page))
+            }
+        };
+        let slot = self.leader_station(partition).enter(ctx.now(), service);
+        let leg = self.client_leg(op);
+        ctx.schedule_at(
+            slot.done + leg,
+            Event::AnalyticsAnswered {
+                op,
+                partition,
+                pages_left: pages_left - 1,
+            },
+        );
+    }
+
+    fn analytics_answered(
+        &mut self,
+        op: OpId,
+        partition: PartitionId,
+        pages_left: u32,
+        ctx: &mut Ctx<'_>,
+    ) {
+        if pages_left > 0 {
+            // The next page of this partition's rows.
+            if partition == 0 {
+                self.op_cost[op.0 as usize].round_trips += 1;
+            }
+            let leg = self.client_leg(op);
+            return ctx.schedule_in(
+                leg,
+                Event::Analytics {
+                    op,
+                    partition,
+                    pages_left,
+                },
+            );
+        }
+        let st = self.clients.state_mut(op);
+        st.pending -= 1;
+        if st.pending > 0 {
+            return;
+        }
+        match self.compute {
+            Compute::Colocated => self.computed(op, ctx),
+            Compute::Client => {
+                // The client runs the whole query over the rows it pulled.
+                let work = self.analytics.sample(&mut self.service_rng);
+                ctx.schedule_in(work, Event::Computed(op));
+            }
+        }
+    }
+
+    fn computed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.finish(op, ctx);
+        ctx.complete(op, Outcome::Ok);
+    }
+
+    /// The client has its answer: the operation's cost is counted.
+    fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
+        let i = op.0 as usize;
+        let invoked = ctx.op(op).start;
+        if ctx.op(op).kind != OpKind::Probe {
+            self.coordination.operation(invoked, self.distributed[i]);
+        }
+        self.coordination.charge(invoked, &self.op_cost[i]);
+    }
+
+    fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.finish(op, ctx);
+        match ctx.op(op).kind {
+            OpKind::Rmw | OpKind::Reserve => {
+                // Read and written in one transaction at the leader.
+                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                    self.clients.acknowledge(op, ctx, &mut self.oracle);
+                }
+            }
+            _ => self.clients.acknowledge(op, ctx, &mut self.oracle),
+        }
+    }
+
+    fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.finish(op, ctx);
+        ctx.complete(op, Outcome::Failed);
+    }
+
+    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(p));
+        self.begin(op, p.delay, ctx);
+    }
+
+    // ----- transactions -----
+
+    fn new_txn(&mut self, op: OpId, operation: Operation, attempt: u32) -> TxnId {
+        let o = operation;
+        let part = |partition, keys, nkeys| Part {
+            partition,
+            keys,
+            nkeys,
+            granted: 0,
+            stage: Stage::Sent,
+            arrived: SimTime::ZERO,
+            prepared_at: None,
+        };
+        let home = self.partition_of(o.key);
+        let (parts, n) = if o.kind == OpKind::Transfer {
+            let other = self.partition_of(o.other);
+            if other == home {
+                let nkeys = if o.key == o.other { 1 } else { 2 };
+                let p = part(home, [o.key, o.other], nkeys);
+                ([p, p], 1)
+            } else {
+                ([part(home, [o.key, 0], 1), part(other, [o.other, 0], 1)], 2)
+            }
+        } else {
+            let p = part(home, [o.key, 0], 1);
+            ([p, p], 1)
+        };
+        self.distributed[op.0 as usize] = n > 1;
+        let t = self.next_txn;
+        self.next_txn += 1;
+        self.txns.insert(
+            t,
+            Txn {
+                op,
+                operation,
+                attempt,
+                parts,
+                n,
+                protocol: (n > 1).then(|| TwoPhaseCommit::prepare(usize::from(n))),
+                refused: false,
+                outstanding: n,
+                cost: Cost::default(),
+            },
+        );
+        t
+    }
+
+    /// The client sends the transaction to the leader of its first key's
+    /// partition, which executes it or, over several partitions,
+    /// coordinates it and sends each participant its write intent.
+    fn start(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let (op, n, home) = (txn.op, txn.n, txn.parts[0].partition);
+        self.op_cost[op.0 as usize].round_trips += 1;
+        let leg = self.client_leg(op);
+        if n > 1 {
+            self.txns
+                .get_mut(&t)
+                .expect("a transaction")
+                .cost
+                .round_trips += 1;
+        }
+        for p in 0..n {
+            let to = self.txns[&t].parts[usize::from(p)].partition;
+            let inner = self.server_leg(t, home, to);
+            ctx.schedule_in(leg + inner, Event::AtLeader(t, p));
+        }
+    }
+
+    /// Part `p` reaches its leader: it asks for its locks (wait-die).
+    fn at_leader(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let age = txn.operation.start.as_nanos();
+        let part = &mut txn.parts[usize::from(p)];
+        if !self.groups[part.partition as usize].serving(now) {
+            // No leader yet: the request waits for the election.
+            let at = self.groups[part.partition as usize].serving_from();
+            return ctx.schedule_at(at, Event::AtLeader(t, p));
+        }
+        part.arrived = now;
+        part.stage = Stage::Waiting;
+        let mut died = false;
+        for i in 0..usize::from(part.nkeys) {
+            match self
+                .locks
+                .acquire(part.keys[i], t, Mode::Exclusive, age, Conflict::WaitDie)
+            {
+                Acquire::Granted => part.granted += 1,
+                Acquire::Waiting { .. } => {}
+                Acquire::Die => died = true,
+            }
+        }
+        let all = part.granted == part.nkeys;
+        if died {
+            self.release(t, p, ctx);
+            return self.part_failed(t, p, ctx);
+        }
+        if all {
+            self.locked(t, p, ctx);
+        }
+    }
+
+    /// Part `p` holds its locks: its leader executes it on a core.
+    fn locked(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let part = &mut txn.parts[usize::from(p)];
+        part.stage = Stage::Locked;
+        txn.cost.lock_wait = txn.cost.lock_wait + (now - part.arrived);
+        txn.cost.lock_acquisitions += u32::from(part.nkeys);
+        let (partition, rows) = (part.partition, part.nkeys);
+        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
+            d + self.write.sample(&mut self.service_rng)
+        });
+        let slot = self.leader_station(partition).enter(now, service);
+        ctx.schedule_at(slot.done, Event::Executed(t, p));
+    }
+
+    fn grant(&mut self, ctx: &mut Ctx<'_>) {
+        let mut granted = std::mem::take(&mut self.granted);
+        for (t, key) in granted.drain(..) {
+            let Some(txn) = self.txns.get_mut(&t) else {
+                continue;
+            };
+            let n = usize::from(txn.n);
+            let Some(p) = (0..n).find(|&p| {
+                let part = &txn.parts[p];
+                part.stage == Stage::Waiting && part.keys().contains(&key)
+            }) else {
+                continue;
+            };
+            let part = &mut txn.parts[p];
+            part.granted += 1;
+            if part.granted == part.nkeys {
+                self.locked(t, p as u8, ctx);
+            }
+        }
+        self.granted = granted;
+    }
+
+    fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let part = &mut txn.parts[usize::from(p)];
+        if part.stage == Stage::Released {
+            return;
+        }
+        part.stage = Stage::Released;
+        if let Some(at) = part.prepared_at.take() {
+            txn.cost.prepared = txn.cost.prepared + (now - at);
+            self.coordination.in_doubt(false);
+        }
+        let (keys, nkeys) = (part.keys, usize::from(part.nkeys));
+        self.locks.release(t, &keys[..nkeys], &mut self.granted);
+        self.grant(ctx);
+    }
+
+    /// Part `p` is executed: the debited participant of a transfer over
+    /// two partitions votes no when the balance is short; otherwise the
+    /// leader appends the entry (the whole transaction, or the write
+    /// intent) to its Raft log.
+    fn executed(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let o = txn.operation;
+        if txn.protocol.is_some() && p == 0 && self.data.value(o.key) < self.transfer_amount {
+            self.txns.get_mut(&t).expect("a transaction").refused = true;
+            self.release(t, p, ctx);
+            return self.vote(t, p, Vote::No, ctx);
+        }
+        if txn.protocol.is_none() {
+            // The read of `rmw` and `reserve`, under the lock.
+            let st = self.clients.state_mut(txn.op);
+            st.version = self.data.version(o.key);
+            st.value = self.data.value(o.key);
+            st.served_by = Some(ServedBy::Primary);
+            let sold_out = o.kind == OpKind::Reserve && st.value <= 0;
+            if sold_out {
+                self.release(t, p, ctx);
+                return self.one_phase_done(t, ctx);
+            }
+        }
+        let partition = self.txns[&t].parts[usize::from(p)].partition;
+        let commit = self.replicate(t, partition, ctx.now());
+        ctx.schedule_at(commit, Event::Replicated(t, p));
+    }
+
+    /// One Raft round in `partition`'s group, charged to `t`: when it commits.
+    fn replicate(&mut self, t: TxnId, partition: PartitionId, now: SimTime) -> SimTime {
+        let (hop, fsync, rng) = (&self.hop, &self.fsync, &mut self.raft_rng);
+        let round = self.groups[partition as usize].append(now, |draw| match draw {
+            Draw::Hop => hop.sample(rng),
+            Draw::Fsync => fsync.sample(rng),
+        });
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.cost.messages += round.messages;
+        txn.cost.forced_writes += round.forced_writes;
+        txn.cost.consensus_rounds += 1;
+        round.commit
+    }
+
+    /// Part `p`'s entry committed in its Raft group.
+    fn replicated(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        // Intents replicate in parallel: one force on the client's path.
+        txn.cost.critical_forced_writes += u32::from(!self.fsync.is_zero() && p == 0);
+        if txn.protocol.is_none() {
+            // One-phase commit: the transaction is durable in one round.
+            self.install(t, ctx);
+            self.release(t, p, ctx);
+            return self.one_phase_done(t, ctx);
+        }
+        txn.parts[usize::from(p)].prepared_at = Some(ctx.now());
+        self.coordination.in_doubt(true);
+        self.vote(t, p, Vote::Yes, ctx);
+    }
+
+    fn one_phase_done(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.remove(&t).expect("a transaction");
+        self.coordination.charge(txn.operation.start, &txn.cost);
+        let leg = self.client_leg(txn.op);
+        ctx.schedule_in(leg, Event::Answered(txn.op));
+    }
+
+    /// Part `p` votes; the vote travels to the coordinator (the commit
+    /// partition's leader).
+    fn vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let (from, home) = (txn.parts[usize::from(p)].partition, txn.parts[0].partition);
+        let leg = self.server_leg(t, from, home);
+        ctx.schedule_in(leg, Event::Voted(t, p, vote));
+    }
+
+    fn voted(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        if vote == Vote::No {
+            txn.outstanding -= 1;
+        }
+        let protocol = txn.protocol.as_mut().expect("two-phase commit");
+        let late = protocol.decision() == Some(Decision::Abort);
+        match protocol.vote(usize::from(p), vote) {
+            Some(Decision::Commit) => {
+                // The outcome goes to the commit partition's Raft group.
+                let home = txn.parts[0].partition;
+                let commit = self.replicate(t, home, ctx.now());
+                ctx.schedule_at(commit, Event::Decided(t));
+            }
+            Some(Decision::Abort) => self.abort(t, ctx),
+            None if late => self.resolve_part(t, p, ctx),
+            None => {}
+        }
+    }
+
+    /// The outcome record committed: the commit point. The writes are
+    /// installed, the client answered, and the participants resolve their
+    /// intents.
+    fn decided(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.cost.critical_forced_writes += u32::from(!self.fsync.is_zero());
+        self.install(t, ctx);
+        let op = self.txns[&t].op;
+        let leg = self.client_leg(op);
+        ctx.schedule_in(leg, Event::Answered(op));
+        ctx.background_started();
+        for p in 0..self.txns[&t].n {
+            self.resolve_part(t, p, ctx);
+        }
+    }
+
+    /// Sends the outcome to part `p`.
+    fn resolve_part(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let (home, to) = (txn.parts[0].partition, txn.parts[usize::from(p)].partition);
+        let leg = self.server_leg(t, home, to);
+        ctx.schedule_in(leg, Event::Resolve(t, p));
+    }
+
+    /// The outcome reaches part `p`: committed intents become values (an
+    /// asynchronous Raft round, off the client's path), aborted ones are
+    /// discarded; the locks are released.
+    fn resolve(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let committed = txn.protocol.and_then(|x| x.decision()) == Some(Decision::Commit);
+        if committed {
+            let partition = txn.parts[usize::from(p)].partition;
+            self.replicate(t, partition, ctx.now());
+        }
+        self.release(t, p, ctx);
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.outstanding -= 1;
+        if txn.outstanding == 0 {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            let invoked = txn.operation.start;
+            self.coordination.charge(invoked, &txn.cost);
+            if committed {
+                self.coordination.transaction(invoked, &txn.cost);
+                ctx.background_done();
+            }
+        }
+    }
+
+    /// A participant voted no: the others discard their intents; the client
+    /// is told its transfer was refused, or the transaction is retried.
+    fn abort(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let protocol = txn.protocol.expect("two-phase commit");
+        let prepared: Vec<u8> = (0..txn.n)
+            .filter(|&p| protocol.prepared(usize::from(p)))
+            .collect();
+        let (refused, op, invoked) = (txn.refused, txn.op, txn.operation.start);
+        for p in prepared {
+            self.resolve_part(t, p, ctx);
+        }
+        if refused {
+            self.install(t, ctx);
+            let leg = self.client_leg(op);
+            ctx.schedule_in(leg, Event::Answered(op));
+        } else {
+            self.coordination.abort(invoked);
+            self.retry_or_fail(t, ctx);
+        }
+        if self.txns[&t].outstanding == 0 {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            self.coordination.charge(invoked, &txn.cost);
+        }
+    }
+
+    /// Part `p` lost a wait-die conflict.
+    fn part_failed(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        if self.txns[&t].protocol.is_some() {
+            return self.vote(t, p, Vote::No, ctx);
+        }
+        let invoked = self.txns[&t].operation.start;
+        self.coordination.abort(invoked);
+        self.retry_or_fail(t, ctx);
+        let txn = self.txns.remove(&t).expect("a transaction");
+        self.coordination.charge(invoked, &txn.cost);
+    }
+
+    /// An aborted attempt: another after a backoff (keeping its age), or an
+    /// error once the retries are spent.
+    fn retry_or_fail(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let (op, operation, attempt) = (txn.op, txn.operation, txn.attempt);
+        if attempt < self.retries {
+            self.coordination.retry(operation.start);
+            let next = self.new_txn(op, operation, attempt + 1);
+            let pause = self.backoff.sample(&mut self.service_rng);
+            ctx.schedule_in(pause, Event::Retry(next));
+        } else {
+            let leg = self.client_leg(op);
+            ctx.schedule_in(leg, Event::Failed(op));
+        }
+    }
+
+    /// Installs the transaction's writes now and ships them to the
+    /// followers.
+    fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let (o, op) = (txn.operation, txn.op);
+        let now = ctx.now();
+        let read = *self.clients.state(op);
+        let plan = if txn.refused {
+            Plan::default()
+        } else {
+            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
+        };
+        let writes = transaction::install(
+            &plan,
+            &mut self.data,
+            &mut self.oracle,
+            &o,
+            read.version,
+            now,
+        );
+        self.clients
+            .state_mut(op)
+            .committed(&o, writes, plan.len, &self.data);
+        let writes = &writes[..plan.len];
+        if writes.is_empty() || self.followers.is_empty() {
+            return;
+        }
+        let handle = self.log.push(writes, self.followers.len() as u32);
+        for (j, f) in self.followers.iter_mut().enumerate() {
+            let at = f.ship(writes, now);
+            ctx.schedule_at(
+                at,
+                Event::Apply {
+                    replica: j as u8,
+                    commit: handle,
+                },
+            );
+        }
+    }
+}
+
+impl Architecture for Colocated {
+    type Event = Event;
+
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.oracle.operation(ctx.op(op).start);
+        self.begin(op, 0, ctx);
+    }
+
+    fn prefetch(&self, op: &Operation) {
+        self.oracle.prefetch(op.key, op.session);
+        self.data.prefetch(op.key);
+    }
+
+    fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        match event {
+            Event::Read {
+                op,
+                partition,
+                key,
+                replica,
+            } => self.read_at(op, partition, key, replica, ctx),
+            Event::ReadAnswered(op) => self.read_answered(op, ctx),
+            Event::Analytics {
+                op,
+                partition,
+                pages_left,
+            } => self.analytics_at(op, partition, pages_left, ctx),
+            Event::AnalyticsAnswered {
+                op,
+                partition,
+                pages_left,
+            } => self.analytics_answered(op, partition, pages_left, ctx),
+            Event::Computed(op) => self.computed(op, ctx),
+            Event::AtLeader(t, p) => self.at_leader(t, p, ctx),
+            Event::Executed(t, p) => self.executed(t, p, ctx),
+            Event::Replicated(t, p) => self.replicated(t, p, ctx),
+            Event::Voted(t, p, vote) => self.voted(t, p, vote, ctx),
+            Event::Decided(t) => self.decided(t, ctx),
+            Event::Resolve(t, p) => self.resolve(t, p, ctx),
+            Event::Retry(t) => self.start(t, ctx),
+            Event::Answered(op) => self.answered(op, ctx),
+            Event::Failed(op) => self.failed(op, ctx),
+            Event::Apply { replica, commit } => {
+                let writes = self.log.writes(commit);
+                self.followers[usize::from(replica)].apply(writes, ctx.now());
+                self.log.applied(commit);
+            }
+            Event::Probe(p) => self.probe(p, ctx),
+        }
+    }
+}
+
+impl Report for Colocated {
+    fn clients(&mut self) -> &mut Clients {
+        &mut self.clients
+    }
+
+    fn footprint(&self) -> Footprint {
+        let systems = (0..self.nodes.len()).map(|i| format!("node_{i}")).collect();
+        let r = self.groups[0].replicas();
+        let via = format!(
+            "{} partitions, each a Raft group of {r} replicas: commit at a majority",
+            self.groups.len()
+        );
+        Footprint {
+            systems,
+            sync: vec![SyncPath::new("node_*", "node_*", via)],
+        }
+    }
+
+    fn components(&self) -> BTreeMap<String, ComponentStats> {
+        let mut out = BTreeMap::new();
+        let width = (self.nodes.len() - 1).to_string().len();
+        for (i, node) in self.nodes.iter().enumerate() {
+            out.insert(format!("node_{i:0width$}"), node.stats());
+        }
+        for (j, f) in self.followers.iter().enumerate() {
+            let mut c = ComponentStats::default();
+            c.set_lag(f.visibility_lag());
+            out.insert(format!("follower_{}", j + 1), c);
+        }
+        out
+    }
+
+    fn anomalies(&self) -> AnomalyReport {
+        self.oracle.report(
+            |key| (self.data.version(key), self.data.value(key)),
+            BTreeMap::new(),
+        )
+    }
+
+    fn visibility(&self) -> VisibilityReport {
+        VisibilityReport {
+            probes: self.oracle.probe_curve(),
+            lag_ms: self
+                .followers
+                .iter()
+                .enumerate()
+                .map(|(j, f)| {
+                    (
+                        format!("follower_{}", j + 1),
+                        LagSummary::of(f.visibility_lag()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn coordination(&self) -> CoordinationReport {
+        self.coordination.report()
+    }
+}

@@ -1,0 +1,1442 @@
+//! Stage 4, Managed Consistency: the shards of stage 3 under a transaction
+//! coordinator, with reads and writes split (CQRS).
+//!
+//! The write path. Every request to the write model (the shards) passes
+//! the coordinator, a station of its own that handles each request, vote
+//! and acknowledgement on one of its cores:
+//! - an operation whose keys live on one shard runs there as one local
+//!   transaction: the shard takes exclusive locks on its keys (waiting in
+//!   line behind holders), executes on a core, forces its commit record,
+//!   installs, releases and answers; `rmw` and `reserve` read and write
+//!   under the same lock, so no update is lost and no item oversold;
+//! - a `transfer` between accounts on two shards runs two-phase commit with
+//!   presumed abort (`model::twopc`): PREPARE to both shards, each locks
+//!   its account, executes (the debited shard checks the balance and votes
+//!   no when it is short), forces a prepare record and votes; the
+//!   coordinator forces its decision record, which is the commit point: the
+//!   writes are installed and the client answered; then COMMIT to each
+//!   participant, which forces its commit record, releases its locks (it was
+//!   in doubt until now) and acknowledges. A `no` vote aborts with nothing
+//!   forced. With the client next to the coordinator (`client_hop = "0s"`)
+//!   and constant hop d and fsync f, a transfer is answered after 2d + 2f,
+//!   for 4n messages and 2n + 1 forced writes with n = 2 participants.
+//!
+//! A lock wait longer than `lock_timeout` gives up: the transaction aborts
+//! and the coordinator retries it after `backoff`, up to `retries` times,
+//! then answers with an error. Crossed waits of two transfers on two shards
+//! are a deadlock no shard sees alone; they are counted (the simulator sees
+//! every wait) and resolved by the timeout.
+//!
+//! The read path. Commits are published on an event log (Kafka-like, a
+//! delay of `log_delay` per event) that feeds the read model; reads of
+//! kinds not marked `strong` (`get`, `multi_get`, `analytics`) are served
+//! there and may be stale. Strong kinds go to the write model: `transfer`,
+//! `reserve` and `rmw` by default, and `get` when listed (a locking read at
+//! its shard).
+//!
+//! The boundary cache (`[architecture.cache]` capacity > 0) holds plain
+//! keys: a `get` looks there first and, on a miss, reads the read model and
+//! fills the cache. A `put` of a critical key (share `critical`) is written
+//! through: the cache forwards it to the coordinator and keeps the new
+//! value once it has committed. A `put` of any other key is written behind:
+//! the cache keeps it, answers ok at once, and flushes what it holds to the
+//! shards every `flush`; until then the write model and the read model
+//! behind it are stale, and a crash of the cache would lose it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Report;
+use super::client::{AfterRead, Clients, Probe};
+use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
+use crate::check::{Oracle, VisibilityReport};
+use crate::dist::Dist;
+use crate::metrics::{ComponentStats, CoordinationCost, CoordinationReport, Cost, Outcome, Window};
+use crate::model::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
+use crate::model::router::{Router, mix64};
+use crate::model::transaction::{self, Plan};
+use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
+use crate::model::{
+    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Network, Station, VersionedStore,
+    Write, next_refresh,
+};
+use crate::report::{Footprint, SyncPath};
+use crate::scenario::{ArchitectureConfig, Placement, Scenario};
+use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::workload::{KeySpace, OpKind, Operation};
+
+type ShardId = u16;
+
+/// A message the coordinator handles on one of its cores.
+#[derive(Clone, Copy, Debug)]
+pub enum Message {
+    /// A client's (or the cache's) request.
+    Request(TxnId),
+    /// A participant's vote.
+    Vote(TxnId, u8, Vote),
+    /// A shard's answer to a local transaction: committed (or read), or
+    /// aborted by a lock timeout.
+    Done(TxnId, bool),
+    /// A participant's acknowledgement of COMMIT.
+    Ack(TxnId, u8),
+}
+
+/// A record waiting in a shard's log for its forced write.
+#[derive(Clone, Copy, Debug)]
+pub enum Record {
+    /// A local transaction's commit record.
+    Local(TxnId),
+    /// A participant's prepare record.
+    Prepare(TxnId, u8),
+    /// A participant's commit record.
+    Commit(TxnId, u8),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A request reaches the boundary cache.
+    AtCache(OpId),
+    /// The cache's answer (a hit, a miss, a write-behind ok) reaches the client.
+    CacheAnswered(OpId),
+    /// A reader's fill after a miss reaches the cache.
+    CacheFill {
+        key: u32,
+        version: Version,
+        value: i64,
+    },
+    /// Write-through: the coordinator's answer reaches the cache, which
+    /// keeps the new value and answers the client.
+    CacheWritten(OpId),
+    /// A read reaches the read model.
+    AtReadModel(OpId),
+    /// The read model's answer reaches the client.
+    ReadModelAnswered(OpId),
+    /// An event of the log reaches the read model.
+    Delivered {
+        key: u32,
+        version: Version,
+        value: i64,
+        committed: SimTime,
+    },
+    /// A message reaches the coordinator.
+    AtCoordinator(Message),
+    /// The coordinator has handled a message.
+    Handled(Message),
+    /// A request or PREPARE reaches participant `p`'s shard.
+    AtShard(TxnId, u8),
+    /// A shard's core finishes participant `p`'s work.
+    Served(TxnId, u8),
+    /// A shard's log flush completes.
+    ShardFlushed(ShardId),
+    /// The coordinator's log flush completes.
+    CoordinatorFlushed,
+    /// COMMIT or ABORT reaches participant `p`.
+    Decided(TxnId, u8),
+    /// A participant's lock wait reaches `lock_timeout`.
+    LockTimeout(TxnId, u8),
+    /// The answer reaches the client: ok.
+    Answered(OpId),
+    /// The answer reaches the client: an error.
+    Failed(OpId),
+    /// The write-behind cache flushes what it holds.
+    Flush,
+    /// A probe read of `key` checks whether `version` is visible.
+    Probe(Probe),
+}
+
+type Ctx<'a> = Context<'a, Event>;
+
+impl From<Probe> for Event {
+    fn from(p: Probe) -> Event {
+        Event::Probe(p)
+    }
+}
+
+/// One shard of the write model.
+struct Shard {
+    station: Station,
+    log: CommitLog<Record>,
+}
+
+/// Where a participant stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// The request is on its way.
+    Sent,
+    /// Waiting for locks.
+    Waiting,
+    /// Locks held: executing, prepared, or committing.
+    Locked,
+    /// Released (voted no, aborted, committed).
+    Released,
+}
+
+/// One shard's part of a transaction.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    shard: ShardId,
+    keys: [u64; 2],
+    nkeys: u8,
+    granted: u8,
+    mode: Mode,
+    stage: Stage,
+    arrived: SimTime,
+    prepared_at: Option<SimTime>,
+}
+
+impl Part {
+    fn keys(&self) -> &[u64] {
+        &self.keys[..usize::from(self.nkeys)]
+    }
+}
+
+/// One attempt of a transaction at the write model.
+#[derive(Clone, Debug)]
+struct Txn {
+    /// The client's operation; none for a write-behind flush.
+    op: Option<OpId>,
+    operation: Operation,
+    parts: [Part; 2],
+    n: u8,
+    /// Two-phase commit, when the transaction spans two shards.
+    protocol: Option<TwoPhaseCommit>,
+    attempt: u32,
+    /// The answer goes to the cache (write-through), not the client.
+    via_cache: bool,
+    /// A write-behind flush installs this write.
+    preset: Option<Write>,
+    /// The debited shard found the balance short.
+    refused: bool,
+    /// Participants yet to vote or to hear an abort.
+    outstanding: u8,
+    cost: Cost,
+}
+
+/// The boundary cache in front of the write model.
+struct Boundary {
+    cache: Cache,
+    station: Station,
+    service: Dist,
+    in_process: bool,
+    critical: f64,
+    flush: SimDuration,
+    /// Writes acknowledged and not yet flushed, in acknowledgement order,
+    /// with their operation's invocation.
+    dirty: Vec<(Write, SimTime)>,
+    flush_armed: bool,
+    /// The newest version issued per plain key by write-behind.
+    issued: Vec<Version>,
+}
+
+/// The CQRS read model and the event log that feeds it.
+struct ReadModel {
+    store: DerivedStore,
+    station: Station,
+    log: EventBus,
+}
+
+/// The coordinator architecture.
+pub struct Coordinator {
+    space: KeySpace,
+    network: Network,
+    router: Router,
+    shards: Vec<Shard>,
+    station: Station,
+    log: CommitLog<TxnId>,
+    service: Dist,
+    locks: LockTable,
+    txns: HashMap<TxnId, Txn>,
+    next_txn: TxnId,
+    granted: Vec<(TxnId, u64)>,
+    read_model: ReadModel,
+    boundary: Option<Boundary>,
+    data: VersionedStore,
+    strong: [bool; OpKind::COUNT],
+    lock_timeout: SimDuration,
+    retries: u32,
+    backoff: Dist,
+    read: Dist,
+    write: Dist,
+    analytics: Dist,
+    service_rng: SimRng,
+    backoff_rng: SimRng,
+    transfer_amount: i64,
+    oracle: Oracle,
+    clients: Clients,
+    /// Each operation's own cost (client legs, cache, read model).
+    op_cost: Vec<Cost>,
+    /// Whether each operation touched two shards.
+    distributed: Vec<bool>,
+    coordination: CoordinationCost,
+}
+
+impl Coordinator {
+    pub fn new(
+        config: &ArchitectureConfig,
+        scenario: &Scenario,
+        streams: &Streams,
+        window: Window,
+    ) -> Coordinator {
+        let w = &scenario.workload;
+        let space = KeySpace::new(w);
+        let db = &config.db;
+        let s = &config.shards;
+        let c = &config.coordinator;
+        let shards = (0..s.count)
+            .map(|i| Shard {
+                station: Station::new(db.cores, window),
+                log: CommitLog::new(
+                    &db.fsync,
+                    streams.stream(&format!("shard_{i}/fsync")),
+                    window,
+                ),
+            })
+            .collect();
+        let cache = &config.cache;
+        let boundary = (cache.capacity > 0).then(|| Boundary {
+            cache: Cache::new(cache.capacity, cache.ttl, space.total(), window),
+            station: Station::new(cache.cores, window),
+            service: cache.service(),
+            in_process: cache.placement == Placement::InProcess,
+            critical: c.critical,
+            flush: c.flush,
+            dirty: Vec::new(),
+            flush_armed: false,
+            issued: vec![0; space.plain as usize],
+        });
+        let mut strong = [false; OpKind::COUNT];
+        for kind in &c.strong {
+            strong[kind.index()] = true;
+        }
+        strong[OpKind::Probe.index()] = strong[OpKind::Get.index()];
+        Coordinator {
+            space,
+            network: Network::new(&scenario.network, streams.stream("network")),
+            router: Router::new(s.router, s.partition_by, s.count, space),
+            shards,
+            station: Station::new(c.cores, window),
+            log: CommitLog::new(&db.fsync, streams.stream("coordinator/fsync"), window),
+            service: c.service.clone(),
+            locks: LockTable::default(),
+            txns: HashMap::new(),
+            next_txn: 0,
+            granted: Vec::new(),
+            read_model: ReadModel {
+                store: DerivedStore::new(&space, window),
+                station: Station::new(c.read_cores, window),
+                log: EventBus::new(
+                    c.log_delay.clone(),
+                    0.0,
+                    1,
+                    space.total(),
+                    streams.stream("event-log"),
+                ),
+            },
+            boundary,
+            data: VersionedStore::new(&space),
+            strong,
+            lock_timeout: c.lock_timeout,
+            retries: c.retries,
+            backoff: c.backoff.clone(),
+            read: db.read.clone(),
+            write: db.write.clone(),
+            analytics: db.analytics.clone(),
+            service_rng: streams.stream("db/service"),
+            backoff_rng: streams.stream("backoff"),
+            transfer_amount: w.transfer_amount,
+            oracle: Oracle::new(space, w.sessions, &w.probes, window),
+            clients: Clients::new(w, streams),
+            op_cost: Vec::new(),
+            distributed: Vec::new(),
+            coordination: CoordinationCost::new(window),
+        }
+    }
+
+    fn shard_of(&self, key: u64) -> ShardId {
+        self.router.shard(key) as ShardId
+    }
+
+    fn is_strong(&self, kind: OpKind) -> bool {
+        self.strong[kind.index()]
+    }
+
+    /// Whether writes of plain `key` go through the cache to the write
+    /// model before the ok.
+    fn critical(&self, key: u64) -> bool {
+        let b = self.boundary.as_ref().expect("a cache");
+        let share = (mix64(key ^ 0x5eed_c0de) >> 11) as f64 / (1u64 << 53) as f64;
+        share < b.critical
+    }
+
+    /// A message between a client and a server: its delay, charged to `op`.
+    fn client_leg(&mut self, op: OpId) -> SimDuration {
+        self.op_cost[op.0 as usize].messages += 1;
+        self.network.client()
+    }
+
+    /// A message between the client and the cache (none in process).
+    fn cache_leg(&mut self, op: OpId) -> SimDuration {
+        if self.boundary.as_ref().is_some_and(|b| b.in_process) {
+            SimDuration::ZERO
+        } else {
+            self.client_leg(op)
+        }
+    }
+
+    /// A message between two servers, charged to transaction `t`.
+    fn server_leg(&mut self, t: TxnId) -> SimDuration {
+        if let Some(txn) = self.txns.get_mut(&t) {
+            txn.cost.messages += 1;
+        }
+        self.network.send()
+    }
+
+    // ----- the client -----
+
+    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
+        self.clients.begin(op, probe, ctx, &self.oracle);
+        let i = op.0 as usize;
+        if i >= self.op_cost.len() {
+            self.op_cost.resize(i + 1, Cost::default());
+            self.distributed.resize(i + 1, false);
+        }
+        self.op_cost[i] = Cost::default();
+        self.distributed[i] = false;
+        let o = *ctx.op(op);
+        let cached = self.boundary.is_some() && (o.key < self.space.plain);
+        match o.kind {
+            OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
+            OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
+            OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Analytics => {
+                self.send_to_read_model(op, ctx)
+            }
+            OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => self.send_to_read_model(op, ctx),
+            OpKind::Put if cached => self.send_to_cache(op, ctx),
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+                self.request(op, false, ctx)
+            }
+            other => unreachable!("{other} is refused when the scenario is read"),
+        }
+    }
+
+    fn send_to_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.op_cost[op.0 as usize].round_trips += 1;
+        let leg = self.cache_leg(op);
+        ctx.schedule_in(leg, Event::AtCache(op));
+    }
+
+    fn send_to_read_model(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.op_cost[op.0 as usize].round_trips += 1;
+        let leg = self.client_leg(op);
+        ctx.schedule_in(leg, Event::AtReadModel(op));
+    }
+
+    /// Sends `op` to the coordinator as a new transaction (from the cache
+    /// when `via_cache`).
+    fn request(&mut self, op: OpId, via_cache: bool, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let t = self.new_txn(Some(op), o, via_cache, 0, None);
+        self.op_cost[op.0 as usize].round_trips += 1;
+        let leg = if via_cache {
+            self.server_leg(t)
+        } else {
+            self.client_leg(op)
+        };
+        ctx.schedule_in(leg, Event::AtCoordinator(Message::Request(t)));
+    }
+
+    /// The client has its answer: the operation's cost is counted.
+    fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
+        let i = op.0 as usize;
+        let invoked = ctx.op(op).start;
+        if ctx.op(op).kind != OpKind::Probe {
+            self.coordination.operation(invoked, self.distributed[i]);
+        }
+        self.coordination.charge(invoked, &self.op_cost[i]);
+    }
+
+    /// The write model's answer reaches the client.
+    fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.finish(op, ctx);
+        match ctx.op(op).kind {
+            OpKind::Get | OpKind::Probe => {
+                self.clients.read_done(op, ctx, &mut self.oracle);
+            }
+            OpKind::Rmw | OpKind::Reserve if self.clients.state(op).writing => {
+                // A blind write after a read of the read model.
+                self.clients.acknowledge(op, ctx, &mut self.oracle);
+            }
+            OpKind::Rmw | OpKind::Reserve => {
+                // Read and written in one transaction under its lock.
+                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                    self.clients.acknowledge(op, ctx, &mut self.oracle);
+                }
+            }
+            _ => self.clients.acknowledge(op, ctx, &mut self.oracle),
+        }
+    }
+
+    fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.finish(op, ctx);
+        ctx.complete(op, Outcome::Failed);
+    }
+
+    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
+        let op = ctx.begin(Clients::probe_operation(p));
+        self.begin(op, p.delay, ctx);
+    }
+
+    // ----- the boundary cache -----
+
+    fn at_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let now = ctx.now();
+        let critical = o.kind == OpKind::Put && self.critical(o.key);
+        let b = self.boundary.as_mut().expect("a cache");
+        let service = b.service.sample(&mut self.service_rng);
+        let slot = b.station.enter(now, service);
+        match o.kind {
+            OpKind::Put if critical => {
+                // Write-through: on to the coordinator once the cache has
+                // taken the request.
+                let t = self.new_txn(Some(op), o, true, 0, None);
+                let leg = self.server_leg(t);
+                ctx.schedule_at(slot.done + leg, Event::AtCoordinator(Message::Request(t)));
+            }
+            OpKind::Put => {
+                // Write-behind: the cache issues the key's next version,
+                // keeps it, and answers at once.
+                let i = o.key as usize;
+                let version = b.issued[i].max(self.data.version(o.key)) + 1;
+                b.issued[i] = version;
+                let write = Write {
+                    key: o.key,
+                    version,
+                    value: i64::from(version),
+                };
+                b.cache
+                    .put(o.key, version, write.value, self.data.version(o.key), now);
+                b.dirty.push((write, o.start));
+                if !b.flush_armed {
+                    b.flush_armed = true;
+                    ctx.background_started();
+                    let at = next_refresh(slot.done + SimDuration(1), b.flush);
+                    ctx.schedule_at(at, Event::Flush);
+                }
+                let st = self.clients.state_mut(op);
+                st.writes[0] = write;
+                st.installed = 1;
+                st.planned = 1;
+                let leg = self.cache_leg(op);
+                ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
+            }
+            _ => {
+                let found = b.cache.get(o.key, now);
+                self.clients.state_mut(op).cache_lookup(found);
+                let leg = self.cache_leg(op);
+                ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
+            }
+        }
+    }
+
+    fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if ctx.op(op).kind == OpKind::Put {
+            self.finish(op, ctx);
+            return self.clients.acknowledge(op, ctx, &mut self.oracle);
+        }
+        if self.clients.state(op).missed {
+            return self.send_to_read_model(op, ctx);
+        }
+        self.finish(op, ctx);
+        self.clients.read_done(op, ctx, &mut self.oracle);
+    }
+
+    fn cache_fill(&mut self, key: u64, version: Version, value: i64, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let current = self.data.version(key);
+        let b = self.boundary.as_mut().expect("a cache");
+        let service = b.service.sample(&mut self.service_rng);
+        b.station.enter(now, service);
+        if b.cache.peek(key).is_none() && b.cache.put(key, version, value, current, now) {
+            self.oracle.out_of_order_apply("cache");
+        }
+    }
+
+    /// Write-through: the commit is done; the cache keeps the new value
+    /// and answers the client.
+    fn cache_written(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let s = *self.clients.state(op);
+        let b = self.boundary.as_mut().expect("a cache");
+        let service = b.service.sample(&mut self.service_rng);
+        let slot = b.station.enter(now, service);
+        for w in s.installed() {
+            b.cache
+                .put(w.key, w.version, w.value, self.data.version(w.key), now);
+        }
+        let leg = self.cache_leg(op);
+        ctx.schedule_at(slot.done + leg, Event::Answered(op));
+    }
+
+    /// The write-behind cache sends every write it holds to its shard, each
+    /// as a local transaction.
+    fn flush(&mut self, ctx: &mut Ctx<'_>) {
+        let b = self.boundary.as_mut().expect("a cache");
+        b.flush_armed = false;
+        let dirty = std::mem::take(&mut b.dirty);
+        for (write, invoked) in dirty {
+            let operation = Operation {
+                kind: OpKind::Put,
+                key: write.key,
+                other: 0,
+                session: 0,
+                start: invoked,
+            };
+            ctx.background_started();
+            let t = self.new_txn(None, operation, false, 0, Some(write));
+            let leg = self.server_leg(t);
+            ctx.schedule_in(leg, Event::AtShard(t, 0));
+        }
+        ctx.background_done();
+    }
+
+    // ----- the read model -----
+
+    fn at_read_model(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let store = &self.read_model.store;
+        let service = match o.kind {
+            OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::MultiGet => {
+                let mut reads = std::mem::take(self.clients.multi_mut(op));
+                let mut service = SimDuration::ZERO;
+                for r in &mut reads {
+                    (r.version, r.value) = store.read(r.key);
+                    r.served_by = ServedBy::ReadModel;
+                    r.missed = false;
+                    service = service + self.read.sample(&mut self.service_rng);
+                }
+                *self.clients.multi_mut(op) = reads;
+                service
+            }
+            _ => {
+                let (version, value) = store.read(o.key);
+                let st = self.clients.state_mut(op);
+                (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::ReadModel));
+                self.read.sample(&mut self.service_rng)
+            }
+        };
+        let slot = self.read_model.station.enter(ctx.now(), service);
+        let leg = self.client_leg(op);
+        ctx.schedule_at(slot.done + leg, Event::ReadModelAnswered(op));
+    }
+
+    fn read_model_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        if o.kind == OpKind::Analytics {
+            self.finish(op, ctx);
+            return ctx.complete(op, Outcome::Ok);
+        }
+        let st = *self.clients.state(op);
+        if st.missed && self.boundary.is_some() {
+            // Fill the cache with what the read model returned, without waiting.
+            self.op_cost[op.0 as usize].messages += 1;
+            let fill = Event::CacheFill {
+                key: o.key as u32,
+                version: st.version,
+                value: st.value,
+            };
+            let leg = self.network.client();
+            ctx.schedule_in(leg, fill);
+        }
+        if matches!(o.kind, OpKind::Rmw | OpKind::Reserve) {
+            // Not strong: the read came from the read model; the write
+            // follows as a blind write through the coordinator.
+            if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                self.request(op, false, ctx);
+            } else {
+                self.finish(op, ctx);
+            }
+            return;
+        }
+        self.finish(op, ctx);
+        self.clients.read_done(op, ctx, &mut self.oracle);
+    }
+
+    /// Publishes committed writes on the event log.
+    fn publish(&mut self, writes: &[Write], invoked: SimTime, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        for w in writes {
+            self.read_model.store.source_committed(w.key, now);
+            if let Some(b) = &mut self.boundary {
+                b.cache.source_committed(w.key, w.version, now);
+            }
+            let (at, _) = self.read_model.log.publish(w, now);
+            ctx.background_started();
+            ctx.schedule_at(
+                at[0],
+                Event::Delivered {
+                    key: w.key as u32,
+                    version: w.version,
+                    value: w.value,
+                    committed: now,
+                },
+            );
+        }
+        let cost = Cost {
+            messages: writes.len() as u32,
+            ..Cost::default()
+        };
+        self.coordination.charge(invoked, &cost);
+    }
+
+    fn delivered(&mut self, w: Write, committed: SimTime, ctx: &mut Ctx<'_>) {
+        let current = self.data.version(w.key);
+        let applied =
+            self.read_model
+                .store
+                .apply(w.key, w.version, w.value, current, committed, ctx.now());
+        match applied {
+            Applied::OutOfOrder => self.oracle.out_of_order_apply("read_model"),
+            Applied::Duplicate => self.oracle.duplicate_apply("read_model"),
+            Applied::InOrder => {}
+        }
+        ctx.background_done();
+    }
+
+    // ----- the coordinator -----
+
+    /// A new transaction (attempt) for `operation`, with its parts.
+    fn new_txn(
+        &mut self,
+        op: Option<OpId>,
+        operation: Operation,
+        via_cache: bool,
+        attempt: u32,
+        preset: Option<Write>,
+    ) -> TxnId {
+        let o = operation;
+        let part = |shard: ShardId, keys: [u64; 2], nkeys: u8, mode: Mode| Part {
+            shard,
+            keys,
+            nkeys,
+            granted: 0,
+            mode,
+            stage: Stage::Sent,
+            arrived: SimTime::ZERO,
+            prepared_at: None,
+        };
+        let reading = matches!(o.kind, OpKind::Get | OpKind::Probe);
+        let mode = if reading {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        let home = self.shard_of(o.key);
+        let (parts, n) = if o.kind == OpKind::Transfer {
+            let other = self.shard_of(o.other);
+            if other == home {
+                let nkeys = if o.key == o.other { 1 } else { 2 };
+                let p = part(home, [o.key, o.other], nkeys, mode);
+                ([p, p], 1)
+            } else {
+                (
+                    [
+                        part(home, [o.key, 0], 1, mode),
+                        part(other, [o.other, 0], 1, mode),
+                    ],
+                    2,
+                )
+            }
+        } else {
+            let p = part(home, [o.key, 0], 1, mode);
+            ([p, p], 1)
+        };
+        if let Some(op) = op {
+            self.distributed[op.0 as usize] = n > 1;
+        }
+        let t = self.next_txn;
+        self.next_txn += 1;
+        self.txns.insert(
+            t,
+            Txn {
+                op,
+                operation,
+                parts,
+                n,
+                protocol: None,
+                attempt,
+                via_cache,
+                preset,
+                refused: false,
+                outstanding: n,
+                cost: Cost::default(),
+            },
+        );
+        t
+    }
+
+    /// A message reaches the coordinator: it waits for a core.
+    fn at_coordinator(&mut self, m: Message, ctx: &mut Ctx<'_>) {
+        let service = self.service.sample(&mut self.service_rng);
+        let slot = self.station.enter(ctx.now(), service);
+        ctx.schedule_at(slot.done, Event::Handled(m));
+    }
+
+    fn handled(&mut self, m: Message, ctx: &mut Ctx<'_>) {
+        match m {
+            Message::Request(t) => self.dispatch(t, ctx),
+            Message::Vote(t, p, vote) => self.vote(t, p, vote, ctx),
+            Message::Done(t, ok) => self.local_done(t, ok, ctx),
+            Message::Ack(t, p) => self.ack(t, p, ctx),
+        }
+    }
+
+    /// Sends a transaction's parts to their shards: a local request, or
+    /// PREPARE to each participant.
+    fn dispatch(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let n = usize::from(txn.n);
+        if n > 1 {
+            txn.protocol = Some(TwoPhaseCommit::prepare(n));
+        }
+        txn.cost.round_trips += 1;
+        for p in 0..n {
+            let leg = self.server_leg(t);
+            ctx.schedule_in(leg, Event::AtShard(t, p as u8));
+        }
+    }
+
+    /// Participant `p`'s vote, handled.
+    fn vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.outstanding -= 1;
+        let protocol = txn.protocol.as_mut().expect("two-phase commit");
+        let late = protocol.decision() == Some(Decision::Abort);
+        let decided = protocol.vote(usize::from(p), vote);
+        let forced = protocol.cost().forced_writes > 0;
+        match decided {
+            Some(Decision::Commit) => {
+                if forced {
+                    match self.log.submit(t, ctx.now()) {
+                        Logged::Durable => self.commit_point(t, ctx),
+                        Logged::FlushEndsAt(at) => ctx.schedule_at(at, Event::CoordinatorFlushed),
+                        Logged::Queued => {}
+                    }
+                } else {
+                    self.commit_point(t, ctx);
+                }
+            }
+            Some(Decision::Abort) => self.abort(t, ctx),
+            None if late && vote == Vote::Yes => {
+                // Prepared after the abort: it must hear of it.
+                self.txns.get_mut(&t).expect("a transaction").outstanding += 1;
+                let leg = self.server_leg(t);
+                ctx.schedule_in(leg, Event::Decided(t, p));
+                self.forget_if_done(t, ctx);
+            }
+            None => self.forget_if_done(t, ctx),
+        }
+    }
+
+    fn coordinator_flushed(&mut self, ctx: &mut Ctx<'_>) {
+        let (mut durable, next) = self.log.flushed(ctx.now());
+        if let Some(next) = next {
+            ctx.schedule_at(next, Event::CoordinatorFlushed);
+        }
+        for t in durable.drain(..) {
+            self.commit_point(t, ctx);
+        }
+        self.log.recycle(durable);
+    }
+
+    /// The decision to commit is durable: the writes are installed, the
+    /// client is answered, and COMMIT goes to every participant.
+    fn commit_point(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        self.install(t, ctx);
+        self.reply(t, true, ctx);
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.cost.critical_forced_writes += 2;
+        txn.outstanding = txn.n;
+        ctx.background_started();
+        for p in 0..txn.n {
+            let leg = self.server_leg(t);
+            ctx.schedule_in(leg, Event::Decided(t, p));
+        }
+    }
+
+    /// A participant voted no: abort. The yes voters hear of it; the client
+    /// is told its transfer was refused, or the transaction is retried.
+    fn abort(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let invoked = txn.operation.start;
+        let protocol = txn.protocol.expect("two-phase commit");
+        let yes: Vec<u8> = (0..txn.n)
+            .filter(|&p| protocol.prepared(usize::from(p)))
+            .collect();
+        txn.outstanding += yes.len() as u8;
+        let refused = txn.refused;
+        for p in yes {
+            let leg = self.server_leg(t);
+            ctx.schedule_in(leg, Event::Decided(t, p));
+        }
+        if refused {
+            // The balance was short: an ordinary answer with nothing written.
+            self.install(t, ctx);
+            self.reply(t, true, ctx);
+        } else {
+            self.coordination.abort(invoked);
+            self.retry_or_fail(t, ctx);
+        }
+        self.forget_if_done(t, ctx);
+    }
+
+    /// An aborted attempt: another after a backoff, or an error once the
+    /// retries are spent.
+    fn retry_or_fail(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get(&t).expect("a transaction").clone();
+        if txn.attempt < self.retries {
+            self.coordination.retry(txn.operation.start);
+            let next = self.new_txn(
+                txn.op,
+                txn.operation,
+                txn.via_cache,
+                txn.attempt + 1,
+                txn.preset,
+            );
+            let pause = self.backoff.sample(&mut self.backoff_rng);
+            ctx.schedule_in(pause, Event::AtCoordinator(Message::Request(next)));
+        } else {
+            self.reply(t, false, ctx);
+        }
+    }
+
+    /// A local transaction's answer, handled.
+    fn local_done(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
+        let (invoked, cost) = (self.txns[&t].operation.start, self.txns[&t].cost);
+        self.coordination.charge(invoked, &cost);
+        if ok {
+            self.reply(t, true, ctx);
+        } else {
+            self.coordination.abort(invoked);
+            self.retry_or_fail(t, ctx);
+        }
+        self.txns.remove(&t);
+    }
+
+    /// The coordinator answers the client (or the cache).
+    fn reply(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let Some(op) = txn.op else { return };
+        let via_cache = txn.via_cache;
+        let event = match (ok, via_cache) {
+            (true, true) => Event::CacheWritten(op),
+            (true, false) => Event::Answered(op),
+            (false, _) => Event::Failed(op),
+        };
+        let leg = if via_cache {
+            self.server_leg(t)
+        } else {
+            self.client_leg(op)
+        };
+        ctx.schedule_in(leg, event);
+    }
+
+    fn ack(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        txn.outstanding -= 1;
+        let protocol = txn.protocol.as_mut().expect("two-phase commit");
+        if protocol.ack(usize::from(p)) {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            let mut cost = txn.cost;
+            let protocol = txn.protocol.expect("two-phase commit").cost();
+            cost.forced_writes = protocol.forced_writes;
+            cost.consensus_rounds = 0;
+            let invoked = txn.operation.start;
+            self.coordination.transaction(invoked, &cost);
+            self.coordination.charge(invoked, &cost);
+            ctx.background_done();
+        }
+    }
+
+    /// Forgets an aborted transaction once every participant has voted and
+    /// heard the abort.
+    fn forget_if_done(&mut self, t: TxnId, _ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        if txn.outstanding == 0 && txn.protocol.and_then(|p| p.decision()) == Some(Decision::Abort)
+        {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            let mut cost = txn.cost;
+            cost.forced_writes = txn.protocol.expect("two-phase commit").cost().forced_writes;
+            self.coordination.charge(txn.operation.start, &cost);
+        }
+    }
+
+    /// Installs the transaction's writes at the write model now (its commit
+    /// point) and publishes them.
+    fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let o = txn.operation;
+        let now = ctx.now();
+        let read = txn.op.map(|op| *self.clients.state(op)).unwrap_or_default();
+        let plan = match txn.preset {
+            Some(w) => Plan {
+                writes: [(w.key, w.value), (0, 0)],
+                len: 1,
+            },
+            None if txn.refused => Plan::default(),
+            None => transaction::plan(&o, read.value, &self.data, self.transfer_amount),
+        };
+        let writes = transaction::install(
+            &plan,
+            &mut self.data,
+            &mut self.oracle,
+            &o,
+            read.version,
+            now,
+        );
+        if let Some(w) = txn.preset {
+            debug_assert_eq!(
+                writes[0].version, w.version,
+                "write-behind flushes in order"
+            );
+        }
+        if let Some(op) = txn.op {
+            let state = self.clients.state_mut(op);
+            if state.writing {
+                // A blind write after a read of the read model.
+                state.writes = writes;
+                state.installed = plan.len as u8;
+                state.planned = plan.len as u8;
+            } else {
+                state.committed(&o, writes, plan.len, &self.data);
+            }
+        }
+        self.publish(&writes[..plan.len], o.start, ctx);
+    }
+
+    // ----- a shard -----
+
+    /// A request or PREPARE reaches its shard: it asks for its locks.
+    fn at_shard(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let invoked = txn.operation.start;
+        let part = &mut txn.parts[usize::from(p)];
+        part.arrived = now;
+        part.stage = Stage::Waiting;
+        let mut deadlock = false;
+        for i in 0..usize::from(part.nkeys) {
+            let age = invoked.as_nanos();
+            match self
+                .locks
+                .acquire(part.keys[i], t, part.mode, age, Conflict::Wait)
+            {
+                Acquire::Granted => part.granted += 1,
+                Acquire::Waiting { deadlock: d } => deadlock |= d,
+                Acquire::Die => unreachable!("the coordinator's shards wait"),
+            }
+        }
+        let all = part.granted == part.nkeys;
+        if deadlock {
+            self.coordination.deadlock(invoked);
+        }
+        if all {
+            self.locked(t, p, ctx);
+        } else {
+            ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
+        }
+    }
+
+    /// Participant `p` holds its locks: it executes on a core.
+    fn locked(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let part = &mut txn.parts[usize::from(p)];
+        part.stage = Stage::Locked;
+        txn.cost.lock_wait = txn.cost.lock_wait + (now - part.arrived);
+        txn.cost.lock_acquisitions += u32::from(part.nkeys);
+        let (shard, nkeys, reading) = (part.shard, part.nkeys, part.mode == Mode::Shared);
+        let rows = if reading { 1 } else { nkeys };
+        let dist = if reading { &self.read } else { &self.write };
+        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
+            d + dist.sample(&mut self.service_rng)
+        });
+        let slot = self.shards[usize::from(shard)].station.enter(now, service);
+        ctx.schedule_at(slot.done, Event::Served(t, p));
+    }
+
+    /// Locks granted by a release: participants that now hold all theirs
+    /// go on.
+    fn grant(&mut self, ctx: &mut Ctx<'_>) {
+        let mut granted = std::mem::take(&mut self.granted);
+        for (t, key) in granted.drain(..) {
+            let Some(txn) = self.txns.get_mut(&t) else {
+                continue;
+            };
+            let n = usize::from(txn.n);
+            let Some(p) = (0..n).find(|&p| {
+                let part = &txn.parts[p];
+                part.stage == Stage::Waiting && part.keys().contains(&key)
+            }) else {
+                continue;
+            };
+            let part = &mut txn.parts[p];
+            part.granted += 1;
+            if part.granted == part.nkeys {
+                self.locked(t, p as u8, ctx);
+            }
+        }
+        self.granted = granted;
+    }
+
+    /// Releases participant `p`'s locks.
+    fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let part = &mut txn.parts[usize::from(p)];
+        part.stage = Stage::Released;
+        if let Some(at) = part.prepared_at.take() {
+            txn.cost.prepared = txn.cost.prepared + (now - at);
+            self.coordination.in_doubt(false);
+        }
+        let keys = part.keys;
+        let nkeys = usize::from(part.nkeys);
+        self.locks.release(t, &keys[..nkeys], &mut self.granted);
+        self.grant(ctx);
+    }
+
+    /// Participant `p`'s work is done on its core.
+    fn served(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let o = txn.operation;
+        let shard = txn.parts[usize::from(p)].shard;
+        if let Some(op) = txn.op {
+            if !self.clients.state(op).writing {
+                // The read under the lock.
+                let st = self.clients.state_mut(op);
+                st.version = self.data.version(o.key);
+                st.value = self.data.value(o.key);
+                st.served_by = Some(ServedBy::Primary);
+            }
+        }
+        if txn.protocol.is_some() {
+            // A participant of two-phase commit: the debited account's
+            // shard votes no when the balance is short.
+            if p == 0 && self.data.value(o.key) < self.transfer_amount {
+                self.txns.get_mut(&t).expect("a transaction").refused = true;
+                self.release(t, p, ctx);
+                return self.send_vote(t, p, Vote::No, ctx);
+            }
+            return self.log_record(shard, Record::Prepare(t, p), ctx);
+        }
+        let writes = txn.preset.is_some()
+            || match o.kind {
+                OpKind::Put | OpKind::Transfer => true,
+                OpKind::Rmw => true,
+                OpKind::Reserve => txn.op.is_some_and(|op| {
+                    let st = self.clients.state(op);
+                    st.writing || st.value > 0
+                }),
+                _ => false,
+            };
+        if writes {
+            self.log_record(shard, Record::Local(t), ctx);
+        } else {
+            // A read, or a reservation of a sold-out item: nothing to log.
+            self.release(t, p, ctx);
+            self.local_answer(t, true, ctx);
+        }
+    }
+
+    fn log_record(&mut self, shard: ShardId, record: Record, ctx: &mut Ctx<'_>) {
+        match self.shards[usize::from(shard)]
+            .log
+            .submit(record, ctx.now())
+        {
+            Logged::Durable => self.durable(record, ctx),
+            Logged::FlushEndsAt(at) => ctx.schedule_at(at, Event::ShardFlushed(shard)),
+            Logged::Queued => {}
+        }
+    }
+
+    fn shard_flushed(&mut self, s: ShardId, ctx: &mut Ctx<'_>) {
+        let (mut durable, next) = self.shards[usize::from(s)].log.flushed(ctx.now());
+        if let Some(next) = next {
+            ctx.schedule_at(next, Event::ShardFlushed(s));
+        }
+        for record in durable.drain(..) {
+            self.durable(record, ctx);
+        }
+        self.shards[usize::from(s)].log.recycle(durable);
+    }
+
+    /// A shard's log record is durable.
+    fn durable(&mut self, record: Record, ctx: &mut Ctx<'_>) {
+        match record {
+            Record::Local(t) => {
+                // One local commit: install, release, answer.
+                let txn = self.txns.get_mut(&t).expect("a transaction");
+                txn.cost.forced_writes += 1;
+                txn.cost.critical_forced_writes += 1;
+                self.install(t, ctx);
+                self.release(t, 0, ctx);
+                self.local_answer(t, true, ctx);
+            }
+            Record::Prepare(t, p) => {
+                let txn = self.txns.get_mut(&t).expect("a transaction");
+                txn.parts[usize::from(p)].prepared_at = Some(ctx.now());
+                self.coordination.in_doubt(true);
+                self.send_vote(t, p, Vote::Yes, ctx);
+            }
+            Record::Commit(t, p) => {
+                self.release(t, p, ctx);
+                let leg = self.server_leg(t);
+                ctx.schedule_in(leg, Event::AtCoordinator(Message::Ack(t, p)));
+            }
+        }
+    }
+
+    fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let leg = self.server_leg(t);
+        ctx.schedule_in(leg, Event::AtCoordinator(Message::Vote(t, p, vote)));
+    }
+
+    /// A local transaction answers: to the coordinator, or, for a
+    /// write-behind flush, to nobody.
+    fn local_answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        if txn.preset.is_some() {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            self.coordination.charge(txn.operation.start, &txn.cost);
+            if !ok {
+                // Retried by the cache until it lands.
+                let next = self.new_txn(None, txn.operation, false, 0, txn.preset);
+                let pause = self.backoff.sample(&mut self.backoff_rng);
+                ctx.schedule_in(pause, Event::AtShard(next, 0));
+                return;
+            }
+            ctx.background_done();
+            return;
+        }
+        let leg = self.server_leg(t);
+        ctx.schedule_in(leg, Event::AtCoordinator(Message::Done(t, ok)));
+    }
+
+    /// COMMIT or ABORT reaches participant `p`.
+    fn decided(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = &self.txns[&t];
+        let decision = txn.protocol.and_then(|x| x.decision());
+        let shard = txn.parts[usize::from(p)].shard;
+        match decision {
+            Some(Decision::Commit) => self.log_record(shard, Record::Commit(t, p), ctx),
+            _ => {
+                // Presumed abort: release, nothing forced, no acknowledgement.
+                self.release(t, p, ctx);
+                let txn = self.txns.get_mut(&t).expect("a transaction");
+                txn.outstanding -= 1;
+                self.forget_if_done(t, ctx);
+            }
+        }
+    }
+
+    /// Participant `p` waited `lock_timeout` for its locks: it gives up,
+    /// withdrawing its requests and releasing what it was granted.
+    fn lock_timeout(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let Some(txn) = self.txns.get(&t) else {
+            return;
+        };
+        if txn.parts[usize::from(p)].stage != Stage::Waiting {
+            return;
+        }
+        let two_phase = txn.protocol.is_some();
+        self.release(t, p, ctx);
+        if two_phase {
+            self.send_vote(t, p, Vote::No, ctx);
+        } else {
+            self.local_answer(t, false, ctx);
+        }
+    }
+}
+
+impl Architecture for Coordinator {
+    type Event = Event;
+
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.oracle.operation(ctx.op(op).start);
+        self.begin(op, 0, ctx);
+    }
+
+    fn prefetch(&self, op: &Operation) {
+        self.oracle.prefetch(op.key, op.session);
+        self.data.prefetch(op.key);
+    }
+
+    fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {
+        match event {
+            Event::AtCache(op) => self.at_cache(op, ctx),
+            Event::CacheAnswered(op) => self.cache_answered(op, ctx),
+            Event::CacheFill {
+                key,
+                version,
+                value,
+            } => self.cache_fill(u64::from(key), version, value, ctx),
+            Event::CacheWritten(op) => self.cache_written(op, ctx),
+            Event::AtReadModel(op) => self.at_read_model(op, ctx),
+            Event::ReadModelAnswered(op) => self.read_model_answered(op, ctx),
+            Event::Delivered {
+                key,
+                version,
+                value,
+                committed,
+            } => {
+                let w = Write {
+                    key: u64::from(key),
+                    version,
+                    value,
+                };
+                self.delivered(w, committed, ctx);
+            }
+            Event::AtCoordinator(m) => self.at_coordinator(m, ctx),
+            Event::Handled(m) => self.handled(m, ctx),
+            Event::AtShard(t, p) => self.at_shard(t, p, ctx),
+            Event::Served(t, p) => self.served(t, p, ctx),
+            Event::ShardFlushed(s) => self.shard_flushed(s, ctx),
+            Event::CoordinatorFlushed => self.coordinator_flushed(ctx),
+            Event::Decided(t, p) => self.decided(t, p, ctx),
+            Event::LockTimeout(t, p) => self.lock_timeout(t, p, ctx),
+            Event::Answered(op) => self.answered(op, ctx),
+            Event::Failed(op) => self.failed(op, ctx),
+            Event::Flush => self.flush(ctx),
+            Event::Probe(p) => self.probe(p, ctx),
+        }
+    }
+}
+
+impl Report for Coordinator {
+    fn clients(&mut self) -> &mut Clients {
+        &mut self.clients
+    }
+
+    fn footprint(&self) -> Footprint {
+        let width = (self.shards.len() - 1).to_string().len();
+        let mut systems = vec!["coordinator".to_string()];
+        systems.extend((0..self.shards.len()).map(|i| format!("shard_{i:0width$}")));
+        systems.push("read_model".to_string());
+        let mut sync = vec![
+            SyncPath::new(
+                "coordinator",
+                "shard_*",
+                "two-phase commit (presumed abort) across shards",
+            ),
+            SyncPath::new("shard_*", "read_model", "event log"),
+        ];
+        if let Some(b) = &self.boundary {
+            systems.push("cache".to_string());
+            let via = if b.critical >= 1.0 {
+                "write-through".to_string()
+            } else {
+                format!(
+                    "write-through for {:.0} % of keys, write-behind every {} for the rest",
+                    b.critical * 100.0,
+                    b.flush
+                )
+            };
+            sync.push(SyncPath::new("cache", "coordinator", via));
+        }
+        Footprint { systems, sync }
+    }
+
+    fn components(&self) -> BTreeMap<String, ComponentStats> {
+        let mut out = BTreeMap::new();
+        let mut c = self.station.stats();
+        self.log.annotate(&mut c);
+        out.insert("coordinator".to_string(), c);
+        let width = (self.shards.len() - 1).to_string().len();
+        for (i, shard) in self.shards.iter().enumerate() {
+            let mut c = shard.station.stats();
+            shard.log.annotate(&mut c);
+            out.insert(format!("shard_{i:0width$}"), c);
+        }
+        let mut rm = self.read_model.station.stats();
+        rm.set_lag(self.read_model.store.visibility_lag());
+        out.insert("read_model".to_string(), rm);
+        if let Some(b) = &self.boundary {
+            let mut c = b.station.stats();
+            c.hit_ratio = Some(b.cache.hit_ratio());
+            c.hits = Some(b.cache.hits());
+            c.misses = Some(b.cache.misses());
+            out.insert("cache".to_string(), c);
+        }
+        out
+    }
+
+    fn anomalies(&self) -> AnomalyReport {
+        let current = |key: u64| self.data.version(key);
+        let mut divergence = BTreeMap::new();
+        let (older, phantom) = self.read_model.store.compare(current);
+        divergence.insert(
+            "read_model".to_string(),
+            DivergenceReport {
+                older,
+                phantom,
+                diverged_share: crate::metrics::round6(self.read_model.store.differ_share()),
+            },
+        );
+        if let Some(b) = &self.boundary {
+            let mut d = DivergenceReport {
+                diverged_share: crate::metrics::round6(b.cache.stale_share()),
+                ..DivergenceReport::default()
+            };
+            for (key, version) in b.cache.entries() {
+                d.older += u64::from(version < current(key));
+                d.phantom += u64::from(version > current(key));
+            }
+            divergence.insert("cache".to_string(), d);
+        }
+        self.oracle.report(
+            |key| (self.data.version(key), self.data.value(key)),
+            divergence,
+        )
+    }
+
+    fn visibility(&self) -> VisibilityReport {
+        VisibilityReport {
+            probes: self.oracle.probe_curve(),
+            lag_ms: BTreeMap::from([(
+                "read_model".to_string(),
+                LagSummary::of(self.read_model.store.visibility_lag()),
+            )]),
+        }
+    }
+
+    fn coordination(&self) -> CoordinationReport {
+        self.coordination.report()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn critical_keys_take_their_share() {
+        let mut scenario = Scenario::from_toml(
+            "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 10\n\
+             [architecture.coordinator]\ncritical = 0.3\n",
+            "t",
+            "t",
+            &[],
+        )
+        .unwrap();
+        scenario.workload.keys = 10_000;
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
+        let c = Coordinator::new(
+            &scenario.architectures[0],
+            &scenario,
+            &Streams::new(1, 0),
+            window,
+        );
+        let critical = (0..10_000).filter(|&k| c.critical(k)).count();
+        assert!((2_800..3_200).contains(&critical), "{critical}");
+    }
+}

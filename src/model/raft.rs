@@ -1,0 +1,225 @@
+//! A Raft group (Ongaro and Ousterhout, "In Search of an Understandable
+//! Consensus Algorithm", 2014): one partition's replicas, one of them the
+//! leader. The leader appends an entry to its log — forcing it to disk if
+//! `fsync` is on, in parallel with sending AppendEntries (thesis §10.2.1) —
+//! each follower appends it (forcing it too) and answers, and the entry
+//! commits when a majority of the group, the leader included, has it
+//! durable, and not before every earlier entry has committed (the commit
+//! index only moves forward). A round costs 2(n − 1) messages.
+//!
+//! Links between the leader and a follower deliver in order (one TCP
+//! connection each way), and a follower's log is written in order, so each
+//! instant below is also held behind the same instant of the previous
+//! entry. With all of this fixed by the draws, the commit instant follows
+//! at once when the entry is appended: the group needs no events of its
+//! own, the architecture schedules the commit.
+//!
+//! Leadership: after the leader is lost, a follower stands for election
+//! after its `election_timeout`, and the new leader serves once the old
+//! leader's lease has run out; meanwhile the partition takes no writes.
+
+use crate::sim::{SimDuration, SimTime};
+
+/// The in-order instants of one follower's link and log.
+#[derive(Clone, Copy, Debug, Default)]
+struct Follower {
+    /// The previous entry's AppendEntries arrival, durable instant, and
+    /// acknowledgement arrival back at the leader.
+    arrived: SimTime,
+    durable: SimTime,
+    acked: SimTime,
+}
+
+/// What [`RaftGroup::append`] asks its caller to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draw {
+    /// One message's one-way delay.
+    Hop,
+    /// One log force ("0s" when fsync is off).
+    Fsync,
+}
+
+/// When an appended entry commits, and what its round cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Round {
+    pub commit: SimTime,
+    /// AppendEntries and their answers: 2(n − 1).
+    pub messages: u32,
+    /// Log forces: one per replica when `fsync` is on.
+    pub forced_writes: u32,
+}
+
+/// One partition's replicas, placed on nodes, with a leader.
+#[derive(Clone, Debug)]
+pub struct RaftGroup {
+    /// The node of each replica.
+    nodes: Vec<u32>,
+    leader: usize,
+    followers: Vec<Follower>,
+    leader_durable: SimTime,
+    committed: SimTime,
+    /// The leader serves from this instant (after an election).
+    serving_from: SimTime,
+    /// Acknowledgements scratch space (majority selection).
+    acks: Vec<SimTime>,
+}
+
+impl RaftGroup {
+    /// A group whose replicas sit on `nodes`, the first one leading.
+    pub fn new(nodes: Vec<u32>) -> RaftGroup {
+        assert!(!nodes.is_empty(), "a group has a replica");
+        let n = nodes.len();
+        RaftGroup {
+            nodes,
+            leader: 0,
+            followers: vec![Follower::default(); n],
+            leader_durable: SimTime::ZERO,
+            committed: SimTime::ZERO,
+            serving_from: SimTime::ZERO,
+            acks: Vec::with_capacity(n),
+        }
+    }
+
+    /// The node the leader runs on.
+    pub fn leader_node(&self) -> u32 {
+        self.nodes[self.leader]
+    }
+
+    /// The nodes of the followers.
+    pub fn follower_nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        let leader = self.leader;
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != leader)
+            .map(|(_, n)| *n)
+    }
+
+    pub fn replicas(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Replicas that must have an entry for it to commit.
+    pub fn majority(&self) -> usize {
+        self.nodes.len() / 2 + 1
+    }
+
+    /// The leader appends an entry now; `draw` gives each message delay
+    /// and log force. Returns the round.
+    pub fn append(&mut self, now: SimTime, mut draw: impl FnMut(Draw) -> SimDuration) -> Round {
+        let mut forced = 0;
+        let leader_force = draw(Draw::Fsync);
+        forced += u32::from(leader_force > SimDuration::ZERO);
+        self.leader_durable = (now + leader_force).max(self.leader_durable);
+        self.acks.clear();
+        for (i, f) in self.followers.iter_mut().enumerate() {
+            if i == self.leader {
+                continue;
+            }
+            f.arrived = (now + draw(Draw::Hop)).max(f.arrived);
+            let force = draw(Draw::Fsync);
+            forced += u32::from(force > SimDuration::ZERO);
+            f.durable = (f.arrived + force).max(f.durable);
+            f.acked = (f.durable + draw(Draw::Hop)).max(f.acked);
+            self.acks.push(f.acked);
+        }
+        // The majority's last member: the leader plus the fastest
+        // majority − 1 followers.
+        let need = self.majority() - 1;
+        let quorum = if need == 0 {
+            self.leader_durable
+        } else {
+            self.acks.select_nth_unstable(need - 1);
+            self.acks[need - 1].max(self.leader_durable)
+        };
+        self.committed = quorum.max(self.committed);
+        Round {
+            commit: self.committed,
+            messages: 2 * (self.nodes.len() as u32 - 1),
+            forced_writes: forced,
+        }
+    }
+
+    /// Whether the leader serves now (no election under way).
+    pub fn serving(&self, now: SimTime) -> bool {
+        now >= self.serving_from
+    }
+
+    /// When the leader serves again.
+    pub fn serving_from(&self) -> SimTime {
+        self.serving_from
+    }
+
+    /// The leader is lost now: the next replica is elected after
+    /// `election_timeout` and serves once the old lease (`lease` from now)
+    /// has expired. Returns when the partition serves again.
+    pub fn leader_lost(
+        &mut self,
+        now: SimTime,
+        election_timeout: SimDuration,
+        lease: SimDuration,
+    ) -> SimTime {
+        self.leader = (self.leader + 1) % self.nodes.len();
+        self.serving_from = now + election_timeout.max(lease);
+        self.serving_from
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: SimDuration = SimDuration(100_000);
+    const F: SimDuration = SimDuration(1_000_000);
+
+    fn constant(hop: SimDuration, fsync: SimDuration) -> impl FnMut(Draw) -> SimDuration {
+        move |d| match d {
+            Draw::Hop => hop,
+            Draw::Fsync => fsync,
+        }
+    }
+
+    #[test]
+    fn three_replicas_commit_after_one_round_trip_and_a_force() {
+        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let r = g.append(SimTime(0), constant(D, F));
+        // Leader force (F) in parallel with D + F + D at the followers.
+        assert_eq!(r.commit, SimTime(0) + D + F + D);
+        assert_eq!(r.messages, 4);
+        assert_eq!(r.forced_writes, 3);
+        let later = g.append(SimTime(10_000_000), constant(D, SimDuration::ZERO));
+        assert_eq!(later.commit, SimTime(10_000_000) + D + D);
+        assert_eq!(later.forced_writes, 0);
+    }
+
+    #[test]
+    fn the_commit_index_only_moves_forward() {
+        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let slow = g.append(
+            SimTime(0),
+            constant(SimDuration(5_000_000), SimDuration::ZERO),
+        );
+        let fast = g.append(SimTime(1), constant(SimDuration(1), SimDuration::ZERO));
+        assert!(fast.commit >= slow.commit, "{fast:?} before {slow:?}");
+    }
+
+    #[test]
+    fn a_single_replica_commits_when_its_own_log_is_durable() {
+        let mut g = RaftGroup::new(vec![4]);
+        let r = g.append(SimTime(0), constant(D, F));
+        assert_eq!((r.commit, r.messages), (SimTime(0) + F, 0));
+    }
+
+    #[test]
+    fn a_lost_leader_serves_again_after_the_lease() {
+        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let back = g.leader_lost(
+            SimTime(0),
+            SimDuration::from_millis(200),
+            SimDuration::from_secs(5),
+        );
+        assert_eq!(back, SimTime(0) + SimDuration::from_secs(5));
+        assert_eq!(g.leader_node(), 1);
+        assert!(!g.serving(SimTime(1)) && g.serving(back));
+    }
+}
