@@ -1,6 +1,7 @@
-//! Runs a scenario: every architecture × replication is an independent
-//! simulation, run side by side on a rayon pool. Results come back in
-//! scenario order, so they are identical for any number of threads.
+//! Runs a scenario: every sweep point × architecture × replication is an
+//! independent simulation, run side by side on a rayon pool. Results come
+//! back in scenario order (points first path slowest, then architectures,
+//! then replications), so they are identical for any number of threads.
 
 use rayon::prelude::*;
 
@@ -15,14 +16,24 @@ pub fn run(scenario: &Scenario) -> Results {
 
 /// Simulates `scenario`, recording what `recording` asks for.
 pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
-    let jobs: Vec<_> = scenario
-        .architectures
+    let points = scenario
+        .points()
+        .expect("every point is checked when the scenario is read");
+    let jobs: Vec<_> = points
         .iter()
-        .flat_map(|a| (0..scenario.replications).map(move |r| (a, r)))
+        .flat_map(|(label, s)| {
+            s.architectures
+                .iter()
+                .flat_map(move |a| (0..s.replications).map(move |r| (label, s, a, r)))
+        })
         .collect();
     let runs = jobs
         .par_iter()
-        .map(|(a, r)| arch::simulate_recording(scenario, a, *r, recording))
+        .map(|(label, s, a, r)| {
+            let mut run = arch::simulate_recording(s, a, *r, recording);
+            run.point = (*label).clone();
+            run
+        })
         .collect();
     Results {
         archsim_version: crate::VERSION.to_string(),

@@ -124,6 +124,8 @@ pub struct Clients {
     probe_share: f64,
     probe_rng: SimRng,
     sessions: u32,
+    /// Operations begun, probes included, all run long.
+    begun: u64,
 }
 
 impl Clients {
@@ -139,6 +141,7 @@ impl Clients {
             probe_share: workload.probe_share,
             probe_rng: streams.stream("probes"),
             sessions: workload.sessions,
+            begun: 0,
         }
     }
 
@@ -160,6 +163,11 @@ impl Clients {
     #[inline]
     pub fn state_mut(&mut self, op: OpId) -> &mut OpState {
         &mut self.states[op.0 as usize]
+    }
+
+    /// Operations begun so far, probes included.
+    pub fn begun(&self) -> u64 {
+        self.begun
     }
 
     /// A `multi_get`'s keys.
@@ -188,6 +196,7 @@ impl Clients {
             self.states.resize(i + 1, OpState::default());
             self.multi.resize_with(i + 1, Vec::new);
         }
+        self.begun += 1;
         self.states[i] = OpState {
             probe,
             ..OpState::default()

@@ -409,7 +409,9 @@ impl Coordinator {
             OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Analytics => {
                 self.send_to_read_model(op, ctx)
             }
-            OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => self.send_to_read_model(op, ctx),
+            OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => {
+                self.send_to_read_model(op, ctx)
+            }
             OpKind::Put if cached => self.send_to_cache(op, ctx),
             OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
                 self.request(op, false, ctx)

@@ -42,7 +42,7 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
 use crate::dist::Dist;
-use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
     VersionedStore, Write, next_refresh, transaction,
@@ -675,6 +675,15 @@ impl Architecture for Polyglot {
 impl Report for Polyglot {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn coordination(&self) -> CoordinationReport {
+        CoordinationReport::traffic(
+            self.network.messages(),
+            self.clients.begun(),
+            self.wal.records(),
+            self.oracle.operations(),
+        )
     }
 
     fn footprint(&self) -> Footprint {

@@ -44,7 +44,7 @@ use super::Report;
 use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
-use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
@@ -940,6 +940,15 @@ impl Architecture for Sharded {
 impl Report for Sharded {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn coordination(&self) -> CoordinationReport {
+        CoordinationReport::traffic(
+            self.network.messages(),
+            self.clients.begun(),
+            self.shards.iter().map(|s| s.wal.records()).sum(),
+            self.oracle.operations(),
+        )
     }
 
     fn footprint(&self) -> Footprint {

@@ -50,7 +50,7 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
-use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     transaction,
@@ -643,6 +643,15 @@ impl Architecture for Single {
 impl Report for Single {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn coordination(&self) -> CoordinationReport {
+        CoordinationReport::traffic(
+            self.network.messages(),
+            self.clients.begun(),
+            self.wal.records(),
+            self.oracle.operations(),
+        )
     }
 
     fn footprint(&self) -> Footprint {

@@ -76,6 +76,11 @@ impl Oracle {
         self.sessions.prefetch(session);
     }
 
+    /// Operations of the workload invoked in the window.
+    pub fn operations(&self) -> u64 {
+        self.counters.operations
+    }
+
     /// Counts an operation of the workload (the per-1,000 base).
     #[inline]
     pub fn operation(&mut self, invoked: SimTime) {

@@ -78,13 +78,13 @@ impl Totals {
             MeanCost {
                 count: self.count,
                 messages: round6(self.messages as f64 / n),
-                round_trips: round6(self.round_trips as f64 / n),
                 forced_writes: round6(self.forced_writes as f64 / n),
                 critical_forced_writes: round6(self.critical_forced_writes as f64 / n),
-                consensus_rounds: round6(self.consensus_rounds as f64 / n),
-                lock_acquisitions: round6(self.lock_acquisitions as f64 / n),
-                lock_wait_ms: round6(self.lock_wait_ns as f64 / n / 1e6),
-                prepared_ms: round6(self.prepared_ns as f64 / n / 1e6),
+                round_trips: Some(round6(self.round_trips as f64 / n)),
+                consensus_rounds: Some(round6(self.consensus_rounds as f64 / n)),
+                lock_acquisitions: Some(round6(self.lock_acquisitions as f64 / n)),
+                lock_wait_ms: Some(round6(self.lock_wait_ns as f64 / n / 1e6)),
+                prepared_ms: Some(round6(self.prepared_ns as f64 / n / 1e6)),
             }
         })
     }
@@ -186,19 +186,25 @@ impl CoordinationCost {
     }
 }
 
-/// Means per operation or per transaction.
+/// Means per operation or per transaction. Figures an architecture does
+/// not count are left out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MeanCost {
     /// Operations (or transactions) counted.
     pub count: u64,
     pub messages: f64,
-    pub round_trips: f64,
     pub forced_writes: f64,
     pub critical_forced_writes: f64,
-    pub consensus_rounds: f64,
-    pub lock_acquisitions: f64,
-    pub lock_wait_ms: f64,
-    pub prepared_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_trips: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consensus_rounds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_acquisitions: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_wait_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_ms: Option<f64>,
 }
 
 /// `coordination` in the results: absent figures are not counted by the
@@ -230,6 +236,24 @@ pub struct CoordinationReport {
 }
 
 impl CoordinationReport {
+    /// The cost of an architecture that coordinates nothing beyond its
+    /// requests: `messages` sent over `begun` operations (all run long,
+    /// probes and background work included), and `records` forced to logs
+    /// for `operations` operations of the window.
+    pub fn traffic(messages: u64, begun: u64, records: u64, operations: u64) -> Self {
+        let per = |n: u64, d: u64| round6(n as f64 / d.max(1) as f64);
+        CoordinationReport {
+            per_operation: Some(MeanCost {
+                count: operations,
+                messages: per(messages, begun),
+                forced_writes: per(records, operations),
+                critical_forced_writes: per(records, operations),
+                ..MeanCost::default()
+            }),
+            ..CoordinationReport::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == CoordinationReport::default()
     }

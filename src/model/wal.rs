@@ -65,6 +65,11 @@ impl<J: Copy> CommitLog<J> {
         self.spare = durable;
     }
 
+    /// Records forced to the log in the window (several share one fsync).
+    pub fn records(&self) -> u64 {
+        self.wal.as_ref().map_or(0, |w| w.flushed_jobs)
+    }
+
     /// Adds the log's figures (forced writes, commits per forced write) to
     /// its station's, when there is a log.
     pub fn annotate(&self, stats: &mut ComponentStats) {

@@ -91,16 +91,18 @@ fn draw_percentiles<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let series: Vec<(&str, [f64; 5])> = results
+    let series: Vec<(String, [f64; 5])> = results
         .runs
         .iter()
         .filter(|r| r.replication == 0)
         .map(|r| {
             let l = r.latency.all();
-            (
-                r.architecture.as_str(),
-                [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms],
-            )
+            let mut label = r.architecture.clone();
+            if !r.point.is_empty() {
+                let values: Vec<&str> = r.point.values().map(String::as_str).collect();
+                label += &format!(" ({})", values.join(", "));
+            }
+            (label, [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms])
         })
         .collect();
     let positive = series
@@ -169,7 +171,7 @@ where
                 .draw_series(DashedLineSeries::new(points.clone(), 8, 5, style))
                 .map_err(wrap)?
         };
-        line.label(*name).legend(move |(x, y)| {
+        line.label(name.as_str()).legend(move |(x, y)| {
             PathElement::new(
                 vec![(x, y), (x + 24, y)],
                 ShapeStyle::from(&color).stroke_width(2),

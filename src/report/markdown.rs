@@ -1,5 +1,6 @@
 use super::table::{
-    anomaly_table, component_table, heading, lag_table, latency_table, visibility_table,
+    anomaly_table, component_table, coordination_table, heading, lag_table, latency_table,
+    transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -34,6 +35,27 @@ impl Exporter for MarkdownExporter {
                 counts the stale reads that missed the reader's own write; `where` is the copy \
                 that served the read or applied the write.\n\n";
         out += &anomaly_table(results).to_markdown();
+        let coordination = coordination_table(results);
+        if !coordination.rows.is_empty() {
+            out += "\n## Coordination cost\n\n";
+            out += "Per operation of the workload started in the window, counting everything it \
+                    caused, also after its answer (a second commit phase, a write-behind flush, \
+                    an event to a read model). Forced writes are log records forced to disk \
+                    (group commit may share one fsync among several); `distributed` is the \
+                    share of operations that touched more than one shard or partition. Figures \
+                    shown as - are not counted by that architecture.\n\n";
+            out += &coordination.to_markdown();
+        }
+        let transactions = transaction_table(results);
+        if !transactions.rows.is_empty() {
+            out += "\n### Per distributed transaction\n\n";
+            out += "Transactions over several shards or partitions that committed: two-phase \
+                    commit with presumed abort costs 4n messages and 2n + 1 forced writes for n \
+                    participants; over Raft groups each phase is a consensus round. `on path` \
+                    counts the forced writes the client waited for; `prepared` sums the time \
+                    prepared participants held their locks waiting for the decision.\n\n";
+            out += &transactions.to_markdown();
+        }
         out += "\n## Footprint\n\n";
         for run in results.runs.iter().filter(|r| r.replication == 0) {
             let f = &run.footprint;

@@ -30,6 +30,9 @@ pub struct ScenarioInfo {
     pub replications: u32,
     /// Offered load, operations per second (before any load profile).
     pub rate_per_s: f64,
+    /// Swept parameters, in sweep order (none without a sweep).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub swept: Vec<String>,
 }
 
 impl ScenarioInfo {
@@ -43,6 +46,7 @@ impl ScenarioInfo {
             warmup_s: scenario.warmup.as_secs_f64(),
             replications: scenario.replications,
             rate_per_s: scenario.workload.rate,
+            swept: scenario.sweep.0.iter().map(|(p, _)| p.clone()).collect(),
         }
     }
 }

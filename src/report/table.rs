@@ -70,7 +70,9 @@ fn per_run_table(
     cells: impl Fn(&RunResult) -> Vec<Vec<String>>,
 ) -> Table {
     let replicated = results.scenario.replications > 1;
+    let swept = &results.scenario.swept;
     let mut headers = vec!["architecture".to_string()];
+    headers.extend(swept.iter().cloned());
     if replicated {
         headers.push("rep".into());
     }
@@ -79,6 +81,11 @@ fn per_run_table(
     for run in &results.runs {
         for cells in cells(run) {
             let mut row = vec![run.architecture.clone()];
+            row.extend(
+                swept
+                    .iter()
+                    .map(|p| run.point.get(p).cloned().unwrap_or_default()),
+            );
             if replicated {
                 row.push(run.replication.to_string());
             }
@@ -227,6 +234,80 @@ pub fn anomaly_table(results: &Results) -> Table {
     })
 }
 
+/// Coordination cost per operation of the workload: what keeping copies
+/// and partitions consistent costs (absent figures are not counted by the
+/// architecture).
+pub fn coordination_table(results: &Results) -> Table {
+    let columns = [
+        "msgs/op",
+        "round trips/op",
+        "forced writes/op",
+        "consensus rounds/op",
+        "lock wait ms/op",
+        "distributed",
+        "aborts/1k",
+        "retries",
+        "deadlocks",
+    ];
+    let dash = || "-".to_string();
+    per_run_table(results, &columns, |run| {
+        let c = &run.coordination;
+        let Some(m) = &c.per_operation else {
+            return Vec::new();
+        };
+        let f3 = |v: Option<f64>| v.map_or_else(dash, |v| format!("{v:.3}"));
+        let n = |v: Option<u64>| v.map_or_else(dash, |v| v.to_string());
+        vec![vec![
+            format!("{:.3}", m.messages),
+            f3(m.round_trips),
+            format!("{:.3}", m.forced_writes),
+            f3(m.consensus_rounds),
+            f3(m.lock_wait_ms),
+            c.distributed_share
+                .map_or_else(dash, |d| format!("{:.1} %", d * 100.0)),
+            c.aborts_per_1000.map_or_else(dash, |a| format!("{a:.2}")),
+            n(c.retries),
+            n(c.deadlocks),
+        ]]
+    })
+}
+
+/// Cost per distributed transaction (two-phase commit, over shards or Raft
+/// groups): the classic counts are 4n messages and 2n + 1 forced writes for
+/// n updating participants.
+pub fn transaction_table(results: &Results) -> Table {
+    let columns = [
+        "transactions",
+        "msgs",
+        "round trips",
+        "forced writes",
+        "on path",
+        "consensus rounds",
+        "lock wait ms",
+        "prepared ms",
+        "in doubt peak",
+    ];
+    per_run_table(results, &columns, |run| {
+        let c = &run.coordination;
+        let Some(t) = &c.per_transaction else {
+            return Vec::new();
+        };
+        let f3 = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+        vec![vec![
+            t.count.to_string(),
+            format!("{:.2}", t.messages),
+            f3(t.round_trips),
+            format!("{:.2}", t.forced_writes),
+            format!("{:.2}", t.critical_forced_writes),
+            f3(t.consensus_rounds),
+            f3(t.lock_wait_ms),
+            f3(t.prepared_ms),
+            c.in_doubt_peak
+                .map_or_else(|| "-".to_string(), |p| p.to_string()),
+        ]]
+    })
+}
+
 /// The t-visibility curve per architecture: for each probe delay, the share
 /// of probe reads that saw the write. Empty without probes.
 pub fn visibility_table(results: &Results) -> Table {
@@ -302,7 +383,12 @@ impl Exporter for TableExporter {
             component_table(results).to_text(),
             anomaly_table(results).to_text()
         );
-        for table in [lag_table(results), visibility_table(results)] {
+        for table in [
+            coordination_table(results),
+            transaction_table(results),
+            lag_table(results),
+            visibility_table(results),
+        ] {
             if !table.rows.is_empty() {
                 out += &format!("\n{}", table.to_text());
             }

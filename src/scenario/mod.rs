@@ -9,6 +9,7 @@ mod architecture;
 mod checks;
 mod error;
 mod overrides;
+mod sweep;
 mod workload;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use architecture::{
 };
 pub use error::ScenarioError;
 pub use overrides::Override;
+pub use sweep::{Point, Sweep};
 pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
@@ -65,6 +67,9 @@ pub struct Scenario {
     /// The architectures compared, each run on the same operation stream.
     #[serde(rename = "architecture", default, deserialize_with = "distinct_names")]
     pub architectures: Vec<ArchitectureConfig>,
+    /// Parameters to sweep: scenario paths (as `--set` takes them) to lists of values; every point of their cartesian product runs every architecture, first path slowest. Default: none.
+    #[serde(default, skip_serializing_if = "Sweep::is_empty")]
+    pub sweep: Sweep,
 }
 
 fn default_seed() -> u64 {
@@ -199,7 +204,81 @@ impl Scenario {
                     message: e.message(),
                 })?;
         }
+        scenario.check_sweep(origin, text)?;
         Ok(scenario)
+    }
+
+    /// Every point of the sweep: its label and its scenario (the scenario
+    /// itself, with an empty label, without a sweep).
+    pub fn points(&self) -> Result<Vec<(Point, Scenario)>, ScenarioError> {
+        if self.sweep.is_empty() {
+            return Ok(vec![(Point::new(), self.clone())]);
+        }
+        let mut base = self.clone();
+        base.sweep = Sweep::default();
+        self.sweep
+            .points()
+            .into_iter()
+            .map(|overrides| {
+                let mut point = base.clone();
+                for o in &overrides {
+                    point = o.apply(&point)?;
+                }
+                point
+                    .check(&self.name, "")
+                    .map_err(|e| ScenarioError::Override {
+                        set: overrides
+                            .iter()
+                            .map(|o| o.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        message: e.message(),
+                    })?;
+                Ok((Sweep::label(&overrides), point))
+            })
+            .collect()
+    }
+
+    /// Checks every swept value on its own (placing an error on its line),
+    /// then every point.
+    fn check_sweep(&self, origin: &str, text: &str) -> Result<(), ScenarioError> {
+        if self.sweep.is_empty() {
+            return Ok(());
+        }
+        let points = self.sweep.len();
+        if points > sweep::MAX_POINTS {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["sweep"],
+                format!(
+                    "the sweep has {points} points; at most {} are run at once — split it \
+                     into several scenarios",
+                    sweep::MAX_POINTS
+                ),
+            ));
+        }
+        let mut base = self.clone();
+        base.sweep = Sweep::default();
+        for (path, values) in &self.sweep.0 {
+            for value in values {
+                let o = Override {
+                    path: path.split('.').map(str::to_string).collect(),
+                    value: value.clone(),
+                    text: format!("{path}={value}"),
+                };
+                let checked = o.apply(&base).and_then(|s| s.check(origin, ""));
+                if let Err(e) = checked {
+                    return Err(ScenarioError::at_path(
+                        origin,
+                        text,
+                        &["sweep", path],
+                        format!("sweep \"{path}\" = {value}: {}", e.message()),
+                    ));
+                }
+            }
+        }
+        self.points().map(|_| ())
     }
 
     /// Whole-scenario checks that no single field can make. `text` is the
