@@ -208,6 +208,8 @@ pub struct Colocated {
     clients: Clients,
     op_cost: Vec<Cost>,
     distributed: Vec<bool>,
+    /// An analytics query's CPU time over all the data, drawn once.
+    work: Vec<SimDuration>,
     coordination: CoordinationCost,
 }
 
@@ -276,6 +278,7 @@ impl Colocated {
             clients: Clients::new(w, streams),
             op_cost: Vec::new(),
             distributed: Vec::new(),
+            work: Vec::new(),
             coordination: CoordinationCost::new(window),
         }
     }
@@ -291,7 +294,7 @@ impl Colocated {
 
     /// A message between the client and a server, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_cost[op.0 as usize].messages += 1;
+        self.op_cost[op.0 as usize].messages += u32::from(!self.network.client_local());
         self.network.client()
     }
 
@@ -302,7 +305,7 @@ impl Colocated {
             return SimDuration::ZERO;
         }
         if let Some(txn) = self.txns.get_mut(&t) {
-            txn.cost.messages += 1;
+            txn.cost.messages += u32::from(!self.network.local());
         }
         self.network.send()
     }
@@ -315,6 +318,7 @@ impl Colocated {
         if i >= self.op_cost.len() {
             self.op_cost.resize(i + 1, Cost::default());
             self.distributed.resize(i + 1, false);
+            self.work.resize(i + 1, SimDuration::ZERO);
         }
         self.op_cost[i] = Cost::default();
         self.distributed[i] = false;
@@ -333,6 +337,7 @@ impl Colocated {
             }
             OpKind::MultiGet => self.multi_get(op, ctx),
             OpKind::Analytics => {
+                self.work[i] = self.analytics.sample(&mut self.service_rng);
                 let partitions = self.groups.len() as u32;
                 self.clients.state_mut(op).pending = partitions as u16;
                 self.distributed[i] = partitions > 1;
@@ -510,7 +515,7 @@ impl Colocated {
     ) {
         let service = match self.compute {
             Compute::Colocated => {
-                let whole = self.analytics.sample(&mut self.service_rng);
+                let whole = self.work[op.0 as usize];
                 SimDuration(whole.as_nanos() / u64::from(self.groups.len() as u32))
             }
             Compute::Client => {
@@ -561,8 +566,7 @@ impl Colocated {
             Compute::Colocated => self.computed(op, ctx),
             Compute::Client => {
                 // The client runs the whole query over the rows it pulled.
-                let work = self.analytics.sample(&mut self.service_rng);
-                ctx.schedule_in(work, Event::Computed(op));
+                ctx.schedule_in(self.work[op.0 as usize], Event::Computed(op));
             }
         }
     }
@@ -800,7 +804,7 @@ impl Colocated {
             Draw::Fsync => fsync.sample(rng),
         });
         let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.cost.messages += round.messages;
+        txn.cost.messages += round.messages * u32::from(!self.network.local());
         txn.cost.forced_writes += round.forced_writes;
         txn.cost.consensus_rounds += 1;
         round.commit

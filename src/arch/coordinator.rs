@@ -369,7 +369,7 @@ impl Coordinator {
 
     /// A message between a client and a server: its delay, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_cost[op.0 as usize].messages += 1;
+        self.op_cost[op.0 as usize].messages += u32::from(!self.network.client_local());
         self.network.client()
     }
 
@@ -385,7 +385,7 @@ impl Coordinator {
     /// A message between two servers, charged to transaction `t`.
     fn server_leg(&mut self, t: TxnId) -> SimDuration {
         if let Some(txn) = self.txns.get_mut(&t) {
-            txn.cost.messages += 1;
+            txn.cost.messages += u32::from(!self.network.local());
         }
         self.network.send()
     }
@@ -641,13 +641,12 @@ impl Coordinator {
         let st = *self.clients.state(op);
         if st.missed && self.boundary.is_some() {
             // Fill the cache with what the read model returned, without waiting.
-            self.op_cost[op.0 as usize].messages += 1;
+            let leg = self.client_leg(op);
             let fill = Event::CacheFill {
                 key: o.key as u32,
                 version: st.version,
                 value: st.value,
             };
-            let leg = self.network.client();
             ctx.schedule_in(leg, fill);
         }
         if matches!(o.kind, OpKind::Rmw | OpKind::Reserve) {
@@ -685,7 +684,7 @@ impl Coordinator {
             );
         }
         let cost = Cost {
-            messages: writes.len() as u32,
+            messages: writes.len() as u32 * u32::from(!self.network.local()),
             ..Cost::default()
         };
         self.coordination.charge(invoked, &cost);
@@ -1112,9 +1111,11 @@ impl Coordinator {
         let txn = &self.txns[&t];
         let o = txn.operation;
         let shard = txn.parts[usize::from(p)].shard;
-        if let Some(op) = txn.op {
+        // A local transaction reads under its lock. (A participant of an
+        // aborted two-phase commit may run after its operation has been
+        // answered: it must not touch the operation's state.)
+        if let (Some(op), None) = (txn.op, txn.protocol) {
             if !self.clients.state(op).writing {
-                // The read under the lock.
                 let st = self.clients.state_mut(op);
                 st.version = self.data.version(o.key);
                 st.value = self.data.value(o.key);

@@ -354,7 +354,7 @@ impl ArchitectureConfig {
             }
             Colocated if self.partitions.replication > self.partitions.nodes => {
                 return Some((
-                    vec!["partitions", "replication"],
+                    vec!["partitions", "nodes"],
                     format!(
                         "replication = {} needs at least as many nodes, and there are {}; \
                          raise partitions.nodes or lower replication",

@@ -272,3 +272,56 @@ fn shard_and_node_counts_are_bounded() {
         "expected a shard count (shards = 16) or a table ([architecture.shards])",
     );
 }
+
+#[test]
+fn coordinator_and_colocated_settings_are_checked() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"colocated\"\n[architecture.partitions]\nnodes = 2\n",
+        "4:1",
+        "replication = 3 needs at least as many nodes, and there are 2",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"coordinator\"\n[architecture.coordinator]\nstrong = [\"multi_get\"]\n",
+        "4:1",
+        "strong lists multi_get",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\n[architecture.partitions]\nnodes = 5\n",
+        "3:15",
+        "[architecture.partitions] applies to kind = \"colocated\" only",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"colocated\"\n[architecture.cache]\ncapacity = 10\n",
+        "3:15",
+        "has no separate cache",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"coordinator\"\n[architecture.coordinator]\ncritical = 2\n",
+        "4:12",
+        "expected a share between 0 and 1",
+    );
+    assert_rejected(
+        "[workload.mix]\nget = 0.9\nsearch = 0.1\n[[architecture]]\nkind = \"colocated\"\n",
+        "3:1",
+        "has no store for search operations",
+    );
+}
+
+#[test]
+fn sweep_values_are_checked_on_their_line() {
+    assert_rejected(
+        &format!("{GOOD_TAIL}[sweep]\n\"workload.rate\" = [100, -5]\n"),
+        &format!("{}:1", GOOD_TAIL.lines().count() + 2),
+        "sweep \"workload.rate\" = -5",
+    );
+    assert_rejected(
+        &format!("{GOOD_TAIL}[sweep]\n\"workload.rat\" = [100]\n"),
+        &format!("{}:1", GOOD_TAIL.lines().count() + 2),
+        "sweep \"workload.rat\" = 100: unknown field `rat`",
+    );
+    assert_rejected(
+        &format!("{GOOD_TAIL}[sweep]\n\"workload.rate\" = 100\n"),
+        &format!("{}:1", GOOD_TAIL.lines().count() + 1),
+        "expected a list of values",
+    );
+}

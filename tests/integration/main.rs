@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod coordination;
 mod determinism;
 mod elle;
 mod entities;
