@@ -50,6 +50,8 @@ pub struct ReadCheck {
     pub session: u32,
     /// `inv(r)`: the read's intended start.
     pub invoked: SimTime,
+    /// `comp(r)`: when its answer reached the client.
+    pub completed: SimTime,
     /// The newest version acknowledged before `invoked` (from `read_invoked`).
     pub floor: Version,
     /// The version the read returned.
@@ -166,6 +168,7 @@ mod tests {
             key: 7,
             session,
             invoked: SimTime(invoked),
+            completed: SimTime(invoked),
             floor,
             returned,
             served_by: ServedBy::Replica,

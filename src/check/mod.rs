@@ -150,7 +150,7 @@ impl Oracle {
             self.counters.stale_read(&read, &stale);
         }
         let at = read.served_by.name();
-        if self.sessions.read(read.session, read.key, read.returned) {
+        if self.sessions.read(&read) {
             self.counters.monotonic.add(at);
         }
         if self.commits.is_failed(read.key, read.returned) {

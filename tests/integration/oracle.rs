@@ -94,6 +94,7 @@ fn read(
         key,
         session,
         invoked,
+        completed: invoked,
         floor,
         returned,
         served_by: by,
