@@ -16,7 +16,10 @@
 //! Keys are global ids, so one table serves every shard or partition; only
 //! keys with holders or waiters take memory.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Transactions a deadlock search visits at most.
+pub const CYCLE_SEARCH: usize = 64;
 
 /// A transaction's id, unique over the run.
 pub type TxnId = u64;
@@ -111,19 +114,32 @@ impl LockTable {
     }
 
     /// Whether `start`'s wait closes a cycle: some transaction it waits for
-    /// waits, directly or through others, for `start`.
+    /// waits, directly or through others, for `start`. A request waits for
+    /// the one queued just ahead of it (granted before it), and the head of
+    /// the queue for the holders: the same reachability as waiting for all
+    /// of them, with one edge per request. The search stops after
+    /// [`CYCLE_SEARCH`] transactions: deadlocks are short cycles, and a
+    /// saturated lock's queue can hold thousands of waiters.
     fn closes_cycle(&self, start: TxnId) -> bool {
         let mut stack = vec![start];
-        let mut seen: Vec<TxnId> = Vec::new();
+        let mut seen: HashSet<TxnId> = HashSet::new();
         while let Some(t) = stack.pop() {
+            if seen.len() > CYCLE_SEARCH {
+                return false;
+            }
             for key in self.waiting.get(&t).into_iter().flatten() {
-                for &(holder, _, _) in &self.keys[key].holders {
-                    if holder == start {
+                let lock = &self.keys[key];
+                let at = lock.queue.iter().position(|(r, _)| r.txn == t);
+                let ahead: Vec<TxnId> = match at {
+                    Some(i) if i > 0 => vec![lock.queue[i - 1].0.txn],
+                    _ => lock.holders.iter().map(|h| h.0).collect(),
+                };
+                for other in ahead {
+                    if other == start {
                         return true;
                     }
-                    if !seen.contains(&holder) {
-                        seen.push(holder);
-                        stack.push(holder);
+                    if other != t && seen.insert(other) {
+                        stack.push(other);
                     }
                 }
             }
