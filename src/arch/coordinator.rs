@@ -56,8 +56,8 @@ use crate::model::router::{Router, mix64};
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
 use crate::model::{
-    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Network, Station, VersionedStore,
-    Write, next_refresh,
+    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network, Station,
+    VersionedStore, Write, next_refresh,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Placement, Scenario};
@@ -222,6 +222,13 @@ struct Boundary {
     /// Writes acknowledged and not yet flushed, in acknowledgement order,
     /// with their operation's invocation.
     dirty: Vec<(Write, SimTime)>,
+    /// The newest write-behind write of each key not yet committed at its
+    /// shard. Reads find it here: a write-behind cache never evicts what it
+    /// has not written back.
+    pending: HashMap<u64, Write>,
+    /// From a write-behind put's invocation to its commit at the write
+    /// model, for puts invoked in the window.
+    behind: crate::metrics::LatencyRecorder,
     flush_armed: bool,
     /// The newest version issued per plain key by write-behind.
     issued: Vec<Version>,
@@ -300,6 +307,8 @@ impl Coordinator {
             critical: c.critical,
             flush: c.flush,
             dirty: Vec::new(),
+            pending: HashMap::new(),
+            behind: crate::metrics::LatencyRecorder::new(),
             flush_armed: false,
             issued: vec![0; space.plain as usize],
         });
@@ -518,6 +527,7 @@ impl Coordinator {
                 b.cache
                     .put(o.key, version, write.value, self.data.version(o.key), now);
                 b.dirty.push((write, o.start));
+                b.pending.insert(o.key, write);
                 if !b.flush_armed {
                     b.flush_armed = true;
                     ctx.background_started();
@@ -532,7 +542,10 @@ impl Coordinator {
                 ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
             }
             _ => {
-                let found = b.cache.get(o.key, now);
+                let found = match b.pending.get(&o.key) {
+                    Some(w) => Lookup::Hit(w.version, w.value),
+                    None => b.cache.get(o.key, now),
+                };
                 self.clients.state_mut(op).cache_lookup(found);
                 let leg = self.cache_leg(op);
                 ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
@@ -1000,6 +1013,13 @@ impl Coordinator {
                 writes[0].version, w.version,
                 "write-behind flushes in order"
             );
+            let b = self.boundary.as_mut().expect("a cache");
+            if b.pending.get(&w.key) == Some(&w) {
+                b.pending.remove(&w.key);
+            }
+            if ctx.window().contains(o.start) {
+                b.behind.record(now - o.start, Outcome::Ok);
+            }
         }
         if let Some(op) = txn.op {
             let state = self.clients.state_mut(op);
@@ -1403,12 +1423,18 @@ impl Report for Coordinator {
     }
 
     fn visibility(&self) -> VisibilityReport {
+        let mut lag_ms = BTreeMap::from([(
+            "read_model".to_string(),
+            LagSummary::of(self.read_model.store.visibility_lag()),
+        )]);
+        if let Some(b) = self.boundary.as_ref().filter(|b| b.critical < 1.0) {
+            // Write-behind: how long the write model lags what the cache
+            // acknowledged.
+            lag_ms.insert("write_model".to_string(), LagSummary::of(&b.behind));
+        }
         VisibilityReport {
             probes: self.oracle.probe_curve(),
-            lag_ms: BTreeMap::from([(
-                "read_model".to_string(),
-                LagSummary::of(self.read_model.store.visibility_lag()),
-            )]),
+            lag_ms,
         }
     }
 

@@ -88,7 +88,8 @@ impl Exporter for MarkdownExporter {
         if !lag.rows.is_empty() {
             out += "\n## Visibility lag\n\n";
             out += "Per copy, from a write's commit at the system of record to its apply at the \
-                    copy, for writes committed in the measured window.\n\n";
+                    copy, for writes committed in the measured window; `write_model` (a \
+                    write-behind cache) runs from the put to its commit at the write model.\n\n";
             out += &lag.to_markdown();
         }
         let visibility = visibility_table(results);
