@@ -8,8 +8,13 @@ pub fn check(args: &ScenarioArgs) -> anyhow::Result<()> {
             .iter()
             .map(|a| a.name.as_str())
             .collect();
+        let points = if scenario.sweep.is_empty() {
+            String::new()
+        } else {
+            format!("{} sweep points × ", scenario.sweep.len())
+        };
         eprintln!(
-            "{}: ok — \"{}\", {} ({}), {} × {} replication(s)",
+            "{}: ok — \"{}\", {} ({}), {points}{} × {} replication(s)",
             path.display(),
             scenario.name,
             scenario.duration,

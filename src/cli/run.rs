@@ -25,7 +25,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let command_line: Vec<String> = std::env::args().collect();
 
     for (path, scenario) in &scenarios {
-        let runs = scenario.architectures.len() * scenario.replications as usize;
+        let runs =
+            scenario.sweep.len() * scenario.architectures.len() * scenario.replications as usize;
         if !args.quiet {
             eprintln!(
                 "running {} ({} run{}: {} simulated each)…",
