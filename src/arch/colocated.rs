@@ -50,8 +50,11 @@ use super::Report;
 use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
-use crate::metrics::{ComponentStats, CoordinationCost, CoordinationReport, Cost, Outcome, Window};
-use crate::model::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
+use crate::metrics::{
+    ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
+};
+use crate::model::locks::{Conflict, LockTable, TxnId};
+use crate::model::participant::{self, Participant, Requested};
 use crate::model::raft::{Draw, RaftGroup};
 use crate::model::router::{Router, ShardPlacement};
 use crate::model::transaction::{self, Plan};
@@ -130,40 +133,13 @@ impl From<Probe> for Event {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    Sent,
-    Waiting,
-    Locked,
-    Released,
-}
-
-/// One partition's part of a transaction.
-#[derive(Clone, Copy, Debug)]
-struct Part {
-    partition: PartitionId,
-    keys: [u64; 2],
-    nkeys: u8,
-    granted: u8,
-    stage: Stage,
-    arrived: SimTime,
-    /// When its write intent committed in its Raft group (in doubt from then).
-    prepared_at: Option<SimTime>,
-}
-
-impl Part {
-    fn keys(&self) -> &[u64] {
-        &self.keys[..usize::from(self.nkeys)]
-    }
-}
-
 /// One attempt of a write transaction.
 #[derive(Clone, Debug)]
 struct Txn {
     op: OpId,
     operation: Operation,
     attempt: u32,
-    parts: [Part; 2],
+    parts: [Participant; 2],
     n: u8,
     /// Two-phase commit over Raft groups, when the keys span partitions.
     protocol: Option<TwoPhaseCommit>,
@@ -206,8 +182,7 @@ pub struct Colocated {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
-    op_cost: Vec<Cost>,
-    distributed: Vec<bool>,
+    op_costs: OperationCosts,
     /// An analytics query's CPU time over all the data, drawn once.
     work: Vec<SimDuration>,
     coordination: CoordinationCost,
@@ -276,8 +251,7 @@ impl Colocated {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
-            op_cost: Vec::new(),
-            distributed: Vec::new(),
+            op_costs: OperationCosts::default(),
             work: Vec::new(),
             coordination: CoordinationCost::new(window),
         }
@@ -294,7 +268,7 @@ impl Colocated {
 
     /// A message between the client and a server, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_cost[op.0 as usize].messages += u32::from(!self.network.client_local());
+        self.op_costs.cost(op).messages += u32::from(!self.network.client_local());
         self.network.client()
     }
 
@@ -315,13 +289,10 @@ impl Colocated {
     fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
         self.clients.begin(op, probe, ctx, &self.oracle);
         let i = op.0 as usize;
-        if i >= self.op_cost.len() {
-            self.op_cost.resize(i + 1, Cost::default());
-            self.distributed.resize(i + 1, false);
+        if i >= self.work.len() {
             self.work.resize(i + 1, SimDuration::ZERO);
         }
-        self.op_cost[i] = Cost::default();
-        self.distributed[i] = false;
+        self.op_costs.begin(op);
         let o = *ctx.op(op);
         match o.kind {
             OpKind::Get | OpKind::Probe => {
@@ -340,7 +311,7 @@ impl Colocated {
                 self.work[i] = self.analytics.sample(&mut self.service_rng);
                 let partitions = self.groups.len() as u32;
                 self.clients.state_mut(op).pending = partitions as u16;
-                self.distributed[i] = partitions > 1;
+                self.op_costs.distributed(op, partitions > 1);
                 let pages = match self.compute {
                     Compute::Colocated => 1,
                     Compute::Client => {
@@ -349,7 +320,7 @@ impl Colocated {
                     }
                 };
                 for partition in 0..partitions {
-                    self.op_cost[i].round_trips += u32::from(partition == 0);
+                    self.op_costs.cost(op).round_trips += u32::from(partition == 0);
                     let leg = self.client_leg(op);
                     ctx.schedule_in(
                         leg,
@@ -377,7 +348,7 @@ impl Colocated {
         replica: u8,
         ctx: &mut Ctx<'_>,
     ) {
-        self.op_cost[op.0 as usize].round_trips += 1;
+        self.op_costs.cost(op).round_trips += 1;
         let leg = self.client_leg(op);
         ctx.schedule_in(
             leg,
@@ -401,19 +372,19 @@ impl Colocated {
             .collect();
         partitions.sort_unstable();
         partitions.dedup();
-        self.distributed[op.0 as usize] = partitions.len() > 1;
+        self.op_costs.distributed(op, partitions.len() > 1);
         match self.compute {
             Compute::Colocated => {
                 // One partition's reads are one consistent snapshot.
                 let st = self.clients.state_mut(op);
                 st.consistent = partitions.len() == 1;
                 st.pending = partitions.len() as u16;
-                let round_trips = self.op_cost[op.0 as usize].round_trips;
+                let round_trips = self.op_costs.cost(op).round_trips;
                 for p in partitions {
                     self.send_read(op, p, ALL_KEYS, 0, ctx);
                 }
                 // Parallel requests: one round trip on the critical path.
-                self.op_cost[op.0 as usize].round_trips = round_trips + 1;
+                self.op_costs.cost(op).round_trips = round_trips + 1;
             }
             Compute::Client => {
                 self.clients.state_mut(op).pending = 1;
@@ -545,7 +516,7 @@ impl Colocated {
         if pages_left > 0 {
             // The next page of this partition's rows.
             if partition == 0 {
-                self.op_cost[op.0 as usize].round_trips += 1;
+                self.op_costs.cost(op).round_trips += 1;
             }
             let leg = self.client_leg(op);
             return ctx.schedule_in(
@@ -578,12 +549,7 @@ impl Colocated {
 
     /// The client has its answer: the operation's cost is counted.
     fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        let i = op.0 as usize;
-        let invoked = ctx.op(op).start;
-        if ctx.op(op).kind != OpKind::Probe {
-            self.coordination.operation(invoked, self.distributed[i]);
-        }
-        self.coordination.charge(invoked, &self.op_cost[i]);
+        self.op_costs.finish(op, ctx.op(op), &mut self.coordination);
     }
 
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -612,31 +578,8 @@ impl Colocated {
     // ----- transactions -----
 
     fn new_txn(&mut self, op: OpId, operation: Operation, attempt: u32) -> TxnId {
-        let o = operation;
-        let part = |partition, keys, nkeys| Part {
-            partition,
-            keys,
-            nkeys,
-            granted: 0,
-            stage: Stage::Sent,
-            arrived: SimTime::ZERO,
-            prepared_at: None,
-        };
-        let home = self.partition_of(o.key);
-        let (parts, n) = if o.kind == OpKind::Transfer {
-            let other = self.partition_of(o.other);
-            if other == home {
-                let nkeys = if o.key == o.other { 1 } else { 2 };
-                let p = part(home, [o.key, o.other], nkeys);
-                ([p, p], 1)
-            } else {
-                ([part(home, [o.key, 0], 1), part(other, [o.other, 0], 1)], 2)
-            }
-        } else {
-            let p = part(home, [o.key, 0], 1);
-            ([p, p], 1)
-        };
-        self.distributed[op.0 as usize] = n > 1;
+        let (parts, n) = participant::participants(&operation, |k| self.router.shard(k));
+        self.op_costs.distributed(op, n > 1);
         let t = self.next_txn;
         self.next_txn += 1;
         self.txns.insert(
@@ -661,8 +604,8 @@ impl Colocated {
     /// coordinates it and sends each participant its write intent.
     fn start(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
-        let (op, n, home) = (txn.op, txn.n, txn.parts[0].partition);
-        self.op_cost[op.0 as usize].round_trips += 1;
+        let (op, n, home) = (txn.op, txn.n, txn.parts[0].at);
+        self.op_costs.cost(op).round_trips += 1;
         let leg = self.client_leg(op);
         if n > 1 {
             self.txns
@@ -672,7 +615,7 @@ impl Colocated {
                 .round_trips += 1;
         }
         for p in 0..n {
-            let to = self.txns[&t].parts[usize::from(p)].partition;
+            let to = self.txns[&t].parts[usize::from(p)].at;
             let inner = self.server_leg(t, home, to);
             ctx.schedule_in(leg + inner, Event::AtLeader(t, p));
         }
@@ -684,31 +627,18 @@ impl Colocated {
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let age = txn.operation.start.as_nanos();
         let part = &mut txn.parts[usize::from(p)];
-        if !self.groups[part.partition as usize].serving(now) {
+        let group = &self.groups[part.at as usize];
+        if !group.serving(now) {
             // No leader yet: the request waits for the election.
-            let at = self.groups[part.partition as usize].serving_from();
-            return ctx.schedule_at(at, Event::AtLeader(t, p));
+            return ctx.schedule_at(group.serving_from(), Event::AtLeader(t, p));
         }
-        part.arrived = now;
-        part.stage = Stage::Waiting;
-        let mut died = false;
-        for i in 0..usize::from(part.nkeys) {
-            match self
-                .locks
-                .acquire(part.keys[i], t, Mode::Exclusive, age, Conflict::WaitDie)
-            {
-                Acquire::Granted => part.granted += 1,
-                Acquire::Waiting { .. } => {}
-                Acquire::Die => died = true,
+        match part.request(&mut self.locks, t, age, Conflict::WaitDie, now) {
+            Requested::Held => self.locked(t, p, ctx),
+            Requested::Waiting { .. } => {}
+            Requested::Died => {
+                self.release(t, p, ctx);
+                self.part_failed(t, p, ctx);
             }
-        }
-        let all = part.granted == part.nkeys;
-        if died {
-            self.release(t, p, ctx);
-            return self.part_failed(t, p, ctx);
-        }
-        if all {
-            self.locked(t, p, ctx);
         }
     }
 
@@ -717,10 +647,9 @@ impl Colocated {
         let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let part = &mut txn.parts[usize::from(p)];
-        part.stage = Stage::Locked;
-        txn.cost.lock_wait = txn.cost.lock_wait + (now - part.arrived);
-        txn.cost.lock_acquisitions += u32::from(part.nkeys);
-        let (partition, rows) = (part.partition, part.nkeys);
+        txn.cost.lock_wait = txn.cost.lock_wait + part.hold(now);
+        txn.cost.lock_acquisitions += part.keys().len() as u32;
+        let (partition, rows) = (part.at, part.keys().len());
         let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
             d + self.write.sample(&mut self.service_rng)
         });
@@ -735,16 +664,8 @@ impl Colocated {
                 continue;
             };
             let n = usize::from(txn.n);
-            let Some(p) = (0..n).find(|&p| {
-                let part = &txn.parts[p];
-                part.stage == Stage::Waiting && part.keys().contains(&key)
-            }) else {
-                continue;
-            };
-            let part = &mut txn.parts[p];
-            part.granted += 1;
-            if part.granted == part.nkeys {
-                self.locked(t, p as u8, ctx);
+            if let Some(p) = participant::granted(&mut txn.parts[..n], key) {
+                self.locked(t, p, ctx);
             }
         }
         self.granted = granted;
@@ -754,16 +675,10 @@ impl Colocated {
         let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let part = &mut txn.parts[usize::from(p)];
-        if part.stage == Stage::Released {
-            return;
-        }
-        part.stage = Stage::Released;
-        if let Some(at) = part.prepared_at.take() {
-            txn.cost.prepared = txn.cost.prepared + (now - at);
+        if let Some(doubt) = part.release(&mut self.locks, t, now, &mut self.granted) {
+            txn.cost.prepared = txn.cost.prepared + doubt;
             self.coordination.in_doubt(false);
         }
-        let (keys, nkeys) = (part.keys, usize::from(part.nkeys));
-        self.locks.release(t, &keys[..nkeys], &mut self.granted);
         self.grant(ctx);
     }
 
@@ -791,7 +706,7 @@ impl Colocated {
                 return self.one_phase_done(t, ctx);
             }
         }
-        let partition = self.txns[&t].parts[usize::from(p)].partition;
+        let partition = self.txns[&t].parts[usize::from(p)].at;
         let commit = self.replicate(t, partition, ctx.now());
         ctx.schedule_at(commit, Event::Replicated(t, p));
     }
@@ -821,7 +736,7 @@ impl Colocated {
             self.release(t, p, ctx);
             return self.one_phase_done(t, ctx);
         }
-        txn.parts[usize::from(p)].prepared_at = Some(ctx.now());
+        txn.parts[usize::from(p)].prepared(ctx.now());
         self.coordination.in_doubt(true);
         self.vote(t, p, Vote::Yes, ctx);
     }
@@ -837,7 +752,7 @@ impl Colocated {
     /// partition's leader).
     fn vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
-        let (from, home) = (txn.parts[usize::from(p)].partition, txn.parts[0].partition);
+        let (from, home) = (txn.parts[usize::from(p)].at, txn.parts[0].at);
         let leg = self.server_leg(t, from, home);
         ctx.schedule_in(leg, Event::Voted(t, p, vote));
     }
@@ -852,7 +767,7 @@ impl Colocated {
         match protocol.vote(usize::from(p), vote) {
             Some(Decision::Commit) => {
                 // The outcome goes to the commit partition's Raft group.
-                let home = txn.parts[0].partition;
+                let home = txn.parts[0].at;
                 let commit = self.replicate(t, home, ctx.now());
                 ctx.schedule_at(commit, Event::Decided(t));
             }
@@ -881,7 +796,7 @@ impl Colocated {
     /// Sends the outcome to part `p`.
     fn resolve_part(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
-        let (home, to) = (txn.parts[0].partition, txn.parts[usize::from(p)].partition);
+        let (home, to) = (txn.parts[0].at, txn.parts[usize::from(p)].at);
         let leg = self.server_leg(t, home, to);
         ctx.schedule_in(leg, Event::Resolve(t, p));
     }
@@ -893,7 +808,7 @@ impl Colocated {
         let txn = &self.txns[&t];
         let committed = txn.protocol.and_then(|x| x.decision()) == Some(Decision::Commit);
         if committed {
-            let partition = txn.parts[usize::from(p)].partition;
+            let partition = txn.parts[usize::from(p)].at;
             self.replicate(t, partition, ctx.now());
         }
         self.release(t, p, ctx);

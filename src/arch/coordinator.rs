@@ -50,8 +50,11 @@ use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
-use crate::metrics::{ComponentStats, CoordinationCost, CoordinationReport, Cost, Outcome, Window};
-use crate::model::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
+use crate::metrics::{
+    ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
+};
+use crate::model::locks::{Conflict, LockTable, TxnId};
+use crate::model::participant::{self, Participant, Requested, Stage};
 use crate::model::router::{Router, mix64};
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
@@ -157,45 +160,13 @@ struct Shard {
     log: CommitLog<Record>,
 }
 
-/// Where a participant stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
-    /// The request is on its way.
-    Sent,
-    /// Waiting for locks.
-    Waiting,
-    /// Locks held: executing, prepared, or committing.
-    Locked,
-    /// Released (voted no, aborted, committed).
-    Released,
-}
-
-/// One shard's part of a transaction.
-#[derive(Clone, Copy, Debug)]
-struct Part {
-    shard: ShardId,
-    keys: [u64; 2],
-    nkeys: u8,
-    granted: u8,
-    mode: Mode,
-    stage: Stage,
-    arrived: SimTime,
-    prepared_at: Option<SimTime>,
-}
-
-impl Part {
-    fn keys(&self) -> &[u64] {
-        &self.keys[..usize::from(self.nkeys)]
-    }
-}
-
 /// One attempt of a transaction at the write model.
 #[derive(Clone, Debug)]
 struct Txn {
     /// The client's operation; none for a write-behind flush.
     op: Option<OpId>,
     operation: Operation,
-    parts: [Part; 2],
+    parts: [Participant; 2],
     n: u8,
     /// Two-phase commit, when the transaction spans two shards.
     protocol: Option<TwoPhaseCommit>,
@@ -269,10 +240,7 @@ pub struct Coordinator {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
-    /// Each operation's own cost (client legs, cache, read model).
-    op_cost: Vec<Cost>,
-    /// Whether each operation touched two shards.
-    distributed: Vec<bool>,
+    op_costs: OperationCosts,
     coordination: CoordinationCost,
 }
 
@@ -354,14 +322,9 @@ impl Coordinator {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
-            op_cost: Vec::new(),
-            distributed: Vec::new(),
+            op_costs: OperationCosts::default(),
             coordination: CoordinationCost::new(window),
         }
-    }
-
-    fn shard_of(&self, key: u64) -> ShardId {
-        self.router.shard(key) as ShardId
     }
 
     fn is_strong(&self, kind: OpKind) -> bool {
@@ -378,7 +341,7 @@ impl Coordinator {
 
     /// A message between a client and a server: its delay, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_cost[op.0 as usize].messages += u32::from(!self.network.client_local());
+        self.op_costs.cost(op).messages += u32::from(!self.network.client_local());
         self.network.client()
     }
 
@@ -403,13 +366,7 @@ impl Coordinator {
 
     fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
         self.clients.begin(op, probe, ctx, &self.oracle);
-        let i = op.0 as usize;
-        if i >= self.op_cost.len() {
-            self.op_cost.resize(i + 1, Cost::default());
-            self.distributed.resize(i + 1, false);
-        }
-        self.op_cost[i] = Cost::default();
-        self.distributed[i] = false;
+        self.op_costs.begin(op);
         let o = *ctx.op(op);
         let cached = self.boundary.is_some() && (o.key < self.space.plain);
         match o.kind {
@@ -430,13 +387,13 @@ impl Coordinator {
     }
 
     fn send_to_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.op_cost[op.0 as usize].round_trips += 1;
+        self.op_costs.cost(op).round_trips += 1;
         let leg = self.cache_leg(op);
         ctx.schedule_in(leg, Event::AtCache(op));
     }
 
     fn send_to_read_model(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.op_cost[op.0 as usize].round_trips += 1;
+        self.op_costs.cost(op).round_trips += 1;
         let leg = self.client_leg(op);
         ctx.schedule_in(leg, Event::AtReadModel(op));
     }
@@ -446,7 +403,7 @@ impl Coordinator {
     fn request(&mut self, op: OpId, via_cache: bool, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let t = self.new_txn(Some(op), o, via_cache, 0, None);
-        self.op_cost[op.0 as usize].round_trips += 1;
+        self.op_costs.cost(op).round_trips += 1;
         let leg = if via_cache {
             self.server_leg(t)
         } else {
@@ -457,12 +414,7 @@ impl Coordinator {
 
     /// The client has its answer: the operation's cost is counted.
     fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        let i = op.0 as usize;
-        let invoked = ctx.op(op).start;
-        if ctx.op(op).kind != OpKind::Probe {
-            self.coordination.operation(invoked, self.distributed[i]);
-        }
-        self.coordination.charge(invoked, &self.op_cost[i]);
+        self.op_costs.finish(op, ctx.op(op), &mut self.coordination);
     }
 
     /// The write model's answer reaches the client.
@@ -728,45 +680,9 @@ impl Coordinator {
         attempt: u32,
         preset: Option<Write>,
     ) -> TxnId {
-        let o = operation;
-        let part = |shard: ShardId, keys: [u64; 2], nkeys: u8, mode: Mode| Part {
-            shard,
-            keys,
-            nkeys,
-            granted: 0,
-            mode,
-            stage: Stage::Sent,
-            arrived: SimTime::ZERO,
-            prepared_at: None,
-        };
-        let reading = matches!(o.kind, OpKind::Get | OpKind::Probe);
-        let mode = if reading {
-            Mode::Shared
-        } else {
-            Mode::Exclusive
-        };
-        let home = self.shard_of(o.key);
-        let (parts, n) = if o.kind == OpKind::Transfer {
-            let other = self.shard_of(o.other);
-            if other == home {
-                let nkeys = if o.key == o.other { 1 } else { 2 };
-                let p = part(home, [o.key, o.other], nkeys, mode);
-                ([p, p], 1)
-            } else {
-                (
-                    [
-                        part(home, [o.key, 0], 1, mode),
-                        part(other, [o.other, 0], 1, mode),
-                    ],
-                    2,
-                )
-            }
-        } else {
-            let p = part(home, [o.key, 0], 1, mode);
-            ([p, p], 1)
-        };
+        let (parts, n) = participant::participants(&operation, |k| self.router.shard(k));
         if let Some(op) = op {
-            self.distributed[op.0 as usize] = n > 1;
+            self.op_costs.distributed(op, n > 1);
         }
         let t = self.next_txn;
         self.next_txn += 1;
@@ -1039,32 +955,19 @@ impl Coordinator {
 
     /// A request or PREPARE reaches its shard: it asks for its locks.
     fn at_shard(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let invoked = txn.operation.start;
+        let age = invoked.as_nanos();
         let part = &mut txn.parts[usize::from(p)];
-        part.arrived = now;
-        part.stage = Stage::Waiting;
-        let mut deadlock = false;
-        for i in 0..usize::from(part.nkeys) {
-            let age = invoked.as_nanos();
-            match self
-                .locks
-                .acquire(part.keys[i], t, part.mode, age, Conflict::Wait)
-            {
-                Acquire::Granted => part.granted += 1,
-                Acquire::Waiting { deadlock: d } => deadlock |= d,
-                Acquire::Die => unreachable!("the coordinator's shards wait"),
+        match part.request(&mut self.locks, t, age, Conflict::Wait, ctx.now()) {
+            Requested::Held => self.locked(t, p, ctx),
+            Requested::Waiting { deadlock } => {
+                if deadlock {
+                    self.coordination.deadlock(invoked);
+                }
+                ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
             }
-        }
-        let all = part.granted == part.nkeys;
-        if deadlock {
-            self.coordination.deadlock(invoked);
-        }
-        if all {
-            self.locked(t, p, ctx);
-        } else {
-            ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
+            Requested::Died => unreachable!("the coordinator's shards wait"),
         }
     }
 
@@ -1073,11 +976,10 @@ impl Coordinator {
         let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let part = &mut txn.parts[usize::from(p)];
-        part.stage = Stage::Locked;
-        txn.cost.lock_wait = txn.cost.lock_wait + (now - part.arrived);
-        txn.cost.lock_acquisitions += u32::from(part.nkeys);
-        let (shard, nkeys, reading) = (part.shard, part.nkeys, part.mode == Mode::Shared);
-        let rows = if reading { 1 } else { nkeys };
+        txn.cost.lock_wait = txn.cost.lock_wait + part.hold(now);
+        txn.cost.lock_acquisitions += part.keys().len() as u32;
+        let (shard, reading) = (part.at as ShardId, part.reads());
+        let rows = if reading { 1 } else { part.keys().len() };
         let dist = if reading { &self.read } else { &self.write };
         let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
             d + dist.sample(&mut self.service_rng)
@@ -1095,16 +997,8 @@ impl Coordinator {
                 continue;
             };
             let n = usize::from(txn.n);
-            let Some(p) = (0..n).find(|&p| {
-                let part = &txn.parts[p];
-                part.stage == Stage::Waiting && part.keys().contains(&key)
-            }) else {
-                continue;
-            };
-            let part = &mut txn.parts[p];
-            part.granted += 1;
-            if part.granted == part.nkeys {
-                self.locked(t, p as u8, ctx);
+            if let Some(p) = participant::granted(&mut txn.parts[..n], key) {
+                self.locked(t, p, ctx);
             }
         }
         self.granted = granted;
@@ -1115,14 +1009,10 @@ impl Coordinator {
         let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let part = &mut txn.parts[usize::from(p)];
-        part.stage = Stage::Released;
-        if let Some(at) = part.prepared_at.take() {
-            txn.cost.prepared = txn.cost.prepared + (now - at);
+        if let Some(doubt) = part.release(&mut self.locks, t, now, &mut self.granted) {
+            txn.cost.prepared = txn.cost.prepared + doubt;
             self.coordination.in_doubt(false);
         }
-        let keys = part.keys;
-        let nkeys = usize::from(part.nkeys);
-        self.locks.release(t, &keys[..nkeys], &mut self.granted);
         self.grant(ctx);
     }
 
@@ -1130,7 +1020,7 @@ impl Coordinator {
     fn served(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
         let o = txn.operation;
-        let shard = txn.parts[usize::from(p)].shard;
+        let shard = txn.parts[usize::from(p)].at as ShardId;
         // A local transaction reads under its lock. (A participant of an
         // aborted two-phase commit may run after its operation has been
         // answered: it must not touch the operation's state.)
@@ -1207,7 +1097,7 @@ impl Coordinator {
             }
             Record::Prepare(t, p) => {
                 let txn = self.txns.get_mut(&t).expect("a transaction");
-                txn.parts[usize::from(p)].prepared_at = Some(ctx.now());
+                txn.parts[usize::from(p)].prepared(ctx.now());
                 self.coordination.in_doubt(true);
                 self.send_vote(t, p, Vote::Yes, ctx);
             }
@@ -1249,7 +1139,7 @@ impl Coordinator {
     fn decided(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
         let decision = txn.protocol.and_then(|x| x.decision());
-        let shard = txn.parts[usize::from(p)].shard;
+        let shard = txn.parts[usize::from(p)].at as ShardId;
         match decision {
             Some(Decision::Commit) => self.log_record(shard, Record::Commit(t, p), ctx),
             _ => {

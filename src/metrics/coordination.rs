@@ -13,7 +13,8 @@
 use serde::Serialize;
 
 use super::{Window, round6};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{OpId, SimDuration, SimTime};
+use crate::workload::Operation;
 
 /// What one operation or transaction cost; architectures fill one in as
 /// their protocol runs and hand it to [`CoordinationCost`].
@@ -44,6 +45,45 @@ impl Cost {
         self.lock_acquisitions += other.lock_acquisitions;
         self.lock_wait = self.lock_wait + other.lock_wait;
         self.prepared = self.prepared + other.prepared;
+    }
+}
+
+/// What each operation in flight costs on its own — its client legs, its
+/// visits to caches and read models, the round trips it waits for — and
+/// whether it touched more than one shard or partition, by operation id
+/// (ids are reused: `begin` starts afresh).
+#[derive(Clone, Debug, Default)]
+pub struct OperationCosts {
+    costs: Vec<(Cost, bool)>,
+}
+
+impl OperationCosts {
+    /// Operation `op` starts.
+    pub fn begin(&mut self, op: OpId) {
+        let i = op.0 as usize;
+        if i >= self.costs.len() {
+            self.costs.resize(i + 1, (Cost::default(), false));
+        }
+        self.costs[i] = (Cost::default(), false);
+    }
+
+    pub fn cost(&mut self, op: OpId) -> &mut Cost {
+        &mut self.costs[op.0 as usize].0
+    }
+
+    /// Whether `op` touches more than one shard or partition.
+    pub fn distributed(&mut self, op: OpId, yes: bool) {
+        self.costs[op.0 as usize].1 = yes;
+    }
+
+    /// The client has the answer to `op` (`o`): the operation is counted
+    /// (probes are not part of the workload) and its own cost charged.
+    pub fn finish(&self, op: OpId, o: &Operation, into: &mut CoordinationCost) {
+        let (cost, distributed) = &self.costs[op.0 as usize];
+        if o.kind.is_workload() {
+            into.operation(o.start, *distributed);
+        }
+        into.charge(o.start, cost);
     }
 }
 

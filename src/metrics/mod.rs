@@ -5,7 +5,7 @@ mod coordination;
 mod latency;
 mod time_average;
 
-pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
+pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost, OperationCosts};
 pub use latency::{LatencyRecorder, LatencySummary, round6};
 pub use time_average::TimeAverage;
 

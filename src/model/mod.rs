@@ -6,6 +6,7 @@ pub mod cache;
 pub mod derived;
 pub mod locks;
 pub mod network;
+pub mod participant;
 pub mod pipeline;
 pub mod prefetch;
 pub mod raft;
