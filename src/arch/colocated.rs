@@ -406,6 +406,17 @@ impl Colocated {
     ) {
         let o = *ctx.op(op);
         let leader = replica == 0;
+        let group = &self.groups[partition as usize];
+        if leader && !group.serving(ctx.now()) {
+            // No leader yet: the read waits for the election.
+            let event = Event::Read {
+                op,
+                partition,
+                key,
+                replica,
+            };
+            return ctx.schedule_at(group.serving_from(), event);
+        }
         let mut service = SimDuration::ZERO;
         if o.kind == OpKind::MultiGet {
             let mut reads = std::mem::take(self.clients.multi_mut(op));

@@ -117,7 +117,7 @@ pub struct ArchitectureConfig {
     /// Where `analytics` operations run: "primary" or "replica" (the last read replica). Default "primary".
     #[serde(default)]
     pub analytics_on: AnalyticsOn,
-    /// The primary database.
+    /// The primary database (each shard's, for kind = "sharded" and "coordinator"; for kind = "colocated" only `analytics`, the CPU time of one query over all the data).
     #[serde(default)]
     pub db: DbConfig,
     /// The app-tier cache (cache-aside). Default: none (capacity 0).
@@ -132,7 +132,7 @@ pub struct ArchitectureConfig {
     /// Shorthand for `shards.router`.
     #[serde(default, skip_serializing)]
     pub router: Option<ShardPlacement>,
-    /// Shorthand for `shards.partition_by`.
+    /// Shorthand for `shards.partition_by` (`partitions.partition_by` for kind = "colocated").
     #[serde(default, skip_serializing)]
     pub partition_by: Option<PartitionBy>,
     /// Shorthand for `shards.cross_shard`.
@@ -297,6 +297,20 @@ impl ArchitectureConfig {
             }
         }
         match self.kind {
+            Colocated
+                if self.db
+                    != (DbConfig {
+                        analytics: self.db.analytics.clone(),
+                        ..DbConfig::default()
+                    }) =>
+            {
+                return Some((
+                    vec!["db"],
+                    "the colocated store is sized by [architecture.partitions] (nodes, cores, \
+                     read, write, fsync); of [architecture.db] it reads only analytics"
+                        .to_string(),
+                ));
+            }
             Colocated if self.cache != CacheConfig::default() => {
                 return Some((
                     vec!["cache"],
@@ -926,7 +940,7 @@ pub struct PartitionsConfig {
     pub fsync: Dist,
     /// Server time of an in-memory read. Default "5us" (in-memory op 2–20 µs; Ignite 3, VoltDB).
     pub read: Dist,
-    /// Server time of an in-memory write at the leader (and of appending it at a follower). Default "10us" (in-memory op 2–20 µs).
+    /// Server time of an in-memory write at the leader, per row (followers' appends are not charged to their cores). Default "10us" (in-memory op 2–20 µs).
     pub write: Dist,
     /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
     pub reads: RaftReads,
