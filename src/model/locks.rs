@@ -9,9 +9,10 @@
 //!   sees alone — which [`LockTable::acquire`] reports so it can be counted;
 //!   the timeout resolves it.
 //! - [`Conflict::WaitDie`]: an older transaction (smaller age stamp) waits
-//!   for younger holders; a younger one dies at once and is retried with
-//!   its original stamp, so it ages and eventually wins (Rosenkrantz,
-//!   Stearns, Lewis 1978). No cycle can form.
+//!   for younger holders and younger requests queued ahead of it; a younger
+//!   one dies at once and is retried with its original stamp, so it ages
+//!   and eventually wins (Rosenkrantz, Stearns, Lewis 1978). Every wait is
+//!   of an older transaction for a younger one, so no cycle can form.
 //!
 //! Keys are global ids, so one table serves every shard or partition; only
 //! keys with holders or waiters take memory.
@@ -104,7 +105,13 @@ impl LockTable {
             lock.holders.push((txn, mode, age));
             return Acquire::Granted;
         }
-        if conflict == Conflict::WaitDie && lock.holders.iter().any(|&(_, _, a)| a < age) {
+        // Wait-die: wait only for younger transactions. A request queued
+        // ahead is waited for too (it is granted first), so an older one
+        // there is as fatal as an older holder.
+        let older = |a: u64| a < age;
+        if conflict == Conflict::WaitDie
+            && (lock.holders.iter().any(|h| older(h.2)) || lock.queue.iter().any(|q| older(q.1)))
+        {
             return Acquire::Die;
         }
         lock.queue.push_back((Request { txn, mode }, age));
@@ -118,8 +125,9 @@ impl LockTable {
     /// the one queued just ahead of it (granted before it), and the head of
     /// the queue for the holders: the same reachability as waiting for all
     /// of them, with one edge per request. The search stops after
-    /// [`CYCLE_SEARCH`] transactions: deadlocks are short cycles, and a
-    /// saturated lock's queue can hold thousands of waiters.
+    /// [`CYCLE_SEARCH`] transactions and does not follow a request queued
+    /// deeper than that: deadlocks are short cycles, and a saturated lock's
+    /// queue can hold thousands of waiters.
     fn closes_cycle(&self, start: TxnId) -> bool {
         let mut stack = vec![start];
         let mut seen: HashSet<TxnId> = HashSet::new();
@@ -129,10 +137,16 @@ impl LockTable {
             }
             for key in self.waiting.get(&t).into_iter().flatten() {
                 let lock = &self.keys[key];
-                let at = lock.queue.iter().position(|(r, _)| r.txn == t);
+                let at = lock
+                    .queue
+                    .iter()
+                    .take(CYCLE_SEARCH)
+                    .position(|(r, _)| r.txn == t);
                 let ahead: Vec<TxnId> = match at {
-                    Some(i) if i > 0 => vec![lock.queue[i - 1].0.txn],
-                    _ => lock.holders.iter().map(|h| h.0).collect(),
+                    Some(0) => lock.holders.iter().map(|h| h.0).collect(),
+                    Some(i) => vec![lock.queue[i - 1].0.txn],
+                    // Deeper in the queue than the search goes.
+                    None => continue,
                 };
                 for other in ahead {
                     if other == start {
@@ -287,5 +301,24 @@ mod tests {
         let mut granted = Vec::new();
         t.release(5, &[1], &mut granted);
         assert_eq!(granted, vec![(2, 1)]);
+    }
+
+    #[test]
+    fn wait_die_counts_the_queue_so_no_cycle_forms() {
+        // 7 holds key 1; 3 (older) waits for it; 5 arrives: younger than 3,
+        // which will hold the key before it, so 5 dies instead of waiting.
+        let mut t = LockTable::default();
+        assert_eq!(
+            t.acquire(1, 7, Exclusive, 7, Conflict::WaitDie),
+            Acquire::Granted
+        );
+        assert_eq!(
+            t.acquire(1, 3, Exclusive, 3, Conflict::WaitDie),
+            Acquire::Waiting { deadlock: false }
+        );
+        assert_eq!(
+            t.acquire(1, 5, Exclusive, 5, Conflict::WaitDie),
+            Acquire::Die
+        );
     }
 }
