@@ -54,7 +54,7 @@ use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
 use crate::model::locks::{Conflict, LockTable, TxnId};
-use crate::model::participant::{self, Participant, Requested};
+use crate::model::participant::{self, Participant, Requested, Stage};
 use crate::model::raft::{Draw, RaftGroup};
 use crate::model::router::{Router, ShardPlacement};
 use crate::model::transaction::{self, Plan};
@@ -635,6 +635,11 @@ impl Colocated {
     /// Part `p` reaches its leader: it asks for its locks (wait-die).
     fn at_leader(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if self.aborted(t) {
+            // The transaction aborted while this request travelled.
+            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
+            return self.forget_if_done(t);
+        }
         let txn = self.txns.get_mut(&t).expect("a transaction");
         let age = txn.operation.start.as_nanos();
         let part = &mut txn.parts[usize::from(p)];
@@ -783,9 +788,27 @@ impl Colocated {
                 ctx.schedule_at(commit, Event::Decided(t));
             }
             Some(Decision::Abort) => self.abort(t, ctx),
-            None if late => self.resolve_part(t, p, ctx),
+            // Prepared after the abort: it must hear of it.
+            None if late && vote == Vote::Yes => self.resolve_part(t, p, ctx),
+            None if late => self.forget_if_done(t),
             None => {}
         }
+    }
+
+    /// Forgets an aborted transaction once every participant has voted or
+    /// heard the abort.
+    fn forget_if_done(&mut self, t: TxnId) {
+        let txn = &self.txns[&t];
+        let aborted = txn.protocol.and_then(|x| x.decision()) == Some(Decision::Abort);
+        if aborted && txn.outstanding == 0 {
+            let txn = self.txns.remove(&t).expect("a transaction");
+            self.coordination.charge(txn.operation.start, &txn.cost);
+        }
+    }
+
+    /// Whether `t` is a two-phase commit already decided to abort.
+    fn aborted(&self, t: TxnId) -> bool {
+        self.txns[&t].protocol.and_then(|x| x.decision()) == Some(Decision::Abort)
     }
 
     /// The outcome record committed: the commit point. The writes are
@@ -844,9 +867,17 @@ impl Colocated {
         let prepared: Vec<u8> = (0..txn.n)
             .filter(|&p| protocol.prepared(usize::from(p)))
             .collect();
+        let waiting: Vec<u8> = (0..txn.n)
+            .filter(|&p| txn.parts[usize::from(p)].stage == Stage::Waiting)
+            .collect();
         let (refused, op, invoked) = (txn.refused, txn.op, txn.operation.start);
         for p in prepared {
             self.resolve_part(t, p, ctx);
+        }
+        for p in waiting {
+            // Still queued for its locks: it withdraws and will not vote.
+            self.release(t, p, ctx);
+            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
         }
         if refused {
             self.install(t, ctx);
@@ -856,10 +887,7 @@ impl Colocated {
             self.coordination.abort(invoked);
             self.retry_or_fail(t, ctx);
         }
-        if self.txns[&t].outstanding == 0 {
-            let txn = self.txns.remove(&t).expect("a transaction");
-            self.coordination.charge(invoked, &txn.cost);
-        }
+        self.forget_if_done(t);
     }
 
     /// Part `p` lost a wait-die conflict.

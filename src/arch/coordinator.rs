@@ -40,8 +40,10 @@
 //! through: the cache forwards it to the coordinator and keeps the new
 //! value once it has committed. A `put` of any other key is written behind:
 //! the cache keeps it, answers ok at once, and flushes what it holds to the
-//! shards every `flush`; until then the write model and the read model
-//! behind it are stale, and a crash of the cache would lose it.
+//! shards every `flush` — one transaction per key carrying its versions in
+//! order, one at a time per key; until then the write model and the read
+//! model behind it are stale (a strong `get`, which reads the write model,
+//! included), and a crash of the cache would lose it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -173,8 +175,9 @@ struct Txn {
     attempt: u32,
     /// The answer goes to the cache (write-through), not the client.
     via_cache: bool,
-    /// A write-behind flush installs this write.
-    preset: Option<Write>,
+    /// A write-behind flush of one key installs these writes, each with its
+    /// put's invocation.
+    flushed: Option<std::rc::Rc<[(Write, SimTime)]>>,
     /// The debited shard found the balance short.
     refused: bool,
     /// Participants yet to vote or to hear an abort.
@@ -193,6 +196,9 @@ struct Boundary {
     /// Writes acknowledged and not yet flushed, in acknowledgement order,
     /// with their operation's invocation.
     dirty: Vec<(Write, SimTime)>,
+    /// Keys with a flush under way: their newer writes wait for the next
+    /// flush, so a key's versions commit in order.
+    flushing: std::collections::HashSet<u64>,
     /// The newest write-behind write of each key not yet committed at its
     /// shard. Reads find it here: a write-behind cache never evicts what it
     /// has not written back.
@@ -275,6 +281,7 @@ impl Coordinator {
             critical: c.critical,
             flush: c.flush,
             dirty: Vec::new(),
+            flushing: std::collections::HashSet::new(),
             pending: HashMap::new(),
             behind: crate::metrics::LatencyRecorder::new(),
             flush_armed: false,
@@ -462,6 +469,7 @@ impl Coordinator {
                 // Write-through: on to the coordinator once the cache has
                 // taken the request.
                 let t = self.new_txn(Some(op), o, true, 0, None);
+                self.op_costs.cost(op).round_trips += 1;
                 let leg = self.server_leg(t);
                 ctx.schedule_at(slot.done + leg, Event::AtCoordinator(Message::Request(t)));
             }
@@ -480,12 +488,7 @@ impl Coordinator {
                     .put(o.key, version, write.value, self.data.version(o.key), now);
                 b.dirty.push((write, o.start));
                 b.pending.insert(o.key, write);
-                if !b.flush_armed {
-                    b.flush_armed = true;
-                    ctx.background_started();
-                    let at = next_refresh(slot.done + SimDuration(1), b.flush);
-                    ctx.schedule_at(at, Event::Flush);
-                }
+                self.arm_flush(ctx);
                 let st = self.clients.state_mut(op);
                 st.writes[0] = write;
                 st.installed = 1;
@@ -544,26 +547,58 @@ impl Coordinator {
         ctx.schedule_at(slot.done + leg, Event::Answered(op));
     }
 
-    /// The write-behind cache sends every write it holds to its shard, each
-    /// as a local transaction.
+    /// The write-behind cache writes back what it holds: one local
+    /// transaction per key, carrying the key's versions in order. A key
+    /// whose previous flush is still under way keeps its writes for the
+    /// next flush.
     fn flush(&mut self, ctx: &mut Ctx<'_>) {
         let b = self.boundary.as_mut().expect("a cache");
         b.flush_armed = false;
         let dirty = std::mem::take(&mut b.dirty);
+        let mut batches: Vec<Vec<(Write, SimTime)>> = Vec::new();
+        let mut index: HashMap<u64, usize> = HashMap::new();
         for (write, invoked) in dirty {
+            if b.flushing.contains(&write.key) {
+                b.dirty.push((write, invoked));
+                continue;
+            }
+            let i = *index.entry(write.key).or_insert_with(|| {
+                batches.push(Vec::new());
+                batches.len() - 1
+            });
+            batches[i].push((write, invoked));
+        }
+        b.flushing.extend(index.keys());
+        let again = !b.dirty.is_empty();
+        for batch in batches {
+            let (first, invoked) = batch[0];
             let operation = Operation {
                 kind: OpKind::Put,
-                key: write.key,
+                key: first.key,
                 other: 0,
                 session: 0,
                 start: invoked,
             };
             ctx.background_started();
-            let t = self.new_txn(None, operation, false, 0, Some(write));
+            let t = self.new_txn(None, operation, false, 0, Some(batch.into()));
             let leg = self.server_leg(t);
             ctx.schedule_in(leg, Event::AtShard(t, 0));
         }
+        if again {
+            self.arm_flush(ctx);
+        }
         ctx.background_done();
+    }
+
+    /// Schedules the next flush, unless one is.
+    fn arm_flush(&mut self, ctx: &mut Ctx<'_>) {
+        let b = self.boundary.as_mut().expect("a cache");
+        if !b.flush_armed {
+            b.flush_armed = true;
+            ctx.background_started();
+            let at = next_refresh(ctx.now() + SimDuration(1), b.flush);
+            ctx.schedule_at(at, Event::Flush);
+        }
     }
 
     // ----- the read model -----
@@ -620,7 +655,9 @@ impl Coordinator {
             if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
                 self.request(op, false, ctx);
             } else {
-                self.finish(op, ctx);
+                // Sold out: answered by `read_done` (the operation is no
+                // longer in flight).
+                self.op_costs.finish(op, &o, &mut self.coordination);
             }
             return;
         }
@@ -678,7 +715,7 @@ impl Coordinator {
         operation: Operation,
         via_cache: bool,
         attempt: u32,
-        preset: Option<Write>,
+        flushed: Option<std::rc::Rc<[(Write, SimTime)]>>,
     ) -> TxnId {
         let (parts, n) = participant::participants(&operation, |k| self.router.shard(k));
         if let Some(op) = op {
@@ -696,7 +733,7 @@ impl Coordinator {
                 protocol: None,
                 attempt,
                 via_cache,
-                preset,
+                flushed,
                 refused: false,
                 outstanding: n,
                 cost: Cost::default(),
@@ -804,10 +841,18 @@ impl Coordinator {
             .filter(|&p| protocol.prepared(usize::from(p)))
             .collect();
         txn.outstanding += yes.len() as u8;
+        let waiting: Vec<u8> = (0..txn.n)
+            .filter(|&p| txn.parts[usize::from(p)].stage == Stage::Waiting)
+            .collect();
         let refused = txn.refused;
         for p in yes {
             let leg = self.server_leg(t);
             ctx.schedule_in(leg, Event::Decided(t, p));
+        }
+        for p in waiting {
+            // Still queued for its locks: it withdraws and will not vote.
+            self.release(t, p, ctx);
+            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
         }
         if refused {
             // The balance was short: an ordinary answer with nothing written.
@@ -831,7 +876,7 @@ impl Coordinator {
                 txn.operation,
                 txn.via_cache,
                 txn.attempt + 1,
-                txn.preset,
+                txn.flushed,
             );
             let pause = self.backoff.sample(&mut self.backoff_rng);
             ctx.schedule_in(pause, Event::AtCoordinator(Message::Request(next)));
@@ -842,8 +887,11 @@ impl Coordinator {
 
     /// A local transaction's answer, handled.
     fn local_done(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
-        let (invoked, cost) = (self.txns[&t].operation.start, self.txns[&t].cost);
-        self.coordination.charge(invoked, &cost);
+        let txn = &self.txns[&t];
+        let (invoked, cost) = (txn.operation.start, txn.cost);
+        if txn.operation.kind.is_workload() {
+            self.coordination.charge(invoked, &cost);
+        }
         if ok {
             self.reply(t, true, ctx);
         } else {
@@ -863,10 +911,11 @@ impl Coordinator {
             (true, false) => Event::Answered(op),
             (false, _) => Event::Failed(op),
         };
-        let leg = if via_cache {
-            self.server_leg(t)
-        } else {
-            self.client_leg(op)
+        let leg = match (ok, via_cache) {
+            // The cache relays the error to its client.
+            (false, true) => self.server_leg(t) + self.cache_leg(op),
+            (_, true) => self.server_leg(t),
+            (_, false) => self.client_leg(op),
         };
         ctx.schedule_in(leg, event);
     }
@@ -904,17 +953,17 @@ impl Coordinator {
     /// Installs the transaction's writes at the write model now (its commit
     /// point) and publishes them.
     fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        if self.txns[&t].flushed.is_some() {
+            return self.install_flushed(t, ctx);
+        }
         let txn = &self.txns[&t];
         let o = txn.operation;
         let now = ctx.now();
         let read = txn.op.map(|op| *self.clients.state(op)).unwrap_or_default();
-        let plan = match txn.preset {
-            Some(w) => Plan {
-                writes: [(w.key, w.value), (0, 0)],
-                len: 1,
-            },
-            None if txn.refused => Plan::default(),
-            None => transaction::plan(&o, read.value, &self.data, self.transfer_amount),
+        let plan = if txn.refused {
+            Plan::default()
+        } else {
+            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
         let writes = transaction::install(
             &plan,
@@ -924,19 +973,6 @@ impl Coordinator {
             read.version,
             now,
         );
-        if let Some(w) = txn.preset {
-            debug_assert_eq!(
-                writes[0].version, w.version,
-                "write-behind flushes in order"
-            );
-            let b = self.boundary.as_mut().expect("a cache");
-            if b.pending.get(&w.key) == Some(&w) {
-                b.pending.remove(&w.key);
-            }
-            if ctx.window().contains(o.start) {
-                b.behind.record(now - o.start, Outcome::Ok);
-            }
-        }
         if let Some(op) = txn.op {
             let state = self.clients.state_mut(op);
             if state.writing {
@@ -951,11 +987,55 @@ impl Coordinator {
         self.publish(&writes[..plan.len], o.start, ctx);
     }
 
+    /// A write-behind flush of one key commits: every version the cache
+    /// acknowledged since the last flush, in order, each with the put that
+    /// wrote it.
+    fn install_flushed(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let window = ctx.window();
+        let batch = self.txns[&t].flushed.clone().expect("a flush");
+        for &(w, invoked) in batch.iter() {
+            let put = Operation {
+                kind: OpKind::Put,
+                key: w.key,
+                other: 0,
+                session: 0,
+                start: invoked,
+            };
+            let plan = Plan {
+                writes: [(w.key, w.value), (0, 0)],
+                len: 1,
+            };
+            let writes =
+                transaction::install(&plan, &mut self.data, &mut self.oracle, &put, 0, now);
+            debug_assert_eq!(
+                writes[0].version, w.version,
+                "a key's flushes commit in order"
+            );
+            let b = self.boundary.as_mut().expect("a cache");
+            if window.contains(invoked) {
+                b.behind.record(now - invoked, Outcome::Ok);
+            }
+            self.publish(&writes[..1], invoked, ctx);
+        }
+        let last = batch.last().expect("a flush has writes").0;
+        let b = self.boundary.as_mut().expect("a cache");
+        if b.pending.get(&last.key) == Some(&last) {
+            b.pending.remove(&last.key);
+        }
+        b.flushing.remove(&last.key);
+    }
+
     // ----- a shard -----
 
     /// A request or PREPARE reaches its shard: it asks for its locks.
     fn at_shard(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = self.txns.get_mut(&t).expect("a transaction");
+        if txn.protocol.and_then(|x| x.decision()) == Some(Decision::Abort) {
+            // The transaction aborted while this PREPARE travelled.
+            txn.outstanding -= 1;
+            return self.forget_if_done(t, ctx);
+        }
         let invoked = txn.operation.start;
         let age = invoked.as_nanos();
         let part = &mut txn.parts[usize::from(p)];
@@ -1042,7 +1122,7 @@ impl Coordinator {
             }
             return self.log_record(shard, Record::Prepare(t, p), ctx);
         }
-        let writes = txn.preset.is_some()
+        let writes = txn.flushed.is_some()
             || match o.kind {
                 OpKind::Put | OpKind::Transfer => true,
                 OpKind::Rmw => true,
@@ -1118,12 +1198,12 @@ impl Coordinator {
     /// write-behind flush, to nobody.
     fn local_answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
         let txn = &self.txns[&t];
-        if txn.preset.is_some() {
+        if txn.flushed.is_some() {
             let txn = self.txns.remove(&t).expect("a transaction");
             self.coordination.charge(txn.operation.start, &txn.cost);
             if !ok {
                 // Retried by the cache until it lands.
-                let next = self.new_txn(None, txn.operation, false, 0, txn.preset);
+                let next = self.new_txn(None, txn.operation, false, 0, txn.flushed);
                 let pause = self.backoff.sample(&mut self.backoff_rng);
                 ctx.schedule_in(pause, Event::AtShard(next, 0));
                 return;

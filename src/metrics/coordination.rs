@@ -77,13 +77,14 @@ impl OperationCosts {
     }
 
     /// The client has the answer to `op` (`o`): the operation is counted
-    /// (probes are not part of the workload) and its own cost charged.
+    /// and its own cost charged (probe reads are not part of the workload
+    /// and count for nothing).
     pub fn finish(&self, op: OpId, o: &Operation, into: &mut CoordinationCost) {
         let (cost, distributed) = &self.costs[op.0 as usize];
         if o.kind.is_workload() {
             into.operation(o.start, *distributed);
+            into.charge(o.start, cost);
         }
-        into.charge(o.start, cost);
     }
 }
 

@@ -395,3 +395,62 @@ fn a_sweep_runs_every_point_on_the_same_seed() {
     let single_2000 = &results.runs[11];
     assert!((single_2000.throughput_per_s - 2000.0).abs() < 150.0);
 }
+
+#[test]
+fn a_reservation_read_from_the_read_model_can_oversell() {
+    // `reserve` not strong: the stock is read from the lagging read model,
+    // and the decrement follows as a blind write. Sold-out answers come
+    // from the read model too.
+    let r = run_one(
+        r#"
+        duration = "1s"
+        warmup = "0s"
+        [workload]
+        rate = 1000
+        [workload.mix]
+        reserve = 1.0
+        [workload.entities]
+        items = 1
+        stock = 3
+        [[architecture]]
+        kind = "coordinator"
+        [architecture.coordinator]
+        strong = ["transfer", "rmw"]
+        "#,
+    );
+    assert!(r.latency.0["reserve"].count > 900);
+    assert!(r.anomalies.invariant.oversold_units > 0);
+}
+
+#[test]
+fn wait_die_under_hot_accounts_aborts_and_never_hangs() {
+    // Four accounts, transfers only, across partitions: conflicts
+    // everywhere. Younger transactions die (and without retries fail),
+    // older ones wait; none is left waiting forever, and nothing breaks.
+    let r = run_one(
+        r#"
+        duration = "5s"
+        warmup = "1s"
+        [workload]
+        rate = 5000
+        popularity = "zipf(1.2)"
+        locality = 0.0
+        [workload.mix]
+        transfer = 1.0
+        [workload.entities]
+        accounts = 4
+        balance = 2
+        [[architecture]]
+        kind = "colocated"
+        [architecture.partitions]
+        count = 4
+        retries = 0
+        "#,
+    );
+    let l = &r.latency.0["transfer"];
+    assert_eq!(l.unfinished, 0);
+    assert!(l.errors > 1000 && l.count > 1000, "{l:?}");
+    assert_eq!(r.anomalies.invariant.count, 0);
+    assert_eq!(r.anomalies.torn_transaction.count, 0);
+    assert_eq!(r.coordination.deadlocks, Some(0));
+}
