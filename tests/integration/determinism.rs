@@ -91,3 +91,57 @@ fn golden_figures() {
 
 const GOLDEN: (u64, f64, f64, f64, f64, f64) =
     (39955, 0.595418, 0.485375, 2.024447, 5.331328, 19978.0);
+
+/// Every architecture, with locks, retries, write-behind and a sweep.
+const ALL_FIVE: &str = r#"
+name = "five"
+seed = 7
+duration = "1s"
+warmup = "100ms"
+[workload]
+rate = 5000
+keys = 1000
+popularity = "zipf(1.1)"
+probes = ["1ms"]
+[workload.mix]
+get = 0.4
+put = 0.2
+rmw = 0.1
+reserve = 0.1
+transfer = 0.1
+multi_get = 0.1
+[workload.entities]
+accounts = 20
+[[architecture]]
+kind = "single"
+[[architecture]]
+kind = "polyglot"
+[[architecture]]
+kind = "sharded"
+[[architecture]]
+kind = "coordinator"
+[architecture.cache]
+capacity = 100
+[architecture.coordinator]
+critical = 0.5
+flush = "100ms"
+[[architecture]]
+kind = "colocated"
+[sweep]
+"workload.locality" = [1.0, 0.5]
+"#;
+
+#[test]
+fn all_five_architectures_give_the_same_bytes_at_any_thread_count() {
+    let s = scenario(ALL_FIVE);
+    let at = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        JsonExporter.render(&pool.install(|| run(&s))).unwrap()
+    };
+    let one = at(1);
+    assert_eq!(one, at(2));
+    assert_eq!(one, at(3));
+}
