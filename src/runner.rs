@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::arch::{self, Recording};
-use crate::report::{Results, ScenarioInfo};
+use crate::report::{Results, ScenarioInfo, summarize};
 use crate::scenario::Scenario;
 
 /// Simulates `scenario` on the current rayon pool.
@@ -27,7 +27,7 @@ pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
                 .flat_map(move |a| (0..s.replications).map(move |r| (label, s, a, r)))
         })
         .collect();
-    let runs = jobs
+    let runs: Vec<_> = jobs
         .par_iter()
         .map(|(label, s, a, r)| {
             let mut run = arch::simulate_recording(s, a, *r, recording);
@@ -35,9 +35,15 @@ pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
             run
         })
         .collect();
+    let summaries = if scenario.replications > 1 {
+        summarize(&runs)
+    } else {
+        Vec::new()
+    };
     Results {
         archsim_version: crate::VERSION.to_string(),
         scenario: ScenarioInfo::new(scenario),
         runs,
+        summaries,
     }
 }

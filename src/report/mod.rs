@@ -8,6 +8,7 @@ mod folder;
 mod json;
 mod markdown;
 mod results;
+mod summary;
 mod table;
 
 pub use self::csv::CsvExporter;
@@ -16,6 +17,7 @@ pub use folder::{ResultsFolder, write_folder};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
+pub use summary::{Estimate, LatencyEstimate, Summary, summarize};
 pub use table::TableExporter;
 
 /// Renders results in one format.

@@ -14,8 +14,12 @@ use crate::scenario::{ArchKind, Scenario};
 pub struct Results {
     pub archsim_version: String,
     pub scenario: ScenarioInfo,
-    /// One per architecture × replication, in scenario order.
+    /// One per sweep point × architecture × replication, in scenario order.
     pub runs: Vec<RunResult>,
+    /// With replications: each architecture at each point over its
+    /// replications (mean and 95 % confidence half-width of every figure).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub summaries: Vec<super::Summary>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -96,8 +96,12 @@ fn per_run_table(
     Table { headers, rows }
 }
 
-/// Latency per architecture and operation kind.
+/// Latency per architecture and operation kind; with replications, each
+/// figure as its mean ± the 95 % confidence half-width over them.
 pub fn latency_table(results: &Results) -> Table {
+    if !results.summaries.is_empty() {
+        return summary_latency_table(results);
+    }
     let columns = [
         "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
     ];
@@ -119,6 +123,41 @@ pub fn latency_table(results: &Results) -> Table {
             })
             .collect()
     })
+}
+
+fn summary_latency_table(results: &Results) -> Table {
+    let swept = &results.scenario.swept;
+    let mut headers = vec!["architecture".to_string()];
+    headers.extend(swept.iter().cloned());
+    headers.extend(
+        [
+            "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for s in &results.summaries {
+        let all = s.latency.get_key_value("all");
+        let ops = all
+            .into_iter()
+            .chain(s.latency.iter().filter(|(k, _)| k.as_str() != "all"));
+        for (op, l) in ops {
+            let mut row = vec![s.architecture.clone()];
+            row.extend(
+                swept
+                    .iter()
+                    .map(|p| s.point.get(p).cloned().unwrap_or_default()),
+            );
+            row.push(op.clone());
+            row.push(format!("{:.0}", l.count.mean));
+            for e in [l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms] {
+                row.push(e.text());
+            }
+            row.push(format!("{:.1}", l.errors.mean));
+            rows.push(row);
+        }
+    }
+    Table { headers, rows }
 }
 
 /// Throughput and per-component figures per architecture.
@@ -360,7 +399,10 @@ pub fn heading(results: &Results) -> String {
         s.warmup_s,
         s.rate_per_s,
         if s.replications > 1 {
-            format!(", {} replications", s.replications)
+            format!(
+                ", {} replications (latency: mean ± 95 % confidence half-width)",
+                s.replications
+            )
         } else {
             String::new()
         }

@@ -10,6 +10,7 @@ mod memory;
 mod oracle;
 mod overrides;
 mod polyglot;
+mod replications;
 mod sharded;
 mod single;
 mod theory;
