@@ -19,6 +19,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;
 
 /// Version written into every results file.

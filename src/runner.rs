@@ -6,8 +6,8 @@
 use rayon::prelude::*;
 
 use crate::arch::{self, Recording};
-use crate::report::{Results, ScenarioInfo, summarize};
-use crate::scenario::Scenario;
+use crate::report::{Results, RunResult, ScenarioInfo, summarize};
+use crate::scenario::{Point, Scenario};
 
 /// Simulates `scenario` on the current rayon pool.
 pub fn run(scenario: &Scenario) -> Results {
@@ -19,22 +19,38 @@ pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
     let points = scenario
         .points()
         .expect("every point is checked when the scenario is read");
-    let jobs: Vec<_> = points
-        .iter()
-        .flat_map(|(label, s)| {
-            s.architectures
-                .iter()
-                .flat_map(move |a| (0..s.replications).map(move |r| (label, s, a, r)))
-        })
-        .collect();
-    let runs: Vec<_> = jobs
+    let runs = points
         .par_iter()
-        .map(|(label, s, a, r)| {
-            let mut run = arch::simulate_recording(s, a, *r, recording);
-            run.point = (*label).clone();
+        .flat_map_iter(|(label, s)| run_point(label, s, recording, &|| {}))
+        .collect();
+    assemble(scenario, runs)
+}
+
+/// Simulates every architecture × replication of one sweep point (`point`
+/// is the point's scenario), calling `done` after each.
+pub fn run_point(
+    label: &Point,
+    point: &Scenario,
+    recording: Recording,
+    done: &(dyn Fn() + Sync),
+) -> Vec<RunResult> {
+    let jobs: Vec<_> = point
+        .architectures
+        .iter()
+        .flat_map(|a| (0..point.replications).map(move |r| (a, r)))
+        .collect();
+    jobs.par_iter()
+        .map(|(a, r)| {
+            let mut run = arch::simulate_recording(point, a, *r, recording);
+            run.point = label.clone();
+            done();
             run
         })
-        .collect();
+        .collect()
+}
+
+/// The results of `scenario` from its runs, in scenario order.
+pub fn assemble(scenario: &Scenario, runs: Vec<RunResult>) -> Results {
     let summaries = if scenario.replications > 1 {
         summarize(&runs)
     } else {

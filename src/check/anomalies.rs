@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::history::{ReadCheck, Staleness};
 use crate::metrics::{LatencyRecorder, Outcome, round6};
@@ -148,7 +148,7 @@ pub struct EndState {
 }
 
 /// Anomalies of one run, by class (see ANOMALIES in the README).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnomalyReport {
     /// Reads invoked in the window and checked.
     pub reads_checked: u64,
@@ -204,24 +204,24 @@ impl AnomalyReport {
 }
 
 /// One anomaly class: how many, how often, where, and how bad.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassReport {
     pub count: u64,
     /// Per 1,000 operations of any kind invoked in the window.
     pub per_1k: f64,
     /// Counts by the copy that served the read or applied the write
     /// (`primary`, `cache`, `replica`, …).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_served_by: BTreeMap<String, u64>,
     /// How long the missed version had been acknowledged when the read was invoked.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_ms: Option<AgeSummary>,
     /// Versions behind the newest acknowledged one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth: Option<DepthSummary>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgeSummary {
     pub mean_ms: f64,
     pub p50_ms: f64,
@@ -229,7 +229,7 @@ pub struct AgeSummary {
     pub max_ms: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DepthSummary {
     pub mean: f64,
     pub max: u32,
@@ -237,7 +237,7 @@ pub struct DepthSummary {
 
 /// Lost updates: pairs of committed read-modify-writes that read the same
 /// version, and the counter cross-check.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LostUpdateReport {
     pub count: u64,
     pub per_1k: f64,
@@ -247,7 +247,7 @@ pub struct LostUpdateReport {
 
 /// Business invariants: the bank total is conserved and no balance is
 /// negative; stock never goes below zero.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InvariantReport {
     /// Violations: wrong-total observations, a wrong final total (1),
     /// negative final balances, commits that took stock below zero.
@@ -265,7 +265,7 @@ pub struct InvariantReport {
 
 /// How a copy compares with the system of record at the end, and how long
 /// it differed during the run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DivergenceReport {
     /// Keys the copy holds at an older version than the system of record.
     pub older: u64,
@@ -275,7 +275,7 @@ pub struct DivergenceReport {
     pub diverged_share: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SplitBrainReport {
     /// Intervals with two nodes accepting writes for the same data.
     pub count: u64,

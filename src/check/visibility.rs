@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::{LatencyRecorder, round6};
 use crate::sim::SimDuration;
@@ -49,7 +49,7 @@ impl Probes {
 }
 
 /// The `visibility` object of results.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct VisibilityReport {
     /// The t-visibility curve: per probe delay, the share of probe reads
     /// that saw the write (or newer).
@@ -58,14 +58,14 @@ pub struct VisibilityReport {
     pub lag_ms: BTreeMap<String, LagSummary>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProbePoint {
     pub after_ms: f64,
     pub probes: u64,
     pub consistent: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LagSummary {
     pub p50_ms: f64,
     pub p99_ms: f64,

@@ -2,7 +2,9 @@
 
 mod check;
 mod list;
+mod merge;
 mod run;
+mod sweep;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -28,6 +30,10 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios and write results/<name>/ (JSON, CSV, Markdown, resolved scenario, manifest).
     Run(RunArgs),
+    /// Run every point of a scenario's sweep ([sweep] and --param), writing each point as it completes.
+    Sweep(SweepArgs),
+    /// Join the slices of a sharded sweep (folders written by sweep --shard) into the results of the whole sweep.
+    Merge(MergeArgs),
     /// Read and validate scenarios without running them.
     Check(ScenarioArgs),
     /// List the architectures, their parameters and defaults.
@@ -79,6 +85,50 @@ pub struct RunArgs {
     pub history_limit: usize,
 }
 
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    #[arg(value_name = "SCENARIO.toml")]
+    pub scenario: PathBuf,
+    /// A swept parameter: a range FROM..TO:STEP (workload.rate=1000..20000:1000) or a list (architecture.colocated.partition_by=group,key). Replaces the file's [sweep] values for that path (repeatable).
+    #[arg(long = "param", value_name = "PATH=VALUES")]
+    pub params: Vec<crate::sweep::Param>,
+    /// Override a scenario field, e.g. workload.mix.put=0.2 (repeatable, applied before the sweep).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Folder that receives <scenario name>/ with the results.
+    #[arg(short, long, value_name = "DIR", default_value = "results")]
+    pub output: PathBuf,
+    /// Simulations run side by side (default: one per core). Results do not depend on it.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing on stderr but errors (no progress bar).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Keep the points an earlier, interrupted sweep of the same scenario finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only slice K of N of the points (point i belongs to slice i mod N + 1), or "auto" to read Slurm's or a Kubernetes Indexed Job's task index.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folders written by archsim sweep --shard (each with points/ and scenario.toml).
+    #[arg(required = true, value_name = "DIR")]
+    pub folders: Vec<PathBuf>,
+    /// Folder that receives <scenario name>/ with the joined results.
+    #[arg(short, long, value_name = "DIR", default_value = "results")]
+    pub output: PathBuf,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -99,6 +149,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Check(args) => check::check(&args),
         Command::List => list::list(),
     };

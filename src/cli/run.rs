@@ -78,7 +78,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 
 /// Every file of a results folder, rendered in memory before anything is
 /// written.
-fn results_folder(
+pub(super) fn results_folder(
     scenario: &Scenario,
     results: &Results,
     manifest: &Manifest,

@@ -10,7 +10,7 @@
 //! started inside the measurement window, including work after its answer
 //! (2PC's second phase, a write-behind flush, intent resolution).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Window, round6};
 use crate::sim::{OpId, SimDuration, SimTime};
@@ -229,50 +229,50 @@ impl CoordinationCost {
 
 /// Means per operation or per transaction. Figures an architecture does
 /// not count are left out.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeanCost {
     /// Operations (or transactions) counted.
     pub count: u64,
     pub messages: f64,
     pub forced_writes: f64,
     pub critical_forced_writes: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_trips: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consensus_rounds: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_acquisitions: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_wait_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prepared_ms: Option<f64>,
 }
 
 /// `coordination` in the results: absent figures are not counted by the
 /// architecture.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoordinationReport {
     /// Per operation of the workload started in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_operation: Option<MeanCost>,
     /// Per distributed transaction that committed (2PC, or a transaction
     /// over several Raft groups).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_transaction: Option<MeanCost>,
     /// Share of operations that touched more than one shard or partition.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distributed_share: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborts: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborts_per_1000: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<u64>,
     /// Cycles of transactions waiting for each other's locks.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadlocks: Option<u64>,
     /// Most prepared participants waiting for a decision at once.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_doubt_peak: Option<u64>,
 }
 

@@ -113,45 +113,45 @@ impl Recorder {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComponentStats {
     /// Busy share of the component's servers over the window, 0..1.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilization: Option<f64>,
     /// Time-average number of jobs waiting for a server.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_queue: Option<f64>,
     /// Time-average number of jobs waiting or in service (L in Little's law).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_in_system: Option<f64>,
     /// Jobs completed per second of the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throughput_per_s: Option<f64>,
     /// Cache: hits / lookups in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_ratio: Option<f64>,
     /// Cache: lookups that hit, in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hits: Option<u64>,
     /// Cache: lookups that missed (absent or expired), in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub misses: Option<u64>,
     /// Database: forced log writes (fsyncs) in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forced_writes: Option<u64>,
     /// Database: commits sharing one forced write (group commit).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits_per_forced_write: Option<f64>,
     /// Copy: mean visibility lag (apply − commit) of writes committed in the window.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_mean_ms: Option<f64>,
     /// Copy: 99th percentile of the visibility lag.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_p99_ms: Option<f64>,
     /// Router: mean number of shards a `multi_get` or `transfer` touches
     /// (`analytics` and `search` always touch every shard).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fanout_mean: Option<f64>,
     /// Router: share of `multi_get`s and `transfer`s that touch more than
     /// one shard.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_shard_share: Option<f64>,
 }
 

@@ -39,7 +39,11 @@ fn stage(staging: &Path, folder: &ResultsFolder) -> anyhow::Result<()> {
     }
     fs::create_dir(staging)?;
     for (name, bytes) in &folder.files {
-        fs::write(staging.join(name), bytes)?;
+        let path = staging.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(path, bytes)?;
     }
     Ok(())
 }

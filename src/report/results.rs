@@ -10,7 +10,7 @@ use crate::metrics::{ComponentStats, CoordinationReport, LatencySummary};
 use crate::scenario::{ArchKind, Scenario};
 
 /// Everything one `archsim run` of a scenario produced.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
     pub archsim_version: String,
     pub scenario: ScenarioInfo,
@@ -18,11 +18,11 @@ pub struct Results {
     pub runs: Vec<RunResult>,
     /// With replications: each architecture at each point over its
     /// replications (mean and 95 % confidence half-width of every figure).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub summaries: Vec<super::Summary>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: String,
@@ -35,7 +35,7 @@ pub struct ScenarioInfo {
     /// Offered load, operations per second (before any load profile).
     pub rate_per_s: f64,
     /// Swept parameters, in sweep order (none without a sweep).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub swept: Vec<String>,
 }
 
@@ -75,7 +75,7 @@ impl Latency {
 }
 
 /// One architecture, one replication, one sweep point.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResult {
     pub architecture: String,
     pub kind: ArchKind,
@@ -94,7 +94,7 @@ pub struct RunResult {
     /// The systems an architecture runs and how data flows between them.
     pub footprint: Footprint,
     /// Coordination cost: messages, round trips, forced writes, locks, aborts.
-    #[serde(skip_serializing_if = "CoordinationReport::is_empty")]
+    #[serde(default, skip_serializing_if = "CoordinationReport::is_empty")]
     pub coordination: CoordinationReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
@@ -105,7 +105,7 @@ pub struct RunResult {
 
 /// What an architecture is made of: its systems (boxes) and the paths that
 /// keep copies in sync (arrows).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Footprint {
     pub systems: Vec<String>,
     pub sync: Vec<SyncPath>,
@@ -113,7 +113,7 @@ pub struct Footprint {
 
 /// One arrow: data flows `from` → `to` by `via`. An end may be a pattern
 /// (`shard_*`) standing for every system it matches.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SyncPath {
     pub from: String,
     pub to: String,
@@ -131,7 +131,7 @@ impl SyncPath {
 }
 
 /// `manifest.json`: how to reproduce a results folder.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
     pub archsim_version: String,
     pub scenario_file: String,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::RunResult;
@@ -13,7 +13,7 @@ use crate::metrics::round6;
 use crate::scenario::ArchKind;
 
 /// A figure over replications: mean ± `ci95`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub mean: f64,
     /// Half-width of the 95 % confidence interval of the mean; 0 with one
@@ -52,7 +52,7 @@ impl Estimate {
 }
 
 /// Latency figures of one operation kind over replications, in ms.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyEstimate {
     pub count: Estimate,
     pub errors: Estimate,
@@ -65,7 +65,7 @@ pub struct LatencyEstimate {
 }
 
 /// One architecture at one sweep point, over its replications.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub architecture: String,
     pub kind: ArchKind,
@@ -76,7 +76,7 @@ pub struct Summary {
     /// Per 1,000 operations, by anomaly class.
     pub anomalies_per_1k: BTreeMap<String, Estimate>,
     /// Messages, round trips and forced writes per operation, where counted.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coordination: BTreeMap<String, Estimate>,
 }
 

@@ -208,6 +208,24 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// The scenario with more swept parameters (`--param`): a path already
+    /// swept takes the new values, a new path is swept after the others;
+    /// every point is checked.
+    pub fn with_params(
+        mut self,
+        origin: &str,
+        params: &[(String, Vec<toml::Value>)],
+    ) -> Result<Scenario, ScenarioError> {
+        for (path, values) in params {
+            match self.sweep.0.iter_mut().find(|(p, _)| p == path) {
+                Some((_, old)) => *old = values.clone(),
+                None => self.sweep.0.push((path.clone(), values.clone())),
+            }
+        }
+        self.check_sweep(origin, "")?;
+        Ok(self)
+    }
+
     /// Every point of the sweep: its label and its scenario (the scenario
     /// itself, with an empty label, without a sweep).
     pub fn points(&self) -> Result<Vec<(Point, Scenario)>, ScenarioError> {

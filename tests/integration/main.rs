@@ -13,6 +13,7 @@ mod polyglot;
 mod replications;
 mod sharded;
 mod single;
+mod sweep;
 mod theory;
 mod workload;
 

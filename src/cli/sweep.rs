@@ -1,0 +1,179 @@
+//! `archsim sweep`: every point of a scenario's sweep, written point by
+//! point; `--resume` goes on after an interruption, `--shard` runs a slice.
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use super::SweepArgs;
+use crate::arch::Recording;
+use crate::report::{Exporter, Manifest, ResultsFolder, TableExporter, write_folder};
+use crate::runner;
+use crate::sweep::{self, PointFile};
+
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    let mut overrides = args.overrides.clone();
+    if let Some(seed) = args.seed {
+        overrides.push(format!("seed={seed}").parse().map_err(anyhow::Error::msg)?);
+    }
+    let origin = args.scenario.display().to_string();
+    let params: Vec<(String, Vec<toml::Value>)> = args
+        .params
+        .iter()
+        .map(|p| (p.path.clone(), p.values.clone()))
+        .collect();
+    let scenario = crate::scenario::Scenario::load(&args.scenario, &overrides)?
+        .with_params(&origin, &params)?;
+    let shard = match &args.shard {
+        Some(s) => s.parse::<sweep::Shard>().map_err(anyhow::Error::msg)?,
+        None => sweep::Shard::ALL,
+    };
+    let points = scenario.points()?;
+    let hash = scenario.hash();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads; try a smaller --jobs")?;
+
+    // Points go to a staging folder beside the results; an interrupted
+    // sweep leaves them there for --resume.
+    fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    let staging = args.output.join(format!(".{}.sweep", scenario.name));
+    let finished = args.output.join(&scenario.name);
+    if !args.resume && staging.exists() {
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot clear {}", staging.display()))?;
+    }
+    let done: Vec<usize> = if args.resume {
+        sweep::read_points(&[staging.clone(), finished.clone()], &hash)?
+            .into_iter()
+            .map(|p| {
+                let index = p.index;
+                sweep::write_point(&staging, &p).map(|()| index)
+            })
+            .collect::<anyhow::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let todo: Vec<usize> = (0..points.len())
+        .filter(|&i| shard.takes(i) && !done.contains(&i))
+        .collect();
+    let per_point = scenario.architectures.len() * scenario.replications as usize;
+    if !args.quiet {
+        let mine = (0..points.len()).filter(|&i| shard.takes(i)).count();
+        eprintln!(
+            "sweeping {}: {} of {} points{}{} ({} simulations each)…",
+            scenario.name,
+            todo.len(),
+            points.len(),
+            if shard.is_all() {
+                String::new()
+            } else {
+                format!(" in shard {}/{} ({mine} points)", shard.k, shard.n)
+            },
+            if done.is_empty() {
+                String::new()
+            } else {
+                format!(", {} already done", done.len())
+            },
+            per_point
+        );
+    }
+    let progress = ProgressBar::new((todo.len() * per_point) as u64);
+    if args.quiet || !std::io::stderr().is_terminal() {
+        progress.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        progress.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} simulations, {elapsed} elapsed, ETA {eta}",
+            )
+            .expect("a valid template"),
+        );
+    }
+    let tick = || progress.inc(1);
+    pool.install(|| {
+        todo.par_iter().try_for_each(|&i| {
+            let (label, point) = &points[i];
+            let runs = runner::run_point(label, point, Recording::default(), &tick);
+            sweep::write_point(
+                &staging,
+                &PointFile {
+                    scenario_hash: hash.clone(),
+                    index: i,
+                    points: points.len(),
+                    runs,
+                },
+            )
+        })
+    })?;
+    progress.finish_and_clear();
+
+    let command_line: Vec<String> = std::env::args().collect();
+    let manifest = Manifest {
+        archsim_version: crate::VERSION.to_string(),
+        scenario_file: args.scenario.display().to_string(),
+        scenario_name: scenario.name.clone(),
+        seed: scenario.seed,
+        scenario_hash: hash.clone(),
+        command_line,
+    };
+    let all = sweep::read_points(std::slice::from_ref(&staging), &hash)?;
+    let mut folder = point_files(&staging)?;
+    if shard.is_all() {
+        let results = runner::assemble(&scenario, all.into_iter().flat_map(|p| p.runs).collect());
+        folder
+            .files
+            .extend(super::run::results_folder(&scenario, &results, &manifest)?.files);
+        let target = write_folder(&args.output, &scenario.name, &folder)?;
+        fs::remove_dir_all(&staging).ok();
+        print!("{}", TableExporter.render(&results)?);
+        if !args.quiet {
+            eprintln!("wrote {}/", target.display());
+        }
+    } else {
+        let mut manifest_json = serde_json::to_string_pretty(&manifest)?;
+        manifest_json.push('\n');
+        folder
+            .files
+            .push(("manifest.json".to_string(), manifest_json.into_bytes()));
+        folder
+            .files
+            .push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
+        let name = format!("{}.shard-{}-of-{}", scenario.name, shard.k, shard.n);
+        let target = write_folder(&args.output, &name, &folder)?;
+        fs::remove_dir_all(&staging).ok();
+        if !args.quiet {
+            eprintln!(
+                "wrote shard {}/{} ({} points) to {}/; join the shards with archsim merge",
+                shard.k,
+                shard.n,
+                all.len(),
+                target.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The point files of a staging folder, as files of a results folder.
+fn point_files(staging: &Path) -> anyhow::Result<ResultsFolder> {
+    let mut files = Vec::new();
+    let dir = sweep::points_dir(staging);
+    if let Ok(entries) = fs::read_dir(&dir) {
+        let mut names: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        for path in names {
+            let name = path.file_name().expect("a file").to_string_lossy();
+            files.push((format!("points/{name}"), fs::read(&path)?));
+        }
+    }
+    Ok(ResultsFolder { files })
+}

@@ -1,0 +1,213 @@
+//! Sweeps: every point of a scenario's `[sweep]` (and `--param`s) × every
+//! architecture × replication, run on a rayon pool and written point by
+//! point (`points/NNNNN.json`), so an interrupted sweep keeps what it
+//! finished and `--resume` goes on from there. `--shard K/N` runs a
+//! deterministic slice of the points (point i belongs to shard i mod N + 1),
+//! and [`read_points`] joins slices written on several machines into the
+//! same results as one unsharded sweep.
+
+pub mod param;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+pub use param::Param;
+
+use crate::report::RunResult;
+
+/// The slice of a sweep's points one process runs: the `k`-th of `n`
+/// (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u32,
+    pub n: u32,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+
+    /// Whether point `index` belongs to this shard.
+    pub fn takes(&self, index: usize) -> bool {
+        index % self.n as usize == (self.k - 1) as usize
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.n == 1
+    }
+
+    /// The shard of a job-array task, from its environment: Slurm
+    /// (`SLURM_ARRAY_TASK_ID` from `SLURM_ARRAY_TASK_MIN`, default 0, of
+    /// `SLURM_ARRAY_TASK_COUNT`) or a Kubernetes Indexed Job
+    /// (`JOB_COMPLETION_INDEX` of `JOB_COMPLETIONS`, which the Job's
+    /// manifest sets to its `completions`).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let num = |name: &str| -> Result<Option<u32>, String> {
+            var(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u32>()
+                        .map_err(|_| format!("{name}={v} is not a whole number"))
+                })
+                .transpose()
+        };
+        let (index, count, source) = if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let count = num("SLURM_ARRAY_TASK_COUNT")?
+                .ok_or("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")?;
+            (
+                id.checked_sub(min)
+                    .ok_or("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?,
+                count,
+                "Slurm",
+            )
+        } else if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+            let count = num("JOB_COMPLETIONS")?.ok_or(
+                "JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not; set it in the Job's \
+                 env to its `completions`",
+            )?;
+            (index, count, "Kubernetes")
+        } else {
+            return Err(
+                "--shard auto needs a Slurm array task (SLURM_ARRAY_TASK_ID, \
+                        SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job \
+                        (JOB_COMPLETION_INDEX, JOB_COMPLETIONS)"
+                    .to_string(),
+            );
+        };
+        if count == 0 || index >= count {
+            return Err(format!(
+                "{source} task {index} of {count} is not a valid slice"
+            ));
+        }
+        Ok(Shard {
+            k: index + 1,
+            n: count,
+        })
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Shard, String> {
+        if text == "auto" {
+            return Shard::from_env(|name| std::env::var(name).ok());
+        }
+        let usage = || format!("\"{text}\" is not K/N (e.g. 2/8) or auto");
+        let (k, n) = text.split_once('/').ok_or_else(usage)?;
+        let (k, n) = (
+            k.trim().parse::<u32>().map_err(|_| usage())?,
+            n.trim().parse::<u32>().map_err(|_| usage())?,
+        );
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("shard {k}/{n}: K runs from 1 to N"));
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+/// One finished point of a sweep, as written to `points/NNNNN.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PointFile {
+    /// The resolved scenario's hash: points of another scenario never mix.
+    pub scenario_hash: String,
+    pub index: usize,
+    /// Points in the whole sweep.
+    pub points: usize,
+    pub runs: Vec<RunResult>,
+}
+
+/// The folder of point files inside a results (or staging) folder.
+pub fn points_dir(folder: &Path) -> PathBuf {
+    folder.join("points")
+}
+
+/// Writes a finished point (temporary file, then rename: a point file is
+/// whole or absent).
+pub fn write_point(folder: &Path, point: &PointFile) -> anyhow::Result<()> {
+    let dir = points_dir(folder);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let target = dir.join(format!("{:05}.json", point.index));
+    let staging = dir.join(format!(".{:05}.json.tmp", point.index));
+    let mut text = serde_json::to_string(point)?;
+    text.push('\n');
+    fs::write(&staging, text)
+        .and_then(|()| fs::rename(&staging, &target))
+        .with_context(|| format!("cannot write {}", target.display()))
+}
+
+/// The point files in `folders` (each a results folder with `points/`),
+/// checked to belong to the scenario of `hash`, by index (a point present
+/// twice is taken once).
+pub fn read_points(folders: &[PathBuf], hash: &str) -> anyhow::Result<Vec<PointFile>> {
+    let mut found: Vec<PointFile> = Vec::new();
+    for folder in folders {
+        let dir = points_dir(folder);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        for path in names {
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let point: PointFile = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a sweep point file; remove it", path.display())
+            })?;
+            if point.scenario_hash != hash {
+                bail!(
+                    "{} belongs to another scenario (hash {}…, expected {}…); sweep slices \
+                     must come from the same scenario file, --set and --param",
+                    path.display(),
+                    &point.scenario_hash[..12.min(point.scenario_hash.len())],
+                    &hash[..12.min(hash.len())]
+                );
+            }
+            if !found.iter().any(|p| p.index == point.index) {
+                found.push(point);
+            }
+        }
+    }
+    found.sort_by_key(|p| p.index);
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_points_and_read_job_arrays() {
+        let s: Shard = "2/3".parse().unwrap();
+        let mine: Vec<usize> = (0..8).filter(|&i| s.takes(i)).collect();
+        assert_eq!(mine, [1, 4, 7]);
+        assert!("0/3".parse::<Shard>().is_err() && "4/3".parse::<Shard>().is_err());
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let slurm = Shard::from_env(env(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]));
+        assert_eq!(slurm, Ok(Shard { k: 5, n: 8 }));
+        let k8s = Shard::from_env(env(&[
+            ("JOB_COMPLETION_INDEX", "0"),
+            ("JOB_COMPLETIONS", "4"),
+        ]));
+        assert_eq!(k8s, Ok(Shard { k: 1, n: 4 }));
+        assert!(Shard::from_env(env(&[("JOB_COMPLETION_INDEX", "0")])).is_err());
+        assert!(Shard::from_env(env(&[])).is_err());
+    }
+}
