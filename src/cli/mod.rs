@@ -1,5 +1,6 @@
 //! The command line: `archsim run | check | list`.
 
+mod chart;
 mod check;
 mod list;
 mod merge;
@@ -34,6 +35,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the slices of a sharded sweep (folders written by sweep --shard) into the results of the whole sweep.
     Merge(MergeArgs),
+    /// Draw a results folder's charts again from its results.json, without running anything.
+    Chart(ChartArgs),
     /// Read and validate scenarios without running them.
     Check(ScenarioArgs),
     /// List the architectures, their parameters and defaults.
@@ -117,6 +120,16 @@ pub struct SweepArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Results folders (written by archsim run, sweep or merge).
+    #[arg(required = true, value_name = "RESULTS_DIR")]
+    pub folders: Vec<PathBuf>,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Folders written by archsim sweep --shard (each with points/ and scenario.toml).
     #[arg(required = true, value_name = "DIR")]
@@ -151,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Chart(args) => chart::chart(&args),
         Command::Check(args) => check::check(&args),
         Command::List => list::list(),
     };

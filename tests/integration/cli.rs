@@ -225,3 +225,66 @@ fn list_shows_parameters_and_defaults() {
         assert!(stdout.contains(needle), "{needle} in:\n{stdout}");
     }
 }
+
+#[test]
+fn charts_are_drawn_and_drawn_again_from_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(
+        &file,
+        r#"
+        name = "c"
+        duration = "1s"
+        warmup = "100ms"
+        [workload]
+        rate = 2000
+        probes = ["1ms", "10ms"]
+        [workload.mix]
+        get = 0.5
+        rmw = 0.3
+        transfer = 0.2
+        [[architecture]]
+        kind = "single"
+        [[architecture]]
+        kind = "colocated"
+        [sweep]
+        "workload.rate" = [1000, 2000]
+        "#,
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let folder = out.join("c");
+    for stem in [
+        "latency-percentiles",
+        "latency-vs-parameter",
+        "anomalies",
+        "coordination",
+        "visibility",
+    ] {
+        let svg = std::fs::read_to_string(folder.join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{stem}");
+        // Every architecture is named in the legend.
+        assert!(
+            svg.contains("single") && svg.contains("colocated"),
+            "{stem}"
+        );
+        let png = std::fs::read(folder.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{stem}");
+    }
+    let knee = std::fs::read_to_string(folder.join("latency-vs-parameter.svg")).unwrap();
+    assert!(knee.contains("workload.rate"));
+    // Drawn again from results.json alone: the same bytes.
+    let before = std::fs::read(folder.join("anomalies.svg")).unwrap();
+    std::fs::remove_file(folder.join("anomalies.svg")).unwrap();
+    let o = archsim(&["chart", "-q", folder.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(folder.join("anomalies.svg")).unwrap(), before);
+}

@@ -1,0 +1,34 @@
+//! `archsim chart`: draws a results folder's charts again from its
+//! `results.json`, without running anything.
+
+use std::fs;
+
+use anyhow::Context as _;
+
+use super::ChartArgs;
+use crate::report::{Results, chart_files};
+
+pub fn chart(args: &ChartArgs) -> anyhow::Result<()> {
+    for folder in &args.folders {
+        let path = folder.join("results.json");
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {}; give a folder written by archsim run or sweep",
+                path.display()
+            )
+        })?;
+        let results: Results = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not an archsim results file", path.display()))?;
+        for (name, bytes) in chart_files(&results)? {
+            let target = folder.join(&name);
+            let staging = folder.join(format!(".{name}.tmp"));
+            fs::write(&staging, bytes)
+                .and_then(|()| fs::rename(&staging, &target))
+                .with_context(|| format!("cannot write {}", target.display()))?;
+            if !args.quiet {
+                eprintln!("wrote {}", target.display());
+            }
+        }
+    }
+    Ok(())
+}

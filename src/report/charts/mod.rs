@@ -1,0 +1,167 @@
+//! Charts, drawn with plotters into SVG and PNG. Text uses DejaVu Sans,
+//! embedded in the binary, so no system font libraries are needed. Series
+//! differ by marker shape and line dash as well as colour (Okabe–Ito
+//! palette), so they read in black-and-white print and for colour-blind
+//! readers.
+
+use std::sync::Once;
+
+use anyhow::{Context as _, anyhow};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::Results;
+
+mod bars;
+mod knee;
+mod percentiles;
+mod visibility;
+
+/// Okabe–Ito colours, distinguishable with every common colour-vision deficiency.
+pub(crate) const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
+const SIZE: (u32, u32) = (900, 540);
+pub(crate) const FONT: &str = "sans-serif";
+
+fn register_fonts() -> anyhow::Result<()> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .and_then(|()| {
+                plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            })
+            .map_err(|_| anyhow!("the embedded font could not be loaded"));
+    });
+    result
+}
+
+/// A chart rendered in both formats.
+pub struct Chart {
+    /// File stem, e.g. `latency-percentiles`.
+    pub stem: &'static str,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Draws one chart into an SVG string and a PNG, with `$draw(area,
+/// results)`.
+macro_rules! render {
+    ($stem:expr, $draw:path, $results:expr) => {{
+        let mut svg = String::new();
+        $draw(
+            SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
+            $results,
+        )?;
+        let mut rgb = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+        $draw(
+            BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(),
+            $results,
+        )?;
+        Chart {
+            stem: $stem,
+            svg,
+            png: encode_png(&rgb, SIZE)?,
+        }
+    }};
+}
+
+/// Every chart of a results folder; each only when the results have what
+/// it shows (a sweep, probes, anomalies, coordination figures).
+pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
+    register_fonts()?;
+    let mut out = vec![render!("latency-percentiles", percentiles::draw, results)];
+    if knee::applies(results) {
+        out.push(render!("latency-vs-parameter", knee::draw, results));
+    }
+    if bars::anomalies_apply(results) {
+        out.push(render!("anomalies", bars::draw_anomalies, results));
+    }
+    if bars::coordination_applies(results) {
+        out.push(render!("coordination", bars::draw_coordination, results));
+    }
+    if visibility::applies(results) {
+        out.push(render!("visibility", visibility::draw, results));
+    }
+    Ok(out)
+}
+
+fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Round tick values (1, 2, 3, 5 × 10^k) inside `lo..hi`.
+pub(crate) fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 3.0, 5.0] {
+            let t = m * decade;
+            if t >= lo && t <= hi {
+                // Trim binary noise: 0.30000000000000004 → 0.3.
+                ticks.push(format!("{t:.6}").parse().unwrap_or(t));
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+pub(crate) type LogChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>>,
+    >,
+>;
+
+/// A marker shape per series: circle, triangle, square, cross, in turn.
+pub(crate) fn draw_markers<DB: DrawingBackend>(
+    chart: &mut LogChart<'_, DB>,
+    points: &[(f64, f64)],
+    series: usize,
+    color: RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let filled = color.filled();
+    match series % 4 {
+        0 => chart.draw_series(points.iter().map(|p| Circle::new(*p, 5, filled)))?,
+        1 => chart.draw_series(points.iter().map(|p| TriangleMarker::new(*p, 6, filled)))?,
+        2 => chart.draw_series(
+            points
+                .iter()
+                .map(|p| EmptyElement::at(*p) + Rectangle::new([(-5, -5), (5, 5)], filled)),
+        )?,
+        _ => chart.draw_series(
+            points
+                .iter()
+                .map(|p| Cross::new(*p, 6, color.stroke_width(2))),
+        )?,
+    };
+    Ok(())
+}
+
+/// Adds the charts' files to a results folder.
+pub fn chart_files(results: &Results) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for chart in charts(results).context("cannot draw the charts")? {
+        files.push((format!("{}.svg", chart.stem), chart.svg.into_bytes()));
+        files.push((format!("{}.png", chart.stem), chart.png));
+    }
+    Ok(files)
+}

@@ -1,0 +1,108 @@
+//! The t-visibility curve of probabilistically bounded staleness: for each
+//! probe delay after a write's acknowledgement, the share of probe reads
+//! that saw it, one line per architecture (replication 0).
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, PALETTE};
+use crate::report::Results;
+
+pub fn applies(results: &Results) -> bool {
+    results.runs.iter().any(|r| !r.visibility.probes.is_empty())
+}
+
+pub fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    results: &Results,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
+    root.fill(&WHITE).map_err(wrap)?;
+    let runs: Vec<_> = results
+        .runs
+        .iter()
+        .filter(|r| r.replication == 0 && !r.visibility.probes.is_empty())
+        .collect();
+    // Delays on a log scale; a delay of 0 is drawn at a tenth of the
+    // smallest positive one.
+    let positive = runs
+        .iter()
+        .flat_map(|r| r.visibility.probes.iter().map(|p| p.after_ms))
+        .filter(|d| *d > 0.0);
+    let min = positive.clone().fold(f64::INFINITY, f64::min);
+    let max = positive.fold(0.0, f64::max);
+    let (lo, hi) = if min.is_finite() {
+        (min / 10.0, max * 2.0)
+    } else {
+        (0.001, 1.0)
+    };
+    let at = |d: f64| if d > 0.0 { d } else { lo * 2.0 };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "{}: share of reads that see a write, by time after it",
+                results.scenario.name
+            ),
+            (FONT, 20).into_font(),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d((lo..hi).log_scale(), 0f64..1.05f64)
+        .map_err(wrap)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|v| format!("{v}"))
+        .y_desc("probe reads that saw the write")
+        .x_desc("time after the acknowledgement (ms, log scale)")
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(wrap)?;
+    for (i, r) in runs.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let pts: Vec<(f64, f64)> = r
+            .visibility
+            .probes
+            .iter()
+            .map(|p| (at(p.after_ms), p.consistent))
+            .collect();
+        let style = ShapeStyle::from(&color).stroke_width(2);
+        let series = if i % 2 == 0 {
+            chart.draw_series(LineSeries::new(pts.clone(), style))
+        } else {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+        };
+        series
+            .map_err(wrap)?
+            .label(r.architecture.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    ShapeStyle::from(&color).stroke_width(2),
+                )
+            });
+        let filled = color.filled();
+        match i % 3 {
+            0 => chart.draw_series(pts.iter().map(|p| Circle::new(*p, 5, filled))),
+            1 => chart.draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 6, filled))),
+            _ => chart.draw_series(pts.iter().map(|p| Cross::new(*p, 6, color.stroke_width(2)))),
+        }
+        .map_err(wrap)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .label_font((FONT, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(wrap)?;
+    root.present().map_err(wrap)?;
+    Ok(())
+}
