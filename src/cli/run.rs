@@ -9,7 +9,7 @@ use super::{Format, RunArgs};
 use crate::arch::Recording;
 use crate::report::{
     CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
-    TableExporter, chart_files, write_folder,
+    Review, TableExporter, chart_files, write_folder,
 };
 use crate::runner;
 use crate::scenario::Scenario;
@@ -88,7 +88,21 @@ pub(super) fn results_folder(
     for e in exporters {
         files.push((e.file_name().to_string(), e.render(results)?.into_bytes()));
     }
-    files.extend(chart_files(results)?);
+    let charts = chart_files(results)?;
+    let stems: Vec<&str> = charts
+        .iter()
+        .filter_map(|(name, _)| name.strip_suffix(".svg"))
+        .collect();
+    let review = Review::new(scenario, results, manifest, &stems);
+    files.push(("report.md".to_string(), review.to_markdown().into_bytes()));
+    let svg = |stem: &str| {
+        charts
+            .iter()
+            .find(|(name, _)| name == &format!("{stem}.svg"))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+    };
+    files.push(("report.html".to_string(), review.to_html(svg).into_bytes()));
+    files.extend(charts);
     files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
     let mut manifest_json = serde_json::to_string_pretty(manifest)?;
     manifest_json.push('\n');

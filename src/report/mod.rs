@@ -8,6 +8,7 @@ mod folder;
 mod json;
 mod markdown;
 mod results;
+mod review;
 mod summary;
 mod table;
 
@@ -17,6 +18,7 @@ pub use folder::{ResultsFolder, write_folder};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
+pub use review::Review;
 pub use summary::{Estimate, LatencyEstimate, Summary, summarize};
 pub use table::TableExporter;
 

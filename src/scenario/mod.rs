@@ -26,7 +26,7 @@ pub use architecture::{
 };
 pub use error::ScenarioError;
 pub use overrides::Override;
-pub use sweep::{Point, Sweep};
+pub use sweep::{Point, Sweep, display as display_value};
 pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;

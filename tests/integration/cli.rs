@@ -288,3 +288,58 @@ fn charts_are_drawn_and_drawn_again_from_the_results() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(folder.join("anomalies.svg")).unwrap(), before);
 }
+
+#[test]
+fn the_review_report_renders_in_markdown_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rv.toml");
+    std::fs::write(
+        &file,
+        r#"
+        name = "rv"
+        description = "Two stages compared"
+        duration = "1s"
+        warmup = "100ms"
+        [workload]
+        rate = 2000
+        [workload.mix]
+        get = 0.5
+        rmw = 0.3
+        transfer = 0.2
+        [[architecture]]
+        kind = "single"
+        [[architecture]]
+        kind = "coordinator"
+        "#,
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("rv/report.md")).unwrap();
+    for part in [
+        "# rv: architecture review",
+        "Two stages compared",
+        "## Verdict",
+        "| architecture | p50 ms |",
+        "![Latency percentiles",
+        "### single (single)",
+        "lost update",
+        "### coordinator (coordinator)",
+        "No lost update, broken invariant or torn transaction",
+        "## Reproduce",
+    ] {
+        assert!(md.contains(part), "{part:?} in:\n{md}");
+    }
+    let html = std::fs::read_to_string(out.join("rv/report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // Self-contained: the charts are inline, nothing is fetched.
+    assert!(html.matches("<svg").count() >= 3, "inline charts");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+}

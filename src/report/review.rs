@@ -1,0 +1,497 @@
+//! The review report: `report.md` and a self-contained `report.html` (the
+//! charts inline) — the scenario in words, a verdict table, the charts, and
+//! for each architecture the tensions the run exposed, each with the
+//! numbers that show it. Everything in it comes from the results and the
+//! manifest, so it is reproduced with the run.
+
+use std::fmt::Write as _;
+
+use super::table::{Table, heading};
+use super::{Manifest, Results, RunResult};
+use crate::scenario::Scenario;
+
+/// One block of the report.
+enum Block {
+    Heading(String),
+    Subheading(String),
+    Paragraph(String),
+    List(Vec<String>),
+    Table(Table),
+    /// A chart by file stem, with its caption.
+    Chart(String, String),
+}
+
+/// The report's blocks, rendered as Markdown or HTML.
+pub struct Review {
+    title: String,
+    blocks: Vec<Block>,
+}
+
+impl Review {
+    /// The review of `results` (of `scenario`, made as `manifest` says),
+    /// with the charts of stems `charts`.
+    pub fn new(
+        scenario: &Scenario,
+        results: &Results,
+        manifest: &Manifest,
+        charts: &[&str],
+    ) -> Review {
+        let mut blocks = vec![
+            Block::Paragraph(heading(results)),
+            Block::Heading("The scenario".into()),
+            Block::Paragraph(in_words(scenario)),
+            Block::Heading("Verdict".into()),
+            Block::Paragraph(
+                "One row per architecture (and sweep point); the first replication when there \
+                 are several (results.json has their means and confidence intervals). \
+                 Anomalies count every class per 1,000 operations; coordination is per \
+                 operation; the footprint counts the systems to run."
+                    .into(),
+            ),
+            Block::Table(verdict(results)),
+            Block::Heading("Charts".into()),
+        ];
+        for stem in charts {
+            blocks.push(Block::Chart(stem.to_string(), caption(stem).to_string()));
+        }
+        blocks.push(Block::Heading("What each architecture showed".into()));
+        let mut seen: Vec<&str> = Vec::new();
+        for run in results.runs.iter().filter(|r| r.replication == 0) {
+            if seen.contains(&run.architecture.as_str()) {
+                continue;
+            }
+            seen.push(&run.architecture);
+            let runs: Vec<&RunResult> = results
+                .runs
+                .iter()
+                .filter(|r| r.replication == 0 && r.architecture == run.architecture)
+                .collect();
+            blocks.push(Block::Subheading(format!(
+                "{} ({})",
+                run.architecture, run.kind
+            )));
+            blocks.push(Block::List(tensions(&runs, &results.scenario.swept)));
+        }
+        blocks.push(Block::Heading("Reproduce".into()));
+        blocks.push(Block::Paragraph(format!(
+            "archsim {}, scenario `{}` (hash `{}`), seed {}: `{}`. The resolved scenario is \
+             `scenario.toml` beside this report; every figure is in `results.json`.",
+            manifest.archsim_version,
+            manifest.scenario_file,
+            &manifest.scenario_hash[..12.min(manifest.scenario_hash.len())],
+            manifest.seed,
+            manifest.command_line.join(" ")
+        )));
+        Review {
+            title: format!("{}: architecture review", results.scenario.name),
+            blocks,
+        }
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.title);
+        for b in &self.blocks {
+            match b {
+                Block::Heading(h) => out += &format!("## {h}\n\n"),
+                Block::Subheading(h) => out += &format!("### {h}\n\n"),
+                Block::Paragraph(p) => out += &format!("{p}\n\n"),
+                Block::List(items) => {
+                    for i in items {
+                        out += &format!("- {i}\n");
+                    }
+                    out += "\n";
+                }
+                Block::Table(t) => out += &format!("{}\n", t.to_markdown()),
+                Block::Chart(stem, caption) => {
+                    out += &format!("![{caption}]({stem}.svg)\n\n*{caption}*\n\n");
+                }
+            }
+        }
+        out
+    }
+
+    /// One HTML file: styles inline, each chart's SVG (`svg(stem)`) inline.
+    pub fn to_html(&self, svg: impl Fn(&str) -> Option<String>) -> String {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+            escape(&self.title),
+            escape(&self.title)
+        );
+        for b in &self.blocks {
+            match b {
+                Block::Heading(h) => {
+                    let _ = writeln!(out, "<h2>{}</h2>", escape(h));
+                }
+                Block::Subheading(h) => {
+                    let _ = writeln!(out, "<h3>{}</h3>", escape(h));
+                }
+                Block::Paragraph(p) => {
+                    let _ = writeln!(out, "<p>{}</p>", code_spans(&escape(p)));
+                }
+                Block::List(items) => {
+                    out += "<ul>\n";
+                    for i in items {
+                        let _ = writeln!(out, "<li>{}</li>", code_spans(&escape(i)));
+                    }
+                    out += "</ul>\n";
+                }
+                Block::Table(t) => out += &table_html(t),
+                Block::Chart(stem, caption) => {
+                    let _ = writeln!(
+                        out,
+                        "<figure>{}<figcaption>{}</figcaption></figure>",
+                        svg(stem).unwrap_or_default(),
+                        escape(caption)
+                    );
+                }
+            }
+        }
+        out += "</body>\n</html>\n";
+        out
+    }
+}
+
+const STYLE: &str = "body { font-family: sans-serif; max-width: 960px; margin: 2em auto; \
+color: #111; line-height: 1.45; }\ntable { border-collapse: collapse; margin: 1em 0; \
+font-size: 0.9em; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
+td { text-align: right; }\ntd:first-child { text-align: left; }\nth { background: #eee; }\n\
+figure { margin: 1.5em 0; }\nfigure svg { max-width: 100%; height: auto; }\n\
+figcaption { font-style: italic; }\ncode { background: #f3f3f3; padding: 0 0.2em; }\n";
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `code` spans of Markdown as HTML.
+fn code_spans(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out += part;
+        }
+    }
+    out
+}
+
+fn table_html(t: &Table) -> String {
+    let mut out = String::from("<table>\n<tr>");
+    for h in &t.headers {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out += "</tr>\n";
+    for row in &t.rows {
+        out += "<tr>";
+        for c in row {
+            let _ = write!(out, "<td>{}</td>", escape(c));
+        }
+        out += "</tr>\n";
+    }
+    out += "</table>\n";
+    out
+}
+
+fn caption(stem: &str) -> &'static str {
+    match stem {
+        "latency-percentiles" => "Latency percentiles per architecture, all operations (log scale)",
+        "latency-vs-parameter" => {
+            "Latency against the swept parameter: p99 solid, p50 dashed — the knee"
+        }
+        "anomalies" => "Consistency anomalies per 1,000 operations, stacked by class",
+        "coordination" => {
+            "Coordination cost per operation: messages, round trips, forced log writes"
+        }
+        "visibility" => "Share of reads that see a write, by time after its acknowledgement",
+        _ => "",
+    }
+}
+
+/// The scenario in a paragraph.
+fn in_words(s: &Scenario) -> String {
+    let w = &s.workload;
+    let mix: Vec<String> = w
+        .mix
+        .kinds()
+        .map(|k| format!("{} {:.0} %", k.name(), w.mix.share(k) * 100.0))
+        .collect();
+    let archs: Vec<String> = s
+        .architectures
+        .iter()
+        .map(|a| {
+            if a.name == a.kind.name() {
+                format!("`{}`", a.name)
+            } else {
+                format!("`{}` ({})", a.name, a.kind)
+            }
+        })
+        .collect();
+    let mut text = String::new();
+    if !s.description.is_empty() {
+        text += &format!("{}. ", s.description.trim_end_matches('.'));
+    }
+    text += &format!(
+        "An open-loop stream of {} operations per second ({}) over {} keys with {} \
+         popularity, from {} sessions; {:.0} % of transfers and multi-key reads stay inside \
+         one of {} entity groups. The same stream runs on {}. Measured for {} after a {} \
+         warm-up, seed {}",
+        w.rate,
+        mix.join(", "),
+        w.keys,
+        w.popularity,
+        w.sessions,
+        w.locality * 100.0,
+        w.groups,
+        archs.join(", "),
+        s.duration,
+        s.warmup,
+        s.seed
+    );
+    if s.replications > 1 {
+        text += &format!(", {} replications", s.replications);
+    }
+    text += ".";
+    if !s.sweep.is_empty() {
+        let swept: Vec<String> = s
+            .sweep
+            .0
+            .iter()
+            .map(|(p, v)| {
+                let values: Vec<String> = v.iter().map(crate::scenario::display_value).collect();
+                format!("`{p}` over {}", values.join(", "))
+            })
+            .collect();
+        text += &format!(" Swept: {}.", swept.join("; "));
+    }
+    text
+}
+
+/// The verdict table: one row per run of replication 0.
+fn verdict(results: &Results) -> Table {
+    let swept = &results.scenario.swept;
+    let mut headers = vec!["architecture".to_string()];
+    headers.extend(swept.iter().cloned());
+    headers.extend(
+        [
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "errors",
+            "anomalies /1k ops",
+            "most frequent",
+            "msgs/op",
+            "forced writes/op",
+            "systems",
+        ]
+        .map(String::from),
+    );
+    let rows = results
+        .runs
+        .iter()
+        .filter(|r| r.replication == 0)
+        .map(|r| {
+            let l = r.latency.all();
+            let ops = l.count.max(1) as f64;
+            let counts = r.anomalies.counts();
+            let total: u64 = counts.iter().map(|c| c.1).sum();
+            let top = counts
+                .iter()
+                .filter(|c| c.1 > 0)
+                .max_by_key(|c| c.1)
+                .map_or("-".to_string(), |c| c.0.to_string());
+            let per_op = r.coordination.per_operation.as_ref();
+            let mut row = vec![r.architecture.clone()];
+            row.extend(
+                swept
+                    .iter()
+                    .map(|p| r.point.get(p).cloned().unwrap_or_default()),
+            );
+            row.extend([
+                format!("{:.3}", l.p50_ms),
+                format!("{:.3}", l.p99_ms),
+                format!("{:.3}", l.p999_ms),
+                (l.errors + l.unfinished).to_string(),
+                format!("{:.3}", total as f64 * 1000.0 / ops),
+                top,
+                per_op.map_or("-".into(), |m| format!("{:.2}", m.messages)),
+                per_op.map_or("-".into(), |m| format!("{:.3}", m.forced_writes)),
+                r.footprint.systems.len().to_string(),
+            ]);
+            row
+        })
+        .collect();
+    Table { headers, rows }
+}
+
+/// The tensions one architecture's runs (replication 0, every point)
+/// exposed, each a sentence with its numbers.
+fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let first = runs[0];
+    let last = runs[runs.len() - 1];
+    if runs.len() > 1 && !swept.is_empty() {
+        let at = |r: &RunResult| {
+            r.point
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (a, b) = (first.latency.all().p99_ms, last.latency.all().p99_ms);
+        if a > 0.0 {
+            out.push(format!(
+                "p99 goes from {a:.3} ms at {} to {b:.3} ms at {} ({:.1}×).",
+                at(first),
+                at(last),
+                b / a
+            ));
+        }
+        let (busy_a, busy_b) = (busiest(first), busiest(last));
+        if let (Some((na, ua)), Some((nb, ub))) = (busy_a, busy_b) {
+            out.push(format!(
+                "Its busiest component goes from `{na}` at {:.0} % utilization to `{nb}` at \
+                 {:.0} %.",
+                ua * 100.0,
+                ub * 100.0
+            ));
+        }
+    }
+    for r in [last] {
+        if let Some((name, u)) = busiest(r) {
+            if u >= 0.7 {
+                out.push(format!(
+                    "`{name}` runs at {:.0} % utilization{}: queueing dominates its latency.",
+                    u * 100.0,
+                    where_(r, swept)
+                ));
+            }
+        }
+        let l = r.latency.all();
+        if l.errors + l.unfinished > 0 {
+            out.push(format!(
+                "{} operations failed or never finished{}.",
+                l.errors + l.unfinished,
+                where_(r, swept)
+            ));
+        }
+        let ops = l.count.max(1) as f64;
+        for (class, n, detail) in r.anomalies.classes().filter(|c| c.1 > 0) {
+            let mut s = format!(
+                "{n} {} ({:.3} per 1,000 operations){}",
+                class.replace('_', " "),
+                n as f64 * 1000.0 / ops,
+                where_(r, swept)
+            );
+            if let Some(d) = detail {
+                if !d.by_served_by.is_empty() {
+                    let by: Vec<String> = d
+                        .by_served_by
+                        .iter()
+                        .map(|(k, v)| format!("{v} at `{k}`"))
+                        .collect();
+                    s += &format!(", {}", by.join(", "));
+                }
+                if let Some(age) = &d.age_ms {
+                    s += &format!("; the missed write was {:.1} ms old at p99", age.p99_ms);
+                }
+            }
+            out.push(s + ".");
+        }
+        if let Some(t) = &r.coordination.per_transaction {
+            out.push(format!(
+                "{} distributed transactions{}, each {:.1} messages, {:.1} forced log writes \
+                 ({:.1} on the client's path){}, prepared participants holding locks {:.3} ms.",
+                t.count,
+                where_(r, swept),
+                t.messages,
+                t.forced_writes,
+                t.critical_forced_writes,
+                t.consensus_rounds
+                    .filter(|c| *c > 0.0)
+                    .map_or(String::new(), |c| format!(", {c:.1} consensus rounds")),
+                t.prepared_ms.unwrap_or(0.0)
+            ));
+        }
+        let c = &r.coordination;
+        if let Some(share) = c.distributed_share.filter(|s| *s > 0.0) {
+            out.push(format!(
+                "{:.1} % of operations touched more than one shard or partition{}.",
+                share * 100.0,
+                where_(r, swept)
+            ));
+        }
+        if c.deadlocks.unwrap_or(0) + c.aborts.unwrap_or(0) > 0 {
+            out.push(format!(
+                "{} aborts ({} retried), {} deadlocks{}.",
+                c.aborts.unwrap_or(0),
+                c.retries.unwrap_or(0),
+                c.deadlocks.unwrap_or(0),
+                where_(r, swept)
+            ));
+        }
+        if let Some(p) = r.visibility.probes.first() {
+            if p.consistent < 0.99 {
+                out.push(format!(
+                    "Only {:.1} % of reads {} ms after a write see it.",
+                    p.consistent * 100.0,
+                    p.after_ms
+                ));
+            }
+        }
+        for (copy, lag) in &r.visibility.lag_ms {
+            out.push(format!(
+                "`{copy}` lags its source by {:.3} ms at p50 and {:.3} ms at p99.",
+                lag.p50_ms, lag.p99_ms
+            ));
+        }
+    }
+    // What the stronger architectures bought: the classes their strong
+    // paths rule out, when the operations that cause them ran.
+    let none = |class: &str| {
+        last.anomalies
+            .counts()
+            .iter()
+            .any(|(c, n)| *c == class && *n == 0)
+    };
+    let risky: Vec<&str> = ["rmw", "reserve", "transfer"]
+        .into_iter()
+        .filter(|k| last.latency.0.get(*k).is_some_and(|l| l.count > 0))
+        .collect();
+    if !risky.is_empty() && none("lost_update") && none("invariant") && none("torn_transaction") {
+        out.push(format!(
+            "No lost update, broken invariant or torn transaction, although {} ran{}.",
+            risky.join(", "),
+            where_(last, swept)
+        ));
+    }
+    if out.is_empty() {
+        out.push(format!(
+            "No anomaly, no error, no component above 70 % utilization; p99 {:.3} ms.",
+            last.latency.all().p99_ms
+        ));
+    }
+    out
+}
+
+/// The run's most utilized component.
+fn busiest(r: &RunResult) -> Option<(&str, f64)> {
+    r.components
+        .iter()
+        .filter_map(|(n, c)| c.utilization.map(|u| (n.as_str(), u)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// " at <point>" for a swept run.
+fn where_(r: &RunResult, swept: &[String]) -> String {
+    if swept.is_empty() {
+        String::new()
+    } else {
+        let at: Vec<String> = r.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        format!(" at {}", at.join(", "))
+    }
+}
