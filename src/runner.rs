@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use crate::arch::{self, Recording};
 use crate::report::{Results, RunResult, ScenarioInfo, summarize};
-use crate::scenario::{Point, Scenario};
+use crate::scenario::{Point, Scenario, Warmup};
+use crate::sim::SimDuration;
 
 /// Simulates `scenario` on the current rayon pool.
 pub fn run(scenario: &Scenario) -> Results {
@@ -34,6 +35,9 @@ pub fn run_point(
     recording: Recording,
     done: &(dyn Fn() + Sync),
 ) -> Vec<RunResult> {
+    let auto = point.warmup == Warmup::Auto;
+    let resolved = with_warmup(point);
+    let point = &resolved;
     let jobs: Vec<_> = point
         .architectures
         .iter()
@@ -43,10 +47,29 @@ pub fn run_point(
         .map(|(a, r)| {
             let mut run = arch::simulate_recording(point, a, *r, recording);
             run.point = label.clone();
+            if auto {
+                run.warmup_s = Some(point.warmup.duration().as_secs_f64());
+            }
             done();
             run
         })
         .collect()
+}
+
+/// `point` with its warm-up fixed: `auto` becomes the longest MSER-5
+/// truncation of the architectures' pilot runs.
+fn with_warmup(point: &Scenario) -> Scenario {
+    let mut fixed = point.clone();
+    if point.warmup == Warmup::Auto {
+        let longest = point
+            .architectures
+            .par_iter()
+            .map(|a| arch::pilot_warmup(point, a))
+            .max()
+            .unwrap_or(SimDuration::ZERO);
+        fixed.warmup = Warmup::Fixed(longest);
+    }
+    fixed
 }
 
 /// The results of `scenario` from its runs, in scenario order.

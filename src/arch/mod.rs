@@ -40,6 +40,22 @@ pub trait Report {
 pub struct Recording {
     /// Record the client history of the first this many operations.
     pub history_limit: Option<usize>,
+    /// Keep batch means of the completions and report MSER-5's truncation
+    /// point (a pilot run for `warmup = "auto"`).
+    pub truncation: bool,
+}
+
+/// The warm-up MSER-5 picks for `arch` in `scenario`: a pilot run of
+/// replication 0, without warm-up, over `duration`.
+pub fn pilot_warmup(scenario: &Scenario, arch: &ArchitectureConfig) -> crate::sim::SimDuration {
+    let mut pilot = scenario.clone();
+    pilot.warmup = crate::scenario::Warmup::Fixed(crate::sim::SimDuration::ZERO);
+    let recording = Recording {
+        history_limit: None,
+        truncation: true,
+    };
+    let run = simulate_recording(&pilot, arch, 0, recording);
+    crate::sim::SimDuration((run.truncation_s.unwrap_or(0.0) * 1e9).round() as u64)
 }
 
 /// Runs one architecture of `scenario` for one replication.
@@ -56,7 +72,7 @@ pub fn simulate_recording(
     recording: Recording,
 ) -> RunResult {
     let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup, scenario.duration);
+    let window = Window::new(scenario.warmup.duration(), scenario.duration);
     let workload = Workload::new(&scenario.workload, &streams, window.end);
     run_kind(scenario, arch, replication, workload, recording)
 }
@@ -71,6 +87,7 @@ pub fn simulate_workload(
 ) -> RunResult {
     let recording = Recording {
         history_limit: Some(usize::MAX),
+        truncation: false,
     };
     run_kind(scenario, arch, replication, workload, recording)
 }
@@ -83,7 +100,7 @@ fn run_kind(
     recording: Recording,
 ) -> RunResult {
     let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup, scenario.duration);
+    let window = Window::new(scenario.warmup.duration(), scenario.duration);
     // Streams are scoped by kind, so two variants of one kind draw the same
     // service times in the same order (common random numbers).
     let arch_streams = streams.scoped(arch.kind.name());
@@ -139,7 +156,12 @@ fn run_system<A: Architecture + Report>(
     if let Some(limit) = recording.history_limit {
         system.clients().record_history(limit);
     }
-    let output = sim::run(&mut system, workload, window);
+    let recorder = if recording.truncation {
+        crate::metrics::Recorder::new(window).with_batches()
+    } else {
+        crate::metrics::Recorder::new(window)
+    };
+    let output = sim::run_recorded(&mut system, workload, recorder);
     let history = system.clients().history(output.stopped_at);
     let mut result = collect(scenario, arch, replication, &system, output);
     result.history = history;
@@ -182,5 +204,10 @@ fn collect<A: Architecture + Report>(
         coordination: system.coordination(),
         history: None,
         events: output.events,
+        warmup_s: None,
+        truncation_s: output
+            .recorder
+            .batches()
+            .map(|b| b.truncation().as_nanos() as f64 / 1e9),
     }
 }

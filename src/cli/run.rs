@@ -33,12 +33,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 scenario.name,
                 runs,
                 if runs == 1 { "" } else { "s" },
-                scenario.warmup + scenario.duration
+                scenario.warmup.duration() + scenario.duration
             );
         }
         let started = Instant::now();
         let recording = Recording {
             history_limit: args.history.as_ref().map(|_| args.history_limit),
+            truncation: false,
         };
         let results = pool.install(|| runner::run_recording(scenario, recording));
         if args.verbose {

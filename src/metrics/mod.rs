@@ -3,10 +3,12 @@
 
 mod coordination;
 mod latency;
+mod mser;
 mod time_average;
 
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost, OperationCosts};
 pub use latency::{LatencyRecorder, LatencySummary, round6};
+pub use mser::BatchMeans;
 pub use time_average::TimeAverage;
 
 use crate::sim::{SimDuration, SimTime};
@@ -63,6 +65,8 @@ pub struct Recorder {
     by_kind: Vec<LatencyRecorder>,
     /// Operations answered ok inside the window (whenever they started).
     completed_in_window: u64,
+    /// Batch means of the workload's completions, for an automatic warm-up.
+    batches: Option<BatchMeans>,
 }
 
 impl Recorder {
@@ -71,7 +75,18 @@ impl Recorder {
             window,
             by_kind: (0..OpKind::COUNT).map(|_| LatencyRecorder::new()).collect(),
             completed_in_window: 0,
+            batches: None,
         }
+    }
+
+    /// Also keeps batch means of every completion (see [`BatchMeans`]).
+    pub fn with_batches(mut self) -> Recorder {
+        self.batches = Some(BatchMeans::default());
+        self
+    }
+
+    pub fn batches(&self) -> Option<&BatchMeans> {
+        self.batches.as_ref()
     }
 
     pub fn window(&self) -> Window {
@@ -82,6 +97,11 @@ impl Recorder {
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
         if outcome == Outcome::Ok && self.window.contains(now) && op.kind.is_workload() {
             self.completed_in_window += 1;
+        }
+        if let Some(b) = &mut self.batches {
+            if outcome == Outcome::Ok && op.kind.is_workload() {
+                b.record(now, now - op.start);
+            }
         }
         if !self.window.contains(op.start) {
             return;

@@ -31,6 +31,9 @@ pub struct ScenarioInfo {
     pub hash: String,
     pub duration_s: f64,
     pub warmup_s: f64,
+    /// The warm-up is picked per point by MSER-5 (each run's `warmup_s`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warmup_auto: bool,
     pub replications: u32,
     /// Offered load, operations per second (before any load profile).
     pub rate_per_s: f64,
@@ -47,7 +50,8 @@ impl ScenarioInfo {
             seed: scenario.seed,
             hash: scenario.hash(),
             duration_s: scenario.duration.as_secs_f64(),
-            warmup_s: scenario.warmup.as_secs_f64(),
+            warmup_s: scenario.warmup.duration().as_secs_f64(),
+            warmup_auto: scenario.warmup == crate::scenario::Warmup::Auto,
             replications: scenario.replications,
             rate_per_s: scenario.workload.rate,
             swept: scenario.sweep.0.iter().map(|(p, _)| p.clone()).collect(),
@@ -98,6 +102,12 @@ pub struct RunResult {
     pub coordination: CoordinationReport,
     /// Simulation events processed (arrivals included).
     pub events: u64,
+    /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_s: Option<f64>,
+    /// MSER-5's truncation point of a pilot run, in s.
+    #[serde(skip)]
+    pub truncation_s: Option<f64>,
     /// The client history in Elle JSON lines, when recorded (`--history`).
     #[serde(skip)]
     pub history: Option<String>,

@@ -391,12 +391,26 @@ pub fn lag_table(results: &Results) -> Table {
 /// One line describing the run, above the tables.
 pub fn heading(results: &Results) -> String {
     let s = &results.scenario;
+    let warmup = if s.warmup_auto {
+        let picked: Vec<f64> = results.runs.iter().filter_map(|r| r.warmup_s).collect();
+        let (lo, hi) = (
+            picked.iter().copied().fold(f64::INFINITY, f64::min),
+            picked.iter().copied().fold(0.0, f64::max),
+        );
+        if (hi - lo).abs() < 1e-9 {
+            format!("an automatic (MSER-5) {hi:.3} s")
+        } else {
+            format!("an automatic (MSER-5) {lo:.3}–{hi:.3} s")
+        }
+    } else {
+        format!("{} s", s.warmup_s)
+    };
     format!(
-        "{} — seed {}, {} s measured after {} s warm-up, {} ops/s offered{}",
+        "{} — seed {}, {} s measured after {} warm-up, {} ops/s offered{}",
         s.name,
         s.seed,
         s.duration_s,
-        s.warmup_s,
+        warmup,
         s.rate_per_s,
         if s.replications > 1 {
             format!(

@@ -10,6 +10,7 @@ mod checks;
 mod error;
 mod overrides;
 mod sweep;
+mod warmup;
 mod workload;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ pub use architecture::{
 pub use error::ScenarioError;
 pub use overrides::Override;
 pub use sweep::{Point, Sweep, display as display_value};
+pub use warmup::Warmup;
 pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
@@ -49,9 +51,9 @@ pub struct Scenario {
     /// Measured simulated time, after the warm-up. Default "60s".
     #[serde(default = "default_duration", deserialize_with = "positive_duration")]
     pub duration: SimDuration,
-    /// Simulated time before measurement starts; operations starting in it are not measured. Default "5s".
+    /// Simulated time before measurement starts; operations starting in it are not measured. "auto" picks it from a pilot run of each architecture (MSER-5 truncation of the completions' latencies; the longest for all). Default "5s".
     #[serde(default = "default_warmup")]
-    pub warmup: SimDuration,
+    pub warmup: Warmup,
     /// Independent runs per architecture, each with its own seed derived from `seed`. Default 1.
     #[serde(
         default = "default_replications",
@@ -78,8 +80,8 @@ fn default_seed() -> u64 {
 fn default_duration() -> SimDuration {
     SimDuration::from_secs(60)
 }
-fn default_warmup() -> SimDuration {
-    SimDuration::from_secs(5)
+fn default_warmup() -> Warmup {
+    Warmup::Fixed(SimDuration::from_secs(5))
 }
 fn default_replications() -> u32 {
     1

@@ -162,10 +162,19 @@ pub struct RunOutput {
 
 /// Runs `arch` against `workload` until the measurement window has closed and
 /// every operation has finished (or the drain limit is reached).
-pub fn run<A: Architecture>(arch: &mut A, mut workload: Workload, window: Window) -> RunOutput {
+pub fn run<A: Architecture>(arch: &mut A, workload: Workload, window: Window) -> RunOutput {
+    run_recorded(arch, workload, Recorder::new(window))
+}
+
+/// [`run`] into a given recorder (one that keeps batch means, say).
+pub fn run_recorded<A: Architecture>(
+    arch: &mut A,
+    mut workload: Workload,
+    mut recorder: Recorder,
+) -> RunOutput {
+    let window = recorder.window();
     let mut queue = EventQueue::new();
     let mut ops = OpTable::default();
-    let mut recorder = Recorder::new(window);
     // Room to drain: one more run length, and at least an hour, so that
     // periodic loads (a warehouse every 15 minutes) come in.
     let drain_limit = window.end + (window.end - window.start).max(SimDuration::from_secs(3600));

@@ -55,3 +55,39 @@ fn replications_draw_independent_operation_streams() {
     // One run is its own summary: no summaries in the results.
     assert!(mm1(1).summaries.is_empty());
 }
+
+#[test]
+fn an_automatic_warm_up_is_picked_from_a_pilot_run() {
+    // M/M/1 at ρ = 0.95 starts empty: its queue takes seconds to fill.
+    let s = scenario(
+        r#"
+        duration = "200s"
+        warmup = "auto"
+        [workload]
+        rate = 950
+        popularity = "uniform"
+        [workload.mix]
+        get = 1.0
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 1
+        read = "exp(1ms)"
+        [[architecture]]
+        kind = "single"
+        name = "twin"
+        [architecture.db]
+        cores = 1
+        read = "exp(1ms)"
+        "#,
+    );
+    let r = run(&s);
+    assert!(r.scenario.warmup_auto);
+    let picked: Vec<f64> = r.runs.iter().map(|x| x.warmup_s.unwrap()).collect();
+    // One warm-up for every architecture, longer than nothing, shorter
+    // than half the run.
+    assert_eq!(picked[0], picked[1]);
+    assert!(picked[0] > 0.1 && picked[0] < 100.0, "{picked:?}");
+}
