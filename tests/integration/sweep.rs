@@ -172,3 +172,30 @@ fn params_replace_or_extend_the_files_sweep() {
         "{stderr}"
     );
 }
+
+#[test]
+fn set_applies_to_every_point_and_the_sweep_wins_on_its_own_paths() {
+    let (dir, file) = setup();
+    let out = dir.path().join("out");
+    sweep(
+        &file,
+        &out,
+        &[
+            "--set",
+            "workload.rate=500",
+            "--set",
+            "workload.locality=0.1",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&results(&out)).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4 * 2);
+    for r in runs {
+        // Every point runs at the --set rate…
+        let tput = r["throughput_per_s"].as_f64().unwrap();
+        assert!((tput - 500.0).abs() < 100.0, "{tput}");
+    }
+    // …and at its own swept locality, not the --set one.
+    assert_eq!(runs[0]["point"]["workload.locality"], "1.0");
+    assert_eq!(runs[7]["point"]["workload.locality"], "0.4");
+}
