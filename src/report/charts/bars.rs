@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE};
+use super::{FONT, PALETTE, draw_legend};
 use crate::report::{Results, RunResult};
 
 /// Runs shown: replication 0 of each architecture and point.
@@ -245,14 +245,7 @@ where
         })
     });
     chart.draw_series(labels_above).map_err(wrap)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(wrap)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(wrap)?;
     root.present().map_err(wrap)?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, ticks_1_2_5};
+use super::{FONT, PALETTE, draw_legend, ticks_1_2_5};
 use crate::report::Results;
 
 /// (series label, points (x, p50, p99)).
@@ -156,14 +156,7 @@ where
         }
         .map_err(wrap)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(wrap)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(wrap)?;
     root.present().map_err(wrap)?;
     Ok(())
 }

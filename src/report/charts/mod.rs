@@ -105,6 +105,24 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Draws the legend at `position`, boxed, in the chart font.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+}
+
 /// Round tick values (1, 2, 3, 5 × 10^k) inside `lo..hi`.
 pub(crate) fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
     let mut ticks = Vec::new();

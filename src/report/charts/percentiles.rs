@@ -5,7 +5,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, draw_markers, ticks_1_2_5};
+use super::{FONT, PALETTE, draw_legend, draw_markers, ticks_1_2_5};
 use crate::report::Results;
 
 const PERCENTILES: [&str; 5] = ["p50", "p90", "p99", "p99.9", "max"];
@@ -140,14 +140,7 @@ where
             chart.draw_series(bars).map_err(wrap)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(wrap)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(wrap)?;
     root.present().map_err(wrap)?;
     Ok(())
 }

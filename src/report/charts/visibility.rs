@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE};
+use super::{FONT, PALETTE, draw_legend};
 use crate::report::Results;
 
 pub fn applies(results: &Results) -> bool {
@@ -95,14 +95,7 @@ where
         }
         .map_err(wrap)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(wrap)?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft).map_err(wrap)?;
     root.present().map_err(wrap)?;
     Ok(())
 }
