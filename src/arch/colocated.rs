@@ -1016,6 +1016,10 @@ impl Report for Colocated {
         &mut self.clients
     }
 
+    fn anomalies_over_time(&self) -> Vec<u64> {
+        self.oracle.series().to_vec()
+    }
+
     fn footprint(&self) -> Footprint {
         let systems = (0..self.nodes.len()).map(|i| format!("node_{i}")).collect();
         let r = self.groups[0].replicas();

@@ -1310,6 +1310,10 @@ impl Report for Coordinator {
         &mut self.clients
     }
 
+    fn anomalies_over_time(&self) -> Vec<u64> {
+        self.oracle.series().to_vec()
+    }
+
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
         let mut systems = vec!["coordinator".to_string()];

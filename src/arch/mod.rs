@@ -25,6 +25,8 @@ pub trait Report {
     fn components(&self) -> BTreeMap<String, ComponentStats>;
     /// Anomalies found by the architecture's oracle.
     fn anomalies(&self) -> AnomalyReport;
+    /// Read and transaction anomalies per time-series window.
+    fn anomalies_over_time(&self) -> Vec<u64>;
     /// Probe visibility and copies' visibility lag.
     fn visibility(&self) -> VisibilityReport;
     /// Its systems and sync paths.
@@ -202,6 +204,10 @@ fn collect<A: Architecture + Report>(
         visibility: system.visibility(),
         footprint: system.footprint(),
         coordination: system.coordination(),
+        series: output
+            .recorder
+            .timeline()
+            .series(&system.anomalies_over_time()),
         history: None,
         events: output.events,
         warmup_s: None,

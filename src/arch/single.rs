@@ -645,6 +645,10 @@ impl Report for Single {
         &mut self.clients
     }
 
+    fn anomalies_over_time(&self) -> Vec<u64> {
+        self.oracle.series().to_vec()
+    }
+
     fn coordination(&self) -> CoordinationReport {
         CoordinationReport::traffic(
             self.network.messages(),

@@ -52,6 +52,9 @@ pub struct Oracle {
     /// Acknowledged increments per counter, all run long.
     increments: Vec<i64>,
     window: Window,
+    /// Anomalies per time-series window, by invocation.
+    series: Vec<u64>,
+    series_window: SimDuration,
 }
 
 impl Oracle {
@@ -65,6 +68,8 @@ impl Oracle {
             counters: anomalies::Counters::default(),
             increments: vec![0; space.counters as usize],
             window,
+            series: Vec::new(),
+            series_window: crate::metrics::window_length(window.end),
         }
     }
 
@@ -79,6 +84,20 @@ impl Oracle {
     /// Operations of the workload invoked in the window.
     pub fn operations(&self) -> u64 {
         self.counters.operations
+    }
+
+    /// An anomaly of an operation invoked at `invoked`, for the time series.
+    fn tick(&mut self, invoked: SimTime) {
+        let i = (invoked.as_nanos() / self.series_window.as_nanos().max(1)) as usize;
+        if i >= self.series.len() {
+            self.series.resize(i + 1, 0);
+        }
+        self.series[i] += 1;
+    }
+
+    /// Anomalies per window of the time series (see `metrics::Timeline`).
+    pub fn series(&self) -> &[u64] {
+        &self.series
     }
 
     /// Counts an operation of the workload (the per-1,000 base).
@@ -98,6 +117,7 @@ impl Oracle {
         let counted = self.window.contains(c.invoked);
         if lost && counted {
             self.counters.lost_update.add("primary");
+            self.tick(c.invoked);
         }
         if counted && c.value < 0 && self.space.entity(c.key).0 == Entity::Item {
             self.counters.negative_stock_commits += 1;
@@ -148,13 +168,16 @@ impl Oracle {
         self.counters.reads += 1;
         if let Some(stale) = self.keys.check(&read) {
             self.counters.stale_read(&read, &stale);
+            self.tick(read.invoked);
         }
         let at = read.served_by.name();
         if self.sessions.read(&read) {
             self.counters.monotonic.add(at);
+            self.tick(read.invoked);
         }
         if self.commits.is_failed(read.key, read.returned) {
             self.counters.dirty.add(at);
+            self.tick(read.invoked);
         }
     }
 
@@ -178,6 +201,7 @@ impl Oracle {
         });
         if let Some(r) = fractured {
             self.counters.fractured.add(r.served_by.name());
+            self.tick(first.invoked);
         }
     }
 
@@ -200,6 +224,7 @@ impl Oracle {
     ) {
         if acknowledged && installed > 0 && installed < writes && self.window.contains(invoked) {
             self.counters.torn.add("primary");
+            self.tick(invoked);
         }
     }
 

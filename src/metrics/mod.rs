@@ -4,11 +4,13 @@
 mod coordination;
 mod latency;
 mod mser;
+mod series;
 mod time_average;
 
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost, OperationCosts};
 pub use latency::{LatencyRecorder, LatencySummary, round6};
 pub use mser::BatchMeans;
+pub use series::{Series, Timeline, window_length};
 pub use time_average::TimeAverage;
 
 use crate::sim::{SimDuration, SimTime};
@@ -67,6 +69,8 @@ pub struct Recorder {
     completed_in_window: u64,
     /// Batch means of the workload's completions, for an automatic warm-up.
     batches: Option<BatchMeans>,
+    /// The run over time.
+    timeline: Timeline,
 }
 
 impl Recorder {
@@ -76,6 +80,7 @@ impl Recorder {
             by_kind: (0..OpKind::COUNT).map(|_| LatencyRecorder::new()).collect(),
             completed_in_window: 0,
             batches: None,
+            timeline: Timeline::new(window.end),
         }
     }
 
@@ -89,6 +94,10 @@ impl Recorder {
         self.batches.as_ref()
     }
 
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
     pub fn window(&self) -> Window {
         self.window
     }
@@ -97,6 +106,10 @@ impl Recorder {
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
         if outcome == Outcome::Ok && self.window.contains(now) && op.kind.is_workload() {
             self.completed_in_window += 1;
+        }
+        if op.kind.is_workload() && outcome != Outcome::Unfinished {
+            self.timeline
+                .record(now, now - op.start, outcome == Outcome::Ok);
         }
         if let Some(b) = &mut self.batches {
             if outcome == Outcome::Ok && op.kind.is_workload() {

@@ -100,6 +100,9 @@ pub struct RunResult {
     /// Coordination cost: messages, round trips, forced writes, locks, aborts.
     #[serde(default, skip_serializing_if = "CoordinationReport::is_empty")]
     pub coordination: CoordinationReport,
+    /// The run over time: throughput, p99, errors and anomalies per window.
+    #[serde(default)]
+    pub series: crate::metrics::Series,
     /// Simulation events processed (arrivals included).
     pub events: u64,
     /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).

@@ -268,6 +268,7 @@ fn charts_are_drawn_and_drawn_again_from_the_results() {
         "anomalies",
         "coordination",
         "visibility",
+        "timeline",
     ] {
         let svg = std::fs::read_to_string(folder.join(format!("{stem}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{stem}");

@@ -15,6 +15,7 @@ use super::Results;
 mod bars;
 mod knee;
 mod percentiles;
+mod timeline;
 mod visibility;
 
 /// Okabe–Ito colours, distinguishable with every common colour-vision deficiency.
@@ -90,6 +91,9 @@ pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
     }
     if visibility::applies(results) {
         out.push(render!("visibility", visibility::draw, results));
+    }
+    if timeline::applies(results) {
+        out.push(render!("timeline", timeline::draw, results));
     }
     Ok(out)
 }

@@ -1,0 +1,142 @@
+//! The run over time: from the start (warm-up included) to the end of the
+//! measurement window, cut into about a hundred equal windows, each with
+//! the operations answered ok in it (throughput), their p99 latency, the
+//! errors, and the anomalies of operations invoked in it.
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use super::round6;
+use crate::sim::{SimDuration, SimTime};
+
+/// Windows a run is cut into, about.
+const WINDOWS: u64 = 100;
+
+/// The length of the windows of a run ending at `end`: a round number of
+/// milliseconds, at least 10 ms.
+pub fn window_length(end: SimTime) -> SimDuration {
+    let ms = (end.as_nanos() / WINDOWS / 1_000_000).max(10);
+    // 1, 2 or 5 × 10^k ms.
+    let decade = 10u64.pow(ms.ilog10());
+    let step = [1, 2, 5, 10]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|s| *s >= ms)
+        .unwrap_or(10 * decade);
+    SimDuration::from_millis(step)
+}
+
+/// Per-window counts, filled as the run goes.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    length: SimDuration,
+    ok: Vec<u64>,
+    errors: Vec<u64>,
+    latency: Vec<Histogram<u32>>,
+}
+
+impl Timeline {
+    pub fn new(end: SimTime) -> Timeline {
+        let length = window_length(end);
+        let n = end.as_nanos().div_ceil(length.as_nanos().max(1)) as usize;
+        Timeline {
+            length,
+            ok: vec![0; n],
+            errors: vec![0; n],
+            latency: (0..n)
+                .map(|_| Histogram::new_with_bounds(1, 3_600_000_000_000, 2).expect("bounds"))
+                .collect(),
+        }
+    }
+
+    fn index(&self, t: SimTime) -> Option<usize> {
+        let i = (t.as_nanos() / self.length.as_nanos().max(1)) as usize;
+        (i < self.ok.len()).then_some(i)
+    }
+
+    /// An operation ended now: ok after `latency`, or in an error.
+    pub fn record(&mut self, now: SimTime, latency: SimDuration, ok: bool) {
+        if let Some(i) = self.index(now) {
+            if ok {
+                self.ok[i] += 1;
+                self.latency[i].saturating_record(latency.as_nanos().max(1));
+            } else {
+                self.errors[i] += 1;
+            }
+        }
+    }
+
+    /// The series, with `anomalies` per window from the oracle.
+    pub fn series(&self, anomalies: &[u64]) -> Series {
+        let secs = self.length.as_secs_f64();
+        Series {
+            window_s: round6(secs),
+            throughput_per_s: self.ok.iter().map(|n| round6(*n as f64 / secs)).collect(),
+            p99_ms: self
+                .latency
+                .iter()
+                .map(|h| {
+                    if h.is_empty() {
+                        0.0
+                    } else {
+                        round6(h.value_at_quantile(0.99) as f64 / 1e6)
+                    }
+                })
+                .collect(),
+            errors: self.errors.clone(),
+            anomalies: (0..self.ok.len())
+                .map(|i| anomalies.get(i).copied().unwrap_or(0))
+                .collect(),
+        }
+    }
+
+    pub fn length(&self) -> SimDuration {
+        self.length
+    }
+}
+
+/// `series` in the results: window `i` covers [i × window_s, (i + 1) × window_s).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub window_s: f64,
+    /// Operations answered ok in the window, per second.
+    pub throughput_per_s: Vec<f64>,
+    /// p99 latency of the operations answered ok in the window (0 when none).
+    pub p99_ms: Vec<f64>,
+    /// Operations that ended in an error in the window.
+    pub errors: Vec<u64>,
+    /// Read and transaction anomalies (stale, session, dirty, fractured
+    /// reads, lost updates, torn transactions) of operations invoked in the
+    /// window.
+    pub anomalies: Vec<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_round_and_about_a_hundred() {
+        assert_eq!(
+            window_length(SimTime(65_000_000_000)),
+            SimDuration::from_millis(1000)
+        );
+        assert_eq!(
+            window_length(SimTime(1_000_000_000)),
+            SimDuration::from_millis(10)
+        );
+        assert_eq!(
+            window_length(SimTime(2_020_000_000_000)),
+            SimDuration::from_millis(50_000)
+        );
+        let mut t = Timeline::new(SimTime(1_000_000_000));
+        t.record(SimTime(5_000_000), SimDuration(2_000_000), true);
+        t.record(SimTime(15_000_000), SimDuration(1), false);
+        let s = t.series(&[0, 3]);
+        assert_eq!(
+            (s.throughput_per_s[0], s.errors[1], s.anomalies[1]),
+            (100.0, 1, 3)
+        );
+        assert!((s.p99_ms[0] - 2.0).abs() < 0.03);
+    }
+}

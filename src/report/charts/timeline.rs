@@ -1,0 +1,194 @@
+//! The run over time, in three panels sharing the time axis: throughput,
+//! p99 latency (log scale) and anomalies per window, one line per
+//! architecture (replication 0 at the first sweep point). Intervals worth
+//! seeing — the warm-up, and fault windows where a scenario has them — are
+//! shaded grey and named.
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, PALETTE, draw_legend};
+use crate::report::{Results, RunResult};
+
+pub fn applies(results: &Results) -> bool {
+    results
+        .runs
+        .iter()
+        .any(|r| !r.series.throughput_per_s.is_empty())
+}
+
+fn shown(results: &Results) -> Vec<&RunResult> {
+    let first = results
+        .runs
+        .first()
+        .map(|r| r.point.clone())
+        .unwrap_or_default();
+    results
+        .runs
+        .iter()
+        .filter(|r| r.replication == 0 && r.point == first)
+        .collect()
+}
+
+/// Shaded intervals, in s: (from, to, name).
+fn shaded(results: &Results, runs: &[&RunResult]) -> Vec<(f64, f64, String)> {
+    let warmup = runs
+        .first()
+        .and_then(|r| r.warmup_s)
+        .unwrap_or(results.scenario.warmup_s);
+    if warmup > 0.0 {
+        vec![(0.0, warmup, "warm-up".to_string())]
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    results: &Results,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
+    root.fill(&WHITE).map_err(wrap)?;
+    let runs = shown(results);
+    let shade = shaded(results, &runs);
+    let (title, rest) = root.split_vertically(34);
+    title
+        .draw(&Text::new(
+            format!("{}: the run over time", results.scenario.name),
+            (300, 8),
+            (FONT, 20).into_font(),
+        ))
+        .map_err(wrap)?;
+    let panels = rest.split_evenly((3, 1));
+    let end = runs
+        .iter()
+        .map(|r| r.series.window_s * r.series.throughput_per_s.len() as f64)
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    type Pick = fn(&RunResult, usize) -> f64;
+    let figures: [(&str, Pick, bool); 3] = [
+        ("ops/s answered", |r, i| r.series.throughput_per_s[i], false),
+        ("p99 ms (log)", |r, i| r.series.p99_ms[i], true),
+        ("anomalies", |r, i| r.series.anomalies[i] as f64, false),
+    ];
+    for (k, (panel, (name, pick, log))) in panels.iter().zip(figures).enumerate() {
+        let legend = k == 0;
+        let lines: Vec<Vec<(f64, f64)>> = runs
+            .iter()
+            .map(|r| {
+                (0..r.series.throughput_per_s.len())
+                    .map(|i| ((i as f64 + 0.5) * r.series.window_s, pick(r, i)))
+                    .filter(|p| !log || p.1 > 0.0)
+                    .collect()
+            })
+            .collect();
+        let values = lines.iter().flatten().map(|p| p.1);
+        let top = values.clone().fold(0.0, f64::max);
+        let bottom = values.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let mut builder = ChartBuilder::on(panel);
+        builder
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(70);
+        if log {
+            let (lo, hi) = if bottom.is_finite() && top > bottom {
+                (bottom / 1.5, top * 1.5)
+            } else {
+                (0.001, 1.0)
+            };
+            let mut chart = builder
+                .build_cartesian_2d(0f64..end, (lo..hi).log_scale())
+                .map_err(wrap)?;
+            let frame = Panel {
+                name,
+                shade: &shade,
+                lines: &lines,
+                runs: &runs,
+                legend,
+            };
+            panel_body(&mut chart, &frame, (lo, hi)).map_err(wrap)?;
+        } else {
+            let hi = if top > 0.0 { top * 1.15 } else { 1.0 };
+            let mut chart = builder
+                .build_cartesian_2d(0f64..end, 0f64..hi)
+                .map_err(wrap)?;
+            let frame = Panel {
+                name,
+                shade: &shade,
+                lines: &lines,
+                runs: &runs,
+                legend,
+            };
+            panel_body(&mut chart, &frame, (0.0, hi)).map_err(wrap)?;
+        }
+    }
+    root.present().map_err(wrap)?;
+    Ok(())
+}
+
+/// What one panel shows.
+struct Panel<'p> {
+    name: &'p str,
+    shade: &'p [(f64, f64, String)],
+    lines: &'p [Vec<(f64, f64)>],
+    runs: &'p [&'p RunResult],
+    /// The legend goes on the first panel only.
+    legend: bool,
+}
+
+/// One panel: its mesh, shaded intervals, a line per run, the legend.
+fn panel_body<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    p: &Panel<'_>,
+    (lo, hi): (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc("s")
+        .y_desc(p.name)
+        .y_label_formatter(&|v| format!("{v}"))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .light_line_style(RGBColor(240, 240, 240))
+        .draw()?;
+    for (from, to, label) in p.shade {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(*from, lo), (*to, hi)],
+            RGBColor(225, 225, 225).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (*from, hi),
+            (FONT, 12).into_font(),
+        )))?;
+    }
+    for (i, (line, run)) in p.lines.iter().zip(p.runs).enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let style = ShapeStyle::from(&color).stroke_width(2);
+        let series = if i % 2 == 0 {
+            chart.draw_series(LineSeries::new(line.clone(), style))?
+        } else {
+            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style))?
+        };
+        series
+            .label(run.architecture.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 20, y)],
+                    ShapeStyle::from(&color).stroke_width(2),
+                )
+            });
+    }
+    if p.legend {
+        draw_legend(chart, SeriesLabelPosition::MiddleRight)?;
+    }
+    Ok(())
+}
