@@ -208,6 +208,9 @@ fn caption(stem: &str) -> &'static str {
             "Coordination cost per operation: messages, round trips, forced log writes"
         }
         "visibility" => "Share of reads that see a write, by time after its acknowledgement",
+        "lag" => {
+            "Visibility lag per copy: p50, p99 and p99.9 from a commit to its apply (log scale)"
+        }
         "timeline" => {
             "The run over time: throughput, p99 and anomalies per window (warm-up shaded)"
         }

@@ -92,6 +92,9 @@ pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
     if visibility::applies(results) {
         out.push(render!("visibility", visibility::draw, results));
     }
+    if visibility::lag_applies(results) {
+        out.push(render!("lag", visibility::draw_lag, results));
+    }
     if timeline::applies(results) {
         out.push(render!("timeline", timeline::draw, results));
     }

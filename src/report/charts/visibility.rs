@@ -99,3 +99,129 @@ where
     root.present().map_err(wrap)?;
     Ok(())
 }
+
+/// Copies with a visibility lag, per run (replication 0, first point):
+/// ("architecture: copy", p50, p99, p99.9) in ms.
+fn lags(results: &Results) -> Vec<(String, [f64; 3])> {
+    let first = results
+        .runs
+        .first()
+        .map(|r| r.point.clone())
+        .unwrap_or_default();
+    results
+        .runs
+        .iter()
+        .filter(|r| r.replication == 0 && r.point == first)
+        .flat_map(|r| {
+            r.visibility.lag_ms.iter().map(move |(copy, l)| {
+                (
+                    format!("{}: {copy}", r.architecture),
+                    [l.p50_ms, l.p99_ms, l.p999_ms],
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn lag_applies(results: &Results) -> bool {
+    lags(results)
+        .iter()
+        .any(|(_, v)| v.iter().any(|x| *x > 0.0))
+}
+
+/// Each copy's visibility lag: p50, p99 and p99.9 on a log scale, joined by
+/// a line, a copy per column.
+pub fn draw_lag<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    results: &Results,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
+    root.fill(&WHITE).map_err(wrap)?;
+    let copies = lags(results);
+    let values = copies
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| *v > 0.0);
+    let lo = values.clone().fold(f64::INFINITY, f64::min) / 2.0;
+    let hi = values.fold(0.0, f64::max) * 2.0;
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (0.001, 1.0)
+    };
+    let n = copies.len() as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "{}: visibility lag per copy (ms, log scale)",
+                results.scenario.name
+            ),
+            (FONT, 20).into_font(),
+        )
+        .margin(16)
+        .x_label_area_size(if copies.len() > 4 { 90 } else { 44 })
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..n, (lo..hi).log_scale())
+        .map_err(wrap)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(copies.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = (x - 0.5).round();
+            if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < copies.len() {
+                copies[i as usize].0.clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| format!("{v}"))
+        .y_desc("commit → visible at the copy (ms)")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(wrap)?;
+    for (c, (_, v)) in copies.iter().enumerate() {
+        let x = c as f64 + 0.5;
+        let pts: Vec<(f64, f64)> = v.iter().filter(|y| **y > 0.0).map(|y| (x, *y)).collect();
+        chart
+            .draw_series(LineSeries::new(pts, BLACK.stroke_width(1)))
+            .map_err(wrap)?;
+    }
+    let marks: [(&str, usize); 3] = [("p50", 0), ("p99", 1), ("p99.9", 2)];
+    for (name, k) in marks {
+        let color = PALETTE[k];
+        let pts: Vec<(f64, f64)> = copies
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, v))| v[k] > 0.0)
+            .map(|(c, (_, v))| (c as f64 + 0.5, v[k]))
+            .collect();
+        let filled = color.filled();
+        let stroke = color.stroke_width(3);
+        match k {
+            0 => chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 6, filled)))
+                .map_err(wrap)?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x + 8, y), 5, filled)),
+            1 => chart
+                .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 7, filled)))
+                .map_err(wrap)?
+                .label(name)
+                .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 6, filled)),
+            _ => chart
+                .draw_series(pts.iter().map(|p| Cross::new(*p, 7, stroke)))
+                .map_err(wrap)?
+                .label(name)
+                .legend(move |(x, y)| Cross::new((x + 8, y), 6, stroke)),
+        };
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(wrap)?;
+    root.present().map_err(wrap)?;
+    Ok(())
+}
