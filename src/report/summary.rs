@@ -78,6 +78,13 @@ pub struct Summary {
     /// Messages, round trips and forced writes per operation, where counted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coordination: BTreeMap<String, Estimate>,
+    /// Per component, each figure it reports (utilization, queue, hit
+    /// ratio, forced writes, lag…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub components: BTreeMap<String, BTreeMap<String, Estimate>>,
+    /// Per probe delay (ms), the share of probe reads that saw the write.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub visibility: BTreeMap<String, Estimate>,
 }
 
 /// The runs grouped by (sweep point, architecture), in the order they
@@ -159,6 +166,41 @@ fn summary(runs: &[&RunResult]) -> Summary {
             );
         }
     }
+    let components = first
+        .components
+        .keys()
+        .map(|name| {
+            let figures = |r: &RunResult| {
+                r.components
+                    .get(name)
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default()
+            };
+            let keys: Vec<String> = figures(first).keys().cloned().collect();
+            let per_figure = keys
+                .into_iter()
+                .map(|k| {
+                    let e = of(&|r: &RunResult| {
+                        figures(r).get(&k).and_then(|v| v.as_f64()).unwrap_or(0.0)
+                    });
+                    (k, e)
+                })
+                .collect();
+            (name.clone(), per_figure)
+        })
+        .collect();
+    let visibility = first
+        .visibility
+        .probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let share =
+                of(&|r: &RunResult| r.visibility.probes.get(i).map_or(0.0, |q| q.consistent));
+            (format!("{}", p.after_ms), share)
+        })
+        .collect();
     Summary {
         architecture: first.architecture.clone(),
         kind: first.kind,
@@ -168,6 +210,8 @@ fn summary(runs: &[&RunResult]) -> Summary {
         latency,
         anomalies_per_1k,
         coordination,
+        components,
+        visibility,
     }
 }
 

@@ -41,6 +41,12 @@ fn confidence_intervals_shrink_as_replications_grow() {
     let e = many.summaries[0].latency["all"].mean_ms;
     assert!((e.mean - 5.0).abs() < e.ci95, "{e:?}");
     assert_eq!(many.summaries[0].replications, 16);
+    // Every figure has its interval, component figures too.
+    let u = many.summaries[0].components["db"]["utilization"];
+    assert!(
+        (u.mean - 0.8).abs() < 0.01 && u.ci95 > 0.0 && u.ci95 < 0.01,
+        "{u:?}"
+    );
     assert_eq!(many.runs.len(), 16);
 }
 
