@@ -357,6 +357,26 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
                 b / a
             ));
         }
+        // The knee: the first step where p99 more than doubles.
+        if let Some(w) = runs.windows(2).find(|w| {
+            let (x, y) = (w[0].latency.all().p99_ms, w[1].latency.all().p99_ms);
+            x > 0.0 && y > 2.0 * x
+        }) {
+            let (x, y) = (w[0].latency.all().p99_ms, w[1].latency.all().p99_ms);
+            let busy = |r: &RunResult| {
+                busiest(r).map_or(String::new(), |(n, u)| {
+                    format!(" (`{n}` at {:.0} %)", u * 100.0)
+                })
+            };
+            out.push(format!(
+                "The knee: p99 rises {:.1}× between {}{} and {}{}.",
+                y / x,
+                at(w[0]),
+                busy(w[0]),
+                at(w[1]),
+                busy(w[1])
+            ));
+        }
         let (busy_a, busy_b) = (busiest(first), busiest(last));
         if let (Some((na, ua)), Some((nb, ub))) = (busy_a, busy_b) {
             out.push(format!(
