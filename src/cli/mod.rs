@@ -66,8 +66,8 @@ pub struct RunArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Simulations run side by side (default: one per core). Results do not depend on it.
-    #[arg(short, long, value_name = "N")]
+    /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
+    #[arg(short, long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<usize>,
     /// Print nothing on stderr but errors.
     #[arg(short, long, conflicts_with = "verbose")]
@@ -105,8 +105,8 @@ pub struct SweepArgs {
     /// Folder that receives <scenario name>/ with the results.
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
-    /// Simulations run side by side (default: one per core). Results do not depend on it.
-    #[arg(short, long, value_name = "N")]
+    /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
+    #[arg(short, long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<usize>,
     /// Print nothing on stderr but errors (no progress bar).
     #[arg(short, long)]
@@ -116,7 +116,7 @@ pub struct SweepArgs {
     pub resume: bool,
     /// Run only slice K of N of the points (point i belongs to slice i mod N + 1), or "auto" to read Slurm's or a Kubernetes Indexed Job's task index.
     #[arg(long, value_name = "K/N|auto")]
-    pub shard: Option<String>,
+    pub shard: Option<crate::sweep::Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +179,14 @@ pub fn main() -> ExitCode {
             eprintln!("{label} {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `-j`: 1 to 1024 threads (more would only wait for each other).
+fn jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("\"{text}\" is not a thread count from 1 to 1024")),
     }
 }
 

@@ -28,10 +28,18 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         .collect();
     let scenario = crate::scenario::Scenario::load(&args.scenario, &overrides)?
         .with_params(&origin, &params)?;
-    let shard = match &args.shard {
-        Some(s) => s.parse::<sweep::Shard>().map_err(anyhow::Error::msg)?,
-        None => sweep::Shard::ALL,
-    };
+    let shard = args.shard.unwrap_or(sweep::Shard::ALL);
+    let mut paths: Vec<&str> = Vec::new();
+    for p in &args.params {
+        if paths.contains(&p.path.as_str()) {
+            anyhow::bail!(
+                "--param {} is given twice; give all its values in one --param, e.g. {}=a,b,c",
+                p.path,
+                p.path
+            );
+        }
+        paths.push(&p.path);
+    }
     let points = scenario.points()?;
     let hash = scenario.hash();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -43,8 +51,15 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     // sweep leaves them there for --resume.
     fs::create_dir_all(&args.output)
         .with_context(|| format!("cannot create {}", args.output.display()))?;
-    let staging = args.output.join(format!(".{}.sweep", scenario.name));
-    let finished = args.output.join(&scenario.name);
+    // Each shard has its own staging and result folders: shards may share
+    // one output folder.
+    let name = if shard.is_all() {
+        scenario.name.clone()
+    } else {
+        format!("{}.shard-{}-of-{}", scenario.name, shard.k, shard.n)
+    };
+    let staging = args.output.join(format!(".{name}.sweep"));
+    let finished = args.output.join(&name);
     if !args.resume && staging.exists() {
         fs::remove_dir_all(&staging)
             .with_context(|| format!("cannot clear {}", staging.display()))?;
@@ -52,6 +67,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let done: Vec<usize> = if args.resume {
         sweep::read_points(&[staging.clone(), finished.clone()], &hash)?
             .into_iter()
+            .filter(|p| shard.takes(p.index))
             .map(|p| {
                 let index = p.index;
                 sweep::write_point(&staging, &p).map(|()| index)
@@ -144,7 +160,6 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         folder
             .files
             .push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
-        let name = format!("{}.shard-{}-of-{}", scenario.name, shard.k, shard.n);
         let target = write_folder(&args.output, &name, &folder)?;
         fs::remove_dir_all(&staging).ok();
         if !args.quiet {

@@ -244,7 +244,7 @@ fn in_words(s: &Scenario) -> String {
     text += &format!(
         "An open-loop stream of {} operations per second ({}) over {} keys with {} \
          popularity, from {} sessions; {:.0} % of transfers and multi-key reads stay inside \
-         one of {} entity groups. The same stream runs on {}. Measured for {} after a {} \
+         one of {} entity groups. The same stream runs on {}. Measured for {} after {} \
          warm-up, seed {}",
         w.rate,
         mix.join(", "),
@@ -255,7 +255,10 @@ fn in_words(s: &Scenario) -> String {
         w.groups,
         archs.join(", "),
         s.duration,
-        s.warmup,
+        match s.warmup {
+            crate::scenario::Warmup::Auto => "an automatic (MSER-5)".to_string(),
+            fixed => format!("a {fixed}"),
+        },
         s.seed
     );
     if s.replications > 1 {

@@ -56,14 +56,13 @@ impl Shard {
         };
         let (index, count, source) = if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
             let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
             let count = num("SLURM_ARRAY_TASK_COUNT")?
                 .ok_or("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")?;
-            (
-                id.checked_sub(min)
-                    .ok_or("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?,
-                count,
-                "Slurm",
-            )
+            let offset = id
+                .checked_sub(min)
+                .ok_or("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?;
+            (offset / step, count, "Slurm")
         } else if let Some(index) = num("JOB_COMPLETION_INDEX")? {
             let count = num("JOB_COMPLETIONS")?.ok_or(
                 "JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not; set it in the Job's \
@@ -202,6 +201,13 @@ mod tests {
             ("SLURM_ARRAY_TASK_COUNT", "8"),
         ]));
         assert_eq!(slurm, Ok(Shard { k: 5, n: 8 }));
+        // --array=0-6:2: tasks 0, 2, 4, 6 are slices 1 to 4.
+        let stepped = Shard::from_env(env(&[
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]));
+        assert_eq!(stepped, Ok(Shard { k: 3, n: 4 }));
         let k8s = Shard::from_env(env(&[
             ("JOB_COMPLETION_INDEX", "0"),
             ("JOB_COMPLETIONS", "4"),

@@ -199,3 +199,66 @@ fn set_applies_to_every_point_and_the_sweep_wins_on_its_own_paths() {
     assert_eq!(runs[0]["point"]["workload.locality"], "1.0");
     assert_eq!(runs[7]["point"]["workload.locality"], "0.4");
 }
+
+#[test]
+fn shards_run_at_once_into_one_folder_keep_their_own_points() {
+    let (dir, file) = setup();
+    let whole = dir.path().join("whole");
+    sweep(&file, &whole, &[]);
+    let shared = dir.path().join("shared");
+    let children: Vec<_> = ["1/3", "2/3", "3/3"]
+        .into_iter()
+        .map(|k| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+                .args(["sweep", file.to_str().unwrap(), "-q", "--shard", k, "-o"])
+                .arg(&shared)
+                .env_remove("RUST_BACKTRACE")
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let folders: Vec<String> = (1..=3)
+        .map(|k| {
+            shared
+                .join(format!("tiny-sweep.shard-{k}-of-3"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    let mut args = vec!["merge", "-q", "-o", merged.to_str().unwrap()];
+    args.extend(folders.iter().map(String::as_str));
+    let o = archsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(results(&merged), results(&whole));
+}
+
+#[test]
+fn usage_mistakes_are_named() {
+    let (dir, file) = setup();
+    let out = dir.path().join("out");
+    let o = archsim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--param",
+        "workload.rate=1000",
+        "--param",
+        "workload.rate=2000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--param workload.rate is given twice"));
+    for bad in [
+        ["--shard", "4/3"],
+        ["--shard", "abc"],
+        ["-j", "0"],
+        ["-j", "100000"],
+    ] {
+        let o = archsim(&["sweep", file.to_str().unwrap(), bad[0], bad[1]]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+}
