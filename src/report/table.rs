@@ -405,13 +405,18 @@ pub fn heading(results: &Results) -> String {
     } else {
         format!("{} s", s.warmup_s)
     };
+    let rate = if s.swept.iter().any(|p| p == "workload.rate") {
+        "the swept rate".to_string()
+    } else {
+        format!("{} ops/s", s.rate_per_s)
+    };
     format!(
-        "{} — seed {}, {} s measured after {} warm-up, {} ops/s offered{}",
+        "{} — seed {}, {} s measured after {} warm-up, {} offered{}",
         s.name,
         s.seed,
         s.duration_s,
         warmup,
-        s.rate_per_s,
+        rate,
         if s.replications > 1 {
             format!(
                 ", {} replications (latency: mean ± 95 % confidence half-width)",
