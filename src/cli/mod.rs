@@ -182,6 +182,36 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Refuses a scenario whose runs would need more memory than the machine
+/// has available, before anything is allocated (see `scenario::memory`).
+fn check_memory(scenario: &crate::scenario::Scenario, jobs: Option<usize>) -> anyhow::Result<()> {
+    use crate::scenario::memory;
+    let threads = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let Some(available) = memory::available() else {
+        return Ok(());
+    };
+    let need = memory::bytes_at_once(scenario, threads);
+    if need > available / 10 * 9 {
+        anyhow::bail!(
+            "scenario \"{}\" needs about {} of memory ({} keys, runs side by side: {}), and \
+             this machine has {} available; lower workload.keys (or the entity counts), \
+             drop caches or replicas, or run fewer simulations at once with -j 1",
+            scenario.name,
+            memory::human(need),
+            crate::workload::KeySpace::new(&scenario.workload).total(),
+            threads.min(
+                scenario.architectures.len()
+                    * scenario.replications as usize
+                    * scenario.sweep.len()
+            ),
+            memory::human(available)
+        );
+    }
+    Ok(())
+}
+
 /// `-j`: 1 to 1024 threads (more would only wait for each other).
 fn jobs(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {

@@ -18,6 +18,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Read every scenario first: a typo in the last file stops the command
     // before anything runs or is written.
     let scenarios = args.scenario.load()?;
+    for (_, scenario) in &scenarios {
+        super::check_memory(scenario, args.jobs)?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()

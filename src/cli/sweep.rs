@@ -28,6 +28,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         .collect();
     let scenario = crate::scenario::Scenario::load(&args.scenario, &overrides)?
         .with_params(&origin, &params)?;
+    super::check_memory(&scenario, args.jobs)?;
     let shard = args.shard.unwrap_or(sweep::Shard::ALL);
     let mut paths: Vec<&str> = Vec::new();
     for p in &args.params {

@@ -8,6 +8,7 @@
 mod architecture;
 mod checks;
 mod error;
+pub mod memory;
 mod overrides;
 mod sweep;
 mod warmup;

@@ -325,3 +325,22 @@ fn sweep_values_are_checked_on_their_line() {
         "expected a list of values",
     );
 }
+
+#[test]
+fn a_scenario_larger_than_the_memory_is_refused_before_allocating() {
+    let need = 4_000_000_000u64 * 32;
+    let available = archsim::scenario::memory::available();
+    if available.is_none_or(|a| a > need) {
+        return; // Not Linux, or a machine with over 119 GiB free.
+    }
+    let (out, wrote) =
+        run_bad("[workload]\nkeys = 4_000_000_000\n[[architecture]]\nkind = \"single\"\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("needs about 119.") && stderr.contains("GiB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lower workload.keys"), "{stderr}");
+    assert!(!wrote);
+}

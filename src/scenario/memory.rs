@@ -1,0 +1,110 @@
+//! How much memory a run will take, estimated before anything is allocated,
+//! so a scenario too large for the machine is refused with the figure
+//! instead of failing halfway.
+//!
+//! Per-key state dominates: every run keeps the system of record and the
+//! oracle's history per key, and each copy (cache, replica, derived store,
+//! read model, follower) its own array. The coefficients below are measured
+//! peak resident sizes per key of a release build (4 × 10^6 keys, one run),
+//! rounded up.
+
+use super::{ArchKind, ArchitectureConfig, RaftReads, Scenario};
+use crate::workload::KeySpace;
+
+/// Bytes per key of the system of record and the oracle.
+const BASE: u64 = 32;
+/// Bytes per key of a cache's index (entries are sized by the key space).
+const CACHE: u64 = 40;
+/// Bytes per key of one replica, derived store, read model or follower.
+const COPY: u64 = 32;
+/// Fixed cost of a run (histograms, stations, buffers).
+const FIXED: u64 = 16 << 20;
+
+/// Estimated peak bytes of one run of `arch` in `scenario`.
+pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
+    let keys = KeySpace::new(&scenario.workload).total();
+    let mut per_key = BASE;
+    if arch.cache.capacity > 0 && arch.kind != ArchKind::Colocated {
+        per_key += CACHE;
+    }
+    per_key += match arch.kind {
+        ArchKind::Single | ArchKind::Sharded => COPY * u64::from(arch.replicas.count),
+        // Search index and warehouse, and the pipelines' per-key order.
+        ArchKind::Polyglot => 2 * COPY + 8,
+        ArchKind::Coordinator => COPY,
+        ArchKind::Colocated if arch.partitions.reads == RaftReads::Follower => {
+            COPY * u64::from(arch.partitions.replication.saturating_sub(1))
+        }
+        ArchKind::Colocated => 0,
+    };
+    let documents = if arch.kind == ArchKind::Sharded {
+        scenario.workload.entities.documents * u64::from(arch.docstore.n) * 4
+    } else {
+        0
+    };
+    keys.saturating_mul(per_key)
+        .saturating_add(documents)
+        .saturating_add(FIXED)
+}
+
+/// Estimated peak bytes of a scenario run with `threads` simulations side
+/// by side: the largest runs that can be under way at once.
+pub fn bytes_at_once(scenario: &Scenario, threads: usize) -> u64 {
+    let mut runs: Vec<u64> = scenario
+        .architectures
+        .iter()
+        .map(|a| bytes_per_run(scenario, a))
+        .collect();
+    runs.sort_unstable_by(|a, b| b.cmp(a));
+    let total_runs = runs.len() * scenario.replications as usize * scenario.sweep.len();
+    let at_once = threads.clamp(1, total_runs.max(1));
+    // Runs cycle through the architectures: the `at_once` largest bound it.
+    runs.iter()
+        .cycle()
+        .take(at_once)
+        .fold(0u64, |sum, b| sum.saturating_add(*b))
+}
+
+/// Memory this machine has available, from /proc/meminfo (none elsewhere).
+pub fn available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `n` bytes in GiB or MiB, one decimal.
+pub fn human(n: u64) -> String {
+    let gib = n as f64 / (1u64 << 30) as f64;
+    if gib >= 1.0 {
+        format!("{gib:.1} GiB")
+    } else {
+        format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_key_copies_add_up() {
+        let s = Scenario::from_toml(
+            "[workload]\nkeys = 1000000\n[[architecture]]\nkind = \"single\"\n\
+             [architecture.cache]\ncapacity = 10\n[architecture.replicas]\ncount = 2\n\
+             [[architecture]]\nkind = \"colocated\"\n",
+            "t",
+            "t",
+            &[],
+        )
+        .unwrap();
+        let keys = KeySpace::new(&s.workload).total();
+        let single = bytes_per_run(&s, &s.architectures[0]);
+        assert_eq!(single, keys * (BASE + CACHE + 2 * COPY) + FIXED);
+        let colocated = bytes_per_run(&s, &s.architectures[1]);
+        assert_eq!(colocated, keys * BASE + FIXED);
+        // Two threads: the two runs side by side; one thread: the larger.
+        assert_eq!(bytes_at_once(&s, 2), single + colocated);
+        assert_eq!(bytes_at_once(&s, 1), single);
+    }
+}
