@@ -1,0 +1,159 @@
+//! Scenario parsing and checking against generated input: well-formed TOML
+//! with every known field set to values of every shape, and arbitrary
+//! text. Whatever comes in, reading a scenario returns a scenario or an
+//! error — it never panics — and an accepted scenario expands its sweep.
+
+use archsim::scenario::Scenario;
+use proptest::prelude::*;
+
+/// Fields of each section, as `(section, field)`; "" is the top level.
+const FIELDS: &[(&str, &str)] = &[
+    ("", "seed"),
+    ("", "duration"),
+    ("", "warmup"),
+    ("", "replications"),
+    ("", "name"),
+    ("workload", "rate"),
+    ("workload", "keys"),
+    ("workload", "popularity"),
+    ("workload", "sessions"),
+    ("workload", "groups"),
+    ("workload", "locality"),
+    ("workload", "multi_get_keys"),
+    ("workload", "transfer_amount"),
+    ("workload", "probes"),
+    ("workload", "probe_share"),
+    ("workload.mix", "get"),
+    ("workload.mix", "put"),
+    ("workload.mix", "transfer"),
+    ("workload.mix", "rmw"),
+    ("workload.entities", "accounts"),
+    ("workload.entities", "stock"),
+    ("network", "hop"),
+    ("network", "client_hop"),
+    ("architecture.db", "cores"),
+    ("architecture.db", "read"),
+    ("architecture.db", "fsync"),
+    ("architecture.cache", "capacity"),
+    ("architecture.cache", "ttl"),
+    ("architecture.cache", "nodes"),
+    ("architecture.replicas", "count"),
+    ("architecture.replicas", "lag"),
+    ("architecture.shards", "count"),
+    ("architecture.shards", "router"),
+    ("architecture.docstore", "r"),
+    ("architecture.docstore", "w"),
+    ("architecture.coordinator", "cores"),
+    ("architecture.coordinator", "critical"),
+    ("architecture.coordinator", "strong"),
+    ("architecture.coordinator", "flush"),
+    ("architecture.partitions", "nodes"),
+    ("architecture.partitions", "replication"),
+    ("architecture.partitions", "count"),
+    ("architecture.partitions", "reads"),
+    ("sweep", "\"workload.rate\""),
+    ("sweep", "\"architecture.single.db.cores\""),
+];
+
+/// Values of every shape: numbers at and beyond the edges, durations and
+/// distributions good and bad, strings, lists, tables.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("0".to_string()),
+        Just("-1".to_string()),
+        Just("1".to_string()),
+        Just("4294967296".to_string()),
+        Just("9223372036854775807".to_string()),
+        Just("1e308".to_string()),
+        Just("nan".to_string()),
+        Just("inf".to_string()),
+        Just("0.5".to_string()),
+        Just("1.0000001".to_string()),
+        Just("true".to_string()),
+        Just("\"\"".to_string()),
+        Just("\"0s\"".to_string()),
+        Just("\"1ns\"".to_string()),
+        Just("\"auto\"".to_string()),
+        Just("\"exp(1ms)\"".to_string()),
+        Just("\"lognormal(p50=1ms, p99=0.5ms)\"".to_string()),
+        Just("\"mix(0.5: 1ms, 0.7: 2ms)\"".to_string()),
+        Just("\"zipf(0)\"".to_string()),
+        Just("\"zipf(-3)\"".to_string()),
+        Just("\"hotspot(2, 0.5)\"".to_string()),
+        Just("\"group\"".to_string()),
+        Just("\"follower\"".to_string()),
+        Just("[]".to_string()),
+        Just("[1, 2, 3]".to_string()),
+        Just("[\"get\", \"multi_get\"]".to_string()),
+        Just("{}".to_string()),
+        (0u64..100_000).prop_map(|n| n.to_string()),
+        (-1e6f64..1e6).prop_map(|x| format!("{x}")),
+        "[a-z0-9()=., ]{0,12}".prop_map(|s| format!("\"{s}\"")),
+    ]
+}
+
+const KINDS: &[&str] = &[
+    "single",
+    "polyglot",
+    "sharded",
+    "coordinator",
+    "colocated",
+    "x",
+];
+
+/// A scenario: some fields set, in sections, with one architecture of a
+/// random kind (sections may repeat: duplicate keys are errors too).
+fn scenario() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(KINDS),
+        prop::collection::vec((prop::sample::select(FIELDS), value()), 0..12),
+    )
+        .prop_map(|(kind, fields)| {
+            let mut top = String::new();
+            let mut sections = String::new();
+            for ((section, field), v) in fields {
+                let line = format!("{field} = {v}\n");
+                match section {
+                    "" => top += &line,
+                    s if s.starts_with("architecture.") => {
+                        sections += &format!("[[architecture]]\nkind = \"{kind}\"\n[{s}]\n{line}");
+                    }
+                    s => sections += &format!("[{s}]\n{line}"),
+                }
+            }
+            format!("{top}{sections}[[architecture]]\nkind = \"{kind}\"\nname = \"last\"\n")
+        })
+}
+
+fn read(text: &str) {
+    if let Ok(s) = Scenario::from_toml(text, "fuzz.toml", "fuzz", &[]) {
+        let _ = s.points();
+        let _ = s.to_toml();
+    }
+}
+
+proptest! {
+    // 3000 cases per test run; set PROPTEST_CASES for a longer search.
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_scenarios_are_read_or_refused(text in scenario()) {
+        read(&text);
+    }
+
+    #[test]
+    fn arbitrary_text_is_refused_without_panicking(text in "(?s).{0,400}") {
+        read(&text);
+    }
+}
+
+/// Edge cases read on every run (a sweep over more points than allowed is
+/// refused before it is expanded).
+#[test]
+fn edge_cases() {
+    for text in [
+        "[sweep]\n\"workload.rate\" = [1,2,3,4,5,6,7,8,9,10]\n\"workload.keys\" = [1,2,3,4,5,6,7,8,9,10]\n\"seed\" = [1,2,3,4,5,6,7,8,9,10]\n\"workload.sessions\" = [1,2,3,4,5,6,7,8,9,10,11]\n[[architecture]]\nkind = \"single\"\n",
+    ] {
+        read(text);
+    }
+}
