@@ -147,13 +147,14 @@ proptest! {
     }
 }
 
-/// Edge cases read on every run (a sweep over more points than allowed is
-/// refused before it is expanded).
+/// A sweep over more points than allowed is refused before it is expanded.
 #[test]
-fn edge_cases() {
-    for text in [
-        "[sweep]\n\"workload.rate\" = [1,2,3,4,5,6,7,8,9,10]\n\"workload.keys\" = [1,2,3,4,5,6,7,8,9,10]\n\"seed\" = [1,2,3,4,5,6,7,8,9,10]\n\"workload.sessions\" = [1,2,3,4,5,6,7,8,9,10,11]\n[[architecture]]\nkind = \"single\"\n",
-    ] {
-        read(text);
-    }
+fn an_oversized_sweep_is_refused_before_expanding() {
+    let ten = "[1,2,3,4,5,6,7,8,9,10]";
+    let text = format!(
+        "[sweep]\n\"workload.rate\" = {ten}\n\"workload.keys\" = {ten}\n\"seed\" = {ten}\n\
+         \"workload.sessions\" = [1,2,3,4,5,6,7,8,9,10,11]\n[[architecture]]\nkind = \"single\"\n"
+    );
+    let e = Scenario::from_toml(&text, "fuzz.toml", "fuzz", &[]).unwrap_err();
+    assert!(e.to_string().contains("the sweep has 11000 points"), "{e}");
 }
