@@ -150,6 +150,12 @@ struct Txn {
     cost: Cost,
 }
 
+impl Txn {
+    fn participants(&mut self) -> &mut [Participant] {
+        &mut self.parts[..usize::from(self.n)]
+    }
+}
+
 /// The colocated store.
 pub struct Colocated {
     space: KeySpace,
@@ -673,20 +679,6 @@ impl Colocated {
         ctx.schedule_at(slot.done, Event::Executed(t, p));
     }
 
-    fn grant(&mut self, ctx: &mut Ctx<'_>) {
-        let mut granted = std::mem::take(&mut self.granted);
-        for (t, key) in granted.drain(..) {
-            let Some(txn) = self.txns.get_mut(&t) else {
-                continue;
-            };
-            let n = usize::from(txn.n);
-            if let Some(p) = participant::granted(&mut txn.parts[..n], key) {
-                self.locked(t, p, ctx);
-            }
-        }
-        self.granted = granted;
-    }
-
     fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let txn = self.txns.get_mut(&t).expect("a transaction");
@@ -695,7 +687,10 @@ impl Colocated {
             txn.cost.prepared = txn.cost.prepared + doubt;
             self.coordination.in_doubt(false);
         }
-        self.grant(ctx);
+        // Waiters granted by the release that now hold all their locks go on.
+        for (t, p) in participant::ready(&mut self.granted, &mut self.txns, Txn::participants) {
+            self.locked(t, p, ctx);
+        }
     }
 
     /// Part `p` is executed: the debited participant of a transfer over

@@ -185,6 +185,12 @@ struct Txn {
     cost: Cost,
 }
 
+impl Txn {
+    fn participants(&mut self) -> &mut [Participant] {
+        &mut self.parts[..usize::from(self.n)]
+    }
+}
+
 /// The boundary cache in front of the write model.
 struct Boundary {
     cache: Cache,
@@ -1068,22 +1074,6 @@ impl Coordinator {
         ctx.schedule_at(slot.done, Event::Served(t, p));
     }
 
-    /// Locks granted by a release: participants that now hold all theirs
-    /// go on.
-    fn grant(&mut self, ctx: &mut Ctx<'_>) {
-        let mut granted = std::mem::take(&mut self.granted);
-        for (t, key) in granted.drain(..) {
-            let Some(txn) = self.txns.get_mut(&t) else {
-                continue;
-            };
-            let n = usize::from(txn.n);
-            if let Some(p) = participant::granted(&mut txn.parts[..n], key) {
-                self.locked(t, p, ctx);
-            }
-        }
-        self.granted = granted;
-    }
-
     /// Releases participant `p`'s locks.
     fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
@@ -1093,7 +1083,10 @@ impl Coordinator {
             txn.cost.prepared = txn.cost.prepared + doubt;
             self.coordination.in_doubt(false);
         }
-        self.grant(ctx);
+        // Waiters granted by the release that now hold all their locks go on.
+        for (t, p) in participant::ready(&mut self.granted, &mut self.txns, Txn::participants) {
+            self.locked(t, p, ctx);
+        }
     }
 
     /// Participant `p`'s work is done on its core.

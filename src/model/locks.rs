@@ -185,12 +185,7 @@ impl LockTable {
         lock.queue.retain(|(r, _)| r.txn != txn);
         let was = lock.queue.len() < before;
         if was {
-            if let Some(keys) = self.waiting.get_mut(&txn) {
-                keys.retain(|&k| k != key);
-                if keys.is_empty() {
-                    self.waiting.remove(&txn);
-                }
-            }
+            stop_waiting(&mut self.waiting, txn, key);
             self.grant(key, granted);
         }
         was
@@ -213,12 +208,7 @@ impl LockTable {
                 Some(h) => h.1 = Mode::Exclusive,
                 None => lock.holders.push((r.txn, r.mode, age)),
             }
-            if let Some(keys) = self.waiting.get_mut(&r.txn) {
-                keys.retain(|&k| k != key);
-                if keys.is_empty() {
-                    self.waiting.remove(&r.txn);
-                }
-            }
+            stop_waiting(&mut self.waiting, r.txn, key);
             granted.push((r.txn, key));
         }
         if lock.holders.is_empty() && lock.queue.is_empty() {
@@ -229,6 +219,16 @@ impl LockTable {
     /// Keys with holders or waiters.
     pub fn locked_keys(&self) -> usize {
         self.keys.len()
+    }
+}
+
+/// `txn` no longer waits for `key`.
+fn stop_waiting(waiting: &mut HashMap<TxnId, Vec<u64>>, txn: TxnId, key: u64) {
+    if let Some(keys) = waiting.get_mut(&txn) {
+        keys.retain(|&k| k != key);
+        if keys.is_empty() {
+            waiting.remove(&txn);
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 //! transactional architectures split an operation into participants the
 //! same way and drive them through the same lock table.
 
+use std::collections::HashMap;
+
 use super::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{OpKind, Operation};
@@ -139,6 +141,23 @@ pub fn granted(parts: &mut [Participant], key: u64) -> Option<u8> {
     let part = &mut parts[p];
     part.granted += 1;
     (part.granted == part.nkeys).then_some(p as u8)
+}
+
+/// The grants in `granted` (drained) that complete a participant's locks:
+/// (transaction, participant) for each, in grant order. `parts` gives a
+/// transaction's participants.
+pub fn ready<T>(
+    granted: &mut Vec<(TxnId, u64)>,
+    txns: &mut HashMap<TxnId, T>,
+    parts: impl Fn(&mut T) -> &mut [Participant],
+) -> Vec<(TxnId, u8)> {
+    granted
+        .drain(..)
+        .filter_map(|(t, key)| {
+            let txn = txns.get_mut(&t)?;
+            self::granted(parts(txn), key).map(|p| (t, p))
+        })
+        .collect()
 }
 
 /// The participants of operation `o`: one per shard or partition its keys
