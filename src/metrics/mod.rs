@@ -104,22 +104,18 @@ impl Recorder {
 
     #[inline]
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
-        if outcome == Outcome::Ok && self.window.contains(now) && op.kind.is_workload() {
-            self.completed_in_window += 1;
-        }
+        let latency = now - op.start;
         if op.kind.is_workload() && outcome != Outcome::Unfinished {
-            self.timeline
-                .record(now, now - op.start, outcome == Outcome::Ok);
-        }
-        if let Some(b) = &mut self.batches {
-            if outcome == Outcome::Ok && op.kind.is_workload() {
-                b.record(now, now - op.start);
+            let ok = outcome == Outcome::Ok;
+            self.completed_in_window += u64::from(ok && self.window.contains(now));
+            self.timeline.record(now, latency, ok);
+            if let (true, Some(b)) = (ok, &mut self.batches) {
+                b.record(now, latency);
             }
         }
-        if !self.window.contains(op.start) {
-            return;
+        if self.window.contains(op.start) {
+            self.by_kind[op.kind.index()].record(latency, outcome);
         }
-        self.by_kind[op.kind.index()].record(now - op.start, outcome);
     }
 
     /// Successful operations of the workload per second of measured time.
