@@ -13,6 +13,7 @@ pub mod arch;
 pub mod check;
 pub mod cli;
 pub mod dist;
+pub mod faults;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -245,6 +245,12 @@ impl Clients {
     ) -> AfterRead {
         let o = *ctx.op(op);
         let s = self.states[op.0 as usize];
+        if ctx.abandoned(op) {
+            // The client timed out: nobody sees this answer, and a
+            // read-modify-write goes no further.
+            ctx.complete(op, crate::metrics::Outcome::Ok);
+            return AfterRead::Done;
+        }
         let check = ReadCheck {
             key: o.key,
             session: o.session,
@@ -316,6 +322,12 @@ impl Clients {
         let o = *ctx.op(op);
         let s = self.states[op.0 as usize];
         let now = ctx.now();
+        if ctx.abandoned(op) {
+            // The client timed out: the write may have committed, but nobody
+            // was told (an indeterminate outcome, as Jepsen calls it).
+            ctx.complete(op, crate::metrics::Outcome::Ok);
+            return;
+        }
         for w in s.installed() {
             oracle.acknowledged(w.key, w.version, o.session, now);
         }

@@ -50,6 +50,7 @@ use super::Report;
 use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
+use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -192,6 +193,21 @@ pub struct Colocated {
     /// An analytics query's CPU time over all the data, drawn once.
     work: Vec<SimDuration>,
     coordination: CoordinationCost,
+    election_timeout: Dist,
+    lease: SimDuration,
+    election_rng: SimRng,
+    effects: Effects,
+}
+
+/// The roles faults can target: each partition's leader, every leader
+/// (`primary`), each node.
+pub fn roles(config: &ArchitectureConfig) -> RoleSet {
+    let c = &config.partitions;
+    let mut set = RoleSet::default();
+    set.add(Role::Primary, faults::SERVER)
+        .add_indexed("leader", c.partitions(), faults::SERVER)
+        .add_indexed("node", c.nodes, faults::SERVER);
+    set
 }
 
 impl Colocated {
@@ -260,7 +276,27 @@ impl Colocated {
             op_costs: OperationCosts::default(),
             work: Vec::new(),
             coordination: CoordinationCost::new(window),
+            election_timeout: c.election_timeout.clone(),
+            lease: c.lease,
+            election_rng: streams.stream("election"),
+            effects: Effects::new(scenario.faults.len()),
         }
+    }
+
+    /// Partition `p` loses its leader now: the next replica is elected and
+    /// serves once the old lease has run out; meanwhile the partition's
+    /// reads and writes wait. Nothing committed is lost — a majority had
+    /// every committed entry — so no anomaly follows, only the stall.
+    fn leader_lost(&mut self, fault: usize, p: PartitionId, now: SimTime) {
+        let timeout = self.election_timeout.sample(&mut self.election_rng);
+        let back = self.groups[p as usize].leader_lost(now, timeout, self.lease);
+        let e = self.effects.get(fault);
+        e.takeover = Some(e.takeover.map_or(back, |t| t.max(back)));
+        e.notes.push(format!(
+            "partition {p}: new leader on node {}, serving after {}",
+            self.groups[p as usize].leader_node(),
+            back - now
+        ));
     }
 
     fn partition_of(&self, key: u64) -> PartitionId {
@@ -1004,11 +1040,58 @@ impl Architecture for Colocated {
             Event::Probe(p) => self.probe(p, ctx),
         }
     }
+
+    /// A crashed or cut-off leader loses its leadership (`leader_lost`);
+    /// a crashed or cut-off node also holds the work sent to it until it
+    /// is back, and every partition it led elects a new leader. `slow`
+    /// stretches the node's (or the leader's node's) service times.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let led_by = |groups: &[RaftGroup], node: u32| -> Vec<PartitionId> {
+            (0..groups.len() as PartitionId)
+                .filter(|p| groups[*p as usize].leader_node() == node)
+                .collect()
+        };
+        let (node, lost): (Option<u32>, Vec<PartitionId>) = match &fault.target {
+            Role::Primary => (None, (0..self.groups.len() as PartitionId).collect()),
+            Role::Leader(p) => (Some(self.groups[*p as usize].leader_node()), vec![*p]),
+            Role::Node(n) => (Some(*n), led_by(&self.groups, *n)),
+            _ => unreachable!("checked against `roles`"),
+        };
+        match fault.kind {
+            FaultKind::Slow => {
+                let factor = if begins { fault.slowdown() } else { 1.0 };
+                let nodes: Vec<u32> = match node {
+                    Some(n) => vec![n],
+                    None => lost
+                        .iter()
+                        .map(|p| self.groups[*p as usize].leader_node())
+                        .collect(),
+                };
+                for n in nodes {
+                    self.nodes[n as usize].set_factor(factor);
+                }
+            }
+            FaultKind::Crash | FaultKind::Partition if begins => {
+                if let (Role::Node(n), Some(_)) = (&fault.target, node) {
+                    self.nodes[*n as usize].pause_until(fault.until());
+                }
+                for p in lost {
+                    self.leader_lost(index, p, now);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Report for Colocated {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn fault_effects(&self) -> Effects {
+        self.effects.clone()
     }
 
     fn anomalies_over_time(&self) -> Vec<u64> {

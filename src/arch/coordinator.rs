@@ -52,6 +52,7 @@ use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
+use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -183,6 +184,8 @@ struct Txn {
     /// Participants yet to vote or to hear an abort.
     outstanding: u8,
     cost: Cost,
+    /// Counted among the transactions a coordinator fault left in doubt.
+    in_doubt_noted: bool,
 }
 
 impl Txn {
@@ -254,6 +257,24 @@ pub struct Coordinator {
     clients: Clients,
     op_costs: OperationCosts,
     coordination: CoordinationCost,
+    /// Windows in which the coordinator is down (crash or partition), by
+    /// fault: a participant prepared in one is in doubt because of it.
+    coordinator_down: Vec<(usize, SimTime, SimTime)>,
+    effects: Effects,
+}
+
+/// The roles faults can target: the coordinator, every shard (`primary`)
+/// or one, the boundary cache, the event log feeding the read model.
+pub fn roles(config: &ArchitectureConfig) -> RoleSet {
+    let mut set = RoleSet::default();
+    set.add(Role::Coordinator, faults::SERVER)
+        .add(Role::Primary, faults::SERVER)
+        .add_indexed("shard", config.shards.count, faults::SERVER)
+        .add(Role::Pipeline("read_model".to_string()), faults::PIPELINE);
+    if config.cache.capacity > 0 {
+        set.add(Role::Cache, faults::CACHE);
+    }
+    set
 }
 
 impl Coordinator {
@@ -337,7 +358,57 @@ impl Coordinator {
             clients: Clients::new(w, streams),
             op_costs: OperationCosts::default(),
             coordination: CoordinationCost::new(window),
+            coordinator_down: scenario
+                .faults
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.target == Role::Coordinator && f.stops())
+                .map(|(i, f)| (i, f.begins(), f.until()))
+                .collect(),
+            effects: Effects::new(scenario.faults.len()),
         }
+    }
+
+    /// A participant of transaction `t` prepared at `prepared` is released
+    /// now: if the coordinator was down meanwhile, it was in doubt because
+    /// of it (a transaction counts once, at its first such participant).
+    fn note_in_doubt(&mut self, t: TxnId, prepared: SimTime, now: SimTime) {
+        for &(fault, from, to) in &self.coordinator_down {
+            if prepared < to && now > from {
+                let txn = self.txns.get_mut(&t).expect("a transaction");
+                let first = !std::mem::replace(&mut txn.in_doubt_noted, true);
+                let e = self.effects.get(fault);
+                e.in_doubt += u64::from(first);
+                e.in_doubt_max = e.in_doubt_max.max(now - prepared);
+            }
+        }
+    }
+
+    /// The boundary cache crashes: the writes it acknowledged and had not
+    /// yet flushed are gone (lost writes), and it restarts empty.
+    fn cache_crashed(&mut self, fault: usize, now: SimTime) {
+        let b = self.boundary.as_mut().expect("checked: a cache");
+        let mut lost_keys: BTreeMap<u64, (Version, Version)> = BTreeMap::new();
+        for (w, _) in b.dirty.drain(..) {
+            let span = lost_keys.entry(w.key).or_insert((w.version, w.version));
+            span.0 = span.0.min(w.version);
+            span.1 = span.1.max(w.version);
+        }
+        let mut lost = 0;
+        for (&key, &(lowest, highest)) in &lost_keys {
+            if b.pending.get(&key).is_some_and(|w| w.version >= lowest) {
+                b.pending.remove(&key);
+            }
+            lost += self
+                .oracle
+                .rolled_back(key, highest, lowest - 1, "cache", now);
+        }
+        let e = self.effects.get(fault);
+        e.lost_writes += lost;
+        e.notes.push(format!(
+            "the write-behind cache lost {lost} acknowledged writes it had not flushed, on {} keys",
+            lost_keys.len()
+        ));
     }
 
     fn is_strong(&self, kind: OpKind) -> bool {
@@ -743,6 +814,7 @@ impl Coordinator {
                 refused: false,
                 outstanding: n,
                 cost: Cost::default(),
+                in_doubt_noted: false,
             },
         );
         t
@@ -1082,6 +1154,7 @@ impl Coordinator {
         if let Some(doubt) = part.release(&mut self.locks, t, now, &mut self.granted) {
             txn.cost.prepared = txn.cost.prepared + doubt;
             self.coordination.in_doubt(false);
+            self.note_in_doubt(t, SimTime(now.as_nanos() - doubt.as_nanos()), now);
         }
         // Waiters granted by the release that now hold all their locks go on.
         for (t, p) in participant::ready(&mut self.granted, &mut self.txns, Txn::participants) {
@@ -1296,9 +1369,60 @@ impl Architecture for Coordinator {
             Event::Probe(p) => self.probe(p, ctx),
         }
     }
+
+    /// A crashed or cut-off coordinator handles nothing until it is back:
+    /// requests, votes and acknowledgements wait for it, and participants
+    /// that voted yes stay prepared, holding their locks (in doubt) — what
+    /// presumed abort cannot shorten. On restart it finishes the
+    /// transactions whose votes it then receives. A shard down holds its
+    /// requests likewise (no replica takes over). The boundary cache loses
+    /// its unflushed write-behind writes in a crash.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let factor = if begins { fault.slowdown() } else { 1.0 };
+        let stations: Vec<&mut Station> = match &fault.target {
+            Role::Coordinator => vec![&mut self.station],
+            Role::Primary => self.shards.iter_mut().map(|s| &mut s.station).collect(),
+            Role::Shard(i) => vec![&mut self.shards[*i as usize].station],
+            Role::Cache => {
+                if fault.kind == FaultKind::Crash && begins {
+                    self.cache_crashed(index, now);
+                }
+                let b = self.boundary.as_mut().expect("checked: a cache");
+                b.cache.on_fault(fault.kind, begins, now);
+                if fault.kind != FaultKind::Slow {
+                    return;
+                }
+                vec![&mut b.station]
+            }
+            Role::Pipeline(_) => {
+                let path = &mut self.read_model.log.path;
+                if begins {
+                    path.begin(fault.until(), fault.factor);
+                } else {
+                    path.end();
+                }
+                return;
+            }
+            _ => unreachable!("checked against `roles`"),
+        };
+        for station in stations {
+            match fault.kind {
+                FaultKind::Slow => station.set_factor(factor),
+                FaultKind::Crash | FaultKind::Partition if begins => {
+                    station.pause_until(fault.until())
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 impl Report for Coordinator {
+    fn fault_effects(&self) -> Effects {
+        self.effects.clone()
+    }
+
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
     }

@@ -35,6 +35,19 @@ pub trait Report {
     fn coordination(&self) -> CoordinationReport {
         CoordinationReport::default()
     }
+    /// What each of the scenario's faults did here.
+    fn fault_effects(&self) -> crate::faults::Effects;
+}
+
+/// The roles `config`'s architecture has, for faults to target.
+pub fn roles(config: &ArchitectureConfig) -> crate::faults::RoleSet {
+    match config.kind {
+        ArchKind::Single => single::roles(config),
+        ArchKind::Polyglot => polyglot::roles(config),
+        ArchKind::Sharded => sharded::roles(config),
+        ArchKind::Coordinator => coordinator::roles(config),
+        ArchKind::Colocated => colocated::roles(config),
+    }
 }
 
 /// What a run records besides its figures.
@@ -163,9 +176,15 @@ fn run_system<A: Architecture + Report>(
     } else {
         crate::metrics::Recorder::new(window)
     };
-    let output = sim::run_recorded(&mut system, workload, recorder);
+    let output = sim::run_recorded(
+        &mut system,
+        workload,
+        recorder,
+        scenario.workload.client_policy(),
+        &scenario.faults,
+    );
     let history = system.clients().history(output.stopped_at);
-    let mut result = collect(scenario, arch, replication, &system, output);
+    let mut result = collect(scenario, arch, replication, &system, output, window);
     result.history = history;
     result
 }
@@ -176,6 +195,7 @@ fn collect<A: Architecture + Report>(
     replication: u32,
     system: &A,
     output: RunOutput,
+    window: Window,
 ) -> RunResult {
     let recorder = &output.recorder;
     let mut latency = BTreeMap::new();
@@ -187,6 +207,16 @@ fn collect<A: Architecture + Report>(
         let probes = recorder.kind(OpKind::Probe).summary();
         latency.insert(OpKind::Probe.name().to_string(), probes);
     }
+    let series = output
+        .recorder
+        .timeline()
+        .series(&system.anomalies_over_time());
+    let faults = crate::faults::report(
+        &scenario.faults,
+        &system.fault_effects(),
+        &series,
+        window.end,
+    );
     RunResult {
         architecture: arch.name.clone(),
         kind: arch.kind,
@@ -204,10 +234,8 @@ fn collect<A: Architecture + Report>(
         visibility: system.visibility(),
         footprint: system.footprint(),
         coordination: system.coordination(),
-        series: output
-            .recorder
-            .timeline()
-            .series(&system.anomalies_over_time()),
+        series,
+        faults,
         history: None,
         events: output.events,
         warmup_s: None,

@@ -42,6 +42,7 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
 use crate::dist::Dist;
+use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
@@ -670,11 +671,88 @@ impl Architecture for Polyglot {
             Event::Probe(p) => self.probe(p, ctx),
         }
     }
+
+    /// Each system is a station: a crash or partition holds its requests
+    /// until it is back (the database has no replica to fail over to; a
+    /// dual write waits for its store), `slow` stretches its service. The
+    /// cache also empties on a crash or flush. A `lag` on a store's pipeline
+    /// stalls or slows its CDC connector or event bus; what it missed
+    /// arrives when it resumes.
+    fn on_fault(&mut self, _index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let station = match &fault.target {
+            Role::Primary => &mut self.db,
+            Role::Cache => {
+                // A cache down is absent, not waited for: reads miss.
+                if let Some(cache) = &mut self.cache {
+                    cache.on_fault(fault.kind, begins, now);
+                }
+                if fault.kind != FaultKind::Slow {
+                    return;
+                }
+                &mut self.cache_server
+            }
+            Role::Index => &mut self.search_server,
+            Role::Warehouse => &mut self.warehouse_server,
+            Role::SessionStore => &mut self.sessions,
+            Role::Pipeline(store) => {
+                let i = Derived::ALL
+                    .iter()
+                    .position(|d| d.name() == store)
+                    .expect("checked against `roles`");
+                let feed = &mut self.feeds[i];
+                for path in [&mut feed.cdc.path, &mut feed.bus.path] {
+                    if begins {
+                        path.begin(fault.until(), fault.factor);
+                    } else {
+                        path.end();
+                    }
+                }
+                return;
+            }
+            _ => unreachable!("checked against `roles`"),
+        };
+        match fault.kind {
+            FaultKind::Slow => station.set_factor(if begins { fault.slowdown() } else { 1.0 }),
+            FaultKind::Crash | FaultKind::Partition if begins => station.pause_until(fault.until()),
+            _ => {}
+        }
+    }
+}
+
+/// The roles faults can target: the database, the cache, the index, the
+/// warehouse, the session store, and the pipeline of each store fed by CDC
+/// or an event bus.
+pub fn roles(config: &ArchitectureConfig) -> RoleSet {
+    let mut set = RoleSet::default();
+    set.add(Role::Primary, faults::SERVER);
+    if config.cache.capacity > 0 {
+        set.add(Role::Cache, faults::CACHE);
+    }
+    set.add(Role::Index, faults::SERVER)
+        .add(Role::Warehouse, faults::SERVER)
+        .add(Role::SessionStore, faults::SERVER);
+    let st = &config.stores;
+    for (store, sync) in [
+        (Derived::Cache, st.cache_sync),
+        (Derived::Search, st.search_sync),
+        (Derived::Warehouse, st.warehouse_sync),
+    ] {
+        let fed = store != Derived::Cache || config.cache.capacity > 0;
+        if sync != Sync::DualWrite && fed {
+            set.add(Role::Pipeline(store.name().to_string()), faults::PIPELINE);
+        }
+    }
+    set
 }
 
 impl Report for Polyglot {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn fault_effects(&self) -> Effects {
+        Effects::new(0)
     }
 
     fn anomalies_over_time(&self) -> Vec<u64> {

@@ -44,11 +44,13 @@ use super::Report;
 use super::client::{AfterRead, Clients, Probe};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
+use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
+    failover,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
@@ -107,6 +109,9 @@ pub enum Event {
     GridInvalidated(OpId),
     /// A probe read of `key` checks whether `version` is visible.
     Probe(Probe),
+    /// Replica 1 of `shard` (every shard: `ShardId::MAX`) takes over from
+    /// its failed primary (fault `fault`).
+    Promote { fault: u16, shard: ShardId },
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -194,6 +199,26 @@ pub struct Sharded {
     shards_touched: u64,
     cross_shard_ops: u64,
     window: Window,
+    failover_after: SimDuration,
+    effects: Effects,
+}
+
+/// The roles faults can target: every shard's primary (`primary`) or one
+/// (`shard:<i>`), the replicas, the cache grid.
+pub fn roles(config: &ArchitectureConfig) -> RoleSet {
+    let mut set = RoleSet::default();
+    set.add(Role::Primary, faults::SERVER).add_indexed(
+        "shard",
+        config.shards.count,
+        faults::SERVER,
+    );
+    if config.replicas.count > 0 {
+        set.add(Role::Replica, faults::REPLICA);
+    }
+    if config.cache.capacity > 0 {
+        set.add(Role::Cache, faults::CACHE);
+    }
+    set
 }
 
 impl Sharded {
@@ -307,7 +332,53 @@ impl Sharded {
             shards_touched: 0,
             cross_shard_ops: 0,
             window,
+            failover_after: config.replicas.failover_after,
+            effects: Effects::new(scenario.faults.len()),
         }
+    }
+
+    /// Shard `s`'s primary crashes or is cut off: with replicas, replica 1
+    /// takes over after `failover_after` if the fault lasts that long;
+    /// until then (or until the fault ends) its requests wait.
+    fn shard_down(&mut self, index: usize, fault: &Fault, s: ShardId, ctx: &mut Ctx<'_>) {
+        let takeover = ctx.now() + self.failover_after;
+        let shard = &mut self.shards[usize::from(s)];
+        if !self.replicas.is_empty() && takeover < fault.until() {
+            // What the primary shipped and the replicas had not received
+            // when it went down never arrives.
+            self.log.new_epoch(u32::from(s));
+            let router = &self.router;
+            for r in &mut self.replicas {
+                r.discard_unapplied(ctx.now(), |k| router.shard(k) as ShardId == s);
+            }
+            shard.station.pause_until(takeover);
+            let fault = index as u16;
+            ctx.schedule_at(takeover, Event::Promote { fault, shard: s });
+        } else {
+            shard.station.pause_until(fault.until());
+        }
+    }
+
+    /// Replica 1 of shard `s` becomes its primary: the shard's keys are what
+    /// it had applied (see `model::failover`).
+    fn promote(&mut self, fault: usize, s: ShardId, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let router = &self.router;
+        let keys = (0..self.space.total()).filter(|k| router.shard(*k) as ShardId == s);
+        let lost = failover::promote(
+            &mut self.data,
+            &self.replicas[0],
+            keys,
+            &mut self.oracle,
+            now,
+        );
+        let e = self.effects.get(fault);
+        e.lost_writes += lost;
+        e.takeover = Some(now);
+        e.notes.push(format!(
+            "shard {s}: replica 1 promoted after {}, {lost} acknowledged writes it had not applied are lost",
+            self.failover_after
+        ));
     }
 
     /// Sends a message and delivers `event` when it lands (at once when the
@@ -650,7 +721,10 @@ impl Sharded {
             return;
         }
         let now = ctx.now();
-        let handle = self.log.push(writes, self.replicas.len() as u32);
+        let scope = self.router.shard(writes[0].key);
+        let handle = self
+            .log
+            .push_scoped(writes, self.replicas.len() as u32, scope);
         for (j, r) in self.replicas.iter_mut().enumerate() {
             let at = r.ship(writes, now);
             ctx.schedule_at(
@@ -905,10 +979,13 @@ impl Architecture for Sharded {
             Event::AtShard(op, s) => self.at_shard(op, s, ctx),
             Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
             Event::Apply { replica, commit } => {
-                let writes = self.log.writes(commit);
-                self.replicas[usize::from(replica)].apply(writes, ctx.now());
+                if self.log.current(commit) {
+                    let writes = self.log.writes(commit);
+                    self.replicas[usize::from(replica)].apply(writes, ctx.now());
+                }
                 self.log.applied(commit);
             }
+            Event::Promote { fault, shard } => self.promote(usize::from(fault), shard, ctx),
             Event::Served(op, s) => self.served(op, s, ctx),
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
@@ -935,11 +1012,61 @@ impl Architecture for Sharded {
             Event::Probe(p) => self.probe(p, ctx),
         }
     }
+
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let factor = if begins { fault.slowdown() } else { 1.0 };
+        match &fault.target {
+            Role::Primary | Role::Shard(_) => {
+                let hit: Vec<ShardId> = match fault.target {
+                    Role::Shard(i) => vec![i as ShardId],
+                    _ => (0..self.shards.len() as ShardId).collect(),
+                };
+                for s in hit {
+                    match fault.kind {
+                        FaultKind::Slow => self.shards[usize::from(s)].station.set_factor(factor),
+                        _ if begins => self.shard_down(index, fault, s, ctx),
+                        _ => {}
+                    }
+                }
+            }
+            Role::Replica => {
+                for r in &mut self.replicas {
+                    match fault.kind {
+                        FaultKind::Lag if begins => r.path.begin(fault.until(), fault.factor),
+                        FaultKind::Lag => r.path.end(),
+                        _ => {}
+                    }
+                }
+                for station in self.replica_stations.iter_mut().flatten() {
+                    match fault.kind {
+                        FaultKind::Slow => station.set_factor(factor),
+                        FaultKind::Crash | FaultKind::Partition if begins => {
+                            station.pause_until(fault.until())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Role::Cache => {
+                let grid = self.grid.as_mut().expect("checked: a cache grid");
+                grid.cache.on_fault(fault.kind, begins, now);
+                if fault.kind == FaultKind::Slow {
+                    grid.nodes.iter_mut().for_each(|n| n.set_factor(factor));
+                }
+            }
+            _ => unreachable!("checked against `roles`"),
+        }
+    }
 }
 
 impl Report for Sharded {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn fault_effects(&self) -> Effects {
+        self.effects.clone()
     }
 
     fn anomalies_over_time(&self) -> Vec<u64> {

@@ -50,10 +50,11 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
+use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
-    transaction,
+    failover, transaction,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{
@@ -101,6 +102,8 @@ pub enum Event {
     Apply { replica: Node, commit: u32 },
     /// A probe read of `key` checks whether `version` is visible.
     Probe(Probe),
+    /// Replica 1 takes over from the failed primary (fault `fault`).
+    Promote { fault: u16 },
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -172,6 +175,21 @@ pub struct Single {
     transfer_amount: i64,
     oracle: Oracle,
     clients: Clients,
+    failover_after: SimDuration,
+    effects: Effects,
+}
+
+/// The roles faults can target: the primary, the replicas, the cache.
+pub fn roles(config: &ArchitectureConfig) -> RoleSet {
+    let mut set = RoleSet::default();
+    set.add(Role::Primary, faults::SERVER);
+    if config.replicas.count > 0 {
+        set.add(Role::Replica, faults::REPLICA);
+    }
+    if config.cache.capacity > 0 {
+        set.add(Role::Cache, faults::CACHE);
+    }
+    set
 }
 
 impl Single {
@@ -231,6 +249,8 @@ impl Single {
             transfer_amount: w.transfer_amount,
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
+            failover_after: config.replicas.failover_after,
+            effects: Effects::new(scenario.faults.len()),
         }
     }
 
@@ -629,20 +649,113 @@ impl Architecture for Single {
             Event::Flushed => self.flushed(ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
             Event::Apply { replica, commit } => {
-                let writes = self.log.writes(commit);
-                self.replicas[replica as usize - 1]
-                    .data
-                    .apply(writes, ctx.now());
+                if self.log.current(commit) {
+                    let writes = self.log.writes(commit);
+                    self.replicas[replica as usize - 1]
+                        .data
+                        .apply(writes, ctx.now());
+                }
                 self.log.applied(commit);
             }
             Event::Probe(p) => self.probe(p, ctx),
+            Event::Promote { fault } => self.promote(usize::from(fault), ctx),
         }
+    }
+
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match &fault.target {
+            Role::Primary => self.primary_fault(index, fault, begins, ctx),
+            Role::Replica => {
+                for r in &mut self.replicas {
+                    match fault.kind {
+                        FaultKind::Lag if begins => r.data.path.begin(fault.until(), fault.factor),
+                        FaultKind::Lag => r.data.path.end(),
+                        FaultKind::Slow => {
+                            r.station
+                                .set_factor(if begins { fault.slowdown() } else { 1.0 })
+                        }
+                        _ if begins => r.station.pause_until(fault.until()),
+                        _ => {}
+                    }
+                }
+            }
+            Role::Cache => {
+                let tier = self.cache.as_mut().expect("checked: a cache");
+                if fault.kind == FaultKind::Slow {
+                    tier.server
+                        .set_factor(if begins { fault.slowdown() } else { 1.0 });
+                } else {
+                    tier.cache.on_fault(fault.kind, begins, now);
+                }
+            }
+            _ => unreachable!("checked against `roles`"),
+        }
+    }
+}
+
+impl Single {
+    /// The primary crashes, is cut off or slows. With replicas, a primary
+    /// that stays unreachable for `failover_after` is replaced by replica 1;
+    /// until then (or, without failover, until the fault ends) requests
+    /// wait for it.
+    fn primary_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if fault.kind == FaultKind::Slow {
+            let factor = if begins { fault.slowdown() } else { 1.0 };
+            return self.primary.set_factor(factor);
+        }
+        if !begins {
+            return;
+        }
+        let now = ctx.now();
+        let takeover = now + self.failover_after;
+        if !self.replicas.is_empty() && takeover < fault.until() {
+            // What the primary shipped and the replicas had not received
+            // when it went down never arrives.
+            self.log.new_epoch(0);
+            for r in &mut self.replicas {
+                r.data.discard_unapplied(now, |_| true);
+            }
+            self.primary.pause_until(takeover);
+            ctx.schedule_at(
+                takeover,
+                Event::Promote {
+                    fault: index as u16,
+                },
+            );
+        } else {
+            self.primary.pause_until(fault.until());
+        }
+    }
+
+    /// Replica 1 becomes the primary: the system of record is what it had
+    /// applied (see `model::failover`).
+    fn promote(&mut self, fault: usize, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let lost = failover::promote(
+            &mut self.data,
+            &self.replicas[0].data,
+            0..self.space.total(),
+            &mut self.oracle,
+            now,
+        );
+        let e = self.effects.get(fault);
+        e.lost_writes += lost;
+        e.takeover = Some(now);
+        e.notes.push(format!(
+            "replica_1 promoted after {}: {lost} acknowledged writes it had not applied are lost",
+            self.failover_after
+        ));
     }
 }
 
 impl Report for Single {
     fn clients(&mut self) -> &mut Clients {
         &mut self.clients
+    }
+
+    fn fault_effects(&self) -> Effects {
+        self.effects.clone()
     }
 
     fn anomalies_over_time(&self) -> Vec<u64> {

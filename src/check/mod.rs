@@ -55,6 +55,9 @@ pub struct Oracle {
     /// Anomalies per time-series window, by invocation.
     series: Vec<u64>,
     series_window: SimDuration,
+    /// Keys a failover rolled back: the highest version lost (already
+    /// counted as lost writes, so not counted again at the end).
+    rolled_back: std::collections::BTreeMap<u64, Version>,
 }
 
 impl Oracle {
@@ -70,6 +73,7 @@ impl Oracle {
             window,
             series: Vec::new(),
             series_window: crate::metrics::window_length(window.end),
+            rolled_back: std::collections::BTreeMap::new(),
         }
     }
 
@@ -238,6 +242,31 @@ impl Oracle {
         self.counters.duplicate.add(copy);
     }
 
+    /// The system of record's `key` went back from version `from` to `to`
+    /// now (a failover to a replica that had applied only `to`), or writes
+    /// `to + 1 ..= from` never reached it (a write-behind cache's unflushed
+    /// writes lost in a crash): the
+    /// acknowledged writes in between are lost writes at `at`. Reads now
+    /// return `to`, older than what clients were told: stale reads follow
+    /// until a newer write. Returns the writes lost.
+    pub fn rolled_back(
+        &mut self,
+        key: u64,
+        from: Version,
+        to: Version,
+        at: &'static str,
+        now: SimTime,
+    ) -> u64 {
+        let lost = from.min(self.keys.acked_max(key)).saturating_sub(to);
+        for _ in 0..lost {
+            self.counters.lost_writes.add(at);
+            self.tick(now);
+        }
+        let highest = self.rolled_back.entry(key).or_default();
+        *highest = (*highest).max(from);
+        u64::from(lost)
+    }
+
     /// Two nodes accepted writes as primary for the same data for `length`;
     /// `lost` acknowledged writes on the losing side.
     pub fn split_brain(&mut self, at: &'static str, length: SimDuration, lost: u64) {
@@ -284,7 +313,10 @@ impl Oracle {
         }
         for key in 0..s.total() {
             let acked = self.keys.acked_max(key);
-            let (version, _) = final_state(key);
+            let (mut version, _) = final_state(key);
+            if let Some(counted) = self.rolled_back.get(&key) {
+                version = version.max(*counted);
+            }
             end.lost_writes += u64::from(acked.saturating_sub(version));
         }
         self.counters.report(end)

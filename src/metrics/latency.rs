@@ -27,6 +27,7 @@ pub struct LatencyRecorder {
     sum_ns: u128,
     max_ns: u64,
     errors: u64,
+    timeouts: u64,
     unfinished: u64,
     /// Each distinct latency and its count, ascending, while there are at
     /// most `EXACT_VALUES`.
@@ -48,18 +49,24 @@ impl LatencyRecorder {
             sum_ns: 0,
             max_ns: 0,
             errors: 0,
+            timeouts: 0,
             unfinished: 0,
             exact: Some(Vec::new()),
         }
     }
 
-    /// Failed operations count as errors only; unfinished ones are recorded
-    /// with the latency they had reached, so a stalled system cannot hide them.
+    /// Failed and timed-out operations are counted only; unfinished ones
+    /// are recorded with the latency they had reached, so a stalled system
+    /// cannot hide them.
     #[inline]
     pub fn record(&mut self, latency: SimDuration, outcome: Outcome) {
         match outcome {
             Outcome::Failed => {
                 self.errors += 1;
+                return;
+            }
+            Outcome::TimedOut => {
+                self.timeouts += 1;
                 return;
             }
             Outcome::Unfinished => self.unfinished += 1,
@@ -100,6 +107,7 @@ impl LatencyRecorder {
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
         self.errors += other.errors;
+        self.timeouts += other.timeouts;
         self.unfinished += other.unfinished;
     }
 
@@ -141,6 +149,7 @@ impl LatencyRecorder {
         LatencySummary {
             count: self.count,
             errors: self.errors,
+            timeouts: self.timeouts,
             unfinished: self.unfinished,
             mean_ms: round6(self.mean_ns() / 1e6),
             p50_ms: ms(self.quantile_ns(0.50)),
@@ -165,6 +174,10 @@ pub struct LatencySummary {
     pub count: u64,
     /// Operations that ended in an error (not in the percentiles).
     pub errors: u64,
+    /// Operations the client gave up on after its timeout and retries (not
+    /// in the percentiles).
+    #[serde(default)]
+    pub timeouts: u64,
     /// Operations still in flight when the run stopped (in the percentiles
     /// with the latency they had reached).
     pub unfinished: u64,

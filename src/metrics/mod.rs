@@ -57,6 +57,8 @@ pub enum Outcome {
     Failed,
     /// Still in flight when the run stopped.
     Unfinished,
+    /// The client gave up after its timeout and retries.
+    TimedOut,
 }
 
 /// Records every operation's outcome and latency, per operation kind; the

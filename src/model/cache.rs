@@ -65,6 +65,9 @@ pub struct Cache {
     present: TimeAverage,
     /// ∫ stale entries dt over the window, in ns.
     stale_ns: u128,
+    /// Crashed or unreachable: lookups miss and stores are dropped (see
+    /// `set_down`).
+    down: bool,
 }
 
 /// What a lookup found.
@@ -92,7 +95,22 @@ impl Cache {
             expirations: 0,
             present: TimeAverage::new(window),
             stale_ns: 0,
+            down: false,
         }
+    }
+
+    /// Drops every entry now (a flush, or the memory a crash loses).
+    pub fn clear(&mut self, now: SimTime) {
+        while self.head != NIL {
+            self.remove(self.head, now);
+        }
+    }
+
+    /// The cache goes down (`true`) or comes back: while down, the
+    /// application treats it as absent — every lookup is a miss and every
+    /// store is dropped — so reads fall through to the database.
+    pub fn set_down(&mut self, down: bool) {
+        self.down = down;
     }
 
     pub fn len(&self) -> usize {
@@ -162,7 +180,7 @@ impl Cache {
     pub fn get(&mut self, key: u64, now: SimTime) -> Lookup {
         let k = key as u32;
         let e = self.entries[key as usize];
-        let found = if !e.present {
+        let found = if !e.present || self.down {
             None
         } else if !self.ttl.is_zero() && now >= e.filled_at + self.ttl {
             self.remove(k, now);
@@ -198,7 +216,7 @@ impl Cache {
         current: Version,
         now: SimTime,
     ) -> bool {
-        if self.capacity == 0 {
+        if self.capacity == 0 || self.down {
             return false;
         }
         let k = key as u32;
@@ -229,8 +247,30 @@ impl Cache {
         older
     }
 
-    /// Drops `key` now (an invalidation after a write).
+    /// A fault begins or ends here: a crash empties the cache and keeps it
+    /// down until it ends (it restarts empty); a partition keeps it
+    /// unreachable, entries kept but blind to the invalidations it misses;
+    /// a flush empties it. (`slow` is its server's.)
+    pub fn on_fault(&mut self, kind: crate::faults::FaultKind, begins: bool, now: SimTime) {
+        use crate::faults::FaultKind;
+        match kind {
+            FaultKind::Crash if begins => {
+                self.clear(now);
+                self.set_down(true);
+            }
+            FaultKind::Partition if begins => self.set_down(true),
+            FaultKind::Crash | FaultKind::Partition => self.set_down(false),
+            FaultKind::Flush if begins => self.clear(now),
+            _ => {}
+        }
+    }
+
+    /// Drops `key` now (an invalidation after a write; lost while the cache
+    /// is unreachable).
     pub fn delete(&mut self, key: u64, now: SimTime) {
+        if self.down {
+            return;
+        }
         if self.entries[key as usize].present {
             self.remove(key as u32, now);
         }

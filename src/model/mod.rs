@@ -4,6 +4,8 @@
 
 pub mod cache;
 pub mod derived;
+pub mod failover;
+pub mod impairment;
 pub mod locks;
 pub mod network;
 pub mod participant;
@@ -20,6 +22,7 @@ pub mod wal;
 
 pub use cache::{Cache, Lookup};
 pub use derived::{Applied, DerivedStore};
+pub use impairment::{FOREVER, Impairment};
 pub use network::Network;
 pub use pipeline::{CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};

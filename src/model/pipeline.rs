@@ -28,6 +28,8 @@ pub struct CdcConnector<T> {
     wakes_at: Option<SimTime>,
     /// The connector is processing a batch until then.
     busy_until: SimTime,
+    /// A `lag` fault: the connector down (stalled) or slowed.
+    pub path: super::Impairment,
 }
 
 /// What a wake-up of the connector produced.
@@ -47,6 +49,7 @@ impl<T> CdcConnector<T> {
             log: VecDeque::new(),
             wakes_at: None,
             busy_until: SimTime::ZERO,
+            path: super::Impairment::default(),
         }
     }
 
@@ -68,9 +71,19 @@ impl<T> CdcConnector<T> {
     /// next wake-up to schedule (none when the log is empty: the next commit
     /// schedules one).
     pub fn wake(&mut self, now: SimTime) -> (CdcBatch<T>, Option<SimTime>) {
+        if let Some(until) = self.path.stalled_until().filter(|u| *u > now) {
+            // Down: the log grows; the connector resumes where it stopped.
+            self.wakes_at = Some(until);
+            let idle = CdcBatch {
+                writes: Vec::new(),
+                delivered_at: now,
+            };
+            return (idle, Some(until));
+        }
         let n = self.batch.min(self.log.len());
         let writes: Vec<T> = self.log.drain(..n).collect();
-        let delivered_at = now + SimDuration(self.per_change.as_nanos() * n as u64);
+        let per_change = self.path.stretched(self.per_change);
+        let delivered_at = now + SimDuration(per_change.as_nanos() * n as u64);
         self.busy_until = delivered_at;
         let next = if self.log.is_empty() {
             None
@@ -105,6 +118,8 @@ pub struct EventBus {
     /// Per key, the last delivery instant (for in-order delivery).
     last: Vec<SimTime>,
     rng: SimRng,
+    /// A `lag` fault: consumers stopped (stalled) or slowed.
+    pub path: super::Impairment,
 }
 
 impl EventBus {
@@ -120,6 +135,7 @@ impl EventBus {
                 Vec::new()
             },
             rng,
+            path: super::Impairment::default(),
         }
     }
 
@@ -131,7 +147,7 @@ impl EventBus {
 
     /// Publishes a change of `key` now (see `publish`).
     pub fn publish_key(&mut self, key: u64, now: SimTime) -> ([SimTime; 2], usize) {
-        let mut at = now + self.delay.sample(&mut self.rng);
+        let mut at = self.path.arrival(now, self.delay.sample(&mut self.rng));
         if self.ordered {
             let last = &mut self.last[key as usize];
             at = at.max(*last);

@@ -29,39 +29,81 @@ pub struct Write {
 
 /// Commits on their way to the replicas, by handle; each is dropped once
 /// every replica has applied it.
+///
+/// A failover starts a new epoch of the failed primary's scope (the whole
+/// database, or one shard): commits it shipped and the replicas had not yet
+/// applied are void (`current` says so), as a promoted replica refuses the
+/// old primary's log after the point it took over.
 #[derive(Default)]
 pub struct ReplicationLog {
-    entries: Vec<(Vec<Write>, u32)>,
+    entries: Vec<Shipped>,
     free: Vec<u32>,
+    /// The current epoch of each scope (absent: 0).
+    epochs: Vec<u32>,
+}
+
+struct Shipped {
+    writes: Vec<Write>,
+    /// Replicas yet to apply it.
+    remaining: u32,
+    scope: u32,
+    epoch: u32,
 }
 
 impl ReplicationLog {
     /// Keeps `writes` until `replicas` replicas have applied them.
     pub fn push(&mut self, writes: &[Write], replicas: u32) -> u32 {
+        self.push_scoped(writes, replicas, 0)
+    }
+
+    /// [`push`](Self::push) for the primary of `scope` (a shard).
+    pub fn push_scoped(&mut self, writes: &[Write], replicas: u32, scope: u32) -> u32 {
+        let epoch = self.epochs.get(scope as usize).copied().unwrap_or(0);
         match self.free.pop() {
             Some(i) => {
                 let e = &mut self.entries[i as usize];
-                e.0.clear();
-                e.0.extend_from_slice(writes);
-                e.1 = replicas;
+                e.writes.clear();
+                e.writes.extend_from_slice(writes);
+                (e.remaining, e.scope, e.epoch) = (replicas, scope, epoch);
                 i
             }
             None => {
-                self.entries.push((writes.to_vec(), replicas));
+                self.entries.push(Shipped {
+                    writes: writes.to_vec(),
+                    remaining: replicas,
+                    scope,
+                    epoch,
+                });
                 (self.entries.len() - 1) as u32
             }
         }
     }
 
     pub fn writes(&self, handle: u32) -> &[Write] {
-        &self.entries[handle as usize].0
+        &self.entries[handle as usize].writes
+    }
+
+    /// Whether the commit was shipped in its scope's current epoch (since
+    /// that primary's last failover).
+    pub fn current(&self, handle: u32) -> bool {
+        let e = &self.entries[handle as usize];
+        e.epoch == self.epochs.get(e.scope as usize).copied().unwrap_or(0)
+    }
+
+    /// A replica was promoted in `scope`: what the old primary shipped is void.
+    pub fn new_epoch(&mut self, scope: u32) {
+        let i = scope as usize;
+        if self.epochs.len() <= i {
+            self.epochs.resize(i + 1, 0);
+        }
+        self.epochs[i] += 1;
     }
 
     /// One replica applied the commit; frees it after the last.
     pub fn applied(&mut self, handle: u32) {
         let e = &mut self.entries[handle as usize];
-        e.1 -= 1;
-        if e.1 == 0 {
+        e.remaining -= 1;
+        if e.remaining == 0 {
             self.free.push(handle);
         }
     }
@@ -90,6 +132,8 @@ pub struct Replica {
     /// ∫ keys behind dt over the window, in ns.
     behind_ns: u128,
     window: Window,
+    /// The shipping path (a `lag` fault stalls or slows it).
+    pub path: super::Impairment,
 }
 
 impl Replica {
@@ -106,12 +150,13 @@ impl Replica {
             visibility: LatencyRecorder::new(),
             behind_ns: 0,
             window,
+            path: super::Impairment::default(),
         }
     }
 
     /// A commit of `writes` at the primary now: when this replica applies it.
     pub fn ship(&mut self, writes: &[Write], committed: SimTime) -> SimTime {
-        let mut at = committed + self.lag.sample(&mut self.rng);
+        let mut at = self.path.arrival(committed, self.lag.sample(&mut self.rng));
         for w in writes {
             at = at.max(self.keys[w.key as usize].applies_at);
         }
@@ -155,6 +200,17 @@ impl Replica {
     #[inline]
     pub fn version(&self, key: u64) -> Version {
         self.keys[key as usize].version
+    }
+
+    /// Forgets the commits shipped and not yet applied of the keys `of`
+    /// selects (their primary failed; they will never arrive).
+    pub fn discard_unapplied(&mut self, now: SimTime, of: impl Fn(u64) -> bool) {
+        for (key, k) in self.keys.iter_mut().enumerate() {
+            if k.shipped > k.version && of(key as u64) {
+                k.shipped = k.version;
+                self.behind_ns += self.window.overlap_ns(k.behind_since, now);
+            }
+        }
     }
 
     /// The version `key` will hold once every shipped commit is applied.

@@ -37,6 +37,8 @@ pub struct Station {
     present_area: u128,
     /// Jobs that finished service inside the window.
     served: u64,
+    /// Multiplier of service times while the station is slowed (1: normal).
+    factor: f64,
 }
 
 impl Station {
@@ -50,13 +52,37 @@ impl Station {
             wait_area: 0,
             present_area: 0,
             served: 0,
+            factor: 1.0,
         }
+    }
+
+    /// Service times from now on are multiplied by `factor` (a `slow`
+    /// fault; 1 restores them). Jobs already admitted keep theirs.
+    pub fn set_factor(&mut self, factor: f64) {
+        self.factor = factor;
+    }
+
+    /// No job starts before `until` (a crash or a partition): jobs in
+    /// service finish, jobs arriving meanwhile wait in the queue for the
+    /// restart. Their clients time out and retry on their own clocks.
+    pub fn pause_until(&mut self, until: SimTime) {
+        let held: Vec<_> = self
+            .free_at
+            .drain()
+            .map(|Reverse(t)| Reverse(t.max(until)))
+            .collect();
+        self.free_at.extend(held);
     }
 
     /// A job arrives now needing `service` of one server: when it starts and
     /// when it is done.
     #[inline]
     pub fn enter(&mut self, now: SimTime, service: SimDuration) -> Slot {
+        let service = if self.factor == 1.0 {
+            service
+        } else {
+            SimDuration((service.as_nanos() as f64 * self.factor).min(1e18) as u64)
+        };
         let mut earliest = self.free_at.peek_mut().expect("a station has servers");
         let start = now.max(earliest.0);
         let done = start + service;

@@ -15,6 +15,10 @@ struct Record {
     committed_at: SimTime,
     value: i64,
     version: Version,
+    /// The highest version ever installed (above `version` after a roll
+    /// back): the next write takes the one after it, so a version number
+    /// always names one write.
+    last: Version,
 }
 
 pub struct VersionedStore {
@@ -38,10 +42,21 @@ impl VersionedStore {
     #[inline]
     pub fn commit(&mut self, key: u64, value: i64, now: SimTime) -> Version {
         let r = &mut self.records[key as usize];
-        r.version += 1;
+        r.last += 1;
+        r.version = r.last;
         r.value = value;
         r.committed_at = now;
         r.version
+    }
+
+    /// `key` goes back to `version` with `value` (a failover to a replica
+    /// that had applied only that far); the versions above it are gone.
+    pub fn roll_back(&mut self, key: u64, version: Version, value: i64, now: SimTime) {
+        let r = &mut self.records[key as usize];
+        debug_assert!(version <= r.version, "a roll back goes back");
+        r.version = version;
+        r.value = value;
+        r.committed_at = now;
     }
 
     /// The committed version of `key`.

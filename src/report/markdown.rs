@@ -1,6 +1,6 @@
 use super::table::{
-    anomaly_table, component_table, coordination_table, heading, lag_table, latency_table,
-    transaction_table, visibility_table,
+    anomaly_table, component_table, coordination_table, fault_table, heading, lag_table,
+    latency_table, transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -35,6 +35,26 @@ impl Exporter for MarkdownExporter {
                 counts the stale reads that missed the reader's own write; `where` is the copy \
                 that served the read or applied the write.\n\n";
         out += &anomaly_table(results).to_markdown();
+        let faults = fault_table(results);
+        if !faults.rows.is_empty() {
+            out += "\n## Faults\n\n";
+            out += "Each fault of the scenario as each architecture lived it, from the fault's \
+                    start to one fault length after its end (the fault and its recovery): \
+                    `failed` counts the operations that ended in an error or a timeout then; \
+                    `p99 worst` is the highest per-window p99 then, `p99 before` the median \
+                    per-window p99 before the fault; `anomalies` are those of operations invoked \
+                    then; `in doubt` counts transactions whose participants stayed prepared, \
+                    holding their locks, while the coordinator was down; `takeover` is when a \
+                    replica or a new leader took over (seconds from the start of the run).\n\n";
+            out += &faults.to_markdown();
+            for run in results.runs.iter().filter(|r| r.replication == 0) {
+                for f in &run.faults {
+                    for note in &f.notes {
+                        out += &format!("- {} ({}): {note}\n", run.architecture, f.fault);
+                    }
+                }
+            }
+        }
         let coordination = coordination_table(results);
         if !coordination.rows.is_empty() {
             out += "\n## Coordination cost\n\n";

@@ -103,6 +103,10 @@ pub struct RunResult {
     /// The run over time: throughput, p99, errors and anomalies per window.
     #[serde(default)]
     pub series: crate::metrics::Series,
+    /// Each fault of the scenario: its window, errors and p99 while it was
+    /// on, the anomalies it caused, writes lost, transactions in doubt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::faults::FaultReport>,
     /// Simulation events processed (arrivals included).
     pub events: u64,
     /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).

@@ -280,6 +280,34 @@ fn in_words(s: &Scenario) -> String {
     text
 }
 
+/// What one fault did to one architecture, in a sentence.
+fn fault_sentence(f: &crate::faults::FaultReport, at: &str) -> String {
+    let mut s = format!(
+        "Under {}{at}, {} operations failed or timed out during the fault and its recovery, and p99 went from {} ms to {} ms at worst",
+        f.fault,
+        f.failed,
+        super::table::ms(f.p99_before_ms),
+        super::table::ms(f.p99_ms)
+    );
+    if f.in_doubt > 0 {
+        s += &format!(
+            "; {} transactions stayed in doubt holding their locks for up to {:.1} s",
+            f.in_doubt, f.in_doubt_max_s
+        );
+    }
+    if f.lost_writes > 0 {
+        s += &format!("; {} acknowledged writes were lost", f.lost_writes);
+    }
+    if let Some(t) = f.takeover_s {
+        s += &format!("; takeover at {t:.1} s");
+    }
+    s += &format!(
+        "; {} anomalies in operations invoked during it and its recovery.",
+        f.anomalies
+    );
+    s
+}
+
 /// The verdict table: one row per run of replication 0.
 fn verdict(results: &Results) -> Table {
     let swept = &results.scenario.swept;
@@ -324,7 +352,7 @@ fn verdict(results: &Results) -> Table {
                 format!("{:.3}", l.p50_ms),
                 format!("{:.3}", l.p99_ms),
                 format!("{:.3}", l.p999_ms),
-                (l.errors + l.unfinished).to_string(),
+                (l.errors + l.timeouts + l.unfinished).to_string(),
                 format!("{:.3}", total as f64 * 1000.0 / ops),
                 top,
                 per_op.map_or("-".into(), |m| format!("{:.2}", m.messages)),
@@ -401,12 +429,15 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
             }
         }
         let l = r.latency.all();
-        if l.errors + l.unfinished > 0 {
+        if l.errors + l.timeouts + l.unfinished > 0 {
             out.push(format!(
-                "{} operations failed or never finished{}.",
-                l.errors + l.unfinished,
+                "{} operations failed, timed out or never finished{}.",
+                l.errors + l.timeouts + l.unfinished,
                 where_(r, swept)
             ));
+        }
+        for f in &r.faults {
+            out.push(fault_sentence(f, &where_(r, swept)));
         }
         let ops = l.count.max(1) as f64;
         for (class, n, detail) in r.anomalies.classes().filter(|c| c.1 > 0) {

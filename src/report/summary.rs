@@ -118,7 +118,7 @@ fn summary(runs: &[&RunResult]) -> Summary {
             };
             let e = LatencyEstimate {
                 count: l(|s| s.count as f64),
-                errors: l(|s| (s.errors + s.unfinished) as f64),
+                errors: l(|s| (s.errors + s.timeouts + s.unfinished) as f64),
                 mean_ms: l(|s| s.mean_ms),
                 p50_ms: l(|s| s.p50_ms),
                 p90_ms: l(|s| s.p90_ms),

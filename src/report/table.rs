@@ -104,6 +104,7 @@ pub fn latency_table(results: &Results) -> Table {
     }
     let columns = [
         "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+        "timeouts",
     ];
     per_run_table(results, &columns, |run| {
         run.latency
@@ -119,6 +120,44 @@ pub fn latency_table(results: &Results) -> Table {
                     ms(l.p999_ms),
                     ms(l.max_ms),
                     (l.errors + l.unfinished).to_string(),
+                    l.timeouts.to_string(),
+                ]
+            })
+            .collect()
+    })
+}
+
+/// Each fault, per architecture, over the fault and its recovery (see
+/// `FaultReport`): the operations that failed (errors and timeouts), p99
+/// before the fault and the worst during it and after, the
+/// anomalies it caused, acknowledged writes lost, transactions left in doubt
+/// and when a replica or a new leader took over.
+pub fn fault_table(results: &Results) -> Table {
+    let columns = [
+        "fault",
+        "failed",
+        "p99 before ms",
+        "p99 worst ms",
+        "anomalies",
+        "lost writes",
+        "in doubt",
+        "in doubt max s",
+        "takeover s",
+    ];
+    per_run_table(results, &columns, |run| {
+        run.faults
+            .iter()
+            .map(|f| {
+                vec![
+                    f.fault.clone(),
+                    f.failed.to_string(),
+                    ms(f.p99_before_ms),
+                    ms(f.p99_ms),
+                    f.anomalies.to_string(),
+                    f.lost_writes.to_string(),
+                    f.in_doubt.to_string(),
+                    format!("{:.3}", f.in_doubt_max_s),
+                    f.takeover_s.map_or("-".to_string(), |t| format!("{t:.3}")),
                 ]
             })
             .collect()
@@ -445,6 +484,7 @@ impl Exporter for TableExporter {
             anomaly_table(results).to_text()
         );
         for table in [
+            fault_table(results),
             coordination_table(results),
             transaction_table(results),
             lag_table(results),

@@ -556,6 +556,9 @@ pub struct ReplicasConfig {
     pub reads: Option<ReadRouting>,
     /// How long after its write a session keeps reading that key from the primary under "read-your-writes". Default "2s" (Rails' automatic role switching delay).
     pub ryw_window: SimDuration,
+    /// After a crash or partition of the primary, how long until replica 1 is promoted in its place (failure detection + election + lease expiry); a fault shorter than this ends with the old primary back and nothing lost. Replication being asynchronous, the promoted replica lacks the commits it had not applied: they are lost writes. Default "5s" (lease-based primaries: up to 5 s, PARAMETERS "leader election after a crash").
+    #[serde(deserialize_with = "super::positive_duration")]
+    pub failover_after: SimDuration,
 }
 
 impl Default for ReplicasConfig {
@@ -566,6 +569,7 @@ impl Default for ReplicasConfig {
             cores: None,
             reads: None,
             ryw_window: SimDuration::from_secs(2),
+            failover_after: SimDuration::from_secs(5),
         }
     }
 }

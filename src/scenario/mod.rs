@@ -34,7 +34,8 @@ pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
 use crate::sim::SimDuration;
-use checks::{at_least_one_u32, positive_duration};
+use checks::at_least_one_u32;
+pub(crate) use checks::positive_duration;
 
 /// A whole scenario, as read from a file and completed with defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
@@ -70,6 +71,9 @@ pub struct Scenario {
     /// The architectures compared, each run on the same operation stream.
     #[serde(rename = "architecture", default, deserialize_with = "distinct_names")]
     pub architectures: Vec<ArchitectureConfig>,
+    /// Faults injected into every architecture: what goes wrong, when, for how long, and the role it hits (see `archsim list`). Default: none.
+    #[serde(rename = "fault", default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::faults::Fault>,
     /// Parameters to sweep: scenario paths (as `--set` takes them) to lists of values; every point of their cartesian product runs every architecture, first path slowest. Default: none.
     #[serde(default, skip_serializing_if = "Sweep::is_empty")]
     pub sweep: Sweep,
@@ -367,6 +371,55 @@ impl Scenario {
                 path.extend(field);
                 let message = format!("architecture \"{}\": {message}", arch.name);
                 return Err(ScenarioError::at_path(origin, text, &path, message));
+            }
+        }
+        self.check_faults(origin, text)
+    }
+
+    /// Each fault on its own, against the run's length, against the others
+    /// on its target, and against every architecture's roles.
+    fn check_faults(&self, origin: &str, text: &str) -> Result<(), ScenarioError> {
+        let end = self.warmup.duration() + self.duration;
+        for (i, f) in self.faults.iter().enumerate() {
+            let index = i.to_string();
+            let at = |field: &str, message: String| {
+                ScenarioError::at_path(origin, text, &["fault", index.as_str(), field], message)
+            };
+            if let Some((field, message)) = f.problem() {
+                return Err(at(field, message));
+            }
+            if f.at >= end {
+                return Err(at(
+                    "at",
+                    format!(
+                        "the fault begins at {} but the run ends at {end} (warm-up + duration); \
+                         move it earlier or lengthen the run",
+                        f.at
+                    ),
+                ));
+            }
+            if let Some(other) = self.faults[..i].iter().find(|o| o.overlaps(f)) {
+                return Err(at(
+                    "at",
+                    format!(
+                        "{} overlaps {} on the same target; one target takes one fault at a \
+                         time — move one, or end the first before the second begins",
+                        f.describe(),
+                        other.describe()
+                    ),
+                ));
+            }
+            for arch in &self.architectures {
+                if let Err(why) = crate::arch::roles(arch).check(&f.target, f.kind) {
+                    return Err(at(
+                        "target",
+                        format!(
+                            "architecture \"{}\" (kind {}): {why}; retarget the fault or \
+                             leave this architecture out of the scenario",
+                            arch.name, arch.kind
+                        ),
+                    ));
+                }
             }
         }
         Ok(())

@@ -47,6 +47,15 @@ pub struct WorkloadConfig {
     /// Share of acknowledged writes that get probed (probes are real reads and add load). Default 0.1.
     #[serde(deserialize_with = "unit_interval")]
     pub probe_share: f64,
+    /// How long a client waits for one attempt of an operation before giving it up (the attempt may still complete at the server, unseen). Default "1s" (a common application-side statement/request timeout; estimate).
+    #[serde(deserialize_with = "super::positive_duration")]
+    pub timeout: SimDuration,
+    /// The same for analytics queries, which run for seconds. Default "10m" (BI tools' query timeouts are minutes; estimate).
+    #[serde(deserialize_with = "super::positive_duration")]
+    pub analytics_timeout: SimDuration,
+    /// Attempts a client makes after a timed-out one, at once, each with the full `timeout`; an operation whose every attempt times out counts as timed out. A retried write may apply twice. Default 0.
+    #[serde(deserialize_with = "at_most_ten")]
+    pub retries: u32,
     /// Accounts, items and counters, and their initial values.
     pub entities: EntitiesConfig,
     /// Load profile: from `at` (measured from the start of the run, warm-up included) the rate moves to `rate`, in a step or over `ramp`. Default: none (constant `rate`).
@@ -75,6 +84,9 @@ impl Default for WorkloadConfig {
             probe_share: 0.1,
             entities: EntitiesConfig::default(),
             phases: Vec::new(),
+            timeout: SimDuration::from_secs(1),
+            analytics_timeout: SimDuration::from_secs(600),
+            retries: 0,
         }
     }
 }
@@ -227,5 +239,27 @@ impl Default for Mix {
 impl<'de> Deserialize<'de> for Mix {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Mix::new(BTreeMap::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+fn at_most_ten<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (0..=10).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a number of retries from 0 to 10, found {v}"
+        )))
+    }
+}
+
+impl WorkloadConfig {
+    /// How the clients wait and retry.
+    pub fn client_policy(&self) -> crate::sim::ClientPolicy {
+        crate::sim::ClientPolicy {
+            timeout: Some(self.timeout),
+            analytics_timeout: Some(self.analytics_timeout),
+            retries: self.retries,
+        }
     }
 }

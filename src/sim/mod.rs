@@ -6,7 +6,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use engine::{Architecture, Context, OpId, RunOutput, run, run_recorded};
+pub use engine::{Architecture, ClientPolicy, Context, OpId, RunOutput, run, run_recorded};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
 pub use time::{SimDuration, SimTime};

@@ -1,8 +1,8 @@
-//! The run over time, in three panels sharing the time axis: throughput,
-//! p99 latency (log scale) and anomalies per window, one line per
-//! architecture (replication 0 at the first sweep point). Intervals worth
-//! seeing — the warm-up, and fault windows where a scenario has them — are
-//! shaded grey and named.
+//! The run over time, in four panels sharing the time axis: throughput,
+//! p99 latency (log scale), failed operations (errors and timeouts) and
+//! anomalies per window, one line per architecture (replication 0 at the
+//! first sweep point). The warm-up is shaded grey and each fault window red,
+//! each named.
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -31,17 +31,28 @@ fn shown(results: &Results) -> Vec<&RunResult> {
         .collect()
 }
 
-/// Shaded intervals, in s: (from, to, name).
-fn shaded(results: &Results, runs: &[&RunResult]) -> Vec<(f64, f64, String)> {
+/// A shaded interval, in s, its name and colour.
+type Shade = (f64, f64, String, RGBColor);
+
+/// The warm-up and the fault windows.
+fn shaded(results: &Results, runs: &[&RunResult], end: f64) -> Vec<Shade> {
     let warmup = runs
         .first()
         .and_then(|r| r.warmup_s)
         .unwrap_or(results.scenario.warmup_s);
+    let mut out = Vec::new();
     if warmup > 0.0 {
-        vec![(0.0, warmup, "warm-up".to_string())]
-    } else {
-        Vec::new()
+        out.push((0.0, warmup, "warm-up".to_string(), RGBColor(225, 225, 225)));
     }
+    if let Some(run) = runs.first() {
+        for f in &run.faults {
+            // An instantaneous fault (a flush) still gets a visible band.
+            let to = f.to_s.max(f.from_s + end / 200.0);
+            let name = f.fault.split(" at ").next().unwrap_or(&f.fault).to_string();
+            out.push((f.from_s, to, name, RGBColor(250, 215, 215)));
+        }
+    }
+    out
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -54,7 +65,6 @@ where
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
     root.fill(&WHITE).map_err(wrap)?;
     let runs = shown(results);
-    let shade = shaded(results, &runs);
     let (title, rest) = root.split_vertically(34);
     title
         .draw(&Text::new(
@@ -63,16 +73,18 @@ where
             (FONT, 20).into_font(),
         ))
         .map_err(wrap)?;
-    let panels = rest.split_evenly((3, 1));
+    let panels = rest.split_evenly((4, 1));
     let end = runs
         .iter()
         .map(|r| r.series.window_s * r.series.throughput_per_s.len() as f64)
         .fold(0.0, f64::max)
         .max(1e-9);
+    let shade = shaded(results, &runs, end);
     type Pick = fn(&RunResult, usize) -> f64;
-    let figures: [(&str, Pick, bool); 3] = [
+    let figures: [(&str, Pick, bool); 4] = [
         ("ops/s answered", |r, i| r.series.throughput_per_s[i], false),
         ("p99 ms (log)", |r, i| r.series.p99_ms[i], true),
+        ("failed ops", |r, i| r.series.errors[i] as f64, false),
         ("anomalies", |r, i| r.series.anomalies[i] as f64, false),
     ];
     for (k, (panel, (name, pick, log))) in panels.iter().zip(figures).enumerate() {
@@ -133,7 +145,7 @@ where
 /// What one panel shows.
 struct Panel<'p> {
     name: &'p str,
-    shade: &'p [(f64, f64, String)],
+    shade: &'p [Shade],
     lines: &'p [Vec<(f64, f64)>],
     runs: &'p [&'p RunResult],
     /// The legend goes on the first panel only.
@@ -159,10 +171,10 @@ where
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(240, 240, 240))
         .draw()?;
-    for (from, to, label) in p.shade {
+    for (from, to, label, color) in p.shade {
         chart.draw_series(std::iter::once(Rectangle::new(
             [(*from, lo), (*to, hi)],
-            RGBColor(225, 225, 225).filled(),
+            color.filled(),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             label.clone(),

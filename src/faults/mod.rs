@@ -1,0 +1,272 @@
+//! Faults: the scenario's `[[fault]]` list, the roles it targets, and the
+//! schedule the engine delivers to an architecture.
+//!
+//! A fault is orthogonal to the architecture and the workload: it names a
+//! *role* (`primary`, `cache`, `shard:2`, `leader:0`, `pipeline:search`, …)
+//! and each architecture maps the role to its own components
+//! (`arch::roles`). What a fault does there is the architecture's rule,
+//! written in its own file beside its request paths; the pieces they share
+//! (a paused station, an emptied cache, a stalled pipeline, a failover that
+//! rolls the primary back to a replica) live in `model/`.
+//!
+//! Randomness contract: faults draw nothing. A fault begins at `at` and
+//! ends `for` later, both exact instants of simulated time, so a scenario
+//! with faults stays reproducible from its seed.
+
+mod report;
+mod role;
+
+pub use report::{Effect, Effects, FaultReport, report};
+pub use role::{CACHE, PIPELINE, REPLICA, Role, RoleSet, SERVER};
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::sim::{SimDuration, SimTime};
+
+/// What goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The target stops: work arriving waits for the restart (clients time
+    /// out and retry), and it restarts after `for` with what it had made
+    /// durable — a cache restarts empty, a write-behind cache loses its
+    /// unflushed writes, a primary with replicas fails over after
+    /// `failover_after` and loses what the replica had not applied, a Raft
+    /// leader's group elects a new leader.
+    Crash,
+    /// The network to the target drops messages for `for`: nothing reaches
+    /// it and it answers nothing until the partition heals (clients time
+    /// out and retry); nothing it holds is lost. A partitioned primary with
+    /// replicas fails over like a crashed one; a partitioned Raft leader
+    /// loses its leadership.
+    Partition,
+    /// The target's service times are multiplied by `factor` (a GC pause is
+    /// `slow` with a huge factor).
+    Slow,
+    /// A replication path or pipeline stalls for `for` (a CDC connector
+    /// down, a replica's apply stopped), or, with `factor`, its delays are
+    /// multiplied by `factor`. What it missed is delivered when it resumes.
+    Lag,
+    /// A cache loses every entry at `at` (a cold start): the reads that
+    /// follow miss and fall on the database.
+    Flush,
+}
+
+impl FaultKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Partition => "partition",
+            FaultKind::Slow => "slow",
+            FaultKind::Lag => "lag",
+            FaultKind::Flush => "flush",
+        }
+    }
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One `[[fault]]` of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, documented::DocumentedFields)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// When the fault begins, from the start of the run (warm-up included), e.g. "30s".
+    pub at: SimDuration,
+    /// How long it lasts; omitted, it lasts until the end of the run. Not used by `flush`, which is instantaneous.
+    #[serde(
+        rename = "for",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "positive_duration"
+    )]
+    pub lasts: Option<SimDuration>,
+    /// What goes wrong: "crash", "partition", "slow", "lag" or "flush".
+    pub kind: FaultKind,
+    /// The role it hits: "primary", "replica", "cache", "shard:<i>", "coordinator", "node:<i>", "leader:<partition>", "pipeline:<store>", "index", "warehouse", "session_store" (`archsim list` shows each architecture's roles).
+    pub target: Role,
+    /// For "slow": the multiplier of service times, above 1 (required). For "lag": the multiplier of the path's delays; omitted, the path stalls.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "factor"
+    )]
+    pub factor: Option<f64>,
+}
+
+fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
+    crate::scenario::positive_duration(d).map(Some)
+}
+
+fn factor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v > 1.0 && v <= 1e9 {
+        Ok(Some(v))
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a factor above 1 and at most 1e9 (service times are multiplied by it), \
+             found {v}"
+        )))
+    }
+}
+
+impl Fault {
+    /// When it begins.
+    pub fn begins(&self) -> SimTime {
+        SimTime::ZERO + self.at
+    }
+
+    /// When it ends (`None`: at the end of the run). A flush ends as it begins.
+    pub fn ends(&self) -> Option<SimTime> {
+        if self.kind == FaultKind::Flush {
+            return Some(self.begins());
+        }
+        self.lasts.map(|d| self.begins() + d)
+    }
+
+    /// When it ends, or `FOREVER` when it lasts to the end of the run.
+    pub fn until(&self) -> SimTime {
+        self.ends().unwrap_or(crate::model::FOREVER)
+    }
+
+    /// The multiplier a `slow` fault applies (1 for any other).
+    pub fn slowdown(&self) -> f64 {
+        if self.kind == FaultKind::Slow {
+            self.factor.unwrap_or(1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether the target stops answering (a crash or a partition).
+    pub fn stops(&self) -> bool {
+        matches!(self.kind, FaultKind::Crash | FaultKind::Partition)
+    }
+
+    /// Whether `self` and `other` hit one target at overlapping times.
+    pub fn overlaps(&self, other: &Fault) -> bool {
+        let end = |f: &Fault| f.ends().unwrap_or(SimTime(u64::MAX));
+        self.target == other.target
+            && self.kind != FaultKind::Flush
+            && other.kind != FaultKind::Flush
+            && self.begins() < end(other)
+            && other.begins() < end(self)
+    }
+
+    /// "crash of shard:1 at 30s for 10s".
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} of {} at {}", self.kind, self.target, self.at);
+        if self.kind != FaultKind::Flush {
+            match self.lasts {
+                Some(d) => s.push_str(&format!(" for {d}")),
+                None => s.push_str(" until the end"),
+            }
+        }
+        if let Some(f) = self.factor {
+            s.push_str(&format!(" (×{f})"));
+        }
+        s
+    }
+
+    /// What is wrong with this fault on its own, if anything: the field and
+    /// the message.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        match self.kind {
+            FaultKind::Slow if self.factor.is_none() => Some((
+                "kind",
+                "a \"slow\" fault needs `factor`, the multiplier of service times (e.g. \
+                 factor = 10; a GC pause is a huge factor)"
+                    .to_string(),
+            )),
+            FaultKind::Crash | FaultKind::Partition | FaultKind::Flush if self.factor.is_some() => {
+                Some((
+                    "factor",
+                    format!(
+                        "`factor` means nothing for a \"{}\" fault; it is for \"slow\" and \"lag\"",
+                        self.kind
+                    ),
+                ))
+            }
+            FaultKind::Flush if self.lasts.is_some() => Some((
+                "for",
+                "a \"flush\" is instantaneous (the cache empties at `at`); remove `for`, or use \
+                 \"crash\" for a cache that stays down"
+                    .to_string(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A fault beginning or ending: what the engine delivers to the
+/// architecture, in time order (beginnings before ends at one instant, in
+/// the scenario's order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub at: SimTime,
+    /// Index of the fault in the scenario's list.
+    pub fault: usize,
+    pub begins: bool,
+}
+
+/// Every beginning and end of `faults`, in the order they happen.
+pub fn schedule(faults: &[Fault]) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for (i, f) in faults.iter().enumerate() {
+        edges.push(Edge {
+            at: f.begins(),
+            fault: i,
+            begins: true,
+        });
+        if let Some(end) = f.ends() {
+            edges.push(Edge {
+                at: end,
+                fault: i,
+                begins: false,
+            });
+        }
+    }
+    // A flush's end is its beginning: begin first.
+    edges.sort_by_key(|e| (e.at, !e.begins, e.fault));
+    edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(text: &str) -> Fault {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn schedule_orders_edges_in_time() {
+        let a = fault("at = \"10s\"\nfor = \"5s\"\nkind = \"crash\"\ntarget = \"cache\"");
+        let b = fault("at = \"12s\"\nkind = \"flush\"\ntarget = \"cache\"");
+        let edges = schedule(&[a, b]);
+        let got: Vec<(u64, usize, bool)> = edges
+            .iter()
+            .map(|e| (e.at.as_nanos() / 1_000_000_000, e.fault, e.begins))
+            .collect();
+        assert_eq!(
+            got,
+            [(10, 0, true), (12, 1, true), (12, 1, false), (15, 0, false)]
+        );
+    }
+
+    #[test]
+    fn overlap_is_per_target_and_ignores_flushes() {
+        let a = fault("at = \"10s\"\nfor = \"5s\"\nkind = \"crash\"\ntarget = \"shard:1\"");
+        let b = fault("at = \"14s\"\nkind = \"slow\"\nfactor = 3\ntarget = \"shard:1\"");
+        let c = fault("at = \"14s\"\nkind = \"slow\"\nfactor = 3\ntarget = \"shard:2\"");
+        let d =
+            fault("at = \"15s\"\nfor = \"1s\"\nkind = \"slow\"\nfactor = 3\ntarget = \"shard:1\"");
+        assert!(a.overlaps(&b) && b.overlaps(&a));
+        assert!(!a.overlaps(&c), "another target");
+        assert!(!a.overlaps(&d), "back to back");
+    }
+}

@@ -1,0 +1,143 @@
+//! What each fault did, for results and the review report.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Series;
+use crate::sim::{SimDuration, SimTime};
+
+use super::Fault;
+
+/// What an architecture saw of one fault, filled in as the run goes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Effect {
+    /// Acknowledged writes the fault destroyed (failover, write-behind).
+    pub lost_writes: u64,
+    /// Transactions that were in doubt (prepared, holding their locks,
+    /// waiting for a decision) while the fault lasted, and the longest
+    /// such wait, in ns.
+    pub in_doubt: u64,
+    pub in_doubt_max: SimDuration,
+    /// When a replica or a new leader took over.
+    pub takeover: Option<SimTime>,
+    /// What the architecture did, in its own words ("replica 1 promoted").
+    pub notes: Vec<String>,
+}
+
+/// Per fault of the scenario, in its order.
+#[derive(Clone, Debug, Default)]
+pub struct Effects(pub Vec<Effect>);
+
+impl Effects {
+    pub fn new(faults: usize) -> Effects {
+        Effects(vec![Effect::default(); faults])
+    }
+
+    pub fn get(&mut self, fault: usize) -> &mut Effect {
+        &mut self.0[fault]
+    }
+
+    /// The faults (by index) that are on at `now` among `faults`, with a
+    /// predicate on the fault.
+    pub fn active<'a>(
+        faults: &'a [Fault],
+        now: SimTime,
+        which: impl Fn(&Fault) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        faults.iter().enumerate().filter_map(move |(i, f)| {
+            let on = f.begins() <= now && f.ends().is_none_or(|e| now < e);
+            (on && which(f)).then_some(i)
+        })
+    }
+}
+
+/// One fault in the results: when, and what it did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultReport {
+    /// "crash of primary at 30s for 10s".
+    pub fault: String,
+    /// From and to, in seconds from the start of the run (to: the end of
+    /// the run when the fault never ends).
+    pub from_s: f64,
+    pub to_s: f64,
+    /// What follows counts the time-series windows from the fault's start
+    /// to one fault length (at least one window) after its end: the fault
+    /// and the recovery that follows it.
+    ///
+    /// Operations that ended in an error or a timeout then.
+    pub failed: u64,
+    /// The highest per-window p99 then, and the median of the per-window
+    /// p99s before the fault began, in ms.
+    pub p99_ms: f64,
+    pub p99_before_ms: f64,
+    /// Anomalies of operations invoked then.
+    pub anomalies: u64,
+    pub lost_writes: u64,
+    pub in_doubt: u64,
+    pub in_doubt_max_s: f64,
+    /// When a replica or a new leader took over, in seconds from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takeover_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The results' view of each fault, from the run's time series and the
+/// architecture's effects.
+pub fn report(
+    faults: &[Fault],
+    effects: &Effects,
+    series: &Series,
+    end: SimTime,
+) -> Vec<FaultReport> {
+    let r6 = crate::metrics::round6;
+    let w = series.window_s.max(1e-9);
+    let n = series.p99_ms.len();
+    let index = |t: f64| ((t / w).floor() as usize).min(n.saturating_sub(1));
+    faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let from = f.begins().as_nanos() as f64 / 1e9;
+            let to = (f.ends().unwrap_or(end).min(end).as_nanos() as f64 / 1e9).max(from);
+            let a = index(from);
+            let recovery = index(to + (to - from).max(w));
+            let span =
+                |v: &[u64], x: usize, y: usize| -> u64 { v.iter().skip(x).take(y + 1 - x).sum() };
+            let p99 = series
+                .p99_ms
+                .iter()
+                .skip(a)
+                .take(recovery + 1 - a)
+                .fold(0.0, |m: f64, v| m.max(*v));
+            let mut before: Vec<f64> = series.p99_ms[..a.min(n)]
+                .iter()
+                .copied()
+                .filter(|v| *v > 0.0)
+                .collect();
+            before.sort_by(f64::total_cmp);
+            let e = effects.0.get(i).cloned().unwrap_or_default();
+            FaultReport {
+                fault: f.describe(),
+                from_s: r6(from),
+                to_s: r6(to),
+                failed: if n == 0 {
+                    0
+                } else {
+                    span(&series.errors, a, recovery)
+                },
+                p99_ms: r6(p99),
+                p99_before_ms: before.get(before.len() / 2).copied().unwrap_or(0.0),
+                anomalies: if n == 0 {
+                    0
+                } else {
+                    span(&series.anomalies, a, recovery)
+                },
+                lost_writes: e.lost_writes,
+                in_doubt: e.in_doubt,
+                in_doubt_max_s: r6(e.in_doubt_max.as_secs_f64()),
+                takeover_s: e.takeover.map(|t| r6(t.as_nanos() as f64 / 1e9)),
+                notes: e.notes,
+            }
+        })
+        .collect()
+}
