@@ -1084,6 +1084,8 @@ impl Coordinator {
                 writes: [(w.key, w.value), (0, 0)],
                 len: 1,
             };
+            // Versions the cache issued and lost in a crash leave a gap.
+            self.data.skip_to(w.key, w.version - 1);
             let writes =
                 transaction::install(&plan, &mut self.data, &mut self.oracle, &put, 0, now);
             debug_assert_eq!(

@@ -59,6 +59,14 @@ impl VersionedStore {
         r.committed_at = now;
     }
 
+    /// The next write of `key` takes at least version `version + 1`: the
+    /// versions up to `version` were issued elsewhere and lost (a
+    /// write-behind cache's unflushed writes).
+    pub fn skip_to(&mut self, key: u64, version: Version) {
+        let r = &mut self.records[key as usize];
+        r.last = r.last.max(version);
+    }
+
     /// The committed version of `key`.
     #[inline]
     pub fn version(&self, key: u64) -> Version {

@@ -344,3 +344,99 @@ fn a_scenario_larger_than_the_memory_is_refused_before_allocating() {
     assert!(stderr.contains("lower workload.keys"), "{stderr}");
     assert!(!wrote);
 }
+
+/// `GOOD_TAIL` then one `[[fault]]` (line 4) with `fields` (from line 5).
+fn with_fault(fields: &str) -> String {
+    format!("{GOOD_TAIL}[[fault]]\n{fields}\n")
+}
+
+#[test]
+fn faults_are_checked_on_their_line() {
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"crash\"\ntarget = \"primry\""),
+        "7:10",
+        "unknown role \"primry\"; expected a role: primary, replica, cache, shard:<i>",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"crash\"\ntarget = \"coordinator\""),
+        "7:1",
+        "architecture \"single\" (kind single): it has no coordinator; its roles are primary",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"explode\"\ntarget = \"primary\""),
+        "6:8",
+        "unknown variant `explode`, expected one of `crash`, `partition`, `slow`, `lag`, `flush`",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"flush\"\ntarget = \"primary\""),
+        "7:1",
+        "a primary cannot take a \"flush\" fault; it can take crash, partition, slow",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"slow\"\ntarget = \"primary\""),
+        "6:1",
+        "a \"slow\" fault needs `factor`",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"slow\"\nfactor = 0.5\ntarget = \"primary\""),
+        "7:10",
+        "expected a factor above 1",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nfor = \"0s\"\nkind = \"crash\"\ntarget = \"primary\""),
+        "6:7",
+        "expected a duration longer than 0",
+    );
+    assert_rejected(
+        &with_fault("at = \"1h\"\nkind = \"crash\"\ntarget = \"primary\""),
+        "5:1",
+        "the fault begins at 1h but the run ends at 65s",
+    );
+    assert_rejected(
+        &with_fault("at = \"-1s\"\nkind = \"crash\"\ntarget = \"primary\""),
+        "5:7",
+        "expected a duration",
+    );
+    assert_rejected(
+        &with_fault("kind = \"crash\"\ntarget = \"primary\""),
+        "4:1",
+        "missing field `at`",
+    );
+}
+
+#[test]
+fn fault_targets_must_exist_in_every_architecture() {
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\n[[fault]]\nat = \"1s\"\nkind = \"crash\"\ntarget = \"shard:8\"\n",
+        "6:1",
+        "it has 8 shards, numbered from 0: shard:8 does not exist",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"colocated\"\n[[fault]]\nat = \"1s\"\nkind = \"crash\"\ntarget = \"cache\"\n",
+        "6:1",
+        "architecture \"colocated\" (kind colocated): it has no cache; its roles are primary, leader:0..15, node:0..2",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"polyglot\"\n[[fault]]\nat = \"1s\"\nkind = \"lag\"\ntarget = \"pipeline:cache\"\n",
+        "6:1",
+        "it has no pipeline:cache",
+    );
+}
+
+#[test]
+fn overlapping_faults_on_one_target_contradict_each_other() {
+    assert_rejected(
+        &format!(
+            "{GOOD_TAIL}[[fault]]\nat = \"10s\"\nfor = \"10s\"\nkind = \"crash\"\ntarget = \"primary\"\n\
+             [[fault]]\nat = \"15s\"\nkind = \"slow\"\nfactor = 4\ntarget = \"primary\"\n"
+        ),
+        "10:1",
+        "slow of primary at 15s until the end (×4) overlaps crash of primary at 10s for 10s on \
+         the same target",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nfor = \"1s\"\nkind = \"flush\"\ntarget = \"primary\""),
+        "6:1",
+        "a \"flush\" is instantaneous",
+    );
+}

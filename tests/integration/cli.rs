@@ -189,7 +189,7 @@ fn check_validates_without_writing() {
 #[test]
 fn every_shipped_scenario_checks() {
     let mut files = Vec::new();
-    for dir in ["", "validation"] {
+    for dir in ["", "validation", "faults"] {
         for entry in std::fs::read_dir(scenario_path(dir)).unwrap() {
             let p = entry.unwrap().path();
             if p.extension().is_some_and(|e| e == "toml") {

@@ -101,14 +101,57 @@ const KINDS: &[&str] = &[
     "x",
 ];
 
+const FAULT_KINDS: &[&str] = &["crash", "partition", "slow", "lag", "flush", "boom"];
+
+const ROLES: &[&str] = &[
+    "primary",
+    "replica",
+    "cache",
+    "shard:0",
+    "shard:99",
+    "coordinator",
+    "node:1",
+    "leader:3",
+    "pipeline:search",
+    "pipeline:read_model",
+    "pipeline:",
+    "index",
+    "warehouse",
+    "session_store",
+    "shard:-1",
+    "",
+];
+
+/// A `[[fault]]`: every field present or not, of any shape.
+fn fault() -> impl Strategy<Value = String> {
+    (
+        prop::option::of(value()),
+        prop::option::of(value()),
+        prop::sample::select(FAULT_KINDS),
+        prop::sample::select(ROLES),
+        prop::option::of(value()),
+    )
+        .prop_map(|(at, lasts, kind, target, factor)| {
+            let mut f = format!("[[fault]]\nkind = \"{kind}\"\ntarget = \"{target}\"\n");
+            for (name, v) in [("at", at), ("for", lasts), ("factor", factor)] {
+                if let Some(v) = v {
+                    f += &format!("{name} = {v}\n");
+                }
+            }
+            f
+        })
+}
+
 /// A scenario: some fields set, in sections, with one architecture of a
-/// random kind (sections may repeat: duplicate keys are errors too).
+/// random kind (sections may repeat: duplicate keys are errors too), and
+/// some faults.
 fn scenario() -> impl Strategy<Value = String> {
     (
         prop::sample::select(KINDS),
         prop::collection::vec((prop::sample::select(FIELDS), value()), 0..12),
+        prop::collection::vec(fault(), 0..3),
     )
-        .prop_map(|(kind, fields)| {
+        .prop_map(|(kind, fields, faults)| {
             let mut top = String::new();
             let mut sections = String::new();
             for ((section, field), v) in fields {
@@ -121,8 +164,58 @@ fn scenario() -> impl Strategy<Value = String> {
                     s => sections += &format!("[{s}]\n{line}"),
                 }
             }
-            format!("{top}{sections}[[architecture]]\nkind = \"{kind}\"\nname = \"last\"\n")
+            let faults = faults.concat();
+            format!("{top}{sections}[[architecture]]\nkind = \"{kind}\"\nname = \"last\"\n{faults}")
         })
+}
+
+/// A small run of one architecture with up to three faults on roles it
+/// has, at random instants, of random lengths and factors.
+fn faulty_run() -> impl Strategy<Value = String> {
+    let kind = prop::sample::select(&KINDS[..5]);
+    let one = (
+        0u64..2500,
+        prop::option::of(1u64..3000),
+        prop::sample::select(&FAULT_KINDS[..5]),
+        prop::sample::select(&ROLES[..10]),
+        1.5f64..1000.0,
+    );
+    (kind, prop::collection::vec(one, 1..4)).prop_map(|(kind, faults)| {
+        let mut text = format!(
+            "duration = \"2s\"\nwarmup = \"500ms\"\n[workload]\nrate = 300\nkeys = 500\n\
+             [workload.mix]\nget = 0.6\nput = 0.3\ntransfer = 0.1\n\
+             [[architecture]]\nkind = \"{kind}\"\n"
+        );
+        if matches!(kind, "single" | "sharded") {
+            text += "[architecture.replicas]\ncount = 1\nfailover_after = \"300ms\"\n";
+        }
+        if kind != "colocated" {
+            text += "[architecture.cache]\ncapacity = 100\n";
+        }
+        if kind == "coordinator" {
+            text += "[architecture.coordinator]\ncritical = 0.5\nflush = \"200ms\"\n";
+        }
+        for (at, lasts, fk, role, factor) in faults {
+            text += &format!("[[fault]]\nat = \"{at}ms\"\nkind = \"{fk}\"\ntarget = \"{role}\"\n");
+            if fk != "flush" {
+                if let Some(l) = lasts {
+                    text += &format!("for = \"{l}ms\"\n");
+                }
+            }
+            if fk == "slow" || (fk == "lag" && at % 2 == 0) {
+                text += &format!("factor = {factor}\n");
+            }
+        }
+        text
+    })
+}
+
+/// `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn read(text: &str) {
@@ -134,7 +227,7 @@ fn read(text: &str) {
 
 proptest! {
     // 3000 cases per test run; set PROPTEST_CASES for a longer search.
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(3000), ..ProptestConfig::default() })]
 
     #[test]
     fn generated_scenarios_are_read_or_refused(text in scenario()) {
@@ -144,6 +237,34 @@ proptest! {
     #[test]
     fn arbitrary_text_is_refused_without_panicking(text in "(?s).{0,400}") {
         read(&text);
+    }
+}
+
+proptest! {
+    // Each case is a short simulation: 48 per test run (PROPTEST_CASES for more).
+    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
+
+    /// Any fault an architecture accepts, at any instant, runs to the end:
+    /// no panic, and every operation is accounted for.
+    #[test]
+    fn accepted_faults_run_to_the_end(text in faulty_run()) {
+        // A fault on a role the architecture lacks, or two on one target at
+        // once, is refused; the rest run.
+        let s = match Scenario::from_toml(&text, "fuzz.toml", "fuzz", &[]) {
+            Ok(s) => s,
+            Err(e) => {
+                let m = e.to_string();
+                let expected = ["has no", "cannot take", "does not exist", "overlaps"];
+                prop_assert!(expected.iter().any(|p| m.contains(p)), "{m}\n{text}");
+                return Ok(());
+            }
+        };
+        let results = archsim::runner::run(&s);
+        for run in &results.runs {
+            let l = run.latency.all();
+            prop_assert!(l.count + l.errors + l.timeouts > 0, "{text}");
+            prop_assert_eq!(run.faults.len(), s.faults.len());
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod coordination;
 mod determinism;
 mod elle;
 mod entities;
+mod faults;
 mod fuzz;
 mod memory;
 mod oracle;
