@@ -2,6 +2,7 @@
 
 mod chart;
 mod check;
+mod interrupt;
 mod list;
 mod merge;
 mod run;
@@ -160,6 +161,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    interrupt::install();
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Sweep(args) => sweep::sweep(&args),

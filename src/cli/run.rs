@@ -27,7 +27,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         .context("cannot start the worker threads; try a smaller --jobs")?;
     let command_line: Vec<String> = std::env::args().collect();
 
+    let mut written: Vec<String> = Vec::new();
     for (path, scenario) in &scenarios {
+        let target = args.output.join(&scenario.name);
+        let mut note = format!("{} is as it was before this run", target.display());
+        if !written.is_empty() {
+            note += &format!(" ({} finished and written)", written.join(", "));
+        }
+        super::interrupt::on_interrupt(note);
+        super::interrupt::staging(crate::report::staging_path(&args.output, &scenario.name));
         let runs =
             scenario.sweep.len() * scenario.architectures.len() * scenario.replications as usize;
         if !args.quiet {
@@ -63,6 +71,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         };
         let folder = results_folder(scenario, &results, &manifest)?;
         let target = write_folder(&args.output, &scenario.name, &folder)?;
+        written.push(target.display().to_string());
+        super::interrupt::on_interrupt(format!("{} finished and written", written.join(", ")));
         if let Some(path) = &args.history {
             write_histories(path, &results, args.quiet)?;
         }

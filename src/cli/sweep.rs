@@ -61,6 +61,12 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     };
     let staging = args.output.join(format!(".{name}.sweep"));
     let finished = args.output.join(&name);
+    super::interrupt::on_interrupt(format!(
+        "the points finished so far are kept in {}; run the same command with --resume to go \
+         on. {} is as it was",
+        staging.display(),
+        finished.display()
+    ));
     if !args.resume && staging.exists() {
         fs::remove_dir_all(&staging)
             .with_context(|| format!("cannot clear {}", staging.display()))?;

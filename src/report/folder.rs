@@ -18,7 +18,7 @@ pub fn write_folder(root: &Path, name: &str, folder: &ResultsFolder) -> anyhow::
         .with_context(|| format!("cannot create the output folder {}", root.display()))?;
     let target = root.join(name);
     let pid = std::process::id();
-    let staging = root.join(format!(".{name}.tmp-{pid}"));
+    let staging = staging_path(root, name);
     let result = stage(&staging, folder).and_then(|()| swap_in(&staging, &target, pid));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
@@ -31,6 +31,11 @@ pub fn write_folder(root: &Path, name: &str, folder: &ResultsFolder) -> anyhow::
         )
     })?;
     Ok(target)
+}
+
+/// The hidden folder `write_folder` stages `root/name` in.
+pub fn staging_path(root: &Path, name: &str) -> PathBuf {
+    root.join(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 fn stage(staging: &Path, folder: &ResultsFolder) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ mod table;
 
 pub use self::csv::CsvExporter;
 pub use charts::{Chart, chart_files, charts};
-pub use folder::{ResultsFolder, write_folder};
+pub use folder::{ResultsFolder, staging_path, write_folder};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};

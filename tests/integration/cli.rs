@@ -344,3 +344,53 @@ fn the_review_report_renders_in_markdown_and_html() {
     assert!(html.matches("<svg").count() >= 3, "inline charts");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
 }
+
+/// Ctrl-C during a run: exit 130, a message saying what survived, and the
+/// earlier results folder untouched.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_earlier_results_and_says_so() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.toml");
+    std::fs::write(
+        &file,
+        "name = \"long\"\nduration = \"1h\"\n[workload]\nrate = 50000\n[[architecture]]\nkind = \"single\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("results");
+    std::fs::create_dir_all(out.join("long")).unwrap();
+    std::fs::write(out.join("long").join("marker"), "earlier").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(["run", file.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.starts_with("running long"), "{line}");
+    let pid = child.id().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(
+        rest.contains("Interrupted: ") && rest.contains("is as it was before this run"),
+        "{rest}"
+    );
+    let marker = std::fs::read_to_string(out.join("long").join("marker")).unwrap();
+    assert_eq!(marker, "earlier");
+    let hidden: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(hidden, ["long"], "no staging folder left behind");
+}
