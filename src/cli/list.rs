@@ -85,6 +85,18 @@ pub fn list() -> anyhow::Result<()> {
     out += &section(&EntitiesConfig::default(), &[])?;
     out += "\n[network]\n";
     out += &section(&NetworkConfig::default(), &[])?;
+    out += "\n[[fault]] — what goes wrong, when, and the role it hits\n";
+    for (name, doc) in field_docs::<crate::faults::Fault>() {
+        let name = if name == "lasts" { "for" } else { name };
+        out += &format!("  {name}\n      {}\n", one_line(doc));
+    }
+    out += "  Roles each architecture has with its defaults; counts follow its settings, \
+            `replica` comes with replicas.count > 0, `cache` with cache.capacity > 0, a \
+            polyglot store's `pipeline:` with cdc or event-bus sync:\n";
+    for kind in ArchKind::ALL {
+        let roles = crate::arch::roles(&ArchitectureConfig::new(kind)).list();
+        out += &format!("    {:<12} {roles}\n", kind.name());
+    }
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
             \"lognormal(mean=1ms, sigma=0.5)\", \"pareto(xm=1ms, alpha=2.5)\", \"normal(1ms, 0.2ms)\",\n\
             \"erlang(4, 2ms)\", \"mix(0.99: 1ms, 0.01: exp(1s))\".\n";
