@@ -72,37 +72,43 @@ struct Attempt {
     op: Operation,
     /// 0 for the first attempt.
     number: u32,
+    /// Tells this attempt from a later one that reuses its id (the count
+    /// of attempts inserted before it, wrapping).
+    serial: u32,
+    /// When this attempt was issued (its deadline is a timeout later).
+    issued: SimTime,
     /// The client gave up on it: the architecture may still finish it, but
     /// nobody waits for its answer.
     abandoned: bool,
 }
 
-/// Operations in flight, in a slab indexed by `OpId` (ids are reused; a
-/// slot's generation tells a reused id from the attempt a timeout was for).
+/// Operations in flight, in a slab indexed by `OpId` (ids are reused).
 #[derive(Default)]
 struct OpTable {
     slots: Vec<Option<Attempt>>,
-    generations: Vec<u32>,
     free: Vec<u32>,
+    /// Attempts inserted so far (wrapping): the next one's serial.
+    inserted: u32,
     /// Attempts someone waits for (abandoned ones do not keep the run going).
     live: usize,
 }
 
 impl OpTable {
-    fn insert(&mut self, op: Operation, number: u32) -> OpId {
+    fn insert(&mut self, op: Operation, number: u32, issued: SimTime) -> OpId {
         self.live += 1;
         let attempt = Some(Attempt {
             op,
             number,
+            serial: self.inserted,
+            issued,
             abandoned: false,
         });
+        self.inserted = self.inserted.wrapping_add(1);
         if let Some(i) = self.free.pop() {
             self.slots[i as usize] = attempt;
-            self.generations[i as usize] = self.generations[i as usize].wrapping_add(1);
             OpId(i)
         } else {
             self.slots.push(attempt);
-            self.generations.push(0);
             OpId((self.slots.len() - 1) as u32)
         }
     }
@@ -125,18 +131,12 @@ impl OpTable {
             .op
     }
 
-    fn generation(&self, id: OpId) -> u32 {
-        self.generations[id.0 as usize]
-    }
-
-    /// The client gives `id` up if it is still the attempt of generation
+    /// The client gives `id` up if it is still the attempt with serial
     /// `generation` and unanswered: the attempt, now abandoned.
+    #[inline]
     fn abandon(&mut self, id: OpId, generation: u32) -> Option<Attempt> {
-        if self.generations.get(id.0 as usize) != Some(&generation) {
-            return None;
-        }
         let attempt = self.slots[id.0 as usize].as_mut()?;
-        if attempt.abandoned {
+        if attempt.serial != generation || attempt.abandoned {
             return None;
         }
         attempt.abandoned = true;
@@ -152,50 +152,120 @@ pub struct Context<'a, E> {
     ops: &'a mut OpTable,
     recorder: &'a mut Recorder,
     background: &'a mut usize,
-    deadlines: &'a mut Deadlines,
 }
 
-/// When each attempt in flight times out. Within one class of operations
-/// (analytics or not) a deadline is always `now + timeout` with `now` never
-/// decreasing, so a FIFO queue per class is in deadline order.
+/// When attempts in flight time out, found without a queue entry per
+/// operation: every half timeout (a tick) the table of attempts in flight is
+/// scanned for those whose deadline falls in the half timeout after next,
+/// which go into a FIFO queue in deadline order. An attempt issued at `s`
+/// has its deadline `s + timeout`, two half timeouts later, so the scan at
+/// the last tick before its deadline finds it if it is still in flight, and
+/// scans see each deadline once. Attempts answered in time — nearly all —
+/// cost nothing. Analytics queries have their own timeout, so their own
+/// ticks and queue.
 struct Deadlines {
-    timeouts: [Option<SimDuration>; 2],
-    queues: [std::collections::VecDeque<(SimTime, OpId, u32)>; 2],
+    classes: [TimeoutClass; 2],
+}
+
+struct TimeoutClass {
+    timeout: Option<SimDuration>,
+    /// Half the timeout.
+    half: SimDuration,
+    /// The next scan's tick.
+    tick: SimTime,
+    /// Deadlines found, in order: (deadline, attempt, its serial).
+    due: std::collections::VecDeque<(SimTime, OpId, u32)>,
+    /// A reused buffer for one scan's finds.
+    found: Vec<(SimTime, u32, OpId)>,
+}
+
+/// 0 for the workload's operations, 1 for analytics queries.
+#[inline]
+fn timeout_class(op: &Operation) -> usize {
+    usize::from(op.kind == crate::workload::OpKind::Analytics)
 }
 
 impl Deadlines {
     fn new(policy: &ClientPolicy) -> Deadlines {
+        let class = |timeout: Option<SimDuration>| {
+            let half = SimDuration(timeout.map_or(1, |t| (t.as_nanos() / 2).max(1)));
+            TimeoutClass {
+                timeout,
+                half,
+                tick: SimTime::ZERO,
+                due: std::collections::VecDeque::new(),
+                found: Vec::new(),
+            }
+        };
         Deadlines {
-            timeouts: [policy.timeout, policy.analytics_timeout],
-            queues: Default::default(),
+            classes: [class(policy.timeout), class(policy.analytics_timeout)],
         }
     }
 
-    #[inline]
-    fn watch(&mut self, now: SimTime, op: &Operation, id: OpId, generation: u32) {
-        let class = usize::from(op.kind == crate::workload::OpKind::Analytics);
-        if let Some(t) = self.timeouts[class] {
-            self.queues[class].push_back((now + t, id, generation));
-        }
-    }
-
+    /// The earliest deadline found.
     #[inline]
     fn next(&self) -> Option<SimTime> {
-        let [a, b] = &self.queues;
-        match (a.front(), b.front()) {
+        let [a, b] = &self.classes;
+        if b.due.is_empty() {
+            return a.due.front().map(|d| d.0);
+        }
+        match (a.due.front(), b.due.front()) {
             (Some(x), Some(y)) => Some(x.0.min(y.0)),
             (x, y) => x.or(y).map(|d| d.0),
         }
     }
 
-    /// The earliest deadline, taken.
+    /// The earliest deadline found, taken.
     fn pop(&mut self) -> Option<(SimTime, OpId, u32)> {
-        let [a, b] = &mut self.queues;
-        match (a.front(), b.front()) {
-            (Some(x), Some(y)) if y.0 < x.0 => b.pop_front(),
-            (Some(_), _) => a.pop_front(),
-            _ => b.pop_front(),
+        let [a, b] = &mut self.classes;
+        match (a.due.front(), b.due.front()) {
+            (Some(x), Some(y)) if y.0 < x.0 => b.due.pop_front(),
+            (Some(_), _) => a.due.pop_front(),
+            _ => b.due.pop_front(),
         }
+    }
+
+    /// The earliest tick not yet scanned.
+    #[inline]
+    fn next_tick(&self) -> SimTime {
+        let [a, b] = &self.classes;
+        let tick = |c: &TimeoutClass| c.timeout.map_or(SimTime::MAX, |_| c.tick);
+        tick(a).min(tick(b))
+    }
+
+    /// Scans at the earliest tick: the attempts in flight whose deadline
+    /// falls in the half timeout after next join their class's queue.
+    fn scan(&mut self, ops: &OpTable) {
+        let c = if self.classes[0].timeout.is_some()
+            && (self.classes[1].timeout.is_none() || self.classes[0].tick <= self.classes[1].tick)
+        {
+            0
+        } else {
+            1
+        };
+        let class = &mut self.classes[c];
+        let timeout = class.timeout.expect("a class with a timeout");
+        let (from, to) = (
+            class.tick + class.half,
+            class.tick + class.half + class.half,
+        );
+        class.found.clear();
+        for (i, slot) in ops.slots.iter().enumerate() {
+            let Some(a) = slot else { continue };
+            if a.abandoned || timeout_class(&a.op) != c {
+                continue;
+            }
+            let deadline = a.issued + timeout;
+            if deadline >= from && deadline < to {
+                class.found.push((deadline, a.serial, OpId(i as u32)));
+            }
+        }
+        // Deadline order; among equal deadlines, the order attempts were issued.
+        class.found.sort_unstable_by_key(|f| (f.0, f.1));
+        class
+            .due
+            .extend(class.found.iter().map(|&(d, serial, id)| (d, id, serial)));
+        class.tick += class.half;
     }
 }
 
@@ -222,10 +292,7 @@ impl<E> Context<'_, E> {
     /// invoked now; it completes through `complete` like any other.
     pub fn begin(&mut self, mut op: Operation) -> OpId {
         op.start = self.now;
-        let id = self.ops.insert(op, 0);
-        self.deadlines
-            .watch(self.now, &op, id, self.ops.generation(id));
-        id
+        self.ops.insert(op, 0, self.now)
     }
 
     /// Whether `id` names an operation in flight (replies may outlive the
@@ -338,27 +405,59 @@ pub fn run_recorded<A: Architecture>(
                 ops: &mut ops,
                 recorder: &mut recorder,
                 background: &mut background,
-                deadlines: &mut deadlines,
             }
         };
     }
 
-    loop {
+    'run: loop {
         let te = queue.peek_time().unwrap_or(NEVER);
         let ta = workload.peek_time().unwrap_or(NEVER);
-        let td = deadlines.next().unwrap_or(NEVER);
         let tf = edges.get(next_edge).map_or(NEVER, |e| e.at);
-        let next = te.min(td).min(tf);
+        let next = te.min(tf);
+        // Before anything happens at `soonest`, every scan due by then (see
+        // `Deadlines`); with nothing else to come, scans go on while
+        // attempts are in flight, until their deadlines are found.
+        let soonest = next.min(ta).min(deadlines.next().unwrap_or(NEVER));
+        let tick = deadlines.next_tick();
+        if tick <= soonest && (soonest < NEVER || ops.live > 0) && tick < NEVER {
+            deadlines.scan(&ops);
+            continue;
+        }
+        // Deadlines due before the next event, fault edge or arrival: the
+        // client gives up, and may retry, which schedules new events.
+        while let Some(td) = deadlines.next() {
+            if td >= next || td > ta {
+                break;
+            }
+            let (_, id, serial) = deadlines.pop().expect("peeked");
+            let Some(attempt) = ops.abandon(id, serial) else {
+                continue;
+            };
+            now = td;
+            events += 1;
+            if attempt.number < policy.retries {
+                let retry = ops.insert(attempt.op, attempt.number + 1, now);
+                arch.on_arrival(retry, &mut ctx!());
+                continue 'run;
+            }
+            recorder.record(&attempt.op, now, Outcome::TimedOut);
+        }
         if ta == NEVER {
-            if (ops.live == 0 && background == 0) || next > drain_limit {
+            if ops.live == 0 && background == 0 {
+                break;
+            }
+            if next == NEVER && ops.live > 0 && deadlines.next_tick() < NEVER {
+                // Only clients waiting to time out remain: scan for them.
+                continue;
+            }
+            if next > drain_limit {
                 break;
             }
         } else if ta < next {
             let op = workload.next_op().expect("peeked");
             now = op.start;
             events += 1;
-            let id = ops.insert(op, 0);
-            deadlines.watch(now, &op, id, ops.generation(id));
+            let id = ops.insert(op, 0, now);
             arch.on_arrival(id, &mut ctx!());
             if let Some(next) = workload.peek() {
                 arch.prefetch(next);
@@ -371,21 +470,9 @@ pub fn run_recorded<A: Architecture>(
             let edge = edges[next_edge];
             next_edge += 1;
             arch.on_fault(edge.fault, &faults[edge.fault], edge.begins, &mut ctx!());
-        } else if te == next {
+        } else {
             let (_, event) = queue.pop().expect("peeked");
             arch.on_event(event, &mut ctx!());
-        } else {
-            let (_, id, generation) = deadlines.pop().expect("peeked");
-            let Some(attempt) = ops.abandon(id, generation) else {
-                continue;
-            };
-            if attempt.number < policy.retries {
-                let retry = ops.insert(attempt.op, attempt.number + 1);
-                deadlines.watch(now, &attempt.op, retry, ops.generation(retry));
-                arch.on_arrival(retry, &mut ctx!());
-            } else {
-                recorder.record(&attempt.op, now, Outcome::TimedOut);
-            }
         }
     }
 
@@ -398,5 +485,79 @@ pub fn run_recorded<A: Architecture>(
         recorder,
         stopped_at,
         events,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Window;
+    use crate::workload::OpKind;
+
+    /// Answers an attempt after `key` ms, or never when `key` is 0 (a
+    /// target that is down); counts the attempts it saw.
+    struct Echo {
+        attempts: u32,
+    }
+
+    impl Architecture for Echo {
+        type Event = OpId;
+
+        fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, OpId>) {
+            self.attempts += 1;
+            let key = ctx.op(op).key;
+            if key > 0 {
+                ctx.schedule_in(SimDuration::from_millis(key), op);
+            }
+        }
+
+        fn on_event(&mut self, op: OpId, ctx: &mut Context<'_, OpId>) {
+            ctx.complete(op, Outcome::Ok);
+        }
+    }
+
+    fn op(kind: OpKind, key: u64, at_ms: u64) -> Operation {
+        Operation {
+            kind,
+            key,
+            other: 0,
+            session: 0,
+            start: SimTime(at_ms * 1_000_000),
+        }
+    }
+
+    #[test]
+    fn attempts_time_out_at_their_deadlines_and_retry_at_once() {
+        let ops = vec![
+            op(OpKind::Get, 0, 0),            // never answered: 3 attempts, out at 3 s
+            op(OpKind::Get, 1500, 100),       // answered 1.5 s after each attempt: out at 3.1 s
+            op(OpKind::Get, 999, 200),        // in time
+            op(OpKind::Analytics, 0, 300),    // its own timeout: out at 0.3 + 3 × 5 s
+            op(OpKind::Analytics, 4000, 400), // in time for analytics
+        ];
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
+        let policy = ClientPolicy {
+            timeout: Some(SimDuration::from_secs(1)),
+            analytics_timeout: Some(SimDuration::from_secs(5)),
+            retries: 2,
+        };
+        let mut echo = Echo { attempts: 0 };
+        let out = run_recorded(
+            &mut echo,
+            Workload::scripted(ops),
+            Recorder::new(window),
+            policy,
+            &[],
+        );
+        let get = out.recorder.kind(OpKind::Get).summary();
+        assert_eq!((get.count, get.timeouts), (1, 2));
+        assert_eq!(get.max_ms, 999.0);
+        let analytics = out.recorder.kind(OpKind::Analytics).summary();
+        assert_eq!((analytics.count, analytics.timeouts), (1, 1));
+        assert_eq!(analytics.max_ms, 4000.0);
+        assert_eq!(echo.attempts, 3 + 3 + 1 + 3 + 1);
+        // The last thing that happened: the third analytics attempt gave up
+        // at 0.3 s + 15 s (abandoned attempts' answers keep nobody waiting).
+        assert_eq!(out.stopped_at, SimTime(15_300_000_000));
     }
 }
