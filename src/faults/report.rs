@@ -69,8 +69,12 @@ pub struct FaultReport {
     /// p99s before the fault began, in ms.
     pub p99_ms: f64,
     pub p99_before_ms: f64,
-    /// Anomalies of operations invoked then.
+    /// Anomalies of operations invoked then, and as many as the same
+    /// windows would have had at the rate before the fault (an
+    /// architecture with stale copies has some anyway).
     pub anomalies: u64,
+    #[serde(default)]
+    pub anomalies_before_rate: u64,
     pub lost_writes: u64,
     pub in_doubt: u64,
     pub in_doubt_max_s: f64,
@@ -116,6 +120,14 @@ pub fn report(
                 .collect();
             before.sort_by(f64::total_cmp);
             let e = effects.0.get(i).cloned().unwrap_or_default();
+            // The windows before the fault, but the first.
+            let earlier = &series.anomalies[1.min(a)..a.min(n)];
+            let before_rate = if earlier.is_empty() {
+                0
+            } else {
+                let per_window = earlier.iter().sum::<u64>() as f64 / earlier.len() as f64;
+                (per_window * (recovery + 1 - a) as f64).round() as u64
+            };
             FaultReport {
                 fault: f.describe(),
                 from_s: r6(from),
@@ -132,6 +144,7 @@ pub fn report(
                 } else {
                     span(&series.anomalies, a, recovery)
                 },
+                anomalies_before_rate: before_rate,
                 lost_writes: e.lost_writes,
                 in_doubt: e.in_doubt,
                 in_doubt_max_s: r6(e.in_doubt_max.as_secs_f64()),

@@ -43,7 +43,8 @@ impl Exporter for MarkdownExporter {
                     `failed` counts the operations that ended in an error or a timeout then; \
                     `p99 worst` is the highest per-window p99 then, `p99 before` the median \
                     per-window p99 before the fault; `anomalies` are those of operations invoked \
-                    then; `in doubt` counts transactions whose participants stayed prepared, \
+                    then, beside as many as the same windows would have had at the rate before \
+                    the fault (copies that are stale anyway have some); `in doubt` counts transactions whose participants stayed prepared, \
                     holding their locks, while the coordinator was down; `takeover` is when a \
                     replica or a new leader took over (seconds from the start of the run).\n\n";
             out += &faults.to_markdown();

@@ -302,8 +302,9 @@ fn fault_sentence(f: &crate::faults::FaultReport, at: &str) -> String {
         s += &format!("; takeover at {t:.1} s");
     }
     s += &format!(
-        "; {} anomalies in operations invoked during it and its recovery.",
-        f.anomalies
+        "; {} anomalies in operations invoked during it and its recovery ({} at the rate \
+         before it).",
+        f.anomalies, f.anomalies_before_rate
     );
     s
 }
