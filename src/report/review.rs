@@ -290,13 +290,25 @@ fn fault_sentence(f: &crate::faults::FaultReport, at: &str) -> String {
         super::table::ms(f.p99_ms)
     );
     if f.in_doubt > 0 {
+        let noun = if f.in_doubt == 1 {
+            "transaction"
+        } else {
+            "transactions"
+        };
         s += &format!(
-            "; {} transactions stayed in doubt holding their locks for up to {:.1} s",
-            f.in_doubt, f.in_doubt_max_s
+            "; {} {noun} stayed in doubt holding {} locks for up to {:.1} s",
+            f.in_doubt,
+            if f.in_doubt == 1 { "its" } else { "their" },
+            f.in_doubt_max_s
         );
     }
     if f.lost_writes > 0 {
-        s += &format!("; {} acknowledged writes were lost", f.lost_writes);
+        let was = if f.lost_writes == 1 {
+            "write was"
+        } else {
+            "writes were"
+        };
+        s += &format!("; {} acknowledged {was} lost", f.lost_writes);
     }
     if let Some(t) = f.takeover_s {
         s += &format!("; takeover at {t:.1} s");
