@@ -166,7 +166,7 @@ where
         .configure_mesh()
         .x_desc("s")
         .y_desc(p.name)
-        .y_label_formatter(&|v| format!("{v}"))
+        .y_label_formatter(&|v| tick_label(*v))
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(240, 240, 240))
@@ -203,4 +203,30 @@ where
         draw_legend(chart, SeriesLabelPosition::MiddleRight)?;
     }
     Ok(())
+}
+
+/// An axis label without float noise: whole numbers from 100 up, else at
+/// most three decimals, trailing zeros dropped.
+fn tick_label(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tick_labels_drop_float_noise() {
+        assert_eq!(super::tick_label(0.799_999_999_999_999_9), "0.8");
+        assert_eq!(super::tick_label(0.0), "0");
+        assert_eq!(super::tick_label(12_000.000_1), "12000");
+        assert_eq!(super::tick_label(0.0125), "0.013");
+    }
 }
