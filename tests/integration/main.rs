@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod coordination;
+mod corpus;
 mod determinism;
 mod elle;
 mod entities;
