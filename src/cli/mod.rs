@@ -9,6 +9,7 @@ mod run;
 mod sweep;
 
 use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -178,7 +179,8 @@ pub fn main() -> ExitCode {
             } else {
                 "Error:"
             };
-            eprintln!("{label} {e:#}");
+            // A reader that went away (`| head`) is no reason to panic.
+            let _ = writeln!(std::io::stderr(), "{label} {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -194,7 +196,7 @@ fn check_memory(scenario: &crate::scenario::Scenario, jobs: Option<usize>) -> an
     let Some(available) = memory::available() else {
         return Ok(());
     };
-    let need = memory::bytes_at_once(scenario, threads);
+    let (need, keys) = memory::bytes_at_once_swept(scenario, threads);
     if need > available / 10 * 9 {
         anyhow::bail!(
             "scenario \"{}\" needs about {} of memory ({} keys, runs side by side: {}), and \
@@ -202,7 +204,7 @@ fn check_memory(scenario: &crate::scenario::Scenario, jobs: Option<usize>) -> an
              drop caches or replicas, or run fewer simulations at once with -j 1",
             scenario.name,
             memory::human(need),
-            crate::workload::KeySpace::new(&scenario.workload).total(),
+            keys,
             threads.min(
                 scenario.architectures.len()
                     * scenario.replications as usize

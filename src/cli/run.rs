@@ -18,6 +18,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Read every scenario first: a typo in the last file stops the command
     // before anything runs or is written.
     let scenarios = args.scenario.load()?;
+    if let Some(path) = &args.history {
+        check_history_path(path)?;
+    }
+    for (i, (_, a)) in scenarios.iter().enumerate() {
+        if let Some((p, _)) = scenarios[..i].iter().find(|(_, b)| b.name == a.name) {
+            anyhow::bail!(
+                "two scenarios are named \"{}\" ({} and another), and one would overwrite the \
+                 other's results; give one a different `name` (or --set name=…)",
+                a.name,
+                p.display()
+            );
+        }
+    }
     for (_, scenario) in &scenarios {
         super::check_memory(scenario, args.jobs)?;
     }
@@ -125,6 +138,29 @@ pub(super) fn results_folder(
 }
 
 /// Writes each run's history: to `path` for a single run, else to
+/// Refuses a history path that cannot be written, before anything runs.
+fn check_history_path(path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "--history {} is a folder; give a file name such as {}/history.jsonl",
+            path.display(),
+            path.display()
+        );
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "--history {}: the folder {} does not exist; create it or choose another path",
+            path.display(),
+            parent.display()
+        );
+    }
+    Ok(())
+}
+
 /// `path.<architecture>.<replication>.jsonl`. Each file is written whole
 /// (temporary file, then rename).
 fn write_histories(path: &Path, results: &Results, quiet: bool) -> anyhow::Result<()> {

@@ -20,7 +20,11 @@ lognormal(p50=, p99=), lognormal(mean=, sigma=), pareto(xm=, alpha=), normal(mea
 erlang(k, mean), mix(p: dist, ...)";
 
 pub(super) fn parse(text: &str) -> Result<Spec, DistError> {
-    let mut p = Parser { src: text, pos: 0 };
+    let mut p = Parser {
+        src: text,
+        pos: 0,
+        depth: 0,
+    };
     let spec = p.dist().map_err(|(message, at)| DistError {
         text: text.to_string(),
         message,
@@ -42,7 +46,12 @@ type PResult<T> = Result<T, (String, usize)>;
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// How deep in nested `mix(…)` the parser is.
+    depth: usize,
 }
+
+/// The deepest nesting of `mix(…)` accepted.
+const MAX_DEPTH: usize = 16;
 
 /// One argument of a call: optional `name=`, its raw text, where it starts.
 struct Arg<'a> {
@@ -108,7 +117,16 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         if head == "mix" {
-            return self.mix(at);
+            if self.depth == MAX_DEPTH {
+                return Err((
+                    format!("mix(…) nested more than {MAX_DEPTH} deep; flatten it"),
+                    at,
+                ));
+            }
+            self.depth += 1;
+            let spec = self.mix(at);
+            self.depth -= 1;
+            return spec;
         }
         let args = self.args()?;
         build(head, at, &args)

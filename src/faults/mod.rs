@@ -147,10 +147,11 @@ impl Fault {
         matches!(self.kind, FaultKind::Crash | FaultKind::Partition)
     }
 
-    /// Whether `self` and `other` hit one target at overlapping times.
+    /// Whether `self` and `other` hit one component (see
+    /// `Role::intersects`) at overlapping times.
     pub fn overlaps(&self, other: &Fault) -> bool {
         let end = |f: &Fault| f.ends().unwrap_or(SimTime(u64::MAX));
-        self.target == other.target
+        self.target.intersects(&other.target)
             && self.kind != FaultKind::Flush
             && other.kind != FaultKind::Flush
             && self.begins() < end(other)
@@ -267,6 +268,12 @@ mod tests {
             fault("at = \"15s\"\nfor = \"1s\"\nkind = \"slow\"\nfactor = 3\ntarget = \"shard:1\"");
         assert!(a.overlaps(&b) && b.overlaps(&a));
         assert!(!a.overlaps(&c), "another target");
+        let all = fault("at = \"12s\"\nfor = \"1s\"\nkind = \"crash\"\ntarget = \"primary\"");
+        assert!(all.overlaps(&a), "primary is every shard");
+        let node = fault("at = \"10s\"\nfor = \"1s\"\nkind = \"crash\"\ntarget = \"node:0\"");
+        let leader =
+            fault("at = \"10s\"\nfor = \"1s\"\nkind = \"slow\"\nfactor = 2\ntarget = \"leader:3\"");
+        assert!(node.overlaps(&leader), "a leader lives on some node");
         assert!(!a.overlaps(&d), "back to back");
     }
 }

@@ -73,6 +73,21 @@ impl Role {
         }
     }
 
+    /// Whether the two roles can name one component: the same role,
+    /// `primary` and any shard or leader, a node and any leader or
+    /// `primary` (a leader lives on some node).
+    pub fn intersects(&self, other: &Role) -> bool {
+        use Role::{Leader, Node, Primary, Shard};
+        self == other
+            || matches!(
+                (self, other),
+                (Primary, Shard(_) | Leader(_) | Node(_))
+                    | (Shard(_) | Leader(_) | Node(_), Primary)
+                    | (Node(_), Leader(_))
+                    | (Leader(_), Node(_))
+            )
+    }
+
     /// The role's name without its index: "shard" for "shard:3".
     pub fn base(&self) -> &str {
         match self {

@@ -8,8 +8,8 @@ use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::checks::{
-    at_least_one_u32, node_count, node_count_of, optional_at_least_one_u32, optional_node_count,
-    positive_duration, positive_f64, unit_interval,
+    at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
+    optional_node_count, positive_duration, positive_f64, read_replica_count, unit_interval,
 };
 use crate::dist::Dist;
 use crate::model::router::{PartitionBy, ShardPlacement};
@@ -485,7 +485,7 @@ pub struct CacheConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Dist>,
     /// Cores of a remote cache server (Redis runs commands on one). Default 1.
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
     #[serde(deserialize_with = "node_count")]
@@ -540,7 +540,8 @@ pub enum Invalidate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicasConfig {
-    /// Number of read replicas. Default 0.
+    /// Number of read replicas, 0 to 16. Default 0.
+    #[serde(deserialize_with = "read_replica_count")]
     pub count: u32,
     /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
     pub lag: Dist,
@@ -548,7 +549,7 @@ pub struct ReplicasConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "optional_at_least_one_u32"
+        deserialize_with = "optional_core_count"
     )]
     pub cores: Option<u32>,
     /// Where reads that miss the cache go: "primary", "replicas" (spread uniformly) or "read-your-writes" (the primary for keys the session wrote within `ryw_window`, else the replicas). Default: "replicas" when count > 0, else "primary".
@@ -598,7 +599,7 @@ impl ReadRouting {
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
     /// CPU cores, the vertical-scaling knob: the station's servers. Default 8 (a mid-size cloud instance; estimate).
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Server time of a primary-key read on one core. Default "lognormal(p50=50us, p99=300us)" (pgbench select-only ≈ 17 µs unloaded; estimate for a loaded server).
     pub read: Dist,
@@ -795,7 +796,7 @@ pub struct StoresConfig {
     /// Server time of one session store operation. Default "20us" (estimate).
     pub session: Dist,
     /// Cores of the search index, the warehouse and the session store each. Default 4.
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Dual write: probability that one extra write fails (the store keeps its old value until the key is written again). Default 0.001.
     #[serde(deserialize_with = "unit_interval")]
@@ -871,7 +872,7 @@ impl Default for StoresConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct CoordinatorConfig {
     /// Cores of the coordinator: every request, vote and acknowledgement it handles takes one `service` on one of them, so it saturates as load rises. Default 4 (estimate).
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Coordinator time per message handled (a client request, a vote, an acknowledgement). Default "20us" (a transaction manager's bookkeeping per message; estimate).
     pub service: Dist,
@@ -893,7 +894,7 @@ pub struct CoordinatorConfig {
     /// End-to-end delay of the event log from a commit in the write model to its apply in the read model. Default "lognormal(p50=10ms, p99=30ms)" (Kafka-like; OpenMessaging benchmark runs).
     pub log_delay: Dist,
     /// Cores of the read model's store. Default 8 (estimate).
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub read_cores: u32,
 }
 
@@ -926,7 +927,7 @@ pub struct PartitionsConfig {
     #[serde(deserialize_with = "node_count")]
     pub nodes: u32,
     /// Cores per node. Default 8 (estimate).
-    #[serde(deserialize_with = "at_least_one_u32")]
+    #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Partitions, 1 to 10000. Default nodes × cores × 2 / replication (Ignite 3 sizing advice).
     #[serde(

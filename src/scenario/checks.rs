@@ -101,7 +101,33 @@ pub fn node_count_of(v: i64) -> Result<u32, String> {
     }
 }
 
-/// An optional whole number of at least 1.
-pub fn optional_at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    at_least_one_u32(d).map(Some)
+/// Most cores one server may have (the largest machines have a few hundred).
+pub const MAX_CORES: i64 = 1024;
+
+/// A core count from 1 to `MAX_CORES`.
+pub fn core_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (1..=MAX_CORES).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a number of cores from 1 to {MAX_CORES}, found {v}"
+        )))
+    }
+}
+
+pub fn optional_core_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    core_count(d).map(Some)
+}
+
+/// A read-replica count from 0 to 16.
+pub fn read_replica_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (0..=16).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a number of replicas from 0 to 16, found {v}"
+        )))
+    }
 }

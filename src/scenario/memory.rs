@@ -65,6 +65,36 @@ pub fn bytes_at_once(scenario: &Scenario, threads: usize) -> u64 {
         .fold(0u64, |sum, b| sum.saturating_add(*b))
 }
 
+/// [`bytes_at_once`] over every point of the scenario's sweep (a swept key
+/// count, say), with the key count of the largest run.
+pub fn bytes_at_once_swept(scenario: &Scenario, threads: usize) -> (u64, u64) {
+    let points = match scenario.points() {
+        Ok(points) if !scenario.sweep.is_empty() => points,
+        _ => {
+            let keys = crate::workload::KeySpace::new(&scenario.workload).total();
+            return (bytes_at_once(scenario, threads), keys);
+        }
+    };
+    let mut runs: Vec<(u64, u64)> = points
+        .iter()
+        .flat_map(|(_, p)| {
+            let keys = crate::workload::KeySpace::new(&p.workload).total();
+            p.architectures
+                .iter()
+                .map(move |a| (bytes_per_run(p, a), keys))
+        })
+        .collect();
+    runs.sort_unstable_by(|a, b| b.cmp(a));
+    let total_runs = runs.len() * scenario.replications as usize;
+    let at_once = threads.clamp(1, total_runs.max(1));
+    let need = runs
+        .iter()
+        .cycle()
+        .take(at_once)
+        .fold(0u64, |sum, r| sum.saturating_add(r.0));
+    (need, runs.first().map_or(0, |r| r.1))
+}
+
 /// Memory this machine has available, from /proc/meminfo (none elsewhere).
 pub fn available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;

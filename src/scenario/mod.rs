@@ -34,7 +34,6 @@ pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
 use crate::sim::SimDuration;
-use checks::at_least_one_u32;
 pub(crate) use checks::positive_duration;
 
 /// A whole scenario, as read from a file and completed with defaults.
@@ -56,10 +55,10 @@ pub struct Scenario {
     /// Simulated time before measurement starts; operations starting in it are not measured. "auto" picks it from a pilot run of each architecture (MSER-5 truncation of the completions' latencies; the longest for all). Default "5s".
     #[serde(default = "default_warmup")]
     pub warmup: Warmup,
-    /// Independent runs per architecture, each with its own seed derived from `seed`. Default 1.
+    /// Independent runs per architecture, each with its own seed derived from `seed`, 1 to 1000. Default 1.
     #[serde(
         default = "default_replications",
-        deserialize_with = "at_least_one_u32"
+        deserialize_with = "replication_count"
     )]
     pub replications: u32,
     /// The clients' operation stream.
@@ -78,6 +77,14 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Sweep::is_empty")]
     pub sweep: Sweep,
 }
+
+/// Most architectures one scenario compares.
+pub const MAX_ARCHITECTURES: usize = 64;
+/// Most operations one run may generate (about an hour and a half of one
+/// core at 2 million operations per second).
+pub const MAX_OPERATIONS_PER_RUN: f64 = 1e10;
+/// Most operations all the runs of a scenario may generate.
+pub const MAX_OPERATIONS: f64 = 1e11;
 
 fn default_seed() -> u64 {
     1
@@ -112,6 +119,17 @@ impl Default for NetworkConfig {
     }
 }
 
+fn replication_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (1..=1000).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected from 1 to 1000 replications, found {v}"
+        )))
+    }
+}
+
 fn folder_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let name = String::deserialize(d)?;
     if is_folder_name(&name) {
@@ -142,9 +160,10 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
         a.fold_shorthands();
     }
     for (i, a) in archs.iter().enumerate() {
-        if !is_folder_name(&a.name) {
+        if !is_folder_name(&a.name) || a.name.contains('.') {
             return Err(D::Error::custom(format!(
-                "architecture name \"{}\" is not usable in paths; use letters, digits, '-', '_' and '.'",
+                "architecture name \"{}\" is not usable in paths and --set; use letters, \
+                 digits, '-' and '_'",
                 a.name
             )));
         }
@@ -326,6 +345,54 @@ impl Scenario {
                 "transfers need at least 2 accounts; raise workload.entities.accounts".to_string(),
             ));
         }
+        if self.architectures.len() > MAX_ARCHITECTURES {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["architecture"],
+                format!(
+                    "{} architectures; at most {MAX_ARCHITECTURES} are compared in one scenario — \
+                     split it",
+                    self.architectures.len()
+                ),
+            ));
+        }
+        let end = self.warmup.duration() + self.duration;
+        if let Some((i, p)) = w.phases.iter().enumerate().find(|(_, p)| p.at >= end) {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["workload", "phase", &i.to_string(), "at"],
+                format!(
+                    "the phase begins at {} but the run ends at {end} (warm-up + duration); move \
+                     it earlier or lengthen the run",
+                    p.at
+                ),
+            ));
+        }
+        // The operations one run generates, at the highest rate any phase
+        // reaches, and over all runs: refused before hours of work.
+        let peak = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);
+        let per_run = peak * end.as_secs_f64() * (1.0 + w.probe_share * w.probes.len() as f64);
+        let runs = self.architectures.len() as f64
+            * f64::from(self.replications)
+            * self.sweep.len().max(1) as f64;
+        if per_run > MAX_OPERATIONS_PER_RUN || per_run * runs > MAX_OPERATIONS {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["workload", "rate"],
+                format!(
+                    "{:.3e} operations per run ({peak:.3e} ops/s at most over {end}) and {:.3e} over \
+                     all {runs} runs; at about 2 million operations per second per core that \
+                     is more than this tool runs at once (at most {MAX_OPERATIONS_PER_RUN:.0e} \
+                     per run and {MAX_OPERATIONS:.0e} in all) — lower the rate, the duration, \
+                     the replications or the sweep",
+                    per_run,
+                    per_run * runs
+                ),
+            ));
+        }
         if w.probes.len() > 64 {
             return Err(ScenarioError::at_path(
                 origin,
@@ -402,8 +469,8 @@ impl Scenario {
                 return Err(at(
                     "at",
                     format!(
-                        "{} overlaps {} on the same target; one target takes one fault at a \
-                         time — move one, or end the first before the second begins",
+                        "{} overlaps {} on the same component; one component takes one fault \
+                         at a time — move one, or end the first before the second begins",
                         f.describe(),
                         other.describe()
                     ),

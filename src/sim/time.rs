@@ -149,8 +149,19 @@ pub fn parse_nanos(text: &str) -> Result<f64, DurationError> {
             at: lead,
         });
     }
+    if ns > MAX_DURATION_NS {
+        return Err(DurationError {
+            message: format!(
+                "duration \"{t}\" is longer than the 365 days any simulated time may last"
+            ),
+            at: lead,
+        });
+    }
     Ok(ns)
 }
+
+/// The longest duration a scenario may name: a year of simulated time.
+pub const MAX_DURATION_NS: f64 = 365.0 * 86_400.0 * 1e9;
 
 /// Formats nanoseconds in the largest unit that keeps the figure short and
 /// exact (`1500000` → `"1.5ms"`), so that a formatted value parses back to

@@ -22,6 +22,12 @@ impl FromStr for Param {
             format!("\"{text}\" is not PATH=VALUES, e.g. workload.rate=1000..20000:1000")
         })?;
         let (path, spec) = (path.trim(), spec.trim());
+        if text.chars().any(char::is_control) {
+            return Err(format!(
+                "{text:?}: a parameter is one line of text; remove the line breaks and control \
+                 characters"
+            ));
+        }
         if path.is_empty() || path.split('.').any(str::is_empty) {
             return Err(format!("\"{text}\": the path has an empty part"));
         }
@@ -77,6 +83,7 @@ fn range(text: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, String>
 fn value(item: &str) -> toml::Value {
     toml::from_str::<toml::Table>(&format!("v = {item}"))
         .ok()
+        .filter(|t| t.len() == 1)
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(item.to_string()))
 }
@@ -105,6 +112,8 @@ mod tests {
                 .to_vec()
         );
         assert!("workload.rate".parse::<Param>().is_err());
+        let injected = "workload.rate=1,2\n[[architecture]]\nkind = \"x\"".parse::<Param>();
+        assert!(injected.unwrap_err().contains("one line of text"));
         assert!("workload.rate=5..1:1".parse::<Param>().is_err());
         assert!("workload.rate=1..5".parse::<Param>().is_err());
         assert!("workload.rate=0..1e9:1".parse::<Param>().is_err());

@@ -432,7 +432,7 @@ fn overlapping_faults_on_one_target_contradict_each_other() {
         ),
         "10:1",
         "slow of primary at 15s until the end (×4) overlaps crash of primary at 10s for 10s on \
-         the same target",
+         the same component",
     );
     assert_rejected(
         &with_fault("at = \"1s\"\nfor = \"1s\"\nkind = \"flush\"\ntarget = \"primary\""),
