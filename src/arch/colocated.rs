@@ -197,6 +197,8 @@ pub struct Colocated {
     lease: SimDuration,
     election_rng: SimRng,
     effects: Effects,
+    /// Per node, until when it is down (crashed or cut off).
+    down_until: Vec<SimTime>,
 }
 
 /// The roles faults can target: each partition's leader, every leader
@@ -280,7 +282,21 @@ impl Colocated {
             lease: c.lease,
             election_rng: streams.stream("election"),
             effects: Effects::new(scenario.faults.len()),
+            down_until: vec![SimTime::ZERO; c.nodes as usize],
         }
+    }
+
+    /// The earliest instant from `now` at which a majority of partition
+    /// `p`'s replicas is up: no entry commits, and no leader is elected,
+    /// before.
+    fn quorum_at(&self, p: PartitionId, now: SimTime) -> SimTime {
+        let group = &self.groups[p as usize];
+        let mut up: Vec<SimTime> = std::iter::once(group.leader_node())
+            .chain(group.follower_nodes())
+            .map(|n| self.down_until[n as usize].max(now))
+            .collect();
+        up.sort_unstable();
+        up[group.majority() - 1]
     }
 
     /// Partition `p` loses its leader now: the next replica is elected and
@@ -289,7 +305,19 @@ impl Colocated {
     /// every committed entry — so no anomaly follows, only the stall.
     fn leader_lost(&mut self, fault: usize, p: PartitionId, now: SimTime) {
         let timeout = self.election_timeout.sample(&mut self.election_rng);
-        let back = self.groups[p as usize].leader_lost(now, timeout, self.lease);
+        let group = &mut self.groups[p as usize];
+        let mut back = group.leader_lost(now, timeout, self.lease);
+        // The next replica on a node that is up takes over.
+        for _ in 1..group.replicas() {
+            if self.down_until[group.leader_node() as usize] <= now {
+                break;
+            }
+            back = group.leader_lost(now, timeout, self.lease);
+        }
+        let quorum = self.quorum_at(p, now);
+        let group = &mut self.groups[p as usize];
+        group.serve_from(quorum);
+        let back = back.max(quorum);
         let e = self.effects.get(fault);
         e.takeover = Some(e.takeover.map_or(back, |t| t.max(back)));
         e.notes.push(format!(
@@ -760,8 +788,9 @@ impl Colocated {
 
     /// One Raft round in `partition`'s group, charged to `t`: when it commits.
     fn replicate(&mut self, t: TxnId, partition: PartitionId, now: SimTime) -> SimTime {
+        let at = self.quorum_at(partition, now);
         let (hop, fsync, rng) = (&self.hop, &self.fsync, &mut self.raft_rng);
-        let round = self.groups[partition as usize].append(now, |draw| match draw {
+        let round = self.groups[partition as usize].append(at, |draw| match draw {
             Draw::Hop => hop.sample(rng),
             Draw::Fsync => fsync.sample(rng),
         });
@@ -1069,15 +1098,21 @@ impl Architecture for Colocated {
                         .collect(),
                 };
                 for n in nodes {
-                    self.nodes[n as usize].set_factor(factor);
+                    self.nodes[n as usize].set_factor(factor, fault.until());
                 }
             }
             FaultKind::Crash | FaultKind::Partition if begins => {
-                if let (Role::Node(n), Some(_)) = (&fault.target, node) {
-                    self.nodes[*n as usize].pause_until(fault.until());
+                if let Role::Node(n) = fault.target {
+                    self.nodes[n as usize].pause_until(fault.until());
+                    self.down_until[n as usize] = fault.until();
                 }
                 for p in lost {
                     self.leader_lost(index, p, now);
+                }
+            }
+            FaultKind::Crash | FaultKind::Partition => {
+                if let Role::Node(n) = fault.target {
+                    self.down_until[n as usize] = SimTime::ZERO;
                 }
             }
             _ => {}
@@ -1090,7 +1125,7 @@ impl Report for Colocated {
         &mut self.clients
     }
 
-    fn fault_effects(&self) -> Effects {
+    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
         self.effects.clone()
     }
 

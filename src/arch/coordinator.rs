@@ -405,10 +405,13 @@ impl Coordinator {
         }
         let e = self.effects.get(fault);
         e.lost_writes += lost;
-        e.notes.push(format!(
-            "the write-behind cache lost {lost} acknowledged writes it had not flushed, on {} keys",
-            lost_keys.len()
-        ));
+        if b.critical < 1.0 {
+            e.notes.push(format!(
+                "the write-behind cache lost {lost} acknowledged writes it had not flushed, on \
+                 {} keys",
+                lost_keys.len()
+            ));
+        }
     }
 
     fn is_strong(&self, kind: OpKind) -> bool {
@@ -452,7 +455,9 @@ impl Coordinator {
         self.clients.begin(op, probe, ctx, &self.oracle);
         self.op_costs.begin(op);
         let o = *ctx.op(op);
-        let cached = self.boundary.is_some() && (o.key < self.space.plain);
+        // A cache that is down is not there: requests go past it.
+        let cached =
+            self.boundary.as_ref().is_some_and(|b| !b.cache.is_down()) && o.key < self.space.plain;
         match o.kind {
             OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
             OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
@@ -537,7 +542,10 @@ impl Coordinator {
     fn at_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let now = ctx.now();
-        let critical = o.kind == OpKind::Put && self.critical(o.key);
+        let b = self.boundary.as_ref().expect("a cache");
+        // A request that reached the cache as it went down is passed on.
+        let down = b.cache.is_down();
+        let critical = o.kind == OpKind::Put && (down || self.critical(o.key));
         let b = self.boundary.as_mut().expect("a cache");
         let service = b.service.sample(&mut self.service_rng);
         let slot = b.station.enter(now, service);
@@ -575,8 +583,8 @@ impl Coordinator {
             }
             _ => {
                 let found = match b.pending.get(&o.key) {
-                    Some(w) => Lookup::Hit(w.version, w.value),
-                    None => b.cache.get(o.key, now),
+                    Some(w) if !down => Lookup::Hit(w.version, w.value),
+                    _ => b.cache.get(o.key, now),
                 };
                 self.clients.state_mut(op).cache_lookup(found);
                 let leg = self.cache_leg(op);
@@ -1387,7 +1395,7 @@ impl Architecture for Coordinator {
             Role::Primary => self.shards.iter_mut().map(|s| &mut s.station).collect(),
             Role::Shard(i) => vec![&mut self.shards[*i as usize].station],
             Role::Cache => {
-                if fault.kind == FaultKind::Crash && begins {
+                if matches!(fault.kind, FaultKind::Crash | FaultKind::Flush) && begins {
                     self.cache_crashed(index, now);
                 }
                 let b = self.boundary.as_mut().expect("checked: a cache");
@@ -1410,7 +1418,7 @@ impl Architecture for Coordinator {
         };
         for station in stations {
             match fault.kind {
-                FaultKind::Slow => station.set_factor(factor),
+                FaultKind::Slow => station.set_factor(factor, fault.until()),
                 FaultKind::Crash | FaultKind::Partition if begins => {
                     station.pause_until(fault.until())
                 }
@@ -1421,8 +1429,27 @@ impl Architecture for Coordinator {
 }
 
 impl Report for Coordinator {
-    fn fault_effects(&self) -> Effects {
-        self.effects.clone()
+    /// Transactions still in doubt when the run stopped (a coordinator
+    /// that never came back) count up to then.
+    fn fault_effects(&self, stopped_at: SimTime) -> Effects {
+        let mut effects = self.effects.clone();
+        let mut open: Vec<(&TxnId, &Txn)> = self.txns.iter().collect();
+        open.sort_by_key(|(t, _)| **t);
+        for (_, txn) in open {
+            let since = txn.parts[..usize::from(txn.n)]
+                .iter()
+                .filter_map(Participant::prepared_since)
+                .min();
+            let Some(since) = since else { continue };
+            for &(fault, from, to) in &self.coordinator_down {
+                if since < to && stopped_at > from {
+                    let e = effects.get(fault);
+                    e.in_doubt += u64::from(!txn.in_doubt_noted);
+                    e.in_doubt_max = e.in_doubt_max.max(stopped_at - since);
+                }
+            }
+        }
+        effects
     }
 
     fn clients(&mut self) -> &mut Clients {

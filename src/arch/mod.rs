@@ -35,8 +35,9 @@ pub trait Report {
     fn coordination(&self) -> CoordinationReport {
         CoordinationReport::default()
     }
-    /// What each of the scenario's faults did here.
-    fn fault_effects(&self) -> crate::faults::Effects;
+    /// What each of the scenario's faults did here, the run having
+    /// stopped at `stopped_at`.
+    fn fault_effects(&self, stopped_at: crate::sim::SimTime) -> crate::faults::Effects;
 }
 
 /// The roles `config`'s architecture has, for faults to target.
@@ -213,8 +214,9 @@ fn collect<A: Architecture + Report>(
         .series(&system.anomalies_over_time());
     let faults = crate::faults::report(
         &scenario.faults,
-        &system.fault_effects(),
+        &system.fault_effects(output.stopped_at),
         &series,
+        output.recorder.failed_by_start(),
         window.end,
     );
     RunResult {

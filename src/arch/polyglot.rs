@@ -713,8 +713,11 @@ impl Architecture for Polyglot {
             _ => unreachable!("checked against `roles`"),
         };
         match fault.kind {
-            FaultKind::Slow => station.set_factor(if begins { fault.slowdown() } else { 1.0 }),
-            FaultKind::Crash | FaultKind::Partition if begins => station.pause_until(fault.until()),
+            FaultKind::Slow => {
+                station.set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until())
+            }
+            FaultKind::Crash if begins => station.pause_until(fault.until()),
+            FaultKind::Partition if begins => station.unreachable_until(fault.until()),
             _ => {}
         }
     }
@@ -751,7 +754,7 @@ impl Report for Polyglot {
         &mut self.clients
     }
 
-    fn fault_effects(&self) -> Effects {
+    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
         Effects::new(0)
     }
 

@@ -342,8 +342,15 @@ impl Sharded {
     /// until then (or until the fault ends) its requests wait.
     fn shard_down(&mut self, index: usize, fault: &Fault, s: ShardId, ctx: &mut Ctx<'_>) {
         let takeover = ctx.now() + self.failover_after;
-        let shard = &mut self.shards[usize::from(s)];
-        if !self.replicas.is_empty() && takeover < fault.until() {
+        let fails_over = !self.replicas.is_empty() && takeover < fault.until();
+        let back = if fails_over { takeover } else { fault.until() };
+        let station = &mut self.shards[usize::from(s)].station;
+        if fault.kind == FaultKind::Partition {
+            station.unreachable_until(back);
+        } else {
+            station.pause_until(back);
+        }
+        if fails_over {
             // What the primary shipped and the replicas had not received
             // when it went down never arrives.
             self.log.new_epoch(u32::from(s));
@@ -351,11 +358,8 @@ impl Sharded {
             for r in &mut self.replicas {
                 r.discard_unapplied(ctx.now(), |k| router.shard(k) as ShardId == s);
             }
-            shard.station.pause_until(takeover);
             let fault = index as u16;
             ctx.schedule_at(takeover, Event::Promote { fault, shard: s });
-        } else {
-            shard.station.pause_until(fault.until());
         }
     }
 
@@ -1024,7 +1028,9 @@ impl Architecture for Sharded {
                 };
                 for s in hit {
                     match fault.kind {
-                        FaultKind::Slow => self.shards[usize::from(s)].station.set_factor(factor),
+                        FaultKind::Slow => self.shards[usize::from(s)]
+                            .station
+                            .set_factor(factor, fault.until()),
                         _ if begins => self.shard_down(index, fault, s, ctx),
                         _ => {}
                     }
@@ -1040,10 +1046,9 @@ impl Architecture for Sharded {
                 }
                 for station in self.replica_stations.iter_mut().flatten() {
                     match fault.kind {
-                        FaultKind::Slow => station.set_factor(factor),
-                        FaultKind::Crash | FaultKind::Partition if begins => {
-                            station.pause_until(fault.until())
-                        }
+                        FaultKind::Slow => station.set_factor(factor, fault.until()),
+                        FaultKind::Crash if begins => station.pause_until(fault.until()),
+                        FaultKind::Partition if begins => station.unreachable_until(fault.until()),
                         _ => {}
                     }
                 }
@@ -1052,7 +1057,9 @@ impl Architecture for Sharded {
                 let grid = self.grid.as_mut().expect("checked: a cache grid");
                 grid.cache.on_fault(fault.kind, begins, now);
                 if fault.kind == FaultKind::Slow {
-                    grid.nodes.iter_mut().for_each(|n| n.set_factor(factor));
+                    grid.nodes
+                        .iter_mut()
+                        .for_each(|n| n.set_factor(factor, fault.until()));
                 }
             }
             _ => unreachable!("checked against `roles`"),
@@ -1065,7 +1072,7 @@ impl Report for Sharded {
         &mut self.clients
     }
 
-    fn fault_effects(&self) -> Effects {
+    fn fault_effects(&self, _stopped_at: crate::sim::SimTime) -> Effects {
         self.effects.clone()
     }
 

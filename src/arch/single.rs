@@ -671,9 +671,11 @@ impl Architecture for Single {
                     match fault.kind {
                         FaultKind::Lag if begins => r.data.path.begin(fault.until(), fault.factor),
                         FaultKind::Lag => r.data.path.end(),
-                        FaultKind::Slow => {
-                            r.station
-                                .set_factor(if begins { fault.slowdown() } else { 1.0 })
+                        FaultKind::Slow => r
+                            .station
+                            .set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until()),
+                        FaultKind::Partition if begins => {
+                            r.station.unreachable_until(fault.until())
                         }
                         _ if begins => r.station.pause_until(fault.until()),
                         _ => {}
@@ -684,7 +686,7 @@ impl Architecture for Single {
                 let tier = self.cache.as_mut().expect("checked: a cache");
                 if fault.kind == FaultKind::Slow {
                     tier.server
-                        .set_factor(if begins { fault.slowdown() } else { 1.0 });
+                        .set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until());
                 } else {
                     tier.cache.on_fault(fault.kind, begins, now);
                 }
@@ -702,29 +704,29 @@ impl Single {
     fn primary_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
         if fault.kind == FaultKind::Slow {
             let factor = if begins { fault.slowdown() } else { 1.0 };
-            return self.primary.set_factor(factor);
+            return self.primary.set_factor(factor, fault.until());
         }
         if !begins {
             return;
         }
         let now = ctx.now();
         let takeover = now + self.failover_after;
-        if !self.replicas.is_empty() && takeover < fault.until() {
+        let fails_over = !self.replicas.is_empty() && takeover < fault.until();
+        let back = if fails_over { takeover } else { fault.until() };
+        if fault.kind == FaultKind::Partition {
+            self.primary.unreachable_until(back);
+        } else {
+            self.primary.pause_until(back);
+        }
+        if fails_over {
             // What the primary shipped and the replicas had not received
             // when it went down never arrives.
             self.log.new_epoch(0);
             for r in &mut self.replicas {
                 r.data.discard_unapplied(now, |_| true);
             }
-            self.primary.pause_until(takeover);
-            ctx.schedule_at(
-                takeover,
-                Event::Promote {
-                    fault: index as u16,
-                },
-            );
-        } else {
-            self.primary.pause_until(fault.until());
+            let fault = index as u16;
+            ctx.schedule_at(takeover, Event::Promote { fault });
         }
     }
 
@@ -754,7 +756,7 @@ impl Report for Single {
         &mut self.clients
     }
 
-    fn fault_effects(&self) -> Effects {
+    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
         self.effects.clone()
     }
 

@@ -248,7 +248,8 @@ impl Oracle {
     /// writes lost in a crash): the
     /// acknowledged writes in between are lost writes at `at`. Reads now
     /// return `to`, older than what clients were told: stale reads follow
-    /// until a newer write. Returns the writes lost.
+    /// until a newer write. Returns the writes lost (counted only when
+    /// `now` is in the measurement window).
     pub fn rolled_back(
         &mut self,
         key: u64,
@@ -258,13 +259,20 @@ impl Oracle {
         now: SimTime,
     ) -> u64 {
         let lost = from.min(self.keys.acked_max(key)).saturating_sub(to);
-        for _ in 0..lost {
-            self.counters.lost_writes.add(at);
-            self.tick(now);
+        // Losses in the warm-up are not measured, like everything in it.
+        if self.window.contains(now) {
+            for _ in 0..lost {
+                self.counters.lost_writes.add(at);
+                self.tick(now);
+            }
         }
         let highest = self.rolled_back.entry(key).or_default();
         *highest = (*highest).max(from);
-        u64::from(lost)
+        if self.window.contains(now) {
+            u64::from(lost)
+        } else {
+            0
+        }
     }
 
     /// Two nodes accepted writes as primary for the same data for `length`;

@@ -108,8 +108,8 @@ fn factor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         Ok(Some(v))
     } else {
         Err(D::Error::custom(format!(
-            "expected a factor above 1 and at most 1e9 (service times are multiplied by it), \
-             found {v}"
+            "expected a factor above 1 and at most 1e9 (a slow target's service times, or a \
+             lagging path's delays, are multiplied by it), found {v}"
         )))
     }
 }

@@ -60,10 +60,13 @@ pub struct FaultReport {
     pub from_s: f64,
     pub to_s: f64,
     /// What follows counts the time-series windows from the fault's start
-    /// to one fault length (at least one window) after its end: the fault
-    /// and the recovery that follows it.
-    ///
-    /// Operations that ended in an error or a timeout then.
+    /// to `until_s`: one fault length (at least one window) after its end,
+    /// or the first window after its end without failures if later — the
+    /// fault and the recovery that follows it.
+    #[serde(default)]
+    pub until_s: f64,
+    /// Operations invoked then that failed, timed out or never finished
+    /// (for a fault that never ends, every one invoked after it began).
     pub failed: u64,
     /// The highest per-window p99 then, and the median of the per-window
     /// p99s before the fault began, in ms.
@@ -85,18 +88,27 @@ pub struct FaultReport {
     pub notes: Vec<String>,
 }
 
-/// The results' view of each fault, from the run's time series and the
-/// architecture's effects.
+/// The results' view of each fault, from the run's time series, the
+/// operations that did not end ok by the window they were invoked in
+/// (`failed_by_start`: so `failed` counts like the latency table, by start,
+/// failures after the run's end included), and the architecture's effects.
+///
+/// A fault's span runs from its start to one fault length (at least one
+/// window) after its end, or further, to the first window after its end
+/// without failures: a takeover after a lease, a queue that drains, are
+/// part of what the fault did.
 pub fn report(
     faults: &[Fault],
     effects: &Effects,
     series: &Series,
+    failed_by_start: &[u64],
     end: SimTime,
 ) -> Vec<FaultReport> {
     let r6 = crate::metrics::round6;
     let w = series.window_s.max(1e-9);
     let n = series.p99_ms.len();
     let index = |t: f64| ((t / w).floor() as usize).min(n.saturating_sub(1));
+    let failed_at = |i: usize| failed_by_start.get(i).copied().unwrap_or(0);
     faults
         .iter()
         .enumerate()
@@ -104,7 +116,10 @@ pub fn report(
             let from = f.begins().as_nanos() as f64 / 1e9;
             let to = (f.ends().unwrap_or(end).min(end).as_nanos() as f64 / 1e9).max(from);
             let a = index(from);
-            let recovery = index(to + (to - from).max(w));
+            let calm = (index(to)..n)
+                .find(|&j| series.errors[j] == 0 && failed_at(j) == 0)
+                .unwrap_or(n.saturating_sub(1));
+            let recovery = index(to + (to - from).max(w)).max(calm);
             let span =
                 |v: &[u64], x: usize, y: usize| -> u64 { v.iter().skip(x).take(y + 1 - x).sum() };
             let p99 = series
@@ -128,15 +143,18 @@ pub fn report(
                 let per_window = earlier.iter().sum::<u64>() as f64 / earlier.len() as f64;
                 (per_window * (recovery + 1 - a) as f64).round() as u64
             };
+            // A fault that never ends owns every failure after it began.
+            let last = if f.ends().is_none() {
+                failed_by_start.len().max(recovery + 1) - 1
+            } else {
+                recovery
+            };
             FaultReport {
                 fault: f.describe(),
                 from_s: r6(from),
                 to_s: r6(to),
-                failed: if n == 0 {
-                    0
-                } else {
-                    span(&series.errors, a, recovery)
-                },
+                until_s: r6(((recovery + 1) as f64 * w).min(end.as_nanos() as f64 / 1e9)),
+                failed: (a..=last).map(failed_at).sum(),
                 p99_ms: r6(p99),
                 p99_before_ms: before.get(before.len() / 2).copied().unwrap_or(0.0),
                 anomalies: if n == 0 {

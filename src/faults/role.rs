@@ -214,7 +214,7 @@ impl RoleSet {
         if !entry.kinds.contains(&kind) {
             let kinds: Vec<&str> = entry.kinds.iter().map(|k| k.name()).collect();
             return Err(format!(
-                "a {role} cannot take a \"{kind}\" fault; it can take {}",
+                "the {role} cannot take a \"{kind}\" fault; it can take {}",
                 kinds.join(", ")
             ));
         }

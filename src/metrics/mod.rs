@@ -73,6 +73,9 @@ pub struct Recorder {
     batches: Option<BatchMeans>,
     /// The run over time.
     timeline: Timeline,
+    /// Workload operations that failed, timed out or never finished, by
+    /// the time-series window they were invoked in (for the fault report).
+    failed_by_start: Vec<u64>,
 }
 
 impl Recorder {
@@ -83,7 +86,14 @@ impl Recorder {
             completed_in_window: 0,
             batches: None,
             timeline: Timeline::new(window.end),
+            failed_by_start: Vec::new(),
         }
+    }
+
+    /// Workload operations that did not end ok, by the time-series window
+    /// they were invoked in.
+    pub fn failed_by_start(&self) -> &[u64] {
+        &self.failed_by_start
     }
 
     /// Also keeps batch means of every completion (see [`BatchMeans`]).
@@ -107,6 +117,14 @@ impl Recorder {
     #[inline]
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
         let latency = now - op.start;
+        if op.kind.is_workload() && outcome != Outcome::Ok {
+            let i =
+                (op.start.as_nanos() / self.timeline.window_length().as_nanos().max(1)) as usize;
+            if i >= self.failed_by_start.len() {
+                self.failed_by_start.resize(i + 1, 0);
+            }
+            self.failed_by_start[i] += 1;
+        }
         if op.kind.is_workload() && outcome != Outcome::Unfinished {
             let ok = outcome == Outcome::Ok;
             self.completed_in_window += u64::from(ok && self.window.contains(now));

@@ -49,6 +49,11 @@ impl Timeline {
         }
     }
 
+    /// The length of one window.
+    pub fn window_length(&self) -> SimDuration {
+        self.length
+    }
+
     fn index(&self, t: SimTime) -> Option<usize> {
         let i = (t.as_nanos() / self.length.as_nanos().max(1)) as usize;
         (i < self.ok.len()).then_some(i)

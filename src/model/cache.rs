@@ -113,6 +113,11 @@ impl Cache {
         self.down = down;
     }
 
+    /// Whether the cache is down (see `set_down`).
+    pub fn is_down(&self) -> bool {
+        self.down
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

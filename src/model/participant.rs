@@ -49,6 +49,11 @@ pub struct Participant {
 }
 
 impl Participant {
+    /// Since when it has been prepared, if it still is (in doubt).
+    pub fn prepared_since(&self) -> Option<SimTime> {
+        self.prepared_at
+    }
+
     fn new(at: u32, keys: &[u64], mode: Mode) -> Participant {
         let mut k = [0; 2];
         k[..keys.len()].copy_from_slice(keys);

@@ -150,6 +150,12 @@ impl RaftGroup {
         self.serving_from
     }
 
+    /// The leader serves no earlier than `at` (its election needs a
+    /// majority up).
+    pub fn serve_from(&mut self, at: SimTime) {
+        self.serving_from = self.serving_from.max(at);
+    }
+
     /// The leader is lost now: the next replica is elected after
     /// `election_timeout` and serves once the old lease (`lease` from now)
     /// has expired. Returns when the partition serves again.

@@ -37,8 +37,10 @@ pub struct Station {
     present_area: u128,
     /// Jobs that finished service inside the window.
     served: u64,
-    /// Multiplier of service times while the station is slowed (1: normal).
-    factor: f64,
+    /// While slowed: the multiplier of service times, and until when.
+    slow: Option<(f64, SimTime)>,
+    /// Cut off from the network until then: arriving jobs are lost.
+    unreachable_until: SimTime,
 }
 
 impl Station {
@@ -52,14 +54,38 @@ impl Station {
             wait_area: 0,
             present_area: 0,
             served: 0,
-            factor: 1.0,
+            slow: None,
+            unreachable_until: SimTime::ZERO,
         }
     }
 
-    /// Service times from now on are multiplied by `factor` (a `slow`
-    /// fault; 1 restores them). Jobs already admitted keep theirs.
-    pub fn set_factor(&mut self, factor: f64) {
-        self.factor = factor;
+    /// The station works `factor` times slower until `until` (a `slow`
+    /// fault; 1 restores it): a job's work done before `until` takes
+    /// `factor` times as long, the rest its normal time, so a queue that
+    /// built up during the fault drains at full speed after it. Jobs
+    /// admitted before keep their times.
+    pub fn set_factor(&mut self, factor: f64, until: SimTime) {
+        self.slow = (factor != 1.0).then_some((factor, until));
+    }
+
+    /// When a job needing `service` of normal work, started at `start`, is
+    /// done.
+    #[inline]
+    fn done(slow: Option<(f64, SimTime)>, start: SimTime, service: SimDuration) -> SimTime {
+        match slow {
+            Some((f, until)) if start < until => {
+                let slowed = service.as_nanos() as f64 * f;
+                let budget = (until - start).as_nanos() as f64;
+                if slowed <= budget {
+                    start + SimDuration(slowed as u64)
+                } else {
+                    // Work done in the slow part, the rest at full speed.
+                    let rest = service.as_nanos() as f64 - budget / f;
+                    until + SimDuration(rest.max(0.0) as u64)
+                }
+            }
+            _ => start + service,
+        }
     }
 
     /// No job starts before `until` (a crash or a partition): jobs in
@@ -74,18 +100,32 @@ impl Station {
         self.free_at.extend(held);
     }
 
+    /// Nothing reaches the station before `until` (a network partition):
+    /// a job sent meanwhile is lost — it never starts, and its sender hears
+    /// nothing (its `Slot` is at `FOREVER`) and times out. Jobs already
+    /// there finish.
+    pub fn unreachable_until(&mut self, until: SimTime) {
+        self.unreachable_until = until;
+    }
+
     /// A job arrives now needing `service` of one server: when it starts and
     /// when it is done.
     #[inline]
     pub fn enter(&mut self, now: SimTime, service: SimDuration) -> Slot {
-        let service = if self.factor == 1.0 {
-            service
-        } else {
-            SimDuration((service.as_nanos() as f64 * self.factor).min(1e18) as u64)
-        };
+        if now < self.unreachable_until {
+            let never = super::FOREVER;
+            return Slot {
+                start: never,
+                done: never,
+            };
+        }
         let mut earliest = self.free_at.peek_mut().expect("a station has servers");
         let start = now.max(earliest.0);
-        let done = start + service;
+        let done = if self.slow.is_none() {
+            start + service
+        } else {
+            Self::done(self.slow, start, service)
+        };
         earliest.0 = done;
         drop(earliest);
         self.wait_area += self.window.overlap_ns(now, start);
@@ -117,6 +157,19 @@ impl Station {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_station_catches_up_after_the_fault() {
+        let w = Window::new(SimDuration::ZERO, SimDuration(1_000_000));
+        let mut s = Station::new(1, w);
+        s.set_factor(10.0, SimTime(100));
+        // 5 ns of work at ×10 fits before 100.
+        assert_eq!(s.enter(SimTime(0), SimDuration(5)).done, SimTime(50));
+        // 10 ns: 5 ns of work in the 50 slow ns left, 5 ns after.
+        assert_eq!(s.enter(SimTime(0), SimDuration(10)).done, SimTime(105));
+        // Started after the fault: normal speed.
+        assert_eq!(s.enter(SimTime(0), SimDuration(10)).done, SimTime(115));
+    }
 
     #[test]
     fn fcfs_on_the_earliest_free_server() {

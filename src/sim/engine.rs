@@ -419,7 +419,8 @@ pub fn run_recorded<A: Architecture>(
         // attempts are in flight, until their deadlines are found.
         let soonest = next.min(ta).min(deadlines.next().unwrap_or(NEVER));
         let tick = deadlines.next_tick();
-        if tick <= soonest && (soonest < NEVER || ops.live > 0) && tick < NEVER {
+        // No scan past the drain limit: the run stops there.
+        if tick <= soonest && tick <= drain_limit && (soonest < NEVER || ops.live > 0) {
             deadlines.scan(&ops);
             continue;
         }
@@ -446,7 +447,7 @@ pub fn run_recorded<A: Architecture>(
             if ops.live == 0 && background == 0 {
                 break;
             }
-            if next == NEVER && ops.live > 0 && deadlines.next_tick() < NEVER {
+            if next == NEVER && ops.live > 0 && deadlines.next_tick() <= drain_limit {
                 // Only clients waiting to time out remain: scan for them.
                 continue;
             }

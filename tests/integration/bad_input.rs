@@ -370,7 +370,7 @@ fn faults_are_checked_on_their_line() {
     assert_rejected(
         &with_fault("at = \"1s\"\nkind = \"flush\"\ntarget = \"primary\""),
         "7:1",
-        "a primary cannot take a \"flush\" fault; it can take crash, partition, slow",
+        "the primary cannot take a \"flush\" fault; it can take crash, partition, slow",
     );
     assert_rejected(
         &with_fault("at = \"1s\"\nkind = \"slow\"\ntarget = \"primary\""),

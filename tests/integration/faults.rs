@@ -387,3 +387,174 @@ fn slow_multiplies_service_times() {
     assert_eq!(slow.latency.all().p50_ms, 1.0);
     assert_eq!(slow.latency.all().max_ms, 1.0, "64 cores: nobody queues");
 }
+
+/// A single primary of 8 cores, constant 100 µs reads at 1,000/s, with
+/// `fault` from 2 s to 4 s.
+fn primary_under(fault: &str) -> RunResult {
+    run_one(&format!(
+        r#"
+        seed = 31
+        duration = "8s"
+        warmup = "1s"
+        [network]
+        hop = "0s"
+        [workload]
+        rate = 1000
+        keys = 1000
+        [workload.mix]
+        get = 1.0
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 8
+        read = "100us"
+        [[fault]]
+        at = "2s"
+        for = "2s"
+        target = "primary"
+        {fault}
+        "#
+    ))
+}
+
+#[test]
+fn a_partition_loses_requests_where_a_crash_holds_them() {
+    // Crashed: gets wait for the restart at 4 s; those sent in its last
+    // second are served then, within their timeout.
+    let crash = primary_under("kind = \"crash\"");
+    // Cut off: every get sent during the 2 s is lost and times out.
+    let cut = primary_under("kind = \"partition\"");
+    let (tc, tp) = (crash.latency.all().timeouts, cut.latency.all().timeouts);
+    assert!((900..=1100).contains(&tc), "{tc}");
+    assert!((1850..=2150).contains(&tp), "{tp}");
+    assert!(cut.latency.all().max_ms < 1.0, "nothing answered late");
+}
+
+#[test]
+fn a_slowed_station_is_back_to_speed_when_the_fault_ends() {
+    // 8 cores at 100 µs per get and 1,000 gets/s are 1 % busy; ×1000 for
+    // 2 s they fall behind by far, and the backlog, served at full speed
+    // after 4 s, is gone within a second.
+    let slow = primary_under("kind = \"slow\"\nfactor = 1000");
+    let series = &slow.series;
+    let after: f64 = (0..series.p99_ms.len())
+        .filter(|&i| (i as f64 + 0.5) * series.window_s > 5.5)
+        .map(|i| series.p99_ms[i])
+        .fold(0.0, f64::max);
+    assert!(after < 1.0, "p99 {after} ms after the backlog");
+    // At ×1000 the 8 cores serve 80 gets/s: most of those sent in the
+    // fault's first second wait past their timeout; the rest are served at
+    // 4 s.
+    assert!(
+        (800..=1000).contains(&slow.faults[0].failed),
+        "{:?}",
+        slow.faults[0]
+    );
+}
+
+#[test]
+fn a_down_write_behind_cache_is_bypassed_not_trusted() {
+    let run = run_one(
+        r#"
+        seed = 37
+        duration = "6s"
+        warmup = "1s"
+        [workload]
+        rate = 2000
+        keys = 10000
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [[architecture]]
+        kind = "coordinator"
+        [architecture.cache]
+        capacity = 5000
+        [architecture.coordinator]
+        critical = 0.0
+        flush = "2s"
+        [[fault]]
+        at = "3s"
+        for = "2s"
+        kind = "crash"
+        target = "cache"
+        "#,
+    );
+    // Lost: what it held at the crash (the puts since the flush at 2 s),
+    // not the puts of the outage, which went through to the shards.
+    let lost = run.faults[0].lost_writes;
+    assert!((700..=2100).contains(&lost), "{lost}");
+    let behind = run.visibility.lag_ms["write_model"].p50_ms;
+    assert!(
+        behind > 100.0,
+        "the other puts are still written behind: {behind}"
+    );
+}
+
+#[test]
+fn raft_commits_nothing_without_a_majority() {
+    let run = run_one(
+        r#"
+        seed = 41
+        duration = "8s"
+        warmup = "1s"
+        [workload]
+        rate = 2000
+        [workload.mix]
+        put = 1.0
+        [[architecture]]
+        kind = "colocated"
+        [architecture.partitions]
+        lease = "1s"
+        [[fault]]
+        at = "3s"
+        for = "2s"
+        kind = "crash"
+        target = "node:0"
+        [[fault]]
+        at = "3s"
+        for = "2s"
+        kind = "crash"
+        target = "node:1"
+        "#,
+    );
+    // Two of three nodes down: no partition has a majority until 5 s.
+    let s = &run.series;
+    let during: f64 = (0..s.throughput_per_s.len())
+        .filter(|&i| {
+            let t = i as f64 * s.window_s;
+            t >= 3.1 && t + s.window_s <= 5.0
+        })
+        .map(|i| s.throughput_per_s[i])
+        .sum();
+    assert_eq!(during, 0.0, "{:?}", s.throughput_per_s);
+    assert_eq!(run.faults[1].takeover_s, Some(5.0));
+    let counts: u64 = run.anomalies.counts().iter().map(|c| c.1).sum();
+    assert_eq!(counts, 0);
+}
+
+#[test]
+fn a_fault_that_never_ends_finishes_the_run_and_owns_its_failures() {
+    let run = run_one(
+        r#"
+        seed = 43
+        duration = "10s"
+        warmup = "1s"
+        [workload]
+        rate = 1000
+        [workload.mix]
+        put = 1.0
+        [[architecture]]
+        kind = "polyglot"
+        [[fault]]
+        at = "5s"
+        kind = "crash"
+        target = "primary"
+        "#,
+    );
+    let all = run.latency.all();
+    assert!(all.timeouts > 5000, "{all:?}");
+    assert_eq!(
+        run.faults[0].failed,
+        all.timeouts + all.errors + all.unfinished
+    );
+}
