@@ -55,6 +55,7 @@ impl Estimate {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyEstimate {
     pub count: Estimate,
+    /// Operations that failed, timed out or never finished.
     pub errors: Estimate,
     pub mean_ms: Estimate,
     pub p50_ms: Estimate,

@@ -172,7 +172,15 @@ fn summary_latency_table(results: &Results) -> Table {
     headers.extend(swept.iter().cloned());
     headers.extend(
         [
-            "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+            "op",
+            "count",
+            "mean ms",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "max ms",
+            "errors + timeouts",
         ]
         .map(String::from),
     );

@@ -8,7 +8,7 @@ use crate::dist::Dist;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario {}: {cause}; check the path (the shipped scenarios are in scenarios/)", path.display())]
+    #[error("cannot read scenario {}: {cause}; {}", path.display(), read_hint(cause))]
     Read {
         path: PathBuf,
         cause: std::io::Error,
@@ -56,7 +56,11 @@ impl ScenarioError {
     /// exact character when the value is a distribution or duration string
     /// whose parser knows where it went wrong.
     pub fn from_toml(origin: &str, text: &str, err: &toml::de::Error) -> ScenarioError {
-        let message = err.message().trim_end().to_string();
+        let mut message = err.message().trim_end().to_string();
+        if message.contains("expected a sequence") {
+            message += "; [[architecture]], [[fault]] and [[workload.phase]] are lists of \
+                        tables: write their headers with double brackets";
+        }
         let Some(span) = err.span() else {
             return ScenarioError::Invalid {
                 origin: origin.to_string(),
@@ -175,5 +179,16 @@ fn offset_inside_string(literal: &str, message: &str) -> Option<usize> {
     match Dist::parse(inner) {
         Err(e) if message.contains(&e.message) => Some(1 + e.at),
         _ => None,
+    }
+}
+
+/// What to do about a scenario file that cannot be read.
+fn read_hint(cause: &std::io::Error) -> &'static str {
+    match cause.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "a scenario is UTF-8 text (TOML); this file is not — is it the right one?"
+        }
+        std::io::ErrorKind::NotFound => "check the path (the shipped scenarios are in scenarios/)",
+        _ => "check the path and its permissions",
     }
 }

@@ -209,6 +209,13 @@ impl Mix {
                 ));
             }
         }
+        if shares.is_empty() {
+            return Err(
+                "the mix is empty; give each operation kind its share, e.g. get = 0.9 \
+                        and put = 0.1"
+                    .to_string(),
+            );
+        }
         let total: f64 = shares.values().sum();
         if (total - 1.0).abs() > Self::TOLERANCE {
             let terms: Vec<String> = shares.iter().map(|(k, s)| format!("{k} {s}")).collect();
