@@ -1429,7 +1429,7 @@ impl Architecture for Coordinator {
 }
 
 impl Report for Coordinator {
-    /// Transactions still in doubt when the run stopped (a coordinator
+    /// Transactions still in doubt at the end of the run (a coordinator
     /// that never came back) count up to then.
     fn fault_effects(&self, stopped_at: SimTime) -> Effects {
         let mut effects = self.effects.clone();
@@ -1442,7 +1442,7 @@ impl Report for Coordinator {
                 .min();
             let Some(since) = since else { continue };
             for &(fault, from, to) in &self.coordinator_down {
-                if since < to && stopped_at > from {
+                if since < to && stopped_at > from && stopped_at > since {
                     let e = effects.get(fault);
                     e.in_doubt += u64::from(!txn.in_doubt_noted);
                     e.in_doubt_max = e.in_doubt_max.max(stopped_at - since);

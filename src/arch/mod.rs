@@ -35,8 +35,9 @@ pub trait Report {
     fn coordination(&self) -> CoordinationReport {
         CoordinationReport::default()
     }
-    /// What each of the scenario's faults did here, the run having
-    /// stopped at `stopped_at`.
+    /// What each of the scenario's faults did here; what is still under
+    /// way counts up to `stopped_at`, the end of the measured run (or the
+    /// last event, if earlier).
     fn fault_effects(&self, stopped_at: crate::sim::SimTime) -> crate::faults::Effects;
 }
 
@@ -214,7 +215,7 @@ fn collect<A: Architecture + Report>(
         .series(&system.anomalies_over_time());
     let faults = crate::faults::report(
         &scenario.faults,
-        &system.fault_effects(output.stopped_at),
+        &system.fault_effects(output.stopped_at.min(window.end)),
         &series,
         output.recorder.failed_by_start(),
         window.end,

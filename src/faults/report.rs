@@ -116,10 +116,27 @@ pub fn report(
             let from = f.begins().as_nanos() as f64 / 1e9;
             let to = (f.ends().unwrap_or(end).min(end).as_nanos() as f64 / 1e9).max(from);
             let a = index(from);
+            // Calm: no more failures than before the fault (a system that
+            // was failing already does not become the fault's doing).
+            let before_failed = failed_by_start.get(1.min(a)..a).unwrap_or(&[]);
+            let usual = if before_failed.is_empty() {
+                0
+            } else {
+                let mean = before_failed.iter().sum::<u64>() as f64 / before_failed.len() as f64;
+                (mean * 1.2).ceil() as u64
+            };
             let calm = (index(to)..n)
-                .find(|&j| series.errors[j] == 0 && failed_at(j) == 0)
+                .find(|&j| failed_at(j) <= usual && (usual > 0 || series.errors[j] == 0))
                 .unwrap_or(n.saturating_sub(1));
-            let recovery = index(to + (to - from).max(w)).max(calm);
+            // Up to the next fault's start at most: each row is its own.
+            let next = faults
+                .iter()
+                .map(|g| g.begins().as_nanos() as f64 / 1e9)
+                .filter(|&b| b > from)
+                .map(|b| index(b).saturating_sub(1).max(a))
+                .min()
+                .unwrap_or(usize::MAX);
+            let recovery = index(to + (to - from).max(w)).max(calm).min(next);
             let span =
                 |v: &[u64], x: usize, y: usize| -> u64 { v.iter().skip(x).take(y + 1 - x).sum() };
             let p99 = series
@@ -144,7 +161,7 @@ pub fn report(
                 (per_window * (recovery + 1 - a) as f64).round() as u64
             };
             // A fault that never ends owns every failure after it began.
-            let last = if f.ends().is_none() {
+            let last = if f.ends().is_none() && next == usize::MAX {
                 failed_by_start.len().max(recovery + 1) - 1
             } else {
                 recovery

@@ -117,7 +117,7 @@ impl Recorder {
     #[inline]
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
         let latency = now - op.start;
-        if op.kind.is_workload() && outcome != Outcome::Ok {
+        if op.kind.is_workload() && outcome != Outcome::Ok && self.window.contains(op.start) {
             let i =
                 (op.start.as_nanos() / self.timeline.window_length().as_nanos().max(1)) as usize;
             if i >= self.failed_by_start.len() {

@@ -39,14 +39,18 @@ impl Exporter for MarkdownExporter {
         if !faults.rows.is_empty() {
             out += "\n## Faults\n\n";
             out += "Each fault of the scenario as each architecture lived it, from the fault's \
-                    start to one fault length after its end (the fault and its recovery): \
-                    `failed` counts the operations that ended in an error or a timeout then; \
-                    `p99 worst` is the highest per-window p99 then, `p99 before` the median \
-                    per-window p99 before the fault; `anomalies` are those of operations invoked \
-                    then, beside as many as the same windows would have had at the rate before \
-                    the fault (copies that are stale anyway have some); `in doubt` counts transactions whose participants stayed prepared, \
-                    holding their locks, while the coordinator was down; `takeover` is when a \
-                    replica or a new leader took over (seconds from the start of the run).\n\n";
+                    start to `until s`: one fault length after its end, or the first window after \
+                    it with no more failures than before the fault if later, and never past the \
+                    next fault's start (the fault and its recovery). `failed` counts the \
+                    operations invoked then that failed, timed out or never finished (by start, \
+                    like the latency table); `p99 worst` is the highest per-window p99 then \
+                    (0 when nothing completed), `p99 before` the median per-window p99 before \
+                    the fault; `anomalies` are those of operations invoked then, beside as many \
+                    as the same windows would have had at the rate before the fault (copies \
+                    that are stale anyway have some); `in doubt` counts transactions whose \
+                    participants stayed prepared, holding their locks, while the coordinator \
+                    was down; `takeover` is when a replica or a new leader took over (seconds \
+                    from the start of the run).\n\n";
             out += &faults.to_markdown();
             for run in results.runs.iter().filter(|r| r.replication == 0) {
                 for f in &run.faults {

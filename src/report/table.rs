@@ -135,6 +135,7 @@ pub fn latency_table(results: &Results) -> Table {
 pub fn fault_table(results: &Results) -> Table {
     let columns = [
         "fault",
+        "until s",
         "failed",
         "p99 before ms",
         "p99 worst ms",
@@ -151,6 +152,7 @@ pub fn fault_table(results: &Results) -> Table {
             .map(|f| {
                 vec![
                     f.fault.clone(),
+                    format!("{:.1}", f.until_s),
                     f.failed.to_string(),
                     ms(f.p99_before_ms),
                     ms(f.p99_ms),

@@ -427,7 +427,7 @@ pub fn run_recorded<A: Architecture>(
         // Deadlines due before the next event, fault edge or arrival: the
         // client gives up, and may retry, which schedules new events.
         while let Some(td) = deadlines.next() {
-            if td >= next || td > ta {
+            if td >= next || td > ta || td > drain_limit {
                 break;
             }
             let (_, id, serial) = deadlines.pop().expect("peeked");
