@@ -558,3 +558,44 @@ fn a_fault_that_never_ends_finishes_the_run_and_owns_its_failures() {
         all.timeouts + all.errors + all.unfinished
     );
 }
+
+#[test]
+fn rows_of_successive_faults_stay_apart_and_the_warm_up_is_not_measured() {
+    let run = run_one(
+        r#"
+        seed = 47
+        duration = "10s"
+        warmup = "3s"
+        [workload]
+        rate = 2000
+        keys = 2000
+        popularity = "uniform"
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [[architecture]]
+        kind = "single"
+        [architecture.replicas]
+        count = 1
+        lag = "100ms"
+        reads = "primary"
+        failover_after = "500ms"
+        [[fault]]
+        at = "1s"
+        for = "1s"
+        kind = "crash"
+        target = "primary"
+        [[fault]]
+        at = "6s"
+        for = "2s"
+        kind = "crash"
+        target = "primary"
+        "#,
+    );
+    let (warm, measured) = (&run.faults[0], &run.faults[1]);
+    assert_eq!(warm.lost_writes, 0, "failed over in the warm-up: {warm:?}");
+    assert_eq!(warm.failed, 0, "its operations are not measured");
+    assert!(measured.lost_writes > 0, "{measured:?}");
+    assert_eq!(run.anomalies.lost_write.count, measured.lost_writes);
+    assert!(warm.until_s <= 6.0, "ends where the next begins: {warm:?}");
+}
