@@ -1389,7 +1389,6 @@ impl Architecture for Coordinator {
     /// its unflushed write-behind writes in a crash.
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let factor = if begins { fault.slowdown() } else { 1.0 };
         let stations: Vec<&mut Station> = match &fault.target {
             Role::Coordinator => vec![&mut self.station],
             Role::Primary => self.shards.iter_mut().map(|s| &mut s.station).collect(),
@@ -1405,25 +1404,12 @@ impl Architecture for Coordinator {
                 }
                 vec![&mut b.station]
             }
-            Role::Pipeline(_) => {
-                let path = &mut self.read_model.log.path;
-                if begins {
-                    path.begin(fault.until(), fault.factor);
-                } else {
-                    path.end();
-                }
-                return;
-            }
+            Role::Pipeline(_) => return self.read_model.log.path.on_fault(fault, begins),
             _ => unreachable!("checked against `roles`"),
         };
         for station in stations {
-            match fault.kind {
-                FaultKind::Slow => station.set_factor(factor, fault.until()),
-                FaultKind::Crash | FaultKind::Partition if begins => {
-                    station.pause_until(fault.until())
-                }
-                _ => {}
-            }
+            // Its messages are retransmitted: a partition holds them.
+            station.on_fault(fault, begins, false);
         }
     }
 }

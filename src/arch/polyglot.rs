@@ -701,25 +701,13 @@ impl Architecture for Polyglot {
                     .position(|d| d.name() == store)
                     .expect("checked against `roles`");
                 let feed = &mut self.feeds[i];
-                for path in [&mut feed.cdc.path, &mut feed.bus.path] {
-                    if begins {
-                        path.begin(fault.until(), fault.factor);
-                    } else {
-                        path.end();
-                    }
-                }
+                feed.cdc.path.on_fault(fault, begins);
+                feed.bus.path.on_fault(fault, begins);
                 return;
             }
             _ => unreachable!("checked against `roles`"),
         };
-        match fault.kind {
-            FaultKind::Slow => {
-                station.set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until())
-            }
-            FaultKind::Crash if begins => station.pause_until(fault.until()),
-            FaultKind::Partition if begins => station.unreachable_until(fault.until()),
-            _ => {}
-        }
+        station.on_fault(fault, begins, true);
     }
 }
 

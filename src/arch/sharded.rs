@@ -376,13 +376,10 @@ impl Sharded {
             &mut self.oracle,
             now,
         );
-        let e = self.effects.get(fault);
-        e.lost_writes += lost;
-        e.takeover = Some(now);
-        e.notes.push(format!(
-            "shard {s}: replica 1 promoted after {}, {lost} acknowledged writes it had not applied are lost",
-            self.failover_after
-        ));
+        let who = format!("shard {s}'s replica 1");
+        self.effects
+            .get(fault)
+            .promoted(now, lost, &who, self.failover_after);
     }
 
     /// Sends a message and delivers `event` when it lands (at once when the
@@ -1037,19 +1034,13 @@ impl Architecture for Sharded {
                 }
             }
             Role::Replica => {
-                for r in &mut self.replicas {
-                    match fault.kind {
-                        FaultKind::Lag if begins => r.path.begin(fault.until(), fault.factor),
-                        FaultKind::Lag => r.path.end(),
-                        _ => {}
-                    }
-                }
-                for station in self.replica_stations.iter_mut().flatten() {
-                    match fault.kind {
-                        FaultKind::Slow => station.set_factor(factor, fault.until()),
-                        FaultKind::Crash if begins => station.pause_until(fault.until()),
-                        FaultKind::Partition if begins => station.unreachable_until(fault.until()),
-                        _ => {}
+                if fault.kind == FaultKind::Lag {
+                    self.replicas
+                        .iter_mut()
+                        .for_each(|r| r.path.on_fault(fault, begins));
+                } else {
+                    for station in self.replica_stations.iter_mut().flatten() {
+                        station.on_fault(fault, begins, true);
                     }
                 }
             }
@@ -1059,7 +1050,7 @@ impl Architecture for Sharded {
                 if fault.kind == FaultKind::Slow {
                     grid.nodes
                         .iter_mut()
-                        .for_each(|n| n.set_factor(factor, fault.until()));
+                        .for_each(|n| n.on_fault(fault, begins, true));
                 }
             }
             _ => unreachable!("checked against `roles`"),

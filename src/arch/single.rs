@@ -668,25 +668,17 @@ impl Architecture for Single {
             Role::Primary => self.primary_fault(index, fault, begins, ctx),
             Role::Replica => {
                 for r in &mut self.replicas {
-                    match fault.kind {
-                        FaultKind::Lag if begins => r.data.path.begin(fault.until(), fault.factor),
-                        FaultKind::Lag => r.data.path.end(),
-                        FaultKind::Slow => r
-                            .station
-                            .set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until()),
-                        FaultKind::Partition if begins => {
-                            r.station.unreachable_until(fault.until())
-                        }
-                        _ if begins => r.station.pause_until(fault.until()),
-                        _ => {}
+                    if fault.kind == FaultKind::Lag {
+                        r.data.path.on_fault(fault, begins);
+                    } else {
+                        r.station.on_fault(fault, begins, true);
                     }
                 }
             }
             Role::Cache => {
                 let tier = self.cache.as_mut().expect("checked: a cache");
                 if fault.kind == FaultKind::Slow {
-                    tier.server
-                        .set_factor(if begins { fault.slowdown() } else { 1.0 }, fault.until());
+                    tier.server.on_fault(fault, begins, true);
                 } else {
                     tier.cache.on_fault(fault.kind, begins, now);
                 }
@@ -741,13 +733,9 @@ impl Single {
             &mut self.oracle,
             now,
         );
-        let e = self.effects.get(fault);
-        e.lost_writes += lost;
-        e.takeover = Some(now);
-        e.notes.push(format!(
-            "replica_1 promoted after {}: {lost} acknowledged writes it had not applied are lost",
-            self.failover_after
-        ));
+        self.effects
+            .get(fault)
+            .promoted(now, lost, "replica_1", self.failover_after);
     }
 }
 

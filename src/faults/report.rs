@@ -23,6 +23,18 @@ pub struct Effect {
     pub notes: Vec<String>,
 }
 
+impl Effect {
+    /// A replica took over now after a failover that lost `lost`
+    /// acknowledged writes; `who` names it ("replica_1", "shard 2's replica 1").
+    pub fn promoted(&mut self, now: SimTime, lost: u64, who: &str, after: SimDuration) {
+        self.lost_writes += lost;
+        self.takeover = Some(now);
+        self.notes.push(format!(
+            "{who} promoted after {after}: {lost} acknowledged writes it had not applied are lost"
+        ));
+    }
+}
+
 /// Per fault of the scenario, in its order.
 #[derive(Clone, Debug, Default)]
 pub struct Effects(pub Vec<Effect>);

@@ -25,6 +25,15 @@ impl Impairment {
         self.on = None;
     }
 
+    /// A `lag` fault begins or ends on this path.
+    pub fn on_fault(&mut self, fault: &crate::faults::Fault, begins: bool) {
+        if begins {
+            self.begin(fault.until(), fault.factor);
+        } else {
+            self.end();
+        }
+    }
+
     /// When something sent now with `delay` arrives: as drawn when normal;
     /// not before the path resumes when stalled; after `delay × factor`
     /// when slowed.

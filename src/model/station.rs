@@ -108,6 +108,21 @@ impl Station {
         self.unreachable_until = until;
     }
 
+    /// A server fault begins or ends here: `slow` stretches service while
+    /// it lasts; `crash` holds arriving jobs until the restart; `partition`
+    /// loses them when `loses` (requests a client sends and re-sends), else
+    /// holds them too (protocol messages that are retransmitted).
+    pub fn on_fault(&mut self, fault: &crate::faults::Fault, begins: bool, loses: bool) {
+        use crate::faults::FaultKind;
+        match fault.kind {
+            FaultKind::Slow if begins => self.set_factor(fault.slowdown(), fault.until()),
+            FaultKind::Slow => self.set_factor(1.0, fault.until()),
+            FaultKind::Partition if begins && loses => self.unreachable_until(fault.until()),
+            FaultKind::Crash | FaultKind::Partition if begins => self.pause_until(fault.until()),
+            _ => {}
+        }
+    }
+
     /// A job arrives now needing `service` of one server: when it starts and
     /// when it is done.
     #[inline]

@@ -154,7 +154,11 @@ fn a_shard_fails_over_alone() {
     assert_eq!(f.takeover_s, Some(4.0));
     assert!(f.lost_writes > 0, "{f:?}");
     assert_eq!(f.notes.len(), 1, "one shard promoted: {:?}", f.notes);
-    assert!(f.notes[0].starts_with("shard 2:"), "{:?}", f.notes);
+    assert!(
+        f.notes[0].starts_with("shard 2's replica 1 promoted"),
+        "{:?}",
+        f.notes
+    );
     // Shard 2's operations wait out the second before the takeover.
     assert!(f.p99_ms > 500.0, "{f:?}");
 }
