@@ -1034,11 +1034,13 @@ impl Architecture for Sharded {
                 }
             }
             Role::Replica => {
-                if fault.kind == FaultKind::Lag {
+                // A replica that is down applies nothing meanwhile.
+                if fault.stops() || fault.kind == FaultKind::Lag {
                     self.replicas
                         .iter_mut()
                         .for_each(|r| r.path.on_fault(fault, begins));
-                } else {
+                }
+                if fault.kind != FaultKind::Lag {
                     for station in self.replica_stations.iter_mut().flatten() {
                         station.on_fault(fault, begins, true);
                     }

@@ -668,9 +668,11 @@ impl Architecture for Single {
             Role::Primary => self.primary_fault(index, fault, begins, ctx),
             Role::Replica => {
                 for r in &mut self.replicas {
-                    if fault.kind == FaultKind::Lag {
+                    // A replica that is down applies nothing meanwhile.
+                    if fault.stops() || fault.kind == FaultKind::Lag {
                         r.data.path.on_fault(fault, begins);
-                    } else {
+                    }
+                    if fault.kind != FaultKind::Lag {
                         r.station.on_fault(fault, begins, true);
                     }
                 }

@@ -603,3 +603,31 @@ fn rows_of_successive_faults_stay_apart_and_the_warm_up_is_not_measured() {
     assert_eq!(run.anomalies.lost_write.count, measured.lost_writes);
     assert!(warm.until_s <= 6.0, "ends where the next begins: {warm:?}");
 }
+
+#[test]
+fn a_crashed_replica_applies_nothing_until_it_restarts() {
+    let lag = |fault: &str| {
+        let run = run_one(&format!(
+            r#"
+            seed = 53
+            duration = "10s"
+            warmup = "1s"
+            [workload]
+            rate = 2000
+            [[architecture]]
+            kind = "single"
+            [architecture.replicas]
+            count = 1
+            {fault}
+            "#
+        ));
+        run.visibility.lag_ms["replica_1"].p99_ms
+    };
+    let calm = lag("");
+    let down = lag("[[fault]]\nat = \"3s\"\nfor = \"3s\"\nkind = \"crash\"\ntarget = \"replica\"");
+    assert!(calm < 500.0, "{calm}");
+    assert!(
+        down > 2000.0,
+        "the writes of the outage wait for the restart: {down}"
+    );
+}
