@@ -197,8 +197,10 @@ pub struct Colocated {
     lease: SimDuration,
     election_rng: SimRng,
     effects: Effects,
-    /// Per node, until when it is down (crashed or cut off).
-    down_until: Vec<SimTime>,
+    /// Per node, the intervals in which the scenario's faults have it down
+    /// (crashed or cut off): known from the start, so faults that begin at
+    /// one instant see each other.
+    down: Vec<Vec<(SimTime, SimTime)>>,
 }
 
 /// The roles faults can target: each partition's leader, every leader
@@ -282,8 +284,27 @@ impl Colocated {
             lease: c.lease,
             election_rng: streams.stream("election"),
             effects: Effects::new(scenario.faults.len()),
-            down_until: vec![SimTime::ZERO; c.nodes as usize],
+            down: {
+                let mut down = vec![Vec::new(); c.nodes as usize];
+                for f in scenario.faults.iter().filter(|f| f.stops()) {
+                    if let Role::Node(n) = f.target {
+                        down[n as usize].push((f.begins(), f.until()));
+                    }
+                }
+                down
+            },
         }
+    }
+
+    /// When node `n` is up again from `t` (`t` itself when it is up).
+    fn up_at(&self, n: u32, mut t: SimTime) -> SimTime {
+        while let Some(&(_, end)) = self.down[n as usize]
+            .iter()
+            .find(|(from, to)| *from <= t && t < *to)
+        {
+            t = end;
+        }
+        t
     }
 
     /// The earliest instant from `now` at which a majority of partition
@@ -293,7 +314,7 @@ impl Colocated {
         let group = &self.groups[p as usize];
         let mut up: Vec<SimTime> = std::iter::once(group.leader_node())
             .chain(group.follower_nodes())
-            .map(|n| self.down_until[n as usize].max(now))
+            .map(|n| self.up_at(n, now))
             .collect();
         up.sort_unstable();
         up[group.majority() - 1]
@@ -305,14 +326,14 @@ impl Colocated {
     /// every committed entry — so no anomaly follows, only the stall.
     fn leader_lost(&mut self, fault: usize, p: PartitionId, now: SimTime) {
         let timeout = self.election_timeout.sample(&mut self.election_rng);
-        let group = &mut self.groups[p as usize];
-        let mut back = group.leader_lost(now, timeout, self.lease);
+        let lease = self.lease;
+        let mut back = self.groups[p as usize].leader_lost(now, timeout, lease);
         // The next replica on a node that is up takes over.
-        for _ in 1..group.replicas() {
-            if self.down_until[group.leader_node() as usize] <= now {
+        for _ in 1..self.groups[p as usize].replicas() {
+            if self.up_at(self.groups[p as usize].leader_node(), now) <= now {
                 break;
             }
-            back = group.leader_lost(now, timeout, self.lease);
+            back = self.groups[p as usize].leader_lost(now, timeout, lease);
         }
         let quorum = self.quorum_at(p, now);
         let group = &mut self.groups[p as usize];
@@ -1104,15 +1125,9 @@ impl Architecture for Colocated {
             FaultKind::Crash | FaultKind::Partition if begins => {
                 if let Role::Node(n) = fault.target {
                     self.nodes[n as usize].pause_until(fault.until());
-                    self.down_until[n as usize] = fault.until();
                 }
                 for p in lost {
                     self.leader_lost(index, p, now);
-                }
-            }
-            FaultKind::Crash | FaultKind::Partition => {
-                if let Role::Node(n) = fault.target {
-                    self.down_until[n as usize] = SimTime::ZERO;
                 }
             }
             _ => {}

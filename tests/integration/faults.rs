@@ -531,6 +531,8 @@ fn raft_commits_nothing_without_a_majority() {
         .map(|i| s.throughput_per_s[i])
         .sum();
     assert_eq!(during, 0.0, "{:?}", s.throughput_per_s);
+    // Both rows know of both crashes, though they begin at one instant.
+    assert_eq!(run.faults[0].takeover_s, Some(5.0));
     assert_eq!(run.faults[1].takeover_s, Some(5.0));
     let counts: u64 = run.anomalies.counts().iter().map(|c| c.1).sum();
     assert_eq!(counts, 0);
