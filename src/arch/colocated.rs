@@ -1110,7 +1110,6 @@ impl Architecture for Colocated {
         };
         match fault.kind {
             FaultKind::Slow => {
-                let factor = if begins { fault.slowdown() } else { 1.0 };
                 let nodes: Vec<u32> = match node {
                     Some(n) => vec![n],
                     None => lost
@@ -1119,12 +1118,12 @@ impl Architecture for Colocated {
                         .collect(),
                 };
                 for n in nodes {
-                    self.nodes[n as usize].set_factor(factor, fault.until());
+                    self.nodes[n as usize].on_fault(fault, begins, false);
                 }
             }
             FaultKind::Crash | FaultKind::Partition if begins => {
                 if let Role::Node(n) = fault.target {
-                    self.nodes[n as usize].pause_until(fault.until());
+                    self.nodes[n as usize].on_fault(fault, begins, false);
                 }
                 for p in lost {
                     self.leader_lost(index, p, now);

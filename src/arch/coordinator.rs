@@ -263,6 +263,24 @@ pub struct Coordinator {
     effects: Effects,
 }
 
+/// A participant was prepared (in doubt) over `(since, until)`: each
+/// coordinator outage in `down` that overlapped it records the wait, and the
+/// first counts its transaction unless `counted` says it already was.
+fn in_doubt(
+    effects: &mut Effects,
+    down: &[(usize, SimTime, SimTime)],
+    (since, until): (SimTime, SimTime),
+    counted: &mut bool,
+) {
+    for &(fault, from, to) in down {
+        if since < to && until > from {
+            let e = effects.get(fault);
+            e.in_doubt += u64::from(!std::mem::replace(counted, true));
+            e.in_doubt_max = e.in_doubt_max.max(until - since);
+        }
+    }
+}
+
 /// The roles faults can target: the coordinator, every shard (`primary`)
 /// or one, the boundary cache, the event log feeding the read model.
 pub fn roles(config: &ArchitectureConfig) -> RoleSet {
@@ -373,15 +391,13 @@ impl Coordinator {
     /// now: if the coordinator was down meanwhile, it was in doubt because
     /// of it (a transaction counts once, at its first such participant).
     fn note_in_doubt(&mut self, t: TxnId, prepared: SimTime, now: SimTime) {
-        for &(fault, from, to) in &self.coordinator_down {
-            if prepared < to && now > from {
-                let txn = self.txns.get_mut(&t).expect("a transaction");
-                let first = !std::mem::replace(&mut txn.in_doubt_noted, true);
-                let e = self.effects.get(fault);
-                e.in_doubt += u64::from(first);
-                e.in_doubt_max = e.in_doubt_max.max(now - prepared);
-            }
-        }
+        let txn = self.txns.get_mut(&t).expect("a transaction");
+        in_doubt(
+            &mut self.effects,
+            &self.coordinator_down,
+            (prepared, now),
+            &mut txn.in_doubt_noted,
+        );
     }
 
     /// The boundary cache crashes: the writes it acknowledged and had not
@@ -1426,14 +1442,12 @@ impl Report for Coordinator {
                 .iter()
                 .filter_map(Participant::prepared_since)
                 .min();
-            let Some(since) = since else { continue };
-            for &(fault, from, to) in &self.coordinator_down {
-                if since < to && stopped_at > from && stopped_at > since {
-                    let e = effects.get(fault);
-                    e.in_doubt += u64::from(!txn.in_doubt_noted);
-                    e.in_doubt_max = e.in_doubt_max.max(stopped_at - since);
-                }
-            }
+            let Some(since) = since.filter(|s| *s < stopped_at) else {
+                continue;
+            };
+            let mut noted = txn.in_doubt_noted;
+            let down = &self.coordinator_down;
+            in_doubt(&mut effects, down, (since, stopped_at), &mut noted);
         }
         effects
     }

@@ -341,23 +341,23 @@ impl Sharded {
     /// takes over after `failover_after` if the fault lasts that long;
     /// until then (or until the fault ends) its requests wait.
     fn shard_down(&mut self, index: usize, fault: &Fault, s: ShardId, ctx: &mut Ctx<'_>) {
-        let takeover = ctx.now() + self.failover_after;
-        let fails_over = !self.replicas.is_empty() && takeover < fault.until();
-        let back = if fails_over { takeover } else { fault.until() };
-        let station = &mut self.shards[usize::from(s)].station;
-        if fault.kind == FaultKind::Partition {
-            station.unreachable_until(back);
-        } else {
-            station.pause_until(back);
-        }
-        if fails_over {
-            // What the primary shipped and the replicas had not received
-            // when it went down never arrives.
-            self.log.new_epoch(u32::from(s));
+        let has_replica = !self.replicas.is_empty();
+        let takeover = failover::takeover(fault, ctx.now(), self.failover_after, has_replica);
+        self.shards[usize::from(s)].station.down_until(
+            fault,
+            takeover.unwrap_or(fault.until()),
+            true,
+        );
+        if let Some(takeover) = takeover {
             let router = &self.router;
-            for r in &mut self.replicas {
-                r.discard_unapplied(ctx.now(), |k| router.shard(k) as ShardId == s);
-            }
+            let of = |k| router.shard(k) as ShardId == s;
+            failover::cut_off(
+                &mut self.log,
+                u32::from(s),
+                &mut self.replicas,
+                ctx.now(),
+                of,
+            );
             let fault = index as u16;
             ctx.schedule_at(takeover, Event::Promote { fault, shard: s });
         }
@@ -1016,7 +1016,6 @@ impl Architecture for Sharded {
 
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let factor = if begins { fault.slowdown() } else { 1.0 };
         match &fault.target {
             Role::Primary | Role::Shard(_) => {
                 let hit: Vec<ShardId> = match fault.target {
@@ -1027,7 +1026,7 @@ impl Architecture for Sharded {
                     match fault.kind {
                         FaultKind::Slow => self.shards[usize::from(s)]
                             .station
-                            .set_factor(factor, fault.until()),
+                            .on_fault(fault, begins, true),
                         _ if begins => self.shard_down(index, fault, s, ctx),
                         _ => {}
                     }

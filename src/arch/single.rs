@@ -697,28 +697,19 @@ impl Single {
     /// wait for it.
     fn primary_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
         if fault.kind == FaultKind::Slow {
-            let factor = if begins { fault.slowdown() } else { 1.0 };
-            return self.primary.set_factor(factor, fault.until());
+            return self.primary.on_fault(fault, begins, true);
         }
         if !begins {
             return;
         }
         let now = ctx.now();
-        let takeover = now + self.failover_after;
-        let fails_over = !self.replicas.is_empty() && takeover < fault.until();
-        let back = if fails_over { takeover } else { fault.until() };
-        if fault.kind == FaultKind::Partition {
-            self.primary.unreachable_until(back);
-        } else {
-            self.primary.pause_until(back);
-        }
-        if fails_over {
-            // What the primary shipped and the replicas had not received
-            // when it went down never arrives.
-            self.log.new_epoch(0);
-            for r in &mut self.replicas {
-                r.data.discard_unapplied(now, |_| true);
-            }
+        let takeover =
+            failover::takeover(fault, now, self.failover_after, !self.replicas.is_empty());
+        self.primary
+            .down_until(fault, takeover.unwrap_or(fault.until()), true);
+        if let Some(takeover) = takeover {
+            let replicas = self.replicas.iter_mut().map(|r| &mut r.data);
+            failover::cut_off(&mut self.log, 0, replicas, now, |_| true);
             let fault = index as u16;
             ctx.schedule_at(takeover, Event::Promote { fault });
         }

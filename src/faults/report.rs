@@ -47,19 +47,6 @@ impl Effects {
     pub fn get(&mut self, fault: usize) -> &mut Effect {
         &mut self.0[fault]
     }
-
-    /// The faults (by index) that are on at `now` among `faults`, with a
-    /// predicate on the fault.
-    pub fn active<'a>(
-        faults: &'a [Fault],
-        now: SimTime,
-        which: impl Fn(&Fault) -> bool + 'a,
-    ) -> impl Iterator<Item = usize> + 'a {
-        faults.iter().enumerate().filter_map(move |(i, f)| {
-            let on = f.begins() <= now && f.ends().is_none_or(|e| now < e);
-            (on && which(f)).then_some(i)
-        })
-    }
 }
 
 /// One fault in the results: when, and what it did.

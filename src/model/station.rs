@@ -64,7 +64,7 @@ impl Station {
     /// `factor` times as long, the rest its normal time, so a queue that
     /// built up during the fault drains at full speed after it. Jobs
     /// admitted before keep their times.
-    pub fn set_factor(&mut self, factor: f64, until: SimTime) {
+    fn set_factor(&mut self, factor: f64, until: SimTime) {
         self.slow = (factor != 1.0).then_some((factor, until));
     }
 
@@ -117,9 +117,21 @@ impl Station {
         match fault.kind {
             FaultKind::Slow if begins => self.set_factor(fault.slowdown(), fault.until()),
             FaultKind::Slow => self.set_factor(1.0, fault.until()),
-            FaultKind::Partition if begins && loses => self.unreachable_until(fault.until()),
-            FaultKind::Crash | FaultKind::Partition if begins => self.pause_until(fault.until()),
+            FaultKind::Crash | FaultKind::Partition if begins => {
+                self.down_until(fault, fault.until(), loses)
+            }
             _ => {}
+        }
+    }
+
+    /// A crash or partition (`fault`) takes the station out until `back`
+    /// (its end, or an earlier takeover): a partition loses what arrives
+    /// meanwhile when `loses`, else arrivals wait for `back`.
+    pub fn down_until(&mut self, fault: &crate::faults::Fault, back: SimTime, loses: bool) {
+        if loses && fault.kind == crate::faults::FaultKind::Partition {
+            self.unreachable_until(back);
+        } else {
+            self.pause_until(back);
         }
     }
 

@@ -759,14 +759,9 @@ impl Default for DocstoreConfig {
 }
 
 fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (1..=16).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected from 1 to 16 replicas, found {v}"
-        )))
-    }
+    super::checks::u32_in(d, 1..=16, |v| {
+        format!("expected from 1 to 16 replicas, found {v}")
+    })
 }
 
 /// The specialized stores of the polyglot architecture (`[architecture.stores]`):

@@ -68,14 +68,9 @@ pub fn key_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 
 /// A whole number from 1 to `u32::MAX` (cores, sessions, replications).
 pub fn at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (1..=i64::from(u32::MAX)).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected a whole number of at least 1, found {v}"
-        )))
-    }
+    u32_in(d, 1..=i64::from(u32::MAX), |v| {
+        format!("expected a whole number of at least 1, found {v}")
+    })
 }
 
 /// Most shards or cache nodes one architecture may have: beyond it a
@@ -101,19 +96,28 @@ pub fn node_count_of(v: i64) -> Result<u32, String> {
     }
 }
 
+/// A whole number in `range`; outside it, the error `refusal(found)`.
+pub fn u32_in<'de, D: Deserializer<'de>>(
+    d: D,
+    range: std::ops::RangeInclusive<i64>,
+    refusal: impl FnOnce(i64) -> String,
+) -> Result<u32, D::Error> {
+    let v = i64::deserialize(d)?;
+    if range.contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(D::Error::custom(refusal(v)))
+    }
+}
+
 /// Most cores one server may have (the largest machines have a few hundred).
 pub const MAX_CORES: i64 = 1024;
 
 /// A core count from 1 to `MAX_CORES`.
 pub fn core_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (1..=MAX_CORES).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected a number of cores from 1 to {MAX_CORES}, found {v}"
-        )))
-    }
+    u32_in(d, 1..=MAX_CORES, |v| {
+        format!("expected a number of cores from 1 to {MAX_CORES}, found {v}")
+    })
 }
 
 pub fn optional_core_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
@@ -122,12 +126,7 @@ pub fn optional_core_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32
 
 /// A read-replica count from 0 to 16.
 pub fn read_replica_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (0..=16).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected a number of replicas from 0 to 16, found {v}"
-        )))
-    }
+    u32_in(d, 0..=16, |v| {
+        format!("expected a number of replicas from 0 to 16, found {v}")
+    })
 }

@@ -50,15 +50,21 @@ pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
 /// Estimated peak bytes of a scenario run with `threads` simulations side
 /// by side: the largest runs that can be under way at once.
 pub fn bytes_at_once(scenario: &Scenario, threads: usize) -> u64 {
-    let mut runs: Vec<u64> = scenario
+    let runs: Vec<u64> = scenario
         .architectures
         .iter()
         .map(|a| bytes_per_run(scenario, a))
         .collect();
-    runs.sort_unstable_by(|a, b| b.cmp(a));
     let total_runs = runs.len() * scenario.replications as usize * scenario.sweep.len();
-    let at_once = threads.clamp(1, total_runs.max(1));
-    // Runs cycle through the architectures: the `at_once` largest bound it.
+    largest_at_once(runs, total_runs, threads)
+}
+
+/// What the runs that share the machine need at most: `threads` runs at a
+/// time out of `total` that cycle through `runs` (the sizes of the distinct
+/// runs), so the largest bound it.
+fn largest_at_once(mut runs: Vec<u64>, total: usize, threads: usize) -> u64 {
+    runs.sort_unstable_by(|a, b| b.cmp(a));
+    let at_once = threads.clamp(1, total.max(1));
     runs.iter()
         .cycle()
         .take(at_once)
@@ -75,7 +81,7 @@ pub fn bytes_at_once_swept(scenario: &Scenario, threads: usize) -> (u64, u64) {
             return (bytes_at_once(scenario, threads), keys);
         }
     };
-    let mut runs: Vec<(u64, u64)> = points
+    let runs: Vec<(u64, u64)> = points
         .iter()
         .flat_map(|(_, p)| {
             let keys = crate::workload::KeySpace::new(&p.workload).total();
@@ -84,15 +90,10 @@ pub fn bytes_at_once_swept(scenario: &Scenario, threads: usize) -> (u64, u64) {
                 .map(move |a| (bytes_per_run(p, a), keys))
         })
         .collect();
-    runs.sort_unstable_by(|a, b| b.cmp(a));
-    let total_runs = runs.len() * scenario.replications as usize;
-    let at_once = threads.clamp(1, total_runs.max(1));
-    let need = runs
-        .iter()
-        .cycle()
-        .take(at_once)
-        .fold(0u64, |sum, r| sum.saturating_add(r.0));
-    (need, runs.first().map_or(0, |r| r.1))
+    let keys = runs.iter().max().map_or(0, |r| r.1);
+    let total = runs.len() * scenario.replications as usize;
+    let need = largest_at_once(runs.into_iter().map(|r| r.0).collect(), total, threads);
+    (need, keys)
 }
 
 /// Memory this machine has available, from /proc/meminfo (none elsewhere).

@@ -120,14 +120,9 @@ impl Default for NetworkConfig {
 }
 
 fn replication_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (1..=1000).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected from 1 to 1000 replications, found {v}"
-        )))
-    }
+    checks::u32_in(d, 1..=1000, |v| {
+        format!("expected from 1 to 1000 replications, found {v}")
+    })
 }
 
 fn folder_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

@@ -136,14 +136,9 @@ impl Default for EntitiesConfig {
 }
 
 fn multi_get_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (1..=64).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected from 1 to 64 keys per multi_get, found {v}"
-        )))
-    }
+    super::checks::u32_in(d, 1..=64, |v| {
+        format!("expected from 1 to 64 keys per multi_get, found {v}")
+    })
 }
 
 fn positive_amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -250,14 +245,9 @@ impl<'de> Deserialize<'de> for Mix {
 }
 
 fn at_most_ten<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = i64::deserialize(d)?;
-    if (0..=10).contains(&v) {
-        Ok(v as u32)
-    } else {
-        Err(D::Error::custom(format!(
-            "expected a number of retries from 0 to 10, found {v}"
-        )))
-    }
+    super::checks::u32_in(d, 0..=10, |v| {
+        format!("expected a number of retries from 0 to 10, found {v}")
+    })
 }
 
 impl WorkloadConfig {
