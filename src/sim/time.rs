@@ -79,9 +79,16 @@ impl Add for SimDuration {
     }
 }
 
+/// `later - earlier` where `earlier` cannot be later: a negative span is a
+/// bug in the model, caught by the test profile's debug assertions. Use
+/// [`SimTime::since`] where an earlier instant may legitimately be later.
 impl Sub for SimTime {
     type Output = SimDuration;
     fn sub(self, earlier: SimTime) -> SimDuration {
+        debug_assert!(
+            earlier <= self,
+            "negative time span: {earlier:?} is after {self:?}"
+        );
         self.since(earlier)
     }
 }
@@ -234,6 +241,15 @@ impl<'de> Deserialize<'de> for SimDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs under the test profile (`--profile checked`), whose debug
+    /// assertions are on.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "negative time span")]
+    fn a_negative_span_is_a_bug() {
+        let _ = SimTime(1) - SimTime(2);
+    }
 
     #[test]
     fn parses_units() {

@@ -9,6 +9,7 @@ mod elle;
 mod entities;
 mod faults;
 mod fuzz;
+mod golden;
 mod memory;
 mod oracle;
 mod overrides;
