@@ -2,6 +2,7 @@
 
 mod chart;
 mod check;
+mod fit;
 mod interrupt;
 mod list;
 mod merge;
@@ -43,6 +44,15 @@ pub enum Command {
     Check(ScenarioArgs),
     /// List the architectures, their parameters and defaults.
     List,
+    /// Print the [workload] section that generates a stream like a recorded trace's (rate, mix, sessions, keys, fitted Zipf popularity).
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Trace files: CSV with the header time,kind,key[,other][,session], or JSON lines (.jsonl).
+    #[arg(required = true, value_name = "TRACE")]
+    pub traces: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Chart(args) => chart::chart(&args),
         Command::Check(args) => check::check(&args),
         Command::List => list::list(),
+        Command::Fit(args) => fit::fit(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -196,6 +196,10 @@ impl Scenario {
     ) -> Result<Scenario, ScenarioError> {
         let mut scenario: Scenario =
             toml::from_str(text).map_err(|e| ScenarioError::from_toml(origin, text, &e))?;
+        let folder = Path::new(origin).parent().unwrap_or(Path::new(""));
+        scenario.workload.load_trace(folder).map_err(|message| {
+            ScenarioError::at_path(origin, text, &["workload", "trace"], message)
+        })?;
         if scenario.name.is_empty() {
             if !is_folder_name(default_name) {
                 return Err(ScenarioError::Invalid {
@@ -300,6 +304,20 @@ impl Scenario {
         let mut base = self.clone();
         base.sweep = Sweep::default();
         for (path, values) in &self.sweep.0 {
+            let from_trace = path == "workload.rate"
+                || path == "workload.trace"
+                || path.starts_with("workload.mix");
+            if self.workload.replay.is_some() && from_trace {
+                return Err(ScenarioError::at_path(
+                    origin,
+                    text,
+                    &["sweep", path],
+                    format!(
+                        "\"{path}\" comes from the trace; sweep workload.speed to replay it \
+                         faster or slower"
+                    ),
+                ));
+            }
             for value in values {
                 let o = Override {
                     path: path.split('.').map(str::to_string).collect(),
@@ -365,6 +383,9 @@ impl Scenario {
                 ),
             ));
         }
+        w.check_trace().map_err(|message| {
+            ScenarioError::at_path(origin, text, &["workload", "trace"], message)
+        })?;
         // The operations one run generates, at the highest rate any phase
         // reaches, and over all runs: refused before hours of work.
         let peak = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);

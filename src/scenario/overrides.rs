@@ -141,6 +141,16 @@ impl Override {
         }
         table.insert(last.clone(), self.value.clone());
         let text = toml::to_string(&root).map_err(|e| err(e.to_string()))?;
-        toml::from_str::<Scenario>(&text).map_err(|e| err(e.message().trim_end().to_string()))
+        let mut applied = toml::from_str::<Scenario>(&text)
+            .map_err(|e| err(e.message().trim_end().to_string()))?;
+        if applied.workload.trace != scenario.workload.trace {
+            return Err(err(
+                "the trace is read with the file; name it in the scenario's [workload] trace"
+                    .to_string(),
+            ));
+        }
+        applied.workload.replay = scenario.workload.replay.clone();
+        applied.workload.follow_trace();
+        Ok(applied)
     }
 }

@@ -65,6 +65,15 @@ pub struct WorkloadConfig {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub phases: Vec<Phase>,
+    /// A recorded operation stream to replay instead of generating one: a CSV file with the header time,kind,key[,other][,session] or JSON lines (`.jsonl`) with those fields; a relative path starts at the scenario's folder. `rate` and `mix` then come from the trace (the resolved scenario shows them) and `popularity` is not used. Default: none (generated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<std::path::PathBuf>,
+    /// Replay speed of a trace: 2.0 replays it twice as fast (twice the rate). Default 1.0.
+    #[serde(deserialize_with = "positive_f64", skip_serializing_if = "is_one")]
+    pub speed: f64,
+    /// The trace's rows, read when the scenario is loaded.
+    #[serde(skip)]
+    pub replay: Option<std::sync::Arc<crate::workload::Trace>>,
 }
 
 impl Default for WorkloadConfig {
@@ -87,7 +96,87 @@ impl Default for WorkloadConfig {
             timeout: SimDuration::from_secs(1),
             analytics_timeout: SimDuration::from_secs(600),
             retries: 0,
+            trace: None,
+            speed: 1.0,
+            replay: None,
         }
+    }
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+impl WorkloadConfig {
+    /// Reads the trace, if the section names one, from `folder` (the
+    /// scenario's), and takes the rate and mix from it.
+    pub fn load_trace(&mut self, folder: &std::path::Path) -> Result<(), String> {
+        let Some(path) = &self.trace else {
+            return Ok(());
+        };
+        let trace = crate::workload::Trace::read(&folder.join(path)).map_err(|e| e.to_string())?;
+        self.replay = Some(std::sync::Arc::new(trace));
+        self.follow_trace();
+        Ok(())
+    }
+
+    /// With a trace: its rate (at `speed`) and its mix of kinds.
+    pub fn follow_trace(&mut self) {
+        if let Some(trace) = &self.replay {
+            // To 0.1 ops/s: the rate is a figure in headings, not a draw.
+            self.rate = (trace.rate(self.speed) * 10.0).round() / 10.0;
+            self.mix = Mix(trace.shares().into_iter().collect());
+        }
+    }
+
+    /// The trace's keys and sessions fit the key space and the sessions;
+    /// a trace has no load phases.
+    pub fn check_trace(&self) -> Result<(), String> {
+        let Some(trace) = &self.replay else {
+            return Ok(());
+        };
+        if !self.phases.is_empty() {
+            return Err(
+                "a trace sets its own load; remove the [[workload.phase]] tables \
+                        (or change `speed`)"
+                    .to_string(),
+            );
+        }
+        let e = &self.entities;
+        let where_ = |line: u32| format!("{}:{line}", trace.path.display());
+        for row in &trace.rows {
+            use crate::workload::OpKind::*;
+            let (range, name, field) = match row.kind {
+                Get | Put | Analytics | Search | Probe => {
+                    (self.keys, "plain keys", "workload.keys")
+                }
+                Transfer | MultiGet => (e.accounts, "accounts", "workload.entities.accounts"),
+                Reserve => (e.items, "items", "workload.entities.items"),
+                Rmw => (e.counters, "counters", "workload.entities.counters"),
+                DocGet | DocPut => (e.documents, "documents", "workload.entities.documents"),
+                SessionGet | SessionPut => (u64::MAX, "", ""),
+            };
+            let other = if row.kind == Transfer { row.other } else { 0 };
+            if row.key.max(other) >= range {
+                return Err(format!(
+                    "{}: {} key {} is past the {range} {name}; raise {field} to at least {}",
+                    where_(row.line),
+                    row.kind,
+                    row.key.max(other),
+                    row.key.max(other) + 1
+                ));
+            }
+            if row.session >= self.sessions {
+                return Err(format!(
+                    "{}: session {} is past the {} sessions; raise workload.sessions to at least {}",
+                    where_(row.line),
+                    row.session,
+                    self.sessions,
+                    u64::from(row.session) + 1
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

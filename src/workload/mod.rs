@@ -4,14 +4,18 @@
 //! the same instants.
 
 mod arrivals;
+mod fit;
 mod keyspace;
 mod op;
 mod popularity;
+mod trace;
 
 pub use arrivals::Arrivals;
+pub use fit::Fit;
 pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};
 pub use popularity::{KeyChooser, Popularity};
+pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 
 use rand::RngExt;
 
@@ -26,7 +30,48 @@ pub struct Workload {
 
 enum Source {
     Generated(Box<Generator>),
+    Replayed(Box<Replay>),
     Scripted(std::collections::VecDeque<Operation>),
+}
+
+/// A trace being replayed (see `Workload::replay`).
+struct Replay {
+    trace: std::sync::Arc<Trace>,
+    row: usize,
+    /// The next operation, drawn one ahead like a generator's.
+    next: Option<Operation>,
+    space: KeySpace,
+    first: SimTime,
+    speed: f64,
+    end: SimTime,
+}
+
+impl Replay {
+    fn draw(&mut self) -> Option<Operation> {
+        let r = self.trace.rows.get(self.row)?;
+        self.row += 1;
+        let start = SimTime(((r.at - self.first).as_nanos() as f64 / self.speed) as u64);
+        if start >= self.end {
+            return None;
+        }
+        let s = self.space;
+        let (key, other) = match r.kind {
+            OpKind::Transfer => (s.account(r.key), s.account(r.other)),
+            OpKind::MultiGet => (s.account(r.key), r.other),
+            OpKind::Rmw => (s.counter(r.key), 0),
+            OpKind::Reserve => (s.item(r.key), 0),
+            OpKind::DocGet | OpKind::DocPut => (s.document(r.key), 0),
+            OpKind::SessionGet | OpKind::SessionPut => (s.session(r.session), 0),
+            _ => (r.key, 0),
+        };
+        Some(Operation {
+            kind: r.kind,
+            key,
+            other,
+            session: r.session,
+            start,
+        })
+    }
 }
 
 struct Generator {
@@ -53,10 +98,33 @@ struct Generator {
 }
 
 impl Workload {
-    /// Operations arriving in `[0, end)`.
+    /// Operations arriving in `[0, end)`: generated, or replayed from the
+    /// configuration's trace.
     pub fn new(config: &WorkloadConfig, streams: &Streams, end: SimTime) -> Workload {
+        if let Some(trace) = &config.replay {
+            return Workload::replay(trace, config, end);
+        }
         Workload {
             source: Source::Generated(Box::new(Generator::new(config, streams, end))),
+        }
+    }
+
+    /// A trace's operations, its first at instant 0 and the rest at their
+    /// recorded distance from it divided by `speed`, up to `end`; read from
+    /// the shared trace as the run goes, not copied.
+    fn replay(trace: &std::sync::Arc<Trace>, config: &WorkloadConfig, end: SimTime) -> Workload {
+        let mut replay = Replay {
+            trace: trace.clone(),
+            row: 0,
+            next: None,
+            space: KeySpace::new(config),
+            first: trace.rows.first().map_or(SimTime::ZERO, |r| r.at),
+            speed: config.speed,
+            end,
+        };
+        replay.next = replay.draw();
+        Workload {
+            source: Source::Replayed(Box::new(replay)),
         }
     }
 
@@ -79,6 +147,7 @@ impl Workload {
     pub fn peek(&self) -> Option<&Operation> {
         match &self.source {
             Source::Generated(g) => g.next.as_ref(),
+            Source::Replayed(r) => r.next.as_ref(),
             Source::Scripted(ops) => ops.front(),
         }
     }
@@ -90,6 +159,11 @@ impl Workload {
             Source::Generated(g) => {
                 let op = g.next.take()?;
                 g.next = g.draw();
+                Some(op)
+            }
+            Source::Replayed(r) => {
+                let op = r.next.take()?;
+                r.next = r.draw();
                 Some(op)
             }
             Source::Scripted(ops) => ops.pop_front(),

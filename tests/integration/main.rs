@@ -19,6 +19,7 @@ mod sharded;
 mod single;
 mod sweep;
 mod theory;
+mod trace;
 mod workload;
 
 use std::path::{Path, PathBuf};
