@@ -750,7 +750,7 @@ fn client(txn: &Txn) -> OpId {
 /// first key's partition coordinates, and its group holds the decision.
 /// Participants resolve their intents without acknowledging.
 impl Driver for Colocated {
-    type Event = Event;
+    type Ctx<'a> = Ctx<'a>;
     type Arch = ();
 
     fn transactions(&mut self) -> &mut Transactions<()> {

@@ -1026,7 +1026,7 @@ impl Coordinator {
 /// are durable when their log's fsync completes; the coordinator's own
 /// decision record goes to its log likewise.
 impl Driver for Coordinator {
-    type Event = Event;
+    type Ctx<'a> = Ctx<'a>;
     type Arch = Origin;
 
     fn transactions(&mut self) -> &mut Transactions<Origin> {

@@ -174,12 +174,30 @@ impl<X> Transactions<X> {
     }
 }
 
-type Ctx<'a, D> = Context<'a, <D as Driver>::Event>;
+/// What the driver needs of the simulation: the time, and word that a
+/// piece of background work (phase two of a commit) has ended.
+pub trait Engine {
+    fn now(&self) -> SimTime;
+    fn background_done(&mut self);
+}
+
+impl<E> Engine for Context<'_, E> {
+    fn now(&self) -> SimTime {
+        Context::now(self)
+    }
+
+    fn background_done(&mut self) {
+        Context::background_done(self);
+    }
+}
+
+type Ctx<'a, D> = <D as Driver>::Ctx<'a>;
 
 /// What an architecture with transactions supplies to the driver, and the
 /// driver's shared steps (the provided methods).
 pub trait Driver: Sized {
-    type Event;
+    /// The simulation's context (a scripted one in tests).
+    type Ctx<'a>: Engine;
     /// What the architecture keeps per transaction; a retry takes a copy.
     type Arch: Clone;
 

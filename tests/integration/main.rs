@@ -18,6 +18,7 @@ mod sharded;
 mod single;
 mod sweep;
 mod theory;
+mod txn;
 mod workload;
 
 use std::path::{Path, PathBuf};
