@@ -42,7 +42,7 @@
 //! one, and pulls every row of an `analytics` query in pages of `page` rows
 //! (one round trip each, partitions in parallel) and runs the query itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rand::RngExt;
 
@@ -52,14 +52,15 @@ use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport
 use crate::dist::Dist;
 use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{
-    ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
+    ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
 };
-use crate::model::locks::{Conflict, LockTable, TxnId};
-use crate::model::participant::{self, Participant, Requested, Stage};
+use crate::model::locks::{Conflict, TxnId};
+use crate::model::participant;
 use crate::model::raft::{Draw, RaftGroup};
 use crate::model::router::{Router, ShardPlacement};
 use crate::model::transaction::{self, Plan};
-use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
+use crate::model::twopc::Vote;
+use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
@@ -135,27 +136,7 @@ impl From<Probe> for Event {
 }
 
 /// One attempt of a write transaction.
-#[derive(Clone, Debug)]
-struct Txn {
-    op: OpId,
-    operation: Operation,
-    attempt: u32,
-    parts: [Participant; 2],
-    n: u8,
-    /// Two-phase commit over Raft groups, when the keys span partitions.
-    protocol: Option<TwoPhaseCommit>,
-    /// The debited participant found the balance short.
-    refused: bool,
-    /// Parts still holding locks or owed an outcome.
-    outstanding: u8,
-    cost: Cost,
-}
-
-impl Txn {
-    fn participants(&mut self) -> &mut [Participant] {
-        &mut self.parts[..usize::from(self.n)]
-    }
-}
+type Txn = txn::Txn<()>;
 
 /// The colocated store.
 pub struct Colocated {
@@ -168,10 +149,7 @@ pub struct Colocated {
     /// follower reads only).
     followers: Vec<Replica>,
     log: ReplicationLog,
-    locks: LockTable,
-    txns: HashMap<TxnId, Txn>,
-    next_txn: TxnId,
-    granted: Vec<(TxnId, u64)>,
+    txns: Transactions<()>,
     data: VersionedStore,
     read: Dist,
     write: Dist,
@@ -181,7 +159,6 @@ pub struct Colocated {
     reads: RaftReads,
     compute: Compute,
     page: u32,
-    retries: u32,
     backoff: Dist,
     service_rng: SimRng,
     raft_rng: SimRng,
@@ -256,10 +233,7 @@ impl Colocated {
                 .collect(),
             followers,
             log: ReplicationLog::default(),
-            locks: LockTable::default(),
-            txns: HashMap::new(),
-            next_txn: 0,
-            granted: Vec::new(),
+            txns: Transactions::new(Conflict::WaitDie, c.retries),
             data: VersionedStore::new(&space),
             read: c.read.clone(),
             write: c.write.clone(),
@@ -269,7 +243,6 @@ impl Colocated {
             reads: c.reads,
             compute: c.compute,
             page: c.page,
-            retries: c.retries,
             backoff: c.backoff.clone(),
             service_rng: streams.stream("node/service"),
             raft_rng: streams.stream("raft"),
@@ -369,7 +342,7 @@ impl Colocated {
         if from == to {
             return SimDuration::ZERO;
         }
-        if let Some(txn) = self.txns.get_mut(&t) {
+        if let Some(txn) = self.txns.get_mut(t) {
             txn.cost.messages += u32::from(!self.network.local());
         }
         self.network.send()
@@ -424,7 +397,7 @@ impl Colocated {
                 }
             }
             OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
-                let t = self.new_txn(op, o, 0);
+                let t = self.open(Some(op), o, 0, ());
                 self.start(t, ctx);
             }
             other => unreachable!("{other} is refused when the scenario is read"),
@@ -679,45 +652,19 @@ impl Colocated {
 
     // ----- transactions -----
 
-    fn new_txn(&mut self, op: OpId, operation: Operation, attempt: u32) -> TxnId {
-        let (parts, n) = participant::participants(&operation, |k| self.router.shard(k));
-        self.op_costs.distributed(op, n > 1);
-        let t = self.next_txn;
-        self.next_txn += 1;
-        self.txns.insert(
-            t,
-            Txn {
-                op,
-                operation,
-                attempt,
-                parts,
-                n,
-                protocol: (n > 1).then(|| TwoPhaseCommit::prepare(usize::from(n))),
-                refused: false,
-                outstanding: n,
-                cost: Cost::default(),
-            },
-        );
-        t
-    }
-
     /// The client sends the transaction to the leader of its first key's
     /// partition, which executes it or, over several partitions,
     /// coordinates it and sends each participant its write intent.
     fn start(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (op, n, home) = (txn.op, txn.n, txn.parts[0].at);
+        let txn = self.txns.txn(t);
+        let (op, n, home) = (client(txn), txn.n(), txn.parts[0].at);
         self.op_costs.cost(op).round_trips += 1;
         let leg = self.client_leg(op);
         if n > 1 {
-            self.txns
-                .get_mut(&t)
-                .expect("a transaction")
-                .cost
-                .round_trips += 1;
+            self.txns.txn_mut(t).cost.round_trips += 1;
         }
         for p in 0..n {
-            let to = self.txns[&t].parts[usize::from(p)].at;
+            let to = self.txns.txn(t).parts[p].at;
             let inner = self.server_leg(t, home, to);
             ctx.schedule_in(leg + inner, Event::AtLeader(t, p));
         }
@@ -725,57 +672,15 @@ impl Colocated {
 
     /// Part `p` reaches its leader: it asks for its locks (wait-die).
     fn at_leader(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        if self.aborted(t) {
-            // The transaction aborted while this request travelled.
-            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
-            return self.forget_if_done(t);
+        if !self.arrives(t, p) {
+            return;
         }
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let age = txn.operation.start.as_nanos();
-        let part = &mut txn.parts[usize::from(p)];
-        let group = &self.groups[part.at as usize];
-        if !group.serving(now) {
+        let group = &self.groups[self.txns.txn(t).parts[p].at as usize];
+        if !group.serving(ctx.now()) {
             // No leader yet: the request waits for the election.
             return ctx.schedule_at(group.serving_from(), Event::AtLeader(t, p));
         }
-        match part.request(&mut self.locks, t, age, Conflict::WaitDie, now) {
-            Requested::Held => self.locked(t, p, ctx),
-            Requested::Waiting { .. } => {}
-            Requested::Died => {
-                self.release(t, p, ctx);
-                self.part_failed(t, p, ctx);
-            }
-        }
-    }
-
-    /// Part `p` holds its locks: its leader executes it on a core.
-    fn locked(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let part = &mut txn.parts[usize::from(p)];
-        txn.cost.lock_wait = txn.cost.lock_wait + part.hold(now);
-        txn.cost.lock_acquisitions += part.keys().len() as u32;
-        let (partition, rows) = (part.at, part.keys().len());
-        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
-            d + self.write.sample(&mut self.service_rng)
-        });
-        let slot = self.leader_station(partition).enter(now, service);
-        ctx.schedule_at(slot.done, Event::Executed(t, p));
-    }
-
-    fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let part = &mut txn.parts[usize::from(p)];
-        if let Some(doubt) = part.release(&mut self.locks, t, now, &mut self.granted) {
-            txn.cost.prepared = txn.cost.prepared + doubt;
-            self.coordination.in_doubt(false);
-        }
-        // Waiters granted by the release that now hold all their locks go on.
-        for (t, p) in participant::ready(&mut self.granted, &mut self.txns, Txn::participants) {
-            self.locked(t, p, ctx);
-        }
+        self.request_locks(t, p, ctx);
     }
 
     /// Part `p` is executed: the debited participant of a transfer over
@@ -783,26 +688,24 @@ impl Colocated {
     /// leader appends the entry (the whole transaction, or the write
     /// intent) to its Raft log.
     fn executed(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
+        let txn = self.txns.txn(t);
         let o = txn.operation;
         if txn.protocol.is_some() && p == 0 && self.data.value(o.key) < self.transfer_amount {
-            self.txns.get_mut(&t).expect("a transaction").refused = true;
-            self.release(t, p, ctx);
-            return self.vote(t, p, Vote::No, ctx);
+            return self.refuse(t, p, ctx);
         }
         if txn.protocol.is_none() {
             // The read of `rmw` and `reserve`, under the lock.
-            let st = self.clients.state_mut(txn.op);
+            let st = self.clients.state_mut(client(txn));
             st.version = self.data.version(o.key);
             st.value = self.data.value(o.key);
             st.served_by = Some(ServedBy::Primary);
             let sold_out = o.kind == OpKind::Reserve && st.value <= 0;
             if sold_out {
                 self.release(t, p, ctx);
-                return self.one_phase_done(t, ctx);
+                return self.local_done(t, true, ctx);
             }
         }
-        let partition = self.txns[&t].parts[usize::from(p)].at;
+        let partition = self.txns.txn(t).parts[p].at;
         let commit = self.replicate(t, partition, ctx.now());
         ctx.schedule_at(commit, Event::Replicated(t, p));
     }
@@ -815,7 +718,7 @@ impl Colocated {
             Draw::Hop => hop.sample(rng),
             Draw::Fsync => fsync.sample(rng),
         });
-        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let txn = self.txns.txn_mut(t);
         txn.cost.messages += round.messages * u32::from(!self.network.local());
         txn.cost.forced_writes += round.forced_writes;
         txn.cost.consensus_rounds += 1;
@@ -824,186 +727,105 @@ impl Colocated {
 
     /// Part `p`'s entry committed in its Raft group.
     fn replicated(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let txn = self.txns.txn_mut(t);
         // Intents replicate in parallel: one force on the client's path.
         txn.cost.critical_forced_writes += u32::from(!self.fsync.is_zero() && p == 0);
         if txn.protocol.is_none() {
             // One-phase commit: the transaction is durable in one round.
             self.install(t, ctx);
             self.release(t, p, ctx);
-            return self.one_phase_done(t, ctx);
+            return self.local_done(t, true, ctx);
         }
-        txn.parts[usize::from(p)].prepared(ctx.now());
-        self.coordination.in_doubt(true);
-        self.vote(t, p, Vote::Yes, ctx);
+        self.prepared(t, p, ctx);
+    }
+}
+
+/// The client's operation of a colocated transaction (every one has one).
+fn client(txn: &Txn) -> OpId {
+    txn.op.expect("a client's transaction")
+}
+
+/// The colocated store's transactions: participants are partitions' Raft
+/// groups, durable when an entry commits at a majority; the leader of the
+/// first key's partition coordinates, and its group holds the decision.
+/// Participants resolve their intents without acknowledging.
+impl Driver for Colocated {
+    type Ctx<'a> = Ctx<'a>;
+    type Arch = ();
+
+    fn transactions(&mut self) -> &mut Transactions<()> {
+        &mut self.txns
     }
 
-    fn one_phase_done(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.remove(&t).expect("a transaction");
-        self.coordination.charge(txn.operation.start, &txn.cost);
-        let leg = self.client_leg(txn.op);
-        ctx.schedule_in(leg, Event::Answered(txn.op));
+    fn coordination(&mut self) -> &mut CoordinationCost {
+        &mut self.coordination
     }
 
-    /// Part `p` votes; the vote travels to the coordinator (the commit
-    /// partition's leader).
-    fn vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (from, home) = (txn.parts[usize::from(p)].at, txn.parts[0].at);
+    fn open(&mut self, op: Option<OpId>, operation: Operation, attempt: u32, _: ()) -> TxnId {
+        let parts = participant::participants(&operation, |k| self.router.shard(k));
+        let op = op.expect("a client's transaction");
+        self.op_costs.distributed(op, parts.len() > 1);
+        self.txns.open(Some(op), operation, attempt, parts, ())
+    }
+
+    /// Its leader executes it on a core.
+    fn execute(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let part = &self.txns.txn(t).parts[p];
+        let (partition, rows) = (part.at, part.keys().len());
+        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
+            d + self.write.sample(&mut self.service_rng)
+        });
+        let slot = self.leader_station(partition).enter(ctx.now(), service);
+        ctx.schedule_at(slot.done, Event::Executed(t, p));
+    }
+
+    /// The vote travels to the coordinator (the commit partition's leader).
+    fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.txn(t);
+        let (from, home) = (txn.parts[p].at, txn.parts[0].at);
         let leg = self.server_leg(t, from, home);
         ctx.schedule_in(leg, Event::Voted(t, p, vote));
     }
 
-    fn voted(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        if vote == Vote::No {
-            txn.outstanding -= 1;
-        }
-        let protocol = txn.protocol.as_mut().expect("two-phase commit");
-        let late = protocol.decision() == Some(Decision::Abort);
-        match protocol.vote(usize::from(p), vote) {
-            Some(Decision::Commit) => {
-                // The outcome goes to the commit partition's Raft group.
-                let home = txn.parts[0].at;
-                let commit = self.replicate(t, home, ctx.now());
-                ctx.schedule_at(commit, Event::Decided(t));
-            }
-            Some(Decision::Abort) => self.abort(t, ctx),
-            // Prepared after the abort: it must hear of it.
-            None if late && vote == Vote::Yes => self.resolve_part(t, p, ctx),
-            None if late => self.forget_if_done(t),
-            None => {}
-        }
-    }
-
-    /// Forgets an aborted transaction once every participant has voted or
-    /// heard the abort.
-    fn forget_if_done(&mut self, t: TxnId) {
-        let txn = &self.txns[&t];
-        let aborted = txn.protocol.and_then(|x| x.decision()) == Some(Decision::Abort);
-        if aborted && txn.outstanding == 0 {
-            let txn = self.txns.remove(&t).expect("a transaction");
-            self.coordination.charge(txn.operation.start, &txn.cost);
-        }
-    }
-
-    /// Whether `t` is a two-phase commit already decided to abort.
-    fn aborted(&self, t: TxnId) -> bool {
-        self.txns[&t].protocol.and_then(|x| x.decision()) == Some(Decision::Abort)
-    }
-
-    /// The outcome record committed: the commit point. The writes are
-    /// installed, the client answered, and the participants resolve their
-    /// intents.
-    fn decided(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.cost.critical_forced_writes += u32::from(!self.fsync.is_zero());
-        self.install(t, ctx);
-        let op = self.txns[&t].op;
-        let leg = self.client_leg(op);
-        ctx.schedule_in(leg, Event::Answered(op));
-        ctx.background_started();
-        for p in 0..self.txns[&t].n {
-            self.resolve_part(t, p, ctx);
-        }
-    }
-
-    /// Sends the outcome to part `p`.
-    fn resolve_part(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (home, to) = (txn.parts[0].at, txn.parts[usize::from(p)].at);
+    fn send_decision(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let txn = self.txns.txn(t);
+        let (home, to) = (txn.parts[0].at, txn.parts[p].at);
         let leg = self.server_leg(t, home, to);
         ctx.schedule_in(leg, Event::Resolve(t, p));
     }
 
-    /// The outcome reaches part `p`: committed intents become values (an
-    /// asynchronous Raft round, off the client's path), aborted ones are
-    /// discarded; the locks are released.
-    fn resolve(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let committed = txn.protocol.and_then(|x| x.decision()) == Some(Decision::Commit);
-        if committed {
-            let partition = txn.parts[usize::from(p)].at;
-            self.replicate(t, partition, ctx.now());
-        }
+    /// The outcome goes to the commit partition's Raft group.
+    fn force_decision(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let home = self.txns.txn(t).parts[0].at;
+        let commit = self.replicate(t, home, ctx.now());
+        ctx.schedule_at(commit, Event::Decided(t));
+    }
+
+    fn commit_point(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        self.txns.txn_mut(t).cost.critical_forced_writes += u32::from(!self.fsync.is_zero());
+        self.install(t, ctx);
+        self.answer(t, true, ctx);
+        ctx.background_started();
+    }
+
+    /// Committed intents become values in an asynchronous Raft round, off
+    /// the client's path; the locks are released meanwhile.
+    fn force_commit(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let partition = self.txns.txn(t).parts[p].at;
+        self.replicate(t, partition, ctx.now());
         self.release(t, p, ctx);
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.outstanding -= 1;
-        if txn.outstanding == 0 {
-            let txn = self.txns.remove(&t).expect("a transaction");
-            let invoked = txn.operation.start;
-            self.coordination.charge(invoked, &txn.cost);
-            if committed {
-                self.coordination.transaction(invoked, &txn.cost);
-                ctx.background_done();
-            }
-        }
+        self.acked(t, p, ctx);
     }
 
-    /// A participant voted no: the others discard their intents; the client
-    /// is told its transfer was refused, or the transaction is retried.
-    fn abort(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let protocol = txn.protocol.expect("two-phase commit");
-        let prepared: Vec<u8> = (0..txn.n)
-            .filter(|&p| protocol.prepared(usize::from(p)))
-            .collect();
-        let waiting: Vec<u8> = (0..txn.n)
-            .filter(|&p| txn.parts[usize::from(p)].stage == Stage::Waiting)
-            .collect();
-        let (refused, op, invoked) = (txn.refused, txn.op, txn.operation.start);
-        for p in prepared {
-            self.resolve_part(t, p, ctx);
-        }
-        for p in waiting {
-            // Still queued for its locks: it withdraws and will not vote.
-            self.release(t, p, ctx);
-            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
-        }
-        if refused {
-            self.install(t, ctx);
-            let leg = self.client_leg(op);
-            ctx.schedule_in(leg, Event::Answered(op));
-        } else {
-            self.coordination.abort(invoked);
-            self.retry_or_fail(t, ctx);
-        }
-        self.forget_if_done(t);
-    }
-
-    /// Part `p` lost a wait-die conflict.
-    fn part_failed(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        if self.txns[&t].protocol.is_some() {
-            return self.vote(t, p, Vote::No, ctx);
-        }
-        let invoked = self.txns[&t].operation.start;
-        self.coordination.abort(invoked);
-        self.retry_or_fail(t, ctx);
-        let txn = self.txns.remove(&t).expect("a transaction");
-        self.coordination.charge(invoked, &txn.cost);
-    }
-
-    /// An aborted attempt: another after a backoff (keeping its age), or an
-    /// error once the retries are spent.
-    fn retry_or_fail(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (op, operation, attempt) = (txn.op, txn.operation, txn.attempt);
-        if attempt < self.retries {
-            self.coordination.retry(operation.start);
-            let next = self.new_txn(op, operation, attempt + 1);
-            let pause = self.backoff.sample(&mut self.service_rng);
-            ctx.schedule_in(pause, Event::Retry(next));
-        } else {
-            let leg = self.client_leg(op);
-            ctx.schedule_in(leg, Event::Failed(op));
-        }
+    fn local_failed(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        self.local_done(t, false, ctx);
     }
 
     /// Installs the transaction's writes now and ships them to the
     /// followers.
     fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (o, op) = (txn.operation, txn.op);
+        let txn = self.txns.txn(t);
+        let (o, op) = (txn.operation, client(txn));
         let now = ctx.now();
         let read = *self.clients.state(op);
         let plan = if txn.refused {
@@ -1037,6 +859,25 @@ impl Colocated {
                 },
             );
         }
+    }
+
+    fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
+        let op = client(self.txns.txn(t));
+        let leg = self.client_leg(op);
+        let event = if ok {
+            Event::Answered(op)
+        } else {
+            Event::Failed(op)
+        };
+        ctx.schedule_in(leg, event);
+    }
+
+    fn backoff(&mut self) -> SimDuration {
+        self.backoff.sample(&mut self.service_rng)
+    }
+
+    fn restart(&mut self, t: TxnId, pause: SimDuration, ctx: &mut Ctx<'_>) {
+        ctx.schedule_in(pause, Event::Retry(t));
     }
 }
 
@@ -1076,9 +917,9 @@ impl Architecture for Colocated {
             Event::AtLeader(t, p) => self.at_leader(t, p, ctx),
             Event::Executed(t, p) => self.executed(t, p, ctx),
             Event::Replicated(t, p) => self.replicated(t, p, ctx),
-            Event::Voted(t, p, vote) => self.voted(t, p, vote, ctx),
-            Event::Decided(t) => self.decided(t, ctx),
-            Event::Resolve(t, p) => self.resolve(t, p, ctx),
+            Event::Voted(t, p, vote) => self.vote(t, p, vote, ctx),
+            Event::Decided(t) => self.decision_durable(t, ctx),
+            Event::Resolve(t, p) => self.reaches(t, p, ctx),
             Event::Retry(t) => self.start(t, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),

@@ -56,11 +56,12 @@ use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
-use crate::model::locks::{Conflict, LockTable, TxnId};
-use crate::model::participant::{self, Participant, Requested, Stage};
+use crate::model::locks::{Conflict, TxnId};
+use crate::model::participant::{self, Participant, Stage};
 use crate::model::router::{Router, mix64};
 use crate::model::transaction::{self, Plan};
-use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
+use crate::model::twopc::Vote;
+use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{
     Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network, Station,
     VersionedStore, Write, next_refresh,
@@ -163,36 +164,18 @@ struct Shard {
     log: CommitLog<Record>,
 }
 
-/// One attempt of a transaction at the write model.
+/// Where a transaction comes from, besides a client.
 #[derive(Clone, Debug)]
-struct Txn {
-    /// The client's operation; none for a write-behind flush.
-    op: Option<OpId>,
-    operation: Operation,
-    parts: [Participant; 2],
-    n: u8,
-    /// Two-phase commit, when the transaction spans two shards.
-    protocol: Option<TwoPhaseCommit>,
-    attempt: u32,
+pub struct Origin {
     /// The answer goes to the cache (write-through), not the client.
     via_cache: bool,
     /// A write-behind flush of one key installs these writes, each with its
     /// put's invocation.
     flushed: Option<std::rc::Rc<[(Write, SimTime)]>>,
-    /// The debited shard found the balance short.
-    refused: bool,
-    /// Participants yet to vote or to hear an abort.
-    outstanding: u8,
-    cost: Cost,
-    /// Counted among the transactions a coordinator fault left in doubt.
-    in_doubt_noted: bool,
 }
 
-impl Txn {
-    fn participants(&mut self) -> &mut [Participant] {
-        &mut self.parts[..usize::from(self.n)]
-    }
-}
+/// One attempt of a transaction at the write model.
+type Txn = txn::Txn<Origin>;
 
 /// The boundary cache in front of the write model.
 struct Boundary {
@@ -236,16 +219,12 @@ pub struct Coordinator {
     station: Station,
     log: CommitLog<TxnId>,
     service: Dist,
-    locks: LockTable,
-    txns: HashMap<TxnId, Txn>,
-    next_txn: TxnId,
-    granted: Vec<(TxnId, u64)>,
+    txns: Transactions<Origin>,
     read_model: ReadModel,
     boundary: Option<Boundary>,
     data: VersionedStore,
     strong: [bool; OpKind::COUNT],
     lock_timeout: SimDuration,
-    retries: u32,
     backoff: Dist,
     read: Dist,
     write: Dist,
@@ -345,10 +324,7 @@ impl Coordinator {
             station: Station::new(c.cores, window),
             log: CommitLog::new(&db.fsync, streams.stream("coordinator/fsync"), window),
             service: c.service.clone(),
-            locks: LockTable::default(),
-            txns: HashMap::new(),
-            next_txn: 0,
-            granted: Vec::new(),
+            txns: Transactions::new(Conflict::Wait, c.retries),
             read_model: ReadModel {
                 store: DerivedStore::new(&space, window),
                 station: Station::new(c.read_cores, window),
@@ -364,7 +340,6 @@ impl Coordinator {
             data: VersionedStore::new(&space),
             strong,
             lock_timeout: c.lock_timeout,
-            retries: c.retries,
             backoff: c.backoff.clone(),
             read: db.read.clone(),
             write: db.write.clone(),
@@ -391,7 +366,7 @@ impl Coordinator {
     /// now: if the coordinator was down meanwhile, it was in doubt because
     /// of it (a transaction counts once, at its first such participant).
     fn note_in_doubt(&mut self, t: TxnId, prepared: SimTime, now: SimTime) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
+        let txn = self.txns.txn_mut(t);
         in_doubt(
             &mut self.effects,
             &self.coordinator_down,
@@ -459,7 +434,7 @@ impl Coordinator {
 
     /// A message between two servers, charged to transaction `t`.
     fn server_leg(&mut self, t: TxnId) -> SimDuration {
-        if let Some(txn) = self.txns.get_mut(&t) {
+        if let Some(txn) = self.txns.get_mut(t) {
             txn.cost.messages += u32::from(!self.network.local());
         }
         self.network.send()
@@ -507,7 +482,11 @@ impl Coordinator {
     /// when `via_cache`).
     fn request(&mut self, op: OpId, via_cache: bool, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let t = self.new_txn(Some(op), o, via_cache, 0, None);
+        let origin = Origin {
+            via_cache,
+            flushed: None,
+        };
+        let t = self.open(Some(op), o, 0, origin);
         self.op_costs.cost(op).round_trips += 1;
         let leg = if via_cache {
             self.server_leg(t)
@@ -569,7 +548,11 @@ impl Coordinator {
             OpKind::Put if critical => {
                 // Write-through: on to the coordinator once the cache has
                 // taken the request.
-                let t = self.new_txn(Some(op), o, true, 0, None);
+                let origin = Origin {
+                    via_cache: true,
+                    flushed: None,
+                };
+                let t = self.open(Some(op), o, 0, origin);
                 self.op_costs.cost(op).round_trips += 1;
                 let leg = self.server_leg(t);
                 ctx.schedule_at(slot.done + leg, Event::AtCoordinator(Message::Request(t)));
@@ -681,7 +664,11 @@ impl Coordinator {
                 start: invoked,
             };
             ctx.background_started();
-            let t = self.new_txn(None, operation, false, 0, Some(batch.into()));
+            let origin = Origin {
+                via_cache: false,
+                flushed: Some(batch.into()),
+            };
+            let t = self.open(None, operation, 0, origin);
             let leg = self.server_leg(t);
             ctx.schedule_in(leg, Event::AtShard(t, 0));
         }
@@ -809,41 +796,6 @@ impl Coordinator {
 
     // ----- the coordinator -----
 
-    /// A new transaction (attempt) for `operation`, with its parts.
-    fn new_txn(
-        &mut self,
-        op: Option<OpId>,
-        operation: Operation,
-        via_cache: bool,
-        attempt: u32,
-        flushed: Option<std::rc::Rc<[(Write, SimTime)]>>,
-    ) -> TxnId {
-        let (parts, n) = participant::participants(&operation, |k| self.router.shard(k));
-        if let Some(op) = op {
-            self.op_costs.distributed(op, n > 1);
-        }
-        let t = self.next_txn;
-        self.next_txn += 1;
-        self.txns.insert(
-            t,
-            Txn {
-                op,
-                operation,
-                parts,
-                n,
-                protocol: None,
-                attempt,
-                via_cache,
-                flushed,
-                refused: false,
-                outstanding: n,
-                cost: Cost::default(),
-                in_doubt_noted: false,
-            },
-        );
-        t
-    }
-
     /// A message reaches the coordinator: it waits for a core.
     fn at_coordinator(&mut self, m: Message, ctx: &mut Ctx<'_>) {
         let service = self.service.sample(&mut self.service_rng);
@@ -856,54 +808,18 @@ impl Coordinator {
             Message::Request(t) => self.dispatch(t, ctx),
             Message::Vote(t, p, vote) => self.vote(t, p, vote, ctx),
             Message::Done(t, ok) => self.local_done(t, ok, ctx),
-            Message::Ack(t, p) => self.ack(t, p, ctx),
+            Message::Ack(t, p) => self.acked(t, p, ctx),
         }
     }
 
     /// Sends a transaction's parts to their shards: a local request, or
     /// PREPARE to each participant.
     fn dispatch(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let n = usize::from(txn.n);
-        if n > 1 {
-            txn.protocol = Some(TwoPhaseCommit::prepare(n));
-        }
+        let txn = self.txns.txn_mut(t);
         txn.cost.round_trips += 1;
-        for p in 0..n {
+        for p in 0..txn.n() {
             let leg = self.server_leg(t);
-            ctx.schedule_in(leg, Event::AtShard(t, p as u8));
-        }
-    }
-
-    /// Participant `p`'s vote, handled.
-    fn vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.outstanding -= 1;
-        let protocol = txn.protocol.as_mut().expect("two-phase commit");
-        let late = protocol.decision() == Some(Decision::Abort);
-        let decided = protocol.vote(usize::from(p), vote);
-        let forced = protocol.cost().forced_writes > 0;
-        match decided {
-            Some(Decision::Commit) => {
-                if forced {
-                    match self.log.submit(t, ctx.now()) {
-                        Logged::Durable => self.commit_point(t, ctx),
-                        Logged::FlushEndsAt(at) => ctx.schedule_at(at, Event::CoordinatorFlushed),
-                        Logged::Queued => {}
-                    }
-                } else {
-                    self.commit_point(t, ctx);
-                }
-            }
-            Some(Decision::Abort) => self.abort(t, ctx),
-            None if late && vote == Vote::Yes => {
-                // Prepared after the abort: it must hear of it.
-                self.txns.get_mut(&t).expect("a transaction").outstanding += 1;
-                let leg = self.server_leg(t);
-                ctx.schedule_in(leg, Event::Decided(t, p));
-                self.forget_if_done(t, ctx);
-            }
-            None => self.forget_if_done(t, ctx),
+            ctx.schedule_in(leg, Event::AtShard(t, p));
         }
     }
 
@@ -913,101 +829,16 @@ impl Coordinator {
             ctx.schedule_at(next, Event::CoordinatorFlushed);
         }
         for t in durable.drain(..) {
-            self.commit_point(t, ctx);
+            self.decision_durable(t, ctx);
         }
         self.log.recycle(durable);
     }
 
-    /// The decision to commit is durable: the writes are installed, the
-    /// client is answered, and COMMIT goes to every participant.
-    fn commit_point(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        self.install(t, ctx);
-        self.reply(t, true, ctx);
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.cost.critical_forced_writes += 2;
-        txn.outstanding = txn.n;
-        ctx.background_started();
-        for p in 0..txn.n {
-            let leg = self.server_leg(t);
-            ctx.schedule_in(leg, Event::Decided(t, p));
-        }
-    }
-
-    /// A participant voted no: abort. The yes voters hear of it; the client
-    /// is told its transfer was refused, or the transaction is retried.
-    fn abort(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let invoked = txn.operation.start;
-        let protocol = txn.protocol.expect("two-phase commit");
-        let yes: Vec<u8> = (0..txn.n)
-            .filter(|&p| protocol.prepared(usize::from(p)))
-            .collect();
-        txn.outstanding += yes.len() as u8;
-        let waiting: Vec<u8> = (0..txn.n)
-            .filter(|&p| txn.parts[usize::from(p)].stage == Stage::Waiting)
-            .collect();
-        let refused = txn.refused;
-        for p in yes {
-            let leg = self.server_leg(t);
-            ctx.schedule_in(leg, Event::Decided(t, p));
-        }
-        for p in waiting {
-            // Still queued for its locks: it withdraws and will not vote.
-            self.release(t, p, ctx);
-            self.txns.get_mut(&t).expect("a transaction").outstanding -= 1;
-        }
-        if refused {
-            // The balance was short: an ordinary answer with nothing written.
-            self.install(t, ctx);
-            self.reply(t, true, ctx);
-        } else {
-            self.coordination.abort(invoked);
-            self.retry_or_fail(t, ctx);
-        }
-        self.forget_if_done(t, ctx);
-    }
-
-    /// An aborted attempt: another after a backoff, or an error once the
-    /// retries are spent.
-    fn retry_or_fail(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get(&t).expect("a transaction").clone();
-        if txn.attempt < self.retries {
-            self.coordination.retry(txn.operation.start);
-            let next = self.new_txn(
-                txn.op,
-                txn.operation,
-                txn.via_cache,
-                txn.attempt + 1,
-                txn.flushed,
-            );
-            let pause = self.backoff.sample(&mut self.backoff_rng);
-            ctx.schedule_in(pause, Event::AtCoordinator(Message::Request(next)));
-        } else {
-            self.reply(t, false, ctx);
-        }
-    }
-
-    /// A local transaction's answer, handled.
-    fn local_done(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let (invoked, cost) = (txn.operation.start, txn.cost);
-        if txn.operation.kind.is_workload() {
-            self.coordination.charge(invoked, &cost);
-        }
-        if ok {
-            self.reply(t, true, ctx);
-        } else {
-            self.coordination.abort(invoked);
-            self.retry_or_fail(t, ctx);
-        }
-        self.txns.remove(&t);
-    }
-
     /// The coordinator answers the client (or the cache).
     fn reply(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
+        let txn = self.txns.txn(t);
         let Some(op) = txn.op else { return };
-        let via_cache = txn.via_cache;
+        let via_cache = txn.arch.via_cache;
         let event = match (ok, via_cache) {
             (true, true) => Event::CacheWritten(op),
             (true, false) => Event::Answered(op),
@@ -1022,80 +853,13 @@ impl Coordinator {
         ctx.schedule_in(leg, event);
     }
 
-    fn ack(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        txn.outstanding -= 1;
-        let protocol = txn.protocol.as_mut().expect("two-phase commit");
-        if protocol.ack(usize::from(p)) {
-            let txn = self.txns.remove(&t).expect("a transaction");
-            let mut cost = txn.cost;
-            let protocol = txn.protocol.expect("two-phase commit").cost();
-            cost.forced_writes = protocol.forced_writes;
-            cost.consensus_rounds = 0;
-            let invoked = txn.operation.start;
-            self.coordination.transaction(invoked, &cost);
-            self.coordination.charge(invoked, &cost);
-            ctx.background_done();
-        }
-    }
-
-    /// Forgets an aborted transaction once every participant has voted and
-    /// heard the abort.
-    fn forget_if_done(&mut self, t: TxnId, _ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        if txn.outstanding == 0 && txn.protocol.and_then(|p| p.decision()) == Some(Decision::Abort)
-        {
-            let txn = self.txns.remove(&t).expect("a transaction");
-            let mut cost = txn.cost;
-            cost.forced_writes = txn.protocol.expect("two-phase commit").cost().forced_writes;
-            self.coordination.charge(txn.operation.start, &cost);
-        }
-    }
-
-    /// Installs the transaction's writes at the write model now (its commit
-    /// point) and publishes them.
-    fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        if self.txns[&t].flushed.is_some() {
-            return self.install_flushed(t, ctx);
-        }
-        let txn = &self.txns[&t];
-        let o = txn.operation;
-        let now = ctx.now();
-        let read = txn.op.map(|op| *self.clients.state(op)).unwrap_or_default();
-        let plan = if txn.refused {
-            Plan::default()
-        } else {
-            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
-        };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.oracle,
-            &o,
-            read.version,
-            now,
-        );
-        if let Some(op) = txn.op {
-            let state = self.clients.state_mut(op);
-            if state.writing {
-                // A blind write after a read of the read model.
-                state.writes = writes;
-                state.installed = plan.len as u8;
-                state.planned = plan.len as u8;
-            } else {
-                state.committed(&o, writes, plan.len, &self.data);
-            }
-        }
-        self.publish(&writes[..plan.len], o.start, ctx);
-    }
-
     /// A write-behind flush of one key commits: every version the cache
     /// acknowledged since the last flush, in order, each with the put that
     /// wrote it.
     fn install_flushed(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let window = ctx.window();
-        let batch = self.txns[&t].flushed.clone().expect("a flush");
+        let batch = self.txns.txn(t).arch.flushed.clone().expect("a flush");
         for &(w, invoked) in batch.iter() {
             let put = Operation {
                 kind: OpKind::Put,
@@ -1134,65 +898,16 @@ impl Coordinator {
 
     /// A request or PREPARE reaches its shard: it asks for its locks.
     fn at_shard(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        if txn.protocol.and_then(|x| x.decision()) == Some(Decision::Abort) {
-            // The transaction aborted while this PREPARE travelled.
-            txn.outstanding -= 1;
-            return self.forget_if_done(t, ctx);
-        }
-        let invoked = txn.operation.start;
-        let age = invoked.as_nanos();
-        let part = &mut txn.parts[usize::from(p)];
-        match part.request(&mut self.locks, t, age, Conflict::Wait, ctx.now()) {
-            Requested::Held => self.locked(t, p, ctx),
-            Requested::Waiting { deadlock } => {
-                if deadlock {
-                    self.coordination.deadlock(invoked);
-                }
-                ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
-            }
-            Requested::Died => unreachable!("the coordinator's shards wait"),
-        }
-    }
-
-    /// Participant `p` holds its locks: it executes on a core.
-    fn locked(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let part = &mut txn.parts[usize::from(p)];
-        txn.cost.lock_wait = txn.cost.lock_wait + part.hold(now);
-        txn.cost.lock_acquisitions += part.keys().len() as u32;
-        let (shard, reading) = (part.at as ShardId, part.reads());
-        let rows = if reading { 1 } else { part.keys().len() };
-        let dist = if reading { &self.read } else { &self.write };
-        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
-            d + dist.sample(&mut self.service_rng)
-        });
-        let slot = self.shards[usize::from(shard)].station.enter(now, service);
-        ctx.schedule_at(slot.done, Event::Served(t, p));
-    }
-
-    /// Releases participant `p`'s locks.
-    fn release(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let txn = self.txns.get_mut(&t).expect("a transaction");
-        let part = &mut txn.parts[usize::from(p)];
-        if let Some(doubt) = part.release(&mut self.locks, t, now, &mut self.granted) {
-            txn.cost.prepared = txn.cost.prepared + doubt;
-            self.coordination.in_doubt(false);
-            self.note_in_doubt(t, SimTime(now.as_nanos() - doubt.as_nanos()), now);
-        }
-        // Waiters granted by the release that now hold all their locks go on.
-        for (t, p) in participant::ready(&mut self.granted, &mut self.txns, Txn::participants) {
-            self.locked(t, p, ctx);
+        if self.arrives(t, p) {
+            self.request_locks(t, p, ctx);
         }
     }
 
     /// Participant `p`'s work is done on its core.
     fn served(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
+        let txn = self.txns.txn(t);
         let o = txn.operation;
-        let shard = txn.parts[usize::from(p)].at as ShardId;
+        let shard = txn.parts[p].at as ShardId;
         // A local transaction reads under its lock. (A participant of an
         // aborted two-phase commit may run after its operation has been
         // answered: it must not touch the operation's state.)
@@ -1208,13 +923,11 @@ impl Coordinator {
             // A participant of two-phase commit: the debited account's
             // shard votes no when the balance is short.
             if p == 0 && self.data.value(o.key) < self.transfer_amount {
-                self.txns.get_mut(&t).expect("a transaction").refused = true;
-                self.release(t, p, ctx);
-                return self.send_vote(t, p, Vote::No, ctx);
+                return self.refuse(t, p, ctx);
             }
             return self.log_record(shard, Record::Prepare(t, p), ctx);
         }
-        let writes = txn.flushed.is_some()
+        let writes = txn.arch.flushed.is_some()
             || match o.kind {
                 OpKind::Put | OpKind::Transfer => true,
                 OpKind::Rmw => true,
@@ -1260,19 +973,14 @@ impl Coordinator {
         match record {
             Record::Local(t) => {
                 // One local commit: install, release, answer.
-                let txn = self.txns.get_mut(&t).expect("a transaction");
+                let txn = self.txns.txn_mut(t);
                 txn.cost.forced_writes += 1;
                 txn.cost.critical_forced_writes += 1;
                 self.install(t, ctx);
                 self.release(t, 0, ctx);
                 self.local_answer(t, true, ctx);
             }
-            Record::Prepare(t, p) => {
-                let txn = self.txns.get_mut(&t).expect("a transaction");
-                txn.parts[usize::from(p)].prepared(ctx.now());
-                self.coordination.in_doubt(true);
-                self.send_vote(t, p, Vote::Yes, ctx);
-            }
+            Record::Prepare(t, p) => self.prepared(t, p, ctx),
             Record::Commit(t, p) => {
                 self.release(t, p, ctx);
                 let leg = self.server_leg(t);
@@ -1281,21 +989,15 @@ impl Coordinator {
         }
     }
 
-    fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let leg = self.server_leg(t);
-        ctx.schedule_in(leg, Event::AtCoordinator(Message::Vote(t, p, vote)));
-    }
-
     /// A local transaction answers: to the coordinator, or, for a
     /// write-behind flush, to nobody.
     fn local_answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        if txn.flushed.is_some() {
-            let txn = self.txns.remove(&t).expect("a transaction");
+        if self.txns.txn(t).arch.flushed.is_some() {
+            let txn = self.txns.remove(t);
             self.coordination.charge(txn.operation.start, &txn.cost);
             if !ok {
                 // Retried by the cache until it lands.
-                let next = self.new_txn(None, txn.operation, false, 0, txn.flushed);
+                let next = self.open(None, txn.operation, 0, txn.arch);
                 let pause = self.backoff.sample(&mut self.backoff_rng);
                 ctx.schedule_in(pause, Event::AtShard(next, 0));
                 return;
@@ -1307,39 +1009,164 @@ impl Coordinator {
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Done(t, ok)));
     }
 
-    /// COMMIT or ABORT reaches participant `p`.
-    fn decided(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = &self.txns[&t];
-        let decision = txn.protocol.and_then(|x| x.decision());
-        let shard = txn.parts[usize::from(p)].at as ShardId;
-        match decision {
-            Some(Decision::Commit) => self.log_record(shard, Record::Commit(t, p), ctx),
-            _ => {
-                // Presumed abort: release, nothing forced, no acknowledgement.
-                self.release(t, p, ctx);
-                let txn = self.txns.get_mut(&t).expect("a transaction");
-                txn.outstanding -= 1;
-                self.forget_if_done(t, ctx);
-            }
-        }
-    }
-
     /// Participant `p` waited `lock_timeout` for its locks: it gives up,
     /// withdrawing its requests and releasing what it was granted.
     fn lock_timeout(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let Some(txn) = self.txns.get(&t) else {
-            return;
-        };
-        if txn.parts[usize::from(p)].stage != Stage::Waiting {
-            return;
+        let waiting = self
+            .txns
+            .get(t)
+            .is_some_and(|txn| txn.parts[p].stage == Stage::Waiting);
+        if waiting {
+            self.give_up(t, p, ctx);
         }
-        let two_phase = txn.protocol.is_some();
-        self.release(t, p, ctx);
-        if two_phase {
-            self.send_vote(t, p, Vote::No, ctx);
+    }
+}
+
+/// The coordinator's transactions: participants are shards, whose records
+/// are durable when their log's fsync completes; the coordinator's own
+/// decision record goes to its log likewise.
+impl Driver for Coordinator {
+    type Ctx<'a> = Ctx<'a>;
+    type Arch = Origin;
+
+    fn transactions(&mut self) -> &mut Transactions<Origin> {
+        &mut self.txns
+    }
+
+    fn coordination(&mut self) -> &mut CoordinationCost {
+        &mut self.coordination
+    }
+
+    fn open(
+        &mut self,
+        op: Option<OpId>,
+        operation: Operation,
+        attempt: u32,
+        origin: Origin,
+    ) -> TxnId {
+        let parts = participant::participants(&operation, |k| self.router.shard(k));
+        if let Some(op) = op {
+            self.op_costs.distributed(op, parts.len() > 1);
+        }
+        self.txns.open(op, operation, attempt, parts, origin)
+    }
+
+    /// It executes on one of its shard's cores.
+    fn execute(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let part = &self.txns.txn(t).parts[p];
+        let (shard, reading) = (part.at as ShardId, part.reads());
+        let rows = if reading { 1 } else { part.keys().len() };
+        let dist = if reading { &self.read } else { &self.write };
+        let service = (0..rows).fold(SimDuration::ZERO, |d, _| {
+            d + dist.sample(&mut self.service_rng)
+        });
+        let slot = self.shards[usize::from(shard)]
+            .station
+            .enter(ctx.now(), service);
+        ctx.schedule_at(slot.done, Event::Served(t, p));
+    }
+
+    /// A wait gives up after `lock_timeout`.
+    fn waiting(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
+    }
+
+    fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
+        let leg = self.server_leg(t);
+        ctx.schedule_in(leg, Event::AtCoordinator(Message::Vote(t, p, vote)));
+    }
+
+    fn send_decision(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let leg = self.server_leg(t);
+        ctx.schedule_in(leg, Event::Decided(t, p));
+    }
+
+    fn force_decision(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        match self.log.submit(t, ctx.now()) {
+            Logged::Durable => self.decision_durable(t, ctx),
+            Logged::FlushEndsAt(at) => ctx.schedule_at(at, Event::CoordinatorFlushed),
+            Logged::Queued => {}
+        }
+    }
+
+    /// The writes are installed and the client answered; the prepare and
+    /// decision records were on its path.
+    fn commit_point(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        self.install(t, ctx);
+        self.reply(t, true, ctx);
+        self.txns.txn_mut(t).cost.critical_forced_writes += 2;
+        ctx.background_started();
+    }
+
+    fn force_commit(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        let shard = self.txns.txn(t).parts[p].at as ShardId;
+        self.log_record(shard, Record::Commit(t, p), ctx);
+    }
+
+    fn local_failed(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        self.local_answer(t, false, ctx);
+    }
+
+    /// Installs the transaction's writes at the write model now (its commit
+    /// point) and publishes them.
+    fn install(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        if self.txns.txn(t).arch.flushed.is_some() {
+            return self.install_flushed(t, ctx);
+        }
+        let txn = self.txns.txn(t);
+        let o = txn.operation;
+        let now = ctx.now();
+        let read = txn.op.map(|op| *self.clients.state(op)).unwrap_or_default();
+        let plan = if txn.refused {
+            Plan::default()
         } else {
-            self.local_answer(t, false, ctx);
+            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
+        };
+        let writes = transaction::install(
+            &plan,
+            &mut self.data,
+            &mut self.oracle,
+            &o,
+            read.version,
+            now,
+        );
+        if let Some(op) = txn.op {
+            let state = self.clients.state_mut(op);
+            if state.writing {
+                // A blind write after a read of the read model.
+                state.writes = writes;
+                state.installed = plan.len as u8;
+                state.planned = plan.len as u8;
+            } else {
+                state.committed(&o, writes, plan.len, &self.data);
+            }
         }
+        self.publish(&writes[..plan.len], o.start, ctx);
+    }
+
+    fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
+        self.reply(t, ok, ctx);
+    }
+
+    fn backoff(&mut self) -> SimDuration {
+        self.backoff.sample(&mut self.backoff_rng)
+    }
+
+    fn restart(&mut self, t: TxnId, pause: SimDuration, ctx: &mut Ctx<'_>) {
+        ctx.schedule_in(pause, Event::AtCoordinator(Message::Request(t)));
+    }
+
+    fn released_in_doubt(&mut self, t: TxnId, since: SimTime, until: SimTime) {
+        self.note_in_doubt(t, since, until);
+    }
+
+    /// The protocol counts the shards' forced records.
+    fn settled(txn: &Txn) -> Cost {
+        let mut cost = txn.cost;
+        if let Some(protocol) = txn.protocol {
+            cost.forced_writes = protocol.cost().forced_writes;
+        }
+        cost
     }
 }
 
@@ -1387,7 +1214,7 @@ impl Architecture for Coordinator {
             Event::Served(t, p) => self.served(t, p, ctx),
             Event::ShardFlushed(s) => self.shard_flushed(s, ctx),
             Event::CoordinatorFlushed => self.coordinator_flushed(ctx),
-            Event::Decided(t, p) => self.decided(t, p, ctx),
+            Event::Decided(t, p) => self.reaches(t, p, ctx),
             Event::LockTimeout(t, p) => self.lock_timeout(t, p, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),
@@ -1435,10 +1262,10 @@ impl Report for Coordinator {
     /// that never came back) count up to then.
     fn fault_effects(&self, stopped_at: SimTime) -> Effects {
         let mut effects = self.effects.clone();
-        let mut open: Vec<(&TxnId, &Txn)> = self.txns.iter().collect();
-        open.sort_by_key(|(t, _)| **t);
-        for (_, txn) in open {
-            let since = txn.parts[..usize::from(txn.n)]
+        for (_, txn) in self.txns.open_ones() {
+            let since = txn
+                .parts
+                .as_slice()
                 .iter()
                 .filter_map(Participant::prepared_since)
                 .min();

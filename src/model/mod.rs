@@ -18,6 +18,7 @@ pub mod station;
 pub mod store;
 pub mod transaction;
 pub mod twopc;
+pub mod txn;
 pub mod wal;
 
 pub use cache::{Cache, Lookup};

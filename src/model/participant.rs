@@ -4,8 +4,6 @@
 //! transactional architectures split an operation into participants the
 //! same way and drive them through the same lock table.
 
-use std::collections::HashMap;
-
 use super::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{OpKind, Operation};
@@ -54,7 +52,8 @@ impl Participant {
         self.prepared_at
     }
 
-    fn new(at: u32, keys: &[u64], mode: Mode) -> Participant {
+    /// Its part at `at`: one or two keys, locked in `mode`.
+    pub fn new(at: u32, keys: &[u64], mode: Mode) -> Participant {
         let mut k = [0; 2];
         k[..keys.len()].copy_from_slice(keys);
         Participant {
@@ -148,27 +147,66 @@ pub fn granted(parts: &mut [Participant], key: u64) -> Option<u8> {
     (part.granted == part.nkeys).then_some(p as u8)
 }
 
-/// The grants in `granted` (drained) that complete a participant's locks:
-/// (transaction, participant) for each, in grant order. `parts` gives a
-/// transaction's participants.
-pub fn ready<T>(
-    granted: &mut Vec<(TxnId, u64)>,
-    txns: &mut HashMap<TxnId, T>,
-    parts: impl Fn(&mut T) -> &mut [Participant],
-) -> Vec<(TxnId, u8)> {
-    granted
-        .drain(..)
-        .filter_map(|(t, key)| {
-            let txn = txns.get_mut(&t)?;
-            self::granted(parts(txn), key).map(|p| (t, p))
-        })
-        .collect()
+/// The participants of one transaction: inline up to two (every operation
+/// of the workload), on the heap beyond.
+#[derive(Clone, Debug)]
+pub enum Parts {
+    Inline([Participant; 2], u8),
+    Spilled(Vec<Participant>),
+}
+
+impl Parts {
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn as_slice(&self) -> &[Participant] {
+        match self {
+            Parts::Inline(parts, n) => &parts[..usize::from(*n)],
+            Parts::Spilled(parts) => parts,
+        }
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [Participant] {
+        match self {
+            Parts::Inline(parts, n) => &mut parts[..usize::from(*n)],
+            Parts::Spilled(parts) => parts,
+        }
+    }
+}
+
+impl From<Vec<Participant>> for Parts {
+    fn from(parts: Vec<Participant>) -> Parts {
+        match parts[..] {
+            [a] => Parts::Inline([a, a], 1),
+            [a, b] => Parts::Inline([a, b], 2),
+            _ => Parts::Spilled(parts),
+        }
+    }
+}
+
+impl std::ops::Index<u8> for Parts {
+    type Output = Participant;
+
+    fn index(&self, p: u8) -> &Participant {
+        &self.as_slice()[usize::from(p)]
+    }
+}
+
+impl std::ops::IndexMut<u8> for Parts {
+    fn index_mut(&mut self, p: u8) -> &mut Participant {
+        &mut self.as_mut_slice()[usize::from(p)]
+    }
 }
 
 /// The participants of operation `o`: one per shard or partition its keys
-/// live on (`locate`), at most two; reads take shared locks. A transfer
-/// whose accounts share a place has one participant holding both.
-pub fn participants(o: &Operation, locate: impl Fn(u64) -> u32) -> ([Participant; 2], u8) {
+/// live on (`locate`); reads take shared locks. A transfer whose accounts
+/// share a place has one participant holding both.
+pub fn participants(o: &Operation, locate: impl Fn(u64) -> u32) -> Parts {
     let mode = if matches!(o.kind, OpKind::Get | OpKind::Probe) {
         Mode::Shared
     } else {
@@ -178,7 +216,7 @@ pub fn participants(o: &Operation, locate: impl Fn(u64) -> u32) -> ([Participant
     if o.kind == OpKind::Transfer {
         let other = locate(o.other);
         if other != home {
-            return (
+            return Parts::Inline(
                 [
                     Participant::new(home, &[o.key], mode),
                     Participant::new(other, &[o.other], mode),
@@ -192,10 +230,10 @@ pub fn participants(o: &Operation, locate: impl Fn(u64) -> u32) -> ([Participant
             &[o.key, o.other]
         };
         let p = Participant::new(home, keys, mode);
-        return ([p, p], 1);
+        return Parts::Inline([p, p], 1);
     }
     let p = Participant::new(home, &[o.key], mode);
-    ([p, p], 1)
+    Parts::Inline([p, p], 1)
 }
 
 #[cfg(test)]
@@ -215,18 +253,18 @@ mod tests {
     #[test]
     fn a_transfer_has_a_participant_per_place() {
         let place = |k: u64| (k % 2) as u32;
-        let (parts, n) = participants(&transfer(1, 2), place);
-        assert_eq!((n, parts[0].at, parts[1].at), (2, 1, 0));
-        let (parts, n) = participants(&transfer(1, 3), place);
-        assert_eq!((n, parts[0].keys()), (1, &[1u64, 3][..]));
+        let parts = participants(&transfer(1, 2), place);
+        assert_eq!((parts.len(), parts[0].at, parts[1].at), (2, 1, 0));
+        let parts = participants(&transfer(1, 3), place);
+        assert_eq!((parts.len(), parts[0].keys()), (1, &[1u64, 3][..]));
     }
 
     #[test]
     fn locks_held_waited_for_and_released() {
         let mut locks = LockTable::default();
         let mut grants = Vec::new();
-        let (mut a, _) = participants(&transfer(1, 3), |_| 0);
-        let (mut b, _) = participants(&transfer(3, 5), |_| 0);
+        let mut a = participants(&transfer(1, 3), |_| 0);
+        let mut b = participants(&transfer(3, 5), |_| 0);
         let t0 = SimTime(100);
         assert_eq!(
             a[0].request(&mut locks, 1, 1, Conflict::Wait, t0),
@@ -240,7 +278,7 @@ mod tests {
         let doubt = a[0].release(&mut locks, 1, SimTime(400), &mut grants);
         assert_eq!(doubt, Some(SimDuration(250)));
         assert_eq!(grants, vec![(2, 3)]);
-        assert_eq!(granted(&mut b[..1], 3), Some(0));
+        assert_eq!(granted(b.as_mut_slice(), 3), Some(0));
         assert_eq!(b[0].hold(SimTime(400)), SimDuration(300));
     }
 }

@@ -20,6 +20,7 @@ mod single;
 mod sweep;
 mod theory;
 mod trace;
+mod txn;
 mod workload;
 
 use std::path::{Path, PathBuf};
