@@ -21,12 +21,10 @@ pub fn chart(args: &ChartArgs) -> anyhow::Result<()> {
             .with_context(|| format!("{} is not an archsim results file", path.display()))?;
         for (name, bytes) in chart_files(&results)? {
             let target = folder.join(&name);
-            let staging = folder.join(format!(".{name}.tmp"));
-            fs::write(&staging, bytes)
-                .and_then(|()| fs::rename(&staging, &target))
+            crate::report::write_file(&target, &bytes)
                 .with_context(|| format!("cannot write {}", target.display()))?;
             if !args.quiet {
-                eprintln!("wrote {}", target.display());
+                super::note(&format!("wrote {}", target.display()));
             }
         }
     }

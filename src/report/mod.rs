@@ -14,7 +14,9 @@ mod table;
 
 pub use self::csv::CsvExporter;
 pub use charts::{Chart, chart_files, charts};
-pub use folder::{ResultsFolder, staging_path, write_folder};
+pub use folder::{
+    Lock, LockError, ResultsFolder, check_regular, recover, staging_path, write_file, write_folder,
+};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};

@@ -9,6 +9,7 @@ mod elle;
 mod entities;
 mod faults;
 mod fuzz;
+mod hardening;
 mod memory;
 mod oracle;
 mod overrides;
