@@ -180,10 +180,32 @@ pub fn main() -> ExitCode {
             } else {
                 "Error:"
             };
-            note(&format!("{label} {e:#}"));
+            note(&format!("{label} {}", elide_long_lines(&format!("{e:#}"))));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The longest line of an error message: a value echoed from a hostile
+/// input (a megabyte string) is shown by its two ends.
+const MAX_LINE: usize = 1000;
+
+/// `text` with every line longer than [`MAX_LINE`] characters cut in the
+/// middle, keeping its beginning and its end (where the advice is).
+fn elide_long_lines(text: &str) -> String {
+    let half = MAX_LINE / 2;
+    text.split('\n')
+        .map(|line| {
+            let n = line.chars().count();
+            if n <= MAX_LINE {
+                return line.to_string();
+            }
+            let head: String = line.chars().take(half).collect();
+            let tail: String = line.chars().skip(n - half).collect();
+            format!("{head} … ({} characters left out) … {tail}", n - MAX_LINE)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Writes `text` to stdout. A reader that went away (`| head`) ends the

@@ -237,3 +237,193 @@ fn resume_refuses_point_files_that_are_not_this_sweeps() {
         );
     }
 }
+
+#[test]
+fn scenario_files_and_echoed_lines_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = archsim(&["check", "/dev/zero"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("larger than 1024 KiB"), "{e}");
+    // A long one-line file: the error shows the line around its column.
+    let long = dir.path().join("long.toml");
+    let value = "x".repeat(500_000);
+    fs::write(&long, format!("name = \"{value}\"\n")).unwrap();
+    let o = archsim(&["check", long.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.len() < 3000, "{} bytes of error", e.len());
+    assert!(e.contains("long.toml:1:8: ") && e.contains("…"), "{e}");
+}
+
+/// `n` faults on the cache, one second apart, each lasting `lasts`.
+fn faults(n: usize, lasts: &str) -> String {
+    let mut text = String::from(
+        "duration = \"3600s\"\n[[architecture]]\nkind = \"single\"\n[architecture.cache]\ncapacity = 100\n",
+    );
+    for i in 0..n {
+        text += &format!(
+            "[[fault]]\nat = \"{}s\"\nfor = \"{lasts}\"\nkind = \"crash\"\ntarget = \"cache\"\n",
+            i + 1
+        );
+    }
+    text
+}
+
+#[test]
+fn fault_checks_are_linear_and_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("faults.toml");
+    fs::write(&file, faults(1000, "500ms")).unwrap();
+    let started = Instant::now();
+    let o = archsim(&["check", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The overlap found is placed on the later fault.
+    fs::write(&file, faults(1000, "1500ms")).unwrap();
+    let o = archsim(&["check", file.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert!(
+        e.contains("faults.toml:12:1: ") && e.contains("overlaps"),
+        "{e}"
+    );
+    fs::write(&file, faults(1001, "500ms")).unwrap();
+    let o = archsim(&["check", file.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("at most 1000 are allowed"), "{e}");
+}
+
+#[test]
+fn setup_and_faults_count_in_the_work_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,000 replications of 10^8 keys: little traffic, hours of setup.
+    let o = run_tiny(
+        dir.path(),
+        &[
+            "--set",
+            "replications=1000",
+            "--set",
+            "workload.keys=100000000",
+        ],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("to set up the keys") && e.contains("over all 1000 runs"),
+        "{e}"
+    );
+    assert_eq!(names(dir.path()).len(), 0, "{e}");
+}
+
+/// `archsim ARGS` with stdout and stderr sent to the given files.
+fn archsim_to(args: &[&str], out: Stdio, err: Stdio) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(out)
+        .stderr(err)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn full_or_closed_outputs_end_the_command_without_a_panic() {
+    let full = || {
+        Stdio::from(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+    };
+    let o = archsim_to(&["list"], full(), Stdio::piped());
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("cannot write to standard output") && !e.contains("panicked"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = tiny();
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "duration=1s",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ];
+    let o = archsim_to(&args, full(), Stdio::piped());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Stderr full: nothing can be said, the results are written.
+    let o = archsim_to(&args, Stdio::null(), full());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(dir.path().join("mm1-rho-0.5/results.json").exists());
+    // A reader that goes away is a normal end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn chart_refuses_a_hand_edited_results_file_it_cannot_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_tiny(dir.path(), &["--set", "description=two\nlines \u{1b}[31m"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let folder = dir.path().join("mm1-rho-0.5");
+    let md = fs::read_to_string(folder.join("results.md")).unwrap();
+    assert!(
+        md.contains("two lines  [31m") && !md.contains('\u{1b}'),
+        "{md}"
+    );
+    let original: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("results.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 6] = [
+        ("runs[0].series", |r| {
+            r["runs"][0]["series"]["p99_ms"]
+                .as_array_mut()
+                .unwrap()
+                .pop();
+        }),
+        ("runs[0].series.window_s", |r| {
+            r["runs"][0]["series"]["window_s"] = 1e308.into()
+        }),
+        ("runs[0].latency.all.p99_ms", |r| {
+            r["runs"][0]["latency"]["all"]["p99_ms"] = 1e-310.into()
+        }),
+        ("scenario.name", |r| {
+            r["scenario"]["name"] = "n".repeat(1 << 20).into()
+        }),
+        ("not a finite number", |r| {
+            r["runs"][0]["point"] = serde_json::json!({"workload.rate": "NaN"})
+        }),
+        ("no \"all\" summary", |r| {
+            r["runs"][0]["latency"]
+                .as_object_mut()
+                .unwrap()
+                .remove("all");
+        }),
+    ];
+    for (phrase, edit) in edits {
+        let mut bad = original.clone();
+        edit(&mut bad);
+        fs::write(folder.join("results.json"), bad.to_string()).unwrap();
+        let started = Instant::now();
+        let o = archsim(&["chart", folder.to_str().unwrap()]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{phrase}: {e}");
+        assert!(
+            e.contains(phrase) && e.contains("cannot be drawn from"),
+            "{e}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
