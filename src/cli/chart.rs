@@ -17,8 +17,13 @@ pub fn chart(args: &ChartArgs) -> anyhow::Result<()> {
                 path.display()
             )
         })?;
-        let results: Results = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not an archsim results file", path.display()))?;
+        let results = Results::from_json(&text).with_context(|| {
+            format!(
+                "{} cannot be drawn from; run the scenario again (archsim run) to write it \
+                 afresh",
+                path.display()
+            )
+        })?;
         for (name, bytes) in chart_files(&results)? {
             let target = folder.join(&name);
             crate::report::write_file(&target, &bytes)

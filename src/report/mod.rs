@@ -30,3 +30,12 @@ pub trait Exporter {
     fn file_name(&self) -> &'static str;
     fn render(&self, results: &Results) -> anyhow::Result<String>;
 }
+
+/// `text` as one line of Markdown: control characters (newlines, tabs,
+/// terminal escapes) become spaces, so a scenario's free text cannot break
+/// a document's structure or reach a reader's terminal.
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
