@@ -150,7 +150,14 @@ pub fn report(
                 .filter(|v| *v > 0.0)
                 .collect();
             before.sort_by(f64::total_cmp);
-            let e = effects.0.get(i).cloned().unwrap_or_default();
+            let mut e = effects.0.get(i).cloned().unwrap_or_default();
+            // A takeover scheduled past the end (a leader never elected)
+            // did not happen in this run.
+            if e.takeover.is_some_and(|t| t > end) {
+                e.takeover = None;
+                e.notes
+                    .push("no takeover before the end of the run".to_string());
+            }
             // The windows before the fault, but the first.
             let earlier = &series.anomalies[1.min(a)..a.min(n)];
             let before_rate = if earlier.is_empty() {
