@@ -17,16 +17,19 @@ pub fn chart(args: &ChartArgs) -> anyhow::Result<()> {
                 path.display()
             )
         })?;
-        let results: Results = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not an archsim results file", path.display()))?;
+        let results = Results::from_json(&text).with_context(|| {
+            format!(
+                "{} cannot be drawn from; run the scenario again (archsim run) to write it \
+                 afresh",
+                path.display()
+            )
+        })?;
         for (name, bytes) in chart_files(&results)? {
             let target = folder.join(&name);
-            let staging = folder.join(format!(".{name}.tmp"));
-            fs::write(&staging, bytes)
-                .and_then(|()| fs::rename(&staging, &target))
+            crate::report::write_file(&target, &bytes)
                 .with_context(|| format!("cannot write {}", target.display()))?;
             if !args.quiet {
-                eprintln!("wrote {}", target.display());
+                super::note(&format!("wrote {}", target.display()));
             }
         }
     }

@@ -13,7 +13,7 @@ pub fn check(args: &ScenarioArgs) -> anyhow::Result<()> {
         } else {
             format!("{} sweep points × ", scenario.sweep.len())
         };
-        eprintln!(
+        super::note(&format!(
             "{}: ok — \"{}\", {} ({}), {points}{} × {} replication(s)",
             path.display(),
             scenario.name,
@@ -21,7 +21,7 @@ pub fn check(args: &ScenarioArgs) -> anyhow::Result<()> {
             names.join(", "),
             names.len(),
             scenario.replications
-        );
+        ));
     }
     Ok(())
 }

@@ -100,8 +100,7 @@ pub fn list() -> anyhow::Result<()> {
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
             \"lognormal(mean=1ms, sigma=0.5)\", \"pareto(xm=1ms, alpha=2.5)\", \"normal(1ms, 0.2ms)\",\n\
             \"erlang(4, 2ms)\", \"mix(0.99: 1ms, 0.01: exp(1s))\".\n";
-    print!("{out}");
-    Ok(())
+    super::print_out(&out)
 }
 
 fn one_line(doc: &str) -> String {

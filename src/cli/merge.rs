@@ -14,9 +14,10 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     let scenario_file = first.join("scenario.toml");
     let scenario = Scenario::load(&scenario_file, &[])
         .with_context(|| format!("{} is not a sweep slice", first.display()))?;
-    let hash = scenario.hash();
-    let points = scenario.points()?.len();
-    let found = sweep::read_points(&args.folders, &hash)?;
+    let expected = sweep::Expected::new(&scenario)?;
+    let hash = expected.hash.clone();
+    let points = expected.labels.len();
+    let found = sweep::read_points(&args.folders, &expected)?;
     let missing: Vec<String> = (0..points)
         .filter(|i| !found.iter().any(|p| p.index == *i))
         .map(|i| i.to_string())
@@ -49,14 +50,18 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     };
     let mut folder = super::run::results_folder(&scenario, &results, &manifest)?;
     folder.files.extend(files);
-    let target = write_folder(&args.output, &scenario.name, &folder)?;
-    print!("{}", TableExporter.render(&results)?);
+    let _lock = super::lock(&args.output, &scenario.name, args.quiet)?;
+    let target = super::interrupt::uninterrupted(
+        || write_folder(&args.output, &scenario.name, &folder),
+        |target| format!("{} written", target.display()),
+    )?;
+    super::print_out(&TableExporter.render(&results)?)?;
     if !args.quiet {
-        eprintln!(
+        super::note(&format!(
             "merged {} slices into {}/",
             args.folders.len(),
             target.display()
-        );
+        ));
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::report;
 use crate::scenario::Override;
 
 #[derive(Debug, Parser)]
@@ -190,11 +191,72 @@ pub fn main() -> ExitCode {
             } else {
                 "Error:"
             };
-            // A reader that went away (`| head`) is no reason to panic.
-            let _ = writeln!(std::io::stderr(), "{label} {e:#}");
+            note(&format!("{label} {}", elide_long_lines(&format!("{e:#}"))));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The longest line of an error message: a value echoed from a hostile
+/// input (a megabyte string) is shown by its two ends.
+const MAX_LINE: usize = 1000;
+
+/// `text` with every line longer than [`MAX_LINE`] characters cut in the
+/// middle, keeping its beginning and its end (where the advice is).
+fn elide_long_lines(text: &str) -> String {
+    let half = MAX_LINE / 2;
+    text.split('\n')
+        .map(|line| {
+            let n = line.chars().count();
+            if n <= MAX_LINE {
+                return line.to_string();
+            }
+            let head: String = line.chars().take(half).collect();
+            let tail: String = line.chars().skip(n - half).collect();
+            format!("{head} … ({} characters left out) … {tail}", n - MAX_LINE)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes `text` to stdout. A reader that went away (`| head`) ends the
+/// output normally; any other failure (a full disk behind `> file`) is an
+/// error, never a panic.
+pub(crate) fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::anyhow!(
+            "cannot write to standard output: {e}; the results folder is written, read the \
+             output there or redirect it somewhere with space"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a line to stderr (progress, notes, errors). Stderr is the last
+/// channel there is: when it cannot be written (closed, full) the line is
+/// dropped and the exit code still tells the outcome.
+pub(crate) fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Takes the lock of `root/name` for this process (released on exit or
+/// interruption), cleaning up after earlier writers that were killed.
+fn lock(root: &std::path::Path, name: &str, quiet: bool) -> anyhow::Result<report::Lock> {
+    use anyhow::Context as _;
+    let lock = report::Lock::acquire(root, name)?;
+    interrupt::remove_on_interrupt(lock.file().to_path_buf());
+    for line in report::recover(root, name).with_context(|| {
+        format!(
+            "cannot clean up after an interrupted run in {}",
+            root.display()
+        )
+    })? {
+        if !quiet {
+            note(&line);
+        }
+    }
+    Ok(lock)
 }
 
 /// Refuses a scenario whose runs would need more memory than the machine

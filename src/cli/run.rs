@@ -34,6 +34,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     for (_, scenario) in &scenarios {
         super::check_memory(scenario, args.jobs)?;
     }
+    // Every results folder is ours before anything runs: a second archsim
+    // writing one of them is refused now, not after the simulations.
+    let _locks = scenarios
+        .iter()
+        .map(|(_, s)| super::lock(&args.output, &s.name, args.quiet))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
@@ -48,17 +54,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             note += &format!(" ({} finished and written)", written.join(", "));
         }
         super::interrupt::on_interrupt(note);
-        super::interrupt::staging(crate::report::staging_path(&args.output, &scenario.name));
+        super::interrupt::remove_on_interrupt(crate::report::staging_path(
+            &args.output,
+            &scenario.name,
+        ));
         let runs =
             scenario.sweep.len() * scenario.architectures.len() * scenario.replications as usize;
         if !args.quiet {
-            eprintln!(
+            super::note(&format!(
                 "running {} ({} run{}: {} simulated each)…",
                 scenario.name,
                 runs,
                 if runs == 1 { "" } else { "s" },
                 scenario.warmup.duration() + scenario.duration
-            );
+            ));
         }
         let started = Instant::now();
         let recording = Recording {
@@ -69,10 +78,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         if args.verbose {
             let events: u64 = results.runs.iter().map(|r| r.events).sum();
             let secs = started.elapsed().as_secs_f64();
-            eprintln!(
+            super::note(&format!(
                 "  {events} events in {secs:.2} s wall time ({:.1} M events/s)",
                 events as f64 / secs / 1e6
-            );
+            ));
         }
         let manifest = Manifest {
             archsim_version: crate::VERSION.to_string(),
@@ -83,9 +92,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             command_line: command_line.clone(),
         };
         let folder = results_folder(scenario, &results, &manifest)?;
-        let target = write_folder(&args.output, &scenario.name, &folder)?;
-        written.push(target.display().to_string());
-        super::interrupt::on_interrupt(format!("{} finished and written", written.join(", ")));
+        let target = super::interrupt::uninterrupted(
+            || write_folder(&args.output, &scenario.name, &folder),
+            |target| {
+                written.push(target.display().to_string());
+                format!("{} finished and written", written.join(", "))
+            },
+        )?;
         if let Some(path) = &args.history {
             write_histories(path, &results, args.quiet)?;
         }
@@ -95,9 +108,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             Format::Csv => &CsvExporter,
             Format::Markdown => &MarkdownExporter,
         };
-        print!("{}", stdout.render(&results)?);
+        super::print_out(&stdout.render(&results)?)?;
         if !args.quiet {
-            eprintln!("wrote {}/", target.display());
+            super::note(&format!("wrote {}/", target.display()));
         }
     }
     Ok(())
@@ -137,16 +150,11 @@ pub(super) fn results_folder(
     Ok(ResultsFolder { files })
 }
 
-/// Writes each run's history: to `path` for a single run, else to
-/// Refuses a history path that cannot be written, before anything runs.
+/// Refuses a history path that cannot be written, before anything runs: a
+/// missing folder, or anything but a regular file (see
+/// `report::check_regular`).
 fn check_history_path(path: &Path) -> anyhow::Result<()> {
-    if path.is_dir() {
-        anyhow::bail!(
-            "--history {} is a folder; give a file name such as {}/history.jsonl",
-            path.display(),
-            path.display()
-        );
-    }
+    crate::report::check_regular(path).map_err(|e| anyhow::anyhow!("--history: {e}"))?;
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -161,8 +169,9 @@ fn check_history_path(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes each run's history: to `path` for a single run, else to
 /// `path.<architecture>.<replication>.jsonl`. Each file is written whole
-/// (temporary file, then rename).
+/// (see `report::write_file`).
 fn write_histories(path: &Path, results: &Results, quiet: bool) -> anyhow::Result<()> {
     let single = results.runs.len() == 1;
     for run in &results.runs {
@@ -176,12 +185,10 @@ fn write_histories(path: &Path, results: &Results, quiet: bool) -> anyhow::Resul
             name.push(format!(".{}.{}.jsonl", run.architecture, run.replication));
             PathBuf::from(name)
         };
-        let staging = target.with_extension("tmp");
-        std::fs::write(&staging, history)
-            .and_then(|()| std::fs::rename(&staging, &target))
+        crate::report::write_file(&target, history.as_bytes())
             .with_context(|| format!("cannot write the history to {}", target.display()))?;
         if !quiet {
-            eprintln!("wrote history {}", target.display());
+            super::note(&format!("wrote history {}", target.display()));
         }
     }
     Ok(())

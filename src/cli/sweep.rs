@@ -42,7 +42,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         paths.push(&p.path);
     }
     let points = scenario.points()?;
-    let hash = scenario.hash();
+    let expected = sweep::Expected::new(&scenario)?;
+    let hash = expected.hash.clone();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
@@ -61,6 +62,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     };
     let staging = args.output.join(format!(".{name}.sweep"));
     let finished = args.output.join(&name);
+    // The staging folder and the results are this process's alone.
+    let _lock = super::lock(&args.output, &name, args.quiet)?;
     super::interrupt::on_interrupt(format!(
         "the points finished so far are kept in {}; run the same command with --resume to go \
          on. {} is as it was",
@@ -72,7 +75,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot clear {}", staging.display()))?;
     }
     let done: Vec<usize> = if args.resume {
-        sweep::read_points(&[staging.clone(), finished.clone()], &hash)?
+        sweep::read_points(&[staging.clone(), finished.clone()], &expected)?
             .into_iter()
             .filter(|p| shard.takes(p.index))
             .map(|p| {
@@ -89,7 +92,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let per_point = scenario.architectures.len() * scenario.replications as usize;
     if !args.quiet {
         let mine = (0..points.len()).filter(|&i| shard.takes(i)).count();
-        eprintln!(
+        super::note(&format!(
             "sweeping {}: {} of {} points{}{} ({} simulations each)…",
             scenario.name,
             todo.len(),
@@ -105,7 +108,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
                 format!(", {} already done", done.len())
             },
             per_point
-        );
+        ));
     }
     let progress = ProgressBar::new((todo.len() * per_point) as u64);
     if args.quiet || !std::io::stderr().is_terminal() {
@@ -145,18 +148,27 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         scenario_hash: hash.clone(),
         command_line,
     };
-    let all = sweep::read_points(std::slice::from_ref(&staging), &hash)?;
+    let all = sweep::read_points(std::slice::from_ref(&staging), &expected)?;
+    let mine = (0..points.len()).filter(|&i| shard.takes(i)).count();
+    if all.len() != mine {
+        anyhow::bail!(
+            "{} holds {} of the {mine} points this sweep ran; something removed the others \
+             while it ran. Nothing was assembled; run the same command with --resume to \
+             finish them",
+            staging.display(),
+            all.len()
+        );
+    }
     let mut folder = point_files(&staging)?;
     if shard.is_all() {
         let results = runner::assemble(&scenario, all.into_iter().flat_map(|p| p.runs).collect());
         folder
             .files
             .extend(super::run::results_folder(&scenario, &results, &manifest)?.files);
-        let target = write_folder(&args.output, &scenario.name, &folder)?;
-        fs::remove_dir_all(&staging).ok();
-        print!("{}", TableExporter.render(&results)?);
+        let target = write_whole(&args.output, &scenario.name, &folder, &staging)?;
+        super::print_out(&TableExporter.render(&results)?)?;
         if !args.quiet {
-            eprintln!("wrote {}/", target.display());
+            super::note(&format!("wrote {}/", target.display()));
         }
     } else {
         let mut manifest_json = serde_json::to_string_pretty(&manifest)?;
@@ -167,19 +179,36 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         folder
             .files
             .push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
-        let target = write_folder(&args.output, &name, &folder)?;
-        fs::remove_dir_all(&staging).ok();
+        let target = write_whole(&args.output, &name, &folder, &staging)?;
         if !args.quiet {
-            eprintln!(
+            super::note(&format!(
                 "wrote shard {}/{} ({} points) to {}/; join the shards with archsim merge",
                 shard.k,
                 shard.n,
                 all.len(),
                 target.display()
-            );
+            ));
         }
     }
     Ok(())
+}
+
+/// Writes the sweep's results folder, then removes its staging folder, with
+/// interruptions held back until both are done.
+fn write_whole(
+    root: &Path,
+    name: &str,
+    folder: &ResultsFolder,
+    staging: &Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    super::interrupt::uninterrupted(
+        || {
+            let target = write_folder(root, name, folder)?;
+            fs::remove_dir_all(staging).ok();
+            Ok(target)
+        },
+        |target| format!("{} finished and written", target.display()),
+    )
 }
 
 /// The point files of a staging folder, as files of a results folder.

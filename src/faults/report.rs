@@ -150,7 +150,14 @@ pub fn report(
                 .filter(|v| *v > 0.0)
                 .collect();
             before.sort_by(f64::total_cmp);
-            let e = effects.0.get(i).cloned().unwrap_or_default();
+            let mut e = effects.0.get(i).cloned().unwrap_or_default();
+            // A takeover scheduled past the end (a leader never elected)
+            // did not happen in this run.
+            if e.takeover.is_some_and(|t| t > end) {
+                e.takeover = None;
+                e.notes
+                    .push("no takeover before the end of the run".to_string());
+            }
             // The windows before the fault, but the first.
             let earlier = &series.anomalies[1.min(a)..a.min(n)];
             let before_rate = if earlier.is_empty() {
@@ -187,4 +194,29 @@ pub fn report(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_takeover_that_never_came_is_said_so() {
+        let fault: Fault =
+            toml::from_str("at = \"2s\"\nfor = \"1s\"\nkind = \"crash\"\ntarget = \"primary\"")
+                .unwrap();
+        let mut effects = Effects::new(1);
+        effects.get(0).takeover = Some(crate::model::FOREVER);
+        let series = Series {
+            window_s: 1.0,
+            throughput_per_s: vec![1.0; 10],
+            p99_ms: vec![1.0; 10],
+            errors: vec![0; 10],
+            anomalies: vec![0; 10],
+        };
+        let end = SimTime::ZERO + SimDuration::from_secs(10);
+        let rows = report(&[fault], &effects, &series, &[0; 10], end);
+        assert_eq!(rows[0].takeover_s, None);
+        assert_eq!(rows[0].notes, ["no takeover before the end of the run"]);
+    }
 }

@@ -15,7 +15,7 @@ impl Exporter for MarkdownExporter {
     fn render(&self, results: &Results) -> anyhow::Result<String> {
         let mut out = format!("# {}\n\n", results.scenario.name);
         if !results.scenario.description.is_empty() {
-            out += &format!("{}\n\n", results.scenario.description);
+            out += &format!("{}\n\n", super::one_line(&results.scenario.description));
         }
         out += &format!(
             "{}. Latency is measured from each operation's intended start (open loop); \

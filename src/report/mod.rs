@@ -14,7 +14,9 @@ mod table;
 
 pub use self::csv::CsvExporter;
 pub use charts::{Chart, chart_files, charts};
-pub use folder::{ResultsFolder, staging_path, write_folder};
+pub use folder::{
+    Lock, LockError, ResultsFolder, check_regular, recover, staging_path, write_file, write_folder,
+};
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
@@ -27,4 +29,13 @@ pub trait Exporter {
     /// File name inside a results folder.
     fn file_name(&self) -> &'static str;
     fn render(&self, results: &Results) -> anyhow::Result<String>;
+}
+
+/// `text` as one line of Markdown: control characters (newlines, tabs,
+/// terminal escapes) become spaces, so a scenario's free text cannot break
+/// a document's structure or reach a reader's terminal.
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

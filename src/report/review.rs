@@ -239,7 +239,10 @@ fn in_words(s: &Scenario) -> String {
         .collect();
     let mut text = String::new();
     if !s.description.is_empty() {
-        text += &format!("{}. ", s.description.trim_end_matches('.'));
+        text += &format!(
+            "{}. ",
+            super::one_line(&s.description).trim_end_matches('.')
+        );
     }
     text += &format!(
         "An open-loop stream of {} operations per second ({}) over {} keys with {} \

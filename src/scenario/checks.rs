@@ -51,6 +51,44 @@ pub fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration,
     }
 }
 
+/// The shortest client timeout: below it the engine's deadline scans (one
+/// every half timeout) outnumber the operations, and a run of seconds takes
+/// hours; and no request waits less than a round trip in a data centre.
+pub const MIN_TIMEOUT: SimDuration = SimDuration::from_micros(100);
+
+/// A client timeout: at least [`MIN_TIMEOUT`].
+pub fn client_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
+    let v = SimDuration::deserialize(d)?;
+    if v < MIN_TIMEOUT {
+        Err(D::Error::custom(format!(
+            "expected a timeout of at least {MIN_TIMEOUT} (no request answers faster than a \
+             network round trip, and shorter timeouts make the run crawl), found {v}"
+        )))
+    } else {
+        Ok(v)
+    }
+}
+
+/// The largest initial balance, stock or transfer amount: with the most
+/// keys a scenario may have, the bank's total still fits in 64 bits.
+pub const MAX_ENTITY_VALUE: i64 = 1_000_000_000;
+
+/// An initial balance or stock: 0 to [`MAX_ENTITY_VALUE`]. A negative one
+/// would be reported as an invariant violation the input made, not the
+/// architecture.
+pub fn entity_value<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (0..=MAX_ENTITY_VALUE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a value from 0 to {MAX_ENTITY_VALUE} (negative ones would be counted as \
+             violations the architecture did not cause; larger ones overflow the totals), \
+             found {v}"
+        )))
+    }
+}
+
 /// Most keys a scenario may have: key ids travel in 32 bits inside events.
 pub const MAX_KEYS: i64 = 4_000_000_000;
 

@@ -13,6 +13,13 @@ pub enum ScenarioError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error(
+        "scenario {} is larger than {} KiB; a scenario is a short TOML file — is it the right \
+         file?",
+        path.display(),
+        limit / 1024
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("{0}")]
     At(Positioned),
     #[error("{origin}: {message}")]
@@ -31,14 +38,31 @@ pub struct Positioned {
     pub source_line: String,
 }
 
+/// Characters of the offending line shown under an error: a one-line file of
+/// megabytes is shown around the error, not whole.
+const SHOWN: usize = 120;
+
 impl fmt::Display for Positioned {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
-        let caret_pad: String = self
-            .source_line
+        let chars: Vec<char> = self.source_line.chars().collect();
+        let at = self.column.saturating_sub(1).min(chars.len());
+        let from = if chars.len() <= SHOWN {
+            0
+        } else {
+            at.saturating_sub(SHOWN / 2).min(chars.len() - SHOWN)
+        };
+        let to = (from + SHOWN).min(chars.len());
+        let ellipsis = |cut: bool| if cut { "…" } else { "" };
+        let shown: String = chars[from..to].iter().collect();
+        let caret_pad: String = ellipsis(from > 0)
             .chars()
-            .take(self.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .map(|_| ' ')
+            .chain(
+                chars[from..at]
+                    .iter()
+                    .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+            )
             .collect();
         writeln!(
             f,
@@ -46,7 +70,13 @@ impl fmt::Display for Positioned {
             self.origin, self.line, self.column, self.message
         )?;
         writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        writeln!(
+            f,
+            "{} | {}{shown}{}",
+            self.line,
+            ellipsis(from > 0),
+            ellipsis(to < chars.len())
+        )?;
         write!(f, "{:gutter$} | {caret_pad}^", "")
     }
 }
@@ -61,12 +91,37 @@ impl ScenarioError {
             message += "; [[architecture]], [[fault]] and [[workload.phase]] are lists of \
                         tables: write their headers with double brackets";
         }
+        if message == "wanted string or table" {
+            // An enumeration (a kind, a role, a mode) given a number or a
+            // list: say it wants one of its names.
+            message = "expected a quoted name here (e.g. kind = \"crash\"); `archsim list` \
+                       shows the names each field takes"
+                .to_string();
+        }
         let Some(span) = err.span() else {
+            if message.contains("recursion limit") {
+                let at = deepest_line(text);
+                return ScenarioError::At(position(
+                    origin,
+                    text,
+                    at,
+                    "tables, arrays or dotted keys nested too deep for TOML's reader; a \
+                     scenario needs a few levels: flatten this"
+                        .to_string(),
+                ));
+            }
             return ScenarioError::Invalid {
                 origin: origin.to_string(),
                 message,
             };
         };
+        if message == "duplicate key" {
+            let key = key_at(&text[span.start.min(text.len())..]);
+            message = format!(
+                "duplicate key `{key}`: a key is given once per table (this one is given \
+                 earlier); remove one"
+            );
+        }
         let mut at = span.start.min(text.len());
         if let Some(offset) = offset_inside_string(&text[at..span.end.min(text.len())], &message) {
             at += offset;
@@ -94,7 +149,7 @@ impl ScenarioError {
             ScenarioError::Invalid { message, .. } | ScenarioError::Override { message, .. } => {
                 message.clone()
             }
-            ScenarioError::Read { .. } => self.to_string(),
+            ScenarioError::Read { .. } | ScenarioError::TooLarge { .. } => self.to_string(),
         }
     }
 
@@ -180,6 +235,38 @@ fn offset_inside_string(literal: &str, message: &str) -> Option<usize> {
         Err(e) if message.contains(&e.message) => Some(1 + e.at),
         _ => None,
     }
+}
+
+/// The key that starts `rest` (`name = …`, `[workload]`), for naming it.
+fn key_at(rest: &str) -> String {
+    let line = rest.lines().next().unwrap_or("");
+    let key = line
+        .trim_start_matches(['[', ' ', '\t'])
+        .split(['=', ']'])
+        .next()
+        .unwrap_or("")
+        .trim();
+    key.chars().take(80).collect()
+}
+
+/// The byte offset of the first line nested deepest (dots in its key plus
+/// open brackets and braces), where a recursion-limit error belongs.
+fn deepest_line(text: &str) -> usize {
+    let mut best = (0, 0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let key = line.split('=').next().unwrap_or("");
+        let depth = key.matches('.').count()
+            + line
+                .matches(['[', '{'])
+                .count()
+                .saturating_sub(line.matches([']', '}']).count());
+        if depth > best.0 {
+            best = (depth, offset);
+        }
+        offset += line.len();
+    }
+    best.1
 }
 
 /// What to do about a scenario file that cannot be read.

@@ -175,10 +175,7 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
 impl Scenario {
     /// Reads `path`, applies `overrides` in order, and checks the result.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::Read {
-            path: path.to_path_buf(),
-            cause,
-        })?;
+        let text = read_capped(path)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -386,10 +383,15 @@ impl Scenario {
         w.check_trace().map_err(|message| {
             ScenarioError::at_path(origin, text, &["workload", "trace"], message)
         })?;
-        // The operations one run generates, at the highest rate any phase
-        // reaches, and over all runs: refused before hours of work.
+        // The work of one run: the operations it generates, at the highest
+        // rate any phase reaches, and the setup of its keys, once and again
+        // for each fault (a crash or flush may touch every copy); and over
+        // all runs. Refused before hours of work.
         let peak = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);
-        let per_run = peak * end.as_secs_f64() * (1.0 + w.probe_share * w.probes.len() as f64);
+        let operations = peak * end.as_secs_f64() * (1.0 + w.probe_share * w.probes.len() as f64);
+        let setup =
+            crate::workload::KeySpace::new(w).total() as f64 * (1 + self.faults.len()) as f64;
+        let per_run = operations + setup;
         let runs = self.architectures.len() as f64
             * f64::from(self.replications)
             * self.sweep.len().max(1) as f64;
@@ -399,12 +401,14 @@ impl Scenario {
                 text,
                 &["workload", "rate"],
                 format!(
-                    "{:.3e} operations per run ({peak:.3e} ops/s at most over {end}) and {:.3e} over \
-                     all {runs} runs; at about 2 million operations per second per core that \
-                     is more than this tool runs at once (at most {MAX_OPERATIONS_PER_RUN:.0e} \
-                     per run and {MAX_OPERATIONS:.0e} in all) — lower the rate, the duration, \
-                     the replications or the sweep",
-                    per_run,
+                    "{per_run:.3e} operations per run ({peak:.3e} ops/s at most over {end}, plus \
+                     {setup:.3e} to set up the keys, once and for each of {} faults) and \
+                     {:.3e} over all {runs} runs; at about 2 million operations per second per \
+                     core that is more than this tool runs at once (at most \
+                     {MAX_OPERATIONS_PER_RUN:.0e} per run and {MAX_OPERATIONS:.0e} in all) — \
+                     lower the rate, the duration, workload.keys, the faults, the replications \
+                     or the sweep",
+                    self.faults.len(),
                     per_run * runs
                 ),
             ));
@@ -459,20 +463,39 @@ impl Scenario {
         self.check_faults(origin, text)
     }
 
-    /// Each fault on its own, against the run's length, against the others
-    /// on its target, and against every architecture's roles.
+    /// Each fault on its own, against the run's length, against every
+    /// architecture's roles, and against the others on its target. Linear
+    /// in the number of faults (but for faults that overlap in time), and
+    /// the number is capped at [`MAX_FAULTS`].
     fn check_faults(&self, origin: &str, text: &str) -> Result<(), ScenarioError> {
-        let end = self.warmup.duration() + self.duration;
-        for (i, f) in self.faults.iter().enumerate() {
+        let at = |i: usize, field: &str, message: String| {
             let index = i.to_string();
-            let at = |field: &str, message: String| {
-                ScenarioError::at_path(origin, text, &["fault", index.as_str(), field], message)
-            };
+            ScenarioError::at_path(origin, text, &["fault", index.as_str(), field], message)
+        };
+        if self.faults.len() > MAX_FAULTS {
+            return Err(at(
+                MAX_FAULTS,
+                "at",
+                format!(
+                    "the scenario has {} faults; at most {MAX_FAULTS} are allowed (each \
+                     one is a row of the results) — keep the ones the review needs",
+                    self.faults.len()
+                ),
+            ));
+        }
+        let end = self.warmup.duration() + self.duration;
+        let roles: Vec<_> = self
+            .architectures
+            .iter()
+            .map(|a| (a, crate::arch::roles(a)))
+            .collect();
+        for (i, f) in self.faults.iter().enumerate() {
             if let Some((field, message)) = f.problem() {
-                return Err(at(field, message));
+                return Err(at(i, field, message));
             }
             if f.at >= end {
                 return Err(at(
+                    i,
                     "at",
                     format!(
                         "the fault begins at {} but the run ends at {end} (warm-up + duration); \
@@ -481,20 +504,10 @@ impl Scenario {
                     ),
                 ));
             }
-            if let Some(other) = self.faults[..i].iter().find(|o| o.overlaps(f)) {
-                return Err(at(
-                    "at",
-                    format!(
-                        "{} overlaps {} on the same component; one component takes one fault \
-                         at a time — move one, or end the first before the second begins",
-                        f.describe(),
-                        other.describe()
-                    ),
-                ));
-            }
-            for arch in &self.architectures {
-                if let Err(why) = crate::arch::roles(arch).check(&f.target, f.kind) {
+            for (arch, roles) in &roles {
+                if let Err(why) = roles.check(&f.target, f.kind) {
                     return Err(at(
+                        i,
                         "target",
                         format!(
                             "architecture \"{}\" (kind {}): {why}; retarget the fault or \
@@ -504,6 +517,19 @@ impl Scenario {
                     ));
                 }
             }
+        }
+        if let Some((first, second)) = first_overlap(&self.faults) {
+            let (f, other) = (&self.faults[second], &self.faults[first]);
+            return Err(at(
+                second,
+                "at",
+                format!(
+                    "{} overlaps {} on the same component; one component takes one fault \
+                     at a time — move one, or end the first before the second begins",
+                    f.describe(),
+                    other.describe()
+                ),
+            ));
         }
         Ok(())
     }
@@ -523,6 +549,53 @@ impl Scenario {
     pub fn architecture(&self, name: &str) -> Option<&ArchitectureConfig> {
         self.architectures.iter().find(|a| a.name == name)
     }
+}
+
+/// The largest scenario file: a scenario is a short TOML file, and this
+/// keeps `archsim run /dev/zero` from reading until memory runs out.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// The text of the scenario file at `path`, refused past
+/// [`MAX_SCENARIO_BYTES`] (reading stops there).
+fn read_capped(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read as _;
+    let read = |cause| ScenarioError::Read {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_SCENARIO_BYTES,
+        });
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
+/// Most faults one scenario may have.
+pub const MAX_FAULTS: usize = 1000;
+
+/// The first two faults (in the order they begin; as scenario indices,
+/// earlier first) that hit one component at overlapping times. A sweep over
+/// the faults in time order compares each only with those still under way.
+fn first_overlap(faults: &[crate::faults::Fault]) -> Option<(usize, usize)> {
+    let mut order: Vec<usize> = (0..faults.len()).collect();
+    order.sort_by_key(|&i| (faults[i].begins(), i));
+    let mut under_way: Vec<usize> = Vec::new();
+    for i in order {
+        let f = &faults[i];
+        under_way.retain(|&j| faults[j].until() > f.begins());
+        if let Some(&j) = under_way.iter().find(|&&j| faults[j].overlaps(f)) {
+            return Some((i.min(j), i.max(j)));
+        }
+        under_way.push(i);
+    }
+    None
 }
 
 /// Field documentation for `archsim list`: (field, doc) pairs of a section.

@@ -48,10 +48,10 @@ pub struct WorkloadConfig {
     #[serde(deserialize_with = "unit_interval")]
     pub probe_share: f64,
     /// How long a client waits for one attempt of an operation before giving it up (the attempt may still complete at the server, unseen). Default "1s" (a common application-side statement/request timeout; estimate).
-    #[serde(deserialize_with = "super::positive_duration")]
+    #[serde(deserialize_with = "super::checks::client_timeout")]
     pub timeout: SimDuration,
     /// The same for analytics queries, which run for seconds. Default "10m" (BI tools' query timeouts are minutes; estimate).
-    #[serde(deserialize_with = "super::positive_duration")]
+    #[serde(deserialize_with = "super::checks::client_timeout")]
     pub analytics_timeout: SimDuration,
     /// Attempts a client makes after a timed-out one, at once, each with the full `timeout`; an operation whose every attempt times out counts as timed out. A retried write may apply twice. Default 0.
     #[serde(deserialize_with = "at_most_ten")]
@@ -196,12 +196,14 @@ pub struct EntitiesConfig {
     /// Bank accounts (transfer, multi_get). Default 1000.
     #[serde(deserialize_with = "key_count")]
     pub accounts: u64,
-    /// Initial balance of each account. Default 100.
+    /// Initial balance of each account, 0 to 1,000,000,000. Default 100.
+    #[serde(deserialize_with = "super::checks::entity_value")]
     pub balance: i64,
     /// Inventory items (reserve). Default 1000.
     #[serde(deserialize_with = "key_count")]
     pub items: u64,
-    /// Initial stock of each item. Default 100.
+    /// Initial stock of each item, 0 to 1,000,000,000. Default 100.
+    #[serde(deserialize_with = "super::checks::entity_value")]
     pub stock: i64,
     /// Counters (rmw), starting at 0. Default 1000.
     #[serde(deserialize_with = "key_count")]
@@ -232,11 +234,12 @@ fn multi_get_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 
 fn positive_amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = i64::deserialize(d)?;
-    if v >= 1 {
+    if (1..=super::checks::MAX_ENTITY_VALUE).contains(&v) {
         Ok(v)
     } else {
         Err(D::Error::custom(format!(
-            "expected a transfer amount of at least 1, found {v}"
+            "expected a transfer amount from 1 to {}, found {v}",
+            super::checks::MAX_ENTITY_VALUE
         )))
     }
 }

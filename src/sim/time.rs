@@ -119,8 +119,13 @@ pub fn parse_nanos(text: &str) -> Result<f64, DurationError> {
     let lead = t.len() - t.trim_start().len();
     let t = t.trim_start();
     let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == 'E'))
-        .unwrap_or(t.len());
+        .char_indices()
+        .find(|&(i, c)| {
+            let exponent_sign =
+                (c == '-' || c == '+') && i > 0 && matches!(t.as_bytes()[i - 1], b'e' | b'E');
+            !(c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == 'E' || exponent_sign)
+        })
+        .map_or(t.len(), |(i, _)| i);
     // "1e3ms" is fine, but an exponent marker must not swallow a unit's first letter.
     let (num, unit) = t.split_at(split);
     if num.is_empty() {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use param::Param;
 
 use crate::report::RunResult;
+use crate::scenario::{Point, Scenario};
 
 /// The slice of a sweep's points one process runs: the `k`-th of `n`
 /// (1-based).
@@ -130,18 +131,95 @@ pub fn write_point(folder: &Path, point: &PointFile) -> anyhow::Result<()> {
     let dir = points_dir(folder);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let target = dir.join(format!("{:05}.json", point.index));
-    let staging = dir.join(format!(".{:05}.json.tmp", point.index));
     let mut text = serde_json::to_string(point)?;
     text.push('\n');
-    fs::write(&staging, text)
-        .and_then(|()| fs::rename(&staging, &target))
+    crate::report::write_file(&target, text.as_bytes())
         .with_context(|| format!("cannot write {}", target.display()))
 }
 
+/// What the point files of one sweep must hold: the scenario's hash, and
+/// per point its label and the runs (architecture, replication) in the
+/// order a sweep writes them.
+pub struct Expected {
+    pub hash: String,
+    pub labels: Vec<Point>,
+    pub runs: Vec<(String, u32)>,
+}
+
+impl Expected {
+    /// The points of `scenario` (expanded from its sweep).
+    pub fn new(scenario: &Scenario) -> Result<Expected, crate::scenario::ScenarioError> {
+        Ok(Expected {
+            hash: scenario.hash(),
+            labels: scenario.points()?.into_iter().map(|(l, _)| l).collect(),
+            runs: scenario
+                .architectures
+                .iter()
+                .flat_map(|a| (0..scenario.replications).map(|r| (a.name.clone(), r)))
+                .collect(),
+        })
+    }
+
+    /// Why `point` is not one of this sweep's points, if it is not.
+    fn problem(&self, point: &PointFile) -> Option<String> {
+        let hash = &self.hash;
+        if point.scenario_hash != *hash {
+            return Some(format!(
+                "belongs to another scenario (hash {}…, expected {}…); sweep slices must come \
+                 from the same scenario file, --set and --param",
+                point.scenario_hash.chars().take(12).collect::<String>(),
+                &hash[..12.min(hash.len())]
+            ));
+        }
+        let Some(label) = self.labels.get(point.index) else {
+            return Some(format!(
+                "is point {} of a sweep of {} points (0 to {})",
+                point.index,
+                self.labels.len(),
+                self.labels.len() - 1
+            ));
+        };
+        if point.points != self.labels.len() {
+            return Some(format!(
+                "says the sweep has {} points; it has {}",
+                point.points,
+                self.labels.len()
+            ));
+        }
+        if point.runs.len() != self.runs.len() {
+            return Some(format!(
+                "holds {} runs; a point has {} (architectures × replications)",
+                point.runs.len(),
+                self.runs.len()
+            ));
+        }
+        let runs = point.runs.iter().zip(&self.runs);
+        if let Some((run, (name, r))) = runs
+            .clone()
+            .find(|(run, (name, r))| run.architecture != *name || run.replication != *r)
+        {
+            return Some(format!(
+                "holds a run of \"{}\" replication {} where the sweep has \"{name}\" \
+                 replication {r}",
+                run.architecture, run.replication
+            ));
+        }
+        if let Some((run, _)) = runs.clone().find(|(run, _)| run.point != *label) {
+            return Some(format!(
+                "holds a run labelled {:?}; point {} is {:?}",
+                run.point, point.index, label
+            ));
+        }
+        None
+    }
+}
+
 /// The point files in `folders` (each a results folder with `points/`),
-/// checked to belong to the scenario of `hash`, by index (a point present
-/// twice is taken once).
-pub fn read_points(folders: &[PathBuf], hash: &str) -> anyhow::Result<Vec<PointFile>> {
+/// each checked to be a point of the sweep `expected` describes, by index
+/// (a point present twice is taken once). A file that is not (another
+/// scenario's, an index past the end, runs missing or relabelled) is
+/// refused with what is wrong with it.
+pub fn read_points(folders: &[PathBuf], expected: &Expected) -> anyhow::Result<Vec<PointFile>> {
     let mut found: Vec<PointFile> = Vec::new();
     for folder in folders {
         let dir = points_dir(folder);
@@ -159,13 +237,11 @@ pub fn read_points(folders: &[PathBuf], hash: &str) -> anyhow::Result<Vec<PointF
             let point: PointFile = serde_json::from_str(&text).with_context(|| {
                 format!("{} is not a sweep point file; remove it", path.display())
             })?;
-            if point.scenario_hash != hash {
+            if let Some(problem) = expected.problem(&point) {
                 bail!(
-                    "{} belongs to another scenario (hash {}…, expected {}…); sweep slices \
-                     must come from the same scenario file, --set and --param",
-                    path.display(),
-                    &point.scenario_hash[..12.min(point.scenario_hash.len())],
-                    &hash[..12.min(hash.len())]
+                    "{} {problem}; it is not a point of this sweep: remove it (or run without \
+                     --resume to start over)",
+                    path.display()
                 );
             }
             if !found.iter().any(|p| p.index == point.index) {

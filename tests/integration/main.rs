@@ -10,6 +10,7 @@ mod entities;
 mod faults;
 mod fuzz;
 mod golden;
+mod hardening;
 mod memory;
 mod oracle;
 mod overrides;
