@@ -46,8 +46,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
@@ -63,7 +63,7 @@ use crate::model::twopc::{Decision, TwoPhaseCommit, Vote};
 use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type PartitionId = u32;

@@ -47,8 +47,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
@@ -67,7 +67,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Placement, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type ShardId = u16;

@@ -36,8 +36,8 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
@@ -50,7 +50,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
 
 /// The derived stores, in the order dual writes reach them.

@@ -40,8 +40,8 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
@@ -54,7 +54,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type ShardId = u16;
