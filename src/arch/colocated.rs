@@ -42,6 +42,8 @@
 //! one, and pulls every row of an `analytics` query in pages of `page` rows
 //! (one round trip each, partitions in parallel) and runs the query itself.
 
+pub mod config;
+
 use std::collections::{BTreeMap, HashMap};
 
 use rand::RngExt;
@@ -50,7 +52,7 @@ use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -201,17 +203,6 @@ pub struct Colocated {
     /// (crashed or cut off): known from the start, so faults that begin at
     /// one instant see each other.
     down: Vec<Vec<(SimTime, SimTime)>>,
-}
-
-/// The roles faults can target: each partition's leader, every leader
-/// (`primary`), each node.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let c = &config.partitions;
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER)
-        .add_indexed("leader", c.partitions(), faults::SERVER)
-        .add_indexed("node", c.nodes, faults::SERVER);
-    set
 }
 
 impl Colocated {

@@ -5,6 +5,7 @@ pub mod client;
 pub mod colocated;
 pub mod coordinator;
 pub mod polyglot;
+pub mod registry;
 pub mod sharded;
 pub mod single;
 
@@ -111,13 +112,7 @@ pub trait Report {
 
 /// The roles `config`'s architecture has, for faults to target.
 pub fn roles(config: &ArchitectureConfig) -> crate::faults::RoleSet {
-    match config.kind {
-        ArchKind::Single => single::roles(config),
-        ArchKind::Polyglot => polyglot::roles(config),
-        ArchKind::Sharded => sharded::roles(config),
-        ArchKind::Coordinator => coordinator::roles(config),
-        ArchKind::Colocated => colocated::roles(config),
-    }
+    (registry::entry(config.kind).roles)(config)
 }
 
 /// What a run records besides its figures.

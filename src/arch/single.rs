@@ -40,6 +40,8 @@
 //! Probes (`workload.probes`): after a write's acknowledgement, reads of the
 //! key at fixed delays, through the read path above.
 
+pub mod config;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
@@ -50,7 +52,7 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
@@ -177,19 +179,6 @@ pub struct Single {
     clients: Clients,
     failover_after: SimDuration,
     effects: Effects,
-}
-
-/// The roles faults can target: the primary, the replicas, the cache.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER);
-    if config.replicas.count > 0 {
-        set.add(Role::Replica, faults::REPLICA);
-    }
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
 }
 
 impl Single {
