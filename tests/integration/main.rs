@@ -9,6 +9,7 @@ mod elle;
 mod entities;
 mod faults;
 mod fuzz;
+mod layering;
 mod memory;
 mod oracle;
 mod overrides;
