@@ -42,15 +42,17 @@
 //! one, and pulls every row of an `analytics` query in pages of `page` rows
 //! (one round trip each, partitions in parallel) and runs the query itself.
 
+pub mod config;
+
 use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
 };
@@ -64,7 +66,7 @@ use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type PartitionId = u32;
@@ -178,17 +180,6 @@ pub struct Colocated {
     /// (crashed or cut off): known from the start, so faults that begin at
     /// one instant see each other.
     down: Vec<Vec<(SimTime, SimTime)>>,
-}
-
-/// The roles faults can target: each partition's leader, every leader
-/// (`primary`), each node.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let c = &config.partitions;
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER)
-        .add_indexed("leader", c.partitions(), faults::SERVER)
-        .add_indexed("node", c.nodes, faults::SERVER);
-    set
 }
 
 impl Colocated {

@@ -45,14 +45,16 @@
 //! model behind it are stale (a strong `get`, which reads the write model,
 //! included), and a crash of the cache would lose it.
 
+pub mod config;
+
 use std::collections::{BTreeMap, HashMap};
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -68,7 +70,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Placement, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type ShardId = u16;
@@ -258,20 +260,6 @@ fn in_doubt(
             e.in_doubt_max = e.in_doubt_max.max(until - since);
         }
     }
-}
-
-/// The roles faults can target: the coordinator, every shard (`primary`)
-/// or one, the boundary cache, the event log feeding the read model.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Coordinator, faults::SERVER)
-        .add(Role::Primary, faults::SERVER)
-        .add_indexed("shard", config.shards.count, faults::SERVER)
-        .add(Role::Pipeline("read_model".to_string()), faults::PIPELINE);
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
 }
 
 impl Coordinator {

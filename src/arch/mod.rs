@@ -5,17 +5,86 @@ pub mod client;
 pub mod colocated;
 pub mod coordinator;
 pub mod polyglot;
+pub mod registry;
 pub mod sharded;
 pub mod single;
 
 use std::collections::BTreeMap;
 
 use crate::check::{AnomalyReport, VisibilityReport};
-use crate::metrics::{ComponentStats, CoordinationReport, Window};
+use crate::faults::Fault;
+use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
 use crate::report::{Footprint, Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
-use crate::sim::{self, Architecture, RunOutput, Streams};
-use crate::workload::{OpKind, Workload};
+use crate::sim::{self, OpId, RunOutput, Streams};
+use crate::workload::{OpKind, Operation, Workload};
+
+/// What an architecture sees while handling an arrival, an event or a
+/// fault: the engine's context over the workload's operations and the
+/// run's recorder.
+pub type Context<'a, E> = sim::Context<'a, E, Recorder>;
+
+/// One architecture's request paths, driven by the engine.
+pub trait Architecture {
+    /// The architecture's own events: small, `Copy`, usually carrying an `OpId`.
+    type Event: Copy;
+
+    /// A client issues `op` at `ctx.now()`.
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, Self::Event>);
+
+    /// One of the architecture's events fires.
+    fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+
+    /// Fault `index` of the scenario begins (`begins`) or ends now. The
+    /// scenario has checked that the architecture has the fault's target and
+    /// that the target can take the fault.
+    fn on_fault(
+        &mut self,
+        _index: usize,
+        _fault: &Fault,
+        _begins: bool,
+        _ctx: &mut Context<'_, Self::Event>,
+    ) {
+    }
+
+    /// A hint, given shortly before `op` arrives: load what its request path
+    /// will touch (per-key state) into the CPU cache. Changes no state and
+    /// no result; a large key space is memory-bound without it.
+    #[inline]
+    fn prefetch(&self, _op: &Operation) {}
+}
+
+/// An architecture under the scenario's faults, as the engine drives it:
+/// the engine delivers fault edges by index, this hands the architecture
+/// the fault itself.
+struct UnderFaults<'f, A> {
+    arch: A,
+    faults: &'f [Fault],
+}
+
+impl<A: Architecture> sim::System for UnderFaults<'_, A> {
+    type Event = A::Event;
+    type Outcomes = Recorder;
+
+    #[inline]
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, A::Event>) {
+        self.arch.on_arrival(op, ctx);
+    }
+
+    #[inline]
+    fn on_event(&mut self, event: A::Event, ctx: &mut Context<'_, A::Event>) {
+        self.arch.on_event(event, ctx);
+    }
+
+    fn on_edge(&mut self, index: usize, begins: bool, ctx: &mut Context<'_, A::Event>) {
+        self.arch.on_fault(index, &self.faults[index], begins, ctx);
+    }
+
+    #[inline]
+    fn prefetch(&self, op: &Operation) {
+        self.arch.prefetch(op);
+    }
+}
 
 /// What every architecture reports about itself after a run.
 pub trait Report {
@@ -43,13 +112,7 @@ pub trait Report {
 
 /// The roles `config`'s architecture has, for faults to target.
 pub fn roles(config: &ArchitectureConfig) -> crate::faults::RoleSet {
-    match config.kind {
-        ArchKind::Single => single::roles(config),
-        ArchKind::Polyglot => polyglot::roles(config),
-        ArchKind::Sharded => sharded::roles(config),
-        ArchKind::Coordinator => coordinator::roles(config),
-        ArchKind::Colocated => colocated::roles(config),
-    }
+    (registry::entry(config.kind).roles)(config)
 }
 
 /// What a run records besides its figures.
@@ -162,7 +225,7 @@ fn run_kind(
 }
 
 fn run_system<A: Architecture + Report>(
-    mut system: A,
+    system: A,
     scenario: &Scenario,
     arch: &ArchitectureConfig,
     replication: u32,
@@ -170,21 +233,26 @@ fn run_system<A: Architecture + Report>(
     recording: Recording,
     window: Window,
 ) -> RunResult {
+    let mut system = UnderFaults {
+        arch: system,
+        faults: &scenario.faults,
+    };
     if let Some(limit) = recording.history_limit {
-        system.clients().record_history(limit);
+        system.arch.clients().record_history(limit);
     }
     let recorder = if recording.truncation {
-        crate::metrics::Recorder::new(window).with_batches()
+        Recorder::new(window).with_batches()
     } else {
-        crate::metrics::Recorder::new(window)
+        Recorder::new(window)
     };
-    let output = sim::run_recorded(
+    let output = sim::run(
         &mut system,
         workload,
         recorder,
-        scenario.workload.client_policy(),
-        &scenario.faults,
+        scenario.workload.client_policy().into(),
+        &crate::faults::schedule(&scenario.faults),
     );
+    let mut system = system.arch;
     let history = system.clients().history(output.stopped_at);
     let mut result = collect(scenario, arch, replication, &system, output, window);
     result.history = history;
@@ -196,7 +264,7 @@ fn collect<A: Architecture + Report>(
     arch: &ArchitectureConfig,
     replication: u32,
     system: &A,
-    output: RunOutput,
+    output: RunOutput<Recorder>,
     window: Window,
 ) -> RunResult {
     let recorder = &output.recorder;

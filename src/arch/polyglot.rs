@@ -32,17 +32,19 @@
 //! the end-of-run comparison of each store with the database is after the
 //! drain.
 
+pub mod config;
+
 use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
@@ -50,7 +52,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
 
 /// The derived stores, in the order dual writes reach them.
@@ -709,32 +711,6 @@ impl Architecture for Polyglot {
         };
         station.on_fault(fault, begins, true);
     }
-}
-
-/// The roles faults can target: the database, the cache, the index, the
-/// warehouse, the session store, and the pipeline of each store fed by CDC
-/// or an event bus.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER);
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set.add(Role::Index, faults::SERVER)
-        .add(Role::Warehouse, faults::SERVER)
-        .add(Role::SessionStore, faults::SERVER);
-    let st = &config.stores;
-    for (store, sync) in [
-        (Derived::Cache, st.cache_sync),
-        (Derived::Search, st.search_sync),
-        (Derived::Warehouse, st.warehouse_sync),
-    ] {
-        let fed = store != Derived::Cache || config.cache.capacity > 0;
-        if sync != Sync::DualWrite && fed {
-            set.add(Role::Pipeline(store.name().to_string()), faults::PIPELINE);
-        }
-    }
-    set
 }
 
 impl Report for Polyglot {

@@ -36,15 +36,17 @@
 //! With r + w ≤ n a read can miss the newest write: probabilistically
 //! bounded staleness.
 
+pub mod config;
+
 use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
@@ -54,7 +56,7 @@ use crate::model::{
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type ShardId = u16;
@@ -201,24 +203,6 @@ pub struct Sharded {
     window: Window,
     failover_after: SimDuration,
     effects: Effects,
-}
-
-/// The roles faults can target: every shard's primary (`primary`) or one
-/// (`shard:<i>`), the replicas, the cache grid.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER).add_indexed(
-        "shard",
-        config.shards.count,
-        faults::SERVER,
-    );
-    if config.replicas.count > 0 {
-        set.add(Role::Replica, faults::REPLICA);
-    }
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
 }
 
 impl Sharded {

@@ -40,17 +40,19 @@
 //! Probes (`workload.probes`): after a write's acknowledgement, reads of the
 //! key at fixed delays, through the read path above.
 
+pub mod config;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
 
-use super::Report;
 use super::client::{AfterRead, Clients, Probe};
+use super::{Architecture, Context, Report};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::dist::Dist;
-use crate::faults::{self, Effects, Fault, FaultKind, Role, RoleSet};
+use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
@@ -60,7 +62,7 @@ use crate::report::{Footprint, SyncPath};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
-use crate::sim::{Architecture, Context, OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 /// A database node: 0 is the primary, `i ≥ 1` is replica `i`.
@@ -177,19 +179,6 @@ pub struct Single {
     clients: Clients,
     failover_after: SimDuration,
     effects: Effects,
-}
-
-/// The roles faults can target: the primary, the replicas, the cache.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER);
-    if config.replicas.count > 0 {
-        set.add(Role::Replica, faults::REPLICA);
-    }
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
 }
 
 impl Single {

@@ -4,6 +4,7 @@
 use documented::{Documented, DocumentedFields};
 use serde::Serialize;
 
+use crate::arch::registry::{self, KINDS};
 use crate::scenario::{
     ArchKind, ArchitectureConfig, CacheConfig, CoordinatorConfig, DbConfig, DocstoreConfig,
     EntitiesConfig, NetworkConfig, PartitionsConfig, ReplicasConfig, ShardsConfig, StoresConfig,
@@ -12,58 +13,46 @@ use crate::scenario::{
 
 pub fn list() -> anyhow::Result<()> {
     let mut out = String::from("Architectures (kind = …):\n");
-    for kind in ArchKind::ALL {
-        out += &format!("  {:<12} {}\n", kind.name(), kind.summary());
+    for kind in &KINDS {
+        out += &format!("  {:<12} {}\n", kind.name, kind.summary);
     }
-    // Each table of an architecture: its key, which kinds use it, its
-    // documentation and its fields. The list also keeps these keys out of
-    // the `[[architecture]]` fields above them.
-    let tables: [(&str, &str, &str, String); 8] = [
-        (
-            "db",
-            "",
-            DbConfig::DOCS,
-            section(&DbConfig::default(), &[])?,
-        ),
+    // Each table of an architecture: its key, its documentation and its
+    // fields; which kinds read it comes from the registry. The list also
+    // keeps these keys out of the `[[architecture]]` fields above them.
+    let tables: [(&str, &str, String); 8] = [
+        ("db", DbConfig::DOCS, section(&DbConfig::default(), &[])?),
         (
             "cache",
-            "",
             CacheConfig::DOCS,
             section(&CacheConfig::default(), &[])?,
         ),
         (
             "replicas",
-            "",
             ReplicasConfig::DOCS,
             section(&ReplicasConfig::default(), &[])?,
         ),
         (
             "shards",
-            " (kind = \"sharded\" or \"coordinator\")",
             ShardsConfig::DOCS,
             section(&ShardsConfig::default(), &[])?,
         ),
         (
             "docstore",
-            " (kind = \"sharded\")",
             DocstoreConfig::DOCS,
             section(&DocstoreConfig::default(), &[])?,
         ),
         (
             "stores",
-            " (kind = \"polyglot\")",
             StoresConfig::DOCS,
             section(&StoresConfig::default(), &[])?,
         ),
         (
             "coordinator",
-            " (kind = \"coordinator\")",
             CoordinatorConfig::DOCS,
             section(&CoordinatorConfig::default(), &[])?,
         ),
         (
             "partitions",
-            " (kind = \"colocated\")",
             PartitionsConfig::DOCS,
             section(&PartitionsConfig::default(), &[])?,
         ),
@@ -71,7 +60,13 @@ pub fn list() -> anyhow::Result<()> {
     let keys: Vec<&str> = tables.iter().map(|t| t.0).collect();
     out += "\n[[architecture]] fields:\n";
     out += &section(&ArchitectureConfig::new(ArchKind::Single), &keys)?;
-    for (key, kinds, docs, fields) in &tables {
+    for (key, docs, fields) in &tables {
+        let readers = registry::readers(key).count();
+        let kinds = if readers == KINDS.len() {
+            String::new()
+        } else {
+            format!(" ({})", registry::kinds_phrase(registry::readers(key)))
+        };
         out += &format!(
             "\n[architecture.{key}]{kinds} — {}\n{fields}",
             one_line(docs)
@@ -93,9 +88,9 @@ pub fn list() -> anyhow::Result<()> {
     out += "  Roles each architecture has with its defaults; counts follow its settings, \
             `replica` comes with replicas.count > 0, `cache` with cache.capacity > 0, a \
             polyglot store's `pipeline:` with cdc or event-bus sync:\n";
-    for kind in ArchKind::ALL {
-        let roles = crate::arch::roles(&ArchitectureConfig::new(kind)).list();
-        out += &format!("    {:<12} {roles}\n", kind.name());
+    for kind in &KINDS {
+        let roles = (kind.roles)(&ArchitectureConfig::new(kind.kind)).list();
+        out += &format!("    {:<12} {roles}\n", kind.name);
     }
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
             \"lognormal(mean=1ms, sigma=0.5)\", \"pareto(xm=1ms, alpha=2.5)\", \"normal(1ms, 0.2ms)\",\n\

@@ -22,7 +22,7 @@ pub use role::{CACHE, PIPELINE, REPLICA, Role, RoleSet, SERVER};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{Edge, SimDuration, SimTime};
 
 /// What goes wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,36 +203,26 @@ impl Fault {
     }
 }
 
-/// A fault beginning or ending: what the engine delivers to the
-/// architecture, in time order (beginnings before ends at one instant, in
-/// the scenario's order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Edge {
-    pub at: SimTime,
-    /// Index of the fault in the scenario's list.
-    pub fault: usize,
-    pub begins: bool,
-}
-
 /// Every beginning and end of `faults`, in the order they happen.
 pub fn schedule(faults: &[Fault]) -> Vec<Edge> {
+    // At one instant: beginnings before ends, in the scenario's order.
     let mut edges = Vec::new();
     for (i, f) in faults.iter().enumerate() {
         edges.push(Edge {
             at: f.begins(),
-            fault: i,
+            index: i,
             begins: true,
         });
         if let Some(end) = f.ends() {
             edges.push(Edge {
                 at: end,
-                fault: i,
+                index: i,
                 begins: false,
             });
         }
     }
     // A flush's end is its beginning: begin first.
-    edges.sort_by_key(|e| (e.at, !e.begins, e.fault));
+    edges.sort_by_key(|e| (e.at, !e.begins, e.index));
     edges
 }
 
@@ -251,7 +241,7 @@ mod tests {
         let edges = schedule(&[a, b]);
         let got: Vec<(u64, usize, bool)> = edges
             .iter()
-            .map(|e| (e.at.as_nanos() / 1_000_000_000, e.fault, e.begins))
+            .map(|e| (e.at.as_nanos() / 1_000_000_000, e.index, e.begins))
             .collect();
         assert_eq!(
             got,

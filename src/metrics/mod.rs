@@ -13,41 +13,9 @@ pub use mser::BatchMeans;
 pub use series::{Series, Timeline, window_length};
 pub use time_average::TimeAverage;
 
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::SimTime;
+pub use crate::sim::Window;
 use crate::workload::{OpKind, Operation};
-
-/// The measurement window: operations that *start* inside it are measured;
-/// utilisation and throughput are averaged over it. Warm-up precedes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
-    pub start: SimTime,
-    pub end: SimTime,
-}
-
-impl Window {
-    pub fn new(warmup: SimDuration, duration: SimDuration) -> Window {
-        let start = SimTime::ZERO + warmup;
-        Window {
-            start,
-            end: start + duration,
-        }
-    }
-
-    pub fn length(&self) -> SimDuration {
-        self.end - self.start
-    }
-
-    #[inline]
-    pub fn contains(&self, t: SimTime) -> bool {
-        t >= self.start && t < self.end
-    }
-
-    /// Length of [from, to) inside the window, in ns (0 when they miss).
-    #[inline]
-    pub fn overlap_ns(&self, from: SimTime, to: SimTime) -> u128 {
-        u128::from(to.min(self.end).since(from.max(self.start)).as_nanos())
-    }
-}
 
 /// How an operation ended for its client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +44,22 @@ pub struct Recorder {
     /// Workload operations that failed, timed out or never finished, by
     /// the time-series window they were invoked in (for the fault report).
     failed_by_start: Vec<u64>,
+}
+
+impl crate::sim::Outcomes for Recorder {
+    type Op = Operation;
+    type Outcome = Outcome;
+    const TIMED_OUT: Outcome = Outcome::TimedOut;
+    const UNFINISHED: Outcome = Outcome::Unfinished;
+
+    #[inline]
+    fn record(&mut self, op: &Operation, at: SimTime, outcome: Outcome) {
+        Recorder::record(self, op, at, outcome);
+    }
+
+    fn window(&self) -> Window {
+        self.window
+    }
 }
 
 impl Recorder {

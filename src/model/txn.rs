@@ -181,7 +181,7 @@ pub trait Engine {
     fn background_done(&mut self);
 }
 
-impl<E> Engine for Context<'_, E> {
+impl<E, R: crate::sim::Outcomes> Engine for Context<'_, E, R> {
     fn now(&self) -> SimTime {
         Context::now(self)
     }

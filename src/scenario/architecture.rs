@@ -11,11 +11,13 @@ use super::checks::{
     at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
     optional_node_count, positive_duration, positive_f64, read_replica_count, unit_interval,
 };
+use crate::arch::registry::{self, Contradiction};
 use crate::dist::Dist;
 use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
 
-/// The five architectures, in the order a platform meets them as it grows.
+/// The five architectures, in the order a platform meets them as it grows;
+/// what each reads and refuses is in the registry (`arch::registry`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ArchKind {
     Single,
@@ -26,57 +28,16 @@ pub enum ArchKind {
 }
 
 impl ArchKind {
-    pub const ALL: [ArchKind; 5] = [
-        ArchKind::Single,
-        ArchKind::Polyglot,
-        ArchKind::Sharded,
-        ArchKind::Coordinator,
-        ArchKind::Colocated,
-    ];
-
+    /// `kind = "<name>"` in a scenario (from the registry).
     pub fn name(self) -> &'static str {
-        match self {
-            ArchKind::Single => "single",
-            ArchKind::Polyglot => "polyglot",
-            ArchKind::Sharded => "sharded",
-            ArchKind::Coordinator => "coordinator",
-            ArchKind::Colocated => "colocated",
-        }
+        registry::entry(self).name
     }
 
-    /// One line on what the kind models.
-    pub fn summary(self) -> &'static str {
-        match self {
-            ArchKind::Single => {
-                "Stage 1, Single System: one primary database, cache-aside cache, read replicas"
-            }
-            ArchKind::Polyglot => {
-                "Stage 2, Specialized Persistence: DB + cache + search + warehouse + session store kept in sync by dual writes, CDC or an event bus"
-            }
-            ArchKind::Sharded => {
-                "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather"
-            }
-            ArchKind::Coordinator => {
-                "Stage 4, Managed Consistency: shards under a 2PC transaction coordinator, CQRS read models"
-            }
-            ArchKind::Colocated => {
-                "Stage 5, Acceleration Database: affinity-partitioned Raft groups, memory-first, server-side execution"
-            }
-        }
-    }
-
-    /// Whether the kind serves operations of `op`: documents need sharded's
-    /// document store (`[architecture.docstore]`); sessions need polyglot's
-    /// session store; search queries need polyglot's search index or
-    /// sharded's scatter over every shard.
+    /// Whether the kind has a store for operations of `op` (documents need
+    /// sharded's document store, sessions polyglot's session store, search
+    /// queries polyglot's index or sharded's scatter over every shard).
     pub fn serves(self, op: crate::workload::OpKind) -> bool {
-        use crate::workload::OpKind;
-        match op {
-            OpKind::DocGet | OpKind::DocPut => self == ArchKind::Sharded,
-            OpKind::Search => matches!(self, ArchKind::Polyglot | ArchKind::Sharded),
-            OpKind::SessionGet | OpKind::SessionPut => self == ArchKind::Polyglot,
-            _ => true,
-        }
+        (registry::entry(self).serves)(op)
     }
 }
 
@@ -95,11 +56,11 @@ impl Serialize for ArchKind {
 impl<'de> Deserialize<'de> for ArchKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        match ArchKind::ALL.into_iter().find(|k| k.name() == text) {
-            Some(k) => Ok(k),
+        match registry::KINDS.iter().find(|k| k.name == text) {
+            Some(k) => Ok(k.kind),
             None => Err(D::Error::custom(format!(
                 "unknown architecture kind \"{text}\"; expected one of {}",
-                ArchKind::ALL.map(|k| k.name()).join(", ")
+                registry::KINDS.map(|k| k.name).join(", ")
             ))),
         }
     }
@@ -248,164 +209,29 @@ impl ArchitectureConfig {
         })
     }
 
-    /// Settings that contradict each other: (field path, message).
-    pub fn contradictions(&self) -> Option<(Vec<&'static str>, String)> {
-        use ArchKind::{Colocated, Coordinator, Polyglot, Sharded, Single};
-        // Each kind's own tables, and the kinds that read them.
-        let tables: [(&'static str, bool, &[ArchKind]); 6] = [
-            (
-                "stores",
-                self.stores != StoresConfig::default(),
-                &[Polyglot],
-            ),
-            (
-                "shards",
-                self.shards != ShardsConfig::default(),
-                &[Sharded, Coordinator],
-            ),
-            (
-                "docstore",
-                self.docstore != DocstoreConfig::default(),
-                &[Sharded],
-            ),
-            (
-                "coordinator",
-                self.coordinator != CoordinatorConfig::default(),
-                &[Coordinator],
-            ),
-            (
-                "partitions",
-                self.partitions != PartitionsConfig::default(),
-                &[Colocated],
-            ),
-            (
-                "replicas",
-                self.replicas != ReplicasConfig::default(),
-                &[Single, Sharded],
-            ),
-        ];
-        for (table, set, kinds) in tables {
-            if set && !kinds.contains(&self.kind) {
-                let names: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
+    /// Settings that contradict each other: (field path, message). First
+    /// the kind's own checks, then tables the kind does not read — set to
+    /// other than their defaults, or `present` in the file as written by
+    /// hand (a shorthand for one of its fields, or the table with some of
+    /// its fields, even defaults) — then the checks of the tables it reads.
+    pub fn contradictions(&self, present: impl Fn(&str) -> bool) -> Option<Contradiction> {
+        let kind = registry::entry(self.kind);
+        if let Some(c) = (kind.check)(self) {
+            return Some(c);
+        }
+        let ours = toml::Table::try_from(self).ok()?;
+        let defaults = toml::Table::try_from(ArchitectureConfig::new(self.kind)).ok()?;
+        for table in registry::tables() {
+            let set = ours.get(table) != defaults.get(table);
+            if !kind.tables.contains(&table) && (set || present(table)) {
                 return Some((
                     vec![table],
                     format!(
-                        "[architecture.{table}] applies to kind = {} only; remove it here",
-                        names.join(" or ")
+                        "[architecture.{table}] applies to {} only; remove it here",
+                        registry::kinds_phrase(registry::readers(table))
                     ),
                 ));
             }
-        }
-        match self.kind {
-            Colocated
-                if self.db
-                    != (DbConfig {
-                        analytics: self.db.analytics.clone(),
-                        ..DbConfig::default()
-                    }) =>
-            {
-                return Some((
-                    vec!["db"],
-                    "the colocated store is sized by [architecture.partitions] (nodes, cores, \
-                     read, write, fsync); of [architecture.db] it reads only analytics"
-                        .to_string(),
-                ));
-            }
-            Colocated if self.cache != CacheConfig::default() => {
-                return Some((
-                    vec!["cache"],
-                    "the colocated store keeps its data in memory and has no separate cache; \
-                     remove [architecture.cache]"
-                        .to_string(),
-                ));
-            }
-            Coordinator if self.shards.cross_shard != ShardsConfig::default().cross_shard => {
-                return Some((
-                    vec!["shards", "cross_shard"],
-                    "the coordinator commits cross-shard transfers with two-phase commit; \
-                     remove cross_shard"
-                        .to_string(),
-                ));
-            }
-            Coordinator => {
-                use crate::workload::OpKind;
-                let allowed = [OpKind::Get, OpKind::Rmw, OpKind::Reserve, OpKind::Transfer];
-                if let Some(k) = self
-                    .coordinator
-                    .strong
-                    .iter()
-                    .find(|k| !allowed.contains(k))
-                {
-                    return Some((
-                        vec!["coordinator", "strong"],
-                        format!(
-                            "strong lists {k}; the write model serves get, rmw, reserve and \
-                             transfer (multi_get and analytics are served by the read model)"
-                        ),
-                    ));
-                }
-            }
-            _ => {}
-        }
-        match self.kind {
-            Coordinator | Colocated if self.analytics_on == AnalyticsOn::Replica => {
-                return Some((
-                    vec!["analytics_on"],
-                    "analytics_on = \"replica\" applies to kind = \"single\"; remove it here"
-                        .to_string(),
-                ));
-            }
-            Colocated
-                if self.partitions.reads == RaftReads::Follower
-                    && self.partitions.replication < 2 =>
-            {
-                return Some((
-                    vec!["partitions", "reads"],
-                    "follower reads need followers: set replication to 2 or more, or reads = \
-                     \"leader\""
-                        .to_string(),
-                ));
-            }
-            Colocated if self.partitions.replication > self.partitions.nodes => {
-                return Some((
-                    vec!["partitions", "nodes"],
-                    format!(
-                        "replication = {} needs at least as many nodes, and there are {}; \
-                         raise partitions.nodes or lower replication",
-                        self.partitions.replication, self.partitions.nodes
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        match self.kind {
-            ArchKind::Single | ArchKind::Polyglot | ArchKind::Coordinator
-                if self.cache.nodes > 1 =>
-            {
-                return Some((
-                    vec!["cache", "nodes"],
-                    "a cache grid of several nodes is simulated for kind = \"sharded\"; use \
-                     nodes = 1 here"
-                        .to_string(),
-                ));
-            }
-            ArchKind::Sharded if self.replicas.reads == Some(ReadRouting::ReadYourWrites) => {
-                return Some((
-                    vec!["replicas", "reads"],
-                    "read-your-writes routing is simulated for kind = \"single\"; use \
-                     \"primary\" or \"replicas\" here"
-                        .to_string(),
-                ));
-            }
-            ArchKind::Sharded if self.analytics_on == AnalyticsOn::Replica => {
-                return Some((
-                    vec!["analytics_on"],
-                    "analytics runs on every shard's primary for kind = \"sharded\"; remove \
-                     analytics_on"
-                        .to_string(),
-                ));
-            }
-            _ => {}
         }
         let d = &self.docstore;
         if d.r > d.n || d.w > d.n {

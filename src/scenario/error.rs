@@ -167,6 +167,31 @@ pub fn has_path(text: &str, path: &[&str]) -> bool {
     walk(text, path).1 == path.len()
 }
 
+/// How many keys the table at `path` of the TOML `text` has (0 when the
+/// text has no table there).
+pub fn key_count(text: &str, path: &[&str]) -> usize {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(text) else {
+        return 0;
+    };
+    let mut value: &DeValue<'_> = &DeValue::Table(root.into_inner());
+    for part in path {
+        let next = match value {
+            DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == part).map(|(_, v)| v),
+            DeValue::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(v) => value = v.get_ref(),
+            None => return 0,
+        }
+    }
+    match value {
+        DeValue::Table(t) => t.len(),
+        _ => 0,
+    }
+}
+
 /// Byte offset of the deepest part of `path` present in the TOML `text`.
 fn locate(text: &str, path: &[&str]) -> Option<usize> {
     walk(text, path).0

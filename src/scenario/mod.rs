@@ -453,9 +453,43 @@ impl Scenario {
                     ),
                 ));
             }
-            if let Some((field, message)) = arch.contradictions() {
+            // The shorthand at the top of this architecture that the file
+            // writes for `field` of `table` (any field when `None`).
+            let shorthand_for = |table: &str, field: Option<&str>| {
+                architecture::SHORTHANDS
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .find(|short| {
+                        architecture::shorthand_field(arch.kind, short)
+                            .is_some_and(|[t, f]| t == table && field.is_none_or(|x| x == f))
+                            && error::has_path(text, &["architecture", index.as_str(), short])
+                    })
+            };
+            // Written by hand: a shorthand, or a table with some of its
+            // fields; a resolved scenario writes every table in full.
+            let full = toml::Table::try_from(ArchitectureConfig::new(arch.kind)).ok();
+            let present = |table: &str| {
+                let fields = full
+                    .as_ref()
+                    .and_then(|f| f.get(table))
+                    .and_then(toml::Value::as_table)
+                    .map_or(0, toml::Table::len);
+                let written = error::key_count(text, &["architecture", index.as_str(), table]);
+                shorthand_for(table, None).is_some()
+                    || (error::has_path(text, &["architecture", index.as_str(), table])
+                        && written < fields)
+            };
+            if let Some((field, message)) = arch.contradictions(present) {
                 let mut path = vec!["architecture", index.as_str()];
-                path.extend(field);
+                // A field the file sets only through a shorthand is placed on
+                // the shorthand's line.
+                let table_written = error::has_path(text, &[path[0], path[1], field[0]]);
+                let short = shorthand_for(field[0], field.get(1).copied())
+                    .or_else(|| shorthand_for(field[0], None));
+                match short {
+                    Some(short) if !table_written => path.push(short),
+                    _ => path.extend(field),
+                }
                 let message = format!("architecture \"{}\": {message}", arch.name);
                 return Err(ScenarioError::at_path(origin, text, &path, message));
             }

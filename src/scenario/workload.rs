@@ -344,8 +344,8 @@ fn at_most_ten<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 
 impl WorkloadConfig {
     /// How the clients wait and retry.
-    pub fn client_policy(&self) -> crate::sim::ClientPolicy {
-        crate::sim::ClientPolicy {
+    pub fn client_policy(&self) -> crate::workload::ClientPolicy {
+        crate::workload::ClientPolicy {
             timeout: Some(self.timeout),
             analytics_timeout: Some(self.analytics_timeout),
             retries: self.retries,

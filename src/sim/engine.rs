@@ -1,7 +1,9 @@
-//! The run loop, generic over the architecture (monomorphised: no dynamic
-//! dispatch per event).
+//! The run loop, generic over the system, its operations and where their
+//! outcomes go (monomorphised: no dynamic dispatch per event). It knows no
+//! database, fault or metric: faults come in as timed edges, timeouts as a
+//! class per operation.
 //!
-//! Arrivals come from the workload generator, which is already in time order,
+//! Arrivals come from the operation source, which is already in time order,
 //! so they are merged with the event queue instead of passing through it. At
 //! equal instants, queued events fire before a new arrival. Arrivals stop at
 //! the end of the measurement window; the run then drains the operations still
@@ -11,37 +13,71 @@
 //! unfinished operations are counted with the latency they had reached (a
 //! lower bound).
 
-use crate::faults::Fault;
-use crate::metrics::{Outcome, Recorder, Window};
-use crate::workload::{Operation, Workload};
-
 use super::queue::EventQueue;
 use super::time::{SimDuration, SimTime};
+use super::window::Window;
 
 /// Handle of an operation in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OpId(pub u32);
 
-/// One architecture's request paths, driven by the engine.
-pub trait Architecture {
-    /// The architecture's own events: small, `Copy`, usually carrying an `OpId`.
+/// What the run loop knows of an operation: when its client meant to issue
+/// it, and which of the clients' timeouts applies to it.
+pub trait Request: Copy {
+    /// Intended start: latency runs from here.
+    fn start(&self) -> SimTime;
+    /// Sets the intended start (an operation the system issues itself).
+    fn set_start(&mut self, at: SimTime);
+    /// Index into [`Patience::timeouts`]: operations of one class share a
+    /// timeout and a deadline scan.
+    fn timeout_class(&self) -> usize;
+}
+
+/// The operations clients issue, in time order.
+pub trait Source {
+    type Op: Request;
+    /// The next operation, without taking it.
+    fn peek(&self) -> Option<&Self::Op>;
+    /// The next operation; `None` once the stream is over.
+    fn pop(&mut self) -> Option<Self::Op>;
+}
+
+/// Where how each operation ended is recorded: by the system through
+/// [`Context::complete`], by the run loop for operations whose clients gave
+/// up or that were still in flight at the end.
+pub trait Outcomes {
+    type Op: Request;
+    type Outcome: Copy;
+    /// The client gave up after its timeout and retries.
+    const TIMED_OUT: Self::Outcome;
+    /// Still in flight when the run stopped.
+    const UNFINISHED: Self::Outcome;
+    /// `op` ended at `at` with `outcome`.
+    fn record(&mut self, op: &Self::Op, at: SimTime, outcome: Self::Outcome);
+    /// The measured part of the run.
+    fn window(&self) -> Window;
+}
+
+/// The system under simulation: its request paths, driven by the run loop.
+pub trait System {
+    /// The system's own events: small, `Copy`, usually carrying an `OpId`.
     type Event: Copy;
+    /// Where outcomes go; its operations are the ones the system serves.
+    type Outcomes: Outcomes;
 
     /// A client issues `op` at `ctx.now()`.
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, Self::Event>);
+    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, Self::Event, Self::Outcomes>);
 
-    /// One of the architecture's events fires.
-    fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+    /// One of the system's events fires.
+    fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event, Self::Outcomes>);
 
-    /// Fault `index` of the scenario begins (`begins`) or ends now. The
-    /// scenario has checked that the architecture has the fault's target and
-    /// that the target can take the fault.
-    fn on_fault(
+    /// Input edge `index` (a fault of the scenario, say) begins (`begins`)
+    /// or ends now.
+    fn on_edge(
         &mut self,
         _index: usize,
-        _fault: &Fault,
         _begins: bool,
-        _ctx: &mut Context<'_, Self::Event>,
+        _ctx: &mut Context<'_, Self::Event, Self::Outcomes>,
     ) {
     }
 
@@ -49,27 +85,40 @@ pub trait Architecture {
     /// will touch (per-key state) into the CPU cache. Changes no state and
     /// no result; a large key space is memory-bound without it.
     #[inline]
-    fn prefetch(&self, _op: &Operation) {}
+    fn prefetch(&self, _op: &Op<Self>) {}
 }
 
-/// How clients wait for an answer: each attempt of an operation has
-/// `timeout` to complete (`analytics_timeout` for analytics queries); a
-/// client that times out gives the attempt up and tries again at once,
-/// `retries` times, then counts the operation as timed out. The latency of
-/// a retried operation runs from its first attempt's intended start (no
-/// coordinated omission).
+/// The operations a system serves.
+pub type Op<S> = <<S as System>::Outcomes as Outcomes>::Op;
+
+/// A timed input to the run: at `at`, item `index` of a list the system
+/// knows (a fault) begins or ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub at: SimTime,
+    pub index: usize,
+    pub begins: bool,
+}
+
+/// Timeout classes the run loop keeps apart (see [`Request::timeout_class`]).
+pub const TIMEOUT_CLASSES: usize = 2;
+
+/// How clients wait for an answer: each attempt of an operation has its
+/// class's timeout to complete; a client that times out gives the attempt
+/// up and tries again at once, `retries` times, then counts the operation as
+/// timed out. The latency of a retried operation runs from its first
+/// attempt's intended start (no coordinated omission).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClientPolicy {
-    /// `None`: clients wait as long as it takes.
-    pub timeout: Option<SimDuration>,
-    pub analytics_timeout: Option<SimDuration>,
+pub struct Patience {
+    /// Per timeout class; `None`: clients wait as long as it takes.
+    pub timeouts: [Option<SimDuration>; TIMEOUT_CLASSES],
     pub retries: u32,
 }
 
 /// One attempt of an operation in flight.
 #[derive(Clone, Copy, Debug)]
-struct Attempt {
-    op: Operation,
+struct Attempt<O> {
+    op: O,
     /// 0 for the first attempt.
     number: u32,
     /// Tells this attempt from a later one that reuses its id (the count
@@ -83,9 +132,8 @@ struct Attempt {
 }
 
 /// Operations in flight, in a slab indexed by `OpId` (ids are reused).
-#[derive(Default)]
-struct OpTable {
-    slots: Vec<Option<Attempt>>,
+struct OpTable<O> {
+    slots: Vec<Option<Attempt<O>>>,
     free: Vec<u32>,
     /// Attempts inserted so far (wrapping): the next one's serial.
     inserted: u32,
@@ -93,8 +141,19 @@ struct OpTable {
     live: usize,
 }
 
-impl OpTable {
-    fn insert(&mut self, op: Operation, number: u32, issued: SimTime) -> OpId {
+impl<O> Default for OpTable<O> {
+    fn default() -> Self {
+        OpTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            inserted: 0,
+            live: 0,
+        }
+    }
+}
+
+impl<O: Request> OpTable<O> {
+    fn insert(&mut self, op: O, number: u32, issued: SimTime) -> OpId {
         self.live += 1;
         let attempt = Some(Attempt {
             op,
@@ -113,7 +172,7 @@ impl OpTable {
         }
     }
 
-    fn remove(&mut self, id: OpId) -> Attempt {
+    fn remove(&mut self, id: OpId) -> Attempt<O> {
         let attempt = self.slots[id.0 as usize]
             .take()
             .expect("an operation completes once");
@@ -124,7 +183,7 @@ impl OpTable {
         attempt
     }
 
-    fn get(&self, id: OpId) -> &Operation {
+    fn get(&self, id: OpId) -> &O {
         &self.slots[id.0 as usize]
             .as_ref()
             .expect("operation in flight")
@@ -134,7 +193,7 @@ impl OpTable {
     /// The client gives `id` up if it is still the attempt with serial
     /// `generation` and unanswered: the attempt, now abandoned.
     #[inline]
-    fn abandon(&mut self, id: OpId, generation: u32) -> Option<Attempt> {
+    fn abandon(&mut self, id: OpId, generation: u32) -> Option<Attempt<O>> {
         let attempt = self.slots[id.0 as usize].as_mut()?;
         if attempt.serial != generation || attempt.abandoned {
             return None;
@@ -145,12 +204,12 @@ impl OpTable {
     }
 }
 
-/// What an architecture sees while handling an arrival or an event.
-pub struct Context<'a, E> {
+/// What a system sees while handling an arrival, an event or an edge.
+pub struct Context<'a, E, R: Outcomes> {
     now: SimTime,
     queue: &'a mut EventQueue<E>,
-    ops: &'a mut OpTable,
-    recorder: &'a mut Recorder,
+    ops: &'a mut OpTable<R::Op>,
+    recorder: &'a mut R,
     background: &'a mut usize,
 }
 
@@ -161,10 +220,10 @@ pub struct Context<'a, E> {
 /// has its deadline `s + timeout`, two half timeouts later, so the scan at
 /// the last tick before its deadline finds it if it is still in flight, and
 /// scans see each deadline once. Attempts answered in time — nearly all —
-/// cost nothing. Analytics queries have their own timeout, so their own
-/// ticks and queue.
+/// cost nothing. Each timeout class has its own timeout, so its own ticks
+/// and queue.
 struct Deadlines {
-    classes: [TimeoutClass; 2],
+    classes: [TimeoutClass; TIMEOUT_CLASSES],
 }
 
 struct TimeoutClass {
@@ -179,14 +238,8 @@ struct TimeoutClass {
     found: Vec<(SimTime, u32, OpId)>,
 }
 
-/// 0 for the workload's operations, 1 for analytics queries.
-#[inline]
-fn timeout_class(op: &Operation) -> usize {
-    usize::from(op.kind == crate::workload::OpKind::Analytics)
-}
-
 impl Deadlines {
-    fn new(policy: &ClientPolicy) -> Deadlines {
+    fn new(policy: &Patience) -> Deadlines {
         let class = |timeout: Option<SimDuration>| {
             let half = SimDuration(timeout.map_or(1, |t| (t.as_nanos() / 2).max(1)));
             TimeoutClass {
@@ -198,7 +251,7 @@ impl Deadlines {
             }
         };
         Deadlines {
-            classes: [class(policy.timeout), class(policy.analytics_timeout)],
+            classes: policy.timeouts.map(class),
         }
     }
 
@@ -235,7 +288,7 @@ impl Deadlines {
 
     /// Scans at the earliest tick: the attempts in flight whose deadline
     /// falls in the half timeout after next join their class's queue.
-    fn scan(&mut self, ops: &OpTable) {
+    fn scan<O: Request>(&mut self, ops: &OpTable<O>) {
         let c = if self.classes[0].timeout.is_some()
             && (self.classes[1].timeout.is_none() || self.classes[0].tick <= self.classes[1].tick)
         {
@@ -252,7 +305,7 @@ impl Deadlines {
         class.found.clear();
         for (i, slot) in ops.slots.iter().enumerate() {
             let Some(a) = slot else { continue };
-            if a.abandoned || timeout_class(&a.op) != c {
+            if a.abandoned || a.op.timeout_class() != c {
                 continue;
             }
             let deadline = a.issued + timeout;
@@ -269,7 +322,7 @@ impl Deadlines {
     }
 }
 
-impl<E> Context<'_, E> {
+impl<E, R: Outcomes> Context<'_, E, R> {
     #[inline]
     pub fn now(&self) -> SimTime {
         self.now
@@ -290,8 +343,8 @@ impl<E> Context<'_, E> {
 
     /// Starts an operation the architecture issues itself (a probe read),
     /// invoked now; it completes through `complete` like any other.
-    pub fn begin(&mut self, mut op: Operation) -> OpId {
-        op.start = self.now;
+    pub fn begin(&mut self, mut op: R::Op) -> OpId {
+        op.set_start(self.now);
         self.ops.insert(op, 0, self.now)
     }
 
@@ -316,7 +369,7 @@ impl<E> Context<'_, E> {
 
     /// The operation behind `id`.
     #[inline]
-    pub fn op(&self, id: OpId) -> &Operation {
+    pub fn op(&self, id: OpId) -> &R::Op {
         self.ops.get(id)
     }
 
@@ -324,7 +377,7 @@ impl<E> Context<'_, E> {
     /// operation's intended start and the id is freed. The answer to an
     /// abandoned attempt frees the id and records nothing.
     #[inline]
-    pub fn complete(&mut self, id: OpId, outcome: Outcome) {
+    pub fn complete(&mut self, id: OpId, outcome: R::Outcome) {
         let attempt = self.ops.remove(id);
         if !attempt.abandoned {
             self.recorder.record(&attempt.op, self.now, outcome);
@@ -348,46 +401,39 @@ impl<E> Context<'_, E> {
     }
 }
 
-/// What a run leaves behind besides the architecture's own state.
-pub struct RunOutput {
-    pub recorder: Recorder,
+/// What a run leaves behind besides the system's own state.
+pub struct RunOutput<R> {
+    pub recorder: R,
     /// Instant of the last event processed.
     pub stopped_at: SimTime,
     /// Events processed (arrivals included), for speed figures.
     pub events: u64,
 }
 
-/// Runs `arch` against `workload` until the measurement window has closed and
-/// every operation has finished (or the drain limit is reached), with
-/// clients that wait forever and no faults.
-pub fn run<A: Architecture>(arch: &mut A, workload: Workload, window: Window) -> RunOutput {
-    run_recorded(
-        arch,
-        workload,
-        Recorder::new(window),
-        ClientPolicy::default(),
-        &[],
-    )
-}
-
-/// [`run`] into a given recorder (one that keeps batch means, say), with
-/// the clients' `policy` and `faults` delivered at their instants.
+/// Runs `system` against the operations of `source` until the measurement
+/// window of `recorder` has closed and every operation has finished (or the
+/// drain limit is reached), with clients as patient as `patience` and
+/// `edges` (in time order) delivered at their instants.
 ///
-/// At one instant, fault edges come first, then queued events, then
-/// timeouts (an answer arriving exactly at its deadline is in time), then
-/// the next arrival.
-pub fn run_recorded<A: Architecture>(
-    arch: &mut A,
-    mut workload: Workload,
-    mut recorder: Recorder,
-    policy: ClientPolicy,
-    faults: &[Fault],
-) -> RunOutput {
+/// At one instant, edges come first, then queued events, then timeouts (an
+/// answer arriving exactly at its deadline is in time), then the next
+/// arrival.
+pub fn run<S, W, R>(
+    system: &mut S,
+    mut source: W,
+    mut recorder: R,
+    patience: Patience,
+    edges: &[Edge],
+) -> RunOutput<R>
+where
+    S: System<Outcomes = R>,
+    W: Source<Op = R::Op>,
+    R: Outcomes,
+{
     let window = recorder.window();
     let mut queue = EventQueue::new();
     let mut ops = OpTable::default();
-    let mut deadlines = Deadlines::new(&policy);
-    let edges = crate::faults::schedule(faults);
+    let mut deadlines = Deadlines::new(&patience);
     let mut next_edge = 0;
     // Room to drain: one more run length, and at least an hour, so that
     // periodic loads (a warehouse every 15 minutes) come in.
@@ -411,7 +457,7 @@ pub fn run_recorded<A: Architecture>(
 
     'run: loop {
         let te = queue.peek_time().unwrap_or(NEVER);
-        let ta = workload.peek_time().unwrap_or(NEVER);
+        let ta = source.peek().map_or(NEVER, Request::start);
         let tf = edges.get(next_edge).map_or(NEVER, |e| e.at);
         let next = te.min(tf);
         // Before anything happens at `soonest`, every scan due by then (see
@@ -436,12 +482,12 @@ pub fn run_recorded<A: Architecture>(
             };
             now = td;
             events += 1;
-            if attempt.number < policy.retries {
+            if attempt.number < patience.retries {
                 let retry = ops.insert(attempt.op, attempt.number + 1, now);
-                arch.on_arrival(retry, &mut ctx!());
+                system.on_arrival(retry, &mut ctx!());
                 continue 'run;
             }
-            recorder.record(&attempt.op, now, Outcome::TimedOut);
+            recorder.record(&attempt.op, now, R::TIMED_OUT);
         }
         if ta == NEVER {
             if ops.live == 0 && background == 0 {
@@ -455,13 +501,13 @@ pub fn run_recorded<A: Architecture>(
                 break;
             }
         } else if ta < next {
-            let op = workload.next_op().expect("peeked");
-            now = op.start;
+            let op = source.pop().expect("peeked");
+            now = op.start();
             events += 1;
             let id = ops.insert(op, 0, now);
-            arch.on_arrival(id, &mut ctx!());
-            if let Some(next) = workload.peek() {
-                arch.prefetch(next);
+            system.on_arrival(id, &mut ctx!());
+            if let Some(next) = source.peek() {
+                system.prefetch(next);
             }
             continue;
         }
@@ -470,17 +516,17 @@ pub fn run_recorded<A: Architecture>(
         if tf == next {
             let edge = edges[next_edge];
             next_edge += 1;
-            arch.on_fault(edge.fault, &faults[edge.fault], edge.begins, &mut ctx!());
+            system.on_edge(edge.index, edge.begins, &mut ctx!());
         } else {
             let (_, event) = queue.pop().expect("peeked");
-            arch.on_event(event, &mut ctx!());
+            system.on_event(event, &mut ctx!());
         }
     }
 
     // Whatever is still in flight never answered within the drain limit.
     let stopped_at = now;
     for attempt in ops.slots.iter().flatten().filter(|a| !a.abandoned) {
-        recorder.record(&attempt.op, stopped_at, Outcome::Unfinished);
+        recorder.record(&attempt.op, stopped_at, R::UNFINISHED);
     }
     RunOutput {
         recorder,
@@ -492,73 +538,149 @@ pub fn run_recorded<A: Architecture>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Window;
-    use crate::workload::OpKind;
 
-    /// Answers an attempt after `key` ms, or never when `key` is 0 (a
-    /// target that is down); counts the attempts it saw.
-    struct Echo {
-        attempts: u32,
+    /// An operation answered `answer_ms` after each attempt, or never when
+    /// 0 (a target that is down); `long` ones have the second timeout.
+    #[derive(Clone, Copy, Debug)]
+    struct Op {
+        start: SimTime,
+        answer_ms: u64,
+        long: bool,
     }
 
-    impl Architecture for Echo {
-        type Event = OpId;
+    impl Request for Op {
+        fn start(&self) -> SimTime {
+            self.start
+        }
+        fn set_start(&mut self, at: SimTime) {
+            self.start = at;
+        }
+        fn timeout_class(&self) -> usize {
+            usize::from(self.long)
+        }
+    }
 
-        fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, OpId>) {
+    struct Script(std::collections::VecDeque<Op>);
+
+    impl Source for Script {
+        type Op = Op;
+        fn peek(&self) -> Option<&Op> {
+            self.0.front()
+        }
+        fn pop(&mut self) -> Option<Op> {
+            self.0.pop_front()
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Ended {
+        Ok,
+        TimedOut,
+        Unfinished,
+    }
+
+    /// Every outcome: (long, latency in ms, how it ended).
+    struct Log {
+        window: Window,
+        ended: Vec<(bool, u64, Ended)>,
+    }
+
+    impl Outcomes for Log {
+        type Op = Op;
+        type Outcome = Ended;
+        const TIMED_OUT: Ended = Ended::TimedOut;
+        const UNFINISHED: Ended = Ended::Unfinished;
+        fn record(&mut self, op: &Op, at: SimTime, outcome: Ended) {
+            let ms = (at - op.start).as_nanos() / 1_000_000;
+            self.ended.push((op.long, ms, outcome));
+        }
+        fn window(&self) -> Window {
+            self.window
+        }
+    }
+
+    /// Answers attempts as their operations say; counts attempts and edges.
+    struct Echo {
+        attempts: u32,
+        edges: Vec<(usize, bool, SimTime)>,
+    }
+
+    impl System for Echo {
+        type Event = OpId;
+        type Outcomes = Log;
+
+        fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, OpId, Log>) {
             self.attempts += 1;
-            let key = ctx.op(op).key;
-            if key > 0 {
-                ctx.schedule_in(SimDuration::from_millis(key), op);
+            let after = ctx.op(op).answer_ms;
+            if after > 0 {
+                ctx.schedule_in(SimDuration::from_millis(after), op);
             }
         }
 
-        fn on_event(&mut self, op: OpId, ctx: &mut Context<'_, OpId>) {
-            ctx.complete(op, Outcome::Ok);
+        fn on_event(&mut self, op: OpId, ctx: &mut Context<'_, OpId, Log>) {
+            ctx.complete(op, Ended::Ok);
+        }
+
+        fn on_edge(&mut self, index: usize, begins: bool, ctx: &mut Context<'_, OpId, Log>) {
+            self.edges.push((index, begins, ctx.now()));
         }
     }
 
-    fn op(kind: OpKind, key: u64, at_ms: u64) -> Operation {
-        Operation {
-            kind,
-            key,
-            other: 0,
-            session: 0,
+    fn op(answer_ms: u64, at_ms: u64, long: bool) -> Op {
+        Op {
             start: SimTime(at_ms * 1_000_000),
+            answer_ms,
+            long,
         }
     }
 
     #[test]
     fn attempts_time_out_at_their_deadlines_and_retry_at_once() {
-        let ops = vec![
-            op(OpKind::Get, 0, 0),            // never answered: 3 attempts, out at 3 s
-            op(OpKind::Get, 1500, 100),       // answered 1.5 s after each attempt: out at 3.1 s
-            op(OpKind::Get, 999, 200),        // in time
-            op(OpKind::Analytics, 0, 300),    // its own timeout: out at 0.3 + 3 × 5 s
-            op(OpKind::Analytics, 4000, 400), // in time for analytics
+        let ops = [
+            op(0, 0, false),      // never answered: 3 attempts, out at 3 s
+            op(1500, 100, false), // answered 1.5 s after each attempt: out at 3.1 s
+            op(999, 200, false),  // in time
+            op(0, 300, true),     // its own timeout: out at 0.3 + 3 × 5 s
+            op(4000, 400, true),  // in time for the long class
         ];
         let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
-        let policy = ClientPolicy {
-            timeout: Some(SimDuration::from_secs(1)),
-            analytics_timeout: Some(SimDuration::from_secs(5)),
+        let patience = Patience {
+            timeouts: [
+                Some(SimDuration::from_secs(1)),
+                Some(SimDuration::from_secs(5)),
+            ],
             retries: 2,
         };
-        let mut echo = Echo { attempts: 0 };
-        let out = run_recorded(
-            &mut echo,
-            Workload::scripted(ops),
-            Recorder::new(window),
-            policy,
-            &[],
+        let mut echo = Echo {
+            attempts: 0,
+            edges: Vec::new(),
+        };
+        let edges = [Edge {
+            at: SimTime(50_000_000),
+            index: 7,
+            begins: true,
+        }];
+        let log = Log {
+            window,
+            ended: Vec::new(),
+        };
+        let out = run(&mut echo, Script(ops.into()), log, patience, &edges);
+        let mut ended = out.recorder.ended.clone();
+        ended.sort_by_key(|e| (e.0, e.1));
+        assert_eq!(
+            ended,
+            [
+                (false, 999, Ended::Ok),
+                (false, 3000, Ended::TimedOut),
+                (false, 3000, Ended::TimedOut),
+                (true, 4000, Ended::Ok),
+                (true, 15000, Ended::TimedOut),
+            ]
         );
-        let get = out.recorder.kind(OpKind::Get).summary();
-        assert_eq!((get.count, get.timeouts), (1, 2));
-        assert_eq!(get.max_ms, 999.0);
-        let analytics = out.recorder.kind(OpKind::Analytics).summary();
-        assert_eq!((analytics.count, analytics.timeouts), (1, 1));
-        assert_eq!(analytics.max_ms, 4000.0);
         assert_eq!(echo.attempts, 3 + 3 + 1 + 3 + 1);
-        // The last thing that happened: the third analytics attempt gave up
-        // at 0.3 s + 15 s (abandoned attempts' answers keep nobody waiting).
+        assert_eq!(echo.edges, [(7, true, SimTime(50_000_000))]);
+        // The last thing that happened: the third long attempt gave up at
+        // 0.3 s + 15 s (abandoned attempts' answers keep nobody waiting).
         assert_eq!(out.stopped_at, SimTime(15_300_000_000));
     }
 }

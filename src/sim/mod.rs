@@ -1,12 +1,19 @@
 //! The engine: simulated time, the event queue, random streams and the run
-//! loop. It knows operations and events, nothing about databases.
+//! loop. The bottom layer: it imports nothing else of the crate and knows
+//! operations, events and timed edges, nothing about databases, faults or
+//! metrics.
 
 pub mod engine;
 pub mod queue;
 pub mod rng;
 pub mod time;
+mod window;
 
-pub use engine::{Architecture, ClientPolicy, Context, OpId, RunOutput, run, run_recorded};
+pub use engine::{
+    Context, Edge, Op, OpId, Outcomes, Patience, Request, RunOutput, Source, System,
+    TIMEOUT_CLASSES, run,
+};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
 pub use time::{SimDuration, SimTime};
+pub use window::Window;

@@ -20,7 +20,7 @@ pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 use rand::RngExt;
 
 use crate::scenario::WorkloadConfig;
-use crate::sim::{SimRng, SimTime, Streams};
+use crate::sim::{SimDuration, SimRng, SimTime, Streams};
 
 /// The operation stream of one replication, in time order: generated from
 /// the scenario, or a fixed script (hand-built histories in tests).
@@ -95,6 +95,42 @@ struct Generator {
     mix_rng: SimRng,
     sessions: u32,
     session_rng: SimRng,
+}
+
+impl crate::sim::Source for Workload {
+    type Op = Operation;
+
+    #[inline]
+    fn peek(&self) -> Option<&Operation> {
+        Workload::peek(self)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Operation> {
+        self.next_op()
+    }
+}
+
+/// How clients wait for an answer: each attempt of an operation has
+/// `timeout` to complete (`analytics_timeout` for analytics queries); a
+/// client that times out gives the attempt up and tries again at once,
+/// `retries` times, then counts the operation as timed out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientPolicy {
+    /// `None`: clients wait as long as it takes.
+    pub timeout: Option<SimDuration>,
+    pub analytics_timeout: Option<SimDuration>,
+    pub retries: u32,
+}
+
+impl From<ClientPolicy> for crate::sim::Patience {
+    /// Timeout classes as [`Operation`]'s `timeout_class` numbers them.
+    fn from(p: ClientPolicy) -> Self {
+        crate::sim::Patience {
+            timeouts: [p.timeout, p.analytics_timeout],
+            retries: p.retries,
+        }
+    }
 }
 
 impl Workload {

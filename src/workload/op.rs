@@ -160,3 +160,21 @@ pub struct Operation {
     /// does, so a stall cannot hide its queue (no coordinated omission).
     pub start: SimTime,
 }
+
+impl crate::sim::Request for Operation {
+    #[inline]
+    fn start(&self) -> SimTime {
+        self.start
+    }
+
+    #[inline]
+    fn set_start(&mut self, at: SimTime) {
+        self.start = at;
+    }
+
+    /// Analytics queries have their own timeout (`analytics_timeout`).
+    #[inline]
+    fn timeout_class(&self) -> usize {
+        usize::from(self.kind == OpKind::Analytics)
+    }
+}

@@ -11,6 +11,7 @@ mod faults;
 mod fuzz;
 mod golden;
 mod hardening;
+mod layering;
 mod memory;
 mod oracle;
 mod overrides;
