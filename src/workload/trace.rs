@@ -23,8 +23,12 @@ use serde::Deserialize;
 use super::OpKind;
 use crate::sim::{SimDuration, SimTime};
 
-/// At most this many rows: a trace is held in memory (32 bytes a row).
+/// At most this many rows: a trace is held in memory (40 bytes a row),
+/// once, shared by every run.
 pub const MAX_ROWS: usize = 20_000_000;
+
+/// At most this many bytes of trace file (read whole before parsing).
+pub const MAX_BYTES: u64 = 1 << 30;
 
 /// One recorded operation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -88,9 +92,37 @@ impl Trace {
     /// Reads `path`: JSON lines if its name ends in `.jsonl` or `.ndjson`,
     /// CSV otherwise.
     pub fn read(path: &Path) -> Result<Trace, TraceError> {
-        let text = std::fs::read_to_string(path).map_err(|cause| TraceError::Read {
+        use std::io::Read as _;
+        let read_error = |cause| TraceError::Read {
             path: path.to_path_buf(),
             cause,
+        };
+        let whole = |message: String| TraceError::Whole {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(whole(
+                "is not a regular file; give the path of a CSV or JSON-lines file".to_string(),
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(whole(format!(
+                "is larger than {} MiB; replay a sample or a slice of it",
+                MAX_BYTES >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            whole(format!(
+                "is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
         })?;
         let jsonl = matches!(
             path.extension().and_then(|e| e.to_str()),
@@ -392,6 +424,8 @@ mod tests {
                 "{text:?}: {e}"
             );
         }
+        let e = Trace::read(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
         let (_d, p) = write("t.jsonl", "{\"time\": 1, \"kind\": \"get\"}\n");
         let e = Trace::read(&p).unwrap_err().to_string();
         assert!(e.contains("t.jsonl:1:") && e.contains("key"), "{e}");
