@@ -17,12 +17,21 @@ pub fn run(scenario: &Scenario) -> Results {
 
 /// Simulates `scenario`, recording what `recording` asks for.
 pub fn run_recording(scenario: &Scenario, recording: Recording) -> Results {
+    run_reporting(scenario, recording, &|| {})
+}
+
+/// Simulates `scenario`, calling `done` after each run (for progress).
+pub fn run_reporting(
+    scenario: &Scenario,
+    recording: Recording,
+    done: &(dyn Fn() + Sync),
+) -> Results {
     let points = scenario
         .points()
         .expect("every point is checked when the scenario is read");
     let runs = points
         .par_iter()
-        .flat_map_iter(|(label, s)| run_point(label, s, recording, &|| {}))
+        .flat_map_iter(|(label, s)| run_point(label, s, recording, done))
         .collect();
     assemble(scenario, runs)
 }

@@ -4,7 +4,7 @@
 use anyhow::{Context as _, bail};
 
 use super::MergeArgs;
-use crate::report::{Exporter, Manifest, TableExporter, write_folder};
+use crate::report::{Manifest, write_folder};
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::sweep;
@@ -55,7 +55,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         || write_folder(&args.output, &scenario.name, &folder),
         |target| format!("{} written", target.display()),
     )?;
-    super::print_out(&TableExporter.render(&results)?)?;
+    super::print_out(&args.format.exporter().render(&results)?)?;
     if !args.quiet {
         super::note(&format!(
             "merged {} slices into {}/",

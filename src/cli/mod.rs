@@ -47,6 +47,13 @@ pub enum Command {
     List,
     /// Print the [workload] section that generates a stream like a recorded trace's (rate, mix, sessions, keys, fitted Zipf popularity).
     Fit(FitArgs),
+    /// Print a shell completion script, e.g. `archsim completions bash > /etc/bash_completion.d/archsim`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `archsim man > archsim.1 && man ./archsim.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +74,9 @@ pub struct ScenarioArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run only these architectures of the file, by name (comma-separated or repeated).
+    #[arg(long, value_name = "ARCH", value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -115,9 +125,15 @@ pub struct SweepArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run only these architectures of the file, by name (comma-separated or repeated).
+    #[arg(long, value_name = "ARCH", value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Folder that receives <scenario name>/ with the results.
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
     #[arg(short, long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<usize>,
@@ -150,6 +166,9 @@ pub struct MergeArgs {
     /// Folder that receives <scenario name>/ with the joined results.
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -182,6 +201,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::List => list::list(),
         Command::Fit(args) => fit::fit(&args),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -259,6 +280,22 @@ fn lock(root: &std::path::Path, name: &str, quiet: bool) -> anyhow::Result<repor
     Ok(lock)
 }
 
+/// `archsim completions SHELL`: the shell's completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    use clap::CommandFactory as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "archsim", &mut script);
+    print_out(&String::from_utf8_lossy(&script))
+}
+
+/// `archsim man`: the manual page, in roff, on stdout.
+fn man() -> anyhow::Result<()> {
+    use clap::CommandFactory as _;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    print_out(&String::from_utf8_lossy(&page))
+}
+
 /// Refuses a scenario whose runs would need more memory than the machine
 /// has available, before anything is allocated (see `scenario::memory`).
 fn check_memory(scenario: &crate::scenario::Scenario, jobs: Option<usize>) -> anyhow::Result<()> {
@@ -297,9 +334,76 @@ fn jobs(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Colour only on a terminal, and never when `NO_COLOR` is set.
+/// Colour only on a terminal that can show it: never when `NO_COLOR` is
+/// set or `TERM` is `dumb`.
 fn use_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// A progress bar on stderr over `len` simulations, with an ETA; hidden
+/// with `quiet` or when stderr is not a terminal (a pipe or a file gets no
+/// progress).
+fn progress(len: usize, quiet: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = ProgressBar::new(len as u64);
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} simulations, {elapsed} elapsed, ETA {eta}",
+            )
+            .expect("a valid template"),
+        );
+    }
+    bar
+}
+
+/// `scenario` with only the architectures named in `only` (all when
+/// empty), its sweep checked again without the others.
+fn only(
+    scenario: crate::scenario::Scenario,
+    only: &[String],
+) -> anyhow::Result<crate::scenario::Scenario> {
+    if only.is_empty() {
+        return Ok(scenario);
+    }
+    let names: Vec<&str> = scenario
+        .architectures
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    if let Some(unknown) = only.iter().find(|n| !names.contains(&n.as_str())) {
+        anyhow::bail!(
+            "--only {unknown}: scenario \"{}\" has no architecture named so; it has {}",
+            scenario.name,
+            names.join(", ")
+        );
+    }
+    let mut kept = scenario;
+    kept.architectures.retain(|a| only.contains(&a.name));
+    kept.points().map_err(|e| {
+        anyhow::anyhow!(
+            "--only {}: {e}; the sweep needs an architecture left out",
+            only.join(",")
+        )
+    })?;
+    Ok(kept)
+}
+
+impl Format {
+    /// The exporter that renders this format on stdout.
+    fn exporter(self) -> &'static dyn crate::report::Exporter {
+        use crate::report::{CsvExporter, JsonExporter, MarkdownExporter, TableExporter};
+        match self {
+            Format::Table => &TableExporter,
+            Format::Json => &JsonExporter,
+            Format::Csv => &CsvExporter,
+            Format::Markdown => &MarkdownExporter,
+        }
+    }
 }
 
 impl ScenarioArgs {
@@ -313,7 +417,7 @@ impl ScenarioArgs {
             .iter()
             .map(|path| {
                 let scenario = crate::scenario::Scenario::load(path, &overrides)?;
-                Ok((path.clone(), scenario))
+                Ok((path.clone(), only(scenario, &self.only)?))
             })
             .collect()
     }

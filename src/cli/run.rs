@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::{Format, RunArgs};
+use super::RunArgs;
 use crate::arch::Recording;
 use crate::report::{
     CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
-    Review, TableExporter, chart_files, write_folder,
+    Review, chart_files, write_folder,
 };
 use crate::runner;
 use crate::scenario::Scenario;
@@ -74,7 +74,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             history_limit: args.history.as_ref().map(|_| args.history_limit),
             truncation: false,
         };
-        let results = pool.install(|| runner::run_recording(scenario, recording));
+        let progress = super::progress(runs, args.quiet);
+        let results =
+            pool.install(|| runner::run_reporting(scenario, recording, &|| progress.inc(1)));
+        progress.finish_and_clear();
         if args.verbose {
             let events: u64 = results.runs.iter().map(|r| r.events).sum();
             let secs = started.elapsed().as_secs_f64();
@@ -102,13 +105,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         if let Some(path) = &args.history {
             write_histories(path, &results, args.quiet)?;
         }
-        let stdout: &dyn Exporter = match args.format {
-            Format::Table => &TableExporter,
-            Format::Json => &JsonExporter,
-            Format::Csv => &CsvExporter,
-            Format::Markdown => &MarkdownExporter,
-        };
-        super::print_out(&stdout.render(&results)?)?;
+        super::print_out(&args.format.exporter().render(&results)?)?;
         if !args.quiet {
             super::note(&format!("wrote {}/", target.display()));
         }

@@ -2,16 +2,14 @@
 //! point; `--resume` goes on after an interruption, `--shard` runs a slice.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::SweepArgs;
 use crate::arch::Recording;
-use crate::report::{Exporter, Manifest, ResultsFolder, TableExporter, write_folder};
+use crate::report::{Manifest, ResultsFolder, write_folder};
 use crate::runner;
 use crate::sweep::{self, PointFile};
 
@@ -26,8 +24,11 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| (p.path.clone(), p.values.clone()))
         .collect();
-    let scenario = crate::scenario::Scenario::load(&args.scenario, &overrides)?
-        .with_params(&origin, &params)?;
+    let scenario = super::only(
+        crate::scenario::Scenario::load(&args.scenario, &overrides)?,
+        &args.only,
+    )?
+    .with_params(&origin, &params)?;
     super::check_memory(&scenario, args.jobs)?;
     let shard = args.shard.unwrap_or(sweep::Shard::ALL);
     let mut paths: Vec<&str> = Vec::new();
@@ -110,17 +111,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             per_point
         ));
     }
-    let progress = ProgressBar::new((todo.len() * per_point) as u64);
-    if args.quiet || !std::io::stderr().is_terminal() {
-        progress.set_draw_target(ProgressDrawTarget::hidden());
-    } else {
-        progress.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} simulations, {elapsed} elapsed, ETA {eta}",
-            )
-            .expect("a valid template"),
-        );
-    }
+    let progress = super::progress(todo.len() * per_point, args.quiet);
     let tick = || progress.inc(1);
     pool.install(|| {
         todo.par_iter().try_for_each(|&i| {
@@ -166,7 +157,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             .files
             .extend(super::run::results_folder(&scenario, &results, &manifest)?.files);
         let target = write_whole(&args.output, &scenario.name, &folder, &staging)?;
-        super::print_out(&TableExporter.render(&results)?)?;
+        super::print_out(&args.format.exporter().render(&results)?)?;
         if !args.quiet {
             super::note(&format!("wrote {}/", target.display()));
         }

@@ -335,6 +335,23 @@ impl Scenario {
         self.points().map(|_| ())
     }
 
+    /// The work of one run — the operations it generates at the highest
+    /// rate any phase reaches, and the setup of its keys, once and again
+    /// for each fault (a crash or flush may touch every copy) — and the
+    /// number of runs: (operations, setup, runs).
+    pub fn work(&self) -> (f64, f64, f64) {
+        let w = &self.workload;
+        let end = self.warmup.duration() + self.duration;
+        let peak = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);
+        let operations = peak * end.as_secs_f64() * (1.0 + w.probe_share * w.probes.len() as f64);
+        let setup =
+            crate::workload::KeySpace::new(w).total() as f64 * (1 + self.faults.len()) as f64;
+        let runs = self.architectures.len() as f64
+            * f64::from(self.replications)
+            * self.sweep.len().max(1) as f64;
+        (operations, setup, runs)
+    }
+
     /// Whole-scenario checks that no single field can make. `text` is the
     /// file, to place an error on its line (empty after overrides).
     fn check(&self, origin: &str, text: &str) -> Result<(), ScenarioError> {
@@ -388,13 +405,8 @@ impl Scenario {
         // for each fault (a crash or flush may touch every copy); and over
         // all runs. Refused before hours of work.
         let peak = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);
-        let operations = peak * end.as_secs_f64() * (1.0 + w.probe_share * w.probes.len() as f64);
-        let setup =
-            crate::workload::KeySpace::new(w).total() as f64 * (1 + self.faults.len()) as f64;
+        let (operations, setup, runs) = self.work();
         let per_run = operations + setup;
-        let runs = self.architectures.len() as f64
-            * f64::from(self.replications)
-            * self.sweep.len().max(1) as f64;
         if per_run > MAX_OPERATIONS_PER_RUN || per_run * runs > MAX_OPERATIONS {
             return Err(ScenarioError::at_path(
                 origin,

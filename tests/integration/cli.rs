@@ -183,7 +183,67 @@ fn check_validates_without_writing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains(": ok"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(": ok"),
+        "the verdict goes to stdout: {stdout}"
+    );
+    assert!(
+        stdout.contains("of memory") && stdout.contains("core(s)"),
+        "with the memory and time a run would take: {stdout}"
+    );
+}
+
+#[test]
+fn only_runs_the_named_architectures() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_path("five-architectures.toml");
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--only",
+        "single,colocated",
+        "--set",
+        "duration=1s",
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: archsim::report::Results = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = results
+        .runs
+        .iter()
+        .map(|r| r.architecture.as_str())
+        .collect();
+    assert_eq!(names, ["single", "colocated"]);
+
+    let out = archsim(&["check", file.to_str().unwrap(), "--only", "singel"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--only singel") && stderr.contains("it has single"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn colour_only_on_a_terminal_that_shows_it() {
+    // Not a terminal here, so never colour; TERM=dumb is checked in the
+    // same place (cli::use_color).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .args(["check", "missing.toml"])
+        .env("TERM", "dumb")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
 }
 
 #[test]
@@ -393,4 +453,19 @@ fn an_interrupted_run_leaves_earlier_results_and_says_so() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(hidden, ["long"], "no staging folder left behind");
+}
+
+#[test]
+fn completions_and_the_manual_page_are_printed() {
+    let out = archsim(&["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("archsim"));
+    let out = archsim(&["man"]);
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.contains(".TH archsim") && page.contains("sweep"),
+        "{page}"
+    );
+    assert_eq!(archsim(&["completions", "tcsh"]).status.code(), Some(2));
 }
