@@ -55,7 +55,8 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         || write_folder(&args.output, &scenario.name, &folder),
         |target| format!("{} written", target.display()),
     )?;
-    super::print_out(&args.format.exporter().render(&results)?)?;
+    super::print_out(&args.format.exporter().render(&results)?)
+        .context("the results folder is written: read the output there")?;
     if !args.quiet {
         super::note(&format!(
             "merged {} slices into {}/",

@@ -247,8 +247,7 @@ pub(crate) fn print_out(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::anyhow!(
-            "cannot write to standard output: {e}; the results folder is written, read the \
-             output there or redirect it somewhere with space"
+            "cannot write to standard output: {e}; redirect it somewhere with space"
         )),
         _ => Ok(()),
     }

@@ -105,7 +105,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         if let Some(path) = &args.history {
             write_histories(path, &results, args.quiet)?;
         }
-        super::print_out(&args.format.exporter().render(&results)?)?;
+        super::print_out(&args.format.exporter().render(&results)?)
+            .context("the results folder is written: read the output there")?;
         if !args.quiet {
             super::note(&format!("wrote {}/", target.display()));
         }

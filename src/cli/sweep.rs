@@ -157,7 +157,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             .files
             .extend(super::run::results_folder(&scenario, &results, &manifest)?.files);
         let target = write_whole(&args.output, &scenario.name, &folder, &staging)?;
-        super::print_out(&args.format.exporter().render(&results)?)?;
+        super::print_out(&args.format.exporter().render(&results)?)
+            .context("the results folder is written: read the output there")?;
         if !args.quiet {
             super::note(&format!("wrote {}/", target.display()));
         }
