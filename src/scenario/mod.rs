@@ -210,9 +210,7 @@ impl Scenario {
             scenario.name = default_name.to_string();
         }
         scenario.check(origin, text)?;
-        for o in overrides {
-            scenario = o.apply(&scenario)?;
-        }
+        scenario = Override::apply_all(overrides, &scenario)?;
         if !overrides.is_empty() {
             // Checked once all are applied, so their order does not matter.
             scenario
@@ -261,9 +259,7 @@ impl Scenario {
             .into_iter()
             .map(|overrides| {
                 let mut point = base.clone();
-                for o in &overrides {
-                    point = o.apply(&point)?;
-                }
+                point = Override::apply_all(&overrides, &point)?;
                 point
                     .check(&self.name, "")
                     .map_err(|e| ScenarioError::Override {
@@ -321,7 +317,8 @@ impl Scenario {
                     value: value.clone(),
                     text: format!("{path}={value}"),
                 };
-                let checked = o.apply(&base).and_then(|s| s.check(origin, ""));
+                let checked = Override::apply_all(std::slice::from_ref(&o), &base)
+                    .and_then(|s| s.check(origin, ""));
                 if let Err(e) = checked {
                     return Err(ScenarioError::at_path(
                         origin,

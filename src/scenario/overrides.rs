@@ -56,6 +56,107 @@ fn parse_value(raw: &str) -> toml::Value {
 }
 
 impl Override {
+    /// `scenario` with every override applied in order. Shares of the
+    /// operation mix are the exception: the shares the overrides name are
+    /// set, and the kinds they do not name are rescaled together to fill
+    /// the rest, keeping their proportions — so `workload.mix.put=0.2` works
+    /// on any mix. The whole mix then takes the place of the first share
+    /// override.
+    pub fn apply_all(
+        overrides: &[Override],
+        scenario: &Scenario,
+    ) -> Result<Scenario, ScenarioError> {
+        let shares: Vec<&Override> = overrides
+            .iter()
+            .filter(|o| o.mix_share().is_some())
+            .collect();
+        let mut applied = scenario.clone();
+        let mut mix_done = false;
+        for o in overrides {
+            if o.mix_share().is_none() {
+                applied = o.apply(&applied)?;
+            } else if !mix_done {
+                mix_done = true;
+                applied = Override::rescaled_mix(&shares, &applied)?.apply(&applied)?;
+            }
+        }
+        Ok(applied)
+    }
+
+    /// The kind this override sets a share of (`workload.mix.<kind>`).
+    fn mix_share(&self) -> Option<&str> {
+        match self.path.as_slice() {
+            [w, m, kind] if w == "workload" && m == "mix" => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// One override of the whole `workload.mix`: the shares `set` name,
+    /// and the other kinds of `scenario`'s mix scaled to fill the rest.
+    fn rescaled_mix(set: &[&Override], scenario: &Scenario) -> Result<Override, ScenarioError> {
+        let text = set
+            .iter()
+            .map(|o| o.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" --set ");
+        let err = |message: String| ScenarioError::Override {
+            set: text.clone(),
+            message,
+        };
+        let mut named = toml::Table::new();
+        for o in set {
+            let kind = o.mix_share().expect("a share override");
+            let share = match &o.value {
+                toml::Value::Float(f) => *f,
+                toml::Value::Integer(i) => *i as f64,
+                other => {
+                    return Err(err(format!(
+                        "a share is a number from 0 to 1, found {other}"
+                    )));
+                }
+            };
+            if !(0.0..=1.0).contains(&share) {
+                return Err(err(format!(
+                    "the share of {kind} is {share}; shares are from 0 to 1"
+                )));
+            }
+            named.insert(kind.to_string(), toml::Value::Float(share));
+        }
+        let fixed: f64 = named.values().filter_map(toml::Value::as_float).sum();
+        let others: Vec<(String, f64)> = scenario
+            .workload
+            .mix
+            .shares()
+            .filter(|(k, _)| !named.contains_key(k.name()))
+            .map(|(k, s)| (k.name().to_string(), s))
+            .collect();
+        let rest: f64 = others.iter().map(|(_, s)| s).sum();
+        let left = 1.0 - fixed;
+        if left < -super::workload::Mix::TOLERANCE {
+            return Err(err(format!(
+                "the shares set sum to {}, more than 1",
+                round_share(fixed)
+            )));
+        }
+        if rest <= 0.0 && left.abs() > super::workload::Mix::TOLERANCE {
+            return Err(err(format!(
+                "the shares set sum to {}, and the mix has no other kind to take the remaining \
+                 {}; set the shares of all kinds so they sum to 1",
+                round_share(fixed),
+                round_share(left)
+            )));
+        }
+        let mut mix = named;
+        for (kind, share) in others {
+            mix.insert(kind, toml::Value::Float(round_share(share / rest * left)));
+        }
+        Ok(Override {
+            path: vec!["workload".to_string(), "mix".to_string()],
+            value: toml::Value::Table(mix),
+            text,
+        })
+    }
+
     /// The path with an architecture's shorthand (`router`, `shards = 16`, …)
     /// spelled as the field it stands for, as the resolved scenario has it.
     fn canonical_path(&self, scenario: &Scenario) -> Vec<String> {
@@ -153,4 +254,10 @@ impl Override {
         applied.workload.follow_trace();
         Ok(applied)
     }
+}
+
+/// A share to 12 decimals: rescaling leaves no float noise
+/// (`0.30000000000000004`) in the resolved scenario.
+fn round_share(x: f64) -> f64 {
+    (x * 1e12).round() / 1e12
 }

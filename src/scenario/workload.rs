@@ -307,7 +307,9 @@ impl Mix {
         if (total - 1.0).abs() > Self::TOLERANCE {
             let terms: Vec<String> = shares.iter().map(|(k, s)| format!("{k} {s}")).collect();
             return Err(format!(
-                "operation shares sum to {total} ({}); they must sum to 1",
+                "operation shares sum to {} ({}); they must sum to 1 (a --set of one share \
+                 rescales the others to fit)",
+                (total * 1e12).round() / 1e12,
                 terms.join(" + ")
             ));
         }
@@ -316,6 +318,11 @@ impl Mix {
 
     pub fn share(&self, kind: OpKind) -> f64 {
         self.0.get(&kind).copied().unwrap_or(0.0)
+    }
+
+    /// Every kind with its share, in `OpKind` order.
+    pub fn shares(&self) -> impl Iterator<Item = (OpKind, f64)> + '_ {
+        self.0.iter().map(|(k, s)| (*k, *s))
     }
 
     /// Kinds with a share above zero, in `OpKind` order.

@@ -66,7 +66,7 @@ fn mix_that_does_not_sum_to_one() {
     assert_rejected(
         &format!("[workload.mix]\nget = 0.7\nput = 0.2\n{GOOD_TAIL}"),
         "1:1",
-        "operation shares sum to 0.8999999999999999 (get 0.7 + put 0.2); they must sum to 1",
+        "operation shares sum to 0.9 (get 0.7 + put 0.2); they must sum to 1",
     );
 }
 

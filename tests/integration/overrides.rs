@@ -74,8 +74,10 @@ fn unknown_paths_and_bad_values_are_named() {
     );
     let m = message(&["workload.rate=-1"]);
     assert!(m.contains("greater than 0"), "{m}");
-    let m = message(&["workload.mix.get=0.5"]);
-    assert!(m.contains("sum to 0.6"), "{m}");
+    let m = message(&["workload.mix.get=1.5"]);
+    assert!(m.contains("shares are from 0 to 1"), "{m}");
+    let m = message(&["workload.mix.get=0.7", "workload.mix.put=0.5"]);
+    assert!(m.contains("sum to 1.2, more than 1"), "{m}");
     let m = message(&["architecture.single.db.read=exp(2mz)"]);
     assert!(m.contains("unknown time unit \"mz\""), "{m}");
     let m = message(&["workload.rate.x=1"]);
@@ -128,4 +130,29 @@ fn shorthands_are_overridden_by_their_own_paths() {
     let shards = &s.architectures[0].shards;
     assert_eq!(shards.count, 4);
     assert_eq!(format!("{:?}", shards.router), "Directory");
+}
+
+/// One share set on the command line: the kinds not named keep their
+/// proportions and fill the rest, with no float noise.
+#[test]
+fn a_mix_share_rescales_the_others() {
+    let text =
+        "[workload.mix]\nget = 0.6\nput = 0.1\nrmw = 0.3\n[[architecture]]\nkind = \"single\"\n";
+    let set = |sets: &[&str]| {
+        let o: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        Scenario::from_toml(text, "m.toml", "m", &o).unwrap()
+    };
+    let s = set(&["workload.mix.put=0.2"]);
+    let share = |s: &Scenario, k| s.workload.mix.share(k);
+    use archsim::workload::OpKind::{Get, Put, Rmw};
+    assert_eq!(share(&s, Put), 0.2);
+    assert_eq!(share(&s, Get), 0.533333333333);
+    assert_eq!(share(&s, Rmw), 0.266666666667);
+    // Two shares set: both kept, the third takes the rest.
+    let s = set(&["workload.mix.get=0.5", "workload.mix.put=0.3"]);
+    assert_eq!(
+        (share(&s, Get), share(&s, Put), share(&s, Rmw)),
+        (0.5, 0.3, 0.2)
+    );
+    assert!(!s.to_toml().contains("0000000000"), "{}", s.to_toml());
 }
