@@ -14,6 +14,7 @@ pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod faults;
+pub mod harness;
 pub mod metrics;
 pub mod model;
 pub mod report;
