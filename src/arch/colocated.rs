@@ -51,8 +51,8 @@ use rand::RngExt;
 use super::Report;
 use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
-use crate::faults::{Fault, FaultKind, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
 };
@@ -753,14 +753,9 @@ impl Driver for Colocated {
         } else {
             transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.h.oracle,
-            &o,
-            read.version,
-            now,
-        );
+        let writes = self
+            .h
+            .installed(&plan, &mut self.data, &o, read.version, now);
         self.h
             .clients
             .state_mut(op)
@@ -907,45 +902,42 @@ impl Architecture for Colocated {
         }
     }
 
-    /// A crashed or cut-off leader loses its leadership (`leader_lost`);
-    /// a crashed or cut-off node also holds the work sent to it until it
-    /// is back, and every partition it led elects a new leader. `slow`
-    /// stretches the node's (or the leader's node's) service times.
+    /// A node down holds the work sent to it until it is back. A leader's
+    /// outage is an election's (below); `slow` reaches the node it is on.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        let leaders: Vec<u32> = match role {
+            Role::Node(n) => {
+                return deliver(Part::Station(&mut self.nodes[*n as usize], WhenDown::Holds));
+            }
+            Role::Leader(p) => vec![self.groups[*p as usize].leader_node()],
+            Role::Primary => self.groups.iter().map(RaftGroup::leader_node).collect(),
+            _ => return,
+        };
+        for n in leaders {
+            deliver(Part::Station(
+                &mut self.nodes[n as usize],
+                WhenDown::Elsewhere,
+            ));
+        }
+    }
+
+    /// A crashed or cut-off leader loses its leadership (`leader_lost`),
+    /// and so does every partition a crashed or cut-off node led.
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let led_by = |groups: &[RaftGroup], node: u32| -> Vec<PartitionId> {
-            (0..groups.len() as PartitionId)
-                .filter(|p| groups[*p as usize].leader_node() == node)
-                .collect()
+        if !(fault.stops() && begins) {
+            return;
+        }
+        let groups = &self.groups;
+        let lost: Vec<PartitionId> = match fault.target {
+            Role::Primary => (0..groups.len() as PartitionId).collect(),
+            Role::Leader(p) => vec![p],
+            Role::Node(n) => (0..groups.len() as PartitionId)
+                .filter(|p| groups[*p as usize].leader_node() == n)
+                .collect(),
+            _ => return,
         };
-        let (node, lost): (Option<u32>, Vec<PartitionId>) = match &fault.target {
-            Role::Primary => (None, (0..self.groups.len() as PartitionId).collect()),
-            Role::Leader(p) => (Some(self.groups[*p as usize].leader_node()), vec![*p]),
-            Role::Node(n) => (Some(*n), led_by(&self.groups, *n)),
-            _ => unreachable!("checked against `roles`"),
-        };
-        match fault.kind {
-            FaultKind::Slow => {
-                let nodes: Vec<u32> = match node {
-                    Some(n) => vec![n],
-                    None => lost
-                        .iter()
-                        .map(|p| self.groups[*p as usize].leader_node())
-                        .collect(),
-                };
-                for n in nodes {
-                    self.nodes[n as usize].on_fault(fault, begins, false);
-                }
-            }
-            FaultKind::Crash | FaultKind::Partition if begins => {
-                if let Role::Node(n) = fault.target {
-                    self.nodes[n as usize].on_fault(fault, begins, false);
-                }
-                for p in lost {
-                    self.leader_lost(index, p, now);
-                }
-            }
-            _ => {}
+        for p in lost {
+            self.leader_lost(index, p, ctx.now());
         }
     }
 }

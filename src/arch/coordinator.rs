@@ -53,7 +53,7 @@ use super::Report;
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -351,7 +351,9 @@ impl Coordinator {
     /// The boundary cache crashes: the writes it acknowledged and had not
     /// yet flushed are gone (lost writes), and it restarts empty.
     fn cache_crashed(&mut self, fault: usize, now: SimTime) {
-        let b = self.boundary.as_mut().expect("checked: a cache");
+        let Some(b) = self.boundary.as_mut() else {
+            return;
+        };
         let mut lost_keys: BTreeMap<u64, (Version, Version)> = BTreeMap::new();
         for (w, _) in b.dirty.drain(..) {
             let span = lost_keys.entry(w.key).or_insert((w.version, w.version));
@@ -819,8 +821,7 @@ impl Coordinator {
             };
             // Versions the cache issued and lost in a crash leave a gap.
             self.data.skip_to(w.key, w.version - 1);
-            let writes =
-                transaction::install(&plan, &mut self.data, &mut self.h.oracle, &put, 0, now);
+            let writes = self.h.installed(&plan, &mut self.data, &put, 0, now);
             debug_assert_eq!(
                 writes[0].version, w.version,
                 "a key's flushes commit in order"
@@ -1067,14 +1068,9 @@ impl Driver for Coordinator {
         } else {
             transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.h.oracle,
-            &o,
-            read.version,
-            now,
-        );
+        let writes = self
+            .h
+            .installed(&plan, &mut self.data, &o, read.version, now);
         if let Some(op) = txn.op {
             let state = self.h.state_mut(op);
             if state.writing {
@@ -1193,35 +1189,41 @@ impl Architecture for Coordinator {
     }
 
     /// A crashed or cut-off coordinator handles nothing until it is back:
-    /// requests, votes and acknowledgements wait for it, and participants
-    /// that voted yes stay prepared, holding their locks (in doubt) — what
-    /// presumed abort cannot shorten. On restart it finishes the
-    /// transactions whose votes it then receives. A shard down holds its
-    /// requests likewise (no replica takes over). The boundary cache loses
-    /// its unflushed write-behind writes in a crash.
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let stations: Vec<&mut Station> = match &fault.target {
-            Role::Coordinator => vec![&mut self.station],
-            Role::Primary => self.shards.iter_mut().map(|s| &mut s.station).collect(),
-            Role::Shard(i) => vec![&mut self.shards[*i as usize].station],
-            Role::Cache => {
-                if matches!(fault.kind, FaultKind::Crash | FaultKind::Flush) && begins {
-                    self.cache_crashed(index, now);
+    /// requests, votes and acknowledgements wait for it (its messages are
+    /// retransmitted: a partition holds them), and participants that voted
+    /// yes stay prepared, holding their locks (in doubt) — what presumed
+    /// abort cannot shorten. On restart it finishes the transactions whose
+    /// votes it then receives. A shard down holds its requests likewise (no
+    /// replica takes over).
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Coordinator => deliver(Part::Station(&mut self.station, WhenDown::Holds)),
+            Role::Primary => {
+                for shard in &mut self.shards {
+                    deliver(Part::Station(&mut shard.station, WhenDown::Holds));
                 }
-                let b = self.boundary.as_mut().expect("checked: a cache");
-                b.cache.on_fault(fault.kind, begins, now);
-                if fault.kind != FaultKind::Slow {
-                    return;
-                }
-                vec![&mut b.station]
             }
-            Role::Pipeline(_) => return self.read_model.log.path.on_fault(fault, begins),
-            _ => unreachable!("checked against `roles`"),
-        };
-        for station in stations {
-            // Its messages are retransmitted: a partition holds them.
-            station.on_fault(fault, begins, false);
+            Role::Shard(i) => {
+                let shard = &mut self.shards[*i as usize];
+                deliver(Part::Station(&mut shard.station, WhenDown::Holds));
+            }
+            Role::Cache => {
+                if let Some(b) = &mut self.boundary {
+                    deliver(Part::Cache(&mut b.cache));
+                    deliver(Part::Station(&mut b.station, WhenDown::Elsewhere));
+                }
+            }
+            Role::Pipeline(_) => deliver(Part::Path(&mut self.read_model.log.path)),
+            _ => {}
+        }
+    }
+
+    /// The boundary cache loses its unflushed write-behind writes in a
+    /// crash or a flush.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let emptied = matches!(fault.kind, FaultKind::Crash | FaultKind::Flush);
+        if fault.target == Role::Cache && emptied && begins {
+            self.cache_crashed(index, ctx.now());
         }
     }
 }

@@ -41,8 +41,8 @@ use rand::RngExt;
 use super::Report;
 use crate::check::{DivergenceReport, LagSummary, ServedBy};
 use crate::dist::Dist;
-use crate::faults::{Fault, FaultKind, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness};
+use crate::faults::Role;
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Station,
@@ -380,14 +380,7 @@ impl Polyglot {
         let s = *self.h.state(op);
         let now = ctx.now();
         let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.h.oracle,
-            &o,
-            s.version,
-            now,
-        );
+        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         for w in &writes[..n] {
             self.search.source_committed(w.key, now);
@@ -663,39 +656,32 @@ impl Architecture for Polyglot {
     /// Each system is a station: a crash or partition holds its requests
     /// until it is back (the database has no replica to fail over to; a
     /// dual write waits for its store), `slow` stretches its service. The
-    /// cache also empties on a crash or flush. A `lag` on a store's pipeline
-    /// stalls or slows its CDC connector or event bus; what it missed
-    /// arrives when it resumes.
-    fn on_fault(&mut self, _index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let station = match &fault.target {
+    /// cache also empties on a crash or flush, and is absent while down
+    /// (reads miss). A `lag` on a store's pipeline stalls or slows its CDC
+    /// connector and event bus; what it missed arrives when it resumes.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        let station = match role {
             Role::Primary => &mut self.db,
-            Role::Cache => {
-                // A cache down is absent, not waited for: reads miss.
-                if let Some(cache) = &mut self.cache {
-                    cache.on_fault(fault.kind, begins, now);
-                }
-                if fault.kind != FaultKind::Slow {
-                    return;
-                }
-                &mut self.cache_server
-            }
             Role::Index => &mut self.search_server,
             Role::Warehouse => &mut self.warehouse_server,
             Role::SessionStore => &mut self.sessions,
+            Role::Cache => {
+                if let Some(cache) = &mut self.cache {
+                    deliver(Part::Cache(cache));
+                }
+                return deliver(Part::Station(&mut self.cache_server, WhenDown::Elsewhere));
+            }
             Role::Pipeline(store) => {
-                let i = Derived::ALL
-                    .iter()
-                    .position(|d| d.name() == store)
-                    .expect("checked against `roles`");
-                let feed = &mut self.feeds[i];
-                feed.cdc.path.on_fault(fault, begins);
-                feed.bus.path.on_fault(fault, begins);
+                let fed = Derived::ALL.iter().position(|d| d.name() == store);
+                if let Some(feed) = fed.map(|i| &mut self.feeds[i]) {
+                    deliver(Part::Path(&mut feed.cdc.path));
+                    deliver(Part::Path(&mut feed.bus.path));
+                }
                 return;
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => return,
         };
-        station.on_fault(fault, begins, true);
+        deliver(Part::Station(station, WhenDown::LosesRequests));
     }
 }
 

@@ -45,8 +45,8 @@ use rand::RngExt;
 use super::Report;
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
-use crate::faults::{Fault, FaultKind, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
@@ -805,14 +805,7 @@ impl Sharded {
                 len: 1,
             }
         };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.h.oracle,
-            &o,
-            st.version,
-            now,
-        );
+        let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
         if let Some(grid) = &mut self.grid {
             // Grid entries of older versions are stale from now on.
             for w in &writes[..plan.len] {
@@ -977,47 +970,52 @@ impl Architecture for Sharded {
         }
     }
 
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match &fault.target {
-            Role::Primary | Role::Shard(_) => {
-                let hit: Vec<ShardId> = match fault.target {
-                    Role::Shard(i) => vec![i as ShardId],
-                    _ => (0..self.shards.len() as ShardId).collect(),
-                };
-                for s in hit {
-                    match fault.kind {
-                        FaultKind::Slow => self.shards[usize::from(s)]
-                            .station
-                            .on_fault(fault, begins, true),
-                        _ if begins => self.shard_down(index, fault, s, ctx),
-                        _ => {}
-                    }
+    /// Each shard's server (its outage is the failover's, below), each
+    /// replica's shipping path and servers, the cache grid and its nodes.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Primary => {
+                for shard in &mut self.shards {
+                    deliver(Part::Station(&mut shard.station, WhenDown::Elsewhere));
                 }
             }
+            Role::Shard(i) => {
+                let shard = &mut self.shards[*i as usize];
+                deliver(Part::Station(&mut shard.station, WhenDown::Elsewhere));
+            }
             Role::Replica => {
-                // A replica that is down applies nothing meanwhile.
-                if fault.stops() || fault.kind == FaultKind::Lag {
-                    self.replicas
-                        .iter_mut()
-                        .for_each(|r| r.path.on_fault(fault, begins));
+                for r in &mut self.replicas {
+                    deliver(Part::Path(&mut r.path));
                 }
-                if fault.kind != FaultKind::Lag {
-                    for station in self.replica_stations.iter_mut().flatten() {
-                        station.on_fault(fault, begins, true);
-                    }
+                for station in self.replica_stations.iter_mut().flatten() {
+                    deliver(Part::Station(station, WhenDown::LosesRequests));
                 }
             }
             Role::Cache => {
-                let grid = self.grid.as_mut().expect("checked: a cache grid");
-                grid.cache.on_fault(fault.kind, begins, now);
-                if fault.kind == FaultKind::Slow {
-                    grid.nodes
-                        .iter_mut()
-                        .for_each(|n| n.on_fault(fault, begins, true));
+                if let Some(grid) = &mut self.grid {
+                    deliver(Part::Cache(&mut grid.cache));
+                    for node in &mut grid.nodes {
+                        deliver(Part::Station(node, WhenDown::Elsewhere));
+                    }
                 }
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => {}
+        }
+    }
+
+    /// A shard's primary that crashes or is cut off fails over.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if !(fault.stops() && begins) {
+            return;
+        }
+        match fault.target {
+            Role::Shard(i) => self.shard_down(index, fault, i as ShardId, ctx),
+            Role::Primary => {
+                for s in 0..self.shards.len() as ShardId {
+                    self.shard_down(index, fault, s, ctx);
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -49,8 +49,8 @@ use rand::RngExt;
 use super::Report;
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
-use crate::faults::{Fault, FaultKind, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
@@ -469,14 +469,7 @@ impl Single {
         let s = *self.h.state(op);
         let now = ctx.now();
         let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.h.oracle,
-            &o,
-            s.version,
-            now,
-        );
+        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         if let Some(tier) = &mut self.cache {
             for w in &writes[..n] {
@@ -634,46 +627,40 @@ impl Architecture for Single {
         }
     }
 
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match &fault.target {
-            Role::Primary => self.primary_fault(index, fault, begins, ctx),
+    /// The primary's server (its outage is the failover's, below), each
+    /// replica's shipping path and server, the cache and its server.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Primary => deliver(Part::Station(&mut self.primary, WhenDown::Elsewhere)),
             Role::Replica => {
                 for r in &mut self.replicas {
-                    // A replica that is down applies nothing meanwhile.
-                    if fault.stops() || fault.kind == FaultKind::Lag {
-                        r.data.path.on_fault(fault, begins);
-                    }
-                    if fault.kind != FaultKind::Lag {
-                        r.station.on_fault(fault, begins, true);
-                    }
+                    deliver(Part::Path(&mut r.data.path));
+                    deliver(Part::Station(&mut r.station, WhenDown::LosesRequests));
                 }
             }
             Role::Cache => {
-                let tier = self.cache.as_mut().expect("checked: a cache");
-                if fault.kind == FaultKind::Slow {
-                    tier.server.on_fault(fault, begins, true);
-                } else {
-                    tier.cache.on_fault(fault.kind, begins, now);
+                if let Some(tier) = &mut self.cache {
+                    deliver(Part::Cache(&mut tier.cache));
+                    deliver(Part::Station(&mut tier.server, WhenDown::Elsewhere));
                 }
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => {}
+        }
+    }
+
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if fault.target == Role::Primary && fault.stops() && begins {
+            self.primary_down(index, fault, ctx);
         }
     }
 }
 
 impl Single {
-    /// The primary crashes, is cut off or slows. With replicas, a primary
-    /// that stays unreachable for `failover_after` is replaced by replica 1;
+    /// The primary crashes or is cut off. With replicas, a primary that
+    /// stays unreachable for `failover_after` is replaced by replica 1;
     /// until then (or, without failover, until the fault ends) requests
     /// wait for it.
-    fn primary_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        if fault.kind == FaultKind::Slow {
-            return self.primary.on_fault(fault, begins, true);
-        }
-        if !begins {
-            return;
-        }
+    fn primary_down(&mut self, index: usize, fault: &Fault, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let takeover =
             failover::takeover(fault, now, self.failover_after, !self.replicas.is_empty());

@@ -11,8 +11,8 @@ use crate::root;
 
 /// Top-level modules, bottom first.
 const LAYERS: [&str; 14] = [
-    "sim", "dist", "workload", "metrics", "check", "faults", "model", "harness", "arch", "scenario",
-    "report", "runner", "sweep", "cli",
+    "sim", "dist", "workload", "metrics", "check", "faults", "model", "harness", "arch",
+    "scenario", "report", "runner", "sweep", "cli",
 ];
 
 /// Upward edges still in the code: (from, to).
