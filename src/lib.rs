@@ -6,14 +6,17 @@
 //!
 //! Layout: [`sim`] is the generic engine; [`dist`] the distributions;
 //! [`scenario`] the TOML schema; [`workload`] the operation stream; [`model`]
-//! reusable parts; [`arch`] the architectures; [`metrics`] measurements;
-//! [`report`] results files; [`runner`] runs a scenario; [`cli`] the command line.
+//! reusable parts; [`harness`] what every architecture shares (clients,
+//! oracle, probes, messages, fault delivery); [`arch`] the architectures;
+//! [`metrics`] measurements; [`report`] results files; [`runner`] runs a
+//! scenario; [`cli`] the command line.
 
 pub mod arch;
 pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod faults;
+pub mod harness;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -48,11 +48,11 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::client::{AfterRead, Clients, Probe};
-use super::{Architecture, Context, Report};
-use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
+use super::Report;
+use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
-use crate::faults::{Effects, Fault, FaultKind, Role};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
 };
@@ -63,7 +63,7 @@ use crate::model::router::{Router, ShardPlacement};
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
-use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
+use crate::model::{Replica, ReplicationLog, Station, VersionedStore};
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
@@ -125,17 +125,9 @@ pub enum Event {
         replica: u8,
         commit: u32,
     },
-    /// A probe read of `key` checks whether `version` is visible.
-    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-impl From<Probe> for Event {
-    fn from(p: Probe) -> Event {
-        Event::Probe(p)
-    }
-}
 
 /// One attempt of a write transaction.
 type Txn = txn::Txn<()>;
@@ -143,7 +135,6 @@ type Txn = txn::Txn<()>;
 /// The colocated store.
 pub struct Colocated {
     space: KeySpace,
-    network: Network,
     router: Router,
     groups: Vec<RaftGroup>,
     nodes: Vec<Station>,
@@ -166,8 +157,7 @@ pub struct Colocated {
     raft_rng: SimRng,
     choice_rng: SimRng,
     transfer_amount: i64,
-    oracle: Oracle,
-    clients: Clients,
+    h: Harness,
     op_costs: OperationCosts,
     /// An analytics query's CPU time over all the data, drawn once.
     work: Vec<SimDuration>,
@@ -175,7 +165,6 @@ pub struct Colocated {
     election_timeout: Dist,
     lease: SimDuration,
     election_rng: SimRng,
-    effects: Effects,
     /// Per node, the intervals in which the scenario's faults have it down
     /// (crashed or cut off): known from the start, so faults that begin at
     /// one instant see each other.
@@ -216,7 +205,6 @@ impl Colocated {
         };
         Colocated {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
             nodes: (0..c.nodes)
@@ -239,15 +227,13 @@ impl Colocated {
             raft_rng: streams.stream("raft"),
             choice_rng: streams.stream("follower-choice"),
             transfer_amount: w.transfer_amount,
-            oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            clients: Clients::new(w, streams),
+            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
             op_costs: OperationCosts::default(),
             work: Vec::new(),
             coordination: CoordinationCost::new(window),
             election_timeout: c.election_timeout.clone(),
             lease: c.lease,
             election_rng: streams.stream("election"),
-            effects: Effects::new(scenario.faults.len()),
             down: {
                 let mut down = vec![Vec::new(); c.nodes as usize];
                 for f in scenario.faults.iter().filter(|f| f.stops()) {
@@ -303,7 +289,7 @@ impl Colocated {
         let group = &mut self.groups[p as usize];
         group.serve_from(quorum);
         let back = back.max(quorum);
-        let e = self.effects.get(fault);
+        let e = self.h.effects.get(fault);
         e.takeover = Some(e.takeover.map_or(back, |t| t.max(back)));
         e.notes.push(format!(
             "partition {p}: new leader on node {}, serving after {}",
@@ -323,8 +309,8 @@ impl Colocated {
 
     /// A message between the client and a server, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_costs.cost(op).messages += u32::from(!self.network.client_local());
-        self.network.client()
+        self.op_costs.cost(op).messages += u32::from(!self.h.network.client_local());
+        self.h.client_message()
     }
 
     /// A message between two partitions' leaders, charged to `t` (none
@@ -334,66 +320,12 @@ impl Colocated {
             return SimDuration::ZERO;
         }
         if let Some(txn) = self.txns.get_mut(t) {
-            txn.cost.messages += u32::from(!self.network.local());
+            txn.cost.messages += u32::from(!self.h.network.local());
         }
-        self.network.send()
+        self.h.server_message()
     }
 
     // ----- the client -----
-
-    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        self.clients.begin(op, probe, ctx, &self.oracle);
-        let i = op.0 as usize;
-        if i >= self.work.len() {
-            self.work.resize(i + 1, SimDuration::ZERO);
-        }
-        self.op_costs.begin(op);
-        let o = *ctx.op(op);
-        match o.kind {
-            OpKind::Get | OpKind::Probe => {
-                let partition = self.partition_of(o.key);
-                let replica = match self.reads {
-                    RaftReads::Leader => 0,
-                    RaftReads::Follower => {
-                        self.choice_rng.random_range(1..=self.followers.len()) as u8
-                    }
-                };
-                self.clients.state_mut(op).pending = 1;
-                self.send_read(op, partition, ALL_KEYS, replica, ctx);
-            }
-            OpKind::MultiGet => self.multi_get(op, ctx),
-            OpKind::Analytics => {
-                self.work[i] = self.analytics.sample(&mut self.service_rng);
-                let partitions = self.groups.len() as u32;
-                self.clients.state_mut(op).pending = partitions as u16;
-                self.op_costs.distributed(op, partitions > 1);
-                let pages = match self.compute {
-                    Compute::Colocated => 1,
-                    Compute::Client => {
-                        let rows = self.space.total().div_ceil(u64::from(partitions));
-                        rows.div_ceil(u64::from(self.page)).max(1) as u32
-                    }
-                };
-                for partition in 0..partitions {
-                    self.op_costs.cost(op).round_trips += u32::from(partition == 0);
-                    let leg = self.client_leg(op);
-                    ctx.schedule_in(
-                        leg,
-                        Event::Analytics {
-                            op,
-                            partition,
-                            pages_left: pages,
-                        },
-                    );
-                }
-            }
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
-                let t = self.open(Some(op), o, 0, ());
-                self.start(t, ctx);
-            }
-            other => unreachable!("{other} is refused when the scenario is read"),
-        }
-    }
 
     fn send_read(
         &mut self,
@@ -420,6 +352,7 @@ impl Colocated {
     /// keys one by one from the client.
     fn multi_get(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let mut partitions: Vec<PartitionId> = self
+            .h
             .clients
             .multi(op)
             .iter()
@@ -431,7 +364,7 @@ impl Colocated {
         match self.compute {
             Compute::Colocated => {
                 // One partition's reads are one consistent snapshot.
-                let st = self.clients.state_mut(op);
+                let st = self.h.state_mut(op);
                 st.consistent = partitions.len() == 1;
                 st.pending = partitions.len() as u16;
                 let round_trips = self.op_costs.cost(op).round_trips;
@@ -442,8 +375,8 @@ impl Colocated {
                 self.op_costs.cost(op).round_trips = round_trips + 1;
             }
             Compute::Client => {
-                self.clients.state_mut(op).pending = 1;
-                let first = self.clients.multi(op)[0].key;
+                self.h.state_mut(op).pending = 1;
+                let first = self.h.clients.multi(op)[0].key;
                 let p = self.partition_of(first);
                 self.send_read(op, p, 0, 0, ctx);
             }
@@ -474,7 +407,7 @@ impl Colocated {
         }
         let mut service = SimDuration::ZERO;
         if o.kind == OpKind::MultiGet {
-            let mut reads = std::mem::take(self.clients.multi_mut(op));
+            let mut reads = std::mem::take(self.h.clients.multi_mut(op));
             for (i, r) in reads.iter_mut().enumerate() {
                 let here = if key == ALL_KEYS {
                     self.router.shard(r.key) == partition
@@ -489,7 +422,7 @@ impl Colocated {
                     service = service + self.read.sample(&mut self.service_rng);
                 }
             }
-            *self.clients.multi_mut(op) = reads;
+            *self.h.clients.multi_mut(op) = reads;
         } else {
             let (version, value, by) = if leader {
                 let k = o.key;
@@ -498,7 +431,7 @@ impl Colocated {
                 let (v, x) = self.followers[usize::from(replica) - 1].read(o.key);
                 (v, x, ServedBy::Follower)
             };
-            let st = self.clients.state_mut(op);
+            let st = self.h.state_mut(op);
             (st.version, st.value, st.served_by) = (version, value, Some(by));
             service = self.read.sample(&mut self.service_rng);
         }
@@ -518,7 +451,7 @@ impl Colocated {
 
     fn read_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.pending -= 1;
         if st.pending > 0 {
             return;
@@ -526,19 +459,20 @@ impl Colocated {
         if o.kind == OpKind::MultiGet && self.compute == Compute::Client {
             // The client reads the next key, if any.
             let done = self
+                .h
                 .clients
                 .multi(op)
                 .iter()
                 .position(|r| r.missed)
-                .map(|i| (i, self.clients.multi(op)[i].key));
+                .map(|i| (i, self.h.clients.multi(op)[i].key));
             if let Some((i, key)) = done {
-                self.clients.state_mut(op).pending = 1;
+                self.h.state_mut(op).pending = 1;
                 let p = self.partition_of(key);
                 return self.send_read(op, p, i as u16, 0, ctx);
             }
         }
         self.finish(op, ctx);
-        self.clients.read_done(op, ctx, &mut self.oracle);
+        self.h.read_returned(op, ctx);
     }
 
     /// An analytics request (or the request for a page of rows) reaches a
@@ -552,7 +486,7 @@ impl Colocated {
     ) {
         let service = match self.compute {
             Compute::Colocated => {
-                let whole = self.work[op.0 as usize];
+                let whole = self.work[op.index()];
                 SimDuration(whole.as_nanos() / u64::from(self.groups.len() as u32))
             }
             Compute::Client => {
@@ -594,7 +528,7 @@ impl Colocated {
                 },
             );
         }
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.pending -= 1;
         if st.pending > 0 {
             return;
@@ -603,7 +537,7 @@ impl Colocated {
             Compute::Colocated => self.computed(op, ctx),
             Compute::Client => {
                 // The client runs the whole query over the rows it pulled.
-                ctx.schedule_in(self.work[op.0 as usize], Event::Computed(op));
+                ctx.schedule_in(self.work[op.index()], Event::Computed(op));
             }
         }
     }
@@ -623,22 +557,17 @@ impl Colocated {
         match ctx.op(op).kind {
             OpKind::Rmw | OpKind::Reserve => {
                 // Read and written in one transaction at the leader.
-                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
-                    self.clients.acknowledge(op, ctx, &mut self.oracle);
+                if self.h.read_returned(op, ctx) == AfterRead::Write {
+                    self.h.acknowledged(op, ctx);
                 }
             }
-            _ => self.clients.acknowledge(op, ctx, &mut self.oracle),
+            _ => self.h.acknowledged(op, ctx),
         }
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.finish(op, ctx);
         ctx.complete(op, Outcome::Failed);
-    }
-
-    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(p));
-        self.begin(op, p.delay, ctx);
     }
 
     // ----- transactions -----
@@ -686,7 +615,7 @@ impl Colocated {
         }
         if txn.protocol.is_none() {
             // The read of `rmw` and `reserve`, under the lock.
-            let st = self.clients.state_mut(client(txn));
+            let st = self.h.state_mut(client(txn));
             st.version = self.data.version(o.key);
             st.value = self.data.value(o.key);
             st.served_by = Some(ServedBy::Primary);
@@ -710,7 +639,7 @@ impl Colocated {
             Draw::Fsync => fsync.sample(rng),
         });
         let txn = self.txns.txn_mut(t);
-        txn.cost.messages += round.messages * u32::from(!self.network.local());
+        txn.cost.messages += round.messages * u32::from(!self.h.network.local());
         txn.cost.forced_writes += round.forced_writes;
         txn.cost.consensus_rounds += 1;
         round.commit
@@ -818,21 +747,17 @@ impl Driver for Colocated {
         let txn = self.txns.txn(t);
         let (o, op) = (txn.operation, client(txn));
         let now = ctx.now();
-        let read = *self.clients.state(op);
+        let read = *self.h.state(op);
         let plan = if txn.refused {
             Plan::default()
         } else {
             transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.oracle,
-            &o,
-            read.version,
-            now,
-        );
-        self.clients
+        let writes = self
+            .h
+            .installed(&plan, &mut self.data, &o, read.version, now);
+        self.h
+            .clients
             .state_mut(op)
             .committed(&o, writes, plan.len, &self.data);
         let writes = &writes[..plan.len];
@@ -875,13 +800,68 @@ impl Driver for Colocated {
 impl Architecture for Colocated {
     type Event = Event;
 
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.oracle.operation(ctx.op(op).start);
-        self.begin(op, 0, ctx);
+    fn harness(&self) -> &Harness {
+        &self.h
+    }
+
+    fn harness_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
+
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let i = op.index();
+        if i >= self.work.len() {
+            self.work.resize(i + 1, SimDuration::ZERO);
+        }
+        self.op_costs.begin(op);
+        let o = *ctx.op(op);
+        match o.kind {
+            OpKind::Get | OpKind::Probe => {
+                let partition = self.partition_of(o.key);
+                let replica = match self.reads {
+                    RaftReads::Leader => 0,
+                    RaftReads::Follower => {
+                        self.choice_rng.random_range(1..=self.followers.len()) as u8
+                    }
+                };
+                self.h.state_mut(op).pending = 1;
+                self.send_read(op, partition, ALL_KEYS, replica, ctx);
+            }
+            OpKind::MultiGet => self.multi_get(op, ctx),
+            OpKind::Analytics => {
+                self.work[i] = self.analytics.sample(&mut self.service_rng);
+                let partitions = self.groups.len() as u32;
+                self.h.state_mut(op).pending = partitions as u16;
+                self.op_costs.distributed(op, partitions > 1);
+                let pages = match self.compute {
+                    Compute::Colocated => 1,
+                    Compute::Client => {
+                        let rows = self.space.total().div_ceil(u64::from(partitions));
+                        rows.div_ceil(u64::from(self.page)).max(1) as u32
+                    }
+                };
+                for partition in 0..partitions {
+                    self.op_costs.cost(op).round_trips += u32::from(partition == 0);
+                    let leg = self.client_leg(op);
+                    ctx.schedule_in(
+                        leg,
+                        Event::Analytics {
+                            op,
+                            partition,
+                            pages_left: pages,
+                        },
+                    );
+                }
+            }
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+                let t = self.open(Some(op), o, 0, ());
+                self.start(t, ctx);
+            }
+            other => unreachable!("{other} is refused when the scenario is read"),
+        }
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
     }
 
@@ -919,66 +899,50 @@ impl Architecture for Colocated {
                 self.followers[usize::from(replica)].apply(writes, ctx.now());
                 self.log.applied(commit);
             }
-            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 
-    /// A crashed or cut-off leader loses its leadership (`leader_lost`);
-    /// a crashed or cut-off node also holds the work sent to it until it
-    /// is back, and every partition it led elects a new leader. `slow`
-    /// stretches the node's (or the leader's node's) service times.
+    /// A node down holds the work sent to it until it is back. A leader's
+    /// outage is an election's (below); `slow` reaches the node it is on.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        let leaders: Vec<u32> = match role {
+            Role::Node(n) => {
+                return deliver(Part::Station(&mut self.nodes[*n as usize], WhenDown::Holds));
+            }
+            Role::Leader(p) => vec![self.groups[*p as usize].leader_node()],
+            Role::Primary => self.groups.iter().map(RaftGroup::leader_node).collect(),
+            _ => return,
+        };
+        for n in leaders {
+            deliver(Part::Station(
+                &mut self.nodes[n as usize],
+                WhenDown::Elsewhere,
+            ));
+        }
+    }
+
+    /// A crashed or cut-off leader loses its leadership (`leader_lost`),
+    /// and so does every partition a crashed or cut-off node led.
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let led_by = |groups: &[RaftGroup], node: u32| -> Vec<PartitionId> {
-            (0..groups.len() as PartitionId)
-                .filter(|p| groups[*p as usize].leader_node() == node)
-                .collect()
+        if !(fault.stops() && begins) {
+            return;
+        }
+        let groups = &self.groups;
+        let lost: Vec<PartitionId> = match fault.target {
+            Role::Primary => (0..groups.len() as PartitionId).collect(),
+            Role::Leader(p) => vec![p],
+            Role::Node(n) => (0..groups.len() as PartitionId)
+                .filter(|p| groups[*p as usize].leader_node() == n)
+                .collect(),
+            _ => return,
         };
-        let (node, lost): (Option<u32>, Vec<PartitionId>) = match &fault.target {
-            Role::Primary => (None, (0..self.groups.len() as PartitionId).collect()),
-            Role::Leader(p) => (Some(self.groups[*p as usize].leader_node()), vec![*p]),
-            Role::Node(n) => (Some(*n), led_by(&self.groups, *n)),
-            _ => unreachable!("checked against `roles`"),
-        };
-        match fault.kind {
-            FaultKind::Slow => {
-                let nodes: Vec<u32> = match node {
-                    Some(n) => vec![n],
-                    None => lost
-                        .iter()
-                        .map(|p| self.groups[*p as usize].leader_node())
-                        .collect(),
-                };
-                for n in nodes {
-                    self.nodes[n as usize].on_fault(fault, begins, false);
-                }
-            }
-            FaultKind::Crash | FaultKind::Partition if begins => {
-                if let Role::Node(n) = fault.target {
-                    self.nodes[n as usize].on_fault(fault, begins, false);
-                }
-                for p in lost {
-                    self.leader_lost(index, p, now);
-                }
-            }
-            _ => {}
+        for p in lost {
+            self.leader_lost(index, p, ctx.now());
         }
     }
 }
 
 impl Report for Colocated {
-    fn clients(&mut self) -> &mut Clients {
-        &mut self.clients
-    }
-
-    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
-        self.effects.clone()
-    }
-
-    fn anomalies_over_time(&self) -> Vec<u64> {
-        self.oracle.series().to_vec()
-    }
-
     fn footprint(&self) -> Footprint {
         let systems = (0..self.nodes.len()).map(|i| format!("node_{i}")).collect();
         let r = self.groups[0].replicas();
@@ -1006,28 +970,21 @@ impl Report for Colocated {
         out
     }
 
-    fn anomalies(&self) -> AnomalyReport {
-        self.oracle.report(
-            |key| (self.data.version(key), self.data.value(key)),
-            BTreeMap::new(),
-        )
+    fn record(&self) -> &VersionedStore {
+        &self.data
     }
 
-    fn visibility(&self) -> VisibilityReport {
-        VisibilityReport {
-            probes: self.oracle.probe_curve(),
-            lag_ms: self
-                .followers
-                .iter()
-                .enumerate()
-                .map(|(j, f)| {
-                    (
-                        format!("follower_{}", j + 1),
-                        LagSummary::of(f.visibility_lag()),
-                    )
-                })
-                .collect(),
-        }
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
+        self.followers
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                (
+                    format!("follower_{}", j + 1),
+                    LagSummary::of(f.visibility_lag()),
+                )
+            })
+            .collect()
     }
 
     fn coordination(&self) -> CoordinationReport {

@@ -49,12 +49,11 @@ pub mod config;
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::client::{AfterRead, Clients, Probe};
-use super::{Architecture, Context, Report};
-use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
-use crate::check::{Oracle, VisibilityReport};
+use super::Report;
+use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
 };
@@ -65,8 +64,8 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{
-    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network, Station,
-    VersionedStore, Write, next_refresh,
+    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, VersionedStore,
+    Write, next_refresh,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Placement, Scenario};
@@ -148,17 +147,9 @@ pub enum Event {
     Failed(OpId),
     /// The write-behind cache flushes what it holds.
     Flush,
-    /// A probe read of `key` checks whether `version` is visible.
-    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-impl From<Probe> for Event {
-    fn from(p: Probe) -> Event {
-        Event::Probe(p)
-    }
-}
 
 /// One shard of the write model.
 struct Shard {
@@ -215,7 +206,6 @@ struct ReadModel {
 /// The coordinator architecture.
 pub struct Coordinator {
     space: KeySpace,
-    network: Network,
     router: Router,
     shards: Vec<Shard>,
     station: Station,
@@ -234,14 +224,12 @@ pub struct Coordinator {
     service_rng: SimRng,
     backoff_rng: SimRng,
     transfer_amount: i64,
-    oracle: Oracle,
-    clients: Clients,
+    h: Harness,
     op_costs: OperationCosts,
     coordination: CoordinationCost,
     /// Windows in which the coordinator is down (crash or partition), by
     /// fault: a participant prepared in one is in doubt because of it.
     coordinator_down: Vec<(usize, SimTime, SimTime)>,
-    effects: Effects,
 }
 
 /// A participant was prepared (in doubt) over `(since, until)`: each
@@ -306,7 +294,6 @@ impl Coordinator {
         strong[OpKind::Probe.index()] = strong[OpKind::Get.index()];
         Coordinator {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
             station: Station::new(c.cores, window),
@@ -335,8 +322,7 @@ impl Coordinator {
             service_rng: streams.stream("db/service"),
             backoff_rng: streams.stream("backoff"),
             transfer_amount: w.transfer_amount,
-            oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            clients: Clients::new(w, streams),
+            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
             op_costs: OperationCosts::default(),
             coordination: CoordinationCost::new(window),
             coordinator_down: scenario
@@ -346,7 +332,6 @@ impl Coordinator {
                 .filter(|(_, f)| f.target == Role::Coordinator && f.stops())
                 .map(|(i, f)| (i, f.begins(), f.until()))
                 .collect(),
-            effects: Effects::new(scenario.faults.len()),
         }
     }
 
@@ -356,7 +341,7 @@ impl Coordinator {
     fn note_in_doubt(&mut self, t: TxnId, prepared: SimTime, now: SimTime) {
         let txn = self.txns.txn_mut(t);
         in_doubt(
-            &mut self.effects,
+            &mut self.h.effects,
             &self.coordinator_down,
             (prepared, now),
             &mut txn.in_doubt_noted,
@@ -366,7 +351,9 @@ impl Coordinator {
     /// The boundary cache crashes: the writes it acknowledged and had not
     /// yet flushed are gone (lost writes), and it restarts empty.
     fn cache_crashed(&mut self, fault: usize, now: SimTime) {
-        let b = self.boundary.as_mut().expect("checked: a cache");
+        let Some(b) = self.boundary.as_mut() else {
+            return;
+        };
         let mut lost_keys: BTreeMap<u64, (Version, Version)> = BTreeMap::new();
         for (w, _) in b.dirty.drain(..) {
             let span = lost_keys.entry(w.key).or_insert((w.version, w.version));
@@ -379,10 +366,11 @@ impl Coordinator {
                 b.pending.remove(&key);
             }
             lost += self
+                .h
                 .oracle
                 .rolled_back(key, highest, lowest - 1, "cache", now);
         }
-        let e = self.effects.get(fault);
+        let e = self.h.effects.get(fault);
         e.lost_writes += lost;
         if b.critical < 1.0 {
             e.notes.push(format!(
@@ -407,8 +395,8 @@ impl Coordinator {
 
     /// A message between a client and a server: its delay, charged to `op`.
     fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_costs.cost(op).messages += u32::from(!self.network.client_local());
-        self.network.client()
+        self.op_costs.cost(op).messages += u32::from(!self.h.network.client_local());
+        self.h.client_message()
     }
 
     /// A message between the client and the cache (none in process).
@@ -423,36 +411,12 @@ impl Coordinator {
     /// A message between two servers, charged to transaction `t`.
     fn server_leg(&mut self, t: TxnId) -> SimDuration {
         if let Some(txn) = self.txns.get_mut(t) {
-            txn.cost.messages += u32::from(!self.network.local());
+            txn.cost.messages += u32::from(!self.h.network.local());
         }
-        self.network.send()
+        self.h.server_message()
     }
 
     // ----- the client -----
-
-    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        self.clients.begin(op, probe, ctx, &self.oracle);
-        self.op_costs.begin(op);
-        let o = *ctx.op(op);
-        // A cache that is down is not there: requests go past it.
-        let cached =
-            self.boundary.as_ref().is_some_and(|b| !b.cache.is_down()) && o.key < self.space.plain;
-        match o.kind {
-            OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
-            OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
-            OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Analytics => {
-                self.send_to_read_model(op, ctx)
-            }
-            OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => {
-                self.send_to_read_model(op, ctx)
-            }
-            OpKind::Put if cached => self.send_to_cache(op, ctx),
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
-                self.request(op, false, ctx)
-            }
-            other => unreachable!("{other} is refused when the scenario is read"),
-        }
-    }
 
     fn send_to_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.op_costs.cost(op).round_trips += 1;
@@ -494,30 +458,25 @@ impl Coordinator {
         self.finish(op, ctx);
         match ctx.op(op).kind {
             OpKind::Get | OpKind::Probe => {
-                self.clients.read_done(op, ctx, &mut self.oracle);
+                self.h.read_returned(op, ctx);
             }
-            OpKind::Rmw | OpKind::Reserve if self.clients.state(op).writing => {
+            OpKind::Rmw | OpKind::Reserve if self.h.state(op).writing => {
                 // A blind write after a read of the read model.
-                self.clients.acknowledge(op, ctx, &mut self.oracle);
+                self.h.acknowledged(op, ctx);
             }
             OpKind::Rmw | OpKind::Reserve => {
                 // Read and written in one transaction under its lock.
-                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
-                    self.clients.acknowledge(op, ctx, &mut self.oracle);
+                if self.h.read_returned(op, ctx) == AfterRead::Write {
+                    self.h.acknowledged(op, ctx);
                 }
             }
-            _ => self.clients.acknowledge(op, ctx, &mut self.oracle),
+            _ => self.h.acknowledged(op, ctx),
         }
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.finish(op, ctx);
         ctx.complete(op, Outcome::Failed);
-    }
-
-    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(p));
-        self.begin(op, p.delay, ctx);
     }
 
     // ----- the boundary cache -----
@@ -561,7 +520,7 @@ impl Coordinator {
                 b.dirty.push((write, o.start));
                 b.pending.insert(o.key, write);
                 self.arm_flush(ctx);
-                let st = self.clients.state_mut(op);
+                let st = self.h.state_mut(op);
                 st.writes[0] = write;
                 st.installed = 1;
                 st.planned = 1;
@@ -573,7 +532,7 @@ impl Coordinator {
                     Some(w) if !down => Lookup::Hit(w.version, w.value),
                     _ => b.cache.get(o.key, now),
                 };
-                self.clients.state_mut(op).cache_lookup(found);
+                self.h.state_mut(op).cache_lookup(found);
                 let leg = self.cache_leg(op);
                 ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
             }
@@ -583,13 +542,13 @@ impl Coordinator {
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if ctx.op(op).kind == OpKind::Put {
             self.finish(op, ctx);
-            return self.clients.acknowledge(op, ctx, &mut self.oracle);
+            return self.h.acknowledged(op, ctx);
         }
-        if self.clients.state(op).missed {
+        if self.h.state(op).missed {
             return self.send_to_read_model(op, ctx);
         }
         self.finish(op, ctx);
-        self.clients.read_done(op, ctx, &mut self.oracle);
+        self.h.read_returned(op, ctx);
     }
 
     fn cache_fill(&mut self, key: u64, version: Version, value: i64, ctx: &mut Ctx<'_>) {
@@ -599,7 +558,7 @@ impl Coordinator {
         let service = b.service.sample(&mut self.service_rng);
         b.station.enter(now, service);
         if b.cache.peek(key).is_none() && b.cache.put(key, version, value, current, now) {
-            self.oracle.out_of_order_apply("cache");
+            self.h.oracle.out_of_order_apply("cache");
         }
     }
 
@@ -607,7 +566,7 @@ impl Coordinator {
     /// and answers the client.
     fn cache_written(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         let b = self.boundary.as_mut().expect("a cache");
         let service = b.service.sample(&mut self.service_rng);
         let slot = b.station.enter(now, service);
@@ -685,7 +644,7 @@ impl Coordinator {
         let service = match o.kind {
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
             OpKind::MultiGet => {
-                let mut reads = std::mem::take(self.clients.multi_mut(op));
+                let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in &mut reads {
                     (r.version, r.value) = store.read(r.key);
@@ -693,12 +652,12 @@ impl Coordinator {
                     r.missed = false;
                     service = service + self.read.sample(&mut self.service_rng);
                 }
-                *self.clients.multi_mut(op) = reads;
+                *self.h.clients.multi_mut(op) = reads;
                 service
             }
             _ => {
                 let (version, value) = store.read(o.key);
-                let st = self.clients.state_mut(op);
+                let st = self.h.state_mut(op);
                 (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::ReadModel));
                 self.read.sample(&mut self.service_rng)
             }
@@ -714,7 +673,7 @@ impl Coordinator {
             self.finish(op, ctx);
             return ctx.complete(op, Outcome::Ok);
         }
-        let st = *self.clients.state(op);
+        let st = *self.h.state(op);
         if st.missed && self.boundary.is_some() {
             // Fill the cache with what the read model returned, without waiting.
             let leg = self.client_leg(op);
@@ -728,7 +687,7 @@ impl Coordinator {
         if matches!(o.kind, OpKind::Rmw | OpKind::Reserve) {
             // Not strong: the read came from the read model; the write
             // follows as a blind write through the coordinator.
-            if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+            if self.h.read_returned(op, ctx) == AfterRead::Write {
                 self.request(op, false, ctx);
             } else {
                 // Sold out: answered by `read_done` (the operation is no
@@ -738,7 +697,7 @@ impl Coordinator {
             return;
         }
         self.finish(op, ctx);
-        self.clients.read_done(op, ctx, &mut self.oracle);
+        self.h.read_returned(op, ctx);
     }
 
     /// Publishes committed writes on the event log.
@@ -762,7 +721,7 @@ impl Coordinator {
             );
         }
         let cost = Cost {
-            messages: writes.len() as u32 * u32::from(!self.network.local()),
+            messages: writes.len() as u32 * u32::from(!self.h.network.local()),
             ..Cost::default()
         };
         self.coordination.charge(invoked, &cost);
@@ -775,8 +734,8 @@ impl Coordinator {
                 .store
                 .apply(w.key, w.version, w.value, current, committed, ctx.now());
         match applied {
-            Applied::OutOfOrder => self.oracle.out_of_order_apply("read_model"),
-            Applied::Duplicate => self.oracle.duplicate_apply("read_model"),
+            Applied::OutOfOrder => self.h.oracle.out_of_order_apply("read_model"),
+            Applied::Duplicate => self.h.oracle.duplicate_apply("read_model"),
             Applied::InOrder => {}
         }
         ctx.background_done();
@@ -862,8 +821,7 @@ impl Coordinator {
             };
             // Versions the cache issued and lost in a crash leave a gap.
             self.data.skip_to(w.key, w.version - 1);
-            let writes =
-                transaction::install(&plan, &mut self.data, &mut self.oracle, &put, 0, now);
+            let writes = self.h.installed(&plan, &mut self.data, &put, 0, now);
             debug_assert_eq!(
                 writes[0].version, w.version,
                 "a key's flushes commit in order"
@@ -900,8 +858,8 @@ impl Coordinator {
         // aborted two-phase commit may run after its operation has been
         // answered: it must not touch the operation's state.)
         if let (Some(op), None) = (txn.op, txn.protocol) {
-            if !self.clients.state(op).writing {
-                let st = self.clients.state_mut(op);
+            if !self.h.state(op).writing {
+                let st = self.h.state_mut(op);
                 st.version = self.data.version(o.key);
                 st.value = self.data.value(o.key);
                 st.served_by = Some(ServedBy::Primary);
@@ -920,7 +878,7 @@ impl Coordinator {
                 OpKind::Put | OpKind::Transfer => true,
                 OpKind::Rmw => true,
                 OpKind::Reserve => txn.op.is_some_and(|op| {
-                    let st = self.clients.state(op);
+                    let st = self.h.state(op);
                     st.writing || st.value > 0
                 }),
                 _ => false,
@@ -1104,22 +1062,17 @@ impl Driver for Coordinator {
         let txn = self.txns.txn(t);
         let o = txn.operation;
         let now = ctx.now();
-        let read = txn.op.map(|op| *self.clients.state(op)).unwrap_or_default();
+        let read = txn.op.map(|op| *self.h.state(op)).unwrap_or_default();
         let plan = if txn.refused {
             Plan::default()
         } else {
             transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
-        let writes = transaction::install(
-            &plan,
-            &mut self.data,
-            &mut self.oracle,
-            &o,
-            read.version,
-            now,
-        );
+        let writes = self
+            .h
+            .installed(&plan, &mut self.data, &o, read.version, now);
         if let Some(op) = txn.op {
-            let state = self.clients.state_mut(op);
+            let state = self.h.state_mut(op);
             if state.writing {
                 // A blind write after a read of the read model.
                 state.writes = writes;
@@ -1161,13 +1114,38 @@ impl Driver for Coordinator {
 impl Architecture for Coordinator {
     type Event = Event;
 
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.oracle.operation(ctx.op(op).start);
-        self.begin(op, 0, ctx);
+    fn harness(&self) -> &Harness {
+        &self.h
+    }
+
+    fn harness_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
+
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        self.op_costs.begin(op);
+        let o = *ctx.op(op);
+        // A cache that is down is not there: requests go past it.
+        let cached =
+            self.boundary.as_ref().is_some_and(|b| !b.cache.is_down()) && o.key < self.space.plain;
+        match o.kind {
+            OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
+            OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
+            OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Analytics => {
+                self.send_to_read_model(op, ctx)
+            }
+            OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => {
+                self.send_to_read_model(op, ctx)
+            }
+            OpKind::Put if cached => self.send_to_cache(op, ctx),
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+                self.request(op, false, ctx)
+            }
+            other => unreachable!("{other} is refused when the scenario is read"),
+        }
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
     }
 
@@ -1207,40 +1185,45 @@ impl Architecture for Coordinator {
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),
             Event::Flush => self.flush(ctx),
-            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 
     /// A crashed or cut-off coordinator handles nothing until it is back:
-    /// requests, votes and acknowledgements wait for it, and participants
-    /// that voted yes stay prepared, holding their locks (in doubt) — what
-    /// presumed abort cannot shorten. On restart it finishes the
-    /// transactions whose votes it then receives. A shard down holds its
-    /// requests likewise (no replica takes over). The boundary cache loses
-    /// its unflushed write-behind writes in a crash.
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let stations: Vec<&mut Station> = match &fault.target {
-            Role::Coordinator => vec![&mut self.station],
-            Role::Primary => self.shards.iter_mut().map(|s| &mut s.station).collect(),
-            Role::Shard(i) => vec![&mut self.shards[*i as usize].station],
-            Role::Cache => {
-                if matches!(fault.kind, FaultKind::Crash | FaultKind::Flush) && begins {
-                    self.cache_crashed(index, now);
+    /// requests, votes and acknowledgements wait for it (its messages are
+    /// retransmitted: a partition holds them), and participants that voted
+    /// yes stay prepared, holding their locks (in doubt) — what presumed
+    /// abort cannot shorten. On restart it finishes the transactions whose
+    /// votes it then receives. A shard down holds its requests likewise (no
+    /// replica takes over).
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Coordinator => deliver(Part::Station(&mut self.station, WhenDown::Holds)),
+            Role::Primary => {
+                for shard in &mut self.shards {
+                    deliver(Part::Station(&mut shard.station, WhenDown::Holds));
                 }
-                let b = self.boundary.as_mut().expect("checked: a cache");
-                b.cache.on_fault(fault.kind, begins, now);
-                if fault.kind != FaultKind::Slow {
-                    return;
-                }
-                vec![&mut b.station]
             }
-            Role::Pipeline(_) => return self.read_model.log.path.on_fault(fault, begins),
-            _ => unreachable!("checked against `roles`"),
-        };
-        for station in stations {
-            // Its messages are retransmitted: a partition holds them.
-            station.on_fault(fault, begins, false);
+            Role::Shard(i) => {
+                let shard = &mut self.shards[*i as usize];
+                deliver(Part::Station(&mut shard.station, WhenDown::Holds));
+            }
+            Role::Cache => {
+                if let Some(b) = &mut self.boundary {
+                    deliver(Part::Cache(&mut b.cache));
+                    deliver(Part::Station(&mut b.station, WhenDown::Elsewhere));
+                }
+            }
+            Role::Pipeline(_) => deliver(Part::Path(&mut self.read_model.log.path)),
+            _ => {}
+        }
+    }
+
+    /// The boundary cache loses its unflushed write-behind writes in a
+    /// crash or a flush.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        let emptied = matches!(fault.kind, FaultKind::Crash | FaultKind::Flush);
+        if fault.target == Role::Cache && emptied && begins {
+            self.cache_crashed(index, ctx.now());
         }
     }
 }
@@ -1248,8 +1231,7 @@ impl Architecture for Coordinator {
 impl Report for Coordinator {
     /// Transactions still in doubt at the end of the run (a coordinator
     /// that never came back) count up to then.
-    fn fault_effects(&self, stopped_at: SimTime) -> Effects {
-        let mut effects = self.effects.clone();
+    fn effects_at_end(&self, effects: &mut Effects, stopped_at: SimTime) {
         for (_, txn) in self.txns.open_ones() {
             let since = txn
                 .parts
@@ -1262,17 +1244,8 @@ impl Report for Coordinator {
             };
             let mut noted = txn.in_doubt_noted;
             let down = &self.coordinator_down;
-            in_doubt(&mut effects, down, (since, stopped_at), &mut noted);
+            in_doubt(effects, down, (since, stopped_at), &mut noted);
         }
-        effects
-    }
-
-    fn clients(&mut self) -> &mut Clients {
-        &mut self.clients
-    }
-
-    fn anomalies_over_time(&self) -> Vec<u64> {
-        self.oracle.series().to_vec()
     }
 
     fn footprint(&self) -> Footprint {
@@ -1328,7 +1301,11 @@ impl Report for Coordinator {
         out
     }
 
-    fn anomalies(&self) -> AnomalyReport {
+    fn record(&self) -> &VersionedStore {
+        &self.data
+    }
+
+    fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let current = |key: u64| self.data.version(key);
         let mut divergence = BTreeMap::new();
         let (older, phantom) = self.read_model.store.compare(current);
@@ -1351,13 +1328,10 @@ impl Report for Coordinator {
             }
             divergence.insert("cache".to_string(), d);
         }
-        self.oracle.report(
-            |key| (self.data.version(key), self.data.value(key)),
-            divergence,
-        )
+        divergence
     }
 
-    fn visibility(&self) -> VisibilityReport {
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
         let mut lag_ms = BTreeMap::from([(
             "read_model".to_string(),
             LagSummary::of(self.read_model.store.visibility_lag()),
@@ -1367,10 +1341,7 @@ impl Report for Coordinator {
             // acknowledged.
             lag_ms.insert("write_model".to_string(), LagSummary::of(&b.behind));
         }
-        VisibilityReport {
-            probes: self.oracle.probe_curve(),
-            lag_ms,
-        }
+        lag_ms
     }
 
     fn coordination(&self) -> CoordinationReport {

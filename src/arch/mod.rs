@@ -1,7 +1,6 @@
 //! The architectures. Each file holds one architecture's request paths in
 //! protocol order; this module maps a scenario's `kind` to its simulation.
 
-pub mod client;
 pub mod colocated;
 pub mod coordinator;
 pub mod polyglot;
@@ -11,103 +10,40 @@ pub mod single;
 
 use std::collections::BTreeMap;
 
-use crate::check::{AnomalyReport, VisibilityReport};
-use crate::faults::Fault;
+use crate::check::{DivergenceReport, LagSummary};
+use crate::faults::Effects;
+use crate::harness::{Architecture, Run};
 use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
+use crate::model::VersionedStore;
 use crate::report::{Footprint, Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
-use crate::sim::{self, OpId, RunOutput, Streams};
-use crate::workload::{OpKind, Operation, Workload};
+use crate::sim::{self, RunOutput, SimTime, Streams};
+use crate::workload::{OpKind, Workload};
 
-/// What an architecture sees while handling an arrival, an event or a
-/// fault: the engine's context over the workload's operations and the
-/// run's recorder.
-pub type Context<'a, E> = sim::Context<'a, E, Recorder>;
-
-/// One architecture's request paths, driven by the engine.
-pub trait Architecture {
-    /// The architecture's own events: small, `Copy`, usually carrying an `OpId`.
-    type Event: Copy;
-
-    /// A client issues `op` at `ctx.now()`.
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, Self::Event>);
-
-    /// One of the architecture's events fires.
-    fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
-
-    /// Fault `index` of the scenario begins (`begins`) or ends now. The
-    /// scenario has checked that the architecture has the fault's target and
-    /// that the target can take the fault.
-    fn on_fault(
-        &mut self,
-        _index: usize,
-        _fault: &Fault,
-        _begins: bool,
-        _ctx: &mut Context<'_, Self::Event>,
-    ) {
-    }
-
-    /// A hint, given shortly before `op` arrives: load what its request path
-    /// will touch (per-key state) into the CPU cache. Changes no state and
-    /// no result; a large key space is memory-bound without it.
-    #[inline]
-    fn prefetch(&self, _op: &Operation) {}
-}
-
-/// An architecture under the scenario's faults, as the engine drives it:
-/// the engine delivers fault edges by index, this hands the architecture
-/// the fault itself.
-struct UnderFaults<'f, A> {
-    arch: A,
-    faults: &'f [Fault],
-}
-
-impl<A: Architecture> sim::System for UnderFaults<'_, A> {
-    type Event = A::Event;
-    type Outcomes = Recorder;
-
-    #[inline]
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Context<'_, A::Event>) {
-        self.arch.on_arrival(op, ctx);
-    }
-
-    #[inline]
-    fn on_event(&mut self, event: A::Event, ctx: &mut Context<'_, A::Event>) {
-        self.arch.on_event(event, ctx);
-    }
-
-    fn on_edge(&mut self, index: usize, begins: bool, ctx: &mut Context<'_, A::Event>) {
-        self.arch.on_fault(index, &self.faults[index], begins, ctx);
-    }
-
-    #[inline]
-    fn prefetch(&self, op: &Operation) {
-        self.arch.prefetch(op);
-    }
-}
-
-/// What every architecture reports about itself after a run.
+/// What only the architecture knows about itself after a run; the harness
+/// adds what it shares (latency, the oracle's findings, probes, fault rows).
 pub trait Report {
-    /// Its client side (history recording).
-    fn clients(&mut self) -> &mut client::Clients;
     /// Per-component figures, keyed by component name (`db`, `cache`, …).
     fn components(&self) -> BTreeMap<String, ComponentStats>;
-    /// Anomalies found by the architecture's oracle.
-    fn anomalies(&self) -> AnomalyReport;
-    /// Read and transaction anomalies per time-series window.
-    fn anomalies_over_time(&self) -> Vec<u64>;
-    /// Probe visibility and copies' visibility lag.
-    fn visibility(&self) -> VisibilityReport;
     /// Its systems and sync paths.
     fn footprint(&self) -> Footprint;
-    /// What coordination cost: messages, round trips, forced writes, locks.
-    fn coordination(&self) -> CoordinationReport {
-        CoordinationReport::default()
+    /// The system of record, as the run left it.
+    fn record(&self) -> &VersionedStore;
+    /// How each copy (cache, replica, derived store) differs from the
+    /// system of record, by copy name.
+    fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
+        BTreeMap::new()
     }
-    /// What each of the scenario's faults did here; what is still under
-    /// way counts up to `stopped_at`, the end of the measured run (or the
-    /// last event, if earlier).
-    fn fault_effects(&self, stopped_at: crate::sim::SimTime) -> crate::faults::Effects;
+    /// Each copy's visibility lag, by copy name.
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
+        BTreeMap::new()
+    }
+    /// What coordination cost: messages, round trips, forced writes, locks.
+    fn coordination(&self) -> CoordinationReport;
+    /// What is still under way at `stopped_at`, the end of the measured run
+    /// (or the last event, if earlier), added to `effects` (transactions
+    /// still in doubt).
+    fn effects_at_end(&self, _effects: &mut Effects, _stopped_at: SimTime) {}
 }
 
 /// The roles `config`'s architecture has, for faults to target.
@@ -233,12 +169,9 @@ fn run_system<A: Architecture + Report>(
     recording: Recording,
     window: Window,
 ) -> RunResult {
-    let mut system = UnderFaults {
-        arch: system,
-        faults: &scenario.faults,
-    };
+    let mut system = Run::new(system, &scenario.faults);
     if let Some(limit) = recording.history_limit {
-        system.arch.clients().record_history(limit);
+        system.arch.harness_mut().clients.record_history(limit);
     }
     let recorder = if recording.truncation {
         Recorder::new(window).with_batches()
@@ -252,8 +185,8 @@ fn run_system<A: Architecture + Report>(
         scenario.workload.client_policy().into(),
         &crate::faults::schedule(&scenario.faults),
     );
-    let mut system = system.arch;
-    let history = system.clients().history(output.stopped_at);
+    let system = system.arch;
+    let history = system.harness().clients.history(output.stopped_at);
     let mut result = collect(scenario, arch, replication, &system, output, window);
     result.history = history;
     result
@@ -277,13 +210,13 @@ fn collect<A: Architecture + Report>(
         let probes = recorder.kind(OpKind::Probe).summary();
         latency.insert(OpKind::Probe.name().to_string(), probes);
     }
-    let series = output
-        .recorder
-        .timeline()
-        .series(&system.anomalies_over_time());
+    let h = system.harness();
+    let series = output.recorder.timeline().series(h.oracle.series());
+    let mut effects = h.effects.clone();
+    system.effects_at_end(&mut effects, output.stopped_at.min(window.end));
     let faults = crate::faults::report(
         &scenario.faults,
-        &system.fault_effects(output.stopped_at.min(window.end)),
+        &effects,
         &series,
         output.recorder.failed_by_start(),
         window.end,
@@ -301,8 +234,8 @@ fn collect<A: Architecture + Report>(
             .into_iter()
             .map(|(k, v)| (k, v.rounded()))
             .collect(),
-        anomalies: system.anomalies(),
-        visibility: system.visibility(),
+        anomalies: h.anomalies(system.record(), system.divergence()),
+        visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
         coordination: system.coordination(),
         series,

@@ -38,16 +38,14 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::client::{AfterRead, Clients, Probe};
-use super::{Architecture, Context, Report};
-use crate::check::{
-    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
-};
+use super::Report;
+use crate::check::{DivergenceReport, LagSummary, ServedBy};
 use crate::dist::Dist;
-use crate::faults::{Effects, Fault, FaultKind, Role};
+use crate::faults::Role;
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
-    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
+    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Station,
     VersionedStore, Write, next_refresh, transaction,
 };
 use crate::report::{Footprint, SyncPath};
@@ -121,17 +119,9 @@ pub enum Event {
         change: u32,
         duplicate: bool,
     },
-    /// A probe read of `key` checks whether `version` is visible.
-    Probe(Probe),
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-impl From<Probe> for Event {
-    fn from(p: Probe) -> Event {
-        Event::Probe(p)
-    }
-}
 
 /// Changes in flight to derived stores, by handle.
 #[derive(Default)]
@@ -172,7 +162,6 @@ struct Feed {
 /// The polyglot architecture.
 pub struct Polyglot {
     space: KeySpace,
-    network: Network,
     db: Station,
     data: VersionedStore,
     /// The commit path through the write-ahead log.
@@ -198,8 +187,7 @@ pub struct Polyglot {
     service_rng: SimRng,
     fail_rng: SimRng,
     transfer_amount: i64,
-    oracle: Oracle,
-    clients: Clients,
+    h: Harness,
     window: Window,
 }
 
@@ -228,7 +216,6 @@ impl Polyglot {
         };
         Polyglot {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
@@ -263,8 +250,7 @@ impl Polyglot {
             service_rng: streams.stream("service"),
             fail_rng: streams.stream("dual-write-failure"),
             transfer_amount: w.transfer_amount,
-            oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            clients: Clients::new(w, streams),
+            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
             window,
         }
     }
@@ -272,7 +258,7 @@ impl Polyglot {
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.client();
+        let delay = self.h.client_message();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -280,36 +266,18 @@ impl Polyglot {
         }
     }
 
-    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        self.clients.begin(op, probe, ctx, &self.oracle);
-        let o = *ctx.op(op);
-        let system = match o.kind {
-            // A probe of a session write reads the session store.
-            OpKind::Probe if self.space.entity(o.key).0 == Entity::Session => System::Sessions,
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
-                System::Cache
-            }
-            OpKind::Search => System::Search,
-            OpKind::Analytics => System::Warehouse,
-            OpKind::SessionGet | OpKind::SessionPut => System::Sessions,
-            OpKind::DocGet | OpKind::DocPut => unreachable!("rejected when the scenario is read"),
-            _ => System::Db,
-        };
-        self.hop(Event::At(op, system), ctx);
-    }
-
     /// A request reaches `system`, which serves it on a core: reads see the
     /// system's data as the request lands.
     fn at(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let now = ctx.now();
-        let writing = self.clients.state(op).writing;
+        let writing = self.h.state(op).writing;
         let is_write = matches!(o.kind, OpKind::Put | OpKind::Transfer)
             || (matches!(o.kind, OpKind::Rmw | OpKind::Reserve) && writing);
         let (station, service) = match system {
             System::Cache => {
                 let found = self.cache.as_mut().expect("a cache").get(o.key, now);
-                self.clients.state_mut(op).cache_lookup(found);
+                self.h.state_mut(op).cache_lookup(found);
                 (
                     &mut self.cache_server,
                     self.cache_service.sample(&mut self.service_rng),
@@ -317,7 +285,7 @@ impl Polyglot {
             }
             System::Search => {
                 let (version, value) = self.search.read(o.key);
-                let s = self.clients.state_mut(op);
+                let s = self.h.state_mut(op);
                 (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Index));
                 (
                     &mut self.search_server,
@@ -330,14 +298,14 @@ impl Polyglot {
             ),
             System::Sessions => {
                 if o.kind != OpKind::SessionPut {
-                    let s = self.clients.state_mut(op);
+                    let s = self.h.state_mut(op);
                     (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
                     s.served_by = Some(ServedBy::Primary);
                 } else {
                     // The session store is the record for sessions: the
                     // write lands as it arrives.
                     let version = self.data.commit(o.key, 0, now);
-                    let s = self.clients.state_mut(op);
+                    let s = self.h.state_mut(op);
                     s.writes[0] = Write {
                         key: o.key,
                         version,
@@ -357,18 +325,18 @@ impl Polyglot {
                         d + self.write.sample(&mut self.service_rng)
                     })
                 } else if o.kind == OpKind::MultiGet {
-                    let mut reads = std::mem::take(self.clients.multi_mut(op));
+                    let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                     let mut service = SimDuration::ZERO;
                     for r in &mut reads {
                         (r.version, r.value) = (self.data.version(r.key), self.data.value(r.key));
                         (r.served_by, r.missed) = (ServedBy::Primary, false);
                         service = service + self.read.sample(&mut self.service_rng);
                     }
-                    *self.clients.multi_mut(op) = reads;
-                    self.clients.state_mut(op).consistent = true;
+                    *self.h.clients.multi_mut(op) = reads;
+                    self.h.state_mut(op).consistent = true;
                     service
                 } else {
-                    let s = self.clients.state_mut(op);
+                    let s = self.h.state_mut(op);
                     (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
                     s.served_by = Some(ServedBy::Primary);
                     self.read.sample(&mut self.service_rng)
@@ -380,7 +348,7 @@ impl Polyglot {
         if system == System::Db && is_write {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
-            let back = self.network.client();
+            let back = self.h.client_message();
             ctx.schedule_at(slot.done + back, Event::Answered(op, system));
         }
     }
@@ -409,11 +377,10 @@ impl Polyglot {
     /// and its changes start on their way to the stores fed by a pipeline.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         let now = ctx.now();
         let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
-        let writes =
-            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, s.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         for w in &writes[..n] {
             self.search.source_committed(w.key, now);
@@ -427,7 +394,8 @@ impl Polyglot {
                 }
             }
         }
-        self.clients
+        self.h
+            .clients
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
         self.hop(Event::Answered(op, System::Db), ctx);
@@ -539,8 +507,8 @@ impl Polyglot {
             }
         };
         match applied {
-            Applied::OutOfOrder => self.oracle.out_of_order_apply(name),
-            Applied::Duplicate => self.oracle.duplicate_apply(name),
+            Applied::OutOfOrder => self.h.oracle.out_of_order_apply(name),
+            Applied::Duplicate => self.h.oracle.duplicate_apply(name),
             Applied::InOrder => {}
         }
     }
@@ -554,16 +522,14 @@ impl Polyglot {
         let skip_cache = self.cache.is_none();
         match next {
             Some(0) if skip_cache => self.next_dual_write(op, 1, ctx),
-            Some(i) if self.clients.state(op).installed > 0 => {
-                self.hop(Event::DualWrite(op, i), ctx)
-            }
+            Some(i) if self.h.state(op).installed > 0 => self.hop(Event::DualWrite(op, i), ctx),
             _ => self.acknowledge(op, ctx),
         }
     }
 
     fn dual_write(&mut self, op: OpId, store: u8, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         if !self.fail_rng.random_bool(self.dual_write_fail) {
             for w in s.installed() {
                 let c = Change {
@@ -593,7 +559,7 @@ impl Polyglot {
             ),
         };
         let slot = server.enter(now, service);
-        let back = self.network.client();
+        let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::DualWritten(op, store));
     }
 
@@ -601,7 +567,7 @@ impl Polyglot {
 
     fn answered(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         match (o.kind, system) {
             (OpKind::Analytics, _) => ctx.complete(op, Outcome::Ok),
             (OpKind::SessionPut, _) => self.acknowledge(op, ctx),
@@ -618,7 +584,7 @@ impl Polyglot {
                         cache.put(o.key, s.version, s.value, current, ctx.now());
                     }
                 }
-                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                if self.h.read_returned(op, ctx) == AfterRead::Write {
                     self.hop(Event::At(op, System::Db), ctx);
                 }
             }
@@ -626,25 +592,39 @@ impl Polyglot {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.clients.acknowledge(op, ctx, &mut self.oracle);
-    }
-
-    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(p));
-        self.begin(op, p.delay, ctx);
+        self.h.acknowledged(op, ctx);
     }
 }
 
 impl Architecture for Polyglot {
     type Event = Event;
 
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.oracle.operation(ctx.op(op).start);
-        self.begin(op, 0, ctx);
+    fn harness(&self) -> &Harness {
+        &self.h
+    }
+
+    fn harness_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
+
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let system = match o.kind {
+            // A probe of a session write reads the session store.
+            OpKind::Probe if self.space.entity(o.key).0 == Entity::Session => System::Sessions,
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
+                System::Cache
+            }
+            OpKind::Search => System::Search,
+            OpKind::Analytics => System::Warehouse,
+            OpKind::SessionGet | OpKind::SessionPut => System::Sessions,
+            OpKind::DocGet | OpKind::DocPut => unreachable!("rejected when the scenario is read"),
+            _ => System::Db,
+        };
+        self.hop(Event::At(op, system), ctx);
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
         if let Some(cache) = &self.cache {
             cache.prefetch(op.key);
@@ -670,69 +650,44 @@ impl Architecture for Polyglot {
                 change,
                 duplicate,
             } => self.apply(store, change, duplicate, ctx),
-            Event::Probe(p) => self.probe(p, ctx),
         }
     }
 
     /// Each system is a station: a crash or partition holds its requests
     /// until it is back (the database has no replica to fail over to; a
     /// dual write waits for its store), `slow` stretches its service. The
-    /// cache also empties on a crash or flush. A `lag` on a store's pipeline
-    /// stalls or slows its CDC connector or event bus; what it missed
-    /// arrives when it resumes.
-    fn on_fault(&mut self, _index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        let station = match &fault.target {
+    /// cache also empties on a crash or flush, and is absent while down
+    /// (reads miss). A `lag` on a store's pipeline stalls or slows its CDC
+    /// connector and event bus; what it missed arrives when it resumes.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        let station = match role {
             Role::Primary => &mut self.db,
-            Role::Cache => {
-                // A cache down is absent, not waited for: reads miss.
-                if let Some(cache) = &mut self.cache {
-                    cache.on_fault(fault.kind, begins, now);
-                }
-                if fault.kind != FaultKind::Slow {
-                    return;
-                }
-                &mut self.cache_server
-            }
             Role::Index => &mut self.search_server,
             Role::Warehouse => &mut self.warehouse_server,
             Role::SessionStore => &mut self.sessions,
+            Role::Cache => {
+                if let Some(cache) = &mut self.cache {
+                    deliver(Part::Cache(cache));
+                }
+                return deliver(Part::Station(&mut self.cache_server, WhenDown::Elsewhere));
+            }
             Role::Pipeline(store) => {
-                let i = Derived::ALL
-                    .iter()
-                    .position(|d| d.name() == store)
-                    .expect("checked against `roles`");
-                let feed = &mut self.feeds[i];
-                feed.cdc.path.on_fault(fault, begins);
-                feed.bus.path.on_fault(fault, begins);
+                let fed = Derived::ALL.iter().position(|d| d.name() == store);
+                if let Some(feed) = fed.map(|i| &mut self.feeds[i]) {
+                    deliver(Part::Path(&mut feed.cdc.path));
+                    deliver(Part::Path(&mut feed.bus.path));
+                }
                 return;
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => return,
         };
-        station.on_fault(fault, begins, true);
+        deliver(Part::Station(station, WhenDown::LosesRequests));
     }
 }
 
 impl Report for Polyglot {
-    fn clients(&mut self) -> &mut Clients {
-        &mut self.clients
-    }
-
-    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
-        Effects::new(0)
-    }
-
-    fn anomalies_over_time(&self) -> Vec<u64> {
-        self.oracle.series().to_vec()
-    }
-
     fn coordination(&self) -> CoordinationReport {
-        CoordinationReport::traffic(
-            self.network.messages(),
-            self.clients.begun(),
-            self.wal.records(),
-            self.oracle.operations(),
-        )
+        self.h.traffic(self.wal.records())
     }
 
     fn footprint(&self) -> Footprint {
@@ -774,7 +729,11 @@ impl Report for Polyglot {
         out
     }
 
-    fn anomalies(&self) -> AnomalyReport {
+    fn record(&self) -> &VersionedStore {
+        &self.data
+    }
+
+    fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         // Sessions live in the session store only: no derived store holds them.
         let current = |key: u64| match self.space.entity(key).0 {
             Entity::Session => 0,
@@ -803,13 +762,10 @@ impl Report for Polyglot {
                 },
             );
         }
-        self.oracle.report(
-            |key| (self.data.version(key), self.data.value(key)),
-            divergence,
-        )
+        divergence
     }
 
-    fn visibility(&self) -> VisibilityReport {
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
         let mut lag_ms = BTreeMap::new();
         if self.cache.is_some() {
             lag_ms.insert("cache".to_string(), LagSummary::of(&self.cache_lag));
@@ -822,9 +778,6 @@ impl Report for Polyglot {
             "warehouse".to_string(),
             LagSummary::of(self.warehouse.visibility_lag()),
         );
-        VisibilityReport {
-            probes: self.oracle.probe_curve(),
-            lag_ms,
-        }
+        lag_ms
     }
 }

@@ -42,17 +42,16 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::client::{AfterRead, Clients, Probe};
-use super::{Architecture, Context, Report};
-use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
+use super::Report;
+use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
-use crate::faults::{Effects, Fault, FaultKind, Role};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
-    failover,
+    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
@@ -86,15 +85,11 @@ pub enum Event {
         version: Version,
     },
     /// A replica's acknowledgement of a document write reaches the client.
-    DocAck { op: OpId, nonce: u32 },
+    DocAck(OpId),
     /// A document read reaches a replica.
-    DocRead { op: OpId, nonce: u32, replica: u8 },
+    DocRead { op: OpId, replica: u8 },
     /// A replica's reply to a document read reaches the client.
-    DocReply {
-        op: OpId,
-        nonce: u32,
-        version: Version,
-    },
+    DocReply { op: OpId, version: Version },
     /// A lookup reaches the cache grid node that holds its key.
     AtGrid(OpId),
     /// The grid's answer to a lookup reaches the client.
@@ -109,20 +104,12 @@ pub enum Event {
     GridInvalidate(OpId),
     /// The grid acknowledges the invalidation.
     GridInvalidated(OpId),
-    /// A probe read of `key` checks whether `version` is visible.
-    Probe(Probe),
     /// Replica 1 of `shard` (every shard: `ShardId::MAX`) takes over from
     /// its failed primary (fault `fault`).
     Promote { fault: u16, shard: ShardId },
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-impl From<Probe> for Event {
-    fn from(p: Probe) -> Event {
-        Event::Probe(p)
-    }
-}
 
 /// One shard's primary.
 struct Shard {
@@ -163,7 +150,6 @@ struct Docstore {
 /// The sharded architecture.
 pub struct Sharded {
     space: KeySpace,
-    network: Network,
     router: Router,
     shards: Vec<Shard>,
     directory: Option<Directory>,
@@ -178,8 +164,6 @@ pub struct Sharded {
     docstore: Docstore,
     /// Whether the mix uses the document store (it is in the footprint only then).
     documents_used: bool,
-    /// Operations begun so far (the nonce of the next one).
-    begun: u32,
     /// Every shard's data, by key: each key is written only by its shard.
     data: VersionedStore,
     read: Dist,
@@ -191,8 +175,7 @@ pub struct Sharded {
     cross_shard: CrossShard,
     leg_failure: f64,
     transfer_amount: i64,
-    oracle: Oracle,
-    clients: Clients,
+    h: Harness,
     /// The shards of the `multi_get` being routed (a reused buffer).
     scatter: Vec<ShardId>,
     /// Multi-key operations in the window, the shards they touched, and how
@@ -202,7 +185,6 @@ pub struct Sharded {
     cross_shard_ops: u64,
     window: Window,
     failover_after: SimDuration,
-    effects: Effects,
 }
 
 impl Sharded {
@@ -294,8 +276,6 @@ impl Sharded {
             choice_rng: streams.stream("replica-choice"),
             docstore,
             documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
-            begun: 0,
-            network: Network::new(&scenario.network, streams.stream("network")),
             router,
             shards,
             directory,
@@ -309,15 +289,13 @@ impl Sharded {
             cross_shard: s.cross_shard,
             leg_failure: s.leg_failure,
             transfer_amount: w.transfer_amount,
-            oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            clients: Clients::new(w, streams),
+            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
             scatter: Vec::new(),
             multi_key_ops: 0,
             shards_touched: 0,
             cross_shard_ops: 0,
             window,
             failover_after: config.replicas.failover_after,
-            effects: Effects::new(scenario.faults.len()),
         }
     }
 
@@ -357,11 +335,12 @@ impl Sharded {
             &mut self.data,
             &self.replicas[0],
             keys,
-            &mut self.oracle,
+            &mut self.h.oracle,
             now,
         );
         let who = format!("shard {s}'s replica 1");
-        self.effects
+        self.h
+            .effects
             .get(fault)
             .promoted(now, lost, &who, self.failover_after);
     }
@@ -369,7 +348,7 @@ impl Sharded {
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.client();
+        let delay = self.h.client_message();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -383,29 +362,6 @@ impl Sharded {
 
     // ----- routing -----
 
-    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        self.clients.begin(op, probe, ctx, &self.oracle);
-        self.begun = self.begun.wrapping_add(1);
-        self.clients.state_mut(op).nonce = self.begun;
-        let o = *ctx.op(op);
-        let document = |key| self.space.entity(key).0 == crate::workload::Entity::Document;
-        match o.kind {
-            OpKind::DocPut => return self.doc_write(op, ctx),
-            OpKind::DocGet => return self.doc_read(op, ctx),
-            OpKind::Probe if document(o.key) => return self.doc_read(op, ctx),
-            _ => {}
-        }
-        let key = ctx.op(op).key;
-        let now = ctx.now();
-        if let Some(dir) = &mut self.directory {
-            let entry = self.router.directory_entry(key);
-            if dir.cache.get(entry, now) == Lookup::Miss {
-                return self.hop(Event::AtDirectory(op), ctx);
-            }
-        }
-        self.route(op, ctx);
-    }
-
     /// The directory service looks the placement up (on its core) and the
     /// answer travels back; the client caches it.
     fn directory_lookup(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -414,7 +370,7 @@ impl Sharded {
         let slot = dir.station.enter(ctx.now(), service);
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
-        let back = self.network.client();
+        let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
@@ -424,12 +380,12 @@ impl Sharded {
         let measured = self.window.contains(o.start);
         match o.kind {
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
-                if self.grid.is_some() && !self.clients.state(op).writing =>
+                if self.grid.is_some() && !self.h.state(op).writing =>
             {
                 self.hop(Event::AtGrid(op), ctx);
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
-                if !self.clients.state(op).writing =>
+                if !self.h.state(op).writing =>
             {
                 self.read_key(op, ctx);
             }
@@ -453,12 +409,18 @@ impl Sharded {
             OpKind::MultiGet => {
                 let mut shards = std::mem::take(&mut self.scatter);
                 shards.clear();
-                shards.extend(self.clients.multi(op).iter().map(|r| self.shard_of(r.key)));
+                shards.extend(
+                    self.h
+                        .clients
+                        .multi(op)
+                        .iter()
+                        .map(|r| self.shard_of(r.key)),
+                );
                 shards.sort_unstable();
                 shards.dedup();
                 self.count_fanout(measured, shards.len() as u64);
                 // One shard's statement is a consistent snapshot; more are not.
-                self.clients.state_mut(op).consistent = shards.len() == 1;
+                self.h.state_mut(op).consistent = shards.len() == 1;
                 let parts = shards.len() as u16;
                 for &s in &shards {
                     self.send(op, s, parts, ctx);
@@ -489,7 +451,6 @@ impl Sharded {
         // every replica.
         let version = self.data.commit(o.key, 0, now);
         let d = &mut self.docstore;
-        let nonce = self.clients.state(op).nonce;
         let doc = (o.key - self.space.document(0)) as u32;
         for i in 0..d.replicas.len() {
             let arrive = now + d.write[i].sample(&mut d.rng);
@@ -502,9 +463,9 @@ impl Sharded {
                     version,
                 },
             );
-            ctx.schedule_at(back, Event::DocAck { op, nonce });
+            ctx.schedule_at(back, Event::DocAck(op));
         }
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.pending = d.w;
         st.writes[0] = crate::model::Write {
             key: o.key,
@@ -520,65 +481,60 @@ impl Sharded {
     fn doc_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let d = &mut self.docstore;
-        let nonce = self.clients.state(op).nonce;
         for i in 0..d.replicas.len() {
             let arrive = now + d.read[i].sample(&mut d.rng);
             ctx.schedule_at(
                 arrive,
                 Event::DocRead {
                     op,
-                    nonce,
                     replica: i as u8,
                 },
             );
         }
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.pending = d.r;
         st.version = 0;
         st.served_by = Some(ServedBy::Quorum);
     }
 
-    /// Whether a reply belongs to the operation now behind `op`, and that
-    /// operation still waits for replies.
-    fn waiting(&self, op: OpId, nonce: u32, ctx: &Ctx<'_>) -> bool {
-        ctx.in_flight(op) && {
-            let st = self.clients.state(op);
-            st.nonce == nonce && st.pending > 0
-        }
+    /// Whether the attempt `op` is still in flight (not an earlier one in
+    /// its slot) and waits for replies.
+    fn waiting(&self, op: OpId, ctx: &Ctx<'_>) -> bool {
+        ctx.in_flight(op) && self.h.state(op).pending > 0
     }
 
-    fn doc_ack(&mut self, op: OpId, nonce: u32, ctx: &mut Ctx<'_>) {
-        if !self.waiting(op, nonce, ctx) {
+    fn doc_ack(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, ctx) {
             return;
         }
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.pending -= 1;
         if st.pending == 0 {
             self.acknowledge(op, ctx);
         }
     }
 
-    fn doc_read_arrives(&mut self, op: OpId, nonce: u32, replica: u8, ctx: &mut Ctx<'_>) {
-        if !self.waiting(op, nonce, ctx) {
+    fn doc_read_arrives(&mut self, op: OpId, replica: u8, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, ctx) {
             return;
         }
         let doc = (ctx.op(op).key - self.space.document(0)) as usize;
         let d = &mut self.docstore;
         let version = d.replicas[usize::from(replica)][doc];
         let back = d.response[usize::from(replica)].sample(&mut d.rng);
-        ctx.schedule_in(back, Event::DocReply { op, nonce, version });
+        ctx.schedule_in(back, Event::DocReply { op, version });
     }
 
-    fn doc_reply(&mut self, op: OpId, nonce: u32, version: Version, ctx: &mut Ctx<'_>) {
-        if !self.waiting(op, nonce, ctx) {
+    fn doc_reply(&mut self, op: OpId, version: Version, ctx: &mut Ctx<'_>) {
+        if !self.waiting(op, ctx) {
             return;
         }
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         st.version = st.version.max(version);
         st.value = i64::from(st.version);
         st.pending -= 1;
         if st.pending == 0 {
-            self.clients.read_done(op, ctx, &mut self.oracle);
+            self.h.read_returned(op, ctx);
         }
     }
 
@@ -598,16 +554,16 @@ impl Sharded {
         let found = grid.cache.get(key, now);
         let service = grid.service.sample(&mut self.service_rng);
         let slot = grid.nodes[node].enter(now, service);
-        self.clients.state_mut(op).cache_lookup(found);
-        let back = self.network.client();
+        self.h.state_mut(op).cache_lookup(found);
+        let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
     }
 
     fn grid_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        if self.clients.state(op).missed {
+        if self.h.state(op).missed {
             return self.read_key(op, ctx);
         }
-        if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+        if self.h.read_returned(op, ctx) == AfterRead::Write {
             let s = self.shard_of(ctx.op(op).key);
             self.send(op, s, 1, ctx);
         }
@@ -622,7 +578,7 @@ impl Sharded {
         let service = grid.service.sample(&mut self.service_rng);
         grid.nodes[node].enter(now, service);
         if grid.cache.put(key, version, value, current, now) {
-            self.oracle.out_of_order_apply("cache");
+            self.h.oracle.out_of_order_apply("cache");
         }
     }
 
@@ -633,7 +589,7 @@ impl Sharded {
             .grid
             .as_ref()
             .is_some_and(|g| g.invalidate != crate::scenario::Invalidate::None);
-        if invalidates && self.clients.state(op).installed > 0 {
+        if invalidates && self.h.state(op).installed > 0 {
             self.hop(Event::GridInvalidate(op), ctx);
         } else {
             self.acknowledge(op, ctx);
@@ -642,7 +598,7 @@ impl Sharded {
 
     fn grid_invalidate(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         let node = self.grid_node(s.writes[0].key);
         let grid = self.grid.as_mut().expect("a grid");
         for w in s.installed() {
@@ -653,7 +609,7 @@ impl Sharded {
                         .cache
                         .put(w.key, w.version, w.value, self.data.version(w.key), now)
                     {
-                        self.oracle.out_of_order_apply("cache");
+                        self.h.oracle.out_of_order_apply("cache");
                     }
                 }
                 crate::scenario::Invalidate::None => {}
@@ -661,7 +617,7 @@ impl Sharded {
         }
         let service = grid.service.sample(&mut self.service_rng);
         let slot = grid.nodes[node].enter(now, service);
-        let back = self.network.client();
+        let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
@@ -680,7 +636,7 @@ impl Sharded {
         let s = self.shard_of(ctx.op(op).key);
         if self.reads_to_replicas && !self.replicas.is_empty() {
             let r = self.choice_rng.random_range(0..self.replicas.len()) as u8;
-            self.clients.state_mut(op).pending = 1;
+            self.h.state_mut(op).pending = 1;
             self.hop(Event::AtReplica(op, s, r), ctx);
         } else {
             self.send(op, s, 1, ctx);
@@ -692,11 +648,11 @@ impl Sharded {
     fn at_replica(&mut self, op: OpId, s: ShardId, r: u8, ctx: &mut Ctx<'_>) {
         let key = ctx.op(op).key;
         let (version, value) = self.replicas[usize::from(r)].read(key);
-        let st = self.clients.state_mut(op);
+        let st = self.h.state_mut(op);
         (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::Replica));
         let service = self.read.sample(&mut self.service_rng);
         let slot = self.replica_stations[usize::from(s)][usize::from(r)].enter(ctx.now(), service);
-        let back = self.network.client();
+        let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::Answered(op));
     }
 
@@ -725,7 +681,7 @@ impl Sharded {
     /// Sends one part of `op` to shard `s`; `parts` is how many answers
     /// the client will wait for.
     fn send(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
-        self.clients.state_mut(op).pending = parts;
+        self.h.state_mut(op).pending = parts;
         self.hop(Event::AtShard(op, s), ctx);
     }
 
@@ -733,7 +689,7 @@ impl Sharded {
 
     fn at_shard(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.clients.state(op);
+        let st = *self.h.state(op);
         let writes = match o.kind {
             OpKind::Put | OpKind::Transfer => true,
             OpKind::Rmw | OpKind::Reserve => st.writing,
@@ -755,7 +711,7 @@ impl Sharded {
                 // Every shard searches its slice; the key found is read
                 // where it lives.
                 if self.shard_of(o.key) == s {
-                    let state = self.clients.state_mut(op);
+                    let state = self.h.state_mut(op);
                     state.version = self.data.version(o.key);
                     state.value = self.data.value(o.key);
                     state.served_by = Some(ServedBy::Primary);
@@ -763,7 +719,7 @@ impl Sharded {
                 self.search.sample(&mut self.service_rng)
             }
             OpKind::MultiGet => {
-                let mut reads = std::mem::take(self.clients.multi_mut(op));
+                let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads
                     .iter_mut()
@@ -775,11 +731,11 @@ impl Sharded {
                     r.missed = false;
                     service = service + self.read.sample(&mut self.service_rng);
                 }
-                *self.clients.multi_mut(op) = reads;
+                *self.h.clients.multi_mut(op) = reads;
                 service
             }
             _ => {
-                let state = self.clients.state_mut(op);
+                let state = self.h.state_mut(op);
                 state.version = self.data.version(o.key);
                 state.value = self.data.value(o.key);
                 state.served_by = Some(ServedBy::Primary);
@@ -792,7 +748,7 @@ impl Sharded {
         if writes {
             ctx.schedule_at(slot.done, Event::Served(op, s));
         } else {
-            let back = self.network.client();
+            let back = self.h.client_message();
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
     }
@@ -821,7 +777,7 @@ impl Sharded {
     /// a best-effort transfer.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.clients.state(op);
+        let st = *self.h.state(op);
         let now = ctx.now();
         // A best-effort transfer's first leg installs its one write.
         let first_done = st.installed == 1;
@@ -849,8 +805,7 @@ impl Sharded {
                 len: 1,
             }
         };
-        let writes =
-            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, st.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
         if let Some(grid) = &mut self.grid {
             // Grid entries of older versions are stale from now on.
             for w in &writes[..plan.len] {
@@ -858,7 +813,7 @@ impl Sharded {
             }
         }
         self.ship(&writes[..plan.len], ctx);
-        let state = self.clients.state_mut(op);
+        let state = self.h.state_mut(op);
         if cross {
             if !first_done {
                 state.writes = if plan.len == 1 {
@@ -873,7 +828,8 @@ impl Sharded {
                 state.writes[1] = writes[0];
                 state.installed = 2;
                 let (a, b) = (state.writes[0], state.writes[1]);
-                self.oracle
+                self.h
+                    .oracle
                     .link_partners((a.key, a.version), (b.key, b.version));
             }
         } else {
@@ -886,9 +842,9 @@ impl Sharded {
 
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.clients.state(op);
+        let st = *self.h.state(op);
         let pending = st.pending - 1;
-        self.clients.state_mut(op).pending = pending;
+        self.h.state_mut(op).pending = pending;
         if pending > 0 {
             return;
         }
@@ -923,7 +879,7 @@ impl Sharded {
                     };
                     self.hop(fill, ctx);
                 }
-                if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+                if self.h.read_returned(op, ctx) == AfterRead::Write {
                     let s = self.shard_of(o.key);
                     self.send(op, s, 1, ctx);
                 }
@@ -932,25 +888,42 @@ impl Sharded {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.clients.acknowledge(op, ctx, &mut self.oracle);
-    }
-
-    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(p));
-        self.begin(op, p.delay, ctx);
+        self.h.acknowledged(op, ctx);
     }
 }
 
 impl Architecture for Sharded {
     type Event = Event;
 
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.oracle.operation(ctx.op(op).start);
-        self.begin(op, 0, ctx);
+    fn harness(&self) -> &Harness {
+        &self.h
+    }
+
+    fn harness_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
+
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let document = |key| self.space.entity(key).0 == crate::workload::Entity::Document;
+        match o.kind {
+            OpKind::DocPut => return self.doc_write(op, ctx),
+            OpKind::DocGet => return self.doc_read(op, ctx),
+            OpKind::Probe if document(o.key) => return self.doc_read(op, ctx),
+            _ => {}
+        }
+        let key = ctx.op(op).key;
+        let now = ctx.now();
+        if let Some(dir) = &mut self.directory {
+            let entry = self.router.directory_entry(key);
+            if dir.cache.get(entry, now) == Lookup::Miss {
+                return self.hop(Event::AtDirectory(op), ctx);
+            }
+        }
+        self.route(op, ctx);
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
         if let Some(grid) = &self.grid {
             grid.cache.prefetch(op.key);
@@ -982,7 +955,7 @@ impl Architecture for Sharded {
                 let v = &mut self.docstore.replicas[usize::from(replica)][key as usize];
                 *v = (*v).max(version);
             }
-            Event::DocAck { op, nonce } => self.doc_ack(op, nonce, ctx),
+            Event::DocAck(op) => self.doc_ack(op, ctx),
             Event::AtGrid(op) => self.at_grid(op, ctx),
             Event::GridAnswered(op) => self.grid_answered(op, ctx),
             Event::GridFill {
@@ -992,77 +965,65 @@ impl Architecture for Sharded {
             } => self.grid_fill(u64::from(key), version, value, ctx),
             Event::GridInvalidate(op) => self.grid_invalidate(op, ctx),
             Event::GridInvalidated(op) => self.acknowledge(op, ctx),
-            Event::DocRead { op, nonce, replica } => self.doc_read_arrives(op, nonce, replica, ctx),
-            Event::DocReply { op, nonce, version } => self.doc_reply(op, nonce, version, ctx),
-            Event::Probe(p) => self.probe(p, ctx),
+            Event::DocRead { op, replica } => self.doc_read_arrives(op, replica, ctx),
+            Event::DocReply { op, version } => self.doc_reply(op, version, ctx),
         }
     }
 
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match &fault.target {
-            Role::Primary | Role::Shard(_) => {
-                let hit: Vec<ShardId> = match fault.target {
-                    Role::Shard(i) => vec![i as ShardId],
-                    _ => (0..self.shards.len() as ShardId).collect(),
-                };
-                for s in hit {
-                    match fault.kind {
-                        FaultKind::Slow => self.shards[usize::from(s)]
-                            .station
-                            .on_fault(fault, begins, true),
-                        _ if begins => self.shard_down(index, fault, s, ctx),
-                        _ => {}
-                    }
+    /// Each shard's server (its outage is the failover's, below), each
+    /// replica's shipping path and servers, the cache grid and its nodes.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Primary => {
+                for shard in &mut self.shards {
+                    deliver(Part::Station(&mut shard.station, WhenDown::Elsewhere));
                 }
             }
+            Role::Shard(i) => {
+                let shard = &mut self.shards[*i as usize];
+                deliver(Part::Station(&mut shard.station, WhenDown::Elsewhere));
+            }
             Role::Replica => {
-                // A replica that is down applies nothing meanwhile.
-                if fault.stops() || fault.kind == FaultKind::Lag {
-                    self.replicas
-                        .iter_mut()
-                        .for_each(|r| r.path.on_fault(fault, begins));
+                for r in &mut self.replicas {
+                    deliver(Part::Path(&mut r.path));
                 }
-                if fault.kind != FaultKind::Lag {
-                    for station in self.replica_stations.iter_mut().flatten() {
-                        station.on_fault(fault, begins, true);
-                    }
+                for station in self.replica_stations.iter_mut().flatten() {
+                    deliver(Part::Station(station, WhenDown::LosesRequests));
                 }
             }
             Role::Cache => {
-                let grid = self.grid.as_mut().expect("checked: a cache grid");
-                grid.cache.on_fault(fault.kind, begins, now);
-                if fault.kind == FaultKind::Slow {
-                    grid.nodes
-                        .iter_mut()
-                        .for_each(|n| n.on_fault(fault, begins, true));
+                if let Some(grid) = &mut self.grid {
+                    deliver(Part::Cache(&mut grid.cache));
+                    for node in &mut grid.nodes {
+                        deliver(Part::Station(node, WhenDown::Elsewhere));
+                    }
                 }
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => {}
+        }
+    }
+
+    /// A shard's primary that crashes or is cut off fails over.
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if !(fault.stops() && begins) {
+            return;
+        }
+        match fault.target {
+            Role::Shard(i) => self.shard_down(index, fault, i as ShardId, ctx),
+            Role::Primary => {
+                for s in 0..self.shards.len() as ShardId {
+                    self.shard_down(index, fault, s, ctx);
+                }
+            }
+            _ => {}
         }
     }
 }
 
 impl Report for Sharded {
-    fn clients(&mut self) -> &mut Clients {
-        &mut self.clients
-    }
-
-    fn fault_effects(&self, _stopped_at: crate::sim::SimTime) -> Effects {
-        self.effects.clone()
-    }
-
-    fn anomalies_over_time(&self) -> Vec<u64> {
-        self.oracle.series().to_vec()
-    }
-
     fn coordination(&self) -> CoordinationReport {
-        CoordinationReport::traffic(
-            self.network.messages(),
-            self.clients.begun(),
-            self.shards.iter().map(|s| s.wal.records()).sum(),
-            self.oracle.operations(),
-        )
+        self.h
+            .traffic(self.shards.iter().map(|s| s.wal.records()).sum())
     }
 
     fn footprint(&self) -> Footprint {
@@ -1154,7 +1115,11 @@ impl Report for Sharded {
         out
     }
 
-    fn anomalies(&self) -> AnomalyReport {
+    fn record(&self) -> &VersionedStore {
+        &self.data
+    }
+
+    fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
         if let Some(grid) = &self.grid {
             let mut d = crate::check::DivergenceReport {
@@ -1167,26 +1132,19 @@ impl Report for Sharded {
             }
             divergence.insert("cache".to_string(), d);
         }
-        self.oracle.report(
-            |key| (self.data.version(key), self.data.value(key)),
-            divergence,
-        )
+        divergence
     }
 
-    fn visibility(&self) -> VisibilityReport {
-        VisibilityReport {
-            probes: self.oracle.probe_curve(),
-            lag_ms: self
-                .replicas
-                .iter()
-                .enumerate()
-                .map(|(j, r)| {
-                    (
-                        format!("replica_{}", j + 1),
-                        crate::check::LagSummary::of(r.visibility_lag()),
-                    )
-                })
-                .collect(),
-        }
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
+        self.replicas
+            .iter()
+            .enumerate()
+            .map(|(j, r)| {
+                (
+                    format!("replica_{}", j + 1),
+                    crate::check::LagSummary::of(r.visibility_lag()),
+                )
+            })
+            .collect()
     }
 }

@@ -46,17 +46,15 @@ use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
 
-use super::client::{AfterRead, Clients, Probe};
-use super::{Architecture, Context, Report};
-use crate::check::{
-    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
-};
+use super::Report;
+use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
-use crate::faults::{Effects, Fault, FaultKind, Role};
+use crate::faults::{Fault, Role};
+use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
-    failover, transaction,
+    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
+    transaction,
 };
 use crate::report::{Footprint, SyncPath};
 use crate::scenario::{
@@ -102,19 +100,11 @@ pub enum Event {
     DbAnswered(OpId),
     /// A replica applies a shipped commit (a handle in the replication log).
     Apply { replica: Node, commit: u32 },
-    /// A probe read of `key` checks whether `version` is visible.
-    Probe(Probe),
     /// Replica 1 takes over from the failed primary (fault `fault`).
     Promote { fault: u16 },
 }
 
 type Ctx<'a> = Context<'a, Event>;
-
-impl From<Probe> for Event {
-    fn from(p: Probe) -> Event {
-        Event::Probe(p)
-    }
-}
 
 /// The app-tier cache and, when remote, its server.
 struct CacheTier {
@@ -155,7 +145,6 @@ impl RecentWrites {
 /// The single-system architecture.
 pub struct Single {
     space: KeySpace,
-    network: Network,
     primary: Station,
     /// The primary's data: the system of record.
     data: VersionedStore,
@@ -175,10 +164,8 @@ pub struct Single {
     cache_rng: SimRng,
     choice_rng: SimRng,
     transfer_amount: i64,
-    oracle: Oracle,
-    clients: Clients,
+    h: Harness,
     failover_after: SimDuration,
-    effects: Effects,
 }
 
 impl Single {
@@ -216,7 +203,6 @@ impl Single {
         };
         Single {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
@@ -236,42 +222,19 @@ impl Single {
             cache_rng: streams.stream("cache/service"),
             choice_rng: streams.stream("replica-choice"),
             transfer_amount: w.transfer_amount,
-            oracle: Oracle::new(space, w.sessions, &w.probes, window),
-            clients: Clients::new(w, streams),
+            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
             failover_after: config.replicas.failover_after,
-            effects: Effects::new(scenario.faults.len()),
         }
     }
 
     /// Sends a message and delivers `event` when it lands (at once when the
     /// hop takes no time, which keeps pure queueing scenarios lean).
     fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.network.client();
+        let delay = self.h.client_message();
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
             ctx.schedule_in(delay, event);
-        }
-    }
-
-    /// An operation starts now (`probe`: a probe's delay index) and is sent
-    /// on its way.
-    fn begin(&mut self, op: OpId, probe: u8, ctx: &mut Ctx<'_>) {
-        self.clients.begin(op, probe, ctx, &self.oracle);
-        match ctx.op(op).kind {
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
-                self.start_read(op, ctx)
-            }
-            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
-            OpKind::Analytics => {
-                let node = self.analytics_node;
-                self.hop(Event::AtDb(op, node), ctx);
-            }
-            OpKind::DocGet
-            | OpKind::DocPut
-            | OpKind::Search
-            | OpKind::SessionGet
-            | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
         }
     }
 
@@ -319,7 +282,7 @@ impl Single {
         let slot = tier.server.enter(ctx.now(), d);
         if let Some(op) = answer {
             // The answer leaves when service ends and takes one hop back.
-            let back = self.network.client();
+            let back = self.h.client_message();
             ctx.schedule_at(slot.done + back, Event::CacheAnswered(op));
         }
     }
@@ -332,11 +295,11 @@ impl Single {
         match job {
             CacheJob::Lookup(op) => {
                 let found = tier.cache.get(ctx.op(op).key, now);
-                self.clients.state_mut(op).cache_lookup(found);
+                self.h.state_mut(op).cache_lookup(found);
                 Some(op)
             }
             CacheJob::MultiLookup(op) => {
-                for r in self.clients.multi_mut(op) {
+                for r in self.h.clients.multi_mut(op) {
                     if let Lookup::Hit(version, value) = tier.cache.get(r.key, now) {
                         r.version = version;
                         r.value = value;
@@ -347,14 +310,14 @@ impl Single {
                 Some(op)
             }
             CacheJob::Invalidate(op) => {
-                let s = *self.clients.state(op);
+                let s = *self.h.state(op);
                 for w in s.installed() {
                     match tier.invalidate {
                         Invalidate::Delete => tier.cache.delete(w.key, now),
                         Invalidate::Update => {
                             let current = self.data.version(w.key);
                             if tier.cache.put(w.key, w.version, w.value, current, now) {
-                                self.oracle.out_of_order_apply("cache");
+                                self.h.oracle.out_of_order_apply("cache");
                             }
                         }
                         Invalidate::None => {}
@@ -370,7 +333,7 @@ impl Single {
                 let key = u64::from(key);
                 let current = self.data.version(key);
                 if tier.cache.put(key, version, value, current, now) {
-                    self.oracle.out_of_order_apply("cache");
+                    self.h.oracle.out_of_order_apply("cache");
                 }
                 None
             }
@@ -379,8 +342,8 @@ impl Single {
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
-        let s = *self.clients.state(op);
-        let missed = self.clients.missed(op, kind);
+        let s = *self.h.state(op);
+        let missed = self.h.clients.missed(op, kind);
         match kind {
             OpKind::Put | OpKind::Transfer => self.acknowledge_write(op, ctx),
             OpKind::Rmw | OpKind::Reserve if s.writing => self.acknowledge_write(op, ctx),
@@ -426,7 +389,7 @@ impl Single {
 
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let writing = self.clients.state(op).writing;
+        let writing = self.h.state(op).writing;
         let served_by = if node == PRIMARY {
             ServedBy::Primary
         } else {
@@ -446,7 +409,7 @@ impl Single {
             | OpKind::SessionGet
             | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
             OpKind::MultiGet => {
-                let mut reads = std::mem::take(self.clients.multi_mut(op));
+                let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads.iter_mut().filter(|r| r.missed) {
                     (r.version, r.value) = self.read_at(node, r.key);
@@ -454,14 +417,13 @@ impl Single {
                     service = service + self.read.sample(&mut self.service_rng);
                 }
                 // Every key from this node's one statement: a consistent read.
-                self.clients.state_mut(op).consistent =
-                    reads.iter().all(|r| r.served_by == served_by);
-                *self.clients.multi_mut(op) = reads;
+                self.h.state_mut(op).consistent = reads.iter().all(|r| r.served_by == served_by);
+                *self.h.clients.multi_mut(op) = reads;
                 service
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
                 let (version, value) = self.read_at(node, o.key);
-                let s = self.clients.state_mut(op);
+                let s = self.h.state_mut(op);
                 s.version = version;
                 s.value = value;
                 s.served_by = Some(served_by);
@@ -474,7 +436,7 @@ impl Single {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
             // A read's answer leaves when service ends and takes one hop back.
-            let back = self.network.client();
+            let back = self.h.client_message();
             ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
         }
     }
@@ -504,11 +466,10 @@ impl Single {
     /// installs its versions and ships the commit to the replicas.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         let now = ctx.now();
         let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
-        let writes =
-            transaction::install(&plan, &mut self.data, &mut self.oracle, &o, s.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         if let Some(tier) = &mut self.cache {
             for w in &writes[..n] {
@@ -528,7 +489,8 @@ impl Single {
                 );
             }
         }
-        self.clients
+        self.h
+            .clients
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
         self.hop(Event::DbAnswered(op), ctx);
@@ -536,7 +498,7 @@ impl Single {
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
-        let s = *self.clients.state(op);
+        let s = *self.h.state(op);
         let is_write = match kind {
             OpKind::Put | OpKind::Transfer => true,
             OpKind::Rmw | OpKind::Reserve => s.writing,
@@ -570,13 +532,13 @@ impl Single {
             value,
         };
         if ctx.op(op).kind == OpKind::MultiGet {
-            let reads = std::mem::take(self.clients.multi_mut(op));
+            let reads = std::mem::take(self.h.clients.multi_mut(op));
             for r in reads.iter().filter(|r| r.missed) {
                 self.send_to_cache(fill(r.key, r.version, r.value), ctx);
             }
-            *self.clients.multi_mut(op) = reads;
+            *self.h.clients.multi_mut(op) = reads;
         } else {
-            let s = *self.clients.state(op);
+            let s = *self.h.state(op);
             if s.missed {
                 let key = ctx.op(op).key;
                 self.send_to_cache(fill(key, s.version, s.value), ctx);
@@ -589,7 +551,7 @@ impl Single {
     /// A read has its answer: the client checks it, then either the
     /// operation is done or its write goes to the primary.
     fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        if self.clients.read_done(op, ctx, &mut self.oracle) == AfterRead::Write {
+        if self.h.read_returned(op, ctx) == AfterRead::Write {
             self.hop(Event::AtDb(op, PRIMARY), ctx);
         }
     }
@@ -597,29 +559,44 @@ impl Single {
     fn acknowledge_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if let Some(recent) = &mut self.recent {
             let session = ctx.op(op).session;
-            for w in self.clients.state(op).installed() {
+            for w in self.h.state(op).installed() {
                 recent.note(session, w.key, ctx.now());
             }
         }
-        self.clients.acknowledge(op, ctx, &mut self.oracle);
-    }
-
-    fn probe(&mut self, p: Probe, ctx: &mut Ctx<'_>) {
-        let op = ctx.begin(Clients::probe_operation(p));
-        self.begin(op, p.delay, ctx);
+        self.h.acknowledged(op, ctx);
     }
 }
 
 impl Architecture for Single {
     type Event = Event;
 
-    fn on_arrival(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.oracle.operation(ctx.op(op).start);
-        self.begin(op, 0, ctx);
+    fn harness(&self) -> &Harness {
+        &self.h
+    }
+
+    fn harness_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
+
+    fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        match ctx.op(op).kind {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
+                self.start_read(op, ctx)
+            }
+            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
+            OpKind::Analytics => {
+                let node = self.analytics_node;
+                self.hop(Event::AtDb(op, node), ctx);
+            }
+            OpKind::DocGet
+            | OpKind::DocPut
+            | OpKind::Search
+            | OpKind::SessionGet
+            | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
+        }
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.oracle.prefetch(op.key, op.session);
         self.data.prefetch(op.key);
         if let Some(tier) = &self.cache {
             tier.cache.prefetch(op.key);
@@ -646,51 +623,44 @@ impl Architecture for Single {
                 }
                 self.log.applied(commit);
             }
-            Event::Probe(p) => self.probe(p, ctx),
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
         }
     }
 
-    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match &fault.target {
-            Role::Primary => self.primary_fault(index, fault, begins, ctx),
+    /// The primary's server (its outage is the failover's, below), each
+    /// replica's shipping path and server, the cache and its server.
+    fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
+        match role {
+            Role::Primary => deliver(Part::Station(&mut self.primary, WhenDown::Elsewhere)),
             Role::Replica => {
                 for r in &mut self.replicas {
-                    // A replica that is down applies nothing meanwhile.
-                    if fault.stops() || fault.kind == FaultKind::Lag {
-                        r.data.path.on_fault(fault, begins);
-                    }
-                    if fault.kind != FaultKind::Lag {
-                        r.station.on_fault(fault, begins, true);
-                    }
+                    deliver(Part::Path(&mut r.data.path));
+                    deliver(Part::Station(&mut r.station, WhenDown::LosesRequests));
                 }
             }
             Role::Cache => {
-                let tier = self.cache.as_mut().expect("checked: a cache");
-                if fault.kind == FaultKind::Slow {
-                    tier.server.on_fault(fault, begins, true);
-                } else {
-                    tier.cache.on_fault(fault.kind, begins, now);
+                if let Some(tier) = &mut self.cache {
+                    deliver(Part::Cache(&mut tier.cache));
+                    deliver(Part::Station(&mut tier.server, WhenDown::Elsewhere));
                 }
             }
-            _ => unreachable!("checked against `roles`"),
+            _ => {}
+        }
+    }
+
+    fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if fault.target == Role::Primary && fault.stops() && begins {
+            self.primary_down(index, fault, ctx);
         }
     }
 }
 
 impl Single {
-    /// The primary crashes, is cut off or slows. With replicas, a primary
-    /// that stays unreachable for `failover_after` is replaced by replica 1;
+    /// The primary crashes or is cut off. With replicas, a primary that
+    /// stays unreachable for `failover_after` is replaced by replica 1;
     /// until then (or, without failover, until the fault ends) requests
     /// wait for it.
-    fn primary_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        if fault.kind == FaultKind::Slow {
-            return self.primary.on_fault(fault, begins, true);
-        }
-        if !begins {
-            return;
-        }
+    fn primary_down(&mut self, index: usize, fault: &Fault, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let takeover =
             failover::takeover(fault, now, self.failover_after, !self.replicas.is_empty());
@@ -712,35 +682,19 @@ impl Single {
             &mut self.data,
             &self.replicas[0].data,
             0..self.space.total(),
-            &mut self.oracle,
+            &mut self.h.oracle,
             now,
         );
-        self.effects
+        self.h
+            .effects
             .get(fault)
             .promoted(now, lost, "replica_1", self.failover_after);
     }
 }
 
 impl Report for Single {
-    fn clients(&mut self) -> &mut Clients {
-        &mut self.clients
-    }
-
-    fn fault_effects(&self, _stopped_at: SimTime) -> Effects {
-        self.effects.clone()
-    }
-
-    fn anomalies_over_time(&self) -> Vec<u64> {
-        self.oracle.series().to_vec()
-    }
-
     fn coordination(&self) -> CoordinationReport {
-        CoordinationReport::traffic(
-            self.network.messages(),
-            self.clients.begun(),
-            self.wal.records(),
-            self.oracle.operations(),
-        )
+        self.h.traffic(self.wal.records())
     }
 
     fn footprint(&self) -> Footprint {
@@ -793,7 +747,11 @@ impl Report for Single {
         out
     }
 
-    fn anomalies(&self) -> AnomalyReport {
+    fn record(&self) -> &VersionedStore {
+        &self.data
+    }
+
+    fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
         if let Some(tier) = &self.cache {
             let mut d = DivergenceReport {
@@ -820,26 +778,19 @@ impl Report for Single {
             }
             divergence.insert(format!("replica_{}", i + 1), d);
         }
-        self.oracle.report(
-            |key| (self.data.version(key), self.data.value(key)),
-            divergence,
-        )
+        divergence
     }
 
-    fn visibility(&self) -> VisibilityReport {
-        VisibilityReport {
-            probes: self.oracle.probe_curve(),
-            lag_ms: self
-                .replicas
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        format!("replica_{}", i + 1),
-                        LagSummary::of(r.data.visibility_lag()),
-                    )
-                })
-                .collect(),
-        }
+    fn lag(&self) -> BTreeMap<String, LagSummary> {
+        self.replicas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    format!("replica_{}", i + 1),
+                    LagSummary::of(r.data.visibility_lag()),
+                )
+            })
+            .collect()
     }
 }

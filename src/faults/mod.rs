@@ -2,12 +2,13 @@
 //! schedule the engine delivers to an architecture.
 //!
 //! A fault is orthogonal to the architecture and the workload: it names a
-//! *role* (`primary`, `cache`, `shard:2`, `leader:0`, `pipeline:search`, …)
-//! and each architecture maps the role to its own components
-//! (`arch::roles`). What a fault does there is the architecture's rule,
-//! written in its own file beside its request paths; the pieces they share
-//! (a paused station, an emptied cache, a stalled pipeline, a failover that
-//! rolls the primary back to a replica) live in `model/`.
+//! *role* (`primary`, `cache`, `shard:2`, `leader:0`, `pipeline:search`, …),
+//! each architecture says which roles it has (`arch::roles`) and which model
+//! parts hold each, and the harness delivers the fault to those parts
+//! (`harness::Part`: a paused station, an emptied cache, a stalled
+//! pipeline). What needs a protocol (a failover that rolls the primary back
+//! to a replica, an election) is the architecture's, beside its request
+//! paths.
 //!
 //! Randomness contract: faults draw nothing. A fault begins at `at` and
 //! ends `for` later, both exact instants of simulated time, so a scenario

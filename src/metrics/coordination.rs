@@ -60,7 +60,7 @@ pub struct OperationCosts {
 impl OperationCosts {
     /// Operation `op` starts.
     pub fn begin(&mut self, op: OpId) {
-        let i = op.0 as usize;
+        let i = op.index();
         if i >= self.costs.len() {
             self.costs.resize(i + 1, (Cost::default(), false));
         }
@@ -68,19 +68,19 @@ impl OperationCosts {
     }
 
     pub fn cost(&mut self, op: OpId) -> &mut Cost {
-        &mut self.costs[op.0 as usize].0
+        &mut self.costs[op.index()].0
     }
 
     /// Whether `op` touches more than one shard or partition.
     pub fn distributed(&mut self, op: OpId, yes: bool) {
-        self.costs[op.0 as usize].1 = yes;
+        self.costs[op.index()].1 = yes;
     }
 
     /// The client has the answer to `op` (`o`): the operation is counted
     /// and its own cost charged (probe reads are not part of the workload
     /// and count for nothing).
     pub fn finish(&self, op: OpId, o: &Operation, into: &mut CoordinationCost) {
-        let (cost, distributed) = &self.costs[op.0 as usize];
+        let (cost, distributed) = &self.costs[op.index()];
         if o.kind.is_workload() {
             into.operation(o.start, *distributed);
             into.charge(o.start, cost);

@@ -17,9 +17,38 @@ use super::queue::EventQueue;
 use super::time::{SimDuration, SimTime};
 use super::window::Window;
 
-/// Handle of an operation in flight.
+/// Handle of an operation in flight: its slot in the table of operations
+/// in flight (slots are reused) and the attempt's generation, so that a
+/// late message for an earlier attempt in the same slot is told apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OpId(pub u32);
+pub struct OpId {
+    slot: u32,
+    /// The count of attempts inserted before this one (wrapping).
+    generation: u32,
+}
+
+impl OpId {
+    /// An id for tables of per-operation state (`generation` 0).
+    pub fn new(slot: u32) -> OpId {
+        OpId {
+            slot,
+            generation: 0,
+        }
+    }
+
+    /// The slot: the index of per-operation state, unique among the
+    /// operations in flight.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.slot as usize
+    }
+
+    /// The slot as a number (an operation's id in a recorded history).
+    #[inline]
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
+}
 
 /// What the run loop knows of an operation: when its client meant to issue
 /// it, and which of the clients' timeouts applies to it.
@@ -121,9 +150,8 @@ struct Attempt<O> {
     op: O,
     /// 0 for the first attempt.
     number: u32,
-    /// Tells this attempt from a later one that reuses its id (the count
-    /// of attempts inserted before it, wrapping).
-    serial: u32,
+    /// Its id's generation (see `OpId`).
+    generation: u32,
     /// When this attempt was issued (its deadline is a timeout later).
     issued: SimTime,
     /// The client gave up on it: the architecture may still finish it, but
@@ -135,7 +163,7 @@ struct Attempt<O> {
 struct OpTable<O> {
     slots: Vec<Option<Attempt<O>>>,
     free: Vec<u32>,
-    /// Attempts inserted so far (wrapping): the next one's serial.
+    /// Attempts inserted so far (wrapping): the next one's generation.
     inserted: u32,
     /// Attempts someone waits for (abandoned ones do not keep the run going).
     live: usize,
@@ -158,25 +186,28 @@ impl<O: Request> OpTable<O> {
         let attempt = Some(Attempt {
             op,
             number,
-            serial: self.inserted,
+            generation: self.inserted,
             issued,
             abandoned: false,
         });
+        let generation = self.inserted;
         self.inserted = self.inserted.wrapping_add(1);
-        if let Some(i) = self.free.pop() {
+        let slot = if let Some(i) = self.free.pop() {
             self.slots[i as usize] = attempt;
-            OpId(i)
+            i
         } else {
             self.slots.push(attempt);
-            OpId((self.slots.len() - 1) as u32)
-        }
+            (self.slots.len() - 1) as u32
+        };
+        OpId { slot, generation }
     }
 
     fn remove(&mut self, id: OpId) -> Attempt<O> {
-        let attempt = self.slots[id.0 as usize]
+        let attempt = self.slots[id.index()]
             .take()
             .expect("an operation completes once");
-        self.free.push(id.0);
+        debug_assert_eq!(attempt.generation, id.generation, "a stale id");
+        self.free.push(id.slot);
         if !attempt.abandoned {
             self.live -= 1;
         }
@@ -184,18 +215,19 @@ impl<O: Request> OpTable<O> {
     }
 
     fn get(&self, id: OpId) -> &O {
-        &self.slots[id.0 as usize]
+        let attempt = self.slots[id.index()]
             .as_ref()
-            .expect("operation in flight")
-            .op
+            .expect("operation in flight");
+        debug_assert_eq!(attempt.generation, id.generation, "a stale id");
+        &attempt.op
     }
 
-    /// The client gives `id` up if it is still the attempt with serial
-    /// `generation` and unanswered: the attempt, now abandoned.
+    /// The client gives `id` up if it is still in flight and unanswered:
+    /// the attempt, now abandoned.
     #[inline]
-    fn abandon(&mut self, id: OpId, generation: u32) -> Option<Attempt<O>> {
-        let attempt = self.slots[id.0 as usize].as_mut()?;
-        if attempt.serial != generation || attempt.abandoned {
+    fn abandon(&mut self, id: OpId) -> Option<Attempt<O>> {
+        let attempt = self.slots[id.index()].as_mut()?;
+        if attempt.generation != id.generation || attempt.abandoned {
             return None;
         }
         attempt.abandoned = true;
@@ -232,10 +264,10 @@ struct TimeoutClass {
     half: SimDuration,
     /// The next scan's tick.
     tick: SimTime,
-    /// Deadlines found, in order: (deadline, attempt, its serial).
-    due: std::collections::VecDeque<(SimTime, OpId, u32)>,
-    /// A reused buffer for one scan's finds.
-    found: Vec<(SimTime, u32, OpId)>,
+    /// Deadlines found, in order: (deadline, attempt).
+    due: std::collections::VecDeque<(SimTime, OpId)>,
+    /// A reused buffer for one scan's finds: (deadline, generation, slot).
+    found: Vec<(SimTime, u32, u32)>,
 }
 
 impl Deadlines {
@@ -269,7 +301,7 @@ impl Deadlines {
     }
 
     /// The earliest deadline found, taken.
-    fn pop(&mut self) -> Option<(SimTime, OpId, u32)> {
+    fn pop(&mut self) -> Option<(SimTime, OpId)> {
         let [a, b] = &mut self.classes;
         match (a.due.front(), b.due.front()) {
             (Some(x), Some(y)) if y.0 < x.0 => b.due.pop_front(),
@@ -310,14 +342,17 @@ impl Deadlines {
             }
             let deadline = a.issued + timeout;
             if deadline >= from && deadline < to {
-                class.found.push((deadline, a.serial, OpId(i as u32)));
+                class.found.push((deadline, a.generation, i as u32));
             }
         }
         // Deadline order; among equal deadlines, the order attempts were issued.
         class.found.sort_unstable_by_key(|f| (f.0, f.1));
-        class
-            .due
-            .extend(class.found.iter().map(|&(d, serial, id)| (d, id, serial)));
+        class.due.extend(
+            class
+                .found
+                .iter()
+                .map(|&(d, generation, slot)| (d, OpId { slot, generation })),
+        );
         class.tick += class.half;
     }
 }
@@ -330,15 +365,15 @@ impl<E, R: Outcomes> Context<'_, E, R> {
 
     /// Schedules `event` at `at` (not before now).
     #[inline]
-    pub fn schedule_at(&mut self, at: SimTime, event: E) {
+    pub fn schedule_at(&mut self, at: SimTime, event: impl Into<E>) {
         debug_assert!(at >= self.now, "events cannot be scheduled in the past");
-        self.queue.push(at, event);
+        self.queue.push(at, event.into());
     }
 
     /// Schedules `event` after `delay`.
     #[inline]
-    pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
-        self.queue.push(self.now + delay, event);
+    pub fn schedule_in(&mut self, delay: SimDuration, event: impl Into<E>) {
+        self.queue.push(self.now + delay, event.into());
     }
 
     /// Starts an operation the architecture issues itself (a probe read),
@@ -348,21 +383,23 @@ impl<E, R: Outcomes> Context<'_, E, R> {
         self.ops.insert(op, 0, self.now)
     }
 
-    /// Whether `id` names an operation in flight (replies may outlive the
+    /// Whether `id` names an operation in flight: not one that completed,
+    /// nor an earlier attempt in its slot (replies may outlive the
     /// operation they were for).
     #[inline]
     pub fn in_flight(&self, id: OpId) -> bool {
         self.ops
             .slots
-            .get(id.0 as usize)
-            .is_some_and(Option::is_some)
+            .get(id.index())
+            .and_then(Option::as_ref)
+            .is_some_and(|a| a.generation == id.generation)
     }
 
     /// Whether the client has given `id` up (timed out): its answer, when
     /// it comes, reaches nobody.
     #[inline]
     pub fn abandoned(&self, id: OpId) -> bool {
-        self.ops.slots[id.0 as usize]
+        self.ops.slots[id.index()]
             .as_ref()
             .is_some_and(|a| a.abandoned)
     }
@@ -476,8 +513,8 @@ where
             if td >= next || td > ta || td > drain_limit {
                 break;
             }
-            let (_, id, serial) = deadlines.pop().expect("peeked");
-            let Some(attempt) = ops.abandon(id, serial) else {
+            let (_, id) = deadlines.pop().expect("peeked");
+            let Some(attempt) = ops.abandon(id) else {
                 continue;
             };
             now = td;

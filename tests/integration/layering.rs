@@ -10,24 +10,26 @@ use std::path::Path;
 use crate::root;
 
 /// Top-level modules, bottom first.
-const LAYERS: [&str; 13] = [
-    "sim", "dist", "workload", "metrics", "check", "faults", "model", "arch", "scenario", "report",
-    "runner", "sweep", "cli",
+const LAYERS: [&str; 14] = [
+    "sim", "dist", "workload", "metrics", "check", "faults", "model", "harness", "arch",
+    "scenario", "report", "runner", "sweep", "cli",
 ];
 
 /// Upward edges still in the code: (from, to).
-const KNOWN_UPWARD: [(&str, &str); 7] = [
+const KNOWN_UPWARD: [(&str, &str); 8] = [
     // Section configs (`WorkloadConfig`, the architecture tables) still live
     // in `scenario`; they move next to what reads them.
     ("workload", "scenario"),
     ("model", "scenario"),
+    ("harness", "scenario"),
     ("arch", "scenario"),
     ("faults", "scenario"),
     // The oracle's history reads model types; the fault schedule a model
     // constant.
     ("check", "model"),
     ("faults", "model"),
-    // Run results are defined in `report`; they move down with the harness.
+    // Run results (and the footprint an architecture reports) are defined
+    // in `report`.
     ("arch", "report"),
 ];
 

@@ -68,7 +68,7 @@ impl Script {
             session: 0,
             start: SimTime::ZERO,
         };
-        let t = s.open(Some(OpId(0)), operation, 0, ());
+        let t = s.open(Some(OpId::new(0)), operation, 0, ());
         let mut clock = Clock::default();
         for p in 0..n as u8 {
             assert!(s.arrives(t, p));

@@ -35,9 +35,6 @@ pub struct OpState {
     pub planned: u8,
     /// Parts (shards, replicas) still to answer a scattered request.
     pub pending: u16,
-    /// Tells this operation's messages from those of an earlier operation
-    /// that had the same id (late replies of a quorum request).
-    pub nonce: u32,
     /// A probe's delay index.
     pub probe: u8,
     /// A `multi_get` answered by one database snapshot (a consistent read).
@@ -102,7 +99,7 @@ pub enum AfterRead {
 }
 
 /// A probe read due after a write's acknowledgement: whether `version` of
-/// `key` is visible to `session`. Architectures carry it in their event.
+/// `key` is visible to `session`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Probe {
     pub key: u32,
@@ -158,12 +155,12 @@ impl Clients {
 
     #[inline]
     pub fn state(&self, op: OpId) -> &OpState {
-        &self.states[op.0 as usize]
+        &self.states[op.index()]
     }
 
     #[inline]
     pub fn state_mut(&mut self, op: OpId) -> &mut OpState {
-        &mut self.states[op.0 as usize]
+        &mut self.states[op.index()]
     }
 
     /// Operations begun so far, probes included.
@@ -173,11 +170,11 @@ impl Clients {
 
     /// A `multi_get`'s keys.
     pub fn multi(&self, op: OpId) -> &[KeyRead] {
-        &self.multi[op.0 as usize]
+        &self.multi[op.index()]
     }
 
     pub fn multi_mut(&mut self, op: OpId) -> &mut Vec<KeyRead> {
-        &mut self.multi[op.0 as usize]
+        &mut self.multi[op.index()]
     }
 
     /// Whether the read (any key of a `multi_get`) missed the cache.
@@ -192,7 +189,7 @@ impl Clients {
     /// its reads' freshness floors, a `multi_get`'s keys, the history.
     pub fn begin<E>(&mut self, op: OpId, probe: u8, ctx: &Context<'_, E>, oracle: &Oracle) {
         let o = *ctx.op(op);
-        let i = op.0 as usize;
+        let i = op.index();
         if i >= self.states.len() {
             self.states.resize(i + 1, OpState::default());
             self.multi.resize_with(i + 1, Vec::new);
@@ -245,7 +242,7 @@ impl Clients {
         oracle: &mut Oracle,
     ) -> AfterRead {
         let o = *ctx.op(op);
-        let s = self.states[op.0 as usize];
+        let s = self.states[op.index()];
         if ctx.abandoned(op) {
             // The client timed out: nobody sees this answer, and a
             // read-modify-write goes no further.
@@ -271,19 +268,19 @@ impl Clients {
             }
             OpKind::Rmw => {
                 oracle.read_returned(check);
-                self.states[op.0 as usize].writing = true;
+                self.states[op.index()].writing = true;
                 return AfterRead::Write;
             }
             OpKind::Reserve => {
                 oracle.read_returned(check);
                 if s.value > 0 {
-                    self.states[op.0 as usize].writing = true;
+                    self.states[op.index()].writing = true;
                     return AfterRead::Write;
                 }
                 // Sold out: an ordinary answer.
             }
             OpKind::MultiGet => {
-                let reads = &self.multi[op.0 as usize];
+                let reads = &self.multi[op.index()];
                 let checks: Vec<ReadCheck> = reads
                     .iter()
                     .map(|r| ReadCheck {
@@ -312,16 +309,11 @@ impl Clients {
     }
 
     /// The client receives a write's ok: the oracle learns what it was told,
-    /// probe reads are scheduled after their delays (as the architecture's
-    /// probe event), the operation completes.
-    pub fn acknowledge<E: From<Probe>>(
-        &mut self,
-        op: OpId,
-        ctx: &mut Context<'_, E>,
-        oracle: &mut Oracle,
-    ) {
+    /// probe reads are scheduled after their delays, the operation
+    /// completes.
+    pub fn acknowledge<E>(&mut self, op: OpId, ctx: &mut Context<'_, E>, oracle: &mut Oracle) {
         let o = *ctx.op(op);
-        let s = self.states[op.0 as usize];
+        let s = self.states[op.index()];
         let now = ctx.now();
         if ctx.abandoned(op) {
             // The client timed out: the write may have committed, but nobody
@@ -355,7 +347,7 @@ impl Clients {
                     session,
                     delay: i as u8,
                 };
-                ctx.schedule_in(*after, E::from(p));
+                ctx.schedule_in(*after, super::Queued::Probe(p));
             }
         }
         self.record_ok(op, ctx);
@@ -392,13 +384,13 @@ impl Clients {
                 MicroOp::Write(o.key, 0),
                 MicroOp::Write(o.other, 0),
             ],
-            OpKind::MultiGet => self.multi[op.0 as usize]
+            OpKind::MultiGet => self.multi[op.index()]
                 .iter()
                 .map(|r| MicroOp::Read(r.key, None))
                 .collect(),
             OpKind::Analytics | OpKind::Probe => return,
         };
-        h.invoke(op.0, o.start, ops);
+        h.invoke(op.slot(), o.start, ops);
     }
 
     /// History: the operation completes ok, with what it read and wrote.
@@ -407,7 +399,7 @@ impl Clients {
             return;
         };
         let o = ctx.op(op);
-        let s = &self.states[op.0 as usize];
+        let s = &self.states[op.index()];
         let writes = s.installed();
         let ops = match o.kind {
             OpKind::Get | OpKind::DocGet | OpKind::Search | OpKind::SessionGet => {
@@ -430,12 +422,12 @@ impl Clients {
                 ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
                 ops
             }
-            OpKind::MultiGet => self.multi[op.0 as usize]
+            OpKind::MultiGet => self.multi[op.index()]
                 .iter()
                 .map(|r| MicroOp::Read(r.key, Some(r.version)))
                 .collect(),
             OpKind::Analytics | OpKind::Probe => return,
         };
-        h.ok(op.0, ctx.now(), ops);
+        h.ok(op.slot(), ctx.now(), ops);
     }
 }
