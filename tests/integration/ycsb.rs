@@ -46,17 +46,33 @@ fn each_preset_sets_ycsbs_mix_and_zipfian() {
     assert_eq!(Preset::ALL.len(), 4);
 }
 
+/// The operations each preset generates: its shares, within 0.01 over
+/// 20,000 draws, and F's read-modify-writes on every counter range.
 #[test]
-fn a_preset_runs_its_mix() {
-    let s = load(
-        "duration = \"2s\"\nwarmup = \"0s\"\n[workload]\nycsb = \"f\"\nkeys = 1000\nrate = 5000\n\
-         [[architecture]]\nkind = \"single\"\n",
-    )
-    .unwrap();
-    let run = archsim::runner::run(&s).runs.remove(0);
-    let json = serde_json::to_value(&run).unwrap();
-    let text = json.to_string();
-    assert!(text.contains("\"rmw\""), "no rmw in the results");
+fn each_preset_generates_its_mix() {
+    use archsim::sim::{SimTime, Streams};
+    use archsim::workload::{KeySpace, Workload};
+    for p in Preset::ALL {
+        let s = preset(p.letter());
+        let w = &s.workload;
+        let end = SimTime::ZERO + archsim::sim::SimDuration::from_secs(2);
+        let mut ops = Workload::new(w, &Streams::new(3, 0), end);
+        let mut counts = std::collections::BTreeMap::new();
+        let mut n = 0.0;
+        let space = KeySpace::new(w);
+        while let Some(op) = ops.next_op() {
+            *counts.entry(op.kind).or_insert(0.0) += 1.0;
+            n += 1.0;
+            if op.kind == OpKind::Rmw {
+                assert!(op.key >= space.counter(0) && op.key < space.counter(5000));
+            }
+        }
+        assert!(n > 15_000.0, "{n}");
+        for (kind, share) in p.mix() {
+            let seen = counts.get(&kind).copied().unwrap_or(0.0) / n;
+            assert!((seen - share).abs() < 0.01, "{p} {kind}: {seen} vs {share}");
+        }
+    }
 }
 
 #[test]
