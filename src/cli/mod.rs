@@ -3,11 +3,13 @@
 mod chart;
 mod check;
 mod fit;
+mod init;
 mod interrupt;
 mod list;
 mod merge;
 mod run;
 mod sweep;
+mod ycsb;
 
 use std::io::IsTerminal;
 use std::io::Write as _;
@@ -45,6 +47,8 @@ pub enum Command {
     Check(ScenarioArgs),
     /// List the architectures, their parameters and defaults.
     List,
+    /// Write a commented starter scenario: every field with its documentation, default and source, the flags' choices set.
+    Init(InitArgs),
     /// Print the [workload] section that generates a stream like a recorded trace's (rate, mix, sessions, keys, fitted Zipf popularity).
     Fit(FitArgs),
     /// Print a shell completion script, e.g. `archsim completions bash > /etc/bash_completion.d/archsim`.
@@ -57,6 +61,51 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  archsim init -o my.toml\n  archsim init --stage all --rate 5000 --read-share 0.9 --working-set 50GB --cache 10GB --replicas 2 -o my.toml\n  archsim init --stage sharded > sharded.toml"
+)]
+pub struct InitArgs {
+    /// The architectures: one stage of a growing platform, or all five side by side.
+    #[arg(long, value_enum, default_value_t = Stage::Single)]
+    pub stage: Stage,
+    /// Offered load in operations per second (workload.rate). Default: the schema's, 10000.
+    #[arg(long, value_name = "OPS_PER_S", value_parser = init::rate)]
+    pub rate: Option<f64>,
+    /// Share of reads (get); the rest are writes (put). Default: the schema's mix, get 0.9 and put 0.1.
+    #[arg(long, value_name = "SHARE", value_parser = init::share)]
+    pub read_share: Option<f64>,
+    /// The data the workload touches, in bytes (e.g. 50GB; KB, MB, GB, TB are powers of 1000, KiB, MiB, GiB, TiB of 1024): workload.keys = working set / row size. Default: the schema's 100000 keys.
+    #[arg(long, value_name = "SIZE", value_parser = init::bytes)]
+    pub working_set: Option<u64>,
+    /// App-tier cache memory in bytes (e.g. 10GB): cache.capacity = cache / row size entries. Default: no cache.
+    #[arg(long, value_name = "SIZE", value_parser = init::bytes)]
+    pub cache: Option<u64>,
+    /// Copies besides the primary, 0 to 16: read replicas (single, sharded), Raft followers (colocated).
+    #[arg(long, value_name = "N", value_parser = init::replicas)]
+    pub replicas: Option<u32>,
+    /// The size of one row (key and value), to turn bytes into keys and cache entries.
+    #[arg(long, value_name = "SIZE", value_parser = init::row_size, default_value = "1KB")]
+    pub row_size: u64,
+    /// The scenario file to write (refused if it exists, unless --force); without it the scenario goes to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the -o file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// `archsim init --stage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Stage {
+    Single,
+    Polyglot,
+    Sharded,
+    Coordinator,
+    Colocated,
+    All,
+}
+
+#[derive(Debug, Args)]
 pub struct FitArgs {
     /// Trace files: CSV with the header time,kind,key[,other][,session], or JSON lines (.jsonl).
     #[arg(required = true, value_name = "TRACE")]
@@ -66,8 +115,14 @@ pub struct FitArgs {
 #[derive(Debug, Args)]
 pub struct ScenarioArgs {
     /// Scenario files (TOML).
-    #[arg(required = true, value_name = "SCENARIO.toml")]
+    #[arg(required_unless_present = "ycsb", value_name = "SCENARIO.toml")]
     pub scenarios: Vec<PathBuf>,
+    /// A YCSB workload file (workloads/workloada, or a .properties file): its recordcount, operationcount, proportions, requestdistribution and target replace the workload of the scenarios given, or run on all five architectures when none is given.
+    #[arg(long, value_name = "FILE")]
+    pub ycsb: Option<PathBuf>,
+    /// Override a property of the --ycsb file, as YCSB's -p does, e.g. -p recordcount=100000 (repeatable, applied in order).
+    #[arg(short = 'p', value_name = "KEY=VALUE", requires = "ycsb")]
+    pub properties: Vec<String>,
     /// Override a scenario field, e.g. workload.rate=30000 or architecture.single.db.cores=16 (repeatable, applied in order).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
@@ -203,6 +258,7 @@ pub fn main() -> ExitCode {
         Command::Fit(args) => fit::fit(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
+        Command::Init(args) => init::init(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -411,6 +467,9 @@ impl ScenarioArgs {
         let mut overrides = self.overrides.clone();
         if let Some(seed) = self.seed {
             overrides.push(format!("seed={seed}").parse().map_err(anyhow::Error::msg)?);
+        }
+        if let Some(file) = &self.ycsb {
+            return ycsb::load(file, &self.properties, &self.scenarios, &overrides);
         }
         self.scenarios
             .iter()

@@ -34,6 +34,7 @@ pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
 use crate::sim::SimDuration;
+pub use checks::MAX_KEYS;
 pub(crate) use checks::positive_duration;
 
 /// A whole scenario, as read from a file and completed with defaults.
@@ -197,6 +198,9 @@ impl Scenario {
         scenario.workload.load_trace(folder).map_err(|message| {
             ScenarioError::at_path(origin, text, &["workload", "trace"], message)
         })?;
+        if let Some(preset) = scenario.workload.ycsb {
+            follow_ycsb(&mut scenario, preset, origin, text)?;
+        }
         if scenario.name.is_empty() {
             if !is_folder_name(default_name) {
                 return Err(ScenarioError::Invalid {
@@ -618,6 +622,59 @@ fn read_capped(path: &Path) -> Result<String, ScenarioError> {
     }
     String::from_utf8(bytes)
         .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
+/// Applies `[workload] ycsb`: refuses a file that also writes what the
+/// preset sets, or a trace, then sets it.
+fn follow_ycsb(
+    scenario: &mut Scenario,
+    preset: crate::workload::ycsb::Preset,
+    origin: &str,
+    text: &str,
+) -> Result<(), ScenarioError> {
+    // A resolved scenario writes the preset's own values out: those agree.
+    let mut expected = scenario.workload.clone();
+    apply_ycsb(preset, &mut expected);
+    let w = &scenario.workload;
+    for path in preset.fields() {
+        let agrees = match path.last() {
+            Some(&"mix") => w.mix == expected.mix,
+            Some(&"popularity") => w.popularity == expected.popularity,
+            _ => w.entities.counters == expected.entities.counters,
+        };
+        if !agrees && error::has_path(text, path) {
+            let field = path[1..].join(".");
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                path,
+                format!(
+                    "workload.ycsb = \"{preset}\" sets {field}; remove {field} here, or remove \
+                     `ycsb` and write the whole workload (or run a YCSB properties file with \
+                     archsim run --ycsb FILE -p key=value)"
+                ),
+            ));
+        }
+    }
+    if scenario.workload.trace.is_some() {
+        return Err(ScenarioError::at_path(
+            origin,
+            text,
+            &["workload", "ycsb"],
+            "a trace brings its own operations; give either `trace` or `ycsb`".to_string(),
+        ));
+    }
+    apply_ycsb(preset, &mut scenario.workload);
+    Ok(())
+}
+
+/// Sets what a YCSB preset decides in `w` (see `Preset::fields`).
+pub(crate) fn apply_ycsb(preset: crate::workload::ycsb::Preset, w: &mut WorkloadConfig) {
+    w.mix = Mix::new(preset.mix()).expect("a preset's shares sum to 1");
+    w.popularity = preset.popularity();
+    if preset == crate::workload::ycsb::Preset::F {
+        w.entities.counters = w.keys;
+    }
 }
 
 /// Most faults one scenario may have.

@@ -240,6 +240,18 @@ impl Override {
                 _ => return Err(err(format!("{here} is a value, not a section"))),
             };
         }
+        if let Some(preset) = scenario.workload.ycsb {
+            let sets = |p: &[&str]| {
+                path.len() >= p.len() && path.iter().zip(p.iter()).all(|(a, b)| a == b)
+            };
+            if let Some(field) = preset.fields().iter().find(|p| sets(p)) {
+                return Err(err(format!(
+                    "workload.ycsb = \"{preset}\" sets {}; remove `ycsb` from the scenario and \
+                     write the workload out to vary it",
+                    field[1..].join(".")
+                )));
+            }
+        }
         table.insert(last.clone(), self.value.clone());
         let text = toml::to_string(&root).map_err(|e| err(e.to_string()))?;
         let mut applied = toml::from_str::<Scenario>(&text)
@@ -252,6 +264,14 @@ impl Override {
         }
         applied.workload.replay = scenario.workload.replay.clone();
         applied.workload.follow_trace();
+        if let Some(preset) = applied.workload.ycsb {
+            if applied.workload.trace.is_some() {
+                return Err(err(
+                    "a trace brings its own operations; give either `trace` or `ycsb`".to_string(),
+                ));
+            }
+            super::apply_ycsb(preset, &mut applied.workload);
+        }
         Ok(applied)
     }
 }

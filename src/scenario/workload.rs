@@ -71,6 +71,9 @@ pub struct WorkloadConfig {
     /// Replay speed of a trace: 2.0 replays it twice as fast (twice the rate). Default 1.0.
     #[serde(deserialize_with = "positive_f64", skip_serializing_if = "is_one")]
     pub speed: f64,
+    /// A YCSB core workload: "a" (get 0.5, put 0.5), "b" (get 0.95, put 0.05), "c" (get 1.0) or "f" (get 0.5, rmw 0.5), each with popularity "scrambled_zipf" (YCSB's requestdistribution=zipfian): it sets `mix` and `popularity`, which the section then must not give (for "f" also `entities.counters` = `keys`: the read-modify-writes go to a range of counters as large as the keys, beside them, not to the same records). "d" and "e" need inserts and scans, not simulated yet. A YCSB properties file runs with `archsim run --ycsb FILE`. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ycsb: Option<crate::workload::ycsb::Preset>,
     /// The trace's rows, read when the scenario is loaded.
     #[serde(skip)]
     pub replay: Option<std::sync::Arc<crate::workload::Trace>>,
@@ -98,6 +101,7 @@ impl Default for WorkloadConfig {
             retries: 0,
             trace: None,
             speed: 1.0,
+            ycsb: None,
             replay: None,
         }
     }

@@ -9,6 +9,7 @@ mod keyspace;
 mod op;
 mod popularity;
 mod trace;
+pub mod ycsb;
 
 pub use arrivals::Arrivals;
 pub use fit::Fit;

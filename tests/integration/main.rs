@@ -11,6 +11,7 @@ mod faults;
 mod fuzz;
 mod golden;
 mod hardening;
+mod init;
 mod layering;
 mod memory;
 mod oracle;
@@ -24,6 +25,7 @@ mod theory;
 mod trace;
 mod txn;
 mod workload;
+mod ycsb;
 
 use std::path::{Path, PathBuf};
 

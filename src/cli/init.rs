@@ -1,0 +1,547 @@
+//! `archsim init`: a commented starter scenario. Every field is written
+//! with the documentation, default and source the schema carries (the same
+//! text `archsim list` prints), the ones the flags decide set, the others
+//! commented out; sizes in bytes become keys and cache entries at a stated
+//! row size. The text is read back as a scenario before it is written.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use documented::{Documented, DocumentedFields};
+use serde::Serialize;
+
+use super::{InitArgs, Stage};
+use crate::arch::registry::{self, KINDS};
+use crate::scenario::{
+    ArchKind, ArchitectureConfig, CacheConfig, CoordinatorConfig, DbConfig, DocstoreConfig,
+    EntitiesConfig, Mix, NetworkConfig, PartitionsConfig, ReplicasConfig, Scenario, ShardsConfig,
+    StoresConfig, WorkloadConfig, field_docs,
+};
+use crate::workload::OpKind;
+
+/// How to write the fields that have no fixed default (their
+/// documentation says what they default to), as commented-out examples.
+const EXAMPLES: [(&str, &str); 4] = [
+    ("probes", "[\"1ms\", \"10ms\", \"100ms\"]"),
+    ("trace", "\"traces/checkout.csv\""),
+    ("speed", "1.0"),
+    ("ycsb", "\"a\""),
+];
+
+/// Width of the comment lines.
+const WIDTH: usize = 78;
+
+pub fn init(args: &InitArgs) -> anyhow::Result<()> {
+    let name = args
+        .output
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .unwrap_or_else(|| "my-scenario".to_string());
+    let text = starter(args, &name)?;
+    // The starter must be a scenario archsim runs as written.
+    let scenario = Scenario::from_toml(&text, "the starter scenario", &name, &[])
+        .map_err(|e| anyhow::anyhow!("archsim init wrote a scenario it cannot read back: {e}"))?;
+    let Some(path) = &args.output else {
+        return super::print_out(&text);
+    };
+    write_new(path, text.as_bytes(), args.force)?;
+    super::note(&format!(
+        "wrote {} ({} key{}, {}); check it with `archsim check {0}`, run it with `archsim run {0}`",
+        path.display(),
+        scenario.workload.keys,
+        if scenario.workload.keys == 1 { "" } else { "s" },
+        scenario
+            .architectures
+            .iter()
+            .map(|a| a.kind.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if let Some(available) = crate::scenario::memory::available() {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let need = crate::scenario::memory::bytes_at_once(&scenario, threads);
+        if need > available / 10 * 9 {
+            super::note(&format!(
+                "note: running it needs about {} of memory and this machine has {} available; \
+                 a larger --row-size or a smaller --working-set means fewer keys",
+                crate::scenario::memory::human(need),
+                crate::scenario::memory::human(available)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole (through a temporary file beside it), and
+/// only if no file is there unless `force`.
+fn write_new(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    crate::report::check_regular(path)?;
+    let exists = || {
+        anyhow::anyhow!(
+            "{} already exists; choose another file with -o, or add --force to replace it",
+            path.display()
+        )
+    };
+    if force {
+        return crate::report::write_file(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    if path.exists() {
+        return Err(exists());
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy());
+    let temporary = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()));
+    let result = written.and_then(|()| match std::fs::hard_link(&temporary, path) {
+        // A link fails if a file appeared meanwhile: it is never replaced.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // A file system without links: the check above stands.
+        Err(_) => std::fs::rename(&temporary, path),
+        Ok(()) => Ok(()),
+    });
+    let _ = std::fs::remove_file(&temporary);
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot write {}: {e}; check that the folder exists and is writable",
+            path.display()
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// `text` as comment lines of at most [`WIDTH`] characters.
+fn comment(out: &mut String, text: &str) {
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() > 1 && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if line.len() > 1 {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// Each field of a section: its documentation as a comment, then the field
+/// as `key = value` when `value` differs from `default` (or is in
+/// `always`), else commented out with its default. Fields whose value is a
+/// table, or that are in `skip`, are left to the caller.
+fn fields<T: DocumentedFields + Serialize>(
+    out: &mut String,
+    value: &T,
+    default: &T,
+    skip: &[&str],
+    always: &[&str],
+) -> anyhow::Result<()> {
+    let value = toml::Table::try_from(value)?;
+    let default = toml::Table::try_from(default)?;
+    for (name, doc) in field_docs::<T>() {
+        if skip.contains(&name) || value.get(name).is_some_and(toml::Value::is_table) {
+            continue;
+        }
+        out.push('\n');
+        comment(out, doc);
+        match (value.get(name), default.get(name)) {
+            (Some(v), d) if d != Some(v) || always.contains(&name) => {
+                writeln!(out, "{name} = {v}")?;
+            }
+            (_, Some(d)) => writeln!(out, "# {name} = {d}")?,
+            _ => {
+                if let Some((_, example)) = EXAMPLES.iter().find(|(n, _)| *n == name) {
+                    writeln!(out, "# {name} = {example}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One `[architecture.<key>]` table of `arch`: its documentation and every
+/// field.
+fn table(out: &mut String, arch: &ArchitectureConfig, key: &str) -> anyhow::Result<()> {
+    let default = ArchitectureConfig::new(arch.kind);
+    let docs = match key {
+        "db" => DbConfig::DOCS,
+        "cache" => CacheConfig::DOCS,
+        "replicas" => ReplicasConfig::DOCS,
+        "shards" => ShardsConfig::DOCS,
+        "docstore" => DocstoreConfig::DOCS,
+        "stores" => StoresConfig::DOCS,
+        "coordinator" => CoordinatorConfig::DOCS,
+        "partitions" => PartitionsConfig::DOCS,
+        _ => anyhow::bail!("no documentation for [architecture.{key}]"),
+    };
+    out.push('\n');
+    writeln!(out, "[architecture.{key}]")?;
+    comment(out, docs);
+    match key {
+        "db" => fields(out, &arch.db, &default.db, &[], &[]),
+        "cache" => fields(out, &arch.cache, &default.cache, &[], &[]),
+        "replicas" => fields(out, &arch.replicas, &default.replicas, &[], &[]),
+        "shards" => fields(out, &arch.shards, &default.shards, &[], &[]),
+        "docstore" => fields(out, &arch.docstore, &default.docstore, &[], &[]),
+        "stores" => fields(out, &arch.stores, &default.stores, &[], &[]),
+        "coordinator" => fields(out, &arch.coordinator, &default.coordinator, &[], &[]),
+        _ => fields(out, &arch.partitions, &default.partitions, &[], &[]),
+    }
+}
+
+/// The scenario text for `args`.
+fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
+    let row = args.row_size;
+    let kinds: Vec<ArchKind> = match args.stage {
+        Stage::All => KINDS.iter().map(|k| k.kind).collect(),
+        Stage::Single => vec![ArchKind::Single],
+        Stage::Polyglot => vec![ArchKind::Polyglot],
+        Stage::Sharded => vec![ArchKind::Sharded],
+        Stage::Coordinator => vec![ArchKind::Coordinator],
+        Stage::Colocated => vec![ArchKind::Colocated],
+    };
+    let mut workload = WorkloadConfig::default();
+    let keys = match args.working_set {
+        Some(bytes) => bytes.div_ceil(row).max(1),
+        None => workload.keys,
+    };
+    if keys > crate::scenario::MAX_KEYS as u64 {
+        anyhow::bail!(
+            "a working set of {} at {} a row is {keys} keys; archsim holds at most {} — give a \
+             larger --row-size or a smaller --working-set",
+            human(args.working_set.unwrap_or(0)),
+            human(row),
+            crate::scenario::MAX_KEYS
+        );
+    }
+    workload.keys = keys;
+    if let Some(rate) = args.rate {
+        workload.rate = rate;
+    }
+    if let Some(r) = args.read_share {
+        // To 12 digits: 1 − 0.9 is 0.09999999999999998 in binary.
+        let writes = ((1.0 - r) * 1e12).round() / 1e12;
+        let shares = [(OpKind::Get, r), (OpKind::Put, writes)]
+            .into_iter()
+            .filter(|(_, s)| *s > 0.0)
+            .collect();
+        workload.mix = Mix::new(shares).map_err(anyhow::Error::msg)?;
+    }
+    let cache_entries = args.cache.map(|bytes| bytes / row);
+
+    let mut out = String::new();
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    writeln!(
+        out,
+        "# {name}: a starter scenario written by `archsim {}`.",
+        command.join(" ")
+    )?;
+    comment(
+        &mut out,
+        "Every field is listed with its documentation, its default and the source of the \
+         default (the text `archsim list` prints). The fields set below are the ones the \
+         flags decided; the others are commented out at their defaults: remove the `#` to \
+         change one. `archsim check` reads the file without running it, `archsim run` runs it, \
+         and `--set path=value` changes a field for one run (e.g. --set workload.rate=20000).",
+    );
+    out.push_str("#\n");
+    comment(
+        &mut out,
+        &format!(
+            "Sizes: archsim counts keys and cache entries, not bytes. At a row size of {} \
+             (--row-size) the working set of {} is {} keys (workload.keys){}. The row size \
+             itself is not simulated: service times do not depend on it.",
+            human(row),
+            args.working_set.map_or_else(
+                || format!(
+                    "{} (the default key count × the row size)",
+                    human(keys * row)
+                ),
+                human
+            ),
+            keys,
+            match (args.cache, cache_entries) {
+                (Some(bytes), Some(n)) => format!(
+                    " and a cache of {} holds {n} entries (architecture.cache.capacity)",
+                    human(bytes)
+                ),
+                _ => String::new(),
+            }
+        ),
+    );
+    if args.replicas.is_some() {
+        comment(
+            &mut out,
+            "--replicas: copies besides the primary — read replicas where an architecture \
+             has them (single, sharded), Raft followers for colocated (replication = replicas \
+             + 1); polyglot and coordinator have none.",
+        );
+    }
+
+    // The top of the file.
+    let base = Scenario::from_toml("[[architecture]]\nkind = \"single\"\n", "", name, &[])?;
+    let mut top = base.clone();
+    top.name = name.to_string();
+    top.description = format!(
+        "Starter: {} at {} ops/s, {} keys",
+        kinds
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        workload.rate,
+        keys
+    );
+    let mut blank = base.clone();
+    blank.name = String::new();
+    fields(
+        &mut out,
+        &top,
+        &blank,
+        &["workload", "network", "architectures", "faults", "sweep"],
+        &["duration", "warmup"],
+    )?;
+
+    // [workload]
+    out += "\n[workload]\n";
+    comment(
+        &mut out,
+        "The operation stream every architecture receives.",
+    );
+    let default = WorkloadConfig::default();
+    fields(
+        &mut out,
+        &workload,
+        &default,
+        &["replay", "phases"],
+        &["rate", "keys", "popularity"],
+    )?;
+    out.push('\n');
+    let phase_doc = field_docs::<WorkloadConfig>()
+        .find(|(n, _)| *n == "phases")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, phase_doc);
+    out += "# [[workload.phase]]\n# at = \"30s\"\n# rate = 20000\n# ramp = \"10s\"\n";
+
+    out += "\n[workload.mix]\n";
+    let mix_doc = field_docs::<WorkloadConfig>()
+        .find(|(n, _)| *n == "mix")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, mix_doc);
+    for kind in workload.mix.kinds() {
+        writeln!(out, "{kind} = {}", workload.mix.share(kind))?;
+    }
+
+    out += "\n[workload.entities]\n";
+    let entities_doc = field_docs::<WorkloadConfig>()
+        .find(|(n, _)| *n == "entities")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, entities_doc);
+    fields(
+        &mut out,
+        &workload.entities,
+        &EntitiesConfig::default(),
+        &[],
+        &[],
+    )?;
+
+    // [network]
+    out += "\n[network]\n";
+    comment(&mut out, "The network between components.");
+    let network = NetworkConfig::default();
+    fields(&mut out, &network, &network, &[], &[])?;
+
+    // The architectures.
+    for kind in kinds {
+        let entry = registry::entry(kind);
+        let mut arch = ArchitectureConfig::new(kind);
+        let mut notes = Vec::new();
+        if let Some(n) = args.replicas {
+            match kind {
+                ArchKind::Single | ArchKind::Sharded => arch.replicas.count = n,
+                ArchKind::Colocated => {
+                    arch.partitions.replication = n + 1;
+                    arch.partitions.nodes = arch.partitions.nodes.max(n + 1);
+                }
+                _ => notes.push(format!(
+                    "--replicas {n}: {} has no read replicas; its copies are its derived stores",
+                    kind.name()
+                )),
+            }
+        }
+        if let Some(n) = cache_entries {
+            if entry.tables.contains(&"cache") {
+                arch.cache.capacity = n;
+            } else {
+                notes.push(format!(
+                    "--cache: {} has no app-tier cache; its data is in memory already",
+                    kind.name()
+                ));
+            }
+        }
+        out += "\n# ------------------------------------------------------------------------\n";
+        comment(&mut out, &format!("{}: {}", kind.name(), entry.summary));
+        for note in &notes {
+            comment(&mut out, note);
+        }
+        out += "[[architecture]]\n";
+        fields(
+            &mut out,
+            &arch,
+            &ArchitectureConfig::new(kind),
+            &[
+                "router",
+                "partition_by",
+                "cross_shard",
+                "sync",
+                "cache_nodes",
+            ],
+            &["kind"],
+        )?;
+        for key in entry.tables {
+            table(&mut out, &arch, key)?;
+        }
+    }
+
+    // Faults and sweeps, commented out.
+    out += "\n# ------------------------------------------------------------------------\n";
+    let fault_doc = field_docs::<Scenario>()
+        .find(|(n, _)| *n == "faults")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, fault_doc);
+    out += "# [[fault]]\n";
+    for (name, doc) in field_docs::<crate::faults::Fault>() {
+        let name = if name == "lasts" { "for" } else { name };
+        comment(&mut out, &format!("{name}: {doc}"));
+    }
+    out.push('\n');
+    let sweep_doc = field_docs::<Scenario>()
+        .find(|(n, _)| *n == "sweep")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, sweep_doc);
+    out += "# [sweep]\n# \"workload.rate\" = [5000, 10000, 20000]\n";
+    Ok(out)
+}
+
+/// Bytes as the flags write them: "50GB", "1KB", "512MiB", "1000" (bytes).
+/// KB, MB, GB and TB are powers of 1000; KiB, MiB, GiB and TiB of 1024.
+pub fn bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.replace('_', "").parse().map_err(|_| {
+        format!("\"{text}\" is not a size; write a number and a unit, e.g. 50GB, 1KB or 512MiB")
+    })?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "\"{text}\": unknown unit \"{other}\"; use B, KB, MB, GB, TB (powers of 1000) \
+                 or KiB, MiB, GiB, TiB (powers of 1024)"
+            ));
+        }
+    };
+    let bytes = num * scale;
+    if !bytes.is_finite() || bytes > 1e18 {
+        return Err(format!("\"{text}\" is too large a size"));
+    }
+    Ok(bytes.round() as u64)
+}
+
+/// A positive size (the row size).
+pub fn row_size(text: &str) -> Result<u64, String> {
+    match bytes(text)? {
+        0 => Err(format!("\"{text}\": a row has at least 1 byte")),
+        n => Ok(n),
+    }
+}
+
+/// A share from 0 to 1.
+pub fn share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("\"{text}\" is not a share from 0 to 1, e.g. 0.9")),
+    }
+}
+
+/// A positive rate.
+pub fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().replace('_', "").parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "\"{text}\" is not a rate in operations per second, e.g. 5000"
+        )),
+    }
+}
+
+/// A read replica count, 0 to 16.
+pub fn replicas(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(v) if v <= 16 => Ok(v),
+        _ => Err(format!("\"{text}\" is not a replica count from 0 to 16")),
+    }
+}
+
+/// Bytes as the flags take them: "50GB", "1.5KB", "999B".
+fn human(n: u64) -> String {
+    for (unit, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] {
+        let v = n as f64 / size;
+        if v >= 1.0 {
+            let text = format!("{v:.2}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            return format!("{text}{unit}");
+        }
+    }
+    format!("{n}B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(bytes("50GB"), Ok(50_000_000_000));
+        assert_eq!(bytes("1 KB"), Ok(1000));
+        assert_eq!(bytes("1KiB"), Ok(1024));
+        assert_eq!(bytes("1.5mb"), Ok(1_500_000));
+        assert_eq!(bytes("4096"), Ok(4096));
+        assert!(bytes("lots").is_err());
+        assert!(bytes("3 parsecs").is_err());
+        assert!(row_size("0").is_err());
+        assert_eq!(human(50_000_000_000), "50GB");
+        assert_eq!(human(1000), "1KB");
+    }
+}
