@@ -82,6 +82,14 @@ pub struct FaultReport {
     pub anomalies: u64,
     #[serde(default)]
     pub anomalies_before_rate: u64,
+    /// Acknowledged writes this fault destroyed in the measured window: those
+    /// its takeover rolled back (a replica promoted without them) or a crashed
+    /// write-behind cache had not flushed. The rows' sum is the run's
+    /// `anomalies.lost_write` when every loss comes from a takeover or a
+    /// crash; the run's count also has the writes found missing only at the
+    /// end of the run (acknowledged versions the final system of record
+    /// lacks, which no fault's takeover rolled back). Losses in the warm-up
+    /// count in neither.
     pub lost_writes: u64,
     pub in_doubt: u64,
     pub in_doubt_max_s: f64,
