@@ -173,10 +173,11 @@ fn run_system<A: Architecture + Report>(
     if let Some(limit) = recording.history_limit {
         system.arch.harness_mut().clients.record_history(limit);
     }
+    let recorder = Recorder::new(window, scenario.workload.client_policy());
     let recorder = if recording.truncation {
-        Recorder::new(window).with_batches()
+        recorder.with_batches()
     } else {
-        Recorder::new(window)
+        recorder
     };
     let output = sim::run(
         &mut system,
@@ -228,6 +229,9 @@ fn collect<A: Architecture + Report>(
         seed: scenario.seed,
         point: BTreeMap::new(),
         throughput_per_s: crate::metrics::round6(recorder.throughput_per_s()),
+        offered_ops_per_s: crate::metrics::round6(recorder.offered_ops_per_s()),
+        goodput_ops_per_s: crate::metrics::round6(recorder.goodput_ops_per_s()),
+        unchecked_share: crate::metrics::round6(recorder.unchecked_share()),
         latency: Latency(latency),
         components: system
             .components()
@@ -237,7 +241,7 @@ fn collect<A: Architecture + Report>(
         anomalies: h.anomalies(system.record(), system.divergence()),
         visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
-        coordination: system.coordination(),
+        coordination: system.coordination().per_offered(recorder.all().total()),
         series,
         faults,
         history: None,

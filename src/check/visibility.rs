@@ -65,8 +65,16 @@ pub struct ProbePoint {
     pub consistent: f64,
 }
 
+/// One copy's visibility lag (apply − commit) over the writes committed in
+/// the window that reached it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LagSummary {
+    /// Writes the figures are over: committed in the window and applied at
+    /// the copy. 0: none delivered (a connector down, a copy cut off) —
+    /// the percentiles are then 0 and mean nothing; tables print "none
+    /// delivered".
+    #[serde(default)]
+    pub writes: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
@@ -76,9 +84,15 @@ impl LagSummary {
     pub fn of(lag: &LatencyRecorder) -> LagSummary {
         let s = lag.summary();
         LagSummary {
+            writes: lag.count(),
             p50_ms: s.p50_ms,
             p99_ms: s.p99_ms,
             p999_ms: s.p999_ms,
         }
+    }
+
+    /// Whether no write reached the copy (its figures mean nothing).
+    pub fn none_delivered(&self) -> bool {
+        self.writes == 0
     }
 }

@@ -65,10 +65,15 @@ pub struct FaultReport {
     #[serde(default)]
     pub until_s: f64,
     /// Operations invoked then that failed, timed out or never finished
-    /// (for a fault that never ends, every one invoked after it began).
+    /// (for a fault that never ends, every one invoked after it began),
+    /// warm-up included: a fault in the warm-up is reported whole, though
+    /// the latency table counts the measured window only.
     pub failed: u64,
     /// The highest per-window p99 then, and the median of the per-window
-    /// p99s before the fault began, in ms.
+    /// p99s before the fault began, in ms; operations that failed or timed
+    /// out count in them at the client's whole wait (the series'
+    /// `timeout_ms`: a p99 there is a lower bound, "≥"), so a fault during
+    /// which nothing succeeds cannot show a shorter tail than before it.
     pub p99_ms: f64,
     pub p99_before_ms: f64,
     /// Anomalies of operations invoked then, and as many as the same
@@ -77,6 +82,14 @@ pub struct FaultReport {
     pub anomalies: u64,
     #[serde(default)]
     pub anomalies_before_rate: u64,
+    /// Acknowledged writes this fault destroyed in the measured window: those
+    /// its takeover rolled back (a replica promoted without them) or a crashed
+    /// write-behind cache had not flushed. The rows' sum is the run's
+    /// `anomalies.lost_write` when every loss comes from a takeover or a
+    /// crash; the run's count also has the writes found missing only at the
+    /// end of the run (acknowledged versions the final system of record
+    /// lacks, which no fault's takeover rolled back). Losses in the warm-up
+    /// count in neither.
     pub lost_writes: u64,
     pub in_doubt: u64,
     pub in_doubt_max_s: f64,
@@ -94,8 +107,8 @@ pub struct FaultReport {
 ///
 /// A fault's span runs from its start to one fault length (at least one
 /// window) after its end, or further, to the first window after its end
-/// without failures: a takeover after a lease, a queue that drains, are
-/// part of what the fault did.
+/// without failures, and at least to the takeover it reports: a takeover
+/// after a lease, a queue that drains, are part of what the fault did.
 pub fn report(
     faults: &[Fault],
     effects: &Effects,
@@ -135,7 +148,20 @@ pub fn report(
                 .map(|b| index(b).saturating_sub(1).max(a))
                 .min()
                 .unwrap_or(usize::MAX);
-            let recovery = index(to + (to - from).max(w)).max(calm).min(next);
+            let mut e = effects.0.get(i).cloned().unwrap_or_default();
+            // A takeover scheduled past the end (a leader never elected)
+            // did not happen in this run.
+            if e.takeover.is_some_and(|t| t > end) {
+                e.takeover = None;
+                e.notes
+                    .push("no takeover before the end of the run".to_string());
+            }
+            // The row runs at least to the takeover it reports.
+            let taken_over = e.takeover.map_or(a, |t| index(t.as_nanos() as f64 / 1e9));
+            let recovery = index(to + (to - from).max(w))
+                .max(calm)
+                .max(taken_over)
+                .min(next);
             let span =
                 |v: &[u64], x: usize, y: usize| -> u64 { v.iter().skip(x).take(y + 1 - x).sum() };
             let p99 = series
@@ -150,14 +176,6 @@ pub fn report(
                 .filter(|v| *v > 0.0)
                 .collect();
             before.sort_by(f64::total_cmp);
-            let mut e = effects.0.get(i).cloned().unwrap_or_default();
-            // A takeover scheduled past the end (a leader never elected)
-            // did not happen in this run.
-            if e.takeover.is_some_and(|t| t > end) {
-                e.takeover = None;
-                e.notes
-                    .push("no takeover before the end of the run".to_string());
-            }
             // The windows before the fault, but the first.
             let earlier = &series.anomalies[1.min(a)..a.min(n)];
             let before_rate = if earlier.is_empty() {
@@ -213,6 +231,7 @@ mod tests {
             p99_ms: vec![1.0; 10],
             errors: vec![0; 10],
             anomalies: vec![0; 10],
+            timeout_ms: None,
         };
         let end = SimTime::ZERO + SimDuration::from_secs(10);
         let rows = report(&[fault], &effects, &series, &[0; 10], end);

@@ -231,7 +231,10 @@ impl CoordinationCost {
 /// not count are left out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeanCost {
-    /// Operations (or transactions) counted.
+    /// What the means are over. Per operation: the operations of the
+    /// workload started in the window, whatever their outcome (the latency
+    /// table's `count`: failed and timed-out ones cost messages too). Per
+    /// transaction: the distributed transactions that committed.
     pub count: u64,
     pub messages: f64,
     pub forced_writes: f64,
@@ -252,14 +255,16 @@ pub struct MeanCost {
 /// architecture.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoordinationReport {
-    /// Per operation of the workload started in the window.
+    /// Per operation of the workload started in the window (offered, see
+    /// [`CoordinationReport::per_offered`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_operation: Option<MeanCost>,
     /// Per distributed transaction that committed (2PC, or a transaction
     /// over several Raft groups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_transaction: Option<MeanCost>,
-    /// Share of operations that touched more than one shard or partition.
+    /// Share of operations (offered) that touched more than one shard or
+    /// partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distributed_share: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,5 +302,39 @@ impl CoordinationReport {
 
     pub fn is_empty(&self) -> bool {
         *self == CoordinationReport::default()
+    }
+
+    /// The same cost per operation *offered*: over the `offered` operations
+    /// of the workload started in the window, whatever their outcome (the
+    /// latency table's `count`), rather than over the operations the
+    /// architecture counted (answers, or attempts — a retry is one more, a
+    /// timed-out operation answered late is one, one never answered none).
+    /// Totals are kept; only the base changes, so under faults and timeouts
+    /// `per_operation.count` is the operations offered.
+    pub fn per_offered(mut self, offered: u64) -> Self {
+        let Some(m) = &mut self.per_operation else {
+            return self;
+        };
+        if m.count == offered || offered == 0 {
+            return self;
+        }
+        let f = m.count as f64 / offered as f64;
+        let s = |v: f64| round6(v * f);
+        m.count = offered;
+        m.messages = s(m.messages);
+        m.forced_writes = s(m.forced_writes);
+        m.critical_forced_writes = s(m.critical_forced_writes);
+        for v in [
+            &mut m.round_trips,
+            &mut m.consensus_rounds,
+            &mut m.lock_acquisitions,
+            &mut m.lock_wait_ms,
+            &mut m.prepared_ms,
+        ] {
+            *v = v.map(s);
+        }
+        self.distributed_share = self.distributed_share.map(s);
+        self.aborts_per_1000 = self.aborts_per_1000.map(s);
+        self
     }
 }

@@ -8,14 +8,14 @@ mod series;
 mod time_average;
 
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost, OperationCosts};
-pub use latency::{LatencyRecorder, LatencySummary, round6};
+pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6};
 pub use mser::BatchMeans;
 pub use series::{Series, Timeline, window_length};
 pub use time_average::TimeAverage;
 
-use crate::sim::SimTime;
 pub use crate::sim::Window;
-use crate::workload::{OpKind, Operation};
+use crate::sim::{Request as _, SimDuration, SimTime, TIMEOUT_CLASSES};
+use crate::workload::{ClientPolicy, OpKind, Operation};
 
 /// How an operation ended for its client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +42,13 @@ pub struct Recorder {
     /// The run over time.
     timeline: Timeline,
     /// Workload operations that failed, timed out or never finished, by
-    /// the time-series window they were invoked in (for the fault report).
+    /// the time-series window they were invoked in, warm-up included (for
+    /// the fault report).
     failed_by_start: Vec<u64>,
+    /// Per timeout class, the client's whole wait for an operation: its
+    /// timeout × its attempts (`None`: clients wait as long as it takes).
+    /// An operation not answered ok counts at it in the percentiles.
+    patience: [Option<SimDuration>; TIMEOUT_CLASSES],
 }
 
 impl crate::sim::Outcomes for Recorder {
@@ -63,19 +68,27 @@ impl crate::sim::Outcomes for Recorder {
 }
 
 impl Recorder {
-    pub fn new(window: Window) -> Recorder {
+    /// A recorder of the operations of `window`, whose clients wait as
+    /// `policy` says.
+    pub fn new(window: Window, policy: ClientPolicy) -> Recorder {
+        let attempts = u64::from(policy.retries) + 1;
+        let whole =
+            |t: Option<SimDuration>| t.map(|t| SimDuration(t.as_nanos().saturating_mul(attempts)));
+        let patience: crate::sim::Patience = policy.into();
+        let patience = patience.timeouts.map(whole);
         Recorder {
             window,
             by_kind: (0..OpKind::COUNT).map(|_| LatencyRecorder::new()).collect(),
             completed_in_window: 0,
             batches: None,
-            timeline: Timeline::new(window.end),
+            timeline: Timeline::new(window.end, patience[0]),
             failed_by_start: Vec::new(),
+            patience,
         }
     }
 
     /// Workload operations that did not end ok, by the time-series window
-    /// they were invoked in.
+    /// they were invoked in (warm-up included).
     pub fn failed_by_start(&self) -> &[u64] {
         &self.failed_by_start
     }
@@ -100,8 +113,16 @@ impl Recorder {
 
     #[inline]
     pub fn record(&mut self, op: &Operation, now: SimTime, outcome: Outcome) {
-        let latency = now - op.start;
-        if op.kind.is_workload() && outcome != Outcome::Ok && self.window.contains(op.start) {
+        let mut latency = now - op.start;
+        if outcome != Outcome::Ok {
+            // Not answered ok: it counts at the client's whole wait (a
+            // timeout is there already; an error came sooner, but the
+            // operation did not succeed within it either).
+            if let Some(whole) = self.patience[op.timeout_class()] {
+                latency = latency.max(whole);
+            }
+        }
+        if op.kind.is_workload() && outcome != Outcome::Ok {
             let i =
                 (op.start.as_nanos() / self.timeline.window_length().as_nanos().max(1)) as usize;
             if i >= self.failed_by_start.len() {
@@ -125,6 +146,31 @@ impl Recorder {
     /// Successful operations of the workload per second of measured time.
     pub fn throughput_per_s(&self) -> f64 {
         self.completed_in_window as f64 / self.window.length().as_secs_f64()
+    }
+
+    /// Operations of the workload started in the window per second of it,
+    /// whatever their outcome: the load offered.
+    pub fn offered_ops_per_s(&self) -> f64 {
+        self.all().total() as f64 / self.window.length().as_secs_f64()
+    }
+
+    /// Operations of the workload started in the window and answered ok
+    /// (within the client's timeout, or it would have given up), per second
+    /// of the window.
+    pub fn goodput_ops_per_s(&self) -> f64 {
+        self.all().count() as f64 / self.window.length().as_secs_f64()
+    }
+
+    /// Share of the operations started in the window that were not answered
+    /// ok (errors, timeouts, unfinished): the client saw no answer to check,
+    /// so the oracle could not check their reads. 0 when none started.
+    pub fn unchecked_share(&self) -> f64 {
+        let all = self.all();
+        if all.total() == 0 {
+            0.0
+        } else {
+            all.failed() as f64 / all.total() as f64
+        }
     }
 
     /// All kinds of the workload together (probes apart).
@@ -172,6 +218,10 @@ pub struct ComponentStats {
     /// Database: commits sharing one forced write (group commit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits_per_forced_write: Option<f64>,
+    /// Copy: writes committed in the window and applied at the copy — what
+    /// the lag figures are over (0: none delivered, and no lag figures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_writes: Option<u64>,
     /// Copy: mean visibility lag (apply − commit) of writes committed in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_mean_ms: Option<f64>,
@@ -189,10 +239,14 @@ pub struct ComponentStats {
 }
 
 impl ComponentStats {
-    /// Sets the visibility-lag figures from a copy's lag recorder.
+    /// Sets the visibility-lag figures from a copy's lag recorder; with
+    /// nothing delivered, no lag figures (not 0 ms) and `lag_writes` 0.
     pub fn set_lag(&mut self, lag: &LatencyRecorder) {
-        self.lag_mean_ms = Some(round6(lag.mean_ns() / 1e6));
-        self.lag_p99_ms = Some(round6(lag.quantile_ns(0.99) as f64 / 1e6));
+        self.lag_writes = Some(lag.count());
+        if lag.count() > 0 {
+            self.lag_mean_ms = Some(round6(lag.mean_ns() / 1e6));
+            self.lag_p99_ms = Some(round6(lag.quantile_ns(0.99) as f64 / 1e6));
+        }
     }
 
     /// The same figures rounded to 6 decimals for stable output.

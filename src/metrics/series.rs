@@ -1,7 +1,10 @@
 //! The run over time: from the start (warm-up included) to the end of the
 //! measurement window, cut into about a hundred equal windows, each with
-//! the operations answered ok in it (throughput), their p99 latency, the
-//! errors, and the anomalies of operations invoked in it.
+//! the operations answered ok in it (throughput), the p99 latency of every
+//! operation that ended in it — failures and timeouts counted at the
+//! client's whole wait, so a window where nothing succeeds shows the
+//! timeout, not a short tail —, the failures, and the anomalies of
+//! operations invoked in it.
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -32,11 +35,20 @@ pub struct Timeline {
     length: SimDuration,
     ok: Vec<u64>,
     errors: Vec<u64>,
+    /// Latencies of the operations that ended in each window, failures at
+    /// the wait they count at, and the exact largest (the histogram's
+    /// buckets are 1 % wide; a p99 among the failures is their wait exactly).
     latency: Vec<Histogram<u32>>,
+    max_ns: Vec<u64>,
+    /// The client's whole wait for an ordinary operation (timeout ×
+    /// attempts), where failures count.
+    timeout: Option<SimDuration>,
 }
 
 impl Timeline {
-    pub fn new(end: SimTime) -> Timeline {
+    /// The windows of a run ending at `end`, whose clients wait `timeout`
+    /// (× attempts) for an ordinary operation.
+    pub fn new(end: SimTime, timeout: Option<SimDuration>) -> Timeline {
         let length = window_length(end);
         let n = end.as_nanos().div_ceil(length.as_nanos().max(1)) as usize;
         Timeline {
@@ -46,6 +58,8 @@ impl Timeline {
             latency: (0..n)
                 .map(|_| Histogram::new_with_bounds(1, 3_600_000_000_000, 2).expect("bounds"))
                 .collect(),
+            max_ns: vec![0; n],
+            timeout,
         }
     }
 
@@ -59,15 +73,18 @@ impl Timeline {
         (i < self.ok.len()).then_some(i)
     }
 
-    /// An operation ended now: ok after `latency`, or in an error.
+    /// An operation ended now: ok after `latency`, or not (an error or a
+    /// timeout), counting at `latency`, the client's whole wait.
     pub fn record(&mut self, now: SimTime, latency: SimDuration, ok: bool) {
         if let Some(i) = self.index(now) {
             if ok {
                 self.ok[i] += 1;
-                self.latency[i].saturating_record(latency.as_nanos().max(1));
             } else {
                 self.errors[i] += 1;
             }
+            let ns = latency.as_nanos().max(1);
+            self.latency[i].saturating_record(ns);
+            self.max_ns[i] = self.max_ns[i].max(ns);
         }
     }
 
@@ -80,11 +97,12 @@ impl Timeline {
             p99_ms: self
                 .latency
                 .iter()
-                .map(|h| {
+                .zip(&self.max_ns)
+                .map(|(h, max)| {
                     if h.is_empty() {
                         0.0
                     } else {
-                        round6(h.value_at_quantile(0.99) as f64 / 1e6)
+                        round6(h.value_at_quantile(0.99).min(*max) as f64 / 1e6)
                     }
                 })
                 .collect(),
@@ -92,6 +110,7 @@ impl Timeline {
             anomalies: (0..self.ok.len())
                 .map(|i| anomalies.get(i).copied().unwrap_or(0))
                 .collect(),
+            timeout_ms: self.timeout.map(|t| round6(t.as_millis_f64())),
         }
     }
 
@@ -106,14 +125,27 @@ pub struct Series {
     pub window_s: f64,
     /// Operations answered ok in the window, per second.
     pub throughput_per_s: Vec<f64>,
-    /// p99 latency of the operations answered ok in the window (0 when none).
+    /// p99 latency of the operations that ended in the window, those not
+    /// answered ok counted at the client's whole wait (0 when none ended).
+    /// At or above `timeout_ms` it falls among the failures: a lower bound.
     pub p99_ms: Vec<f64>,
-    /// Operations that ended in an error in the window.
+    /// Operations that ended in an error or timed out in the window.
     pub errors: Vec<u64>,
     /// Read and transaction anomalies (stale, session, dirty, fractured
     /// reads, lost updates, torn transactions) of operations invoked in the
     /// window.
     pub anomalies: Vec<u64>,
+    /// The client's whole wait for an ordinary operation (timeout ×
+    /// attempts), in ms: where operations not answered ok count in `p99_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<f64>,
+}
+
+impl Series {
+    /// Whether `p99_ms` value `v` falls among the failures (a lower bound).
+    pub fn at_least(&self, v: f64) -> bool {
+        self.timeout_ms.is_some_and(|t| v >= t)
+    }
 }
 
 #[cfg(test)]
@@ -134,7 +166,7 @@ mod tests {
             window_length(SimTime(2_020_000_000_000)),
             SimDuration::from_millis(50_000)
         );
-        let mut t = Timeline::new(SimTime(1_000_000_000));
+        let mut t = Timeline::new(SimTime(1_000_000_000), None);
         t.record(SimTime(5_000_000), SimDuration(2_000_000), true);
         t.record(SimTime(15_000_000), SimDuration(1), false);
         let s = t.series(&[0, 3]);

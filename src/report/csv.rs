@@ -1,5 +1,8 @@
 //! `results.csv`: one row per architecture × replication × sweep point, one
-//! column per figure (`<op>_<figure>`, `<component>_<figure>`).
+//! column per figure (`<op>_<figure>`, `<component>_<figure>`). Latency
+//! figures count every operation started in the window, failures at the
+//! client's whole wait; `<op>_at_least` lists the figures that fall among
+//! the failures (lower bounds), separated by spaces.
 
 use std::collections::BTreeSet;
 
@@ -7,9 +10,11 @@ use super::{Exporter, Results};
 
 pub struct CsvExporter;
 
-const LATENCY_FIELDS: [&str; 9] = [
+const LATENCY_FIELDS: [&str; 12] = [
     "count",
+    "ok",
     "errors",
+    "timeouts",
     "unfinished",
     "mean_ms",
     "p50_ms",
@@ -17,6 +22,7 @@ const LATENCY_FIELDS: [&str; 9] = [
     "p99_ms",
     "p999_ms",
     "max_ms",
+    "at_least",
 ];
 
 impl Exporter for CsvExporter {
@@ -51,7 +57,15 @@ impl Exporter for CsvExporter {
             .map(String::from)
             .to_vec();
         header.extend(point_keys.iter().map(|k| k.to_string()));
-        header.push("throughput_per_s".into());
+        header.extend(
+            [
+                "throughput_per_s",
+                "offered_ops_per_s",
+                "goodput_ops_per_s",
+                "unchecked_share",
+            ]
+            .map(String::from),
+        );
         for op in &ops {
             for f in LATENCY_FIELDS {
                 header.push(format!("{op}_{f}"));
@@ -72,23 +86,35 @@ impl Exporter for CsvExporter {
                     .iter()
                     .map(|k| run.point.get(*k).cloned().unwrap_or_default()),
             );
-            row.push(run.throughput_per_s.to_string());
+            for v in [
+                run.throughput_per_s,
+                run.offered_ops_per_s,
+                run.goodput_ops_per_s,
+                run.unchecked_share,
+            ] {
+                row.push(v.to_string());
+            }
             for op in &ops {
                 match run.latency.0.get(*op) {
-                    Some(l) => row.extend(
-                        [
-                            l.count as f64,
-                            l.errors as f64,
-                            l.unfinished as f64,
-                            l.mean_ms,
-                            l.p50_ms,
-                            l.p90_ms,
-                            l.p99_ms,
-                            l.p999_ms,
-                            l.max_ms,
-                        ]
-                        .map(|v| v.to_string()),
-                    ),
+                    Some(l) => {
+                        row.extend(
+                            [
+                                l.count as f64,
+                                l.ok as f64,
+                                l.errors as f64,
+                                l.timeouts as f64,
+                                l.unfinished as f64,
+                                l.mean_ms,
+                                l.p50_ms,
+                                l.p90_ms,
+                                l.p99_ms,
+                                l.p999_ms,
+                                l.max_ms,
+                            ]
+                            .map(|v| v.to_string()),
+                        );
+                        row.push(l.at_least.join(" "));
+                    }
                     None => row.extend(std::iter::repeat_n(String::new(), LATENCY_FIELDS.len())),
                 }
             }

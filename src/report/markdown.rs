@@ -1,6 +1,7 @@
 use super::table::{
-    anomaly_table, component_table, coordination_table, fault_table, heading, lag_table,
-    latency_table, transaction_table, visibility_table,
+    ANOMALY_NOTE, LATENCY_NOTE, LOAD_NOTE, anomaly_table, component_table, coordination_table,
+    fault_table, heading, lag_table, latency_table, load_table, transaction_table,
+    visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -24,7 +25,11 @@ impl Exporter for MarkdownExporter {
             &results.scenario.hash[..12],
             results.archsim_version
         );
-        out += "## Latency\n\n";
+        out += "## Offered load and goodput\n\n";
+        out += &format!("{LOAD_NOTE}\n\n");
+        out += &load_table(results).to_markdown();
+        out += "\n## Latency\n\n";
+        out += &format!("{LATENCY_NOTE}\n\n");
         out += &latency_table(results).to_markdown();
         out += "\n## Throughput and components\n\n";
         out += &component_table(results).to_markdown();
@@ -33,7 +38,8 @@ impl Exporter for MarkdownExporter {
                 occur are left out (results.json has them all). A read is stale when it returns a \
                 version older than one acknowledged before it was invoked; `read_your_writes` \
                 counts the stale reads that missed the reader's own write; `where` is the copy \
-                that served the read or applied the write.\n\n";
+                that served the read or applied the write. ";
+        out += &format!("{ANOMALY_NOTE}\n\n");
         out += &anomaly_table(results).to_markdown();
         let faults = fault_table(results);
         if !faults.rows.is_empty() {
@@ -43,9 +49,11 @@ impl Exporter for MarkdownExporter {
                     it with no more failures than before the fault if later, and never past the \
                     next fault's start (the fault and its recovery). `failed` counts the \
                     operations invoked then that failed, timed out or never finished (by start, \
-                    like the latency table); `p99 worst` is the highest per-window p99 then \
-                    (0 when nothing completed), `p99 before` the median per-window p99 before \
-                    the fault; `anomalies` are those of operations invoked then, beside as many \
+                    like the latency table, warm-up included); `p99 worst` is the highest \
+                    per-window p99 then, `p99 before` the median per-window p99 before the \
+                    fault — operations that failed or timed out count in both at the client's \
+                    whole wait (\"≥\": a lower bound), so nothing succeeding shows as the \
+                    timeout, never as a short tail; `anomalies` are those of operations invoked then, beside as many \
                     as the same windows would have had at the rate before the fault (copies \
                     that are stale anyway have some); `in doubt` counts transactions whose \
                     participants stayed prepared, holding their locks, while the coordinator \
@@ -63,7 +71,8 @@ impl Exporter for MarkdownExporter {
         let coordination = coordination_table(results);
         if !coordination.rows.is_empty() {
             out += "\n## Coordination cost\n\n";
-            out += "Per operation of the workload started in the window, counting everything it \
+            out += "Per operation of the workload started in the window (offered: failed and \
+                    timed-out ones included, the latency table's `count`), counting everything it \
                     caused, also after its answer (a second commit phase, a write-behind flush, \
                     an event to a read model). Forced writes are log records forced to disk \
                     (group commit may share one fsync among several); `distributed` is the \
@@ -113,7 +122,8 @@ impl Exporter for MarkdownExporter {
         if !lag.rows.is_empty() {
             out += "\n## Visibility lag\n\n";
             out += "Per copy, from a write's commit at the system of record to its apply at the \
-                    copy, for writes committed in the measured window; `write_model` (a \
+                    copy, for writes committed in the measured window (`writes` of them reached \
+                    the copy; \"none delivered\" when none did); `write_model` (a \
                     write-behind cache) runs from the put to its commit at the write model.\n\n";
             out += &lag.to_markdown();
         }

@@ -87,8 +87,25 @@ pub struct RunResult {
     pub seed: u64,
     /// Swept parameter values of this point (empty without a sweep).
     pub point: BTreeMap<String, String>,
-    /// Operations answered successfully per second of measured time.
+    /// Operations answered successfully per second of measured time
+    /// (answered in the window, whenever they started).
     pub throughput_per_s: f64,
+    /// Operations of the workload started in the window, per second of it,
+    /// whatever became of them: the load offered.
+    #[serde(default)]
+    pub offered_ops_per_s: f64,
+    /// Of those, the operations answered ok (within the client's timeout ×
+    /// attempts, or it would have given up), per second: what the offered
+    /// load got done. Well below `offered_ops_per_s` is an overloaded or
+    /// failing system, whatever its latency percentiles.
+    #[serde(default)]
+    pub goodput_ops_per_s: f64,
+    /// Share of the operations started in the window that were not
+    /// answered ok (errors, timeouts, unfinished), 0..1: their client saw
+    /// no answer, so their reads could not be checked for anomalies.
+    /// Anomaly rates are per offered operation; read them with this beside.
+    #[serde(default)]
+    pub unchecked_share: f64,
     pub latency: Latency,
     pub components: BTreeMap<String, ComponentStats>,
     /// Consistency anomalies by class.

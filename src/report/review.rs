@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::table::{Table, heading};
+use super::table::{LATENCY_NOTE, Table, heading, latency_ms, ms_at_least};
 use super::{Manifest, Results, RunResult};
 use crate::scenario::Scenario;
 
@@ -41,13 +41,14 @@ impl Review {
             Block::Heading("The scenario".into()),
             Block::Paragraph(in_words(scenario)),
             Block::Heading("Verdict".into()),
-            Block::Paragraph(
-                "One row per architecture (and sweep point); the first replication when there \
-                 are several (results.json has their means and confidence intervals). \
-                 Anomalies count every class per 1,000 operations; coordination is per \
-                 operation; the footprint counts the systems to run."
-                    .into(),
-            ),
+            Block::Paragraph(format!(
+                "One row per architecture (and sweep point); the first replication when \
+                     there are several (results.json has their means and confidence intervals). \
+                     Offered is the load started in the window, goodput what of it was answered \
+                     ok. {LATENCY_NOTE} Anomalies count every class per 1,000 offered \
+                     operations; coordination is per operation; the footprint counts the \
+                     systems to run."
+            )),
             Block::Table(verdict(results)),
             Block::Heading("Charts".into()),
         ];
@@ -199,11 +200,15 @@ fn table_html(t: &Table) -> String {
 
 fn caption(stem: &str) -> &'static str {
     match stem {
-        "latency-percentiles" => "Latency percentiles per architecture, all operations (log scale)",
-        "latency-vs-parameter" => {
-            "Latency against the swept parameter: p99 solid, p50 dashed — the knee"
+        "latency-percentiles" => {
+            "Latency percentiles per architecture, all operations, failed and timed-out ones at \
+             the client's whole wait (hollow markers: ≥, a lower bound; log scale)"
         }
-        "anomalies" => "Consistency anomalies per 1,000 operations, stacked by class",
+        "latency-vs-parameter" => {
+            "Latency against the swept parameter, failures at the client's whole wait: p99 \
+             solid, p50 dashed (hollow markers: ≥) — the knee"
+        }
+        "anomalies" => "Consistency anomalies per 1,000 offered operations, stacked by class",
         "coordination" => {
             "Coordination cost per operation: messages, round trips, forced log writes"
         }
@@ -212,7 +217,8 @@ fn caption(stem: &str) -> &'static str {
             "Visibility lag per copy: p50, p99 and p99.9 from a commit to its apply (log scale)"
         }
         "timeline" => {
-            "The run over time: throughput, p99 and anomalies per window (warm-up shaded)"
+            "The run over time: throughput, p99 (failures at the client's whole wait), failed \
+             operations and anomalies per window (warm-up shaded)"
         }
         _ => "",
     }
@@ -284,13 +290,14 @@ fn in_words(s: &Scenario) -> String {
 }
 
 /// What one fault did to one architecture, in a sentence.
-fn fault_sentence(f: &crate::faults::FaultReport, at: &str) -> String {
+fn fault_sentence(f: &crate::faults::FaultReport, r: &RunResult, at: &str) -> String {
+    let p99 = |v: f64| ms_at_least(v, r.series.at_least(v));
     let mut s = format!(
-        "Under {}{at}, {} operations failed or timed out during the fault and its recovery, and p99 went from {} ms to {} ms at worst",
+        "Under {}{at}, {} operations failed or timed out during the fault and its recovery, and p99 (failures counted at the client's whole wait) went from {} ms to {} ms at worst",
         f.fault,
         f.failed,
-        super::table::ms(f.p99_before_ms),
-        super::table::ms(f.p99_ms)
+        p99(f.p99_before_ms),
+        p99(f.p99_ms)
     );
     if f.in_doubt > 0 {
         let noun = if f.in_doubt == 1 {
@@ -331,11 +338,13 @@ fn verdict(results: &Results) -> Table {
     headers.extend(swept.iter().cloned());
     headers.extend(
         [
+            "offered ops/s",
+            "goodput ops/s",
             "p50 ms",
             "p99 ms",
             "p99.9 ms",
-            "errors",
-            "anomalies /1k ops",
+            "failed",
+            "anomalies /1k offered",
             "most frequent",
             "msgs/op",
             "forced writes/op",
@@ -365,10 +374,12 @@ fn verdict(results: &Results) -> Table {
                     .map(|p| r.point.get(p).cloned().unwrap_or_default()),
             );
             row.extend([
-                format!("{:.3}", l.p50_ms),
-                format!("{:.3}", l.p99_ms),
-                format!("{:.3}", l.p999_ms),
-                (l.errors + l.timeouts + l.unfinished).to_string(),
+                format!("{:.1}", r.offered_ops_per_s),
+                format!("{:.1}", r.goodput_ops_per_s),
+                latency_ms(l, "p50_ms"),
+                latency_ms(l, "p99_ms"),
+                latency_ms(l, "p999_ms"),
+                l.failed().to_string(),
                 format!("{:.3}", total as f64 * 1000.0 / ops),
                 top,
                 per_op.map_or("-".into(), |m| format!("{:.2}", m.messages)),
@@ -395,13 +406,31 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Every figure counts the failures (at the client's whole wait):
+        // a p99 is never the tail of the survivors alone.
+        let p99 = |r: &RunResult| latency_ms(r.latency.all(), "p99_ms");
+        let load = |r: &RunResult| {
+            format!(
+                "{:.0} of {:.0} ops/s offered answered ok",
+                r.goodput_ops_per_s, r.offered_ops_per_s
+            )
+        };
+        let ratio = |x: &RunResult, y: &RunResult| {
+            let (a, b) = (x.latency.all().p99_ms, y.latency.all().p99_ms);
+            let lower = y.latency.all().is_at_least("p99_ms");
+            format!("{}{:.1}×", if lower { "≥ " } else { "" }, b / a)
+        };
         let (a, b) = (first.latency.all().p99_ms, last.latency.all().p99_ms);
-        if a > 0.0 {
+        if a > 0.0 && b > 0.0 {
             out.push(format!(
-                "p99 goes from {a:.3} ms at {} to {b:.3} ms at {} ({:.1}×).",
+                "p99 goes from {} ms at {} to {} ms at {} ({}); goodput from {} to {}.",
+                p99(first),
                 at(first),
+                p99(last),
                 at(last),
-                b / a
+                ratio(first, last),
+                load(first),
+                load(last)
             ));
         }
         // The knee: the first step where p99 more than doubles.
@@ -409,19 +438,21 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
             let (x, y) = (w[0].latency.all().p99_ms, w[1].latency.all().p99_ms);
             x > 0.0 && y > 2.0 * x
         }) {
-            let (x, y) = (w[0].latency.all().p99_ms, w[1].latency.all().p99_ms);
             let busy = |r: &RunResult| {
                 busiest(r).map_or(String::new(), |(n, u)| {
                     format!(" (`{n}` at {:.0} %)", u * 100.0)
                 })
             };
             out.push(format!(
-                "The knee: p99 rises {:.1}× between {}{} and {}{}.",
-                y / x,
+                "The knee: p99 rises {} between {}{} and {}{}, from {} ms to {} ms; {} there.",
+                ratio(w[0], w[1]),
                 at(w[0]),
                 busy(w[0]),
                 at(w[1]),
-                busy(w[1])
+                busy(w[1]),
+                p99(w[0]),
+                p99(w[1]),
+                load(w[1])
             ));
         }
         let (busy_a, busy_b) = (busiest(first), busiest(last));
@@ -445,20 +476,28 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
             }
         }
         let l = r.latency.all();
-        if l.errors + l.timeouts + l.unfinished > 0 {
+        if l.failed() > 0 {
             out.push(format!(
-                "{} operations failed, timed out or never finished{}.",
-                l.errors + l.timeouts + l.unfinished,
-                where_(r, swept)
+                "{} operations failed, timed out or never finished{} ({} errors, {} timeouts, \
+                 {} unfinished): {:.1} % of those offered, whose reads went unchecked; goodput \
+                 {:.1} of {:.1} ops/s offered.",
+                l.failed(),
+                where_(r, swept),
+                l.errors,
+                l.timeouts,
+                l.unfinished,
+                r.unchecked_share * 100.0,
+                r.goodput_ops_per_s,
+                r.offered_ops_per_s
             ));
         }
         for f in &r.faults {
-            out.push(fault_sentence(f, &where_(r, swept)));
+            out.push(fault_sentence(f, r, &where_(r, swept)));
         }
         let ops = l.count.max(1) as f64;
         for (class, n, detail) in r.anomalies.classes().filter(|c| c.1 > 0) {
             let mut s = format!(
-                "{n} {} ({:.3} per 1,000 operations){}",
+                "{n} {} ({:.3} per 1,000 offered operations){}",
                 class.replace('_', " "),
                 n as f64 * 1000.0 / ops,
                 where_(r, swept)
@@ -520,10 +559,17 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
             }
         }
         for (copy, lag) in &r.visibility.lag_ms {
-            out.push(format!(
-                "`{copy}` lags its source by {:.3} ms at p50 and {:.3} ms at p99.",
-                lag.p50_ms, lag.p99_ms
-            ));
+            if lag.none_delivered() {
+                out.push(format!(
+                    "`{copy}` received none of the writes committed in the window (none \
+                     delivered): it has no lag to show, only staleness."
+                ));
+            } else {
+                out.push(format!(
+                    "`{copy}` lags its source by {:.3} ms at p50 and {:.3} ms at p99.",
+                    lag.p50_ms, lag.p99_ms
+                ));
+            }
         }
     }
     // What the stronger architectures bought: the classes their strong
@@ -547,8 +593,8 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
     }
     if out.is_empty() {
         out.push(format!(
-            "No anomaly, no error, no component above 70 % utilization; p99 {:.3} ms.",
-            last.latency.all().p99_ms
+            "No anomaly, no error, no component above 70 % utilization; p99 {} ms.",
+            latency_ms(last.latency.all(), "p99_ms")
         ));
     }
     out

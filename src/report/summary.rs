@@ -51,18 +51,34 @@ impl Estimate {
     }
 }
 
-/// Latency figures of one operation kind over replications, in ms.
+/// Latency figures of one operation kind over replications, in ms (see
+/// `LatencySummary`: operations not answered ok count at the client's
+/// whole wait).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyEstimate {
+    /// Operations started in the window, whatever their outcome.
     pub count: Estimate,
-    /// Operations that failed, timed out or never finished.
+    /// Operations answered ok.
+    #[serde(default)]
+    pub ok: Estimate,
+    /// Operations that ended in an error.
     pub errors: Estimate,
+    /// Operations the client gave up on after its timeout and retries.
+    #[serde(default)]
+    pub timeouts: Estimate,
+    /// Operations still in flight when the run stopped.
+    #[serde(default)]
+    pub unfinished: Estimate,
     pub mean_ms: Estimate,
     pub p50_ms: Estimate,
     pub p90_ms: Estimate,
     pub p99_ms: Estimate,
     pub p999_ms: Estimate,
     pub max_ms: Estimate,
+    /// Figures (`"p99_ms"`…) that fall among the failures in at least one
+    /// replication: their mean is a lower bound, shown as "≥".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at_least: Vec<String>,
 }
 
 /// One architecture at one sweep point, over its replications.
@@ -73,8 +89,17 @@ pub struct Summary {
     pub point: BTreeMap<String, String>,
     pub replications: u32,
     pub throughput_per_s: Estimate,
+    /// Operations started in the window per second (see `RunResult`).
+    #[serde(default)]
+    pub offered_ops_per_s: Estimate,
+    /// Operations started in the window and answered ok, per second.
+    #[serde(default)]
+    pub goodput_ops_per_s: Estimate,
+    /// Share of offered operations not answered ok (unchecked for anomalies).
+    #[serde(default)]
+    pub unchecked_share: Estimate,
     pub latency: BTreeMap<String, LatencyEstimate>,
-    /// Per 1,000 operations, by anomaly class.
+    /// Per 1,000 offered operations, by anomaly class.
     pub anomalies_per_1k: BTreeMap<String, Estimate>,
     /// Messages, round trips and forced writes per operation, where counted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -117,15 +142,27 @@ fn summary(runs: &[&RunResult]) -> Summary {
             let l = |f: fn(&crate::metrics::LatencySummary) -> f64| {
                 of(&|r: &RunResult| r.latency.0.get(op).map_or(0.0, f))
             };
+            let mut at_least: Vec<String> = Vec::new();
+            for r in runs {
+                for f in r.latency.0.get(op).map_or(&[][..], |s| &s.at_least) {
+                    if !at_least.contains(f) {
+                        at_least.push(f.clone());
+                    }
+                }
+            }
             let e = LatencyEstimate {
                 count: l(|s| s.count as f64),
-                errors: l(|s| (s.errors + s.timeouts + s.unfinished) as f64),
+                ok: l(|s| s.ok as f64),
+                errors: l(|s| s.errors as f64),
+                timeouts: l(|s| s.timeouts as f64),
+                unfinished: l(|s| s.unfinished as f64),
                 mean_ms: l(|s| s.mean_ms),
                 p50_ms: l(|s| s.p50_ms),
                 p90_ms: l(|s| s.p90_ms),
                 p99_ms: l(|s| s.p99_ms),
                 p999_ms: l(|s| s.p999_ms),
                 max_ms: l(|s| s.max_ms),
+                at_least,
             };
             (op.clone(), e)
         })
@@ -208,6 +245,9 @@ fn summary(runs: &[&RunResult]) -> Summary {
         point: first.point.clone(),
         replications: runs.len() as u32,
         throughput_per_s: of(&|r: &RunResult| r.throughput_per_s),
+        offered_ops_per_s: of(&|r: &RunResult| r.offered_ops_per_s),
+        goodput_ops_per_s: of(&|r: &RunResult| r.goodput_ops_per_s),
+        unchecked_share: of(&|r: &RunResult| r.unchecked_share),
         latency,
         anomalies_per_1k,
         coordination,

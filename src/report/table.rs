@@ -62,6 +62,73 @@ pub fn ms(v: f64) -> String {
     format!("{v:.3}")
 }
 
+/// Milliseconds, "≥ " before a figure that falls among the operations not
+/// answered ok (a lower bound: they count at the client's whole wait).
+pub fn ms_at_least(v: f64, at_least: bool) -> String {
+    if at_least {
+        format!("≥ {v:.3}")
+    } else {
+        ms(v)
+    }
+}
+
+/// Latency figure `field` (`"p99_ms"`) of `l`, marked when a lower bound.
+pub fn latency_ms(l: &crate::metrics::LatencySummary, field: &str) -> String {
+    let v = match field {
+        "mean_ms" => l.mean_ms,
+        "p50_ms" => l.p50_ms,
+        "p90_ms" => l.p90_ms,
+        "p99_ms" => l.p99_ms,
+        "p999_ms" => l.p999_ms,
+        _ => l.max_ms,
+    };
+    ms_at_least(v, l.is_at_least(field))
+}
+
+/// What every latency table and chart says about failures.
+pub const LATENCY_NOTE: &str = "Every operation started in the window counts, whatever its \
+     outcome: one that failed or timed out counts at the client's whole wait (timeout × \
+     attempts), so a figure that falls among them is a lower bound, shown \"≥\"; the failures \
+     are counted beside (errors, timeouts, unfinished).";
+
+/// What the load table's columns mean.
+pub const LOAD_NOTE: &str = "offered: operations started in the window per second, whatever \
+     became of them; goodput: those answered ok (within the client's timeout) per second; \
+     failed: offered operations not answered ok (errors, timeouts, unfinished); unchecked: \
+     their share — the client saw no answer, so their reads were not checked for anomalies.";
+
+/// How the anomaly table counts.
+pub const ANOMALY_NOTE: &str = "Rates are per 1,000 offered operations (started in the \
+     window, failed ones included); `unchecked` is the share of them not answered ok, whose \
+     reads could not be checked — a saturated architecture's low rates read with it beside.";
+
+/// Offered load and goodput per run: what each architecture got done of
+/// the load it was offered.
+pub fn load_table(results: &Results) -> Table {
+    let columns = [
+        "offered ops/s",
+        "goodput ops/s",
+        "goodput",
+        "failed",
+        "unchecked",
+    ];
+    per_run_table(results, &columns, |run| {
+        let l = run.latency.all();
+        let share = |x: f64| format!("{:.1} %", x * 100.0);
+        vec![vec![
+            format!("{:.1}", run.offered_ops_per_s),
+            format!("{:.1}", run.goodput_ops_per_s),
+            if run.offered_ops_per_s > 0.0 {
+                share(run.goodput_ops_per_s / run.offered_ops_per_s)
+            } else {
+                "-".to_string()
+            },
+            l.failed().to_string(),
+            share(run.unchecked_share),
+        ]]
+    })
+}
+
 /// A table with a block of rows per run: `architecture` (and `rep` when the
 /// scenario has replications), then `columns`, filled by `cells`.
 fn per_run_table(
@@ -103,25 +170,32 @@ pub fn latency_table(results: &Results) -> Table {
         return summary_latency_table(results);
     }
     let columns = [
-        "op", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
+        "op",
+        "count",
+        "mean ms",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors",
         "timeouts",
+        "unfinished",
     ];
     per_run_table(results, &columns, |run| {
         run.latency
             .ordered()
             .map(|(op, l)| {
-                vec![
-                    op.to_string(),
-                    l.count.to_string(),
-                    ms(l.mean_ms),
-                    ms(l.p50_ms),
-                    ms(l.p90_ms),
-                    ms(l.p99_ms),
-                    ms(l.p999_ms),
-                    ms(l.max_ms),
-                    (l.errors + l.unfinished).to_string(),
+                let mut row = vec![op.to_string(), l.count.to_string()];
+                for f in ["mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"] {
+                    row.push(latency_ms(l, f));
+                }
+                row.extend([
+                    l.errors.to_string(),
                     l.timeouts.to_string(),
-                ]
+                    l.unfinished.to_string(),
+                ]);
+                row
             })
             .collect()
     })
@@ -129,7 +203,8 @@ pub fn latency_table(results: &Results) -> Table {
 
 /// Each fault, per architecture, over the fault and its recovery (see
 /// `FaultReport`): the operations that failed (errors and timeouts), p99
-/// before the fault and the worst during it and after, the
+/// before the fault and the worst during it and after (failures counted at
+/// the client's whole wait, "≥" there), the
 /// anomalies it caused, acknowledged writes lost, transactions left in doubt
 /// and when a replica or a new leader took over.
 pub fn fault_table(results: &Results) -> Table {
@@ -154,8 +229,8 @@ pub fn fault_table(results: &Results) -> Table {
                     f.fault.clone(),
                     format!("{:.1}", f.until_s),
                     f.failed.to_string(),
-                    ms(f.p99_before_ms),
-                    ms(f.p99_ms),
+                    ms_at_least(f.p99_before_ms, run.series.at_least(f.p99_before_ms)),
+                    ms_at_least(f.p99_ms, run.series.at_least(f.p99_ms)),
                     f.anomalies.to_string(),
                     f.anomalies_before_rate.to_string(),
                     f.lost_writes.to_string(),
@@ -182,7 +257,9 @@ fn summary_latency_table(results: &Results) -> Table {
             "p99 ms",
             "p99.9 ms",
             "max ms",
-            "errors + timeouts",
+            "errors",
+            "timeouts",
+            "unfinished",
         ]
         .map(String::from),
     );
@@ -201,10 +278,24 @@ fn summary_latency_table(results: &Results) -> Table {
             );
             row.push(op.clone());
             row.push(format!("{:.0}", l.count.mean));
-            for e in [l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms] {
-                row.push(e.text());
+            let figures = [
+                ("mean_ms", l.mean_ms),
+                ("p50_ms", l.p50_ms),
+                ("p90_ms", l.p90_ms),
+                ("p99_ms", l.p99_ms),
+                ("p999_ms", l.p999_ms),
+                ("max_ms", l.max_ms),
+            ];
+            for (field, e) in figures {
+                if l.at_least.iter().any(|f| f == field) {
+                    row.push(format!("≥ {}", e.text()));
+                } else {
+                    row.push(e.text());
+                }
             }
-            row.push(format!("{:.1}", l.errors.mean));
+            for e in [l.errors, l.timeouts, l.unfinished] {
+                row.push(format!("{:.1}", e.mean));
+            }
             rows.push(row);
         }
     }
@@ -241,7 +332,11 @@ pub fn component_table(results: &Results) -> Table {
                     c.forced_writes
                         .map(|n| format!("{:.0}", n as f64 / window_s))
                         .unwrap_or_else(dash),
-                    opt(c.lag_mean_ms, &ms),
+                    if c.lag_writes == Some(0) {
+                        "none delivered".to_string()
+                    } else {
+                        opt(c.lag_mean_ms, &ms)
+                    },
                     opt(c.lag_p99_ms, &ms),
                     opt(c.fanout_mean, &|f| format!("{f:.2}")),
                     opt(c.cross_shard_share, &|s| format!("{:.1} %", s * 100.0)),
@@ -252,21 +347,24 @@ pub fn component_table(results: &Results) -> Table {
 }
 
 /// Anomalies per architecture: each class that occurred, with its rate per
-/// 1,000 operations and where it happened; stale reads also with how old
-/// the missed data was. Classes that did not occur are left out (all are in
-/// results.json).
+/// 1,000 offered operations and where it happened; stale reads also with
+/// how old the missed data was; beside, the share of offered operations
+/// that could not be checked. Classes that did not occur are left out (all
+/// are in results.json).
 pub fn anomaly_table(results: &Results) -> Table {
     let columns = [
         "anomaly",
         "count",
-        "per 1k ops",
+        "per 1k offered",
         "where",
         "age p50 ms",
         "age p99 ms",
         "depth max",
+        "unchecked",
     ];
     per_run_table(results, &columns, |run| {
         let a = &run.anomalies;
+        let unchecked = format!("{:.1} %", run.unchecked_share * 100.0);
         let per_1k = |n: u64| {
             let ops = run.latency.all().count as f64;
             if ops == 0.0 {
@@ -310,15 +408,16 @@ pub fn anomaly_table(results: &Results) -> Table {
                     detail
                         .and_then(|d| d.depth.as_ref())
                         .map_or("-".into(), |d| d.max.to_string()),
+                    unchecked.clone(),
                 ]
             })
             .collect();
         if rows.is_empty() {
-            rows.push(
-                ["none", "0", "0.000", "-", "-", "-", "-"]
-                    .map(String::from)
-                    .to_vec(),
-            );
+            let mut none = ["none", "0", "0.000", "-", "-", "-", "-"]
+                .map(String::from)
+                .to_vec();
+            none.push(unchecked);
+            rows.push(none);
         }
         rows
     })
@@ -421,14 +520,20 @@ pub fn visibility_table(results: &Results) -> Table {
 pub fn lag_table(results: &Results) -> Table {
     per_run_table(
         results,
-        &["copy", "lag p50 ms", "p99 ms", "p99.9 ms"],
+        &["copy", "writes", "lag p50 ms", "p99 ms", "p99.9 ms"],
         |run| {
             run.visibility
                 .lag_ms
                 .iter()
                 .map(|(copy, l)| {
+                    if l.none_delivered() {
+                        return [copy.as_str(), "0", "none delivered", "-", "-"]
+                            .map(String::from)
+                            .to_vec();
+                    }
                     vec![
                         copy.clone(),
+                        l.writes.to_string(),
                         format!("{:.3}", l.p50_ms),
                         format!("{:.3}", l.p99_ms),
                         format!("{:.3}", l.p999_ms),
@@ -489,8 +594,9 @@ impl Exporter for TableExporter {
 
     fn render(&self, results: &Results) -> anyhow::Result<String> {
         let mut out = format!(
-            "{}\n\n{}\n{}\n{}",
+            "{}\n\n{}note: {LOAD_NOTE}\n\n{}note: {LATENCY_NOTE}\n\n{}\n{}note: {ANOMALY_NOTE}\n",
             heading(results),
+            load_table(results).to_text(),
             latency_table(results).to_text(),
             component_table(results).to_text(),
             anomaly_table(results).to_text()

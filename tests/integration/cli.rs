@@ -149,9 +149,10 @@ fn formats_on_stdout() {
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(serde_json::from_str::<serde_json::Value>(&stdout("json")).is_ok());
-    assert!(
-        stdout("csv").starts_with("architecture,kind,replication,seed,throughput_per_s,all_count")
-    );
+    assert!(stdout("csv").starts_with(
+        "architecture,kind,replication,seed,throughput_per_s,offered_ops_per_s,\
+             goodput_ops_per_s,unchecked_share,all_count"
+    ));
     assert!(stdout("markdown").contains("| architecture | op | count |"));
 }
 
@@ -388,7 +389,7 @@ fn the_review_report_renders_in_markdown_and_html() {
         "# rv: architecture review",
         "Two stages compared",
         "## Verdict",
-        "| architecture | p50 ms |",
+        "| architecture | offered ops/s | goodput ops/s | p50 ms |",
         "![Latency percentiles",
         "### single (single)",
         "lost update",

@@ -431,7 +431,11 @@ fn a_partition_loses_requests_where_a_crash_holds_them() {
     let (tc, tp) = (crash.latency.all().timeouts, cut.latency.all().timeouts);
     assert!((900..=1100).contains(&tc), "{tc}");
     assert!((1850..=2150).contains(&tp), "{tp}");
-    assert!(cut.latency.all().max_ms < 1.0, "nothing answered late");
+    // Nothing answered late: the answers came at once, and the slowest
+    // operations are the timed-out ones, at their whole wait.
+    let all = cut.latency.all();
+    assert!(all.p50_ms < 1.0, "{all:?}");
+    assert!(all.max_ms == 1000.0 && all.is_at_least("max_ms"), "{all:?}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod replications;
 mod sharded;
 mod single;
 mod sweep;
+mod tails;
 mod theory;
 mod trace;
 mod txn;

@@ -178,8 +178,8 @@ fn visibility_lag_per_store_is_reported_with_its_percentiles() {
     use archsim::report::{Exporter, MarkdownExporter};
     let md = MarkdownExporter.render(&results).unwrap();
     let row = format!(
-        "| polyglot | search | {:.3} | {:.3} | {:.3} |",
-        lag.p50_ms, lag.p99_ms, lag.p999_ms
+        "| polyglot | search | {} | {:.3} | {:.3} | {:.3} |",
+        lag.writes, lag.p50_ms, lag.p99_ms, lag.p999_ms
     );
     assert!(
         md.contains("## Visibility lag") && md.contains(&row),

@@ -1,6 +1,6 @@
 //! Bar charts per run (architecture, and sweep point where there is one;
-//! replication 0): anomalies per 1,000 operations stacked by class, and
-//! coordination cost per operation side by side.
+//! replication 0): anomalies per 1,000 offered operations stacked by class,
+//! and coordination cost per offered operation side by side.
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -24,7 +24,8 @@ fn label(r: &RunResult) -> String {
 }
 
 /// Anomaly classes that occurred in some run, and each run's rate per
-/// 1,000 operations of them.
+/// 1,000 offered operations (started in the window, whatever their outcome)
+/// of them.
 fn anomaly_rates(results: &Results) -> (Vec<&'static str>, Vec<Vec<f64>>) {
     let runs = shown(results);
     let classes: Vec<&'static str> = runs
@@ -94,13 +95,18 @@ where
         .iter()
         .map(|r| r.iter().sum::<f64>())
         .fold(0.0, f64::max);
-    let title = format!("{}: anomalies per 1,000 operations", results.scenario.name);
+    let title = format!(
+        "{}: anomalies per 1,000 offered operations",
+        results.scenario.name
+    );
     let frame = Frame {
         title: &title,
-        y_desc: "anomalies per 1,000 operations (stacked by class)",
+        y_desc: "anomalies per 1,000 offered ops (stacked)",
         labels: &labels,
         series: &classes,
         top,
+        note: "Per 1,000 operations offered (failed ones included); reads not answered ok \
+               could not be checked (tables: unchecked).",
     };
     bars(
         root,
@@ -150,6 +156,7 @@ where
         labels: &labels,
         series: &["messages", "round trips", "forced writes"],
         top,
+        note: "Per operation offered: started in the window, failed and timed-out ones included.",
     };
     bars(
         root,
@@ -171,6 +178,8 @@ struct Frame<'a> {
     labels: &'a [String],
     series: &'a [&'a str],
     top: f64,
+    /// How the chart counts, along its bottom.
+    note: &'a str,
 }
 
 fn bars<DB: DrawingBackend>(
@@ -189,8 +198,10 @@ where
         labels,
         series,
         top,
+        note,
     } = *frame;
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(&root, note).map_err(wrap)?;
     let n = labels.len() as f64;
     let top = if top > 0.0 { top * 1.25 } else { 1.0 };
     let mut chart = ChartBuilder::on(&root)

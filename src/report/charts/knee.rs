@@ -9,8 +9,9 @@ use plotters::prelude::*;
 use super::{FONT, PALETTE, draw_legend, ticks_1_2_5};
 use crate::report::Results;
 
-/// (series label, points (x, p50, p99)).
-type Series = Vec<(String, Vec<(f64, f64, f64)>)>;
+/// (series label, points (x, p50, p99, whether p50 and p99 are lower
+/// bounds: among the failures)).
+type Series = Vec<(String, Vec<(f64, f64, f64, [bool; 2])>)>;
 
 /// Whether the results sweep a numeric parameter.
 pub fn applies(results: &Results) -> bool {
@@ -26,7 +27,11 @@ pub fn applies(results: &Results) -> bool {
 fn series(results: &Results) -> Series {
     let x_path = &results.scenario.swept[0];
     let mut out: Series = Vec::new();
-    let mut add = |arch: &str, point: &std::collections::BTreeMap<String, String>, p50, p99| {
+    let mut add = |arch: &str,
+                   point: &std::collections::BTreeMap<String, String>,
+                   p50,
+                   p99,
+                   bounds: [bool; 2]| {
         let rest: Vec<String> = point
             .iter()
             .filter(|(k, _)| *k != x_path)
@@ -39,19 +44,28 @@ fn series(results: &Results) -> Series {
         };
         let x: f64 = point[x_path].parse().unwrap_or(0.0);
         match out.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, pts)) => pts.push((x, p50, p99)),
-            None => out.push((label, vec![(x, p50, p99)])),
+            Some((_, pts)) => pts.push((x, p50, p99, bounds)),
+            None => out.push((label, vec![(x, p50, p99, bounds)])),
         }
     };
     if results.summaries.is_empty() {
         for r in results.runs.iter().filter(|r| r.replication == 0) {
             let l = r.latency.all();
-            add(&r.architecture, &r.point, l.p50_ms, l.p99_ms);
+            let bounds = [l.is_at_least("p50_ms"), l.is_at_least("p99_ms")];
+            add(&r.architecture, &r.point, l.p50_ms, l.p99_ms, bounds);
         }
     } else {
         for s in &results.summaries {
             let l = &s.latency["all"];
-            add(&s.architecture, &s.point, l.p50_ms.mean, l.p99_ms.mean);
+            let b = |f: &str| l.at_least.iter().any(|a| a == f);
+            let bounds = [b("p50_ms"), b("p99_ms")];
+            add(
+                &s.architecture,
+                &s.point,
+                l.p50_ms.mean,
+                l.p99_ms.mean,
+                bounds,
+            );
         }
     }
     for (_, pts) in &mut out {
@@ -80,13 +94,14 @@ where
         .flat_map(|(_, p)| p.iter().flat_map(|q| [q.1, q.2]))
         .filter(|v| *v > 0.0);
     let lo = ys.clone().fold(f64::INFINITY, f64::min) / 1.5;
-    let hi = ys.fold(0.0, f64::max) * 1.5;
+    let hi = ys.fold(0.0, f64::max) * 2.0;
     let (lo, hi) = if lo.is_finite() && hi > lo {
         (lo, hi)
     } else {
         (0.001, 1.0)
     };
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(&root, super::LATENCY_NOTE).map_err(wrap)?;
     let x_path = &results.scenario.swept[0];
     let mut chart = ChartBuilder::on(&root)
         .caption(
@@ -155,6 +170,13 @@ where
             _ => chart.draw_series(all.iter().map(|p| Cross::new(*p, 6, color.stroke_width(2)))),
         }
         .map_err(wrap)?;
+        let lower: Vec<(f64, f64)> = pts
+            .iter()
+            .flat_map(|q| [(q.0, q.1, q.3[0]), (q.0, q.2, q.3[1])])
+            .filter(|q| q.2 && q.1 > 0.0)
+            .map(|q| (q.0, q.1))
+            .collect();
+        super::draw_lower_bounds(&mut chart, &lower, color).map_err(wrap)?;
     }
     draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(wrap)?;
     root.present().map_err(wrap)?;

@@ -130,6 +130,26 @@ where
         .draw()
 }
 
+/// What the latency charts say about failures.
+pub(crate) const LATENCY_NOTE: &str = "Failed and timed-out operations count at the client's \
+     whole wait (timeout × attempts); hollow markers are \u{2265}: lower bounds.";
+
+/// Writes `note` in small type along the bottom of `root` and returns the
+/// area above it, for the chart: each chart says how it counts failures.
+pub(crate) fn with_note<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    note: &str,
+) -> Result<DrawingArea<DB, plotters::coord::Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (_, h) = root.dim_in_pixel();
+    let (main, foot) = root.split_vertically(h.saturating_sub(24));
+    foot.draw(&Text::new(
+        note.to_string(),
+        (16, 2),
+        (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
+    ))?;
+    Ok(main)
+}
+
 /// Round tick values (1, 2, 3, 5 × 10^k) inside `lo..hi`.
 pub(crate) fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
     let mut ticks = Vec::new();
@@ -178,6 +198,24 @@ pub(crate) fn draw_markers<DB: DrawingBackend>(
                 .map(|p| Cross::new(*p, 6, color.stroke_width(2))),
         )?,
     };
+    Ok(())
+}
+
+/// A ring around each point that is a lower bound (a latency among the
+/// failures, "≥"): hollow, so it reads apart from the filled markers.
+pub(crate) fn draw_lower_bounds<DB: DrawingBackend>(
+    chart: &mut LogChart<'_, DB>,
+    points: &[(f64, f64)],
+    color: RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart.draw_series(
+        points
+            .iter()
+            .map(|p| Circle::new(*p, 10, color.stroke_width(2))),
+    )?;
+    chart.draw_series(points.iter().map(|p| {
+        EmptyElement::at(*p) + Text::new("\u{2265}", (9, -22), (FONT, 15).into_font().color(&color))
+    }))?;
     Ok(())
 }
 

@@ -5,10 +5,12 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, draw_legend, draw_markers, ticks_1_2_5};
+use super::{FONT, PALETTE, draw_legend, draw_lower_bounds, draw_markers, ticks_1_2_5};
 use crate::report::Results;
 
 const PERCENTILES: [&str; 5] = ["p50", "p90", "p99", "p99.9", "max"];
+/// Their fields in a latency summary.
+const FIELDS: [&str; 5] = ["p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"];
 
 /// Latency at each percentile, one line per architecture (replication 0;
 /// all operations), on a log scale so medians and tails share one chart.
@@ -28,6 +30,21 @@ where
             [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms].map(|e| e.ci95)
         })
         .collect();
+    // Per series, which percentiles fall among the failures (lower bounds).
+    let bounds: Vec<[bool; 5]> = if !results.summaries.is_empty() {
+        results
+            .summaries
+            .iter()
+            .map(|s| FIELDS.map(|f| s.latency["all"].at_least.iter().any(|a| a == f)))
+            .collect()
+    } else {
+        results
+            .runs
+            .iter()
+            .filter(|r| r.replication == 0)
+            .map(|r| FIELDS.map(|f| r.latency.all().is_at_least(f)))
+            .collect()
+    };
     let series: Vec<(String, [f64; 5])> = if !results.summaries.is_empty() {
         results
             .summaries
@@ -67,13 +84,14 @@ where
     let lo = positive.clone().fold(f64::INFINITY, f64::min);
     let hi = positive.fold(0.0, f64::max);
     let (lo, hi) = if lo.is_finite() {
-        (lo / 1.5, hi * 1.5)
+        (lo / 1.5, hi * 2.0)
     } else {
         (0.001, 1.0)
     };
 
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(&root, super::LATENCY_NOTE).map_err(wrap)?;
     let title = format!(
         "{}: latency percentiles, all operations",
         results.scenario.name
@@ -133,6 +151,13 @@ where
             )
         });
         draw_markers(&mut chart, &points, i, color).map_err(wrap)?;
+        let lower: Vec<(f64, f64)> = values
+            .iter()
+            .enumerate()
+            .filter(|(x, v)| **v > 0.0 && bounds.get(i).is_some_and(|b| b[*x]))
+            .map(|(x, v)| (x as f64, *v))
+            .collect();
+        draw_lower_bounds(&mut chart, &lower, color).map_err(wrap)?;
         if let Some(half) = whiskers.get(i) {
             let bars = points.iter().zip(half).map(|((x, y), h)| {
                 ErrorBar::new_vertical(*x, (y - h).max(lo), *y, y + h, color.stroke_width(2), 10)

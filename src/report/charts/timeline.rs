@@ -1,5 +1,6 @@
 //! The run over time, in four panels sharing the time axis: throughput,
-//! p99 latency (log scale), failed operations (errors and timeouts) and
+//! p99 latency (log scale; failures and timeouts counted at the client's
+//! whole wait, dotted), failed operations (errors and timeouts) and
 //! anomalies per window, one line per architecture (replication 0 at the
 //! first sweep point). The warm-up is shaded grey and each fault window red,
 //! each named.
@@ -64,6 +65,7 @@ where
 {
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(&root, "p99 counts failed and timed-out operations at the client's whole wait (dotted: the timeout, where they count, \u{2265}); failed ops: errors and timeouts.").map_err(wrap)?;
     let runs = shown(results);
     let (title, rest) = root.split_vertically(34);
     title
@@ -123,6 +125,26 @@ where
                 legend,
             };
             panel_body(&mut chart, &frame, (lo, hi)).map_err(wrap)?;
+            // Where failures and timeouts count: the client's whole wait.
+            let timeout = runs.iter().find_map(|r| r.series.timeout_ms);
+            if let Some(t) = timeout.filter(|t| *t > lo && *t < hi) {
+                let grey = RGBColor(90, 90, 90);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(0.0, t), (end, t)],
+                        3,
+                        4,
+                        grey.stroke_width(1),
+                    ))
+                    .map_err(wrap)?;
+                chart
+                    .draw_series([Text::new(
+                        format!("timeout {t} ms: failures count here (\u{2265})"),
+                        (end * 0.2, t),
+                        (FONT, 12).into_font().color(&grey),
+                    )])
+                    .map_err(wrap)?;
+            }
         } else {
             let hi = if top > 0.0 { top * 1.15 } else { 1.0 };
             let mut chart = builder

@@ -22,6 +22,11 @@ where
 {
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(
+        &root,
+        "Probe reads answered, per delay; a probe not answered (failed or timed out) is not in the share.",
+    )
+    .map_err(wrap)?;
     let runs: Vec<_> = results
         .runs
         .iter()
@@ -101,7 +106,8 @@ where
 }
 
 /// Copies with a visibility lag, per run (replication 0, first point):
-/// ("architecture: copy", p50, p99, p99.9) in ms.
+/// ("architecture: copy", p50, p99, p99.9) in ms; copies that received no
+/// write have no lag and are left out.
 fn lags(results: &Results) -> Vec<(String, [f64; 3])> {
     let first = results
         .runs
@@ -113,12 +119,16 @@ fn lags(results: &Results) -> Vec<(String, [f64; 3])> {
         .iter()
         .filter(|r| r.replication == 0 && r.point == first)
         .flat_map(|r| {
-            r.visibility.lag_ms.iter().map(move |(copy, l)| {
-                (
-                    format!("{}: {copy}", r.architecture),
-                    [l.p50_ms, l.p99_ms, l.p999_ms],
-                )
-            })
+            r.visibility
+                .lag_ms
+                .iter()
+                .filter(|(_, l)| !l.none_delivered())
+                .map(move |(copy, l)| {
+                    (
+                        format!("{}: {copy}", r.architecture),
+                        [l.p50_ms, l.p99_ms, l.p999_ms],
+                    )
+                })
         })
         .collect()
 }
@@ -140,6 +150,11 @@ where
 {
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
     root.fill(&WHITE).map_err(wrap)?;
+    let root = super::with_note(
+        &root,
+        "Writes committed in the window that reached each copy; a copy that received none is left out (tables: none delivered).",
+    )
+    .map_err(wrap)?;
     let copies = lags(results);
     let values = copies
         .iter()
