@@ -99,7 +99,7 @@ pub struct Fault {
 }
 
 fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
-    crate::scenario::positive_duration(d).map(Some)
+    crate::dist::checks::positive_duration(d).map(Some)
 }
 
 fn factor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {

@@ -7,12 +7,12 @@ use documented::{Documented, DocumentedFields};
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::checks::{
+use crate::arch::registry::{self, Contradiction};
+use crate::dist::Dist;
+use crate::dist::checks::{
     at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
     optional_node_count, positive_duration, positive_f64, read_replica_count, unit_interval,
 };
-use crate::arch::registry::{self, Contradiction};
-use crate::dist::Dist;
 use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
 
@@ -384,7 +384,7 @@ pub struct ReplicasConfig {
     /// How long after its write a session keeps reading that key from the primary under "read-your-writes". Default "2s" (Rails' automatic role switching delay).
     pub ryw_window: SimDuration,
     /// After a crash or partition of the primary, how long until replica 1 is promoted in its place (failure detection + election + lease expiry); a fault shorter than this ends with the old primary back and nothing lost. Replication being asynchronous, the promoted replica lacks the commits it had not applied: they are lost writes. Default "5s" (lease-based primaries: up to 5 s, PARAMETERS "leader election after a crash").
-    #[serde(deserialize_with = "super::positive_duration")]
+    #[serde(deserialize_with = "crate::dist::checks::positive_duration")]
     pub failover_after: SimDuration,
 }
 
@@ -585,7 +585,7 @@ impl Default for DocstoreConfig {
 }
 
 fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    super::checks::u32_in(d, 1..=16, |v| {
+    crate::dist::checks::u32_in(d, 1..=16, |v| {
         format!("expected from 1 to 16 replicas, found {v}")
     })
 }

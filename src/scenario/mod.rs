@@ -6,7 +6,6 @@
 //! Unknown fields are errors.
 
 mod architecture;
-mod checks;
 mod error;
 pub mod memory;
 mod overrides;
@@ -34,7 +33,7 @@ pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
 use crate::sim::SimDuration;
-pub(crate) use checks::positive_duration;
+pub(crate) use crate::dist::checks::{self, positive_duration};
 
 /// A whole scenario, as read from a file and completed with defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]

@@ -16,13 +16,12 @@ const LAYERS: [&str; 13] = [
 ];
 
 /// Upward edges still in the code: (from, to).
-const KNOWN_UPWARD: [(&str, &str); 7] = [
+const KNOWN_UPWARD: [(&str, &str); 6] = [
     // Section configs (`WorkloadConfig`, the architecture tables) still live
     // in `scenario`; they move next to what reads them.
     ("workload", "scenario"),
     ("model", "scenario"),
     ("arch", "scenario"),
-    ("faults", "scenario"),
     // The oracle's history reads model types; the fault schedule a model
     // constant.
     ("check", "model"),
