@@ -11,7 +11,6 @@ pub mod memory;
 mod overrides;
 mod sweep;
 mod warmup;
-mod workload;
 
 use std::path::Path;
 
@@ -20,6 +19,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use architecture::{
     AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, Compute, CoordinatorConfig, CrossShard,
     DbConfig, Delays, DocstoreConfig, Invalidate, PartitionsConfig, Placement, RaftReads,
@@ -29,11 +29,10 @@ pub use error::ScenarioError;
 pub use overrides::Override;
 pub use sweep::{Point, Sweep, display as display_value};
 pub use warmup::Warmup;
-pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
 use crate::dist::Dist;
-use crate::sim::SimDuration;
 pub(crate) use crate::dist::checks::{self, positive_duration};
+use crate::sim::SimDuration;
 
 /// A whole scenario, as read from a file and completed with defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]

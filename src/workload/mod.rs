@@ -4,6 +4,7 @@
 //! the same instants.
 
 mod arrivals;
+mod config;
 mod fit;
 mod keyspace;
 mod op;
@@ -11,6 +12,7 @@ mod popularity;
 mod trace;
 
 pub use arrivals::Arrivals;
+pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use fit::Fit;
 pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};
@@ -19,7 +21,6 @@ pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 
 use rand::RngExt;
 
-use crate::scenario::WorkloadConfig;
 use crate::sim::{SimDuration, SimRng, SimTime, Streams};
 
 /// The operation stream of one replication, in time order: generated from

@@ -16,10 +16,9 @@ const LAYERS: [&str; 13] = [
 ];
 
 /// Upward edges still in the code: (from, to).
-const KNOWN_UPWARD: [(&str, &str); 6] = [
-    // Section configs (`WorkloadConfig`, the architecture tables) still live
-    // in `scenario`; they move next to what reads them.
-    ("workload", "scenario"),
+const KNOWN_UPWARD: [(&str, &str); 5] = [
+    // Section configs (the network, the architecture tables) still live in
+    // `scenario`; they move next to what reads them.
     ("model", "scenario"),
     ("arch", "scenario"),
     // The oracle's history reads model types; the fault schedule a model
