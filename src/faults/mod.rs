@@ -130,7 +130,7 @@ impl Fault {
 
     /// When it ends, or `FOREVER` when it lasts to the end of the run.
     pub fn until(&self) -> SimTime {
-        self.ends().unwrap_or(crate::model::FOREVER)
+        self.ends().unwrap_or(crate::sim::FOREVER)
     }
 
     /// The multiplier a `slow` fault applies (1 for any other).

@@ -19,6 +19,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::model::network::NetworkConfig;
 pub use crate::workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use architecture::{
     AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, Compute, CoordinatorConfig, CrossShard,
@@ -30,7 +31,6 @@ pub use overrides::Override;
 pub use sweep::{Point, Sweep, display as display_value};
 pub use warmup::Warmup;
 
-use crate::dist::Dist;
 pub(crate) use crate::dist::checks::{self, positive_duration};
 use crate::sim::SimDuration;
 
@@ -95,26 +95,6 @@ fn default_warmup() -> Warmup {
 }
 fn default_replications() -> u32 {
     1
-}
-
-/// `[network]`: delays between components.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
-#[serde(deny_unknown_fields, default)]
-pub struct NetworkConfig {
-    /// One-way delay of one message inside a zone. Default "lognormal(p50=150us, p99=500us)" (RTT p50 ≈ 0.3 ms: etcd performance guide; Redis latency docs). Use "0s" to study a database station alone.
-    pub hop: Dist,
-    /// One-way delay between a client (the application) and the first server it talks to: a cache, a database or shard, the coordinator, a partition's leader. Default: `hop`. "0s" puts the client next to that server (an embedded client, an in-process transaction manager), as the closed-form commit latencies assume. In single, polyglot and sharded every message is such a client leg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_hop: Option<Dist>,
-}
-
-impl Default for NetworkConfig {
-    fn default() -> Self {
-        NetworkConfig {
-            hop: Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"),
-            client_hop: None,
-        }
-    }
 }
 
 fn replication_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

@@ -16,15 +16,10 @@ const LAYERS: [&str; 13] = [
 ];
 
 /// Upward edges still in the code: (from, to).
-const KNOWN_UPWARD: [(&str, &str); 5] = [
-    // Section configs (the network, the architecture tables) still live in
-    // `scenario`; they move next to what reads them.
-    ("model", "scenario"),
+const KNOWN_UPWARD: [(&str, &str); 2] = [
+    // The architecture tables still live in `scenario`; they move next to
+    // what reads them.
     ("arch", "scenario"),
-    // The oracle's history reads model types; the fault schedule a model
-    // constant.
-    ("check", "model"),
-    ("faults", "model"),
     // Run results are defined in `report`; they move down with the harness.
     ("arch", "report"),
 ];
