@@ -50,6 +50,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
+use super::{Footprint, SyncPath};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
@@ -64,7 +65,6 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
-use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};

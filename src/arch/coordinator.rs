@@ -51,6 +51,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
+use super::{Footprint, SyncPath};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
@@ -68,7 +69,6 @@ use crate::model::{
     Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network, Station,
     VersionedStore, Write, next_refresh,
 };
-use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Placement, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};

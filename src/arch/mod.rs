@@ -6,6 +6,7 @@ pub mod colocated;
 pub mod coordinator;
 pub mod polyglot;
 pub mod registry;
+mod result;
 pub mod sharded;
 pub mod single;
 
@@ -14,10 +15,11 @@ use std::collections::BTreeMap;
 use crate::check::{AnomalyReport, VisibilityReport};
 use crate::faults::Fault;
 use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
-use crate::report::{Footprint, Latency, RunResult};
 use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
 use crate::sim::{self, OpId, RunOutput, Streams};
 use crate::workload::{OpKind, Operation, Workload};
+
+pub use result::{Footprint, Latency, RunResult, SyncPath};
 
 /// What an architecture sees while handling an arrival, an event or a
 /// fault: the engine's context over the workload's operations and the

@@ -40,6 +40,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
+use super::{Footprint, SyncPath};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
@@ -50,7 +51,6 @@ use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
     VersionedStore, Write, next_refresh, transaction,
 };
-use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, Scenario, Sync};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};

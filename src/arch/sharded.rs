@@ -44,6 +44,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
+use super::{Footprint, SyncPath};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
@@ -54,7 +55,6 @@ use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     failover,
 };
-use crate::report::{Footprint, SyncPath};
 use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};

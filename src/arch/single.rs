@@ -48,6 +48,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
+use super::{Footprint, SyncPath};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
@@ -58,7 +59,6 @@ use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     failover, transaction,
 };
-use crate::report::{Footprint, SyncPath};
 use crate::scenario::{
     AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
