@@ -50,7 +50,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
-use super::{Footprint, SyncPath};
+use super::{Compute, Footprint, RaftReads, SyncPath};
 use crate::check::{AnomalyReport, LagSummary, Oracle, ServedBy, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
@@ -65,7 +65,6 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{Network, Replica, ReplicationLog, Station, VersionedStore};
-use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -184,12 +183,12 @@ pub struct Colocated {
 
 impl Colocated {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Colocated {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let c = &config.partitions;
         let partitions = c.partitions();
@@ -205,7 +204,7 @@ impl Colocated {
                 .map(|j| {
                     Replica::new(
                         &space,
-                        scenario.network.hop.clone(),
+                        setting.network.hop.clone(),
                         streams.stream(&format!("follower_{j}/commit")),
                         window,
                     )
@@ -216,7 +215,7 @@ impl Colocated {
         };
         Colocated {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
+            network: Network::new(setting.network, streams.stream("network")),
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
             nodes: (0..c.nodes)
@@ -230,7 +229,7 @@ impl Colocated {
             write: c.write.clone(),
             analytics: config.db.analytics.clone(),
             fsync: c.fsync.clone(),
-            hop: scenario.network.hop.clone(),
+            hop: setting.network.hop.clone(),
             reads: c.reads,
             compute: c.compute,
             page: c.page,
@@ -247,10 +246,10 @@ impl Colocated {
             election_timeout: c.election_timeout.clone(),
             lease: c.lease,
             election_rng: streams.stream("election"),
-            effects: Effects::new(scenario.faults.len()),
+            effects: Effects::new(setting.faults.len()),
             down: {
                 let mut down = vec![Vec::new(); c.nodes as usize];
-                for f in scenario.faults.iter().filter(|f| f.stops()) {
+                for f in setting.faults.iter().filter(|f| f.stops()) {
                     if let Role::Node(n) = f.target {
                         down[n as usize].push((f.begins(), f.until()));
                     }

@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
-use super::{Footprint, SyncPath};
+use super::{Footprint, Placement, SyncPath};
 use crate::check::{AnomalyReport, DivergenceReport, LagSummary, ServedBy, Version};
 use crate::check::{Oracle, VisibilityReport};
 use crate::dist::Dist;
@@ -69,7 +69,6 @@ use crate::model::{
     Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Network, Station,
     VersionedStore, Write, next_refresh,
 };
-use crate::scenario::{ArchitectureConfig, Placement, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -264,12 +263,12 @@ fn in_doubt(
 
 impl Coordinator {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Coordinator {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let s = &config.shards;
@@ -306,7 +305,7 @@ impl Coordinator {
         strong[OpKind::Probe.index()] = strong[OpKind::Get.index()];
         Coordinator {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
+            network: Network::new(setting.network, streams.stream("network")),
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
             station: Station::new(c.cores, window),
@@ -339,14 +338,14 @@ impl Coordinator {
             clients: Clients::new(w, streams),
             op_costs: OperationCosts::default(),
             coordination: CoordinationCost::new(window),
-            coordinator_down: scenario
+            coordinator_down: setting
                 .faults
                 .iter()
                 .enumerate()
                 .filter(|(_, f)| f.target == Role::Coordinator && f.stops())
                 .map(|(i, f)| (i, f.begins(), f.until()))
                 .collect(),
-            effects: Effects::new(scenario.faults.len()),
+            effects: Effects::new(setting.faults.len()),
         }
     }
 
@@ -1384,22 +1383,23 @@ mod tests {
 
     #[test]
     fn critical_keys_take_their_share() {
-        let mut scenario = Scenario::from_toml(
-            "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 10\n\
-             [architecture.coordinator]\ncritical = 0.3\n",
-            "t",
-            "t",
-            &[],
-        )
-        .unwrap();
-        scenario.workload.keys = 10_000;
+        let mut config = config::Config::default();
+        config.cache.capacity = 10;
+        config.coordinator.critical = 0.3;
+        let workload = crate::workload::WorkloadConfig {
+            keys: 10_000,
+            ..Default::default()
+        };
+        let setting = super::super::Setting {
+            seed: 1,
+            warmup: SimDuration::ZERO,
+            duration: SimDuration::from_secs(1),
+            workload: &workload,
+            network: &Default::default(),
+            faults: &[],
+        };
         let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
-        let c = Coordinator::new(
-            &scenario.architectures[0],
-            &scenario,
-            &Streams::new(1, 0),
-            window,
-        );
+        let c = Coordinator::new(&config, &setting, &Streams::new(1, 0), window);
         let critical = (0..10_000).filter(|&k| c.critical(k)).count();
         assert!((2_800..3_200).contains(&critical), "{critical}");
     }

@@ -1,25 +1,59 @@
 //! The architectures. Each file holds one architecture's request paths in
-//! protocol order; this module maps a scenario's `kind` to its simulation.
+//! protocol order, its `config.rs` what it reads of a scenario; the
+//! registry maps a scenario's `kind` to them.
 
 pub mod client;
 pub mod colocated;
 pub mod coordinator;
+mod entry;
+pub mod memory;
 pub mod polyglot;
 pub mod registry;
 mod result;
 pub mod sharded;
 pub mod single;
+mod tables;
 
 use std::collections::BTreeMap;
 
 use crate::check::{AnomalyReport, VisibilityReport};
 use crate::faults::Fault;
 use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
-use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
-use crate::sim::{self, OpId, RunOutput, Streams};
-use crate::workload::{OpKind, Operation, Workload};
+use crate::model::network::NetworkConfig;
+use crate::sim::{self, OpId, RunOutput, SimDuration, Streams};
+use crate::workload::{OpKind, Operation, Workload, WorkloadConfig};
 
+pub use colocated::config::{Compute, PartitionsConfig, RaftReads};
+pub use coordinator::config::CoordinatorConfig;
+pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
+pub use polyglot::config::{StoresConfig, Sync};
+pub use registry::{ArchKind, Config};
 pub use result::{Footprint, Latency, RunResult, SyncPath};
+pub use sharded::config::{Delays, DocstoreConfig};
+pub use tables::{
+    AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
+    ReplicasConfig, ShardsConfig,
+};
+
+/// What a run of an architecture is built against besides its own config:
+/// the scenario's seed, its measured window and the sections below `arch`.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting<'a> {
+    pub seed: u64,
+    /// Simulated time before measurement starts.
+    pub warmup: SimDuration,
+    /// Measured simulated time, after the warm-up.
+    pub duration: SimDuration,
+    pub workload: &'a WorkloadConfig,
+    pub network: &'a NetworkConfig,
+    pub faults: &'a [Fault],
+}
+
+impl Setting<'_> {
+    fn window(&self) -> Window {
+        Window::new(self.warmup, self.duration)
+    }
+}
 
 /// What an architecture sees while handling an arrival, an event or a
 /// fault: the engine's context over the workload's operations and the
@@ -114,7 +148,7 @@ pub trait Report {
 
 /// The roles `config`'s architecture has, for faults to target.
 pub fn roles(config: &ArchitectureConfig) -> crate::faults::RoleSet {
-    (registry::entry(config.kind).roles)(config)
+    config.roles()
 }
 
 /// What a run records besides its figures.
@@ -127,42 +161,43 @@ pub struct Recording {
     pub truncation: bool,
 }
 
-/// The warm-up MSER-5 picks for `arch` in `scenario`: a pilot run of
+/// The warm-up MSER-5 picks for `arch` in `setting`: a pilot run of
 /// replication 0, without warm-up, over `duration`.
-pub fn pilot_warmup(scenario: &Scenario, arch: &ArchitectureConfig) -> crate::sim::SimDuration {
-    let mut pilot = scenario.clone();
-    pilot.warmup = crate::scenario::Warmup::Fixed(crate::sim::SimDuration::ZERO);
+pub fn pilot_warmup(setting: &Setting<'_>, arch: &ArchitectureConfig) -> SimDuration {
+    let pilot = Setting {
+        warmup: SimDuration::ZERO,
+        ..*setting
+    };
     let recording = Recording {
         history_limit: None,
         truncation: true,
     };
     let run = simulate_recording(&pilot, arch, 0, recording);
-    crate::sim::SimDuration((run.truncation_s.unwrap_or(0.0) * 1e9).round() as u64)
+    SimDuration((run.truncation_s.unwrap_or(0.0) * 1e9).round() as u64)
 }
 
-/// Runs one architecture of `scenario` for one replication.
-pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32) -> RunResult {
-    simulate_recording(scenario, arch, replication, Recording::default())
+/// Runs one architecture for one replication.
+pub fn simulate(setting: &Setting<'_>, arch: &ArchitectureConfig, replication: u32) -> RunResult {
+    simulate_recording(setting, arch, replication, Recording::default())
 }
 
-/// Runs one architecture of `scenario` for one replication, recording what
-/// `recording` asks for.
+/// Runs one architecture for one replication, recording what `recording`
+/// asks for.
 pub fn simulate_recording(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     recording: Recording,
 ) -> RunResult {
-    let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup.duration(), scenario.duration);
-    let workload = Workload::new(&scenario.workload, &streams, window.end);
-    run_kind(scenario, arch, replication, workload, recording)
+    let streams = Streams::new(setting.seed, replication);
+    let workload = Workload::new(setting.workload, &streams, setting.window().end);
+    run_kind(setting, arch, replication, workload, recording)
 }
 
 /// Runs one architecture on a given operation stream (a scripted history in
-/// tests); `scenario` supplies everything else.
+/// tests); `setting` supplies everything else.
 pub fn simulate_workload(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
@@ -171,73 +206,81 @@ pub fn simulate_workload(
         history_limit: Some(usize::MAX),
         truncation: false,
     };
-    run_kind(scenario, arch, replication, workload, recording)
+    run_kind(setting, arch, replication, workload, recording)
 }
 
 fn run_kind(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
     recording: Recording,
 ) -> RunResult {
-    let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup.duration(), scenario.duration);
+    let streams = Streams::new(setting.seed, replication);
     // Streams are scoped by kind, so two variants of one kind draw the same
     // service times in the same order (common random numbers).
-    let arch_streams = streams.scoped(arch.kind.name());
-    // One monomorphized run loop per kind: no dynamic dispatch per event.
-    macro_rules! run {
-        ($system:expr) => {
-            run_system(
-                $system,
-                scenario,
-                arch,
-                replication,
-                workload,
-                recording,
-                window,
-            )
-        };
+    let streams = streams.scoped(arch.kind().name());
+    arch.config.run(Launch {
+        setting,
+        arch,
+        replication,
+        workload,
+        recording,
+        streams,
+    })
+}
+
+/// One run of one architecture, handed to its kind's config to build the
+/// architecture: everything the constructor needs, and the run loop.
+/// One monomorphized run loop per kind: no dynamic dispatch per event.
+pub struct Launch<'a> {
+    setting: &'a Setting<'a>,
+    arch: &'a ArchitectureConfig,
+    replication: u32,
+    workload: Workload,
+    recording: Recording,
+    streams: Streams,
+}
+
+impl<'a> Launch<'a> {
+    pub fn setting(&self) -> &'a Setting<'a> {
+        self.setting
     }
-    match arch.kind {
-        ArchKind::Single => run!(single::Single::new(arch, scenario, &arch_streams, window)),
-        ArchKind::Sharded => run!(sharded::Sharded::new(arch, scenario, &arch_streams, window)),
-        ArchKind::Polyglot => {
-            run!(polyglot::Polyglot::new(
-                arch,
-                scenario,
-                &arch_streams,
-                window
-            ))
-        }
-        ArchKind::Coordinator => run!(coordinator::Coordinator::new(
-            arch,
-            scenario,
-            &arch_streams,
-            window
-        )),
-        ArchKind::Colocated => run!(colocated::Colocated::new(
-            arch,
-            scenario,
-            &arch_streams,
-            window
-        )),
+
+    /// The architecture's random streams (scoped by its kind).
+    pub fn streams(&self) -> &Streams {
+        &self.streams
+    }
+
+    pub fn window(&self) -> Window {
+        self.setting.window()
+    }
+
+    /// Runs `system`, the architecture built from this launch.
+    pub fn run<A: Architecture + Report>(self, system: A) -> RunResult {
+        run_system(
+            system,
+            self.setting,
+            self.arch,
+            self.replication,
+            self.workload,
+            self.recording,
+        )
     }
 }
 
 fn run_system<A: Architecture + Report>(
     system: A,
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
     recording: Recording,
-    window: Window,
 ) -> RunResult {
+    let window = setting.window();
     let mut system = UnderFaults {
         arch: system,
-        faults: &scenario.faults,
+        faults: setting.faults,
     };
     if let Some(limit) = recording.history_limit {
         system.arch.clients().record_history(limit);
@@ -251,18 +294,18 @@ fn run_system<A: Architecture + Report>(
         &mut system,
         workload,
         recorder,
-        scenario.workload.client_policy().into(),
-        &crate::faults::schedule(&scenario.faults),
+        setting.workload.client_policy().into(),
+        &crate::faults::schedule(setting.faults),
     );
     let mut system = system.arch;
     let history = system.clients().history(output.stopped_at);
-    let mut result = collect(scenario, arch, replication, &system, output, window);
+    let mut result = collect(setting, arch, replication, &system, output, window);
     result.history = history;
     result
 }
 
 fn collect<A: Architecture + Report>(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     system: &A,
@@ -272,10 +315,10 @@ fn collect<A: Architecture + Report>(
     let recorder = &output.recorder;
     let mut latency = BTreeMap::new();
     latency.insert("all".to_string(), recorder.all().summary());
-    for kind in scenario.workload.mix.kinds() {
+    for kind in setting.workload.mix.kinds() {
         latency.insert(kind.name().to_string(), recorder.kind(kind).summary());
     }
-    if !scenario.workload.probes.is_empty() {
+    if !setting.workload.probes.is_empty() {
         let probes = recorder.kind(OpKind::Probe).summary();
         latency.insert(OpKind::Probe.name().to_string(), probes);
     }
@@ -284,7 +327,7 @@ fn collect<A: Architecture + Report>(
         .timeline()
         .series(&system.anomalies_over_time());
     let faults = crate::faults::report(
-        &scenario.faults,
+        setting.faults,
         &system.fault_effects(output.stopped_at.min(window.end)),
         &series,
         output.recorder.failed_by_start(),
@@ -292,9 +335,9 @@ fn collect<A: Architecture + Report>(
     );
     RunResult {
         architecture: arch.name.clone(),
-        kind: arch.kind,
+        kind: arch.kind(),
         replication,
-        seed: scenario.seed,
+        seed: setting.seed,
         point: BTreeMap::new(),
         throughput_per_s: crate::metrics::round6(recorder.throughput_per_s()),
         latency: Latency(latency),

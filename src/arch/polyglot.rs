@@ -40,7 +40,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
-use super::{Footprint, SyncPath};
+use super::{Footprint, Sync, SyncPath};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, VisibilityReport,
 };
@@ -51,7 +51,6 @@ use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Network, Station,
     VersionedStore, Write, next_refresh, transaction,
 };
-use crate::scenario::{ArchitectureConfig, Scenario, Sync};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
 
@@ -205,12 +204,12 @@ pub struct Polyglot {
 
 impl Polyglot {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Polyglot {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let st = &config.stores;
@@ -228,7 +227,7 @@ impl Polyglot {
         };
         Polyglot {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
+            network: Network::new(setting.network, streams.stream("network")),
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),

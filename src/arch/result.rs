@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::ArchKind;
 use crate::check::{AnomalyReport, VisibilityReport};
 use crate::metrics::{ComponentStats, CoordinationReport, LatencySummary};
-use crate::scenario::ArchKind;
 
 /// Latency summaries keyed by operation kind, plus `"all"`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -44,7 +44,7 @@ use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
 use super::{Architecture, Context, Report};
-use super::{Footprint, SyncPath};
+use super::{CrossShard, Footprint, SyncPath};
 use crate::check::{AnomalyReport, Oracle, ServedBy, Version, VisibilityReport};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
@@ -55,7 +55,6 @@ use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     failover,
 };
-use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -145,7 +144,7 @@ struct Grid {
     cache: Cache,
     nodes: Vec<Station>,
     service: Dist,
-    invalidate: crate::scenario::Invalidate,
+    invalidate: super::Invalidate,
 }
 
 /// The leaderless document store: each replica's version of each document.
@@ -207,12 +206,12 @@ pub struct Sharded {
 
 impl Sharded {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Sharded {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let s = &config.shards;
@@ -239,9 +238,8 @@ impl Sharded {
             }
         });
         let d = &config.docstore;
-        let legs = |delays: &crate::scenario::Delays| {
-            (0..d.n as usize).map(|i| delays.of(i).clone()).collect()
-        };
+        let legs =
+            |delays: &super::Delays| (0..d.n as usize).map(|i| delays.of(i).clone()).collect();
         let docstore = Docstore {
             replicas: vec![vec![0; space.documents as usize]; d.n as usize],
             r: d.r as u16,
@@ -287,7 +285,7 @@ impl Sharded {
         Sharded {
             space,
             grid,
-            reads_to_replicas: config.read_routing() == crate::scenario::ReadRouting::Replicas,
+            reads_to_replicas: config.replicas.routing() == super::ReadRouting::Replicas,
             replicas,
             replica_stations,
             log: ReplicationLog::default(),
@@ -295,7 +293,7 @@ impl Sharded {
             docstore,
             documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
             begun: 0,
-            network: Network::new(&scenario.network, streams.stream("network")),
+            network: Network::new(setting.network, streams.stream("network")),
             router,
             shards,
             directory,
@@ -317,7 +315,7 @@ impl Sharded {
             cross_shard_ops: 0,
             window,
             failover_after: config.replicas.failover_after,
-            effects: Effects::new(scenario.faults.len()),
+            effects: Effects::new(setting.faults.len()),
         }
     }
 
@@ -632,7 +630,7 @@ impl Sharded {
         let invalidates = self
             .grid
             .as_ref()
-            .is_some_and(|g| g.invalidate != crate::scenario::Invalidate::None);
+            .is_some_and(|g| g.invalidate != super::Invalidate::None);
         if invalidates && self.clients.state(op).installed > 0 {
             self.hop(Event::GridInvalidate(op), ctx);
         } else {
@@ -647,8 +645,8 @@ impl Sharded {
         let grid = self.grid.as_mut().expect("a grid");
         for w in s.installed() {
             match grid.invalidate {
-                crate::scenario::Invalidate::Delete => grid.cache.delete(w.key, now),
-                crate::scenario::Invalidate::Update => {
+                super::Invalidate::Delete => grid.cache.delete(w.key, now),
+                super::Invalidate::Update => {
                     if grid
                         .cache
                         .put(w.key, w.version, w.value, self.data.version(w.key), now)
@@ -656,7 +654,7 @@ impl Sharded {
                         self.oracle.out_of_order_apply("cache");
                     }
                 }
-                crate::scenario::Invalidate::None => {}
+                super::Invalidate::None => {}
             }
         }
         let service = grid.service.sample(&mut self.service_rng);

@@ -47,8 +47,8 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 
 use super::client::{AfterRead, Clients, Probe};
+use super::{AnalyticsOn, Footprint, Invalidate, Placement, ReadRouting, SyncPath};
 use super::{Architecture, Context, Report};
-use super::{Footprint, SyncPath};
 use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
@@ -58,9 +58,6 @@ use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Network, Replica, ReplicationLog, Station, VersionedStore,
     failover, transaction,
-};
-use crate::scenario::{
-    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -183,12 +180,12 @@ pub struct Single {
 
 impl Single {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Single {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let keys = space.total();
         let db = &config.db;
@@ -216,17 +213,19 @@ impl Single {
         };
         Single {
             space,
-            network: Network::new(&scenario.network, streams.stream("network")),
+            network: Network::new(setting.network, streams.stream("network")),
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
             cache,
             replicas,
             log: ReplicationLog::default(),
-            routing: config.read_routing(),
-            recent: (config.read_routing() == ReadRouting::ReadYourWrites).then(|| RecentWrites {
-                window: config.replicas.ryw_window,
-                by_session: vec![VecDeque::new(); w.sessions as usize],
+            routing: config.replicas.routing(),
+            recent: (config.replicas.routing() == ReadRouting::ReadYourWrites).then(|| {
+                RecentWrites {
+                    window: config.replicas.ryw_window,
+                    by_session: vec![VecDeque::new(); w.sessions as usize],
+                }
             }),
             analytics_node,
             read: db.read.clone(),
@@ -239,7 +238,7 @@ impl Single {
             oracle: Oracle::new(space, w.sessions, &w.probes, window),
             clients: Clients::new(w, streams),
             failover_after: config.replicas.failover_after,
-            effects: Effects::new(scenario.faults.len()),
+            effects: Effects::new(setting.faults.len()),
         }
     }
 

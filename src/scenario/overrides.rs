@@ -7,8 +7,8 @@
 
 use std::str::FromStr;
 
-use super::architecture::shorthand_field;
 use super::{Scenario, ScenarioError};
+use crate::arch::registry::shorthand_field;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
@@ -61,7 +61,7 @@ impl Override {
     fn canonical_path(&self, scenario: &Scenario) -> Vec<String> {
         let mut path = self.path.clone();
         if path.len() == 3 && path[0] == "architecture" {
-            let kind = scenario.architecture(&path[1]).map(|a| a.kind);
+            let kind = scenario.architecture(&path[1]).map(|a| a.kind());
             let long = kind.and_then(|k| shorthand_field(k, &path[2]));
             if let Some(long) = long {
                 path.truncate(2);
