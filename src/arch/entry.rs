@@ -81,7 +81,7 @@ pub fn all_keys() -> &'static [&'static str] {
         let mut keys = vec!["kind", "name"];
         keys.extend(KEY_ORDER);
         for k in KINDS {
-            let shorts = k.shorthands.iter().map(|(s, _)| s);
+            let shorts = k.shorthands.iter().map(|s| &s.key);
             for key in k.fields.iter().chain(k.tables).chain(shorts) {
                 if !keys.contains(key) {
                     keys.push(key);
@@ -191,8 +191,9 @@ impl<'de> Visitor<'de> for EntryVisitor {
 
     /// Keys come in any order (`kind` is not always first), so each is
     /// read by the first kind that reads it, where the reader sees its
-    /// position; then the entry's kind takes its own keys and the others
-    /// are kept aside.
+    /// position; then the entry's kind takes its own keys, with each of its
+    /// shorthands put into the field it stands for, and the others are kept
+    /// aside.
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ArchitectureConfig, A::Error> {
         let mut name = String::new();
         let mut kind = None;
@@ -212,18 +213,37 @@ impl<'de> Visitor<'de> for EntryVisitor {
         }
         let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
         let mut own = toml::Table::new();
+        let mut shorthands = Vec::new();
         let mut foreign = Foreign::default();
         for (key, owner, value) in read {
-            if registry::entry(kind).reads(key) {
+            let reads = registry::entry(kind).reads(key);
+            // A shorthand as the table it stands for, `{ field = value }`.
+            let (key, value) = match registry::shorthand(kind, key) {
+                Some(short) if reads => {
+                    shorthands.push((short.field, value));
+                    continue;
+                }
+                Some(short) => (short.field[0], as_table(short.field[1], value)),
+                None => (key, value),
+            };
+            if reads {
                 own.insert(key.to_string(), value);
                 continue;
             }
-            let target = registry::shorthand_field(kind, key).map_or(key, |[table, _]| table);
             let by_owner = Config::read_one(owner, key, value).map_err(A::Error::custom)?;
             let written = toml::Table::try_from(ArchitectureConfig::from(by_owner))
                 .map_err(A::Error::custom)?;
-            if let Some(v) = written.get(target) {
-                foreign.push(target, v.clone());
+            if let Some(v) = written.get(key) {
+                foreign.push(key, v.clone());
+            }
+        }
+        // After the tables, so that a shorthand wins over its field.
+        for ([table, field], value) in shorthands {
+            let table = own
+                .entry(table)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = table {
+                t.insert(field.to_string(), value);
             }
         }
         let config = Config::from_table(kind, own).map_err(A::Error::custom)?;
@@ -233,6 +253,11 @@ impl<'de> Visitor<'de> for EntryVisitor {
             foreign,
         })
     }
+}
+
+/// `{ field = value }`.
+fn as_table(field: &str, value: toml::Value) -> toml::Value {
+    toml::Value::Table(toml::Table::from_iter([(field.to_string(), value)]))
 }
 
 /// A key an entry may have, refused with its position otherwise.
@@ -260,13 +285,11 @@ struct ReadBy {
 impl<'de> DeserializeSeed<'de> for ReadBy {
     type Value = toml::Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<toml::Value, D::Error> {
-        let shorthand = registry::entry(self.owner)
-            .shorthands
-            .iter()
-            .any(|(s, _)| *s == self.key);
-        if shorthand {
+        if let Some(short) = registry::entry(self.owner).shorthand(self.key) {
+            // Read as its field, and checked by its table's reader.
+            let [table, field] = short.field;
             let raw = toml::Value::deserialize(d)?;
-            Config::read_one(self.owner, self.key, raw.clone())
+            Config::read_one(self.owner, table, as_table(field, raw.clone()))
                 .map_err(|e| D::Error::custom(e.message()))?;
             return Ok(raw);
         }

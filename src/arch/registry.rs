@@ -37,19 +37,32 @@ pub struct Kind {
     /// The other keys it reads at the top of its entry (besides `kind`,
     /// `name`, its tables and its shorthands).
     pub fields: &'static [&'static str],
-    /// Its shorthands at the top of its entry and the field of one of its
-    /// tables each stands for (`router` for `shards.router`).
-    pub shorthands: &'static [(&'static str, [&'static str; 2])],
+    /// Its shorthands at the top of its entry, each for a field of one of
+    /// its tables (`router = "range"` for `shards.router`).
+    pub shorthands: &'static [Shorthand],
     /// Whether it has a store for operations of this kind.
     pub serves: fn(OpKind) -> bool,
+}
+
+/// A key at the top of an entry that stands for a field of a table: the
+/// entry reads it as that field, and a file that gives both is refused.
+pub struct Shorthand {
+    pub key: &'static str,
+    /// The table and field it stands for.
+    pub field: [&'static str; 2],
+    /// What it sets, for `archsim list`.
+    pub doc: &'static str,
 }
 
 impl Kind {
     /// Whether `key` at the top of an entry is one this kind reads.
     pub fn reads(&self, key: &str) -> bool {
-        self.tables.contains(&key)
-            || self.fields.contains(&key)
-            || self.shorthands.iter().any(|(s, _)| *s == key)
+        self.tables.contains(&key) || self.fields.contains(&key) || self.shorthand(key).is_some()
+    }
+
+    /// Its shorthand `key`, if it takes one.
+    pub fn shorthand(&self, key: &str) -> Option<&'static Shorthand> {
+        self.shorthands.iter().find(|s| s.key == key)
     }
 }
 
@@ -74,9 +87,8 @@ pub trait KindConfig:
         None
     }
 
-    /// Moves the shorthands at the top of its entry into their tables. A
-    /// file that gives both a shorthand and its field is refused when the
-    /// scenario is checked.
+    /// Settles fields that stand for others once the entry is read (the
+    /// entry has put each shorthand into its table already).
     fn fold_shorthands(&mut self) {}
 
     /// Bytes per key its copies take (caches, replicas, derived stores,
@@ -137,15 +149,17 @@ macro_rules! kinds {
             $($variant($module::config::Config)),+
         }
 
-        /// The documented keys of `kind`'s config, tables and shorthands:
+        /// The documented keys of `kind`'s entry, tables and shorthands:
         /// (key, doc).
         pub fn key_docs(kind: ArchKind) -> Vec<(&'static str, &'static str)> {
             fn of<C: documented::DocumentedFields>() -> Vec<(&'static str, &'static str)> {
                 C::FIELD_NAMES.iter().copied().zip(C::FIELD_DOCS.iter().copied()).collect()
             }
-            match kind {
+            let mut docs = match kind {
                 $(ArchKind::$variant => of::<$module::config::Config>()),+
-            }
+            };
+            docs.extend(entry(kind).shorthands.iter().map(|s| (s.key, s.doc)));
+            docs
         }
 
         impl Config {
@@ -332,19 +346,25 @@ pub fn tables() -> Vec<&'static str> {
 /// Every shorthand some kind takes, in the order of the kinds that take them.
 pub fn shorthands() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = Vec::new();
-    for (s, _) in KINDS.iter().flat_map(|k| k.shorthands.iter()) {
-        if !all.contains(s) {
-            all.push(s);
+    for s in KINDS.iter().flat_map(|k| k.shorthands.iter()) {
+        if !all.contains(&s.key) {
+            all.push(s.key);
         }
     }
     all
 }
 
-/// The field a shorthand stands for in an architecture of `kind`: its own
-/// reading, else that of the first kind that takes it.
-pub fn shorthand_field(kind: ArchKind, short: &str) -> Option<[&'static str; 2]> {
-    let of = |k: &Kind| k.shorthands.iter().find(|(s, _)| *s == short).map(|s| s.1);
-    of(entry(kind)).or_else(|| KINDS.iter().find_map(|k| of(k)))
+/// The shorthand `key` as an architecture of `kind` reads it: its own, else
+/// that of the first kind that takes it.
+pub fn shorthand(kind: ArchKind, key: &str) -> Option<&'static Shorthand> {
+    entry(kind)
+        .shorthand(key)
+        .or_else(|| KINDS.iter().find_map(|k| k.shorthand(key)))
+}
+
+/// The field a shorthand stands for in an architecture of `kind`.
+pub fn shorthand_field(kind: ArchKind, key: &str) -> Option<[&'static str; 2]> {
+    shorthand(kind, key).map(|s| s.field)
 }
 
 /// `kind = "a" or "b"`, for messages and `archsim list`.

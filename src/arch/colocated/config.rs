@@ -7,7 +7,7 @@ use documented::{Documented, DocumentedFields};
 use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::COPY;
-use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{DbConfig, Launch, RunResult};
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, core_count, node_count, optional_node_count};
@@ -22,7 +22,11 @@ pub const KIND: Kind = Kind {
     summary: "Stage 5, Acceleration Database: affinity-partitioned Raft groups, memory-first, server-side execution",
     tables: &["db", "partitions"],
     fields: &[],
-    shorthands: &[("partition_by", ["partitions", "partition_by"])],
+    shorthands: &[Shorthand {
+        key: "partition_by",
+        field: ["partitions", "partition_by"],
+        doc: "Shorthand for `partitions.partition_by`.",
+    }],
     serves: |op| {
         !matches!(
             op,
@@ -43,9 +47,6 @@ pub struct Config {
     pub db: DbConfig,
     /// Partitions, Raft groups and nodes.
     pub partitions: PartitionsConfig,
-    /// Shorthand for `partitions.partition_by`.
-    #[serde(skip_serializing)]
-    pub partition_by: Option<PartitionBy>,
 }
 
 impl KindConfig for Config {
@@ -106,12 +107,6 @@ impl KindConfig for Config {
             ));
         }
         None
-    }
-
-    fn fold_shorthands(&mut self) {
-        if let Some(v) = self.partition_by.take() {
-            self.partitions.partition_by = v;
-        }
     }
 
     /// The followers' copies, when they serve reads; no separate cache.

@@ -8,13 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::{CACHE, COPY};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
-use crate::arch::sharded::config::{SHARD_SHORTHANDS, fold_shard_shorthands};
+use crate::arch::sharded::config::SHARD_SHORTHANDS;
 use crate::arch::tables::shard_count_or_table;
-use crate::arch::{CacheConfig, CrossShard, DbConfig, Launch, RunResult, ShardsConfig};
+use crate::arch::{CacheConfig, DbConfig, Launch, RunResult, ShardsConfig};
 use crate::dist::Dist;
-use crate::dist::checks::{core_count, optional_node_count, positive_duration, unit_interval};
+use crate::dist::checks::{core_count, positive_duration, unit_interval};
 use crate::faults::{self, Role, RoleSet};
-use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
 use crate::workload::OpKind;
 
@@ -50,18 +49,6 @@ pub struct Config {
     pub shards: ShardsConfig,
     /// The transaction coordinator and read models.
     pub coordinator: CoordinatorConfig,
-    /// Shorthand for `shards.router`.
-    #[serde(skip_serializing)]
-    pub router: Option<ShardPlacement>,
-    /// Shorthand for `shards.partition_by`.
-    #[serde(skip_serializing)]
-    pub partition_by: Option<PartitionBy>,
-    /// Shorthand for `shards.cross_shard`.
-    #[serde(skip_serializing)]
-    pub cross_shard: Option<CrossShard>,
-    /// Shorthand for `cache.nodes`.
-    #[serde(skip_serializing, deserialize_with = "optional_node_count")]
-    pub cache_nodes: Option<u32>,
 }
 
 impl KindConfig for Config {
@@ -106,17 +93,6 @@ impl KindConfig for Config {
             ));
         }
         registry::analytics_on_primary(foreign).or_else(|| registry::one_cache_node(&self.cache))
-    }
-
-    fn fold_shorthands(&mut self) {
-        fold_shard_shorthands(
-            &mut self.shards,
-            &mut self.cache,
-            self.router.take(),
-            self.partition_by.take(),
-            self.cross_shard.take(),
-            self.cache_nodes.take(),
-        );
     }
 
     /// The cache's index and the read model.

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Derived;
 use crate::arch::memory::{CACHE, COPY};
-use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
+use crate::arch::single::config::CACHE_NODES;
 use crate::arch::{CacheConfig, DbConfig, Launch, RunResult};
 use crate::dist::Dist;
 use crate::dist::checks::{
-    at_least_one_u32, core_count, optional_node_count, positive_duration, positive_f64,
-    unit_interval,
+    at_least_one_u32, core_count, positive_duration, positive_f64, unit_interval,
 };
 use crate::faults::{self, Role, RoleSet};
 use crate::sim::SimDuration;
@@ -26,8 +26,13 @@ pub const KIND: Kind = Kind {
     tables: &["db", "cache", "stores"],
     fields: &[],
     shorthands: &[
-        ("cache_nodes", ["cache", "nodes"]),
-        ("sync", ["stores", "sync"]),
+        CACHE_NODES,
+        Shorthand {
+            key: "sync",
+            field: ["stores", "sync"],
+            doc: "Shorthand for `stores.sync`: one sync path for every derived store of the \
+                  polyglot architecture.",
+        },
     ],
     serves: |op| !matches!(op, OpKind::DocGet | OpKind::DocPut),
 };
@@ -43,12 +48,6 @@ pub struct Config {
     pub cache: CacheConfig,
     /// The specialized stores and how they are kept in sync.
     pub stores: StoresConfig,
-    /// Shorthand for `cache.nodes`.
-    #[serde(skip_serializing, deserialize_with = "optional_node_count")]
-    pub cache_nodes: Option<u32>,
-    /// Shorthand for `stores.sync`: one sync path for every derived store of the polyglot architecture.
-    #[serde(skip_serializing)]
-    pub sync: Option<Sync>,
 }
 
 impl KindConfig for Config {
@@ -83,12 +82,11 @@ impl KindConfig for Config {
         registry::one_cache_node(&self.cache).or_else(|| registry::analytics_on_primary(foreign))
     }
 
+    /// `stores.sync` (or the `sync` shorthand) sets every derived store's
+    /// sync path left at its default.
     fn fold_shorthands(&mut self) {
-        if let Some(v) = self.cache_nodes.take() {
-            self.cache.nodes = v;
-        }
         let st = &mut self.stores;
-        if let Some(sync) = self.sync.take().or(st.sync.take()) {
+        if let Some(sync) = st.sync.take() {
             let d = StoresConfig::default();
             for (field, default) in [
                 (&mut st.cache_sync, d.cache_sync),

@@ -7,16 +7,16 @@ use documented::{Documented, DocumentedFields};
 use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::{CACHE, COPY};
-use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
+use crate::arch::single::config::CACHE_NODES;
 use crate::arch::tables::shard_count_or_table;
 use crate::arch::{
-    AnalyticsOn, CacheConfig, CrossShard, DbConfig, Launch, ReadRouting, ReplicasConfig, RunResult,
+    AnalyticsOn, CacheConfig, DbConfig, Launch, ReadRouting, ReplicasConfig, RunResult,
     ShardsConfig,
 };
 use crate::dist::Dist;
-use crate::dist::checks::{at_least_one_u32, optional_node_count, u32_in};
+use crate::dist::checks::{at_least_one_u32, u32_in};
 use crate::faults::{self, Role, RoleSet};
-use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
@@ -31,11 +31,24 @@ pub const KIND: Kind = Kind {
 
 /// The shorthands of an architecture over shards (`router = "range"` for
 /// `shards.router`), and `cache_nodes` for `cache.nodes`.
-pub const SHARD_SHORTHANDS: &[(&str, [&str; 2])] = &[
-    ("router", ["shards", "router"]),
-    ("partition_by", ["shards", "partition_by"]),
-    ("cross_shard", ["shards", "cross_shard"]),
-    ("cache_nodes", ["cache", "nodes"]),
+pub const SHARD_SHORTHANDS: &[Shorthand] = &[
+    Shorthand {
+        key: "router",
+        field: ["shards", "router"],
+        doc: "Shorthand for `shards.router`.",
+    },
+    Shorthand {
+        key: "partition_by",
+        field: ["shards", "partition_by"],
+        doc: "Shorthand for `shards.partition_by` (`partitions.partition_by` for kind = \
+              \"colocated\").",
+    },
+    Shorthand {
+        key: "cross_shard",
+        field: ["shards", "cross_shard"],
+        doc: "Shorthand for `shards.cross_shard`.",
+    },
+    CACHE_NODES,
 ];
 
 /// A sharded database with a cache grid, replicas and a leaderless
@@ -54,41 +67,6 @@ pub struct Config {
     pub shards: ShardsConfig,
     /// The leaderless document store.
     pub docstore: DocstoreConfig,
-    /// Shorthand for `shards.router`.
-    #[serde(skip_serializing)]
-    pub router: Option<ShardPlacement>,
-    /// Shorthand for `shards.partition_by` (`partitions.partition_by` for kind = "colocated").
-    #[serde(skip_serializing)]
-    pub partition_by: Option<PartitionBy>,
-    /// Shorthand for `shards.cross_shard`.
-    #[serde(skip_serializing)]
-    pub cross_shard: Option<CrossShard>,
-    /// Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.
-    #[serde(skip_serializing, deserialize_with = "optional_node_count")]
-    pub cache_nodes: Option<u32>,
-}
-
-/// Moves the shorthands of an architecture over shards into their tables.
-pub fn fold_shard_shorthands(
-    shards: &mut ShardsConfig,
-    cache: &mut CacheConfig,
-    router: Option<ShardPlacement>,
-    partition_by: Option<PartitionBy>,
-    cross_shard: Option<CrossShard>,
-    cache_nodes: Option<u32>,
-) {
-    if let Some(v) = router {
-        shards.router = v;
-    }
-    if let Some(v) = partition_by {
-        shards.partition_by = v;
-    }
-    if let Some(v) = cross_shard {
-        shards.cross_shard = v;
-    }
-    if let Some(v) = cache_nodes {
-        cache.nodes = v;
-    }
 }
 
 impl KindConfig for Config {
@@ -136,17 +114,6 @@ impl KindConfig for Config {
         self.docstore
             .contradiction()
             .or_else(|| self.replicas.contradiction())
-    }
-
-    fn fold_shorthands(&mut self) {
-        fold_shard_shorthands(
-            &mut self.shards,
-            &mut self.cache,
-            self.router.take(),
-            self.partition_by.take(),
-            self.cross_shard.take(),
-            self.cache_nodes.take(),
-        );
     }
 
     fn bytes_per_key(&self) -> u64 {

@@ -6,9 +6,8 @@ use documented::DocumentedFields;
 use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::{CACHE, COPY};
-use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{AnalyticsOn, CacheConfig, DbConfig, Launch, ReplicasConfig, RunResult};
-use crate::dist::checks::optional_node_count;
 use crate::faults::{self, Role, RoleSet};
 use crate::workload::OpKind;
 
@@ -18,7 +17,7 @@ pub const KIND: Kind = Kind {
     summary: "Stage 1, Single System: one primary database, cache-aside cache, read replicas",
     tables: &["db", "cache", "replicas"],
     fields: &["analytics_on"],
-    shorthands: &[("cache_nodes", ["cache", "nodes"])],
+    shorthands: &[CACHE_NODES],
     serves: |op| {
         !matches!(
             op,
@@ -43,10 +42,14 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Asynchronous read replicas. Default: none (count 0).
     pub replicas: ReplicasConfig,
-    /// Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.
-    #[serde(skip_serializing, deserialize_with = "optional_node_count")]
-    pub cache_nodes: Option<u32>,
 }
+
+/// `cache_nodes = 4` for `cache.nodes`.
+pub const CACHE_NODES: Shorthand = Shorthand {
+    key: "cache_nodes",
+    field: ["cache", "nodes"],
+    doc: "Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.",
+};
 
 impl KindConfig for Config {
     const KIND: &'static Kind = &KIND;
@@ -80,12 +83,6 @@ impl KindConfig for Config {
                     .to_string(),
             )
         })
-    }
-
-    fn fold_shorthands(&mut self) {
-        if let Some(v) = self.cache_nodes.take() {
-            self.cache.nodes = v;
-        }
     }
 
     fn bytes_per_key(&self) -> u64 {
