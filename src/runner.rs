@@ -54,7 +54,7 @@ pub fn run_point(
         .collect();
     jobs.par_iter()
         .map(|(a, r)| {
-            let mut run = arch::simulate_recording(point, a, *r, recording);
+            let mut run = arch::simulate_recording(&point.setting(), a, *r, recording);
             run.point = label.clone();
             if auto {
                 run.warmup_s = Some(point.warmup.duration().as_secs_f64());
@@ -73,7 +73,7 @@ fn with_warmup(point: &Scenario) -> Scenario {
         let longest = point
             .architectures
             .par_iter()
-            .map(|a| arch::pilot_warmup(point, a))
+            .map(|a| arch::pilot_warmup(&point.setting(), a))
             .max()
             .unwrap_or(SimDuration::ZERO);
         fixed.warmup = Warmup::Fixed(longest);

@@ -49,6 +49,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
+use super::{Compute, Footprint, RaftReads, SyncPath};
 use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
@@ -64,8 +65,6 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{Replica, ReplicationLog, Station, VersionedStore};
-use crate::report::{Footprint, SyncPath};
-use crate::scenario::{ArchitectureConfig, Compute, RaftReads, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -173,12 +172,12 @@ pub struct Colocated {
 
 impl Colocated {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Colocated {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let c = &config.partitions;
         let partitions = c.partitions();
@@ -194,7 +193,7 @@ impl Colocated {
                 .map(|j| {
                     Replica::new(
                         &space,
-                        scenario.network.hop.clone(),
+                        setting.network.hop.clone(),
                         streams.stream(&format!("follower_{j}/commit")),
                         window,
                     )
@@ -218,7 +217,7 @@ impl Colocated {
             write: c.write.clone(),
             analytics: config.db.analytics.clone(),
             fsync: c.fsync.clone(),
-            hop: scenario.network.hop.clone(),
+            hop: setting.network.hop.clone(),
             reads: c.reads,
             compute: c.compute,
             page: c.page,
@@ -227,7 +226,7 @@ impl Colocated {
             raft_rng: streams.stream("raft"),
             choice_rng: streams.stream("follower-choice"),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
+            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             op_costs: OperationCosts::default(),
             work: Vec::new(),
             coordination: CoordinationCost::new(window),
@@ -236,7 +235,7 @@ impl Colocated {
             election_rng: streams.stream("election"),
             down: {
                 let mut down = vec![Vec::new(); c.nodes as usize];
-                for f in scenario.faults.iter().filter(|f| f.stops()) {
+                for f in setting.faults.iter().filter(|f| f.stops()) {
                     if let Role::Node(n) = f.target {
                         down[n as usize].push((f.begins(), f.until()));
                     }

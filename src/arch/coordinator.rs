@@ -50,6 +50,7 @@ pub mod config;
 use std::collections::{BTreeMap, HashMap};
 
 use super::Report;
+use super::{Footprint, Placement, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
@@ -67,8 +68,6 @@ use crate::model::{
     Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, VersionedStore,
     Write, next_refresh,
 };
-use crate::report::{Footprint, SyncPath};
-use crate::scenario::{ArchitectureConfig, Placement, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -252,12 +251,12 @@ fn in_doubt(
 
 impl Coordinator {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Coordinator {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let s = &config.shards;
@@ -322,10 +321,10 @@ impl Coordinator {
             service_rng: streams.stream("db/service"),
             backoff_rng: streams.stream("backoff"),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
+            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             op_costs: OperationCosts::default(),
             coordination: CoordinationCost::new(window),
-            coordinator_down: scenario
+            coordinator_down: setting
                 .faults
                 .iter()
                 .enumerate()
@@ -1355,22 +1354,23 @@ mod tests {
 
     #[test]
     fn critical_keys_take_their_share() {
-        let mut scenario = Scenario::from_toml(
-            "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 10\n\
-             [architecture.coordinator]\ncritical = 0.3\n",
-            "t",
-            "t",
-            &[],
-        )
-        .unwrap();
-        scenario.workload.keys = 10_000;
+        let mut config = config::Config::default();
+        config.cache.capacity = 10;
+        config.coordinator.critical = 0.3;
+        let workload = crate::workload::WorkloadConfig {
+            keys: 10_000,
+            ..Default::default()
+        };
+        let setting = super::super::Setting {
+            seed: 1,
+            warmup: SimDuration::ZERO,
+            duration: SimDuration::from_secs(1),
+            workload: &workload,
+            network: &Default::default(),
+            faults: &[],
+        };
         let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
-        let c = Coordinator::new(
-            &scenario.architectures[0],
-            &scenario,
-            &Streams::new(1, 0),
-            window,
-        );
+        let c = Coordinator::new(&config, &setting, &Streams::new(1, 0), window);
         let critical = (0..10_000).filter(|&k| c.critical(k)).count();
         assert!((2_800..3_200).contains(&critical), "{critical}");
     }

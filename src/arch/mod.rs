@@ -1,24 +1,60 @@
 //! The architectures. Each file holds one architecture's request paths in
-//! protocol order; this module maps a scenario's `kind` to its simulation.
+//! protocol order, its `config.rs` what it reads of a scenario; the
+//! registry maps a scenario's `kind` to them.
 
 pub mod colocated;
 pub mod coordinator;
+mod entry;
+pub mod memory;
 pub mod polyglot;
 pub mod registry;
+mod result;
 pub mod sharded;
 pub mod single;
+mod tables;
 
 use std::collections::BTreeMap;
 
 use crate::check::{DivergenceReport, LagSummary};
-use crate::faults::Effects;
+use crate::faults::{Effects, Fault};
 use crate::harness::{Architecture, Run};
 use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
 use crate::model::VersionedStore;
-use crate::report::{Footprint, Latency, RunResult};
-use crate::scenario::{ArchKind, ArchitectureConfig, Scenario};
-use crate::sim::{self, RunOutput, SimTime, Streams};
-use crate::workload::{OpKind, Workload};
+use crate::model::network::NetworkConfig;
+use crate::sim::{self, RunOutput, SimDuration, SimTime, Streams};
+use crate::workload::{OpKind, Workload, WorkloadConfig};
+
+pub use colocated::config::{Compute, PartitionsConfig, RaftReads};
+pub use coordinator::config::CoordinatorConfig;
+pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
+pub use polyglot::config::{StoresConfig, Sync};
+pub use registry::{ArchKind, Config};
+pub use result::{Footprint, Latency, RunResult, SyncPath};
+pub use sharded::config::{Delays, DocstoreConfig};
+pub use tables::{
+    AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
+    ReplicasConfig, ShardsConfig,
+};
+
+/// What a run of an architecture is built against besides its own config:
+/// the scenario's seed, its measured window and the sections below `arch`.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting<'a> {
+    pub seed: u64,
+    /// Simulated time before measurement starts.
+    pub warmup: SimDuration,
+    /// Measured simulated time, after the warm-up.
+    pub duration: SimDuration,
+    pub workload: &'a WorkloadConfig,
+    pub network: &'a NetworkConfig,
+    pub faults: &'a [Fault],
+}
+
+impl Setting<'_> {
+    fn window(&self) -> Window {
+        Window::new(self.warmup, self.duration)
+    }
+}
 
 /// What only the architecture knows about itself after a run; the harness
 /// adds what it shares (latency, the oracle's findings, probes, fault rows).
@@ -48,7 +84,7 @@ pub trait Report {
 
 /// The roles `config`'s architecture has, for faults to target.
 pub fn roles(config: &ArchitectureConfig) -> crate::faults::RoleSet {
-    (registry::entry(config.kind).roles)(config)
+    config.roles()
 }
 
 /// What a run records besides its figures.
@@ -61,42 +97,43 @@ pub struct Recording {
     pub truncation: bool,
 }
 
-/// The warm-up MSER-5 picks for `arch` in `scenario`: a pilot run of
+/// The warm-up MSER-5 picks for `arch` in `setting`: a pilot run of
 /// replication 0, without warm-up, over `duration`.
-pub fn pilot_warmup(scenario: &Scenario, arch: &ArchitectureConfig) -> crate::sim::SimDuration {
-    let mut pilot = scenario.clone();
-    pilot.warmup = crate::scenario::Warmup::Fixed(crate::sim::SimDuration::ZERO);
+pub fn pilot_warmup(setting: &Setting<'_>, arch: &ArchitectureConfig) -> SimDuration {
+    let pilot = Setting {
+        warmup: SimDuration::ZERO,
+        ..*setting
+    };
     let recording = Recording {
         history_limit: None,
         truncation: true,
     };
     let run = simulate_recording(&pilot, arch, 0, recording);
-    crate::sim::SimDuration((run.truncation_s.unwrap_or(0.0) * 1e9).round() as u64)
+    SimDuration((run.truncation_s.unwrap_or(0.0) * 1e9).round() as u64)
 }
 
-/// Runs one architecture of `scenario` for one replication.
-pub fn simulate(scenario: &Scenario, arch: &ArchitectureConfig, replication: u32) -> RunResult {
-    simulate_recording(scenario, arch, replication, Recording::default())
+/// Runs one architecture for one replication.
+pub fn simulate(setting: &Setting<'_>, arch: &ArchitectureConfig, replication: u32) -> RunResult {
+    simulate_recording(setting, arch, replication, Recording::default())
 }
 
-/// Runs one architecture of `scenario` for one replication, recording what
-/// `recording` asks for.
+/// Runs one architecture for one replication, recording what `recording`
+/// asks for.
 pub fn simulate_recording(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     recording: Recording,
 ) -> RunResult {
-    let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup.duration(), scenario.duration);
-    let workload = Workload::new(&scenario.workload, &streams, window.end);
-    run_kind(scenario, arch, replication, workload, recording)
+    let streams = Streams::new(setting.seed, replication);
+    let workload = Workload::new(setting.workload, &streams, setting.window().end);
+    run_kind(setting, arch, replication, workload, recording)
 }
 
 /// Runs one architecture on a given operation stream (a scripted history in
-/// tests); `scenario` supplies everything else.
+/// tests); `setting` supplies everything else.
 pub fn simulate_workload(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
@@ -105,75 +142,83 @@ pub fn simulate_workload(
         history_limit: Some(usize::MAX),
         truncation: false,
     };
-    run_kind(scenario, arch, replication, workload, recording)
+    run_kind(setting, arch, replication, workload, recording)
 }
 
 fn run_kind(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
     recording: Recording,
 ) -> RunResult {
-    let streams = Streams::new(scenario.seed, replication);
-    let window = Window::new(scenario.warmup.duration(), scenario.duration);
+    let streams = Streams::new(setting.seed, replication);
     // Streams are scoped by kind, so two variants of one kind draw the same
     // service times in the same order (common random numbers).
-    let arch_streams = streams.scoped(arch.kind.name());
-    // One monomorphized run loop per kind: no dynamic dispatch per event.
-    macro_rules! run {
-        ($system:expr) => {
-            run_system(
-                $system,
-                scenario,
-                arch,
-                replication,
-                workload,
-                recording,
-                window,
-            )
-        };
+    let streams = streams.scoped(arch.kind().name());
+    arch.config.run(Launch {
+        setting,
+        arch,
+        replication,
+        workload,
+        recording,
+        streams,
+    })
+}
+
+/// One run of one architecture, handed to its kind's config to build the
+/// architecture: everything the constructor needs, and the run loop.
+/// One monomorphized run loop per kind: no dynamic dispatch per event.
+pub struct Launch<'a> {
+    setting: &'a Setting<'a>,
+    arch: &'a ArchitectureConfig,
+    replication: u32,
+    workload: Workload,
+    recording: Recording,
+    streams: Streams,
+}
+
+impl<'a> Launch<'a> {
+    pub fn setting(&self) -> &'a Setting<'a> {
+        self.setting
     }
-    match arch.kind {
-        ArchKind::Single => run!(single::Single::new(arch, scenario, &arch_streams, window)),
-        ArchKind::Sharded => run!(sharded::Sharded::new(arch, scenario, &arch_streams, window)),
-        ArchKind::Polyglot => {
-            run!(polyglot::Polyglot::new(
-                arch,
-                scenario,
-                &arch_streams,
-                window
-            ))
-        }
-        ArchKind::Coordinator => run!(coordinator::Coordinator::new(
-            arch,
-            scenario,
-            &arch_streams,
-            window
-        )),
-        ArchKind::Colocated => run!(colocated::Colocated::new(
-            arch,
-            scenario,
-            &arch_streams,
-            window
-        )),
+
+    /// The architecture's random streams (scoped by its kind).
+    pub fn streams(&self) -> &Streams {
+        &self.streams
+    }
+
+    pub fn window(&self) -> Window {
+        self.setting.window()
+    }
+
+    /// Runs `system`, the architecture built from this launch.
+    pub fn run<A: Architecture + Report>(self, system: A) -> RunResult {
+        run_system(
+            system,
+            self.setting,
+            self.arch,
+            self.replication,
+            self.workload,
+            self.recording,
+        )
     }
 }
 
 fn run_system<A: Architecture + Report>(
     system: A,
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     workload: Workload,
     recording: Recording,
-    window: Window,
 ) -> RunResult {
-    let mut system = Run::new(system, &scenario.faults);
+    let window = setting.window();
+    let mut system = Run::new(system, setting.faults);
     if let Some(limit) = recording.history_limit {
         system.arch.harness_mut().clients.record_history(limit);
     }
-    let recorder = Recorder::new(window, scenario.workload.client_policy());
+    let recorder = Recorder::new(window, setting.workload.client_policy());
     let recorder = if recording.truncation {
         recorder.with_batches()
     } else {
@@ -183,18 +228,18 @@ fn run_system<A: Architecture + Report>(
         &mut system,
         workload,
         recorder,
-        scenario.workload.client_policy().into(),
-        &crate::faults::schedule(&scenario.faults),
+        setting.workload.client_policy().into(),
+        &crate::faults::schedule(setting.faults),
     );
     let system = system.arch;
     let history = system.harness().clients.history(output.stopped_at);
-    let mut result = collect(scenario, arch, replication, &system, output, window);
+    let mut result = collect(setting, arch, replication, &system, output, window);
     result.history = history;
     result
 }
 
 fn collect<A: Architecture + Report>(
-    scenario: &Scenario,
+    setting: &Setting<'_>,
     arch: &ArchitectureConfig,
     replication: u32,
     system: &A,
@@ -204,10 +249,10 @@ fn collect<A: Architecture + Report>(
     let recorder = &output.recorder;
     let mut latency = BTreeMap::new();
     latency.insert("all".to_string(), recorder.all().summary());
-    for kind in scenario.workload.mix.kinds() {
+    for kind in setting.workload.mix.kinds() {
         latency.insert(kind.name().to_string(), recorder.kind(kind).summary());
     }
-    if !scenario.workload.probes.is_empty() {
+    if !setting.workload.probes.is_empty() {
         let probes = recorder.kind(OpKind::Probe).summary();
         latency.insert(OpKind::Probe.name().to_string(), probes);
     }
@@ -216,7 +261,7 @@ fn collect<A: Architecture + Report>(
     let mut effects = h.effects.clone();
     system.effects_at_end(&mut effects, output.stopped_at.min(window.end));
     let faults = crate::faults::report(
-        &scenario.faults,
+        setting.faults,
         &effects,
         &series,
         output.recorder.failed_by_start(),
@@ -224,9 +269,9 @@ fn collect<A: Architecture + Report>(
     );
     RunResult {
         architecture: arch.name.clone(),
-        kind: arch.kind,
+        kind: arch.kind(),
         replication,
-        seed: scenario.seed,
+        seed: setting.seed,
         point: BTreeMap::new(),
         throughput_per_s: crate::metrics::round6(recorder.throughput_per_s()),
         offered_ops_per_s: crate::metrics::round6(recorder.offered_ops_per_s()),

@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
+use super::{Footprint, Sync, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy};
 use crate::dist::Dist;
 use crate::faults::Role;
@@ -48,8 +49,6 @@ use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Station,
     VersionedStore, Write, next_refresh, transaction,
 };
-use crate::report::{Footprint, SyncPath};
-use crate::scenario::{ArchitectureConfig, Scenario, Sync};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
 
@@ -193,12 +192,12 @@ pub struct Polyglot {
 
 impl Polyglot {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Polyglot {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let st = &config.stores;
@@ -250,7 +249,7 @@ impl Polyglot {
             service_rng: streams.stream("service"),
             fail_rng: streams.stream("dual-write-failure"),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
+            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             window,
         }
     }

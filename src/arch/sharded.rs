@@ -43,6 +43,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
+use super::{CrossShard, Footprint, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
@@ -53,8 +54,6 @@ use crate::model::transaction::{self, Plan};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
 };
-use crate::report::{Footprint, SyncPath};
-use crate::scenario::{ArchitectureConfig, CrossShard, Scenario};
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -132,7 +131,7 @@ struct Grid {
     cache: Cache,
     nodes: Vec<Station>,
     service: Dist,
-    invalidate: crate::scenario::Invalidate,
+    invalidate: super::Invalidate,
 }
 
 /// The leaderless document store: each replica's version of each document.
@@ -189,12 +188,12 @@ pub struct Sharded {
 
 impl Sharded {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Sharded {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let db = &config.db;
         let s = &config.shards;
@@ -221,9 +220,8 @@ impl Sharded {
             }
         });
         let d = &config.docstore;
-        let legs = |delays: &crate::scenario::Delays| {
-            (0..d.n as usize).map(|i| delays.of(i).clone()).collect()
-        };
+        let legs =
+            |delays: &super::Delays| (0..d.n as usize).map(|i| delays.of(i).clone()).collect();
         let docstore = Docstore {
             replicas: vec![vec![0; space.documents as usize]; d.n as usize],
             r: d.r as u16,
@@ -269,7 +267,7 @@ impl Sharded {
         Sharded {
             space,
             grid,
-            reads_to_replicas: config.read_routing() == crate::scenario::ReadRouting::Replicas,
+            reads_to_replicas: config.replicas.routing() == super::ReadRouting::Replicas,
             replicas,
             replica_stations,
             log: ReplicationLog::default(),
@@ -289,7 +287,7 @@ impl Sharded {
             cross_shard: s.cross_shard,
             leg_failure: s.leg_failure,
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
+            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             scatter: Vec::new(),
             multi_key_ops: 0,
             shards_touched: 0,
@@ -588,7 +586,7 @@ impl Sharded {
         let invalidates = self
             .grid
             .as_ref()
-            .is_some_and(|g| g.invalidate != crate::scenario::Invalidate::None);
+            .is_some_and(|g| g.invalidate != super::Invalidate::None);
         if invalidates && self.h.state(op).installed > 0 {
             self.hop(Event::GridInvalidate(op), ctx);
         } else {
@@ -603,8 +601,8 @@ impl Sharded {
         let grid = self.grid.as_mut().expect("a grid");
         for w in s.installed() {
             match grid.invalidate {
-                crate::scenario::Invalidate::Delete => grid.cache.delete(w.key, now),
-                crate::scenario::Invalidate::Update => {
+                super::Invalidate::Delete => grid.cache.delete(w.key, now),
+                super::Invalidate::Update => {
                     if grid
                         .cache
                         .put(w.key, w.version, w.value, self.data.version(w.key), now)
@@ -612,7 +610,7 @@ impl Sharded {
                         self.h.oracle.out_of_order_apply("cache");
                     }
                 }
-                crate::scenario::Invalidate::None => {}
+                super::Invalidate::None => {}
             }
         }
         let service = grid.service.sample(&mut self.service_rng);

@@ -47,6 +47,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 
 use super::Report;
+use super::{AnalyticsOn, Footprint, Invalidate, Placement, ReadRouting, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
@@ -55,10 +56,6 @@ use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
     transaction,
-};
-use crate::report::{Footprint, SyncPath};
-use crate::scenario::{
-    AnalyticsOn, ArchitectureConfig, Invalidate, Placement, ReadRouting, Scenario,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -170,12 +167,12 @@ pub struct Single {
 
 impl Single {
     pub fn new(
-        config: &ArchitectureConfig,
-        scenario: &Scenario,
+        config: &config::Config,
+        setting: &super::Setting<'_>,
         streams: &Streams,
         window: Window,
     ) -> Single {
-        let w = &scenario.workload;
+        let w = setting.workload;
         let space = KeySpace::new(w);
         let keys = space.total();
         let db = &config.db;
@@ -209,10 +206,12 @@ impl Single {
             cache,
             replicas,
             log: ReplicationLog::default(),
-            routing: config.read_routing(),
-            recent: (config.read_routing() == ReadRouting::ReadYourWrites).then(|| RecentWrites {
-                window: config.replicas.ryw_window,
-                by_session: vec![VecDeque::new(); w.sessions as usize],
+            routing: config.replicas.routing(),
+            recent: (config.replicas.routing() == ReadRouting::ReadYourWrites).then(|| {
+                RecentWrites {
+                    window: config.replicas.ryw_window,
+                    by_session: vec![VecDeque::new(); w.sessions as usize],
+                }
             }),
             analytics_node,
             read: db.read.clone(),
@@ -222,7 +221,7 @@ impl Single {
             cache_rng: streams.stream("cache/service"),
             choice_rng: streams.stream("replica-choice"),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, &scenario.network, scenario.faults.len(), streams, window),
+            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             failover_after: config.replicas.failover_after,
         }
     }

@@ -42,7 +42,7 @@ impl SessionReads {
     #[inline]
     pub fn prefetch(&self, session: u32) {
         if let Some(r) = self.rings.get(session as usize) {
-            crate::model::prefetch::prefetch(r);
+            crate::sim::prefetch::prefetch(r);
         }
     }
 

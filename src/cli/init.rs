@@ -62,7 +62,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
         scenario
             .architectures
             .iter()
-            .map(|a| a.kind.name())
+            .map(|a| a.kind().name())
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -181,34 +181,79 @@ fn fields<T: DocumentedFields + Serialize>(
     Ok(())
 }
 
-/// One `[architecture.<key>]` table of `arch`: its documentation and every
-/// field.
-fn table(out: &mut String, arch: &ArchitectureConfig, key: &str) -> anyhow::Result<()> {
-    let default = ArchitectureConfig::new(arch.kind);
-    let docs = match key {
-        "db" => DbConfig::DOCS,
-        "cache" => CacheConfig::DOCS,
-        "replicas" => ReplicasConfig::DOCS,
-        "shards" => ShardsConfig::DOCS,
-        "docstore" => DocstoreConfig::DOCS,
-        "stores" => StoresConfig::DOCS,
-        "coordinator" => CoordinatorConfig::DOCS,
-        "partitions" => PartitionsConfig::DOCS,
-        _ => anyhow::bail!("no documentation for [architecture.{key}]"),
-    };
-    out.push('\n');
-    writeln!(out, "[architecture.{key}]")?;
-    comment(out, docs);
-    match key {
-        "db" => fields(out, &arch.db, &default.db, &[], &[]),
-        "cache" => fields(out, &arch.cache, &default.cache, &[], &[]),
-        "replicas" => fields(out, &arch.replicas, &default.replicas, &[], &[]),
-        "shards" => fields(out, &arch.shards, &default.shards, &[], &[]),
-        "docstore" => fields(out, &arch.docstore, &default.docstore, &[], &[]),
-        "stores" => fields(out, &arch.stores, &default.stores, &[], &[]),
-        "coordinator" => fields(out, &arch.coordinator, &default.coordinator, &[], &[]),
-        _ => fields(out, &arch.partitions, &default.partitions, &[], &[]),
+/// One `[architecture.<key>]` table of `arch` (its entry as TOML): its
+/// documentation and every field, against `default` (the kind's defaults).
+fn table(
+    out: &mut String,
+    arch: &toml::Table,
+    default: &toml::Table,
+    key: &str,
+) -> anyhow::Result<()> {
+    fn typed<T: serde::de::DeserializeOwned>(t: &toml::Table, key: &str) -> anyhow::Result<T> {
+        let value = t
+            .get(key)
+            .cloned()
+            .unwrap_or(toml::Value::Table(toml::Table::new()));
+        Ok(value.try_into()?)
     }
+    macro_rules! write_table {
+        ($ty:ty) => {{
+            out.push('\n');
+            writeln!(out, "[architecture.{key}]")?;
+            comment(out, <$ty>::DOCS);
+            fields(
+                out,
+                &typed::<$ty>(arch, key)?,
+                &typed::<$ty>(default, key)?,
+                &[],
+                &[],
+            )
+        }};
+    }
+    match key {
+        "db" => write_table!(DbConfig),
+        "cache" => write_table!(CacheConfig),
+        "replicas" => write_table!(ReplicasConfig),
+        "shards" => write_table!(ShardsConfig),
+        "docstore" => write_table!(DocstoreConfig),
+        "stores" => write_table!(StoresConfig),
+        "coordinator" => write_table!(CoordinatorConfig),
+        "partitions" => write_table!(PartitionsConfig),
+        _ => anyhow::bail!("no documentation for [architecture.{key}]"),
+    }
+}
+
+/// The keys at the top of an `[[architecture]]` entry of `kind` (not its
+/// tables), each with its documentation: set where `arch` differs from
+/// `default` or the key is in `always`, else commented out at its default.
+fn entry_fields(
+    out: &mut String,
+    kind: ArchKind,
+    arch: &toml::Table,
+    default: &toml::Table,
+    always: &[&str],
+) -> anyhow::Result<()> {
+    let entry = registry::entry(kind);
+    let docs = crate::arch::COMMON_DOCS
+        .iter()
+        .copied()
+        .chain(registry::key_docs(kind))
+        .filter(|(key, _)| !entry.tables.contains(key) && *key != "name");
+    for (name, doc) in docs {
+        if entry.shorthands.iter().any(|s| s.key == name) {
+            continue;
+        }
+        out.push('\n');
+        comment(out, doc);
+        match (arch.get(name), default.get(name)) {
+            (Some(v), d) if d != Some(v) || always.contains(&name) => {
+                writeln!(out, "{name} = {v}")?;
+            }
+            (_, Some(d)) => writeln!(out, "# {name} = {d}")?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The scenario text for `args`.
@@ -376,14 +421,25 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
     // The architectures.
     for kind in kinds {
         let entry = registry::entry(kind);
-        let mut arch = ArchitectureConfig::new(kind);
+        let default = toml::Table::try_from(ArchitectureConfig::new(kind))?;
+        let mut arch = default.clone();
+        let mut set = |table: &str, field: &str, value: i64| {
+            if let Some(toml::Value::Table(t)) = arch.get_mut(table) {
+                t.insert(field.to_string(), toml::Value::Integer(value));
+            }
+        };
         let mut notes = Vec::new();
         if let Some(n) = args.replicas {
             match kind {
-                ArchKind::Single | ArchKind::Sharded => arch.replicas.count = n,
+                ArchKind::Single | ArchKind::Sharded => set("replicas", "count", i64::from(n)),
                 ArchKind::Colocated => {
-                    arch.partitions.replication = n + 1;
-                    arch.partitions.nodes = arch.partitions.nodes.max(n + 1);
+                    let nodes = default
+                        .get("partitions")
+                        .and_then(|p| p.get("nodes"))
+                        .and_then(toml::Value::as_integer)
+                        .unwrap_or(0);
+                    set("partitions", "replication", i64::from(n) + 1);
+                    set("partitions", "nodes", nodes.max(i64::from(n) + 1));
                 }
                 _ => notes.push(format!(
                     "--replicas {n}: {} has no read replicas; its copies are its derived stores",
@@ -393,7 +449,7 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
         }
         if let Some(n) = cache_entries {
             if entry.tables.contains(&"cache") {
-                arch.cache.capacity = n;
+                set("cache", "capacity", i64::try_from(n).unwrap_or(i64::MAX));
             } else {
                 notes.push(format!(
                     "--cache: {} has no app-tier cache; its data is in memory already",
@@ -407,21 +463,9 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
             comment(&mut out, note);
         }
         out += "[[architecture]]\n";
-        fields(
-            &mut out,
-            &arch,
-            &ArchitectureConfig::new(kind),
-            &[
-                "router",
-                "partition_by",
-                "cross_shard",
-                "sync",
-                "cache_nodes",
-            ],
-            &["kind"],
-        )?;
+        entry_fields(&mut out, kind, &arch, &default, &["kind"])?;
         for key in entry.tables {
-            table(&mut out, &arch, key)?;
+            table(&mut out, &arch, &default, key)?;
         }
     }
 

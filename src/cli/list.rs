@@ -4,6 +4,7 @@
 use documented::{Documented, DocumentedFields};
 use serde::Serialize;
 
+use crate::arch::COMMON_DOCS;
 use crate::arch::registry::{self, KINDS};
 use crate::scenario::{
     ArchKind, ArchitectureConfig, CacheConfig, CoordinatorConfig, DbConfig, DocstoreConfig,
@@ -59,7 +60,7 @@ pub fn list() -> anyhow::Result<()> {
     ];
     let keys: Vec<&str> = tables.iter().map(|t| t.0).collect();
     out += "\n[[architecture]] fields:\n";
-    out += &section(&ArchitectureConfig::new(ArchKind::Single), &keys)?;
+    out += &entry_keys(&keys)?;
     for (key, docs, fields) in &tables {
         let readers = registry::readers(key).count();
         let kinds = if readers == KINDS.len() {
@@ -89,13 +90,50 @@ pub fn list() -> anyhow::Result<()> {
             `replica` comes with replicas.count > 0, `cache` with cache.capacity > 0, a \
             polyglot store's `pipeline:` with cdc or event-bus sync:\n";
     for kind in &KINDS {
-        let roles = (kind.roles)(&ArchitectureConfig::new(kind.kind)).list();
+        let roles = ArchitectureConfig::new(kind.kind).roles().list();
         out += &format!("    {:<12} {roles}\n", kind.name);
     }
     out += "\nDistributions: \"2ms\", \"exp(2ms)\", \"uniform(1ms, 3ms)\", \"lognormal(p50=1ms, p99=8ms)\",\n\
             \"lognormal(mean=1ms, sigma=0.5)\", \"pareto(xm=1ms, alpha=2.5)\", \"normal(1ms, 0.2ms)\",\n\
             \"erlang(4, 2ms)\", \"mix(0.99: 1ms, 0.01: exp(1s))\".\n";
     super::print_out(&out)
+}
+
+/// The keys at the top of an `[[architecture]]` entry (not its `tables`):
+/// `kind`, `name`, then each kind's own keys and shorthands with the kinds
+/// that read them, from the registry.
+fn entry_keys(tables: &[&str]) -> anyhow::Result<String> {
+    let example = toml::Table::try_from(ArchitectureConfig::new(ArchKind::Single))?;
+    let mut out = String::new();
+    let mut head = |key: &str, readers: String, doc: &str, default: Option<&toml::Value>| {
+        let head = match default {
+            Some(v) => format!("{key} = {v}"),
+            None => key.to_string(),
+        };
+        out += &format!("  {head}{readers}\n      {}\n", one_line(doc));
+    };
+    for (key, doc) in COMMON_DOCS {
+        head(key, String::new(), doc, example.get(key));
+    }
+    for &key in &crate::arch::entry_keys()[2..] {
+        if tables.contains(&key) {
+            continue;
+        }
+        let Some(doc) = registry::key_readers(key)
+            .flat_map(|k| registry::key_docs(k.kind))
+            .find(|(k, _)| *k == key)
+            .map(|(_, doc)| doc)
+        else {
+            continue;
+        };
+        let readers = if registry::key_readers(key).count() == KINDS.len() {
+            String::new()
+        } else {
+            format!(" ({})", registry::kinds_phrase(registry::key_readers(key)))
+        };
+        head(key, readers, doc, registry::default_value(key).as_ref());
+    }
+    Ok(out)
 }
 
 fn one_line(doc: &str) -> String {

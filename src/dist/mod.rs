@@ -14,6 +14,7 @@
 //!
 //! Every distribution yields non-negative durations in whole nanoseconds.
 
+pub mod checks;
 mod parse;
 
 use std::fmt;

@@ -100,7 +100,7 @@ pub struct Fault {
 }
 
 fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
-    crate::scenario::positive_duration(d).map(Some)
+    crate::dist::checks::positive_duration(d).map(Some)
 }
 
 fn factor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
@@ -131,7 +131,7 @@ impl Fault {
 
     /// When it ends, or `FOREVER` when it lasts to the end of the run.
     pub fn until(&self) -> SimTime {
-        self.ends().unwrap_or(crate::model::FOREVER)
+        self.ends().unwrap_or(crate::sim::FOREVER)
     }
 
     /// The multiplier a `slow` fault applies (1 for any other).

@@ -224,7 +224,7 @@ mod tests {
             toml::from_str("at = \"2s\"\nfor = \"1s\"\nkind = \"crash\"\ntarget = \"primary\"")
                 .unwrap();
         let mut effects = Effects::new(1);
-        effects.get(0).takeover = Some(crate::model::FOREVER);
+        effects.get(0).takeover = Some(crate::sim::FOREVER);
         let series = Series {
             window_s: 1.0,
             throughput_per_s: vec![1.0; 10],

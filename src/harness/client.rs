@@ -9,9 +9,9 @@ use rand::RngExt;
 use super::Context;
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
 use crate::model::{Lookup, VersionedStore, Write, transaction};
-use crate::scenario::{ProbeSession, WorkloadConfig};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
+use crate::workload::{ProbeSession, WorkloadConfig};
 
 /// What an architecture remembers about an operation in flight.
 #[derive(Clone, Copy, Debug, Default)]

@@ -29,10 +29,11 @@ use crate::check::{
 };
 use crate::faults::{Effects, Fault, Role};
 use crate::metrics::{CoordinationReport, Recorder, Window};
+use crate::model::network::NetworkConfig;
 use crate::model::{Network, VersionedStore, Write, transaction};
-use crate::scenario::{NetworkConfig, WorkloadConfig};
 use crate::sim::{self, OpId, SimDuration, SimTime, Streams};
 use crate::workload::Operation;
+use crate::workload::WorkloadConfig;
 
 /// What goes through the event queue: the architecture's own events, and
 /// the probe reads the harness schedules after a write's acknowledgement.

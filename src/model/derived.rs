@@ -138,8 +138,8 @@ impl DerivedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::WorkloadConfig;
     use crate::sim::SimDuration;
+    use crate::workload::WorkloadConfig;
 
     #[test]
     fn applies_in_arrival_order_and_says_how() {

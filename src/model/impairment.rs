@@ -3,10 +3,6 @@
 
 use crate::sim::{SimDuration, SimTime};
 
-/// Far enough to mean "until the end of the run", near enough that adding a
-/// delay to it cannot overflow.
-pub const FOREVER: SimTime = SimTime(1 << 62);
-
 /// The state of one path: normal, stalled or slowed.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Impairment {

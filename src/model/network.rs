@@ -5,9 +5,31 @@
 //! whose delay is "0s" is a local call, not a network message: it is not
 //! counted.
 
+use documented::DocumentedFields;
+use serde::{Deserialize, Serialize};
+
 use crate::dist::Dist;
-use crate::scenario::NetworkConfig;
 use crate::sim::{SimDuration, SimRng};
+
+/// `[network]`: delays between components.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// One-way delay of one message inside a zone. Default "lognormal(p50=150us, p99=500us)" (RTT p50 ≈ 0.3 ms: etcd performance guide; Redis latency docs). Use "0s" to study a database station alone.
+    pub hop: Dist,
+    /// One-way delay between a client (the application) and the first server it talks to: a cache, a database or shard, the coordinator, a partition's leader. Default: `hop`. "0s" puts the client next to that server (an embedded client, an in-process transaction manager), as the closed-form commit latencies assume. In single, polyglot and sharded every message is such a client leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hop: Option<Dist>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            hop: Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"),
+            client_hop: None,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Network {

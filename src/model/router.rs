@@ -102,7 +102,7 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::WorkloadConfig;
+    use crate::workload::WorkloadConfig;
 
     fn space() -> KeySpace {
         KeySpace::new(&WorkloadConfig {

@@ -97,7 +97,7 @@ impl VersionedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::WorkloadConfig;
+    use crate::workload::WorkloadConfig;
 
     #[test]
     fn versions_increase_per_key_and_values_start_initial() {

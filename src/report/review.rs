@@ -236,10 +236,10 @@ fn in_words(s: &Scenario) -> String {
         .architectures
         .iter()
         .map(|a| {
-            if a.name == a.kind.name() {
+            if a.name == a.kind().name() {
                 format!("`{}`", a.name)
             } else {
-                format!("`{}` ({})", a.name, a.kind)
+                format!("`{}` ({})", a.name, a.kind())
             }
         })
         .collect();

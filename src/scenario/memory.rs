@@ -8,40 +8,21 @@
 //! peak resident sizes per key of a release build (4 × 10^6 keys, one run),
 //! rounded up.
 
-use super::{ArchKind, ArchitectureConfig, RaftReads, Scenario};
+use super::{ArchitectureConfig, Scenario};
 use crate::workload::KeySpace;
 
 /// Bytes per key of the system of record and the oracle.
 const BASE: u64 = 32;
-/// Bytes per key of a cache's index (entries are sized by the key space).
-const CACHE: u64 = 40;
-/// Bytes per key of one replica, derived store, read model or follower.
-const COPY: u64 = 32;
 /// Fixed cost of a run (histograms, stations, buffers).
 const FIXED: u64 = 16 << 20;
 
-/// Estimated peak bytes of one run of `arch` in `scenario`.
+/// Estimated peak bytes of one run of `arch` in `scenario`: per key, the
+/// system of record, the oracle and the kind's copies (its
+/// `bytes_per_key`, `arch::memory`).
 pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
     let keys = KeySpace::new(&scenario.workload).total();
-    let mut per_key = BASE;
-    if arch.cache.capacity > 0 && arch.kind != ArchKind::Colocated {
-        per_key += CACHE;
-    }
-    per_key += match arch.kind {
-        ArchKind::Single | ArchKind::Sharded => COPY * u64::from(arch.replicas.count),
-        // Search index and warehouse, and the pipelines' per-key order.
-        ArchKind::Polyglot => 2 * COPY + 8,
-        ArchKind::Coordinator => COPY,
-        ArchKind::Colocated if arch.partitions.reads == RaftReads::Follower => {
-            COPY * u64::from(arch.partitions.replication.saturating_sub(1))
-        }
-        ArchKind::Colocated => 0,
-    };
-    let documents = if arch.kind == ArchKind::Sharded {
-        scenario.workload.entities.documents * u64::from(arch.docstore.n) * 4
-    } else {
-        0
-    };
+    let per_key = BASE + arch.config.bytes_per_key();
+    let documents = scenario.workload.entities.documents * arch.config.bytes_per_document();
     keys.saturating_mul(per_key)
         .saturating_add(documents)
         .saturating_add(FIXED)
@@ -131,7 +112,8 @@ mod tests {
         .unwrap();
         let keys = KeySpace::new(&s.workload).total();
         let single = bytes_per_run(&s, &s.architectures[0]);
-        assert_eq!(single, keys * (BASE + CACHE + 2 * COPY) + FIXED);
+        let (cache, copy) = (crate::arch::memory::CACHE, crate::arch::memory::COPY);
+        assert_eq!(single, keys * (BASE + cache + 2 * copy) + FIXED);
         let colocated = bytes_per_run(&s, &s.architectures[1]);
         assert_eq!(colocated, keys * BASE + FIXED);
         // Two threads: the two runs side by side; one thread: the larger.

@@ -5,14 +5,11 @@
 //! documented on the field with its source (see PARAMETERS in the README).
 //! Unknown fields are errors.
 
-mod architecture;
-mod checks;
 mod error;
 pub mod memory;
 mod overrides;
 mod sweep;
 mod warmup;
-mod workload;
 
 use std::path::Path;
 
@@ -21,21 +18,22 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use architecture::{
+pub use crate::arch::{
     AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, Compute, CoordinatorConfig, CrossShard,
     DbConfig, Delays, DocstoreConfig, Invalidate, PartitionsConfig, Placement, RaftReads,
     ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig, Sync,
 };
+pub use crate::model::network::NetworkConfig;
+pub use crate::workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use error::ScenarioError;
 pub use overrides::Override;
 pub use sweep::{Point, Sweep, display as display_value};
 pub use warmup::Warmup;
-pub use workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 
-use crate::dist::Dist;
+use crate::arch::registry;
+pub use crate::dist::checks::MAX_KEYS;
+pub(crate) use crate::dist::checks::{self, positive_duration};
 use crate::sim::SimDuration;
-pub use checks::MAX_KEYS;
-pub(crate) use checks::positive_duration;
 
 /// A whole scenario, as read from a file and completed with defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
@@ -100,26 +98,6 @@ fn default_replications() -> u32 {
     1
 }
 
-/// `[network]`: delays between components.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, DocumentedFields)]
-#[serde(deny_unknown_fields, default)]
-pub struct NetworkConfig {
-    /// One-way delay of one message inside a zone. Default "lognormal(p50=150us, p99=500us)" (RTT p50 ≈ 0.3 ms: etcd performance guide; Redis latency docs). Use "0s" to study a database station alone.
-    pub hop: Dist,
-    /// One-way delay between a client (the application) and the first server it talks to: a cache, a database or shard, the coordinator, a partition's leader. Default: `hop`. "0s" puts the client next to that server (an embedded client, an in-process transaction manager), as the closed-form commit latencies assume. In single, polyglot and sharded every message is such a client leg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_hop: Option<Dist>,
-}
-
-impl Default for NetworkConfig {
-    fn default() -> Self {
-        NetworkConfig {
-            hop: Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"),
-            client_hop: None,
-        }
-    }
-}
-
 fn replication_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     checks::u32_in(d, 1..=1000, |v| {
         format!("expected from 1 to 1000 replications, found {v}")
@@ -151,9 +129,8 @@ fn distinct_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ArchitectureCon
     let mut archs = Vec::<ArchitectureConfig>::deserialize(d)?;
     for a in &mut archs {
         if a.name.is_empty() {
-            a.name = a.kind.name().to_string();
+            a.name = a.kind().name().to_string();
         }
-        a.fold_shorthands();
     }
     for (i, a) in archs.iter().enumerate() {
         if !is_folder_name(&a.name) || a.name.contains('.') {
@@ -436,9 +413,9 @@ impl Scenario {
         }
         for (i, arch) in self.architectures.iter().enumerate() {
             let index = i.to_string();
-            for (short, _) in architecture::SHORTHANDS {
+            for short in registry::shorthands() {
                 let [table, field] =
-                    architecture::shorthand_field(arch.kind, short).expect("a shorthand");
+                    registry::shorthand_field(arch.kind(), short).expect("a shorthand");
                 let shorthand = ["architecture", index.as_str(), short];
                 let long = ["architecture", index.as_str(), table, field];
                 if error::has_path(text, &shorthand) && error::has_path(text, &long) {
@@ -454,7 +431,7 @@ impl Scenario {
                     ));
                 }
             }
-            if let Some(op) = w.mix.kinds().find(|k| !arch.kind.serves(*k)) {
+            if let Some(op) = w.mix.kinds().find(|k| !arch.kind().serves(*k)) {
                 return Err(ScenarioError::at_path(
                     origin,
                     text,
@@ -462,25 +439,23 @@ impl Scenario {
                     format!(
                         "architecture \"{}\" (kind {}) has no store for {op} operations; \
                          remove {op} from the mix or the architecture from the scenario",
-                        arch.name, arch.kind
+                        arch.name,
+                        arch.kind()
                     ),
                 ));
             }
             // The shorthand at the top of this architecture that the file
             // writes for `field` of `table` (any field when `None`).
             let shorthand_for = |table: &str, field: Option<&str>| {
-                architecture::SHORTHANDS
-                    .iter()
-                    .map(|(s, _)| *s)
-                    .find(|short| {
-                        architecture::shorthand_field(arch.kind, short)
-                            .is_some_and(|[t, f]| t == table && field.is_none_or(|x| x == f))
-                            && error::has_path(text, &["architecture", index.as_str(), short])
-                    })
+                registry::shorthands().into_iter().find(|short| {
+                    registry::shorthand_field(arch.kind(), short)
+                        .is_some_and(|[t, f]| t == table && field.is_none_or(|x| x == f))
+                        && error::has_path(text, &["architecture", index.as_str(), short])
+                })
             };
             // Written by hand: a shorthand, or a table with some of its
             // fields; a resolved scenario writes every table in full.
-            let full = toml::Table::try_from(ArchitectureConfig::new(arch.kind)).ok();
+            let full = toml::Table::try_from(ArchitectureConfig::new(arch.kind())).ok();
             let present = |table: &str| {
                 let fields = full
                     .as_ref()
@@ -559,7 +534,8 @@ impl Scenario {
                         format!(
                             "architecture \"{}\" (kind {}): {why}; retarget the fault or \
                              leave this architecture out of the scenario",
-                            arch.name, arch.kind
+                            arch.name,
+                            arch.kind()
                         ),
                     ));
                 }
@@ -591,6 +567,19 @@ impl Scenario {
     pub fn hash(&self) -> String {
         let digest = Sha256::digest(self.to_toml().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// What a run of one of its architectures is built against besides
+    /// the architecture's own config.
+    pub fn setting(&self) -> crate::arch::Setting<'_> {
+        crate::arch::Setting {
+            seed: self.seed,
+            warmup: self.warmup.duration(),
+            duration: self.duration,
+            workload: &self.workload,
+            network: &self.network,
+            faults: &self.faults,
+        }
     }
 
     pub fn architecture(&self, name: &str) -> Option<&ArchitectureConfig> {

@@ -7,8 +7,8 @@
 
 use std::str::FromStr;
 
-use super::architecture::shorthand_field;
 use super::{Scenario, ScenarioError};
+use crate::arch::registry::shorthand_field;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
@@ -132,13 +132,13 @@ impl Override {
             .collect();
         let rest: f64 = others.iter().map(|(_, s)| s).sum();
         let left = 1.0 - fixed;
-        if left < -super::workload::Mix::TOLERANCE {
+        if left < -crate::workload::Mix::TOLERANCE {
             return Err(err(format!(
                 "the shares set sum to {}, more than 1",
                 round_share(fixed)
             )));
         }
-        if rest <= 0.0 && left.abs() > super::workload::Mix::TOLERANCE {
+        if rest <= 0.0 && left.abs() > crate::workload::Mix::TOLERANCE {
             return Err(err(format!(
                 "the shares set sum to {}, and the mix has no other kind to take the remaining \
                  {}; set the shares of all kinds so they sum to 1",
@@ -162,7 +162,7 @@ impl Override {
     fn canonical_path(&self, scenario: &Scenario) -> Vec<String> {
         let mut path = self.path.clone();
         if path.len() == 3 && path[0] == "architecture" {
-            let kind = scenario.architecture(&path[1]).map(|a| a.kind);
+            let kind = scenario.architecture(&path[1]).map(|a| a.kind());
             let long = kind.and_then(|k| shorthand_field(k, &path[2]));
             if let Some(long) = long {
                 path.truncate(2);

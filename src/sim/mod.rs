@@ -4,6 +4,7 @@
 //! metrics.
 
 pub mod engine;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;
@@ -15,5 +16,5 @@ pub use engine::{
 };
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
-pub use time::{SimDuration, SimTime};
+pub use time::{FOREVER, SimDuration, SimTime};
 pub use window::Window;

@@ -16,6 +16,10 @@ pub struct SimTime(pub u64);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimDuration(pub u64);
 
+/// Far enough to mean "until the end of the run", near enough that adding a
+/// delay to it cannot overflow.
+pub const FOREVER: SimTime = SimTime(1 << 62);
+
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const MAX: SimTime = SimTime(u64::MAX);

@@ -4,9 +4,9 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::scenario::Phase;
 use crate::sim::time::nearest_nanos;
 use crate::sim::{SimRng, SimTime};
+use crate::workload::Phase;
 
 /// Piecewise-linear rate profile in operations per second.
 #[derive(Clone, Debug)]

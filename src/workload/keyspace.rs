@@ -5,7 +5,7 @@
 //! to an entity group (a merchant, a tenant): its index within its range
 //! modulo `groups`, so architectures can partition by group or by key.
 
-use crate::scenario::WorkloadConfig;
+use crate::workload::WorkloadConfig;
 
 /// What a key holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

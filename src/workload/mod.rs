@@ -4,6 +4,7 @@
 //! the same instants.
 
 mod arrivals;
+mod config;
 mod fit;
 mod keyspace;
 mod op;
@@ -12,6 +13,7 @@ mod trace;
 pub mod ycsb;
 
 pub use arrivals::Arrivals;
+pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use fit::Fit;
 pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};
@@ -20,7 +22,6 @@ pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 
 use rand::RngExt;
 
-use crate::scenario::WorkloadConfig;
 use crate::sim::{SimDuration, SimRng, SimTime, Streams};
 
 /// The operation stream of one replication, in time order: generated from

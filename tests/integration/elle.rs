@@ -60,7 +60,12 @@ fn random_ops(
 
 fn run(extra: &str, ops: Vec<Operation>) -> RunResult {
     let s = scenario(&base(extra));
-    simulate_workload(&s, &s.architectures[0], 0, Workload::scripted(ops))
+    simulate_workload(
+        &s.setting(),
+        &s.architectures[0],
+        0,
+        Workload::scripted(ops),
+    )
 }
 
 /// adya's anomaly types for an exported history, checked against

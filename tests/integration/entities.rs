@@ -46,7 +46,12 @@ fn scripted(extra: &str, ops: &[(OpKind, u64, u64, u32, u64)]) -> RunResult {
             start: SimTime(at_us * 1_000),
         })
         .collect();
-    simulate_workload(&s, &s.architectures[0], 0, Workload::scripted(ops))
+    simulate_workload(
+        &s.setting(),
+        &s.architectures[0],
+        0,
+        Workload::scripted(ops),
+    )
 }
 
 fn space() -> KeySpace {

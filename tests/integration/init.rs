@@ -42,7 +42,7 @@ fn starters_check_and_run() {
     let (path, s) = init(dir.path(), "plain", &[]);
     assert_eq!(s.workload.keys, 100_000);
     assert_eq!(s.architectures.len(), 1);
-    assert_eq!(s.architectures[0].kind, ArchKind::Single);
+    assert_eq!(s.architectures[0].kind(), ArchKind::Single);
     ok(&archsim(&[
         "run",
         &path.display().to_string(),
@@ -75,13 +75,15 @@ fn starters_check_and_run() {
     assert_eq!(s.workload.keys, 20_000);
     assert!((s.workload.mix.share(archsim::workload::OpKind::Put) - 0.2).abs() < 1e-9);
     for a in &s.architectures {
-        match a.kind {
+        match a.kind() {
             ArchKind::Single | ArchKind::Sharded => {
-                assert_eq!(a.replicas.count, 2);
-                assert_eq!(a.cache.capacity, 2000);
+                assert_eq!(setting(a, "replicas", "count"), 2);
+                assert_eq!(setting(a, "cache", "capacity"), 2000);
             }
-            ArchKind::Polyglot | ArchKind::Coordinator => assert_eq!(a.cache.capacity, 2000),
-            ArchKind::Colocated => assert_eq!(a.partitions.replication, 3),
+            ArchKind::Polyglot | ArchKind::Coordinator => {
+                assert_eq!(setting(a, "cache", "capacity"), 2000)
+            }
+            ArchKind::Colocated => assert_eq!(setting(a, "partitions", "replication"), 3),
         }
     }
     let p = path.display().to_string();
@@ -113,8 +115,12 @@ fn starters_check_and_run() {
         ],
     );
     assert_eq!(s.workload.keys, 1024);
-    let parts = &s.architectures[0].partitions;
-    assert_eq!((parts.replication, parts.nodes), (5, 5));
+    let a = &s.architectures[0];
+    let parts = (
+        setting(a, "partitions", "replication"),
+        setting(a, "partitions", "nodes"),
+    );
+    assert_eq!(parts, (5, 5));
     let p = path.display().to_string();
     ok(&archsim(&[
         "run",
@@ -140,7 +146,7 @@ fn starters_check_and_run() {
             "100KB",
         ],
     );
-    assert_eq!(s.architectures[0].cache.capacity, 100);
+    assert_eq!(setting(&s.architectures[0], "cache", "capacity"), 100);
     assert_eq!(s.workload.mix.share(archsim::workload::OpKind::Get), 1.0);
     let p = path.display().to_string();
     ok(&archsim(&[
@@ -224,4 +230,10 @@ fn an_existing_file_is_kept_unless_forced() {
     assert!(text.contains("\nrate = 123.0\n"));
     // Nothing but the file is left in the folder.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// The integer `table.field` of an architecture entry, as its TOML has it.
+fn setting(a: &archsim::scenario::ArchitectureConfig, table: &str, field: &str) -> i64 {
+    let t = toml::Table::try_from(a).unwrap();
+    t[table][field].as_integer().unwrap()
 }

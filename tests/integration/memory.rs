@@ -90,10 +90,10 @@ fn a_ten_times_longer_run_needs_no_more_memory() {
     };
     let (short, long) = (scenario(&text(4)), scenario(&text(40)));
     let a = peak_of(|| {
-        simulate(&short, &short.architectures[0], 0);
+        simulate(&short.setting(), &short.architectures[0], 0);
     });
     let b = peak_of(|| {
-        simulate(&long, &long.architectures[0], 0);
+        simulate(&long.setting(), &long.architectures[0], 0);
     });
     assert!(a > 0 && b > 0);
     let ratio = b as f64 / a as f64;

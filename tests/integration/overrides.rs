@@ -1,6 +1,15 @@
 //! `--set` overrides: same paths as the file, checked like the file.
 
+use archsim::arch::{ArchitectureConfig, Config, single};
 use archsim::scenario::{Override, Scenario, ScenarioError};
+
+/// The settings of a `kind = "single"` architecture.
+fn single(arch: Option<&ArchitectureConfig>) -> &single::config::Config {
+    match arch.map(|a| &a.config) {
+        Some(Config::Single(c)) => c,
+        other => panic!("not a single architecture: {other:?}"),
+    }
+}
 
 const BASE: &str = r#"
 [workload]
@@ -30,14 +39,14 @@ fn sets_fields_by_path() {
     ])
     .unwrap();
     assert_eq!(s.workload.rate, 30000.0);
-    assert_eq!(s.architecture("big").unwrap().db.cores, 16);
+    assert_eq!(single(s.architecture("big")).db.cores, 16);
     assert_eq!(
-        s.architecture("single").unwrap().db.cores,
+        single(s.architecture("single")).db.cores,
         8,
         "other architectures keep theirs"
     );
     assert_eq!(
-        s.architecture("single").unwrap().db.read.to_string(),
+        single(s.architecture("single")).db.read.to_string(),
         "exp(200us)"
     );
     assert_eq!(s.network.hop.to_string(), "0s");
@@ -112,7 +121,7 @@ fn overrides_are_checked_together_in_any_order() {
     for order in [[0, 1], [1, 0]] {
         let overrides: Vec<Override> = order.iter().map(|&i| sets[i].parse().unwrap()).collect();
         let s = Scenario::from_toml(text, "r.toml", "r", &overrides).unwrap();
-        assert_eq!(s.architectures[0].replicas.count, 0);
+        assert_eq!(single(s.architectures.first()).replicas.count, 0);
     }
 }
 
@@ -127,7 +136,10 @@ fn shorthands_are_overridden_by_their_own_paths() {
     .map(|s| s.parse().unwrap())
     .collect();
     let s = Scenario::from_toml(text, "s.toml", "s", &overrides).unwrap();
-    let shards = &s.architectures[0].shards;
+    let Config::Sharded(sharded) = &s.architectures[0].config else {
+        panic!("a sharded architecture")
+    };
+    let shards = &sharded.shards;
     assert_eq!(shards.count, 4);
     assert_eq!(format!("{:?}", shards.router), "Directory");
 }

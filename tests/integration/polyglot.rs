@@ -143,7 +143,10 @@ fn one_sync_for_every_store() {
     let in_table = crate::scenario(
         "[[architecture]]\nkind = \"polyglot\"\n[architecture.stores]\nsync = \"cdc\"\n",
     );
-    let stores = &in_table.architectures[0].stores;
+    let archsim::arch::Config::Polyglot(polyglot) = &in_table.architectures[0].config else {
+        panic!("a polyglot architecture")
+    };
+    let stores = &polyglot.stores;
     assert_eq!(
         [stores.cache_sync, stores.search_sync, stores.warehouse_sync].map(|s| format!("{s:?}")),
         ["Cdc", "Cdc", "Cdc"]

@@ -270,7 +270,12 @@ fn scripted(extra: &str, ops: Vec<Operation>) -> RunResult {
         {extra}
         "#
     ));
-    simulate_workload(&s, &s.architectures[0], 0, Workload::scripted(ops))
+    simulate_workload(
+        &s.setting(),
+        &s.architectures[0],
+        0,
+        Workload::scripted(ops),
+    )
 }
 
 fn classes(r: &RunResult) -> (u64, u64) {

@@ -86,7 +86,10 @@ fn within(what: &str, got: f64, want: f64, rel: f64) {
 /// Checks an M/M/c (c = 1 included) scenario with exp(1 ms) service.
 fn check_mmc(file: &str) {
     let (s, m) = measure(file);
-    let c = s.architectures[0].db.cores;
+    let archsim::arch::Config::Single(single) = &s.architectures[0].config else {
+        panic!("{file}: a single architecture")
+    };
+    let c = single.db.cores;
     let lambda = s.workload.rate / 1000.0; // per ms
     let (mean, p99) = mmc(c, lambda, 1.0);
     within(&format!("{file} mean"), m.mean_ms, mean, 0.03);

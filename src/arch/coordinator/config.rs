@@ -1,17 +1,29 @@
 //! What a `kind = "coordinator"` architecture reads of its `[[architecture]]`
-//! entry: its registry entry, the settings it refuses, the roles faults can
-//! target.
+//! entry: its registry entry, its tables (the shards, the transaction
+//! coordinator and read models) and the settings it refuses, the roles
+//! faults can target, its memory per key, its constructor.
 
-use crate::arch::registry::{self, Contradiction, Kind};
+use documented::{Documented, DocumentedFields};
+use serde::{Deserialize, Serialize};
+
+use crate::arch::memory::{CACHE, COPY};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
+use crate::arch::sharded::config::SHARD_SHORTHANDS;
+use crate::arch::tables::shard_count_or_table;
+use crate::arch::{CacheConfig, DbConfig, Launch, RunResult, ShardsConfig};
+use crate::dist::Dist;
+use crate::dist::checks::{core_count, positive_duration, unit_interval};
 use crate::faults::{self, Role, RoleSet};
-use crate::scenario::{ArchKind, ArchitectureConfig, ShardsConfig};
+use crate::sim::SimDuration;
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
-    kind: ArchKind::Coordinator,
+    kind: registry::ArchKind::Coordinator,
     name: "coordinator",
     summary: "Stage 4, Managed Consistency: shards under a 2PC transaction coordinator, CQRS read models",
     tables: &["db", "cache", "shards", "coordinator"],
+    fields: &[],
+    shorthands: SHARD_SHORTHANDS,
     serves: |op| {
         !matches!(
             op,
@@ -22,47 +34,137 @@ pub const KIND: Kind = Kind {
                 | OpKind::SessionPut
         )
     },
-    roles,
-    check,
 };
 
-/// The roles faults can target: the coordinator, every shard (`primary`)
-/// or one, the boundary cache, the event log feeding the read model.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Coordinator, faults::SERVER)
-        .add(Role::Primary, faults::SERVER)
-        .add_indexed("shard", config.shards.count, faults::SERVER)
-        .add(Role::Pipeline("read_model".to_string()), faults::PIPELINE);
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
+/// Shards under a transaction coordinator, with read models beside them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Each shard's database.
+    pub db: DbConfig,
+    /// The boundary cache (write-through or write-behind). Default: none (capacity 0).
+    pub cache: CacheConfig,
+    /// The shards: a table, or just the shard count (`shards = 16`).
+    #[serde(deserialize_with = "shard_count_or_table")]
+    pub shards: ShardsConfig,
+    /// The transaction coordinator and read models.
+    pub coordinator: CoordinatorConfig,
 }
 
-fn check(config: &ArchitectureConfig) -> Option<Contradiction> {
-    if config.shards.cross_shard != ShardsConfig::default().cross_shard {
-        return Some((
-            vec!["shards", "cross_shard"],
-            "the coordinator commits cross-shard transfers with two-phase commit; \
-             remove cross_shard"
-                .to_string(),
-        ));
+impl KindConfig for Config {
+    const KIND: &'static Kind = &KIND;
+
+    /// The coordinator, every shard (`primary`) or one, the boundary cache,
+    /// the event log feeding the read model.
+    fn roles(&self) -> RoleSet {
+        let mut set = RoleSet::default();
+        set.add(Role::Coordinator, faults::SERVER)
+            .add(Role::Primary, faults::SERVER)
+            .add_indexed("shard", self.shards.count, faults::SERVER)
+            .add(Role::Pipeline("read_model".to_string()), faults::PIPELINE);
+        if self.cache.capacity > 0 {
+            set.add(Role::Cache, faults::CACHE);
+        }
+        set
     }
-    let allowed = [OpKind::Get, OpKind::Rmw, OpKind::Reserve, OpKind::Transfer];
-    if let Some(k) = config
-        .coordinator
-        .strong
-        .iter()
-        .find(|k| !allowed.contains(k))
-    {
-        return Some((
-            vec!["coordinator", "strong"],
-            format!(
-                "strong lists {k}; the write model serves get, rmw, reserve and \
-                 transfer (multi_get and analytics are served by the read model)"
-            ),
-        ));
+
+    fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
+        if self.shards.cross_shard != ShardsConfig::default().cross_shard {
+            return Some((
+                vec!["shards", "cross_shard"],
+                "the coordinator commits cross-shard transfers with two-phase commit; \
+                 remove cross_shard"
+                    .to_string(),
+            ));
+        }
+        let allowed = [OpKind::Get, OpKind::Rmw, OpKind::Reserve, OpKind::Transfer];
+        if let Some(k) = self
+            .coordinator
+            .strong
+            .iter()
+            .find(|k| !allowed.contains(k))
+        {
+            return Some((
+                vec!["coordinator", "strong"],
+                format!(
+                    "strong lists {k}; the write model serves get, rmw, reserve and \
+                     transfer (multi_get and analytics are served by the read model)"
+                ),
+            ));
+        }
+        registry::analytics_on_primary(foreign).or_else(|| registry::one_cache_node(&self.cache))
     }
-    registry::analytics_on_primary(config).or_else(|| registry::one_cache_node(config))
+
+    /// The cache's index and the read model.
+    fn bytes_per_key(&self) -> u64 {
+        let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
+        cache + COPY
+    }
+
+    fn serialize_field<S: serde::ser::SerializeStruct>(
+        &self,
+        field: &'static str,
+        out: &mut S,
+    ) -> Result<bool, S::Error> {
+        registry::serialize_fields!(self, field, out; db, cache, shards, coordinator)
+    }
+
+    fn run(&self, launch: Launch<'_>) -> RunResult {
+        let system =
+            super::Coordinator::new(self, launch.setting(), launch.streams(), launch.window());
+        launch.run(system)
+    }
+}
+
+/// The transaction coordinator of `kind = "coordinator"`
+/// (`[architecture.coordinator]`): a transaction manager in front of the
+/// shards (sized by `[architecture.shards]` and `[architecture.db]`) that
+/// runs two-phase commit with presumed abort, and the CQRS read models fed
+/// from the shards' event log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoordinatorConfig {
+    /// Cores of the coordinator: every request, vote and acknowledgement it handles takes one `service` on one of them, so it saturates as load rises. Default 4 (estimate).
+    #[serde(deserialize_with = "core_count")]
+    pub cores: u32,
+    /// Coordinator time per message handled (a client request, a vote, an acknowledgement). Default "20us" (a transaction manager's bookkeeping per message; estimate).
+    pub service: Dist,
+    /// A lock request waiting longer than this gives up: the transaction aborts and is retried. Default "1s" (services commonly set 1–5 s; InnoDB's innodb_lock_wait_timeout default is 50 s).
+    #[serde(deserialize_with = "positive_duration")]
+    pub lock_timeout: SimDuration,
+    /// Retries of an aborted transaction before the client gets an error. Default 3 (estimate).
+    pub retries: u32,
+    /// Pause before a retry. Default "exp(5ms)" (randomised backoff; estimate).
+    pub backoff: Dist,
+    /// Operation kinds whose reads go to the write model (the shards, under locks) instead of a read model. Default ["transfer", "reserve", "rmw"].
+    pub strong: Vec<OpKind>,
+    /// With a cache (`[architecture.cache]` capacity > 0): share of plain keys whose writes go through the cache to the write model before the ok (write-through); the others are acknowledged by the cache and flushed later (write-behind). Default 1 (every key written through).
+    #[serde(deserialize_with = "unit_interval")]
+    pub critical: f64,
+    /// Write-behind: the cache flushes the writes it holds this often. Default "5s" (Apache Ignite's writeBehindFlushFrequency, 5000 ms).
+    #[serde(deserialize_with = "positive_duration")]
+    pub flush: SimDuration,
+    /// End-to-end delay of the event log from a commit in the write model to its apply in the read model. Default "lognormal(p50=10ms, p99=30ms)" (Kafka-like; OpenMessaging benchmark runs).
+    pub log_delay: Dist,
+    /// Cores of the read model's store. Default 8 (estimate).
+    #[serde(deserialize_with = "core_count")]
+    pub read_cores: u32,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        let dist = |s: &str| Dist::parse(s).expect("valid default");
+        CoordinatorConfig {
+            cores: 4,
+            service: dist("20us"),
+            lock_timeout: SimDuration::from_secs(1),
+            retries: 3,
+            backoff: dist("exp(5ms)"),
+            strong: vec![OpKind::Transfer, OpKind::Reserve, OpKind::Rmw],
+            critical: 1.0,
+            flush: SimDuration::from_secs(5),
+            log_delay: dist("lognormal(p50=10ms, p99=30ms)"),
+            read_cores: 8,
+        }
+    }
 }

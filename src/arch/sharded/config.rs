@@ -1,56 +1,249 @@
 //! What a `kind = "sharded"` architecture reads of its `[[architecture]]`
-//! entry: its registry entry, the settings it refuses, the roles faults can
-//! target.
+//! entry: its registry entry, its tables (the shards, the leaderless
+//! document store) and the settings it refuses, the roles faults can
+//! target, its memory per key, its constructor.
 
-use crate::arch::registry::{Contradiction, Kind};
+use documented::{Documented, DocumentedFields};
+use serde::{Deserialize, Serialize};
+
+use crate::arch::memory::{CACHE, COPY};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
+use crate::arch::single::config::CACHE_NODES;
+use crate::arch::tables::shard_count_or_table;
+use crate::arch::{
+    AnalyticsOn, CacheConfig, DbConfig, Launch, ReadRouting, ReplicasConfig, RunResult,
+    ShardsConfig,
+};
+use crate::dist::Dist;
+use crate::dist::checks::{at_least_one_u32, u32_in};
 use crate::faults::{self, Role, RoleSet};
-use crate::scenario::{AnalyticsOn, ArchKind, ArchitectureConfig, ReadRouting};
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
-    kind: ArchKind::Sharded,
+    kind: registry::ArchKind::Sharded,
     name: "sharded",
     summary: "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather",
     tables: &["db", "cache", "replicas", "shards", "docstore"],
+    fields: &[],
+    shorthands: SHARD_SHORTHANDS,
     serves: |op| !matches!(op, OpKind::SessionGet | OpKind::SessionPut),
-    roles,
-    check,
 };
 
-/// The roles faults can target: every shard's primary (`primary`) or one
-/// (`shard:<i>`), the replicas, the cache grid.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER).add_indexed(
-        "shard",
-        config.shards.count,
-        faults::SERVER,
-    );
-    if config.replicas.count > 0 {
-        set.add(Role::Replica, faults::REPLICA);
-    }
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
+/// The shorthands of an architecture over shards (`router = "range"` for
+/// `shards.router`), and `cache_nodes` for `cache.nodes`.
+pub const SHARD_SHORTHANDS: &[Shorthand] = &[
+    Shorthand {
+        key: "router",
+        field: ["shards", "router"],
+        doc: "Shorthand for `shards.router`.",
+    },
+    Shorthand {
+        key: "partition_by",
+        field: ["shards", "partition_by"],
+        doc: "Shorthand for `shards.partition_by` (`partitions.partition_by` for kind = \
+              \"colocated\").",
+    },
+    Shorthand {
+        key: "cross_shard",
+        field: ["shards", "cross_shard"],
+        doc: "Shorthand for `shards.cross_shard`.",
+    },
+    CACHE_NODES,
+];
+
+/// A sharded database with a cache grid, replicas and a leaderless
+/// document store.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Each shard's primary database.
+    pub db: DbConfig,
+    /// The cache grid (cache-aside). Default: none (capacity 0).
+    pub cache: CacheConfig,
+    /// Asynchronous read replicas of each shard. Default: none (count 0).
+    pub replicas: ReplicasConfig,
+    /// The sharded database: a table, or just the shard count (`shards = 16`).
+    #[serde(deserialize_with = "shard_count_or_table")]
+    pub shards: ShardsConfig,
+    /// The leaderless document store.
+    pub docstore: DocstoreConfig,
 }
 
-fn check(config: &ArchitectureConfig) -> Option<Contradiction> {
-    if config.replicas.reads == Some(ReadRouting::ReadYourWrites) {
-        return Some((
-            vec!["replicas", "reads"],
-            "read-your-writes routing is simulated for kind = \"single\"; use \
-             \"primary\" or \"replicas\" here"
-                .to_string(),
-        ));
+impl KindConfig for Config {
+    const KIND: &'static Kind = &KIND;
+
+    /// Every shard's primary (`primary`) or one (`shard:<i>`), the
+    /// replicas, the cache grid.
+    fn roles(&self) -> RoleSet {
+        let mut set = RoleSet::default();
+        set.add(Role::Primary, faults::SERVER).add_indexed(
+            "shard",
+            self.shards.count,
+            faults::SERVER,
+        );
+        if self.replicas.count > 0 {
+            set.add(Role::Replica, faults::REPLICA);
+        }
+        if self.cache.capacity > 0 {
+            set.add(Role::Cache, faults::CACHE);
+        }
+        set
     }
-    if config.analytics_on == AnalyticsOn::Replica {
-        return Some((
-            vec!["analytics_on"],
-            "analytics runs on every shard's primary for kind = \"sharded\"; remove \
-             analytics_on"
-                .to_string(),
-        ));
+
+    fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
+        if self.replicas.reads == Some(ReadRouting::ReadYourWrites) {
+            return Some((
+                vec!["replicas", "reads"],
+                "read-your-writes routing is simulated for kind = \"single\"; use \
+                 \"primary\" or \"replicas\" here"
+                    .to_string(),
+            ));
+        }
+        if foreign.value("analytics_on") == Some(AnalyticsOn::Replica) {
+            return Some((
+                vec!["analytics_on"],
+                "analytics runs on every shard's primary for kind = \"sharded\"; remove \
+                 analytics_on"
+                    .to_string(),
+            ));
+        }
+        None
     }
-    None
+
+    fn check_tables(&self) -> Option<Contradiction> {
+        self.docstore
+            .contradiction()
+            .or_else(|| self.replicas.contradiction())
+    }
+
+    fn bytes_per_key(&self) -> u64 {
+        let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
+        cache + COPY * u64::from(self.replicas.count)
+    }
+
+    /// Each document on each of its `n` replicas.
+    fn bytes_per_document(&self) -> u64 {
+        u64::from(self.docstore.n) * 4
+    }
+
+    fn serialize_field<S: serde::ser::SerializeStruct>(
+        &self,
+        field: &'static str,
+        out: &mut S,
+    ) -> Result<bool, S::Error> {
+        registry::serialize_fields!(self, field, out; db, cache, replicas, shards, docstore)
+    }
+
+    fn run(&self, launch: Launch<'_>) -> RunResult {
+        let system = super::Sharded::new(self, launch.setting(), launch.streams(), launch.window());
+        launch.run(system)
+    }
+}
+
+impl DocstoreConfig {
+    /// A quorum the replicas cannot meet, or delays not one per replica.
+    pub fn contradiction(&self) -> Option<Contradiction> {
+        if self.r > self.n || self.w > self.n {
+            return Some((
+                vec!["docstore"],
+                format!(
+                    "a quorum of r = {} reads and w = {} writes cannot be met by n = {} replicas; \
+                     keep r and w at most n",
+                    self.r, self.w, self.n
+                ),
+            ));
+        }
+        for (field, delays) in [
+            ("write", &self.write),
+            ("ack", &self.ack),
+            ("read", &self.read),
+            ("response", &self.response),
+        ] {
+            if let Delays::PerReplica(list) = delays {
+                if list.len() != self.n as usize {
+                    return Some((
+                        vec!["docstore"],
+                        format!(
+                            "docstore.{field} lists {} delays for n = {} replicas; give one per \
+                             replica, or a single distribution for all",
+                            list.len(),
+                            self.n
+                        ),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A leaderless, quorum-replicated document store (`[architecture.docstore]`,
+/// Dynamo-style): a write goes to all `n` replicas and succeeds after `w`
+/// acknowledgements; a read asks all `n` and answers with the newest of the
+/// first `r` replies. Each leg of each replica has its own one-way delay, so
+/// replicas in other regions are simply slower legs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocstoreConfig {
+    /// Replicas of each document, 1 to 16. Default 3.
+    #[serde(deserialize_with = "replica_count")]
+    pub n: u32,
+    /// Replies a read waits for. Default 1 (Cassandra's ONE).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub r: u32,
+    /// Acknowledgements a write waits for. Default 1.
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub w: u32,
+    /// Where the replicas are, for the reader (labels only). Default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// One-way delay of a write to a replica: one distribution for every replica, or a list of `n`. Default the zone hop, lognormal(p50=150us, p99=500us).
+    pub write: Delays,
+    /// One-way delay of a replica's acknowledgement back. Default the zone hop.
+    pub ack: Delays,
+    /// One-way delay of a read request to a replica. Default the zone hop.
+    pub read: Delays,
+    /// One-way delay of a replica's reply to a read. Default the zone hop.
+    pub response: Delays,
+}
+
+/// One delay distribution for all replicas, or one per replica.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Delays {
+    All(Dist),
+    PerReplica(Vec<Dist>),
+}
+
+impl Delays {
+    /// The distribution of replica `i`'s leg.
+    pub fn of(&self, i: usize) -> &Dist {
+        match self {
+            Delays::All(d) => d,
+            Delays::PerReplica(list) => &list[i],
+        }
+    }
+}
+
+impl Default for DocstoreConfig {
+    fn default() -> Self {
+        let hop =
+            || Delays::All(Dist::parse("lognormal(p50=150us, p99=500us)").expect("valid default"));
+        DocstoreConfig {
+            n: 3,
+            r: 1,
+            w: 1,
+            regions: Vec::new(),
+            write: hop(),
+            ack: hop(),
+            read: hop(),
+            response: hop(),
+        }
+    }
+}
+
+fn replica_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    u32_in(d, 1..=16, |v| {
+        format!("expected from 1 to 16 replicas, found {v}")
+    })
 }

@@ -1,17 +1,23 @@
 //! What a `kind = "single"` architecture reads of its `[[architecture]]`
-//! entry: its registry entry, the settings it refuses, the roles faults can
-//! target.
+//! entry: its registry entry, its tables and the settings it refuses, the
+//! roles faults can target, its memory per key, its constructor.
 
-use crate::arch::registry::{self, Contradiction, Kind};
+use documented::DocumentedFields;
+use serde::{Deserialize, Serialize};
+
+use crate::arch::memory::{CACHE, COPY};
+use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
+use crate::arch::{AnalyticsOn, CacheConfig, DbConfig, Launch, ReplicasConfig, RunResult};
 use crate::faults::{self, Role, RoleSet};
-use crate::scenario::{ArchKind, ArchitectureConfig};
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
-    kind: ArchKind::Single,
+    kind: registry::ArchKind::Single,
     name: "single",
     summary: "Stage 1, Single System: one primary database, cache-aside cache, read replicas",
     tables: &["db", "cache", "replicas"],
+    fields: &["analytics_on"],
+    shorthands: &[CACHE_NODES],
     serves: |op| {
         !matches!(
             op,
@@ -22,23 +28,78 @@ pub const KIND: Kind = Kind {
                 | OpKind::SessionPut
         )
     },
-    roles,
-    check,
 };
 
-/// The roles faults can target: the primary, the replicas, the cache.
-pub fn roles(config: &ArchitectureConfig) -> RoleSet {
-    let mut set = RoleSet::default();
-    set.add(Role::Primary, faults::SERVER);
-    if config.replicas.count > 0 {
-        set.add(Role::Replica, faults::REPLICA);
-    }
-    if config.cache.capacity > 0 {
-        set.add(Role::Cache, faults::CACHE);
-    }
-    set
+/// A single system: one primary, a cache, read replicas.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where `analytics` operations run: "primary" or "replica" (the last read replica). Default "primary".
+    pub analytics_on: AnalyticsOn,
+    /// The primary database.
+    pub db: DbConfig,
+    /// The app-tier cache (cache-aside). Default: none (capacity 0).
+    pub cache: CacheConfig,
+    /// Asynchronous read replicas. Default: none (count 0).
+    pub replicas: ReplicasConfig,
 }
 
-fn check(config: &ArchitectureConfig) -> Option<Contradiction> {
-    registry::one_cache_node(config)
+/// `cache_nodes = 4` for `cache.nodes`.
+pub const CACHE_NODES: Shorthand = Shorthand {
+    key: "cache_nodes",
+    field: ["cache", "nodes"],
+    doc: "Shorthand for `cache.nodes`: the nodes of the sharded architecture's cache grid.",
+};
+
+impl KindConfig for Config {
+    const KIND: &'static Kind = &KIND;
+
+    /// The primary, the replicas, the cache.
+    fn roles(&self) -> RoleSet {
+        let mut set = RoleSet::default();
+        set.add(Role::Primary, faults::SERVER);
+        if self.replicas.count > 0 {
+            set.add(Role::Replica, faults::REPLICA);
+        }
+        if self.cache.capacity > 0 {
+            set.add(Role::Cache, faults::CACHE);
+        }
+        set
+    }
+
+    fn check(&self, _foreign: &Foreign) -> Option<Contradiction> {
+        registry::one_cache_node(&self.cache)
+    }
+
+    fn check_tables(&self) -> Option<Contradiction> {
+        if let Some(c) = self.replicas.contradiction() {
+            return Some(c);
+        }
+        (self.replicas.count == 0 && self.analytics_on == AnalyticsOn::Replica).then(|| {
+            (
+                vec!["analytics_on"],
+                "analytics_on = \"replica\" needs a read replica; set [architecture.replicas] \
+                 count to 1 or more"
+                    .to_string(),
+            )
+        })
+    }
+
+    fn bytes_per_key(&self) -> u64 {
+        let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
+        cache + COPY * u64::from(self.replicas.count)
+    }
+
+    fn serialize_field<S: serde::ser::SerializeStruct>(
+        &self,
+        field: &'static str,
+        out: &mut S,
+    ) -> Result<bool, S::Error> {
+        registry::serialize_fields!(self, field, out; analytics_on, db, cache, replicas)
+    }
+
+    fn run(&self, launch: Launch<'_>) -> RunResult {
+        let system = super::Single::new(self, launch.setting(), launch.streams(), launch.window());
+        launch.run(system)
+    }
 }

@@ -6,7 +6,9 @@ use documented::DocumentedFields;
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::checks::{at_least_one_u32, key_count, non_negative_f64, positive_f64, unit_interval};
+use crate::dist::checks::{
+    at_least_one_u32, key_count, non_negative_f64, positive_f64, unit_interval,
+};
 use crate::sim::SimDuration;
 use crate::workload::{OpKind, Popularity};
 
@@ -48,10 +50,10 @@ pub struct WorkloadConfig {
     #[serde(deserialize_with = "unit_interval")]
     pub probe_share: f64,
     /// How long a client waits for one attempt of an operation before giving it up (the attempt may still complete at the server, unseen). Default "1s" (a common application-side statement/request timeout; estimate).
-    #[serde(deserialize_with = "super::checks::client_timeout")]
+    #[serde(deserialize_with = "crate::dist::checks::client_timeout")]
     pub timeout: SimDuration,
     /// The same for analytics queries, which run for seconds. Default "10m" (BI tools' query timeouts are minutes; estimate).
-    #[serde(deserialize_with = "super::checks::client_timeout")]
+    #[serde(deserialize_with = "crate::dist::checks::client_timeout")]
     pub analytics_timeout: SimDuration,
     /// Attempts a client makes after a timed-out one, at once, each with the full `timeout`; an operation whose every attempt times out counts as timed out. A retried write may apply twice. Default 0.
     #[serde(deserialize_with = "at_most_ten")]
@@ -201,13 +203,13 @@ pub struct EntitiesConfig {
     #[serde(deserialize_with = "key_count")]
     pub accounts: u64,
     /// Initial balance of each account, 0 to 1,000,000,000. Default 100.
-    #[serde(deserialize_with = "super::checks::entity_value")]
+    #[serde(deserialize_with = "crate::dist::checks::entity_value")]
     pub balance: i64,
     /// Inventory items (reserve). Default 1000.
     #[serde(deserialize_with = "key_count")]
     pub items: u64,
     /// Initial stock of each item, 0 to 1,000,000,000. Default 100.
-    #[serde(deserialize_with = "super::checks::entity_value")]
+    #[serde(deserialize_with = "crate::dist::checks::entity_value")]
     pub stock: i64,
     /// Counters (rmw), starting at 0. Default 1000.
     #[serde(deserialize_with = "key_count")]
@@ -231,19 +233,19 @@ impl Default for EntitiesConfig {
 }
 
 fn multi_get_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    super::checks::u32_in(d, 1..=64, |v| {
+    crate::dist::checks::u32_in(d, 1..=64, |v| {
         format!("expected from 1 to 64 keys per multi_get, found {v}")
     })
 }
 
 fn positive_amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = i64::deserialize(d)?;
-    if (1..=super::checks::MAX_ENTITY_VALUE).contains(&v) {
+    if (1..=crate::dist::checks::MAX_ENTITY_VALUE).contains(&v) {
         Ok(v)
     } else {
         Err(D::Error::custom(format!(
             "expected a transfer amount from 1 to {}, found {v}",
-            super::checks::MAX_ENTITY_VALUE
+            crate::dist::checks::MAX_ENTITY_VALUE
         )))
     }
 }
@@ -348,7 +350,7 @@ impl<'de> Deserialize<'de> for Mix {
 }
 
 fn at_most_ten<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    super::checks::u32_in(d, 0..=10, |v| {
+    crate::dist::checks::u32_in(d, 0..=10, |v| {
         format!("expected a number of retries from 0 to 10, found {v}")
     })
 }

@@ -1,0 +1,9 @@
+//! Memory per key of the copies an architecture keeps, for the estimate
+//! made before a run (`scenario::memory`). The coefficients are measured
+//! peak resident sizes per key of a release build (4 × 10^6 keys, one run),
+//! rounded up; each kind's `bytes_per_key` adds up its own copies.
+
+/// Bytes per key of a cache's index (entries are sized by the key space).
+pub const CACHE: u64 = 40;
+/// Bytes per key of one replica, derived store, read model or follower.
+pub const COPY: u64 = 32;

@@ -1,0 +1,117 @@
+//! What one run of one architecture produced, and what the architecture is
+//! made of: filled in by the run, written out by `report` (as the runs of
+//! `results.json`). Field names carry their unit and are kept stable: other
+//! tools read them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ArchKind;
+use crate::check::{AnomalyReport, VisibilityReport};
+use crate::metrics::{ComponentStats, CoordinationReport, LatencySummary};
+
+/// Latency summaries keyed by operation kind, plus `"all"`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Latency(pub BTreeMap<String, LatencySummary>);
+
+impl Latency {
+    pub fn all(&self) -> &LatencySummary {
+        self.0.get("all").expect("every run has an `all` summary")
+    }
+
+    /// `"all"` first, then the operation kinds in order.
+    pub fn ordered(&self) -> impl Iterator<Item = (&str, &LatencySummary)> {
+        let all = self.0.get_key_value("all");
+        all.into_iter()
+            .chain(self.0.iter().filter(|(k, _)| k.as_str() != "all"))
+            .map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// One architecture, one replication, one sweep point.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunResult {
+    pub architecture: String,
+    pub kind: ArchKind,
+    pub replication: u32,
+    pub seed: u64,
+    /// Swept parameter values of this point (empty without a sweep).
+    pub point: BTreeMap<String, String>,
+    /// Operations answered successfully per second of measured time
+    /// (answered in the window, whenever they started).
+    pub throughput_per_s: f64,
+    /// Operations of the workload started in the window, per second of it,
+    /// whatever became of them: the load offered.
+    #[serde(default)]
+    pub offered_ops_per_s: f64,
+    /// Of those, the operations answered ok (within the client's timeout ×
+    /// attempts, or it would have given up), per second: what the offered
+    /// load got done. Well below `offered_ops_per_s` is an overloaded or
+    /// failing system, whatever its latency percentiles.
+    #[serde(default)]
+    pub goodput_ops_per_s: f64,
+    /// Share of the operations started in the window that were not
+    /// answered ok (errors, timeouts, unfinished), 0..1: their client saw
+    /// no answer, so their reads could not be checked for anomalies.
+    /// Anomaly rates are per offered operation; read them with this beside.
+    #[serde(default)]
+    pub unchecked_share: f64,
+    pub latency: Latency,
+    pub components: BTreeMap<String, ComponentStats>,
+    /// Consistency anomalies by class.
+    pub anomalies: AnomalyReport,
+    /// Probe t-visibility curve and copies' visibility lag.
+    pub visibility: VisibilityReport,
+    /// The systems an architecture runs and how data flows between them.
+    pub footprint: Footprint,
+    /// Coordination cost: messages, round trips, forced writes, locks, aborts.
+    #[serde(default, skip_serializing_if = "CoordinationReport::is_empty")]
+    pub coordination: CoordinationReport,
+    /// The run over time: throughput, p99, errors and anomalies per window.
+    #[serde(default)]
+    pub series: crate::metrics::Series,
+    /// Each fault of the scenario: its window, errors and p99 while it was
+    /// on, the anomalies it caused, writes lost, transactions in doubt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::faults::FaultReport>,
+    /// Simulation events processed (arrivals included).
+    pub events: u64,
+    /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_s: Option<f64>,
+    /// MSER-5's truncation point of a pilot run, in s.
+    #[serde(skip)]
+    pub truncation_s: Option<f64>,
+    /// The client history in Elle JSON lines, when recorded (`--history`).
+    #[serde(skip)]
+    pub history: Option<String>,
+}
+
+/// What an architecture is made of: its systems (boxes) and the paths that
+/// keep copies in sync (arrows).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Footprint {
+    pub systems: Vec<String>,
+    pub sync: Vec<SyncPath>,
+}
+
+/// One arrow: data flows `from` → `to` by `via`. An end may be a pattern
+/// (`shard_*`) standing for every system it matches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncPath {
+    pub from: String,
+    pub to: String,
+    pub via: String,
+}
+
+impl SyncPath {
+    pub fn new(from: &str, to: &str, via: impl Into<String>) -> SyncPath {
+        SyncPath {
+            from: from.to_string(),
+            to: to.to_string(),
+            via: via.into(),
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The `[architecture.<table>]` tables that several kinds read: the
+//! database, the app-tier cache, read replicas and the shards (which kinds
+//! read which is in the registry, `arch::registry`). A table one kind reads
+//! alone lives in that kind's `config.rs`.
+
+use std::fmt;
+
+use documented::{Documented, DocumentedFields};
+use serde::de::Error;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::dist::Dist;
+use crate::dist::checks::{
+    core_count, node_count, node_count_of, optional_core_count, positive_duration,
+    read_replica_count, unit_interval,
+};
+use crate::model::router::{PartitionBy, ShardPlacement};
+use crate::sim::SimDuration;
+
+/// Where analytics queries run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalyticsOn {
+    #[default]
+    Primary,
+    Replica,
+}
+
+/// The app-tier cache (`[architecture.cache]`), used cache-aside: a read
+/// looks in the cache, and on a miss reads the database and fills the cache;
+/// a write commits at the database and then deletes or updates the entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Entries held, with LRU eviction; 0 means no cache. Default 0.
+    pub capacity: u64,
+    /// Time to live, fixed from the fill; "0s" means entries never expire. Default "60s" (common practice: 5–60 min for computed values; estimate).
+    pub ttl: SimDuration,
+    /// "in-process" (a map in the application: no network hop) or "remote" (Redis-like: one hop each way to a server). Default "remote".
+    pub placement: Placement,
+    /// Server time of one cache operation. Default: "0.5us" in-process (memory reference + hash + copy; estimate), "10us" remote (Redis: 5–20 µs with syscalls; estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Dist>,
+    /// Cores of a remote cache server (Redis runs commands on one). Default 1.
+    #[serde(deserialize_with = "core_count")]
+    pub cores: u32,
+    /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
+    #[serde(deserialize_with = "node_count")]
+    pub nodes: u32,
+    /// After a write commits: "delete" the entry, "update" it with the new value, or "none" (entries stay until TTL or eviction). Default "delete".
+    pub invalidate: Invalidate,
+}
+
+impl CacheConfig {
+    pub fn service(&self) -> Dist {
+        self.service.clone().unwrap_or_else(|| {
+            Dist::parse(match self.placement {
+                Placement::InProcess => "0.5us",
+                Placement::Remote => "10us",
+            })
+            .expect("valid default")
+        })
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            capacity: 0,
+            ttl: SimDuration::from_secs(60),
+            placement: Placement::Remote,
+            service: None,
+            cores: 1,
+            nodes: 1,
+            invalidate: Invalidate::Delete,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    InProcess,
+    Remote,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Invalidate {
+    Delete,
+    Update,
+    None,
+}
+
+/// Asynchronous read replicas (`[architecture.replicas]`) fed from the
+/// primary's log, applying each key's writes in commit order after a lag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicasConfig {
+    /// Number of read replicas, 0 to 16. Default 0.
+    #[serde(deserialize_with = "read_replica_count")]
+    pub count: u32,
+    /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
+    pub lag: Dist,
+    /// Cores per replica. Default: the primary's `db.cores`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_core_count"
+    )]
+    pub cores: Option<u32>,
+    /// Where reads that miss the cache go: "primary", "replicas" (spread uniformly) or "read-your-writes" (the primary for keys the session wrote within `ryw_window`, else the replicas). Default: "replicas" when count > 0, else "primary".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<ReadRouting>,
+    /// How long after its write a session keeps reading that key from the primary under "read-your-writes". Default "2s" (Rails' automatic role switching delay).
+    pub ryw_window: SimDuration,
+    /// After a crash or partition of the primary, how long until replica 1 is promoted in its place (failure detection + election + lease expiry); a fault shorter than this ends with the old primary back and nothing lost. Replication being asynchronous, the promoted replica lacks the commits it had not applied: they are lost writes. Default "5s" (lease-based primaries: up to 5 s, PARAMETERS "leader election after a crash").
+    #[serde(deserialize_with = "positive_duration")]
+    pub failover_after: SimDuration,
+}
+
+impl ReplicasConfig {
+    /// Where reads that miss the cache go, after defaults: to the replicas
+    /// when there are some, else to the primary.
+    pub fn routing(&self) -> ReadRouting {
+        self.reads.unwrap_or(if self.count > 0 {
+            ReadRouting::Replicas
+        } else {
+            ReadRouting::Primary
+        })
+    }
+
+    /// Read routing that needs replicas the table does not have.
+    pub fn contradiction(&self) -> Option<super::registry::Contradiction> {
+        let reads = self.reads.unwrap_or(ReadRouting::Primary);
+        (self.count == 0 && reads != ReadRouting::Primary).then(|| {
+            (
+                vec!["replicas", "reads"],
+                format!(
+                    "reads = \"{}\" needs read replicas; set [architecture.replicas] count to 1 or more",
+                    reads.name()
+                ),
+            )
+        })
+    }
+}
+
+impl Default for ReplicasConfig {
+    fn default() -> Self {
+        ReplicasConfig {
+            count: 0,
+            lag: Dist::parse("exp(20ms)").expect("valid default"),
+            cores: None,
+            reads: None,
+            ryw_window: SimDuration::from_secs(2),
+            failover_after: SimDuration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadRouting {
+    Primary,
+    Replicas,
+    ReadYourWrites,
+}
+
+impl ReadRouting {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadRouting::Primary => "primary",
+            ReadRouting::Replicas => "replicas",
+            ReadRouting::ReadYourWrites => "read-your-writes",
+        }
+    }
+}
+
+/// The primary database (`[architecture.db]`): a queueing station with
+/// `cores` servers in front of one FIFO queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct DbConfig {
+    /// CPU cores, the vertical-scaling knob: the station's servers. Default 8 (a mid-size cloud instance; estimate).
+    #[serde(deserialize_with = "core_count")]
+    pub cores: u32,
+    /// Server time of a primary-key read on one core. Default "lognormal(p50=50us, p99=300us)" (pgbench select-only ≈ 17 µs unloaded; estimate for a loaded server).
+    pub read: Dist,
+    /// Server CPU time of a single-row write on one core, before its commit. Default "80us" (PostgreSQL single-row update CPU; estimate).
+    pub write: Dist,
+    /// Forced write of the commit record (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" turns durability waits off.
+    pub fsync: Dist,
+    /// Server time of one `analytics` query on one core. Default "lognormal(p50=2s, p99=20s)" (estimate).
+    pub analytics: Dist,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        DbConfig {
+            cores: 8,
+            read: Dist::parse("lognormal(p50=50us, p99=300us)").expect("valid default"),
+            write: Dist::parse("80us").expect("valid default"),
+            fsync: Dist::parse("lognormal(p50=300us, p99=1.5ms)").expect("valid default"),
+            analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
+        }
+    }
+}
+
+/// The sharded database (`[architecture.shards]`): `count` primaries, each a
+/// queueing station with `[architecture.db]`'s cores and service times and
+/// its own log, owning the keys the router assigns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShardsConfig {
+    /// Number of shards, 1 to 10000. Default 8.
+    #[serde(deserialize_with = "node_count")]
+    pub count: u32,
+    /// How keys map to shards: "hash" (even spread), "range" (contiguous ids: a popular range makes a hot shard) or "directory" (a lookup service, cached by clients). Default "hash".
+    pub router: ShardPlacement,
+    /// What is placed: each "key" on its own, or whole entity "group"s (a group's keys share a shard). Default "key".
+    pub partition_by: PartitionBy,
+    /// A transfer between accounts on two shards: "best-effort" (two local commits in sequence, no atomicity across them) or "reject" (the operation fails). Default "best-effort".
+    pub cross_shard: CrossShard,
+    /// Probability that the application fails between the two local commits of a best-effort transfer: the debit stays, the credit never happens, and the client, whose error handling swallows it, is told ok. Default 0.
+    #[serde(deserialize_with = "unit_interval")]
+    pub leg_failure: f64,
+    /// Entries of the clients' cache of directory lookups (router = "directory"). Default 10000.
+    pub directory_cache: u64,
+    /// Server time of one shard's part of a `search` query: with no separate search index, each shard runs the full-text query over its own slice on one core. Default "lognormal(p50=5ms, p99=50ms)" (as a search index's query, `stores.search`; estimate).
+    pub search: Dist,
+}
+
+impl Default for ShardsConfig {
+    fn default() -> Self {
+        ShardsConfig {
+            count: 8,
+            router: ShardPlacement::Hash,
+            partition_by: PartitionBy::Key,
+            cross_shard: CrossShard::BestEffort,
+            leg_failure: 0.0,
+            directory_cache: 10_000,
+            search: Dist::parse("lognormal(p50=5ms, p99=50ms)").expect("valid default"),
+        }
+    }
+}
+
+/// `shards = 16` (the count, every other setting defaulted) or a
+/// `[architecture.shards]` table.
+pub(super) fn shard_count_or_table<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<ShardsConfig, D::Error> {
+    struct CountOrTable;
+    impl<'de> serde::de::Visitor<'de> for CountOrTable {
+        type Value = ShardsConfig;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a shard count (shards = 16) or a table ([architecture.shards])")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<ShardsConfig, E> {
+            Ok(ShardsConfig {
+                count: node_count_of(v).map_err(E::custom)?,
+                ..ShardsConfig::default()
+            })
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<ShardsConfig, E> {
+            self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ShardsConfig, A::Error> {
+            ShardsConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(CountOrTable)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossShard {
+    BestEffort,
+    Reject,
+}

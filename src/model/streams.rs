@@ -1,0 +1,82 @@
+//! The random streams of the model's parts, named here and nowhere else.
+//!
+//! Each component draws each purpose from a stream of its own (derived from
+//! the seed, the replication, the architecture's kind and the name below;
+//! see `sim::rng`). So two variants of an architecture that share a
+//! component see the same draws there, whatever else differs: a coordinator
+//! with a different per-message cost leaves the shards' service times
+//! unchanged, and a retry's backoff shifts no one's service time (common
+//! random numbers). Adding a draw to a part means adding its stream here.
+
+use crate::sim::{SimRng, Streams};
+
+/// One component's stream for one purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream<'a> {
+    /// Service times of a station (`db`, `cache`, `search`, `warehouse`,
+    /// `session_store`, `read_model`, `coordinator`, `directory`, `node`).
+    Service(&'a str),
+    /// Forced-write latencies of a log (`db`, `coordinator`).
+    Fsync(&'a str),
+    /// Forced-write latencies of shard `i`'s log.
+    ShardFsync(u32),
+    /// Apply delays of read replica `i`.
+    ReplicaLag(u32),
+    /// Commit delays of Raft follower `i`.
+    FollowerCommit(u32),
+    /// Delivery delays of event-bus consumer `i`.
+    BusDelay(u32),
+    /// The coordinator's event log's delivery delays.
+    EventLog,
+    /// Which read replica serves a read.
+    ReplicaChoice,
+    /// Which Raft follower serves a follower read.
+    FollowerChoice,
+    /// Raft message delays and followers' forced writes.
+    Raft,
+    /// Randomised election timeouts.
+    Election,
+    /// A retried transaction's backoff.
+    Backoff,
+    /// The leaderless document store's replica delays.
+    Docstore,
+    /// Whether the application fails between the legs of a best-effort
+    /// cross-shard transfer.
+    LegFailure,
+    /// Whether a dual write to a derived store fails.
+    DualWriteFailure,
+    /// One-way network delays of every message.
+    Network,
+    /// Which writes get probed after their acknowledgement.
+    Probes,
+}
+
+impl Stream<'_> {
+    /// The stream's name, as `sim::Streams` derives it.
+    pub fn name(&self) -> String {
+        match self {
+            Stream::Service(component) => format!("{component}/service"),
+            Stream::Fsync(component) => format!("{component}/fsync"),
+            Stream::ShardFsync(i) => format!("shard_{i}/fsync"),
+            Stream::ReplicaLag(i) => format!("replica_{i}/lag"),
+            Stream::FollowerCommit(i) => format!("follower_{i}/commit"),
+            Stream::BusDelay(i) => format!("bus/{i}"),
+            Stream::EventLog => "event-log".to_string(),
+            Stream::ReplicaChoice => "replica-choice".to_string(),
+            Stream::FollowerChoice => "follower-choice".to_string(),
+            Stream::Raft => "raft".to_string(),
+            Stream::Election => "election".to_string(),
+            Stream::Backoff => "backoff".to_string(),
+            Stream::Docstore => "docstore".to_string(),
+            Stream::LegFailure => "leg-failure".to_string(),
+            Stream::DualWriteFailure => "dual-write-failure".to_string(),
+            Stream::Network => "network".to_string(),
+            Stream::Probes => "probes".to_string(),
+        }
+    }
+
+    /// The generator of this stream in `streams`.
+    pub fn of(&self, streams: &Streams) -> SimRng {
+        streams.stream(&self.name())
+    }
+}
