@@ -61,6 +61,7 @@ use crate::model::locks::{Conflict, TxnId};
 use crate::model::participant;
 use crate::model::raft::{Draw, RaftGroup};
 use crate::model::router::{Router, ShardPlacement};
+use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
@@ -194,7 +195,7 @@ impl Colocated {
                     Replica::new(
                         &space,
                         setting.network.hop.clone(),
-                        streams.stream(&format!("follower_{j}/commit")),
+                        Stream::FollowerCommit(j as u32).of(streams),
                         window,
                     )
                 })
@@ -222,9 +223,9 @@ impl Colocated {
             compute: c.compute,
             page: c.page,
             backoff: c.backoff.clone(),
-            service_rng: streams.stream("node/service"),
-            raft_rng: streams.stream("raft"),
-            choice_rng: streams.stream("follower-choice"),
+            service_rng: Stream::Service("node").of(streams),
+            raft_rng: Stream::Raft.of(streams),
+            choice_rng: Stream::FollowerChoice.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             op_costs: OperationCosts::default(),
@@ -232,7 +233,7 @@ impl Colocated {
             coordination: CoordinationCost::new(window),
             election_timeout: c.election_timeout.clone(),
             lease: c.lease,
-            election_rng: streams.stream("election"),
+            election_rng: Stream::Election.of(streams),
             down: {
                 let mut down = vec![Vec::new(); c.nodes as usize];
                 for f in setting.faults.iter().filter(|f| f.stops()) {

@@ -61,6 +61,7 @@ use crate::metrics::{
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::participant::{self, Participant, Stage};
 use crate::model::router::{Router, mix64};
+use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
@@ -264,11 +265,7 @@ impl Coordinator {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
-                log: CommitLog::new(
-                    &db.fsync,
-                    streams.stream(&format!("shard_{i}/fsync")),
-                    window,
-                ),
+                log: CommitLog::new(&db.fsync, Stream::ShardFsync(i as u32).of(streams), window),
             })
             .collect();
         let cache = &config.cache;
@@ -296,7 +293,7 @@ impl Coordinator {
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
             station: Station::new(c.cores, window),
-            log: CommitLog::new(&db.fsync, streams.stream("coordinator/fsync"), window),
+            log: CommitLog::new(&db.fsync, Stream::Fsync("coordinator").of(streams), window),
             service: c.service.clone(),
             txns: Transactions::new(Conflict::Wait, c.retries),
             read_model: ReadModel {
@@ -307,7 +304,7 @@ impl Coordinator {
                     0.0,
                     1,
                     space.total(),
-                    streams.stream("event-log"),
+                    Stream::EventLog.of(streams),
                 ),
             },
             boundary,
@@ -318,8 +315,8 @@ impl Coordinator {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
-            service_rng: streams.stream("db/service"),
-            backoff_rng: streams.stream("backoff"),
+            service_rng: Stream::Service("db").of(streams),
+            backoff_rng: Stream::Backoff.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             op_costs: OperationCosts::default(),

@@ -45,6 +45,7 @@ use crate::dist::Dist;
 use crate::faults::Role;
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
+use crate::model::streams::Stream;
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Station,
     VersionedStore, Write, next_refresh, transaction,
@@ -209,7 +210,7 @@ impl Polyglot {
                 st.duplicate,
                 st.consumers,
                 space.total(),
-                streams.stream(&format!("bus/{i}")),
+                Stream::BusDelay(i as u32).of(streams),
             ),
             publish_every,
         };
@@ -217,7 +218,7 @@ impl Polyglot {
             space,
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
+            wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
             cache: (config.cache.capacity > 0).then(|| {
                 Cache::new(
                     config.cache.capacity,
@@ -247,7 +248,7 @@ impl Polyglot {
             session: st.session.clone(),
             dual_write_fail: st.fail,
             service_rng: streams.stream("service"),
-            fail_rng: streams.stream("dual-write-failure"),
+            fail_rng: Stream::DualWriteFailure.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             window,

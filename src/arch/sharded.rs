@@ -50,6 +50,7 @@ use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
 use crate::model::router::Router;
+use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
@@ -201,11 +202,7 @@ impl Sharded {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
-                wal: CommitLog::new(
-                    &db.fsync,
-                    streams.stream(&format!("shard_{i}/fsync")),
-                    window,
-                ),
+                wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i as u32).of(streams), window),
             })
             .collect();
         let directory = router.needs_lookup().then(|| {
@@ -230,7 +227,7 @@ impl Sharded {
             ack: legs(&d.ack),
             read: legs(&d.read),
             response: legs(&d.response),
-            rng: streams.stream("docstore"),
+            rng: Stream::Docstore.of(streams),
         };
         let c = &config.cache;
         let grid = (c.capacity > 0).then(|| Grid {
@@ -252,7 +249,7 @@ impl Sharded {
                 Replica::new(
                     &space,
                     rc.lag.clone(),
-                    streams.stream(&format!("replica_{j}/lag")),
+                    Stream::ReplicaLag(j as u32).of(streams),
                     window,
                 )
             })
@@ -271,7 +268,7 @@ impl Sharded {
             replicas,
             replica_stations,
             log: ReplicationLog::default(),
-            choice_rng: streams.stream("replica-choice"),
+            choice_rng: Stream::ReplicaChoice.of(streams),
             docstore,
             documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
             router,
@@ -282,8 +279,8 @@ impl Sharded {
             write: db.write.clone(),
             analytics: db.analytics.clone(),
             search: s.search.clone(),
-            service_rng: streams.stream("db/service"),
-            failure_rng: streams.stream("leg-failure"),
+            service_rng: Stream::Service("db").of(streams),
+            failure_rng: Stream::LegFailure.of(streams),
             cross_shard: s.cross_shard,
             leg_failure: s.leg_failure,
             transfer_amount: w.transfer_amount,

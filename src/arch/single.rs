@@ -53,6 +53,7 @@ use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
+use crate::model::streams::Stream;
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
     transaction,
@@ -188,7 +189,7 @@ impl Single {
                 data: Replica::new(
                     &space,
                     config.replicas.lag.clone(),
-                    streams.stream(&format!("replica_{i}/lag")),
+                    Stream::ReplicaLag(i as u32).of(streams),
                     window,
                 ),
                 station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
@@ -202,7 +203,7 @@ impl Single {
             space,
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: CommitLog::new(&db.fsync, streams.stream("db/fsync"), window),
+            wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
             cache,
             replicas,
             log: ReplicationLog::default(),
@@ -217,9 +218,9 @@ impl Single {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
-            service_rng: streams.stream("db/service"),
-            cache_rng: streams.stream("cache/service"),
-            choice_rng: streams.stream("replica-choice"),
+            service_rng: Stream::Service("db").of(streams),
+            cache_rng: Stream::Service("cache").of(streams),
+            choice_rng: Stream::ReplicaChoice.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             failover_after: config.replicas.failover_after,

@@ -8,6 +8,7 @@ use rand::RngExt;
 
 use super::Context;
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
+use crate::model::streams::Stream;
 use crate::model::{Lookup, VersionedStore, Write, transaction};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -137,7 +138,7 @@ impl Clients {
             probes: workload.probes.clone(),
             probe_session: workload.probe_session,
             probe_share: workload.probe_share,
-            probe_rng: streams.stream("probes"),
+            probe_rng: Stream::Probes.of(streams),
             sessions: workload.sessions,
             begun: 0,
         }

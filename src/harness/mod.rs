@@ -30,6 +30,7 @@ use crate::check::{
 use crate::faults::{Effects, Fault, Role};
 use crate::metrics::{CoordinationReport, Recorder, Window};
 use crate::model::network::NetworkConfig;
+use crate::model::streams::Stream;
 use crate::model::{Network, VersionedStore, Write, transaction};
 use crate::sim::{self, OpId, SimDuration, SimTime, Streams};
 use crate::workload::Operation;
@@ -120,7 +121,7 @@ impl Harness {
         Harness {
             oracle: Oracle::new(space, workload.sessions, &workload.probes, window),
             clients: Clients::new(workload, streams),
-            network: Network::new(network, streams.stream("network")),
+            network: Network::new(network, Stream::Network.of(streams)),
             effects: Effects::new(faults),
         }
     }

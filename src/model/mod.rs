@@ -15,6 +15,7 @@ pub mod replication;
 pub mod router;
 pub mod station;
 pub mod store;
+pub mod streams;
 pub mod transaction;
 pub mod twopc;
 pub mod txn;
