@@ -154,6 +154,7 @@ pub struct Colocated {
     page: u32,
     backoff: Dist,
     service_rng: SimRng,
+    backoff_rng: SimRng,
     raft_rng: SimRng,
     choice_rng: SimRng,
     transfer_amount: i64,
@@ -224,6 +225,7 @@ impl Colocated {
             page: c.page,
             backoff: c.backoff.clone(),
             service_rng: Stream::Service("node").of(streams),
+            backoff_rng: Stream::Backoff.of(streams),
             raft_rng: Stream::Raft.of(streams),
             choice_rng: Stream::FollowerChoice.of(streams),
             transfer_amount: w.transfer_amount,
@@ -789,7 +791,7 @@ impl Driver for Colocated {
     }
 
     fn backoff(&mut self) -> SimDuration {
-        self.backoff.sample(&mut self.service_rng)
+        self.backoff.sample(&mut self.backoff_rng)
     }
 
     fn restart(&mut self, t: TxnId, pause: SimDuration, ctx: &mut Ctx<'_>) {

@@ -221,7 +221,11 @@ pub struct Coordinator {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    /// The shards' service times.
     service_rng: SimRng,
+    cache_rng: SimRng,
+    read_model_rng: SimRng,
+    coordinator_rng: SimRng,
     backoff_rng: SimRng,
     transfer_amount: i64,
     h: Harness,
@@ -316,6 +320,9 @@ impl Coordinator {
             write: db.write.clone(),
             analytics: db.analytics.clone(),
             service_rng: Stream::Service("db").of(streams),
+            cache_rng: Stream::Service("cache").of(streams),
+            read_model_rng: Stream::Service("read_model").of(streams),
+            coordinator_rng: Stream::Service("coordinator").of(streams),
             backoff_rng: Stream::Backoff.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
@@ -485,7 +492,7 @@ impl Coordinator {
         let down = b.cache.is_down();
         let critical = o.kind == OpKind::Put && (down || self.critical(o.key));
         let b = self.boundary.as_mut().expect("a cache");
-        let service = b.service.sample(&mut self.service_rng);
+        let service = b.service.sample(&mut self.cache_rng);
         let slot = b.station.enter(now, service);
         match o.kind {
             OpKind::Put if critical => {
@@ -551,7 +558,7 @@ impl Coordinator {
         let now = ctx.now();
         let current = self.data.version(key);
         let b = self.boundary.as_mut().expect("a cache");
-        let service = b.service.sample(&mut self.service_rng);
+        let service = b.service.sample(&mut self.cache_rng);
         b.station.enter(now, service);
         if b.cache.peek(key).is_none() && b.cache.put(key, version, value, current, now) {
             self.h.oracle.out_of_order_apply("cache");
@@ -564,7 +571,7 @@ impl Coordinator {
         let now = ctx.now();
         let s = *self.h.state(op);
         let b = self.boundary.as_mut().expect("a cache");
-        let service = b.service.sample(&mut self.service_rng);
+        let service = b.service.sample(&mut self.cache_rng);
         let slot = b.station.enter(now, service);
         for w in s.installed() {
             b.cache
@@ -638,7 +645,7 @@ impl Coordinator {
         let o = *ctx.op(op);
         let store = &self.read_model.store;
         let service = match o.kind {
-            OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::Analytics => self.analytics.sample(&mut self.read_model_rng),
             OpKind::MultiGet => {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
@@ -646,7 +653,7 @@ impl Coordinator {
                     (r.version, r.value) = store.read(r.key);
                     r.served_by = ServedBy::ReadModel;
                     r.missed = false;
-                    service = service + self.read.sample(&mut self.service_rng);
+                    service = service + self.read.sample(&mut self.read_model_rng);
                 }
                 *self.h.clients.multi_mut(op) = reads;
                 service
@@ -655,7 +662,7 @@ impl Coordinator {
                 let (version, value) = store.read(o.key);
                 let st = self.h.state_mut(op);
                 (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::ReadModel));
-                self.read.sample(&mut self.service_rng)
+                self.read.sample(&mut self.read_model_rng)
             }
         };
         let slot = self.read_model.station.enter(ctx.now(), service);
@@ -741,7 +748,7 @@ impl Coordinator {
 
     /// A message reaches the coordinator: it waits for a core.
     fn at_coordinator(&mut self, m: Message, ctx: &mut Ctx<'_>) {
-        let service = self.service.sample(&mut self.service_rng);
+        let service = self.service.sample(&mut self.coordinator_rng);
         let slot = self.station.enter(ctx.now(), service);
         ctx.schedule_at(slot.done, Event::Handled(m));
     }

@@ -185,6 +185,10 @@ pub struct Polyglot {
     session: Dist,
     dual_write_fail: f64,
     service_rng: SimRng,
+    cache_rng: SimRng,
+    search_rng: SimRng,
+    warehouse_rng: SimRng,
+    session_rng: SimRng,
     fail_rng: SimRng,
     transfer_amount: i64,
     h: Harness,
@@ -247,7 +251,11 @@ impl Polyglot {
             search_query: st.search.clone(),
             session: st.session.clone(),
             dual_write_fail: st.fail,
-            service_rng: streams.stream("service"),
+            service_rng: Stream::Service("db").of(streams),
+            cache_rng: Stream::Service("cache").of(streams),
+            search_rng: Stream::Service("search").of(streams),
+            warehouse_rng: Stream::Service("warehouse").of(streams),
+            session_rng: Stream::Service("session_store").of(streams),
             fail_rng: Stream::DualWriteFailure.of(streams),
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
@@ -280,7 +288,7 @@ impl Polyglot {
                 self.h.state_mut(op).cache_lookup(found);
                 (
                     &mut self.cache_server,
-                    self.cache_service.sample(&mut self.service_rng),
+                    self.cache_service.sample(&mut self.cache_rng),
                 )
             }
             System::Search => {
@@ -289,12 +297,12 @@ impl Polyglot {
                 (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Index));
                 (
                     &mut self.search_server,
-                    self.search_query.sample(&mut self.service_rng),
+                    self.search_query.sample(&mut self.search_rng),
                 )
             }
             System::Warehouse => (
                 &mut self.warehouse_server,
-                self.analytics.sample(&mut self.service_rng),
+                self.analytics.sample(&mut self.warehouse_rng),
             ),
             System::Sessions => {
                 if o.kind != OpKind::SessionPut {
@@ -315,7 +323,7 @@ impl Polyglot {
                 }
                 (
                     &mut self.sessions,
-                    self.session.sample(&mut self.service_rng),
+                    self.session.sample(&mut self.session_rng),
                 )
             }
             System::Db => {
@@ -546,16 +554,16 @@ impl Polyglot {
         let (server, service) = match Derived::ALL[usize::from(store)] {
             Derived::Cache => (
                 &mut self.cache_server,
-                self.cache_service.sample(&mut self.service_rng),
+                self.cache_service.sample(&mut self.cache_rng),
             ),
             // Indexing one document costs about what a database write does.
             Derived::Search => (
                 &mut self.search_server,
-                self.write.sample(&mut self.service_rng),
+                self.write.sample(&mut self.search_rng),
             ),
             Derived::Warehouse => (
                 &mut self.warehouse_server,
-                self.write.sample(&mut self.service_rng),
+                self.write.sample(&mut self.warehouse_rng),
             ),
         };
         let slot = server.enter(now, service);

@@ -171,6 +171,8 @@ pub struct Sharded {
     analytics: Dist,
     search: Dist,
     service_rng: SimRng,
+    directory_rng: SimRng,
+    cache_rng: SimRng,
     failure_rng: SimRng,
     cross_shard: CrossShard,
     leg_failure: f64,
@@ -280,6 +282,8 @@ impl Sharded {
             analytics: db.analytics.clone(),
             search: s.search.clone(),
             service_rng: Stream::Service("db").of(streams),
+            directory_rng: Stream::Service("directory").of(streams),
+            cache_rng: Stream::Service("cache").of(streams),
             failure_rng: Stream::LegFailure.of(streams),
             cross_shard: s.cross_shard,
             leg_failure: s.leg_failure,
@@ -361,7 +365,7 @@ impl Sharded {
     /// answer travels back; the client caches it.
     fn directory_lookup(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let dir = self.directory.as_mut().expect("a directory");
-        let service = dir.lookup.sample(&mut self.service_rng);
+        let service = dir.lookup.sample(&mut self.directory_rng);
         let slot = dir.station.enter(ctx.now(), service);
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
@@ -547,7 +551,7 @@ impl Sharded {
         let now = ctx.now();
         let grid = self.grid.as_mut().expect("a grid");
         let found = grid.cache.get(key, now);
-        let service = grid.service.sample(&mut self.service_rng);
+        let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
         self.h.state_mut(op).cache_lookup(found);
         let back = self.h.client_message();
@@ -570,7 +574,7 @@ impl Sharded {
         let now = ctx.now();
         let current = self.data.version(key);
         let grid = self.grid.as_mut().expect("a grid");
-        let service = grid.service.sample(&mut self.service_rng);
+        let service = grid.service.sample(&mut self.cache_rng);
         grid.nodes[node].enter(now, service);
         if grid.cache.put(key, version, value, current, now) {
             self.h.oracle.out_of_order_apply("cache");
@@ -610,7 +614,7 @@ impl Sharded {
                 super::Invalidate::None => {}
             }
         }
-        let service = grid.service.sample(&mut self.service_rng);
+        let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
         let back = self.h.client_message();
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));

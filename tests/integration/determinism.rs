@@ -145,3 +145,50 @@ fn all_five_architectures_give_the_same_bytes_at_any_thread_count() {
     assert_eq!(one, at(2));
     assert_eq!(one, at(3));
 }
+
+/// One random stream per component and purpose: two coordinators that
+/// differ only in the coordinator's own cost draw the same read-model
+/// service times, so their reads (served by the read model, which the
+/// coordinator never touches) have the same latencies to the nanosecond.
+#[test]
+fn variants_see_the_same_draws_where_they_share_a_component() {
+    let s = scenario(
+        r#"
+        duration = "1s"
+        warmup = "100ms"
+        [workload]
+        rate = 4000
+        keys = 1000
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "coordinator"
+        name = "cheap"
+        [architecture.coordinator]
+        service = "10us"
+        [[architecture]]
+        kind = "coordinator"
+        name = "costly"
+        [architecture.coordinator]
+        service = "exp(60us)"
+        "#,
+    );
+    let r = run(&s);
+    let (cheap, costly) = (&r.runs[0], &r.runs[1]);
+    assert_ne!(
+        cheap.latency.0["put"].p99_ms, costly.latency.0["put"].p99_ms,
+        "writes pass the coordinator and differ"
+    );
+    let gets = |run: &archsim::report::RunResult| {
+        let g = &run.latency.0["get"];
+        (g.count, g.mean_ms, g.p50_ms, g.p99_ms, g.max_ms)
+    };
+    assert_eq!(
+        gets(cheap),
+        gets(costly),
+        "reads never meet the coordinator"
+    );
+}
