@@ -196,7 +196,7 @@ impl Colocated {
                     Replica::new(
                         &space,
                         setting.network.hop.clone(),
-                        Stream::FollowerCommit(j as u32).of(streams),
+                        Stream::FollowerCommit(j).of(streams),
                         window,
                     )
                 })

@@ -269,7 +269,7 @@ impl Coordinator {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
-                log: CommitLog::new(&db.fsync, Stream::ShardFsync(i as u32).of(streams), window),
+                log: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
             })
             .collect();
         let cache = &config.cache;

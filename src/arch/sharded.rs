@@ -204,7 +204,7 @@ impl Sharded {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
-                wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i as u32).of(streams), window),
+                wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
             })
             .collect();
         let directory = router.needs_lookup().then(|| {
@@ -251,7 +251,7 @@ impl Sharded {
                 Replica::new(
                     &space,
                     rc.lag.clone(),
-                    Stream::ReplicaLag(j as u32).of(streams),
+                    Stream::ReplicaLag(j).of(streams),
                     window,
                 )
             })

@@ -189,7 +189,7 @@ impl Single {
                 data: Replica::new(
                     &space,
                     config.replicas.lag.clone(),
-                    Stream::ReplicaLag(i as u32).of(streams),
+                    Stream::ReplicaLag(i).of(streams),
                     window,
                 ),
                 station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
