@@ -45,8 +45,8 @@ pub enum Command {
     Chart(ChartArgs),
     /// Read and validate scenarios without running them.
     Check(ScenarioArgs),
-    /// List the architectures, their parameters and defaults.
-    List,
+    /// List the architectures, their parameters and defaults (all, or one kind's).
+    List(ListArgs),
     /// Write a commented starter scenario: every field with its documentation, default and source, the flags' choices set.
     Init(InitArgs),
     /// Print the [workload] section that generates a stream like a recorded trace's (rate, mix, sessions, keys, fitted Zipf popularity).
@@ -103,6 +103,38 @@ pub enum Stage {
     Coordinator,
     Colocated,
     All,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this kind's keys, tables and fault roles.
+    #[arg(value_name = "KIND", value_parser = kind)]
+    pub kind: Option<crate::scenario::ArchKind>,
+    /// Text for people, JSON for tools.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+/// A kind's name, from the registry.
+fn kind(text: &str) -> Result<crate::scenario::ArchKind, String> {
+    let kinds = &crate::arch::registry::KINDS;
+    kinds
+        .iter()
+        .find(|k| k.name == text)
+        .map(|k| k.kind)
+        .ok_or_else(|| {
+            let names: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+            format!(
+                "no architecture kind \"{text}\"; the kinds are {}",
+                names.join(", ")
+            )
+        })
 }
 
 #[derive(Debug, Args)]
@@ -254,7 +286,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(&args),
         Command::Chart(args) => chart::chart(&args),
         Command::Check(args) => check::check(&args),
-        Command::List => list::list(),
+        Command::List(args) => list::list(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),

@@ -470,3 +470,29 @@ fn completions_and_the_manual_page_are_printed() {
     );
     assert_eq!(archsim(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+#[test]
+fn list_one_kind_and_as_json() {
+    let out = archsim(&["list", "colocated"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kind = \"colocated\"") && text.contains("[architecture.partitions]"));
+    assert!(
+        !text.contains("[architecture.stores]"),
+        "only colocated's tables: {text}"
+    );
+    let out = archsim(&["list", "--format", "json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["architectures"].as_array().unwrap().len(), 5);
+    let db = &json["tables"][0];
+    assert_eq!(db["key"], "architecture.db");
+    assert!(
+        db["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "cores")
+    );
+    assert_eq!(archsim(&["list", "nope"]).status.code(), Some(2));
+}
