@@ -123,7 +123,7 @@ fn listing(only: Option<ArchKind>) -> anyhow::Result<Listing> {
     let table_keys: Vec<&str> = all_tables.iter().map(|t| t.0).collect();
     let tables = all_tables
         .into_iter()
-        .filter(|(key, _, _)| registry::readers(key).any(|k| shown(k)))
+        .filter(|(key, _, _)| registry::readers(key).any(&shown))
         .map(|(key, doc, fields)| Table {
             key: format!("architecture.{key}"),
             doc: one_line(doc),
