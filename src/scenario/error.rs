@@ -91,6 +91,9 @@ impl ScenarioError {
             message += "; [[architecture]], [[fault]] and [[workload.phase]] are lists of \
                         tables: write their headers with double brackets";
         }
+        if let Some(suggested) = did_you_mean(&message) {
+            message = suggested;
+        }
         if message == "wanted string or table" {
             // An enumeration (a kind, a role, a mode) given a number or a
             // list: say it wants one of its names.
@@ -302,5 +305,49 @@ fn read_hint(cause: &std::io::Error) -> &'static str {
         }
         std::io::ErrorKind::NotFound => "check the path (the shipped scenarios are in scenarios/)",
         _ => "check the path and its permissions",
+    }
+}
+
+/// serde's "unknown field `kyes`, expected one of `rate`, `keys`, …" (or
+/// "unknown variant") as "unknown field `kyes`; did you mean `keys`?" when
+/// one name is close (Damerau–Levenshtein distance at most a third of its
+/// length, at least 1); `None` when none is, and the full list stays.
+fn did_you_mean(message: &str) -> Option<String> {
+    let (head, rest) = message.split_once(", expected one of ")?;
+    let unknown = head
+        .strip_prefix("unknown field `")
+        .or_else(|| head.strip_prefix("unknown variant `"))?
+        .strip_suffix('`')?;
+    let (best, distance) = rest
+        .split(", ")
+        .map(|name| name.trim_matches('`'))
+        .map(|name| (name, strsim::damerau_levenshtein(unknown, name)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= (best.len() / 3).max(1)).then(|| {
+        format!("{head}; did you mean `{best}`? (`archsim list` shows every field and its default)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn a_near_name_is_suggested_and_a_far_one_lists_all() {
+        let m = "unknown field `kyes`, expected one of `rate`, `keys`, `popularity`";
+        assert_eq!(
+            did_you_mean(m).unwrap(),
+            "unknown field `kyes`; did you mean `keys`? (`archsim list` shows every field and \
+             its default)"
+        );
+        assert_eq!(
+            did_you_mean("unknown field `zzzzzz`, expected one of `rate`, `keys`"),
+            None
+        );
+        assert!(
+            did_you_mean("unknown variant `crahs`, expected one of `crash`, `slow`")
+                .unwrap()
+                .contains("did you mean `crash`?")
+        );
     }
 }

@@ -48,7 +48,7 @@ fn typo_in_a_field_name() {
     assert_rejected(
         &format!("[workload]\nrate = 100\nkeyz = 10\n{GOOD_TAIL}"),
         "3:1",
-        "unknown field `keyz`, expected one of `rate`, `keys`",
+        "unknown field `keyz`; did you mean `keys`?",
     );
 }
 
