@@ -44,6 +44,15 @@ pub struct Kind {
     pub serves: fn(OpKind) -> bool,
 }
 
+/// What a kind with no document store, search index or session store
+/// serves: every operation but those.
+pub fn serves_records(op: OpKind) -> bool {
+    !matches!(
+        op,
+        OpKind::DocGet | OpKind::DocPut | OpKind::Search | OpKind::SessionGet | OpKind::SessionPut
+    )
+}
+
 /// A key at the top of an entry that stands for a field of a table: the
 /// entry reads it as that field, and a file that gives both is refused.
 pub struct Shorthand {

@@ -14,7 +14,6 @@ use crate::dist::checks::{at_least_one_u32, core_count, node_count, optional_nod
 use crate::faults::{self, Role, RoleSet};
 use crate::model::router::PartitionBy;
 use crate::sim::SimDuration;
-use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
     kind: registry::ArchKind::Colocated,
@@ -27,16 +26,7 @@ pub const KIND: Kind = Kind {
         field: ["partitions", "partition_by"],
         doc: "Shorthand for `partitions.partition_by`.",
     }],
-    serves: |op| {
-        !matches!(
-            op,
-            OpKind::DocGet
-                | OpKind::DocPut
-                | OpKind::Search
-                | OpKind::SessionGet
-                | OpKind::SessionPut
-        )
-    },
+    serves: registry::serves_records,
 };
 
 /// Affinity-partitioned Raft groups over memory-first nodes.

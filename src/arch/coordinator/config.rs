@@ -24,16 +24,7 @@ pub const KIND: Kind = Kind {
     tables: &["db", "cache", "shards", "coordinator"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
-    serves: |op| {
-        !matches!(
-            op,
-            OpKind::DocGet
-                | OpKind::DocPut
-                | OpKind::Search
-                | OpKind::SessionGet
-                | OpKind::SessionPut
-        )
-    },
+    serves: registry::serves_records,
 };
 
 /// Shards under a transaction coordinator, with read models beside them.

@@ -9,7 +9,6 @@ use crate::arch::memory::{CACHE, COPY};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{AnalyticsOn, CacheConfig, DbConfig, Launch, ReplicasConfig, RunResult};
 use crate::faults::{self, Role, RoleSet};
-use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
     kind: registry::ArchKind::Single,
@@ -18,16 +17,7 @@ pub const KIND: Kind = Kind {
     tables: &["db", "cache", "replicas"],
     fields: &["analytics_on"],
     shorthands: &[CACHE_NODES],
-    serves: |op| {
-        !matches!(
-            op,
-            OpKind::DocGet
-                | OpKind::DocPut
-                | OpKind::Search
-                | OpKind::SessionGet
-                | OpKind::SessionPut
-        )
-    },
+    serves: registry::serves_records,
 };
 
 /// A single system: one primary, a cache, read replicas.
