@@ -163,26 +163,28 @@ fn per_run_table(
     Table { headers, rows }
 }
 
+/// The latency table's columns after the architecture (and swept values).
+const LATENCY_COLUMNS: [&str; 11] = [
+    "op",
+    "count",
+    "mean ms",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "max ms",
+    "errors",
+    "timeouts",
+    "unfinished",
+];
+
 /// Latency per architecture and operation kind; with replications, each
 /// figure as its mean ± the 95 % confidence half-width over them.
 pub fn latency_table(results: &Results) -> Table {
     if !results.summaries.is_empty() {
         return summary_latency_table(results);
     }
-    let columns = [
-        "op",
-        "count",
-        "mean ms",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "max ms",
-        "errors",
-        "timeouts",
-        "unfinished",
-    ];
-    per_run_table(results, &columns, |run| {
+    per_run_table(results, &LATENCY_COLUMNS, |run| {
         run.latency
             .ordered()
             .map(|(op, l)| {
@@ -247,22 +249,7 @@ fn summary_latency_table(results: &Results) -> Table {
     let swept = &results.scenario.swept;
     let mut headers = vec!["architecture".to_string()];
     headers.extend(swept.iter().cloned());
-    headers.extend(
-        [
-            "op",
-            "count",
-            "mean ms",
-            "p50 ms",
-            "p90 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "max ms",
-            "errors",
-            "timeouts",
-            "unfinished",
-        ]
-        .map(String::from),
-    );
+    headers.extend(LATENCY_COLUMNS.map(String::from));
     let mut rows = Vec::new();
     for s in &results.summaries {
         let all = s.latency.get_key_value("all");

@@ -131,7 +131,7 @@ impl WorkloadConfig {
         if let Some(trace) = &self.replay {
             // To 0.1 ops/s: the rate is a figure in headings, not a draw.
             self.rate = (trace.rate(self.speed) * 10.0).round() / 10.0;
-            self.mix = Mix(trace.shares().into_iter().collect());
+            self.mix = Mix(trace.shares().iter().copied().collect());
         }
     }
 
@@ -150,9 +150,12 @@ impl WorkloadConfig {
         }
         let e = &self.entities;
         let where_ = |line: u32| format!("{}:{line}", trace.path.display());
-        for row in &trace.rows {
-            use crate::workload::OpKind::*;
-            let (range, name, field) = match row.kind {
+        for kind in OpKind::ALL {
+            let Some((key, line)) = trace.highest_key(kind) else {
+                continue;
+            };
+            use OpKind::*;
+            let (range, name, field) = match kind {
                 Get | Put | Analytics | Search | Probe => {
                     (self.keys, "plain keys", "workload.keys")
                 }
@@ -160,27 +163,25 @@ impl WorkloadConfig {
                 Reserve => (e.items, "items", "workload.entities.items"),
                 Rmw => (e.counters, "counters", "workload.entities.counters"),
                 DocGet | DocPut => (e.documents, "documents", "workload.entities.documents"),
-                SessionGet | SessionPut => (u64::MAX, "", ""),
+                SessionGet | SessionPut => continue,
             };
-            let other = if row.kind == Transfer { row.other } else { 0 };
-            if row.key.max(other) >= range {
+            if key >= range {
                 return Err(format!(
-                    "{}: {} key {} is past the {range} {name}; raise {field} to at least {}",
-                    where_(row.line),
-                    row.kind,
-                    row.key.max(other),
-                    row.key.max(other) + 1
+                    "{}: {kind} key {key} is past the {range} {name}; raise {field} to at least {}",
+                    where_(line),
+                    key + 1
                 ));
             }
-            if row.session >= self.sessions {
-                return Err(format!(
-                    "{}: session {} is past the {} sessions; raise workload.sessions to at least {}",
-                    where_(row.line),
-                    row.session,
-                    self.sessions,
-                    u64::from(row.session) + 1
-                ));
-            }
+        }
+        let (session, line) = trace.highest_session();
+        if session >= self.sessions {
+            return Err(format!(
+                "{}: session {session} is past the {} sessions; raise workload.sessions to at \
+                 least {}",
+                where_(line),
+                self.sessions,
+                u64::from(session) + 1
+            ));
         }
         Ok(())
     }

@@ -53,7 +53,7 @@ impl Fit {
             operations: trace.rows.len(),
             span_s: trace.span().as_secs_f64(),
             rate: trace.rate(1.0),
-            mix: trace.shares(),
+            mix: trace.shares().to_vec(),
             sessions,
             keys,
             distinct: ranked.len() as u64,

@@ -42,11 +42,21 @@ pub struct TraceRow {
     pub line: u32,
 }
 
-/// A trace, read and sorted by time.
+/// A trace, read and sorted by time, with what checks and the workload's
+/// figures need of it computed once (a trace may hold millions of rows, and
+/// a sweep checks every point).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
     pub path: PathBuf,
     pub rows: Vec<TraceRow>,
+    /// Each kind's share of the rows, in kind order.
+    shares: Vec<(OpKind, f64)>,
+    /// Per kind, the highest key index a row of it names (a transfer's
+    /// credited account included) and that row's line; `None` for kinds
+    /// the trace does not hold.
+    highest_key: [Option<(u64, u32)>; OpKind::COUNT],
+    /// The highest session and its row's line.
+    highest_session: (u32, u32),
 }
 
 /// Why a trace cannot be used.
@@ -142,10 +152,48 @@ impl Trace {
             });
         }
         rows.sort_by_key(|r| r.at);
+        let mut counts = [0u64; OpKind::COUNT];
+        let mut highest_key = [None; OpKind::COUNT];
+        let mut highest_session = (0, 0);
+        for r in &rows {
+            let k = r.kind as usize;
+            counts[k] += 1;
+            let key = if r.kind == OpKind::Transfer {
+                r.key.max(r.other)
+            } else {
+                r.key
+            };
+            if highest_key[k].is_none_or(|(h, _)| key > h) {
+                highest_key[k] = Some((key, r.line));
+            }
+            if r.session > highest_session.0 {
+                highest_session = (r.session, r.line);
+            }
+        }
+        let total = rows.len() as f64;
+        let shares = OpKind::ALL
+            .iter()
+            .filter(|k| counts[**k as usize] > 0)
+            .map(|k| (*k, counts[*k as usize] as f64 / total))
+            .collect();
         Ok(Trace {
             path: path.to_path_buf(),
             rows,
+            shares,
+            highest_key,
+            highest_session,
         })
+    }
+
+    /// The highest key index rows of `kind` name, with the line of the row
+    /// that names it.
+    pub fn highest_key(&self, kind: OpKind) -> Option<(u64, u32)> {
+        self.highest_key[kind as usize]
+    }
+
+    /// The highest session a row names, with its line.
+    pub fn highest_session(&self) -> (u32, u32) {
+        self.highest_session
     }
 
     /// Recorded time from the first operation to the last, at least 1 µs.
@@ -161,17 +209,8 @@ impl Trace {
     }
 
     /// Each kind's share of the rows, in kind order.
-    pub fn shares(&self) -> Vec<(OpKind, f64)> {
-        let mut counts = [0u64; OpKind::COUNT];
-        for r in &self.rows {
-            counts[r.kind as usize] += 1;
-        }
-        let total = self.rows.len() as f64;
-        OpKind::ALL
-            .iter()
-            .filter(|k| counts[**k as usize] > 0)
-            .map(|k| (*k, counts[*k as usize] as f64 / total))
-            .collect()
+    pub fn shares(&self) -> &[(OpKind, f64)] {
+        &self.shares
     }
 }
 
