@@ -451,6 +451,19 @@ impl Colocated {
         ctx.schedule_at(slot.done + leg, Event::ReadAnswered(op));
     }
 
+    /// Sends a single-key read to its partition's leader, or to one of its
+    /// followers under follower reads.
+    fn read_key(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let key = ctx.op(op).key;
+        let partition = self.partition_of(key);
+        let replica = match self.reads {
+            RaftReads::Leader => 0,
+            RaftReads::Follower => self.choice_rng.random_range(1..=self.followers.len()) as u8,
+        };
+        self.h.state_mut(op).pending = 1;
+        self.send_read(op, partition, ALL_KEYS, replica, ctx);
+    }
+
     fn read_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let st = self.h.state_mut(op);
@@ -472,6 +485,18 @@ impl Colocated {
                 let p = self.partition_of(key);
                 return self.send_read(op, p, i as u16, 0, ctx);
             }
+        }
+        if matches!(o.kind, OpKind::Rmw | OpKind::Reserve) {
+            // Client-side: the value computed from this read is written
+            // blind, in a transaction of its own.
+            if self.h.read_returned(op, ctx) == AfterRead::Write {
+                let t = self.open(Some(op), o, 0, ());
+                self.start(t, ctx);
+            } else {
+                // Sold out (or given up): answered by the read.
+                self.op_costs.finish(op, &o, &mut self.coordination);
+            }
+            return;
         }
         self.finish(op, ctx);
         self.h.read_returned(op, ctx);
@@ -557,7 +582,7 @@ impl Colocated {
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.finish(op, ctx);
         match ctx.op(op).kind {
-            OpKind::Rmw | OpKind::Reserve => {
+            kind @ (OpKind::Rmw | OpKind::Reserve) if self.h.server_side(kind) => {
                 // Read and written in one transaction at the leader.
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
                     self.h.acknowledged(op, ctx);
@@ -615,8 +640,8 @@ impl Colocated {
         if txn.protocol.is_some() && p == 0 && self.data.value(o.key) < self.transfer_amount {
             return self.refuse(t, p, ctx);
         }
-        if txn.protocol.is_none() {
-            // The read of `rmw` and `reserve`, under the lock.
+        if txn.protocol.is_none() && !self.h.state(client(txn)).writing {
+            // The read of a server-side `rmw` or `reserve`, under the lock.
             let st = self.h.state_mut(client(txn));
             st.version = self.data.version(o.key);
             st.value = self.data.value(o.key);
@@ -818,17 +843,9 @@ impl Architecture for Colocated {
         self.op_costs.begin(op);
         let o = *ctx.op(op);
         match o.kind {
-            OpKind::Get | OpKind::Probe => {
-                let partition = self.partition_of(o.key);
-                let replica = match self.reads {
-                    RaftReads::Leader => 0,
-                    RaftReads::Follower => {
-                        self.choice_rng.random_range(1..=self.followers.len()) as u8
-                    }
-                };
-                self.h.state_mut(op).pending = 1;
-                self.send_read(op, partition, ALL_KEYS, replica, ctx);
-            }
+            OpKind::Get | OpKind::Probe => self.read_key(op, ctx),
+            // A client-side read-modify-write reads like a `get` first.
+            OpKind::Rmw | OpKind::Reserve if !self.h.server_side(o.kind) => self.read_key(op, ctx),
             OpKind::MultiGet => self.multi_get(op, ctx),
             OpKind::Analytics => {
                 self.work[i] = self.analytics.sample(&mut self.service_rng);

@@ -30,9 +30,10 @@
 //! The read path. Commits are published on an event log (Kafka-like, a
 //! delay of `log_delay` per event) that feeds the read model; reads of
 //! kinds not marked `strong` (`get`, `multi_get`, `analytics`) are served
-//! there and may be stale. Strong kinds go to the write model: `transfer`,
-//! `reserve` and `rmw` by default, and `get` when listed (a locking read at
-//! its shard).
+//! there and may be stale. Strong kinds go to the write model: `transfer`
+//! always, `reserve` and `rmw` when they run server-side (`[workload] rmw =
+//! "server"`, the default; under "client" they read the read model and
+//! write blind), and `get` when listed (a locking read at its shard).
 //!
 //! The boundary cache (`[architecture.cache]` capacity > 0) holds plain
 //! keys: a `get` looks there first and, on a miss, reads the read model and
@@ -70,7 +71,7 @@ use crate::model::{
     Write, next_refresh,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
-use crate::workload::{KeySpace, OpKind, Operation};
+use crate::workload::{KeySpace, OpKind, Operation, RmwAt};
 
 type ShardId = u16;
 
@@ -292,6 +293,13 @@ impl Coordinator {
             strong[kind.index()] = true;
         }
         strong[OpKind::Probe.index()] = strong[OpKind::Get.index()];
+        // Transfers, and read-modify-writes run server-side, are
+        // transactions at the shards; a client-side read-modify-write reads
+        // the read model and writes blind.
+        strong[OpKind::Transfer.index()] = true;
+        for kind in [OpKind::Rmw, OpKind::Reserve] {
+            strong[kind.index()] = setting.workload.rmw == RmwAt::Server;
+        }
         Coordinator {
             space,
             router: Router::new(s.router, s.partition_by, s.count, space),

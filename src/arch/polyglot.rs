@@ -5,10 +5,13 @@
 //! must be kept in sync; which system has the correct value is the question.
 //!
 //! Routing by operation kind:
-//! - `get` (and the read half of `rmw`/`reserve`): the cache (one hop each
-//!   way to its server), then the database on a miss, filling the cache;
-//! - `put`, `transfer`, the write half of `rmw`/`reserve`, `multi_get`: the
-//!   database, as the Single System's primary (group commit, row locks);
+//! - `get` (and the read half of a client-side `rmw`/`reserve`): the cache
+//!   (one hop each way to its server), then the database on a miss, filling
+//!   the cache;
+//! - `put`, `transfer`, `rmw`/`reserve` (whole under `[workload] rmw =
+//!   "server"`, their write half under "client"), `multi_get`: the
+//!   database, as the Single System's primary (row locks held until the
+//!   commit is durable, group commit);
 //! - `search`: the search index, which answers with what it has indexed;
 //! - `analytics`: the warehouse;
 //! - `session_get`/`session_put`: the session store, the system of record
@@ -47,8 +50,8 @@ use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::streams::Stream;
 use crate::model::{
-    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Station,
-    VersionedStore, Write, next_refresh, transaction,
+    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, RowKeys, RowLocks,
+    Station, VersionedStore, Write, next_refresh, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
@@ -166,6 +169,10 @@ pub struct Polyglot {
     data: VersionedStore,
     /// The commit path through the write-ahead log.
     wal: CommitLog,
+    /// The database's row locks, held by each write until it is durable.
+    locks: RowLocks<OpId>,
+    /// Writes that have just been granted their locks.
+    granted: Vec<OpId>,
     cache: Option<Cache>,
     cache_server: Station,
     cache_service: Dist,
@@ -223,6 +230,8 @@ impl Polyglot {
             db: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
+            locks: RowLocks::new(window),
+            granted: Vec::new(),
             cache: (config.cache.capacity > 0).then(|| {
                 Cache::new(
                     config.cache.capacity,
@@ -278,10 +287,25 @@ impl Polyglot {
     /// system's data as the request lands.
     fn at(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
+        let is_write = system == System::Db && self.h.writes(op, o.kind);
+        if is_write && !self.locks.lock(op, RowKeys::of(&o), ctx.now()) {
+            // Waits for the rows' locks; `release` hands it on.
+            return;
+        }
+        self.execute(op, system, ctx);
+    }
+
+    /// `op` runs at `system` now (a write holding its row locks).
+    fn execute(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
         let now = ctx.now();
-        let writing = self.h.state(op).writing;
-        let is_write = matches!(o.kind, OpKind::Put | OpKind::Transfer)
-            || (matches!(o.kind, OpKind::Rmw | OpKind::Reserve) && writing);
+        let is_write = system == System::Db && self.h.writes(op, o.kind);
+        if is_write && self.h.server_side(o.kind) {
+            // One statement reads its row under the lock.
+            let s = self.h.state_mut(op);
+            (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
+            s.served_by = Some(ServedBy::Primary);
+        }
         let (station, service) = match system {
             System::Cache => {
                 let found = self.cache.as_mut().expect("a cache").get(o.key, now);
@@ -353,7 +377,7 @@ impl Polyglot {
             }
         };
         let slot = station.enter(now, service);
-        if system == System::Db && is_write {
+        if is_write {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
             let back = self.h.client_message();
@@ -363,6 +387,12 @@ impl Polyglot {
 
     /// A write's CPU work ends: its commit record goes to the log.
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+            // A sold-out item: nothing to log.
+            self.release(op, &o, ctx);
+            return self.hop(Event::Answered(op, System::Db), ctx);
+        }
         match self.wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
             Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed),
@@ -406,7 +436,19 @@ impl Polyglot {
             .clients
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
+        self.release(op, &o, ctx);
         self.hop(Event::Answered(op, System::Db), ctx);
+    }
+
+    /// `op` releases its row locks; the writes granted them execute now.
+    fn release(&mut self, op: OpId, o: &Operation, ctx: &mut Ctx<'_>) {
+        let mut granted = std::mem::take(&mut self.granted);
+        self.locks
+            .release(op, RowKeys::of(o), ctx.now(), &mut granted);
+        for next in granted.drain(..) {
+            self.execute(next, System::Db, ctx);
+        }
+        self.granted = granted;
     }
 
     // ----- pipelines -----
@@ -581,7 +623,7 @@ impl Polyglot {
             (OpKind::SessionPut, _) => self.acknowledge(op, ctx),
             (_, System::Cache) if s.missed => self.hop(Event::At(op, System::Db), ctx),
             (OpKind::Put | OpKind::Transfer, _) => self.next_dual_write(op, 0, ctx),
-            (OpKind::Rmw | OpKind::Reserve, System::Db) if s.writing => {
+            (OpKind::Rmw | OpKind::Reserve, System::Db) if self.h.writes(op, o.kind) => {
                 self.next_dual_write(op, 0, ctx)
             }
             _ => {
@@ -600,7 +642,11 @@ impl Polyglot {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.h.acknowledged(op, ctx);
+        // A server-side statement's answer carries what it read.
+        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
+        {
+            self.h.acknowledged(op, ctx);
+        }
     }
 }
 
@@ -620,6 +666,7 @@ impl Architecture for Polyglot {
         let system = match o.kind {
             // A probe of a session write reads the session store.
             OpKind::Probe if self.space.entity(o.key).0 == Entity::Session => System::Sessions,
+            OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => System::Db,
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
                 System::Cache
             }
@@ -718,6 +765,7 @@ impl Report for Polyglot {
     fn components(&self) -> BTreeMap<String, ComponentStats> {
         let mut db = self.db.stats();
         self.wal.annotate(&mut db);
+        self.locks.annotate(&mut db);
         let mut out = BTreeMap::from([("db".to_string(), db)]);
         if let Some(cache) = &self.cache {
             let mut c = self.cache_server.stats();

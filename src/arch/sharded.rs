@@ -9,9 +9,12 @@
 //!
 //! Single-shard operations follow the Single System's primary path, on their
 //! shard: a read takes its snapshot where it lands and answers one hop back;
-//! a write runs `db.write` of CPU, waits for the shard's log flush (group
-//! commit per shard), commits and answers. `rmw` and `reserve` read, then
-//! write back, with no lock held in between.
+//! a write takes the row locks of its keys on the shard (held until its
+//! commit is durable), runs `db.write` of CPU, waits for the shard's log
+//! flush (group commit per shard), commits, releases and answers. `rmw` and
+//! `reserve` run there as one statement under the row lock (`[workload] rmw
+//! = "server"`), or read, then write back, with no lock held in between
+//! (`"client"`).
 //!
 //! Multi-shard operations:
 //! - `multi_get` scatters one statement to every shard holding one of its
@@ -53,7 +56,8 @@ use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
+    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
+    VersionedStore, failover,
 };
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -116,6 +120,8 @@ struct Shard {
     station: Station,
     /// The commit path through the shard's write-ahead log.
     wal: CommitLog,
+    /// The shard's row locks, held by each write until it is durable.
+    locks: RowLocks<OpId>,
 }
 
 /// The directory service and the clients' cache of its entries.
@@ -152,6 +158,8 @@ pub struct Sharded {
     space: KeySpace,
     router: Router,
     shards: Vec<Shard>,
+    /// Writes that have just been granted their locks.
+    granted: Vec<OpId>,
     directory: Option<Directory>,
     grid: Option<Grid>,
     /// Replica `j` of every shard, as one copy over all keys (each key is
@@ -205,6 +213,7 @@ impl Sharded {
             .map(|i| Shard {
                 station: Station::new(db.cores, window),
                 wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
+                locks: RowLocks::new(window),
             })
             .collect();
         let directory = router.needs_lookup().then(|| {
@@ -275,6 +284,7 @@ impl Sharded {
             documents_used: w.mix.share(OpKind::DocGet) + w.mix.share(OpKind::DocPut) > 0.0,
             router,
             shards,
+            granted: Vec::new(),
             directory,
             data: VersionedStore::new(&space),
             read: db.read.clone(),
@@ -378,6 +388,10 @@ impl Sharded {
         let o = *ctx.op(op);
         let measured = self.window.contains(o.start);
         match o.kind {
+            OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => {
+                let s = self.shard_of(o.key);
+                self.send(op, s, 1, ctx);
+            }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
                 if self.grid.is_some() && !self.h.state(op).writing =>
             {
@@ -686,14 +700,42 @@ impl Sharded {
 
     // ----- a shard -----
 
+    /// The keys `o` writes on shard `s`: a cross-shard transfer's leg
+    /// writes the one account the shard holds.
+    fn row_keys(&self, o: &Operation, s: ShardId) -> RowKeys {
+        match o.kind {
+            OpKind::Transfer if self.shard_of(o.key) != self.shard_of(o.other) => {
+                RowKeys::one(if self.shard_of(o.key) == s {
+                    o.key
+                } else {
+                    o.other
+                })
+            }
+            _ => RowKeys::of(o),
+        }
+    }
+
     fn at_shard(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.h.state(op);
-        let writes = match o.kind {
-            OpKind::Put | OpKind::Transfer => true,
-            OpKind::Rmw | OpKind::Reserve => st.writing,
-            _ => false,
-        };
+        let writes = self.h.writes(op, o.kind);
+        let keys = self.row_keys(&o, s);
+        if writes && !self.shards[usize::from(s)].locks.lock(op, keys, ctx.now()) {
+            // Waits for the rows' locks; `release` hands it on.
+            return;
+        }
+        self.execute(op, s, ctx);
+    }
+
+    /// `op` runs on shard `s` now (a write holding its row locks).
+    fn execute(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let writes = self.h.writes(op, o.kind);
+        if writes && self.h.server_side(o.kind) {
+            // One statement reads its row under the lock.
+            let state = self.h.state_mut(op);
+            (state.version, state.value) = (self.data.version(o.key), self.data.value(o.key));
+            state.served_by = Some(ServedBy::Primary);
+        }
         // A read takes its statement snapshot as it lands.
         let service = match o.kind {
             _ if writes => {
@@ -754,6 +796,12 @@ impl Sharded {
 
     /// A write's CPU work ends: its commit record goes to the shard's log.
     fn served(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+            // A sold-out item: nothing to log.
+            self.release(op, s, &o, ctx);
+            return self.hop(Event::Answered(op), ctx);
+        }
         match self.shards[usize::from(s)].wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
             Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed(s)),
@@ -781,6 +829,7 @@ impl Sharded {
         // A best-effort transfer's first leg installs its one write.
         let first_done = st.installed == 1;
         let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
+        let shard = self.shard_of(if cross && first_done { o.other } else { o.key });
         let plan = if !cross {
             transaction::plan(&o, st.value, &self.data, self.transfer_amount)
         } else if !first_done {
@@ -834,7 +883,22 @@ impl Sharded {
         } else {
             state.committed(&o, writes, plan.len, &self.data);
         }
+        self.release(op, shard, &o, ctx);
         self.hop(Event::Answered(op), ctx);
+    }
+
+    /// `op` releases its row locks on shard `s`; the writes granted them
+    /// execute now.
+    fn release(&mut self, op: OpId, s: ShardId, o: &Operation, ctx: &mut Ctx<'_>) {
+        let keys = self.row_keys(o, s);
+        let mut granted = std::mem::take(&mut self.granted);
+        self.shards[usize::from(s)]
+            .locks
+            .release(op, keys, ctx.now(), &mut granted);
+        for next in granted.drain(..) {
+            self.execute(next, s, ctx);
+        }
+        self.granted = granted;
     }
 
     // ----- the client -----
@@ -867,7 +931,7 @@ impl Sharded {
                     self.written(op, ctx);
                 }
             }
-            OpKind::Rmw | OpKind::Reserve if st.writing => self.written(op, ctx),
+            OpKind::Rmw | OpKind::Reserve if self.h.writes(op, o.kind) => self.written(op, ctx),
             _ => {
                 if st.missed && self.grid.is_some() && o.kind != OpKind::Search {
                     // Fill the grid with what the shard returned, without waiting.
@@ -887,7 +951,11 @@ impl Sharded {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.h.acknowledged(op, ctx);
+        // A server-side statement's answer carries what it read.
+        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
+        {
+            self.h.acknowledged(op, ctx);
+        }
     }
 }
 
@@ -1072,6 +1140,7 @@ impl Report for Sharded {
         for (i, shard) in self.shards.iter().enumerate() {
             let mut c = shard.station.stats();
             shard.wal.annotate(&mut c);
+            shard.locks.annotate(&mut c);
             out.insert(format!("shard_{i:0width$}"), c);
         }
         if let Some(dir) = &self.directory {

@@ -2,7 +2,8 @@
 //! an optional app-tier cache (cache-aside) and optional asynchronous read
 //! replicas.
 //!
-//! Read (`get`, and the read half of `rmw` and `reserve`), in protocol order:
+//! Read (`get`, and the read half of a client-side `rmw` or `reserve`), in
+//! protocol order:
 //! 1. with a cache, look the key up (in-process: no hop; remote: one hop each
 //!    way to the cache server); a hit answers with the cached version;
 //! 2. on a miss, or without a cache, read the database: the primary, a
@@ -19,19 +20,28 @@
 //! multi-key lookup in the cache, one statement (one snapshot) on the
 //! database for the keys it missed.
 //!
-//! Write (`put`, `transfer`, and the write half of `rmw` and `reserve`):
-//! 1. one hop to the primary, a core for `db.write` of CPU per row;
-//! 2. the commit record is forced to the log (`db.fsync`), shared by the
+//! Write (`put`, `transfer`, and `rmw` and `reserve`: one statement each
+//! under `[workload] rmw = "server"`, the write half after the client's
+//! read under `"client"`):
+//! 1. one hop to the primary, which takes the row lock of every key the
+//!    write touches, in key order (`model::row_locks`), waiting behind the
+//!    writers that hold them;
+//! 2. a core for `db.write` of CPU per row; a server-side `rmw` or
+//!    `reserve` reads its row under the lock (a sold-out item ends here:
+//!    nothing to write, the lock is released and the answer goes back);
+//! 3. the commit record is forced to the log (`db.fsync`), shared by the
 //!    commits that queue meanwhile (group commit); the transaction then
-//!    commits under the primary's row locks and its writes get their
-//!    versions: `put` installs a new value, `rmw` the value it read plus one
-//!    (no lock was held since the read: concurrent increments are lost),
-//!    `reserve` decrements the stock as it stands (after a check that may
+//!    commits and its writes get their versions: `put` installs a new
+//!    value, `rmw` the value read plus one (read under the lock when
+//!    server-side; read by the client before, with no lock held, when
+//!    client-side: concurrent increments are then lost), `reserve`
+//!    decrements the stock as it stands (after a client-side check that may
 //!    have read a stale copy: stock can go below zero), `transfer` moves the
-//!    amount when the balance allows, both accounts in one local transaction;
-//!    the log ships the commit to every replica (applied atomically, a key's
-//!    commits in order, after `replicas.lag`);
-//! 3. one hop back; with a cache, the application deletes or updates the
+//!    amount when the balance allows, both accounts in one local
+//!    transaction; the row locks are released, and the log ships the commit
+//!    to every replica (applied atomically, a key's commits in order, after
+//!    `replicas.lag`);
+//! 4. one hop back; with a cache, the application deletes or updates the
 //!    written entries (`cache.invalidate`) and waits for it before answering.
 //!
 //! Analytics (`analytics`): one hop to the primary or the last replica
@@ -55,8 +65,8 @@ use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
 use crate::model::streams::Stream;
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, Station, VersionedStore, failover,
-    transaction,
+    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
+    VersionedStore, failover, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -148,6 +158,10 @@ pub struct Single {
     data: VersionedStore,
     /// The commit path through the write-ahead log.
     wal: CommitLog,
+    /// The primary's row locks, held by each write until it is durable.
+    locks: RowLocks<OpId>,
+    /// Writes that have just been granted their locks.
+    granted: Vec<OpId>,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
     log: ReplicationLog,
@@ -204,6 +218,8 @@ impl Single {
             primary: Station::new(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
+            locks: RowLocks::new(window),
+            granted: Vec::new(),
             cache,
             replicas,
             log: ReplicationLog::default(),
@@ -342,13 +358,13 @@ impl Single {
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
-        let s = *self.h.state(op);
         let missed = self.h.clients.missed(op, kind);
-        match kind {
-            OpKind::Put | OpKind::Transfer => self.acknowledge_write(op, ctx),
-            OpKind::Rmw | OpKind::Reserve if s.writing => self.acknowledge_write(op, ctx),
-            _ if missed => self.read_database(op, ctx),
-            _ => self.read_done(op, ctx),
+        if self.h.writes(op, kind) {
+            self.acknowledge_write(op, ctx);
+        } else if missed {
+            self.read_database(op, ctx);
+        } else {
+            self.read_done(op, ctx);
         }
     }
 
@@ -389,7 +405,24 @@ impl Single {
 
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let writing = self.h.state(op).writing;
+        let writes = self.h.writes(op, o.kind);
+        if writes && !self.locks.lock(op, RowKeys::of(&o), ctx.now()) {
+            // Waits for the rows' locks; `release` hands it on.
+            return;
+        }
+        self.execute(op, node, ctx);
+    }
+
+    /// `op` runs at `node` now (a write holding its row locks).
+    fn execute(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let writes = self.h.writes(op, o.kind);
+        if self.h.server_side(o.kind) {
+            // One statement reads its row under the lock.
+            let (version, value) = self.read_at(PRIMARY, o.key);
+            let s = self.h.state_mut(op);
+            (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Primary));
+        }
         let served_by = if node == PRIMARY {
             ServedBy::Primary
         } else {
@@ -398,7 +431,7 @@ impl Single {
         // Reads take their statement snapshot as they reach the node.
         let service = match o.kind {
             OpKind::Put => self.write.sample(&mut self.service_rng),
-            OpKind::Rmw | OpKind::Reserve if writing => self.write.sample(&mut self.service_rng),
+            OpKind::Rmw | OpKind::Reserve if writes => self.write.sample(&mut self.service_rng),
             OpKind::Transfer => {
                 self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
             }
@@ -431,7 +464,7 @@ impl Single {
             }
         };
         let slot = self.station(node).enter(ctx.now(), service);
-        if o.kind.is_write() && (writing || matches!(o.kind, OpKind::Put | OpKind::Transfer)) {
+        if writes {
             // A write's commit waits for its log flush at the end of service.
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
@@ -441,8 +474,15 @@ impl Single {
         }
     }
 
-    /// A write's CPU work ends: its commit record goes to the log.
+    /// A write's CPU work ends: its commit record goes to the log (a
+    /// server-side reservation of a sold-out item has nothing to log: it
+    /// releases its lock and answers).
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+            self.release(op, &o, ctx);
+            return self.hop(Event::DbAnswered(op), ctx);
+        }
         match self.wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
             Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed),
@@ -493,19 +533,28 @@ impl Single {
             .clients
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
+        self.release(op, &o, ctx);
         self.hop(Event::DbAnswered(op), ctx);
+    }
+
+    /// `op` releases its row locks; the writes granted them execute now.
+    fn release(&mut self, op: OpId, o: &Operation, ctx: &mut Ctx<'_>) {
+        let mut granted = std::mem::take(&mut self.granted);
+        self.locks
+            .release(op, RowKeys::of(o), ctx.now(), &mut granted);
+        for next in granted.drain(..) {
+            self.execute(next, PRIMARY, ctx);
+        }
+        self.granted = granted;
     }
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
         let s = *self.h.state(op);
-        let is_write = match kind {
-            OpKind::Put | OpKind::Transfer => true,
-            OpKind::Rmw | OpKind::Reserve => s.writing,
-            OpKind::Analytics => return ctx.complete(op, Outcome::Ok),
-            _ => false,
-        };
-        if is_write {
+        if kind == OpKind::Analytics {
+            return ctx.complete(op, Outcome::Ok);
+        }
+        if self.h.writes(op, kind) {
             let invalidates = self
                 .cache
                 .as_ref()
@@ -563,7 +612,11 @@ impl Single {
                 recent.note(session, w.key, ctx.now());
             }
         }
-        self.h.acknowledged(op, ctx);
+        // A server-side statement's answer carries what it read.
+        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
+        {
+            self.h.acknowledged(op, ctx);
+        }
     }
 }
 
@@ -580,6 +633,9 @@ impl Architecture for Single {
 
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         match ctx.op(op).kind {
+            OpKind::Rmw | OpKind::Reserve if self.h.server_side(ctx.op(op).kind) => {
+                self.hop(Event::AtDb(op, PRIMARY), ctx)
+            }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
                 self.start_read(op, ctx)
             }
@@ -728,6 +784,7 @@ impl Report for Single {
         let mut out = BTreeMap::new();
         let mut db = self.primary.stats();
         self.wal.annotate(&mut db);
+        self.locks.annotate(&mut db);
         out.insert("db".to_string(), db);
         if let Some(tier) = &self.cache {
             let mut c = match tier.placement {

@@ -33,8 +33,8 @@ use crate::model::network::NetworkConfig;
 use crate::model::streams::Stream;
 use crate::model::{Network, VersionedStore, Write, transaction};
 use crate::sim::{self, OpId, SimDuration, SimTime, Streams};
-use crate::workload::Operation;
 use crate::workload::WorkloadConfig;
+use crate::workload::{OpKind, Operation, RmwAt};
 
 /// What goes through the event queue: the architecture's own events, and
 /// the probe reads the harness schedules after a write's acknowledgement.
@@ -105,6 +105,8 @@ pub struct Harness {
     pub network: Network,
     /// What each of the scenario's faults did, in their order.
     pub effects: Effects,
+    /// Where `rmw` and `reserve` run (`[workload] rmw`).
+    rmw: RmwAt,
 }
 
 impl Harness {
@@ -123,6 +125,27 @@ impl Harness {
             clients: Clients::new(workload, streams),
             network: Network::new(network, Stream::Network.of(streams)),
             effects: Effects::new(faults),
+            rmw: workload.rmw,
+        }
+    }
+
+    /// Whether operations of `kind` run at the system of record as one
+    /// statement under its row lock: `rmw` and `reserve` under
+    /// `[workload] rmw = "server"`.
+    #[inline]
+    pub fn server_side(&self, kind: OpKind) -> bool {
+        self.rmw == RmwAt::Server && matches!(kind, OpKind::Rmw | OpKind::Reserve)
+    }
+
+    /// Whether `op` of `kind` is a write at the system of record now: `put`
+    /// and `transfer` always, `rmw` and `reserve` when they run server-side
+    /// or have done their client-side read.
+    #[inline]
+    pub fn writes(&self, op: OpId, kind: OpKind) -> bool {
+        match kind {
+            OpKind::Put | OpKind::Transfer => true,
+            OpKind::Rmw | OpKind::Reserve => self.server_side(kind) || self.state(op).writing,
+            _ => false,
         }
     }
 

@@ -218,6 +218,13 @@ pub struct ComponentStats {
     /// Database: commits sharing one forced write (group commit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits_per_forced_write: Option<f64>,
+    /// System of record: writes in the window that waited for another
+    /// write's row lock (a hot row's writers queue on its log flush).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_waits: Option<u64>,
+    /// System of record: their mean wait for the lock, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_wait_mean_ms: Option<f64>,
     /// Copy: writes committed in the window and applied at the copy — what
     /// the lag figures are over (0: none delivered, and no lag figures).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -41,6 +41,8 @@ pub struct WorkloadConfig {
     /// Units one transfer moves. Default 1.
     #[serde(deserialize_with = "positive_amount")]
     pub transfer_amount: i64,
+    /// Where `rmw` and `reserve` run, the same on every architecture: "server" runs each as one statement at the system of record under the key's row lock, held until the commit is durable (`UPDATE counters SET n = n + 1`, `UPDATE stock SET n = n - 1 WHERE n > 0`); "client" is the application doing read-modify-write in code: it reads the key where that architecture serves reads (a cache, a replica, a read model, a follower), then writes the value it computed blind, with no lock held in between, so concurrent increments are lost and stock checked on a stale copy is oversold. Default "server".
+    pub rmw: RmwAt,
     /// Delays after each write's acknowledgement at which a probe read of the key checks whether the write is visible (the t-visibility curve), e.g. ["0ms", "1ms", "10ms", "100ms"]. Default none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<SimDuration>,
@@ -93,6 +95,7 @@ impl Default for WorkloadConfig {
             locality: 0.95,
             multi_get_keys: 4,
             transfer_amount: 1,
+            rmw: RmwAt::Server,
             probes: Vec::new(),
             probe_session: ProbeSession::Other,
             probe_share: 0.1,
@@ -185,6 +188,17 @@ impl WorkloadConfig {
         }
         Ok(())
     }
+}
+
+/// Where read-modify-writes (`rmw`, `reserve`) run (`[workload] rmw`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RmwAt {
+    /// One statement at the system of record, under the row lock.
+    #[default]
+    Server,
+    /// A read where reads are served, then a blind write of the computed value.
+    Client,
 }
 
 /// Who sends the probe reads after a write.

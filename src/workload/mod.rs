@@ -13,7 +13,7 @@ mod trace;
 pub mod ycsb;
 
 pub use arrivals::Arrivals;
-pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
+pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, RmwAt, WorkloadConfig};
 pub use fit::Fit;
 pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};

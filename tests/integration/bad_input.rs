@@ -286,6 +286,16 @@ fn coordinator_and_colocated_settings_are_checked() {
         "strong lists multi_get",
     );
     assert_rejected(
+        "[[architecture]]\nkind = \"coordinator\"\n[architecture.coordinator]\nstrong = [\"rmw\"]\n",
+        "4:1",
+        "rmw and reserve run where [workload] rmw says",
+    );
+    assert_rejected(
+        "[workload]\nrmw = \"app\"\n",
+        "2:7",
+        "expected `server` or `client`",
+    );
+    assert_rejected(
         "[[architecture]]\nkind = \"sharded\"\n[architecture.partitions]\nnodes = 5\n",
         "3:15",
         "[architecture.partitions] applies to kind = \"colocated\" only",

@@ -300,6 +300,7 @@ fn charts_are_drawn_and_drawn_again_from_the_results() {
         [workload]
         rate = 2000
         probes = ["1ms", "10ms"]
+        rmw = "client"
         [workload.mix]
         get = 0.5
         rmw = 0.3

@@ -1,6 +1,7 @@
-//! Entity workloads on the Single System, end to end: an `rmw` without a
-//! lock loses updates, a `reserve` checked against a lagging replica
-//! oversells, a `transfer` is one local transaction; probes against an
+//! Entity workloads on the Single System, end to end: an `rmw` run by the
+//! application (read, then a blind write: `[workload] rmw = "client"`)
+//! loses updates, and one statement under the row lock does not; a
+//! `reserve` checked against a lagging replica oversells, a `transfer` is one local transaction; probes against an
 //! asynchronous replica follow P(visible at t) = P(L ≤ t).
 
 use archsim::arch::simulate_workload;
@@ -35,7 +36,18 @@ fsync = "0s"
 "#;
 
 fn scripted(extra: &str, ops: &[(OpKind, u64, u64, u32, u64)]) -> RunResult {
-    let s = scenario(&format!("{BASE}{extra}"));
+    scripted_in(BASE, extra, ops)
+}
+
+/// The same, with `rmw` and `reserve` run by the application: a read, then
+/// a blind write of the value it computed.
+fn scripted_client(extra: &str, ops: &[(OpKind, u64, u64, u32, u64)]) -> RunResult {
+    let base = BASE.replace("[workload]\n", "[workload]\nrmw = \"client\"\n");
+    scripted_in(&base, extra, ops)
+}
+
+fn scripted_in(base: &str, extra: &str, ops: &[(OpKind, u64, u64, u32, u64)]) -> RunResult {
+    let s = scenario(&format!("{base}{extra}"));
     let ops = ops
         .iter()
         .map(|&(kind, key, other, session, at_us)| Operation {
@@ -70,15 +82,25 @@ fn found(r: &RunResult) -> Vec<(&'static str, u64)> {
 fn concurrent_rmws_without_a_lock_lose_an_update() {
     let c = space().counter(0);
     // Both read the counter at 0 before either writes 1.
-    let r = scripted("", &[(OpKind::Rmw, c, 0, 1, 0), (OpKind::Rmw, c, 0, 2, 50)]);
+    let together = [(OpKind::Rmw, c, 0, 1, 0), (OpKind::Rmw, c, 0, 2, 50)];
+    let r = scripted_client("", &together);
     assert_eq!(found(&r), vec![("lost_update", 1)]);
     assert_eq!(r.anomalies.lost_update.lost_increments, 1);
     // One after the other, nothing is lost.
-    let r = scripted(
+    let r = scripted_client(
         "",
         &[(OpKind::Rmw, c, 0, 1, 0), (OpKind::Rmw, c, 0, 2, 5_000)],
     );
     assert_eq!(found(&r), vec![]);
+    // One statement each at the primary: the second waits for the first's
+    // row lock and increments what it committed.
+    let r = scripted("", &together);
+    assert_eq!(found(&r), vec![]);
+    let db = &r.components["db"];
+    assert_eq!(db.lock_waits, Some(1));
+    // It arrived 50 µs after the first, which holds the lock for its
+    // 100 µs of CPU (no fsync here).
+    assert_eq!(db.lock_wait_mean_ms, Some(0.05), "{db:?}");
 }
 
 #[test]
@@ -87,7 +109,7 @@ fn a_reserve_checked_against_a_lagging_replica_oversells() {
     let replica = "[architecture.replicas]\ncount = 1\nlag = \"50ms\"\n";
     // The first reserve takes the only unit (ok at about 1.5 ms); the second
     // checks the replica, which still shows 1 unit, and takes stock to −1.
-    let r = scripted(
+    let r = scripted_client(
         replica,
         &[
             (OpKind::Reserve, item, 0, 1, 0),
@@ -97,8 +119,17 @@ fn a_reserve_checked_against_a_lagging_replica_oversells() {
     assert_eq!(found(&r), vec![("stale_read", 1), ("invariant", 1)]);
     assert_eq!(r.anomalies.invariant.negative_stock_commits, 1);
     assert_eq!(r.anomalies.invariant.oversold_units, 1);
-    // Checked against the primary, the second reserve sees it sold out.
+    // Checked against the primary, the second reserve sees it sold out;
+    // run as one statement, it does so whatever the replicas show.
     let r = scripted(
+        replica,
+        &[
+            (OpKind::Reserve, item, 0, 1, 0),
+            (OpKind::Reserve, item, 0, 2, 5_000),
+        ],
+    );
+    assert_eq!(found(&r), vec![]);
+    let r = scripted_client(
         "",
         &[
             (OpKind::Reserve, item, 0, 1, 0),

@@ -68,7 +68,7 @@ impl KindConfig for Config {
                     .to_string(),
             ));
         }
-        let allowed = [OpKind::Get, OpKind::Rmw, OpKind::Reserve, OpKind::Transfer];
+        let allowed = [OpKind::Get, OpKind::Transfer];
         if let Some(k) = self
             .coordinator
             .strong
@@ -78,8 +78,11 @@ impl KindConfig for Config {
             return Some((
                 vec!["coordinator", "strong"],
                 format!(
-                    "strong lists {k}; the write model serves get, rmw, reserve and \
-                     transfer (multi_get and analytics are served by the read model)"
+                    "strong lists {k}; it names the reads the write model serves: get \
+                     (transfer always runs there; rmw and reserve run where [workload] \
+                     rmw says: \"server\" at the shard under its lock, \"client\" read \
+                     from the read model and written blind; multi_get and analytics \
+                     are served by the read model)"
                 ),
             ));
         }
@@ -127,7 +130,7 @@ pub struct CoordinatorConfig {
     pub retries: u32,
     /// Pause before a retry. Default "exp(5ms)" (randomised backoff; estimate).
     pub backoff: Dist,
-    /// Operation kinds whose reads go to the write model (the shards, under locks) instead of a read model. Default ["transfer", "reserve", "rmw"].
+    /// Reads that go to the write model (the shards, under locks) instead of the read model: "get" may be listed; "transfer" always goes there; `rmw` and `reserve` follow `[workload] rmw` (at the shards when "server", the default). Default ["transfer"].
     pub strong: Vec<OpKind>,
     /// With a cache (`[architecture.cache]` capacity > 0): share of plain keys whose writes go through the cache to the write model before the ok (write-through); the others are acknowledged by the cache and flushed later (write-behind). Default 1 (every key written through).
     #[serde(deserialize_with = "unit_interval")]
@@ -151,7 +154,7 @@ impl Default for CoordinatorConfig {
             lock_timeout: SimDuration::from_secs(1),
             retries: 3,
             backoff: dist("exp(5ms)"),
-            strong: vec![OpKind::Transfer, OpKind::Reserve, OpKind::Rmw],
+            strong: vec![OpKind::Transfer],
             critical: 1.0,
             flush: SimDuration::from_secs(5),
             log_delay: dist("lognormal(p50=10ms, p99=30ms)"),
