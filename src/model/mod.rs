@@ -1,6 +1,7 @@
 //! Reusable parts that architectures compose: queueing stations, the
 //! network, caches, replicas, the write-ahead log, routers, pipelines, the
-//! lock table, two-phase commit and Raft groups.
+//! row locks of a system of record, the lock table of distributed
+//! transactions, two-phase commit and Raft groups.
 
 pub mod cache;
 pub mod derived;

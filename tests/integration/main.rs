@@ -13,6 +13,7 @@ mod golden;
 mod hardening;
 mod init;
 mod layering;
+mod like_for_like;
 mod memory;
 mod oracle;
 mod overrides;
