@@ -78,3 +78,86 @@ fn the_default_comparison_shows_a_single_database_as_transactional() {
     assert_eq!(r.anomalies.invariant.oversold_units, 0);
     assert_eq!(r.anomalies.invariant.negative_balances, 0);
 }
+
+/// One database core, no network, no cache: the shared cost table alone.
+/// `{mix}` and `{architecture}` are filled in per test.
+const DEGENERATE: &str = r#"
+seed = 5
+duration = "20s"
+warmup = "1s"
+[workload]
+rate = 5000
+[workload.mix]
+{mix}
+[network]
+hop = "0s"
+[[architecture]]
+kind = "single"
+[architecture.db]
+cores = 1
+{architecture}
+"#;
+
+/// The percentiles of `kind` in `r` lie within `tolerance` (a share) of
+/// `base`'s, and they answered as many operations.
+fn assert_collapses(
+    base: &archsim::report::RunResult,
+    r: &archsim::report::RunResult,
+    tolerance: f64,
+) {
+    for (kind, b) in &base.latency.0 {
+        let o = &r.latency.0[kind];
+        let who = format!("{} {kind}", r.architecture);
+        assert_eq!((o.count, o.ok), (b.count, b.ok), "{who}");
+        for (name, x, y) in [
+            ("mean", b.mean_ms, o.mean_ms),
+            ("p50", b.p50_ms, o.p50_ms),
+            ("p90", b.p90_ms, o.p90_ms),
+            ("p99", b.p99_ms, o.p99_ms),
+        ] {
+            assert!(
+                (y - x).abs() <= tolerance * x,
+                "{who} {name}: {y} ms against single's {x} ms"
+            );
+        }
+    }
+    assert_eq!(
+        r.anomalies.counts(),
+        base.anomalies.counts(),
+        "{}",
+        r.architecture
+    );
+}
+
+#[test]
+fn one_shard_is_one_database() {
+    // Reads, writes, read-modify-writes and transfers on one shard are the
+    // single database's: the same statements, locks, log and core.
+    let text = DEGENERATE
+        .replace("{mix}", "get = 0.6\nput = 0.2\nrmw = 0.1\ntransfer = 0.1")
+        .replace(
+            "{architecture}",
+            "[[architecture]]\nkind = \"sharded\"\nshards = 1\n[architecture.db]\ncores = 1",
+        );
+    let results = run(&scenario(&text));
+    assert_collapses(&results.runs[0], &results.runs[1], 0.04);
+}
+
+#[test]
+fn a_coordinator_over_one_shard_at_no_cost_is_one_database() {
+    // Every write a local transaction at the one shard, the coordinator
+    // free and next to it. (Reads are left out: the coordinator serves
+    // them from its read model, or, when strong, as locking reads.)
+    let text = DEGENERATE
+        .replace(
+            "{mix}",
+            "put = 0.4\nrmw = 0.2\nreserve = 0.2\ntransfer = 0.2",
+        )
+        .replace(
+            "{architecture}",
+            "[[architecture]]\nkind = \"coordinator\"\nshards = 1\n[architecture.db]\ncores = 1\n\
+             [architecture.coordinator]\nservice = \"0s\"",
+        );
+    let results = run(&scenario(&text));
+    assert_collapses(&results.runs[0], &results.runs[1], 0.04);
+}
