@@ -48,7 +48,8 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
+use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::model::network::Message;
 use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
@@ -344,10 +345,23 @@ impl Sharded {
             .promoted(now, lost, &who, self.failover_after);
     }
 
-    /// Sends a message and delivers `event` when it lands (at once when the
-    /// hop takes no time).
-    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.client_message();
+    /// Sends a message of kind `kind` for `op` and delivers `event` when it
+    /// lands (at once when the hop takes no time).
+    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.message(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Sends a request of kind `kind` for `op`, whose answer its client
+    /// waits for (a round trip on its path), and delivers `event` when it
+    /// lands.
+    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.request(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Delivers `event` after `delay`, at once when that is zero.
+    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -369,7 +383,7 @@ impl Sharded {
         let slot = dir.station.enter(ctx.now(), service);
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
@@ -381,7 +395,7 @@ impl Sharded {
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
                 if self.grid.is_some() && !self.h.state(op).writing =>
             {
-                self.hop(Event::AtGrid(op), ctx);
+                self.request(Message::Client, op, Event::AtGrid(op), ctx);
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
                 if !self.h.state(op).writing =>
@@ -421,15 +435,18 @@ impl Sharded {
                 // One shard's statement is a consistent snapshot; more are not.
                 self.h.state_mut(op).consistent = shards.len() == 1;
                 let parts = shards.len() as u16;
+                // Scattered in parallel: one round trip.
+                self.h.network.round_trip(Message::Client, &o);
                 for &s in &shards {
-                    self.send(op, s, parts, ctx);
+                    self.send_part(op, s, parts, ctx);
                 }
                 self.scatter = shards;
             }
             OpKind::Analytics | OpKind::Search => {
                 let n = self.shards.len() as u16;
+                self.h.network.round_trip(Message::Client, &o);
                 for s in 0..n {
-                    self.send(op, s, n, ctx);
+                    self.send_part(op, s, n, ctx);
                 }
             }
             OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
@@ -449,6 +466,12 @@ impl Sharded {
         // Versions are issued in invocation order, the newest winning at
         // every replica.
         let version = self.data.commit(o.key, 0, now);
+        // The first replica's request and acknowledgement are the client's
+        // own legs; the others' are what the quorum adds.
+        let n = self.docstore.replicas.len() as u32;
+        self.h.network.round_trip(Message::Client, &o);
+        self.h.network.sent(Message::Client, 2, &o);
+        self.h.network.sent(Message::Quorum, 2 * (n - 1), &o);
         let d = &mut self.docstore;
         let doc = (o.key - self.space.document(0)) as u32;
         for i in 0..d.replicas.len() {
@@ -479,6 +502,11 @@ impl Sharded {
     /// first `r` replies.
     fn doc_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        // Requests to every replica; replies are counted as sent.
+        let (o, n) = (*ctx.op(op), self.docstore.replicas.len() as u32);
+        self.h.network.round_trip(Message::Client, &o);
+        self.h.network.sent(Message::Client, 1, &o);
+        self.h.network.sent(Message::Quorum, n - 1, &o);
         let d = &mut self.docstore;
         for i in 0..d.replicas.len() {
             let arrive = now + d.read[i].sample(&mut d.rng);
@@ -518,6 +546,12 @@ impl Sharded {
             return;
         }
         let doc = (ctx.op(op).key - self.space.document(0)) as usize;
+        let kind = if replica == 0 {
+            Message::Client
+        } else {
+            Message::Quorum
+        };
+        self.h.network.sent(kind, 1, ctx.op(op));
         let d = &mut self.docstore;
         let version = d.replicas[usize::from(replica)][doc];
         let back = d.response[usize::from(replica)].sample(&mut d.rng);
@@ -554,7 +588,7 @@ impl Sharded {
         let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
         self.h.state_mut(op).cache_lookup(found);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
     }
 
@@ -589,7 +623,7 @@ impl Sharded {
             .as_ref()
             .is_some_and(|g| g.invalidate != super::Invalidate::None);
         if invalidates && self.h.state(op).installed > 0 {
-            self.hop(Event::GridInvalidate(op), ctx);
+            self.request(Message::Invalidation, op, Event::GridInvalidate(op), ctx);
         } else {
             self.acknowledge(op, ctx);
         }
@@ -616,7 +650,7 @@ impl Sharded {
         }
         let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Invalidation, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
@@ -636,7 +670,7 @@ impl Sharded {
         if self.reads_to_replicas && !self.replicas.is_empty() {
             let r = self.choice_rng.random_range(0..self.replicas.len()) as u8;
             self.h.state_mut(op).pending = 1;
-            self.hop(Event::AtReplica(op, s, r), ctx);
+            self.request(Message::Client, op, Event::AtReplica(op, s, r), ctx);
         } else {
             self.send(op, s, 1, ctx);
         }
@@ -651,15 +685,18 @@ impl Sharded {
         (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::Replica));
         let service = self.read.sample(&mut self.service_rng);
         let slot = self.replica_stations[usize::from(s)][usize::from(r)].enter(ctx.now(), service);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::Answered(op));
     }
 
-    /// Ships a commit to every replica of its shard.
-    fn ship(&mut self, writes: &[crate::model::Write], ctx: &mut Ctx<'_>) {
+    /// Ships a commit of `o` to every replica of its shard: one message
+    /// each (its lag is the replica's own).
+    fn ship(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
         if writes.is_empty() || self.replicas.is_empty() {
             return;
         }
+        let replicas = self.replicas.len() as u32;
+        self.h.network.sent(Message::Replication, replicas, o);
         let now = ctx.now();
         let scope = self.router.shard(writes[0].key);
         let handle = self
@@ -677,11 +714,18 @@ impl Sharded {
         }
     }
 
-    /// Sends one part of `op` to shard `s`; `parts` is how many answers
-    /// the client will wait for.
+    /// Sends `op` to shard `s` and waits for its answer: a round trip.
     fn send(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
+        self.h.network.round_trip(Message::Client, ctx.op(op));
+        self.send_part(op, s, parts, ctx);
+    }
+
+    /// Sends one part of `op` to shard `s`; `parts` is how many answers
+    /// the client will wait for (the parts of a scatter go out in
+    /// parallel: their round trip is counted once, by the caller).
+    fn send_part(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
         self.h.state_mut(op).pending = parts;
-        self.hop(Event::AtShard(op, s), ctx);
+        self.hop(Message::Client, op, Event::AtShard(op, s), ctx);
     }
 
     // ----- a shard -----
@@ -747,7 +791,7 @@ impl Sharded {
         if writes {
             ctx.schedule_at(slot.done, Event::Served(op, s));
         } else {
-            let back = self.h.client_message();
+            let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
     }
@@ -767,6 +811,8 @@ impl Sharded {
             ctx.schedule_at(next, Event::Flushed(s));
         }
         for op in durable.drain(..) {
+            // Its commit record was forced, and its client waited for it.
+            self.h.costs.forced_write(ctx.op(op), true);
             self.commit(op, ctx);
         }
         self.shards[usize::from(s)].wal.recycle(durable);
@@ -811,7 +857,7 @@ impl Sharded {
                 grid.cache.source_committed(w.key, w.version, now);
             }
         }
-        self.ship(&writes[..plan.len], ctx);
+        self.ship(&writes[..plan.len], &o, ctx);
         let state = self.h.state_mut(op);
         if cross {
             if !first_done {
@@ -834,7 +880,7 @@ impl Sharded {
         } else {
             state.committed(&o, writes, plan.len, &self.data);
         }
-        self.hop(Event::Answered(op), ctx);
+        self.hop(Message::Client, op, Event::Answered(op), ctx);
     }
 
     // ----- the client -----
@@ -876,7 +922,7 @@ impl Sharded {
                         version: st.version,
                         value: st.value,
                     };
-                    self.hop(fill, ctx);
+                    self.hop(Message::Fill, op, fill, ctx);
                 }
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
                     let s = self.shard_of(o.key);
@@ -916,7 +962,7 @@ impl Architecture for Sharded {
         if let Some(dir) = &mut self.directory {
             let entry = self.router.directory_entry(key);
             if dir.cache.get(entry, now) == Lookup::Miss {
-                return self.hop(Event::AtDirectory(op), ctx);
+                return self.request(Message::Client, op, Event::AtDirectory(op), ctx);
             }
         }
         self.route(op, ctx);
@@ -1020,11 +1066,6 @@ impl Architecture for Sharded {
 }
 
 impl Report for Sharded {
-    fn coordination(&self) -> CoordinationReport {
-        self.h
-            .traffic(self.shards.iter().map(|s| s.wal.records()).sum())
-    }
-
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
         let mut systems: Vec<String> = (0..self.shards.len())
