@@ -958,10 +958,14 @@ impl Report for Colocated {
             "{} partitions, each a Raft group of {r} replicas: commit at a majority",
             self.groups.len()
         );
-        Footprint {
+        let mut f = Footprint {
             systems,
             sync: vec![SyncPath::new("node_*", "node_*", via)],
-        }
+            ..Footprint::default()
+        };
+        // One store, its partitions' replicas spread over the nodes.
+        f.platform("database", self.nodes.len() as u32);
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

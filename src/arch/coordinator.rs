@@ -1241,6 +1241,12 @@ impl Report for Coordinator {
 
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
+        let mut f = Footprint::default();
+        f.platform("database", self.shards.len() as u32);
+        f.platform("coordinator", 1);
+        f.platform("read_model", 1);
+        // The log the read model is fed from (Kafka-like).
+        f.platform("event_log", 1);
         let mut systems = vec!["coordinator".to_string()];
         systems.extend((0..self.shards.len()).map(|i| format!("shard_{i:0width$}")));
         systems.push("read_model".to_string());
@@ -1253,6 +1259,9 @@ impl Report for Coordinator {
             SyncPath::new("shard_*", "read_model", "event log"),
         ];
         if let Some(b) = &self.boundary {
+            if !b.in_process {
+                f.platform("cache", 1);
+            }
             systems.push("cache".to_string());
             let via = if b.critical >= 1.0 {
                 "write-through".to_string()
@@ -1265,7 +1274,7 @@ impl Report for Coordinator {
             };
             sync.push(SyncPath::new("cache", "coordinator", via));
         }
-        Footprint { systems, sync }
+        Footprint { systems, sync, ..f }
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

@@ -728,17 +728,35 @@ impl Architecture for Polyglot {
 impl Report for Polyglot {
     fn footprint(&self) -> Footprint {
         let mut f = Footprint::default();
-        for name in ["db", "cache", "search", "warehouse", "session_store"] {
+        for (name, platform) in [
+            ("db", "database"),
+            ("cache", "cache"),
+            ("search", "search"),
+            ("warehouse", "warehouse"),
+            ("session_store", "session_store"),
+        ] {
             if name != "cache" || self.cache.is_some() {
                 f.systems.push(name.to_string());
+                f.platform(platform, 1);
             }
         }
         for store in Derived::ALL {
             if store == Derived::Cache && self.cache.is_none() {
                 continue;
             }
-            let via = self.feeds[store as usize].sync.name();
-            f.sync.push(SyncPath::new("db", store.name(), via));
+            let sync = self.feeds[store as usize].sync;
+            f.sync.push(SyncPath::new("db", store.name(), sync.name()));
+            // A connector or a bus is one more platform to run (one server
+            // however many stores it feeds); dual writes are the
+            // application's.
+            let pipeline = match sync {
+                Sync::Cdc => Some("cdc"),
+                Sync::EventBus => Some("event_bus"),
+                Sync::DualWrite => None,
+            };
+            if let Some(p) = pipeline.filter(|p| !f.by_platform.contains_key(*p)) {
+                f.platform(p, 1);
+            }
         }
         f
     }

@@ -1068,14 +1068,20 @@ impl Architecture for Sharded {
 impl Report for Sharded {
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
+        let mut f = Footprint::default();
+        // Every shard's primary and its replicas.
+        let shards = self.shards.len() as u32;
+        f.platform("database", shards * (1 + self.replicas.len() as u32));
         let mut systems: Vec<String> = (0..self.shards.len())
             .map(|i| format!("shard_{i:0width$}"))
             .collect();
         if self.directory.is_some() {
             systems.push("directory".to_string());
+            f.platform("directory", 1);
         }
         let mut sync: Vec<SyncPath> = Vec::new();
         if let Some(grid) = &self.grid {
+            f.platform("cache", grid.nodes.len() as u32);
             for i in 0..grid.nodes.len() {
                 systems.push(format!("cache_{i}"));
             }
@@ -1097,6 +1103,7 @@ impl Report for Sharded {
         }
         if self.documents_used {
             let n = self.docstore.replicas.len();
+            f.platform("document_store", n as u32);
             systems.extend((1..=n).map(|i| format!("docstore_{i}")));
             let quorum = format!(
                 "leaderless: the client writes all {n}, waits for w = {}",
@@ -1104,7 +1111,7 @@ impl Report for Sharded {
             );
             sync.push(SyncPath::new("client", "docstore_*", quorum));
         }
-        Footprint { systems, sync }
+        Footprint { systems, sync, ..f }
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

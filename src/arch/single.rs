@@ -730,9 +730,14 @@ impl Report for Single {
     fn footprint(&self) -> Footprint {
         let mut f = Footprint {
             systems: vec!["db".to_string()],
-            sync: Vec::new(),
+            ..Footprint::default()
         };
+        // The primary and its replicas.
+        f.platform("database", 1 + self.replicas.len() as u32);
         if let Some(tier) = &self.cache {
+            if tier.placement == Placement::Remote {
+                f.platform("cache", 1);
+            }
             f.systems.push("cache".to_string());
             let on_write = match tier.invalidate {
                 Invalidate::Delete => "delete on write",
