@@ -502,11 +502,14 @@ impl Sharded {
     /// first `r` replies.
     fn doc_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        // Requests to every replica; replies are counted as sent.
+        // A request to every replica, and each one's reply (the model
+        // schedules only those still awaited, but every replica answers):
+        // the first replica's legs are the client's own, the others' what
+        // the quorum adds.
         let (o, n) = (*ctx.op(op), self.docstore.replicas.len() as u32);
         self.h.network.round_trip(Message::Client, &o);
-        self.h.network.sent(Message::Client, 1, &o);
-        self.h.network.sent(Message::Quorum, n - 1, &o);
+        self.h.network.sent(Message::Client, 2, &o);
+        self.h.network.sent(Message::Quorum, 2 * (n - 1), &o);
         let d = &mut self.docstore;
         for i in 0..d.replicas.len() {
             let arrive = now + d.read[i].sample(&mut d.rng);
@@ -546,12 +549,6 @@ impl Sharded {
             return;
         }
         let doc = (ctx.op(op).key - self.space.document(0)) as usize;
-        let kind = if replica == 0 {
-            Message::Client
-        } else {
-            Message::Quorum
-        };
-        self.h.network.sent(kind, 1, ctx.op(op));
         let d = &mut self.docstore;
         let version = d.replicas[usize::from(replica)][doc];
         let back = d.response[usize::from(replica)].sample(&mut d.rng);

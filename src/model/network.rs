@@ -68,7 +68,8 @@ pub enum Message {
     DualWrite,
     /// A quorum store's request to one of a document's replicas beyond the
     /// first, or its answer: what replicating by quorum adds over one copy,
-    /// 2(n − 1) per operation when every replica answers.
+    /// 2(n − 1) per read or write (every replica answers, though the
+    /// client waits only for r or w of them).
     Quorum,
     /// AppendEntries and their answers: 2(n − 1) per Raft round.
     Raft,
