@@ -8,7 +8,8 @@
 //! memory under its lease: linearizable. With `reads = "follower"` it goes
 //! to one of the partition's followers, which learns of a commit one hop
 //! after the leader: bounded staleness, counted as stale reads served by a
-//! follower.
+//! follower. (The commit index rides on the leader's next AppendEntries:
+//! no message of its own.)
 //!
 //! Writes and transactions. Every write takes exclusive locks on its keys
 //! at its partition's leader, with wait-die on conflict (an older
@@ -54,10 +55,9 @@ use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{
-    ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
-};
+use crate::metrics::{ComponentStats, CoordinationCost, Outcome, Window};
 use crate::model::locks::{Conflict, TxnId};
+use crate::model::network::Message;
 use crate::model::participant;
 use crate::model::raft::{Draw, RaftGroup};
 use crate::model::router::{Router, ShardPlacement};
@@ -159,10 +159,8 @@ pub struct Colocated {
     choice_rng: SimRng,
     transfer_amount: i64,
     h: Harness,
-    op_costs: OperationCosts,
     /// An analytics query's CPU time over all the data, drawn once.
     work: Vec<SimDuration>,
-    coordination: CoordinationCost,
     election_timeout: Dist,
     lease: SimDuration,
     election_rng: SimRng,
@@ -229,10 +227,12 @@ impl Colocated {
             raft_rng: Stream::Raft.of(streams),
             choice_rng: Stream::FollowerChoice.of(streams),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
-            op_costs: OperationCosts::default(),
+            h: {
+                let mut h = Harness::new(w, setting.network, setting.faults.len(), streams, window);
+                h.costs.transactional();
+                h
+            },
             work: Vec::new(),
-            coordination: CoordinationCost::new(window),
             election_timeout: c.election_timeout.clone(),
             lease: c.lease,
             election_rng: Stream::Election.of(streams),
@@ -309,22 +309,16 @@ impl Colocated {
         &mut self.nodes[node as usize]
     }
 
-    /// A message between the client and a server, charged to `op`.
-    fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_costs.cost(op).messages += u32::from(!self.h.network.client_local());
-        self.h.client_message()
-    }
-
-    /// A message between two partitions' leaders, charged to `t` (none
-    /// within one partition).
+    /// A two-phase-commit message between two partitions' leaders for `t`
+    /// (none within one partition): its delay, counted by the network and
+    /// in the transaction's cost.
     fn server_leg(&mut self, t: TxnId, from: PartitionId, to: PartitionId) -> SimDuration {
         if from == to {
             return SimDuration::ZERO;
         }
-        if let Some(txn) = self.txns.get_mut(t) {
-            txn.cost.messages += u32::from(!self.h.network.local());
-        }
-        self.h.server_message()
+        let txn = self.txns.txn_mut(t);
+        txn.cost.messages += u32::from(!self.h.network.local());
+        self.h.message(Message::TwoPhaseCommit, &txn.operation)
     }
 
     // ----- the client -----
@@ -337,8 +331,7 @@ impl Colocated {
         replica: u8,
         ctx: &mut Ctx<'_>,
     ) {
-        self.op_costs.cost(op).round_trips += 1;
-        let leg = self.client_leg(op);
+        let leg = self.h.request(Message::Client, ctx.op(op));
         ctx.schedule_in(
             leg,
             Event::Read {
@@ -362,19 +355,27 @@ impl Colocated {
             .collect();
         partitions.sort_unstable();
         partitions.dedup();
-        self.op_costs.distributed(op, partitions.len() > 1);
+        if partitions.len() > 1 {
+            self.h.costs.distributed(ctx.op(op));
+        }
         match self.compute {
             Compute::Colocated => {
                 // One partition's reads are one consistent snapshot.
                 let st = self.h.state_mut(op);
                 st.consistent = partitions.len() == 1;
                 st.pending = partitions.len() as u16;
-                let round_trips = self.op_costs.cost(op).round_trips;
-                for p in partitions {
-                    self.send_read(op, p, ALL_KEYS, 0, ctx);
-                }
                 // Parallel requests: one round trip on the critical path.
-                self.op_costs.cost(op).round_trips = round_trips + 1;
+                self.h.network.round_trip(Message::Client, ctx.op(op));
+                for p in partitions {
+                    let leg = self.h.message(Message::Client, ctx.op(op));
+                    let event = Event::Read {
+                        op,
+                        partition: p,
+                        key: ALL_KEYS,
+                        replica: 0,
+                    };
+                    ctx.schedule_in(leg, event);
+                }
             }
             Compute::Client => {
                 self.h.state_mut(op).pending = 1;
@@ -447,7 +448,7 @@ impl Colocated {
                 .expect("a follower")
         };
         let slot = self.nodes[node as usize].enter(ctx.now(), service);
-        let leg = self.client_leg(op);
+        let leg = self.h.message(Message::Client, &o);
         ctx.schedule_at(slot.done + leg, Event::ReadAnswered(op));
     }
 
@@ -492,13 +493,9 @@ impl Colocated {
             if self.h.read_returned(op, ctx) == AfterRead::Write {
                 let t = self.open(Some(op), o, 0, ());
                 self.start(t, ctx);
-            } else {
-                // Sold out (or given up): answered by the read.
-                self.op_costs.finish(op, &o, &mut self.coordination);
             }
             return;
         }
-        self.finish(op, ctx);
         self.h.read_returned(op, ctx);
     }
 
@@ -522,7 +519,7 @@ impl Colocated {
             }
         };
         let slot = self.leader_station(partition).enter(ctx.now(), service);
-        let leg = self.client_leg(op);
+        let leg = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(
             slot.done + leg,
             Event::AnalyticsAnswered {
@@ -541,11 +538,12 @@ impl Colocated {
         ctx: &mut Ctx<'_>,
     ) {
         if pages_left > 0 {
-            // The next page of this partition's rows.
+            // The next page of this partition's rows (partitions in
+            // parallel: one round trip).
             if partition == 0 {
-                self.op_costs.cost(op).round_trips += 1;
+                self.h.network.round_trip(Message::Client, ctx.op(op));
             }
-            let leg = self.client_leg(op);
+            let leg = self.h.message(Message::Client, ctx.op(op));
             return ctx.schedule_in(
                 leg,
                 Event::Analytics {
@@ -570,17 +568,10 @@ impl Colocated {
     }
 
     fn computed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.finish(op, ctx);
         ctx.complete(op, Outcome::Ok);
     }
 
-    /// The client has its answer: the operation's cost is counted.
-    fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        self.op_costs.finish(op, ctx.op(op), &mut self.coordination);
-    }
-
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.finish(op, ctx);
         match ctx.op(op).kind {
             kind @ (OpKind::Rmw | OpKind::Reserve) if self.h.server_side(kind) => {
                 // Read and written in one transaction at the leader.
@@ -593,7 +584,6 @@ impl Colocated {
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.finish(op, ctx);
         ctx.complete(op, Outcome::Failed);
     }
 
@@ -605,10 +595,15 @@ impl Colocated {
     fn start(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
         let txn = self.txns.txn(t);
         let (op, n, home) = (client(txn), txn.n(), txn.parts[0].at);
-        self.op_costs.cost(op).round_trips += 1;
-        let leg = self.client_leg(op);
+        let leg = self.h.request(Message::Client, ctx.op(op));
         if n > 1 {
-            self.txns.txn_mut(t).cost.round_trips += 1;
+            // The write intents and their votes, in parallel: one round
+            // trip between leaders.
+            let txn = self.txns.txn_mut(t);
+            txn.cost.round_trips += 1;
+            self.h
+                .network
+                .round_trip(Message::TwoPhaseCommit, &txn.operation);
         }
         for p in 0..n {
             let to = self.txns.txn(t).parts[p].at;
@@ -667,6 +662,9 @@ impl Colocated {
         });
         let txn = self.txns.txn_mut(t);
         txn.cost.messages += round.messages * u32::from(!self.h.network.local());
+        self.h
+            .network
+            .sent(Message::Raft, round.messages, &txn.operation);
         txn.cost.forced_writes += round.forced_writes;
         txn.cost.consensus_rounds += 1;
         round.commit
@@ -705,13 +703,15 @@ impl Driver for Colocated {
     }
 
     fn coordination(&mut self) -> &mut CoordinationCost {
-        &mut self.coordination
+        &mut self.h.costs
     }
 
     fn open(&mut self, op: Option<OpId>, operation: Operation, attempt: u32, _: ()) -> TxnId {
         let parts = participant::participants(&operation, |k| self.router.shard(k));
         let op = op.expect("a client's transaction");
-        self.op_costs.distributed(op, parts.len() > 1);
+        if attempt == 0 && parts.len() > 1 {
+            self.h.costs.distributed(&operation);
+        }
         self.txns.open(Some(op), operation, attempt, parts, ())
     }
 
@@ -805,8 +805,9 @@ impl Driver for Colocated {
     }
 
     fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
-        let op = client(self.txns.txn(t));
-        let leg = self.client_leg(op);
+        let txn = self.txns.txn(t);
+        let leg = self.h.message(Message::Client, &txn.operation);
+        let op = client(txn);
         let event = if ok {
             Event::Answered(op)
         } else {
@@ -840,7 +841,6 @@ impl Architecture for Colocated {
         if i >= self.work.len() {
             self.work.resize(i + 1, SimDuration::ZERO);
         }
-        self.op_costs.begin(op);
         let o = *ctx.op(op);
         match o.kind {
             OpKind::Get | OpKind::Probe => self.read_key(op, ctx),
@@ -851,7 +851,9 @@ impl Architecture for Colocated {
                 self.work[i] = self.analytics.sample(&mut self.service_rng);
                 let partitions = self.groups.len() as u32;
                 self.h.state_mut(op).pending = partitions as u16;
-                self.op_costs.distributed(op, partitions > 1);
+                if partitions > 1 {
+                    self.h.costs.distributed(&o);
+                }
                 let pages = match self.compute {
                     Compute::Colocated => 1,
                     Compute::Client => {
@@ -859,9 +861,10 @@ impl Architecture for Colocated {
                         rows.div_ceil(u64::from(self.page)).max(1) as u32
                     }
                 };
+                // Every partition at once: one round trip.
+                self.h.network.round_trip(Message::Client, &o);
                 for partition in 0..partitions {
-                    self.op_costs.cost(op).round_trips += u32::from(partition == 0);
-                    let leg = self.client_leg(op);
+                    let leg = self.h.message(Message::Client, &o);
                     ctx.schedule_in(
                         leg,
                         Event::Analytics {
@@ -969,10 +972,14 @@ impl Report for Colocated {
             "{} partitions, each a Raft group of {r} replicas: commit at a majority",
             self.groups.len()
         );
-        Footprint {
+        let mut f = Footprint {
             systems,
             sync: vec![SyncPath::new("node_*", "node_*", via)],
-        }
+            ..Footprint::default()
+        };
+        // One store, its partitions' replicas spread over the nodes.
+        f.platform("database", self.nodes.len() as u32);
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
@@ -1004,9 +1011,5 @@ impl Report for Colocated {
                 )
             })
             .collect()
-    }
-
-    fn coordination(&self) -> CoordinationReport {
-        self.coordination.report()
     }
 }

@@ -56,10 +56,9 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{
-    ComponentStats, CoordinationCost, CoordinationReport, Cost, OperationCosts, Outcome, Window,
-};
+use crate::metrics::{ComponentStats, CoordinationCost, Cost, Outcome, Window};
 use crate::model::locks::{Conflict, TxnId};
+use crate::model::network::Message as Kind;
 use crate::model::participant::{self, Participant, Stage};
 use crate::model::router::{Router, mix64};
 use crate::model::streams::Stream;
@@ -230,8 +229,6 @@ pub struct Coordinator {
     backoff_rng: SimRng,
     transfer_amount: i64,
     h: Harness,
-    op_costs: OperationCosts,
-    coordination: CoordinationCost,
     /// Windows in which the coordinator is down (crash or partition), by
     /// fault: a participant prepared in one is in doubt because of it.
     coordinator_down: Vec<(usize, SimTime, SimTime)>,
@@ -333,9 +330,11 @@ impl Coordinator {
             coordinator_rng: Stream::Service("coordinator").of(streams),
             backoff_rng: Stream::Backoff.of(streams),
             transfer_amount: w.transfer_amount,
-            h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
-            op_costs: OperationCosts::default(),
-            coordination: CoordinationCost::new(window),
+            h: {
+                let mut h = Harness::new(w, setting.network, setting.faults.len(), streams, window);
+                h.costs.transactional();
+                h
+            },
             coordinator_down: setting
                 .faults
                 .iter()
@@ -404,40 +403,41 @@ impl Coordinator {
         share < b.critical
     }
 
-    /// A message between a client and a server: its delay, charged to `op`.
-    fn client_leg(&mut self, op: OpId) -> SimDuration {
-        self.op_costs.cost(op).messages += u32::from(!self.h.network.client_local());
-        self.h.client_message()
-    }
-
-    /// A message between the client and the cache (none in process).
-    fn cache_leg(&mut self, op: OpId) -> SimDuration {
-        if self.boundary.as_ref().is_some_and(|b| b.in_process) {
+    /// A message between the client and the cache for `o` (none in
+    /// process): its delay.
+    fn cache_leg(&mut self, o: &Operation) -> SimDuration {
+        if self.in_process() {
             SimDuration::ZERO
         } else {
-            self.client_leg(op)
+            self.h.message(Kind::Client, o)
         }
     }
 
-    /// A message between two servers, charged to transaction `t`.
-    fn server_leg(&mut self, t: TxnId) -> SimDuration {
-        if let Some(txn) = self.txns.get_mut(t) {
-            txn.cost.messages += u32::from(!self.h.network.local());
-        }
-        self.h.server_message()
+    fn in_process(&self) -> bool {
+        self.boundary.as_ref().is_some_and(|b| b.in_process)
+    }
+
+    /// A message of kind `kind` between two servers for transaction `t`:
+    /// its delay, counted by the network and in the transaction's cost.
+    fn server_leg(&mut self, kind: Kind, t: TxnId) -> SimDuration {
+        let txn = self.txns.txn_mut(t);
+        txn.cost.messages += u32::from(!self.h.network.local());
+        self.h.message(kind, &txn.operation)
     }
 
     // ----- the client -----
 
     fn send_to_cache(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.op_costs.cost(op).round_trips += 1;
-        let leg = self.cache_leg(op);
+        let leg = if self.in_process() {
+            SimDuration::ZERO
+        } else {
+            self.h.request(Kind::Client, ctx.op(op))
+        };
         ctx.schedule_in(leg, Event::AtCache(op));
     }
 
     fn send_to_read_model(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.op_costs.cost(op).round_trips += 1;
-        let leg = self.client_leg(op);
+        let leg = self.h.request(Kind::Client, ctx.op(op));
         ctx.schedule_in(leg, Event::AtReadModel(op));
     }
 
@@ -450,23 +450,17 @@ impl Coordinator {
             flushed: None,
         };
         let t = self.open(Some(op), o, 0, origin);
-        self.op_costs.cost(op).round_trips += 1;
         let leg = if via_cache {
-            self.server_leg(t)
+            self.h.network.round_trip(Kind::Server, &o);
+            self.server_leg(Kind::Server, t)
         } else {
-            self.client_leg(op)
+            self.h.request(Kind::Client, &o)
         };
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Request(t)));
     }
 
-    /// The client has its answer: the operation's cost is counted.
-    fn finish(&mut self, op: OpId, ctx: &Ctx<'_>) {
-        self.op_costs.finish(op, ctx.op(op), &mut self.coordination);
-    }
-
     /// The write model's answer reaches the client.
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.finish(op, ctx);
         match ctx.op(op).kind {
             OpKind::Get | OpKind::Probe => {
                 self.h.read_returned(op, ctx);
@@ -486,7 +480,6 @@ impl Coordinator {
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.finish(op, ctx);
         ctx.complete(op, Outcome::Failed);
     }
 
@@ -511,8 +504,8 @@ impl Coordinator {
                     flushed: None,
                 };
                 let t = self.open(Some(op), o, 0, origin);
-                self.op_costs.cost(op).round_trips += 1;
-                let leg = self.server_leg(t);
+                self.h.network.round_trip(Kind::Server, &o);
+                let leg = self.server_leg(Kind::Server, t);
                 ctx.schedule_at(slot.done + leg, Event::AtCoordinator(Message::Request(t)));
             }
             OpKind::Put => {
@@ -535,7 +528,7 @@ impl Coordinator {
                 st.writes[0] = write;
                 st.installed = 1;
                 st.planned = 1;
-                let leg = self.cache_leg(op);
+                let leg = self.cache_leg(&o);
                 ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
             }
             _ => {
@@ -544,7 +537,7 @@ impl Coordinator {
                     _ => b.cache.get(o.key, now),
                 };
                 self.h.state_mut(op).cache_lookup(found);
-                let leg = self.cache_leg(op);
+                let leg = self.cache_leg(&o);
                 ctx.schedule_at(slot.done + leg, Event::CacheAnswered(op));
             }
         }
@@ -552,13 +545,11 @@ impl Coordinator {
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if ctx.op(op).kind == OpKind::Put {
-            self.finish(op, ctx);
             return self.h.acknowledged(op, ctx);
         }
         if self.h.state(op).missed {
             return self.send_to_read_model(op, ctx);
         }
-        self.finish(op, ctx);
         self.h.read_returned(op, ctx);
     }
 
@@ -585,7 +576,7 @@ impl Coordinator {
             b.cache
                 .put(w.key, w.version, w.value, self.data.version(w.key), now);
         }
-        let leg = self.cache_leg(op);
+        let leg = self.cache_leg(ctx.op(op));
         ctx.schedule_at(slot.done + leg, Event::Answered(op));
     }
 
@@ -627,7 +618,7 @@ impl Coordinator {
                 flushed: Some(batch.into()),
             };
             let t = self.open(None, operation, 0, origin);
-            let leg = self.server_leg(t);
+            let leg = self.server_leg(Kind::Server, t);
             ctx.schedule_in(leg, Event::AtShard(t, 0));
         }
         if again {
@@ -674,20 +665,19 @@ impl Coordinator {
             }
         };
         let slot = self.read_model.station.enter(ctx.now(), service);
-        let leg = self.client_leg(op);
+        let leg = self.h.message(Kind::Client, &o);
         ctx.schedule_at(slot.done + leg, Event::ReadModelAnswered(op));
     }
 
     fn read_model_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         if o.kind == OpKind::Analytics {
-            self.finish(op, ctx);
             return ctx.complete(op, Outcome::Ok);
         }
         let st = *self.h.state(op);
         if st.missed && self.boundary.is_some() {
             // Fill the cache with what the read model returned, without waiting.
-            let leg = self.client_leg(op);
+            let leg = self.h.message(Kind::Fill, &o);
             let fill = Event::CacheFill {
                 key: o.key as u32,
                 version: st.version,
@@ -700,19 +690,15 @@ impl Coordinator {
             // follows as a blind write through the coordinator.
             if self.h.read_returned(op, ctx) == AfterRead::Write {
                 self.request(op, false, ctx);
-            } else {
-                // Sold out: answered by `read_done` (the operation is no
-                // longer in flight).
-                self.op_costs.finish(op, &o, &mut self.coordination);
             }
             return;
         }
-        self.finish(op, ctx);
         self.h.read_returned(op, ctx);
     }
 
-    /// Publishes committed writes on the event log.
-    fn publish(&mut self, writes: &[Write], invoked: SimTime, ctx: &mut Ctx<'_>) {
+    /// Publishes `o`'s committed writes on the event log, which delivers
+    /// each to the read model: one message each.
+    fn publish(&mut self, writes: &[Write], o: &Operation, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         for w in writes {
             self.read_model.store.source_committed(w.key, now);
@@ -731,11 +717,7 @@ impl Coordinator {
                 },
             );
         }
-        let cost = Cost {
-            messages: writes.len() as u32 * u32::from(!self.h.network.local()),
-            ..Cost::default()
-        };
-        self.coordination.charge(invoked, &cost);
+        self.h.network.sent(Kind::Pipeline, writes.len() as u32, o);
     }
 
     fn delivered(&mut self, w: Write, committed: SimTime, ctx: &mut Ctx<'_>) {
@@ -775,8 +757,15 @@ impl Coordinator {
     fn dispatch(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
         let txn = self.txns.txn_mut(t);
         txn.cost.round_trips += 1;
+        let kind = if txn.protocol.is_some() {
+            Kind::TwoPhaseCommit
+        } else {
+            Kind::Server
+        };
+        // The parts go out in parallel: one round trip on the client's path.
+        self.h.network.round_trip(kind, &txn.operation);
         for p in 0..txn.n() {
-            let leg = self.server_leg(t);
+            let leg = self.server_leg(kind, t);
             ctx.schedule_in(leg, Event::AtShard(t, p));
         }
     }
@@ -804,9 +793,9 @@ impl Coordinator {
         };
         let leg = match (ok, via_cache) {
             // The cache relays the error to its client.
-            (false, true) => self.server_leg(t) + self.cache_leg(op),
-            (_, true) => self.server_leg(t),
-            (_, false) => self.client_leg(op),
+            (false, true) => self.server_leg(Kind::Server, t) + self.cache_leg(ctx.op(op)),
+            (_, true) => self.server_leg(Kind::Server, t),
+            (_, false) => self.h.message(Kind::Client, ctx.op(op)),
         };
         ctx.schedule_in(leg, event);
     }
@@ -841,7 +830,7 @@ impl Coordinator {
             if window.contains(invoked) {
                 b.behind.record(now - invoked, Outcome::Ok);
             }
-            self.publish(&writes[..1], invoked, ctx);
+            self.publish(&writes[..1], &put, ctx);
         }
         let last = batch.last().expect("a flush has writes").0;
         let b = self.boundary.as_mut().expect("a cache");
@@ -940,7 +929,7 @@ impl Coordinator {
             Record::Prepare(t, p) => self.prepared(t, p, ctx),
             Record::Commit(t, p) => {
                 self.release(t, p, ctx);
-                let leg = self.server_leg(t);
+                let leg = self.server_leg(Kind::TwoPhaseCommit, t);
                 ctx.schedule_in(leg, Event::AtCoordinator(Message::Ack(t, p)));
             }
         }
@@ -951,7 +940,7 @@ impl Coordinator {
     fn local_answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
         if self.txns.txn(t).arch.flushed.is_some() {
             let txn = self.txns.remove(t);
-            self.coordination.charge(txn.operation.start, &txn.cost);
+            self.h.costs.charge(txn.operation.start, &txn.cost);
             if !ok {
                 // Retried by the cache until it lands.
                 let next = self.open(None, txn.operation, 0, txn.arch);
@@ -962,7 +951,7 @@ impl Coordinator {
             ctx.background_done();
             return;
         }
-        let leg = self.server_leg(t);
+        let leg = self.server_leg(Kind::Server, t);
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Done(t, ok)));
     }
 
@@ -991,7 +980,7 @@ impl Driver for Coordinator {
     }
 
     fn coordination(&mut self) -> &mut CoordinationCost {
-        &mut self.coordination
+        &mut self.h.costs
     }
 
     fn open(
@@ -1002,8 +991,8 @@ impl Driver for Coordinator {
         origin: Origin,
     ) -> TxnId {
         let parts = participant::participants(&operation, |k| self.router.shard(k));
-        if let Some(op) = op {
-            self.op_costs.distributed(op, parts.len() > 1);
+        if op.is_some() && attempt == 0 && parts.len() > 1 {
+            self.h.costs.distributed(&operation);
         }
         self.txns.open(op, operation, attempt, parts, origin)
     }
@@ -1029,12 +1018,12 @@ impl Driver for Coordinator {
     }
 
     fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let leg = self.server_leg(t);
+        let leg = self.server_leg(Kind::TwoPhaseCommit, t);
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Vote(t, p, vote)));
     }
 
     fn send_decision(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let leg = self.server_leg(t);
+        let leg = self.server_leg(Kind::TwoPhaseCommit, t);
         ctx.schedule_in(leg, Event::Decided(t, p));
     }
 
@@ -1093,7 +1082,7 @@ impl Driver for Coordinator {
                 state.committed(&o, writes, plan.len, &self.data);
             }
         }
-        self.publish(&writes[..plan.len], o.start, ctx);
+        self.publish(&writes[..plan.len], &o, ctx);
     }
 
     fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {
@@ -1134,7 +1123,6 @@ impl Architecture for Coordinator {
     }
 
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        self.op_costs.begin(op);
         let o = *ctx.op(op);
         // A cache that is down is not there: requests go past it.
         let cached =
@@ -1261,6 +1249,12 @@ impl Report for Coordinator {
 
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
+        let mut f = Footprint::default();
+        f.platform("database", self.shards.len() as u32);
+        f.platform("coordinator", 1);
+        f.platform("read_model", 1);
+        // The log the read model is fed from (Kafka-like).
+        f.platform("event_log", 1);
         let mut systems = vec!["coordinator".to_string()];
         systems.extend((0..self.shards.len()).map(|i| format!("shard_{i:0width$}")));
         systems.push("read_model".to_string());
@@ -1273,6 +1267,9 @@ impl Report for Coordinator {
             SyncPath::new("shard_*", "read_model", "event log"),
         ];
         if let Some(b) = &self.boundary {
+            if !b.in_process {
+                f.platform("cache", 1);
+            }
             systems.push("cache".to_string());
             let via = if b.critical >= 1.0 {
                 "write-through".to_string()
@@ -1285,7 +1282,7 @@ impl Report for Coordinator {
             };
             sync.push(SyncPath::new("cache", "coordinator", via));
         }
-        Footprint { systems, sync }
+        Footprint { systems, sync, ..f }
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
@@ -1353,10 +1350,6 @@ impl Report for Coordinator {
             lag_ms.insert("write_model".to_string(), LagSummary::of(&b.behind));
         }
         lag_ms
-    }
-
-    fn coordination(&self) -> CoordinationReport {
-        self.coordination.report()
     }
 }
 

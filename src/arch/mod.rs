@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use crate::check::{DivergenceReport, LagSummary};
 use crate::faults::{Effects, Fault};
 use crate::harness::{Architecture, Run};
-use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
+use crate::metrics::{ComponentStats, Recorder, Window};
 use crate::model::VersionedStore;
 use crate::model::network::NetworkConfig;
 use crate::sim::{self, RunOutput, SimDuration, SimTime, Streams};
@@ -57,7 +57,8 @@ impl Setting<'_> {
 }
 
 /// What only the architecture knows about itself after a run; the harness
-/// adds what it shares (latency, the oracle's findings, probes, fault rows).
+/// adds what it shares (latency, the oracle's findings, probes, fault rows,
+/// the coordination cost it counted).
 pub trait Report {
     /// Per-component figures, keyed by component name (`db`, `cache`, …).
     fn components(&self) -> BTreeMap<String, ComponentStats>;
@@ -74,8 +75,6 @@ pub trait Report {
     fn lag(&self) -> BTreeMap<String, LagSummary> {
         BTreeMap::new()
     }
-    /// What coordination cost: messages, round trips, forced writes, locks.
-    fn coordination(&self) -> CoordinationReport;
     /// What is still under way at `stopped_at`, the end of the measured run
     /// (or the last event, if earlier), added to `effects` (transactions
     /// still in doubt).
@@ -286,7 +285,7 @@ fn collect<A: Architecture + Report>(
         anomalies: h.anomalies(system.record(), system.divergence()),
         visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
-        coordination: system.coordination().per_offered(recorder.all().total()),
+        coordination: h.coordination(recorder.all().total()),
         series,
         faults,
         history: None,

@@ -47,7 +47,8 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy};
 use crate::dist::Dist;
 use crate::faults::Role;
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
     Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, RowKeys, RowLocks,
@@ -272,10 +273,23 @@ impl Polyglot {
         }
     }
 
-    /// Sends a message and delivers `event` when it lands (at once when the
-    /// hop takes no time).
-    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.client_message();
+    /// Sends a message of kind `kind` for `op` and delivers `event` when it
+    /// lands (at once when the hop takes no time).
+    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.message(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Sends a request of kind `kind` for `op`, whose answer its client
+    /// waits for (a round trip on its path), and delivers `event` when it
+    /// lands.
+    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.request(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Delivers `event` after `delay`, at once when that is zero.
+    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -380,7 +394,7 @@ impl Polyglot {
         if is_write {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
-            let back = self.h.client_message();
+            let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op, system));
         }
     }
@@ -391,7 +405,7 @@ impl Polyglot {
         if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
             // A sold-out item: nothing to log.
             self.release(op, &o, ctx);
-            return self.hop(Event::Answered(op, System::Db), ctx);
+            return self.hop(Message::Client, op, Event::Answered(op, System::Db), ctx);
         }
         match self.wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
@@ -406,6 +420,8 @@ impl Polyglot {
             ctx.schedule_at(next, Event::Flushed);
         }
         for op in durable.drain(..) {
+            // Its commit record was forced, and its client waited for it.
+            self.h.costs.forced_write(ctx.op(op), true);
             self.commit(op, ctx);
         }
         self.wal.recycle(durable);
@@ -428,7 +444,7 @@ impl Polyglot {
             }
             for store in Derived::ALL {
                 if self.feeds[store as usize].sync != Sync::DualWrite {
-                    self.publish(store, *w, now, ctx);
+                    self.publish(store, *w, &o, ctx);
                 }
             }
         }
@@ -437,7 +453,7 @@ impl Polyglot {
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
         self.release(op, &o, ctx);
-        self.hop(Event::Answered(op, System::Db), ctx);
+        self.hop(Message::Client, op, Event::Answered(op, System::Db), ctx);
     }
 
     /// `op` releases its row locks; the writes granted them execute now.
@@ -453,15 +469,22 @@ impl Polyglot {
 
     // ----- pipelines -----
 
-    /// Hands a committed write to `store`'s pipeline (CDC or event bus).
-    fn publish(&mut self, store: Derived, w: Write, now: SimTime, ctx: &mut Ctx<'_>) {
+    /// Hands a write committed now by `o` to `store`'s pipeline (CDC or
+    /// event bus), which delivers it to the store: one message per
+    /// delivery (a store that is not there receives none).
+    fn publish(&mut self, store: Derived, w: Write, o: &Operation, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
         let change = Change {
             write: w,
             committed: now,
         };
+        let present = store != Derived::Cache || self.cache.is_some();
         let feed = &mut self.feeds[store as usize];
         match feed.sync {
             Sync::Cdc => {
+                self.h
+                    .network
+                    .sent(Message::Pipeline, u32::from(present), o);
                 ctx.background_started();
                 if let Some(at) = feed.cdc.committed(change, now) {
                     ctx.schedule_at(at, Event::CdcWake(store as u8));
@@ -469,6 +492,9 @@ impl Polyglot {
             }
             Sync::EventBus => {
                 let (at, n) = feed.bus.publish(&w, now);
+                // At least once: a duplicate is one more delivery.
+                let deliveries = if present { n as u32 } else { 0 };
+                self.h.network.sent(Message::Pipeline, deliveries, o);
                 for (i, at) in at.iter().take(n).enumerate() {
                     ctx.background_started();
                     let handle = self.changes.push(change);
@@ -572,7 +598,9 @@ impl Polyglot {
         let skip_cache = self.cache.is_none();
         match next {
             Some(0) if skip_cache => self.next_dual_write(op, 1, ctx),
-            Some(i) if self.h.state(op).installed > 0 => self.hop(Event::DualWrite(op, i), ctx),
+            Some(i) if self.h.state(op).installed > 0 => {
+                self.request(Message::DualWrite, op, Event::DualWrite(op, i), ctx)
+            }
             _ => self.acknowledge(op, ctx),
         }
     }
@@ -609,7 +637,7 @@ impl Polyglot {
             ),
         };
         let slot = server.enter(now, service);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::DualWrite, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::DualWritten(op, store));
     }
 
@@ -621,21 +649,25 @@ impl Polyglot {
         match (o.kind, system) {
             (OpKind::Analytics, _) => ctx.complete(op, Outcome::Ok),
             (OpKind::SessionPut, _) => self.acknowledge(op, ctx),
-            (_, System::Cache) if s.missed => self.hop(Event::At(op, System::Db), ctx),
+            (_, System::Cache) if s.missed => {
+                self.request(Message::Client, op, Event::At(op, System::Db), ctx)
+            }
             (OpKind::Put | OpKind::Transfer, _) => self.next_dual_write(op, 0, ctx),
             (OpKind::Rmw | OpKind::Reserve, System::Db) if self.h.writes(op, o.kind) => {
                 self.next_dual_write(op, 0, ctx)
             }
             _ => {
                 if system == System::Db && s.missed {
-                    // Fill the cache with what the database returned.
+                    // Fill the cache with what the database returned (one
+                    // message, landing at once: nobody waits for it).
                     if let Some(cache) = &mut self.cache {
                         let current = self.data.version(o.key);
                         cache.put(o.key, s.version, s.value, current, ctx.now());
+                        self.h.network.sent(Message::Fill, 1, &o);
                     }
                 }
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
-                    self.hop(Event::At(op, System::Db), ctx);
+                    self.request(Message::Client, op, Event::At(op, System::Db), ctx);
                 }
             }
         }
@@ -676,7 +708,7 @@ impl Architecture for Polyglot {
             OpKind::DocGet | OpKind::DocPut => unreachable!("rejected when the scenario is read"),
             _ => System::Db,
         };
-        self.hop(Event::At(op, system), ctx);
+        self.request(Message::Client, op, Event::At(op, system), ctx);
     }
 
     fn prefetch(&self, op: &Operation) {
@@ -741,23 +773,37 @@ impl Architecture for Polyglot {
 }
 
 impl Report for Polyglot {
-    fn coordination(&self) -> CoordinationReport {
-        self.h.traffic(self.wal.records())
-    }
-
     fn footprint(&self) -> Footprint {
         let mut f = Footprint::default();
-        for name in ["db", "cache", "search", "warehouse", "session_store"] {
+        for (name, platform) in [
+            ("db", "database"),
+            ("cache", "cache"),
+            ("search", "search"),
+            ("warehouse", "warehouse"),
+            ("session_store", "session_store"),
+        ] {
             if name != "cache" || self.cache.is_some() {
                 f.systems.push(name.to_string());
+                f.platform(platform, 1);
             }
         }
         for store in Derived::ALL {
             if store == Derived::Cache && self.cache.is_none() {
                 continue;
             }
-            let via = self.feeds[store as usize].sync.name();
-            f.sync.push(SyncPath::new("db", store.name(), via));
+            let sync = self.feeds[store as usize].sync;
+            f.sync.push(SyncPath::new("db", store.name(), sync.name()));
+            // A connector or a bus is one more platform to run (one server
+            // however many stores it feeds); dual writes are the
+            // application's.
+            let pipeline = match sync {
+                Sync::Cdc => Some("cdc"),
+                Sync::EventBus => Some("event_bus"),
+                Sync::DualWrite => None,
+            };
+            if let Some(p) = pipeline.filter(|p| !f.by_platform.contains_key(*p)) {
+                f.platform(p, 1);
+            }
         }
         f
     }

@@ -89,12 +89,43 @@ pub struct RunResult {
     pub history: Option<String>,
 }
 
-/// What an architecture is made of: its systems (boxes) and the paths that
-/// keep copies in sync (arrows).
+/// What an architecture is made of: the platforms a team operates and
+/// their servers, and, for the diagram, its systems (boxes) and the paths
+/// that keep copies in sync (arrows).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Footprint {
+    /// Kinds of system to operate — each a product to deploy, upgrade,
+    /// monitor and be on call for: `database`, `cache`, `search`,
+    /// `warehouse`, `session_store`, `directory`, `document_store`,
+    /// `coordinator`, `read_model`, `event_log`, `cdc`, `event_bus`. Many
+    /// shards or nodes of one database are one platform; an in-process
+    /// cache is a library of the application, not a platform.
+    #[serde(default)]
+    pub platforms: u32,
+    /// Servers over all platforms: primaries and replicas, shards and their
+    /// replicas, cache servers and grid nodes, a quorum store's replicas,
+    /// the coordinator, a colocated store's nodes. A pipeline the model
+    /// runs without a server of its own (a CDC connector, an event bus, an
+    /// event log) counts as one.
+    #[serde(default)]
+    pub nodes: u32,
+    /// The servers of each platform, by platform.
+    #[serde(default)]
+    pub by_platform: BTreeMap<String, u32>,
+    /// The boxes of the diagram: servers, or groups of them (`shard_0`,
+    /// `cache`, `replica_1`).
     pub systems: Vec<String>,
     pub sync: Vec<SyncPath>,
+}
+
+impl Footprint {
+    /// Adds `nodes` servers of platform `platform` (a platform named again
+    /// adds servers, not a platform).
+    pub fn platform(&mut self, platform: &str, nodes: u32) {
+        *self.by_platform.entry(platform.to_string()).or_default() += nodes;
+        self.platforms = self.by_platform.len() as u32;
+        self.nodes = self.by_platform.values().sum();
+    }
 }
 
 /// One arrow: data flows `from` → `to` by `via`. An end may be a pattern

@@ -51,7 +51,8 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window};
+use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::model::network::Message;
 use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
@@ -354,10 +355,23 @@ impl Sharded {
             .promoted(now, lost, &who, self.failover_after);
     }
 
-    /// Sends a message and delivers `event` when it lands (at once when the
-    /// hop takes no time).
-    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.client_message();
+    /// Sends a message of kind `kind` for `op` and delivers `event` when it
+    /// lands (at once when the hop takes no time).
+    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.message(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Sends a request of kind `kind` for `op`, whose answer its client
+    /// waits for (a round trip on its path), and delivers `event` when it
+    /// lands.
+    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.request(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Delivers `event` after `delay`, at once when that is zero.
+    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -379,7 +393,7 @@ impl Sharded {
         let slot = dir.station.enter(ctx.now(), service);
         let entry = self.router.directory_entry(ctx.op(op).key);
         dir.cache.put(entry, 0, 0, 0, slot.done);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
@@ -395,7 +409,7 @@ impl Sharded {
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
                 if self.grid.is_some() && !self.h.state(op).writing =>
             {
-                self.hop(Event::AtGrid(op), ctx);
+                self.request(Message::Client, op, Event::AtGrid(op), ctx);
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
                 if !self.h.state(op).writing =>
@@ -435,15 +449,18 @@ impl Sharded {
                 // One shard's statement is a consistent snapshot; more are not.
                 self.h.state_mut(op).consistent = shards.len() == 1;
                 let parts = shards.len() as u16;
+                // Scattered in parallel: one round trip.
+                self.h.network.round_trip(Message::Client, &o);
                 for &s in &shards {
-                    self.send(op, s, parts, ctx);
+                    self.send_part(op, s, parts, ctx);
                 }
                 self.scatter = shards;
             }
             OpKind::Analytics | OpKind::Search => {
                 let n = self.shards.len() as u16;
+                self.h.network.round_trip(Message::Client, &o);
                 for s in 0..n {
-                    self.send(op, s, n, ctx);
+                    self.send_part(op, s, n, ctx);
                 }
             }
             OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
@@ -463,6 +480,12 @@ impl Sharded {
         // Versions are issued in invocation order, the newest winning at
         // every replica.
         let version = self.data.commit(o.key, 0, now);
+        // The first replica's request and acknowledgement are the client's
+        // own legs; the others' are what the quorum adds.
+        let n = self.docstore.replicas.len() as u32;
+        self.h.network.round_trip(Message::Client, &o);
+        self.h.network.sent(Message::Client, 2, &o);
+        self.h.network.sent(Message::Quorum, 2 * (n - 1), &o);
         let d = &mut self.docstore;
         let doc = (o.key - self.space.document(0)) as u32;
         for i in 0..d.replicas.len() {
@@ -493,6 +516,14 @@ impl Sharded {
     /// first `r` replies.
     fn doc_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        // A request to every replica, and each one's reply (the model
+        // schedules only those still awaited, but every replica answers):
+        // the first replica's legs are the client's own, the others' what
+        // the quorum adds.
+        let (o, n) = (*ctx.op(op), self.docstore.replicas.len() as u32);
+        self.h.network.round_trip(Message::Client, &o);
+        self.h.network.sent(Message::Client, 2, &o);
+        self.h.network.sent(Message::Quorum, 2 * (n - 1), &o);
         let d = &mut self.docstore;
         for i in 0..d.replicas.len() {
             let arrive = now + d.read[i].sample(&mut d.rng);
@@ -568,7 +599,7 @@ impl Sharded {
         let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
         self.h.state_mut(op).cache_lookup(found);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
     }
 
@@ -603,7 +634,7 @@ impl Sharded {
             .as_ref()
             .is_some_and(|g| g.invalidate != super::Invalidate::None);
         if invalidates && self.h.state(op).installed > 0 {
-            self.hop(Event::GridInvalidate(op), ctx);
+            self.request(Message::Invalidation, op, Event::GridInvalidate(op), ctx);
         } else {
             self.acknowledge(op, ctx);
         }
@@ -630,7 +661,7 @@ impl Sharded {
         }
         let service = grid.service.sample(&mut self.cache_rng);
         let slot = grid.nodes[node].enter(now, service);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Invalidation, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
@@ -650,7 +681,7 @@ impl Sharded {
         if self.reads_to_replicas && !self.replicas.is_empty() {
             let r = self.choice_rng.random_range(0..self.replicas.len()) as u8;
             self.h.state_mut(op).pending = 1;
-            self.hop(Event::AtReplica(op, s, r), ctx);
+            self.request(Message::Client, op, Event::AtReplica(op, s, r), ctx);
         } else {
             self.send(op, s, 1, ctx);
         }
@@ -665,15 +696,18 @@ impl Sharded {
         (st.version, st.value, st.served_by) = (version, value, Some(ServedBy::Replica));
         let service = self.read.sample(&mut self.service_rng);
         let slot = self.replica_stations[usize::from(s)][usize::from(r)].enter(ctx.now(), service);
-        let back = self.h.client_message();
+        let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::Answered(op));
     }
 
-    /// Ships a commit to every replica of its shard.
-    fn ship(&mut self, writes: &[crate::model::Write], ctx: &mut Ctx<'_>) {
+    /// Ships a commit of `o` to every replica of its shard: one message
+    /// each (its lag is the replica's own).
+    fn ship(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
         if writes.is_empty() || self.replicas.is_empty() {
             return;
         }
+        let replicas = self.replicas.len() as u32;
+        self.h.network.sent(Message::Replication, replicas, o);
         let now = ctx.now();
         let scope = self.router.shard(writes[0].key);
         let handle = self
@@ -691,11 +725,18 @@ impl Sharded {
         }
     }
 
-    /// Sends one part of `op` to shard `s`; `parts` is how many answers
-    /// the client will wait for.
+    /// Sends `op` to shard `s` and waits for its answer: a round trip.
     fn send(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
+        self.h.network.round_trip(Message::Client, ctx.op(op));
+        self.send_part(op, s, parts, ctx);
+    }
+
+    /// Sends one part of `op` to shard `s`; `parts` is how many answers
+    /// the client will wait for (the parts of a scatter go out in
+    /// parallel: their round trip is counted once, by the caller).
+    fn send_part(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
         self.h.state_mut(op).pending = parts;
-        self.hop(Event::AtShard(op, s), ctx);
+        self.hop(Message::Client, op, Event::AtShard(op, s), ctx);
     }
 
     // ----- a shard -----
@@ -789,7 +830,7 @@ impl Sharded {
         if writes {
             ctx.schedule_at(slot.done, Event::Served(op, s));
         } else {
-            let back = self.h.client_message();
+            let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
     }
@@ -800,7 +841,7 @@ impl Sharded {
         if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
             // A sold-out item: nothing to log.
             self.release(op, s, &o, ctx);
-            return self.hop(Event::Answered(op), ctx);
+            return self.hop(Message::Client, op, Event::Answered(op), ctx);
         }
         match self.shards[usize::from(s)].wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
@@ -815,6 +856,8 @@ impl Sharded {
             ctx.schedule_at(next, Event::Flushed(s));
         }
         for op in durable.drain(..) {
+            // Its commit record was forced, and its client waited for it.
+            self.h.costs.forced_write(ctx.op(op), true);
             self.commit(op, ctx);
         }
         self.shards[usize::from(s)].wal.recycle(durable);
@@ -860,7 +903,7 @@ impl Sharded {
                 grid.cache.source_committed(w.key, w.version, now);
             }
         }
-        self.ship(&writes[..plan.len], ctx);
+        self.ship(&writes[..plan.len], &o, ctx);
         let state = self.h.state_mut(op);
         if cross {
             if !first_done {
@@ -884,7 +927,7 @@ impl Sharded {
             state.committed(&o, writes, plan.len, &self.data);
         }
         self.release(op, shard, &o, ctx);
-        self.hop(Event::Answered(op), ctx);
+        self.hop(Message::Client, op, Event::Answered(op), ctx);
     }
 
     /// `op` releases its row locks on shard `s`; the writes granted them
@@ -940,7 +983,7 @@ impl Sharded {
                         version: st.version,
                         value: st.value,
                     };
-                    self.hop(fill, ctx);
+                    self.hop(Message::Fill, op, fill, ctx);
                 }
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
                     let s = self.shard_of(o.key);
@@ -984,7 +1027,7 @@ impl Architecture for Sharded {
         if let Some(dir) = &mut self.directory {
             let entry = self.router.directory_entry(key);
             if dir.cache.get(entry, now) == Lookup::Miss {
-                return self.hop(Event::AtDirectory(op), ctx);
+                return self.request(Message::Client, op, Event::AtDirectory(op), ctx);
             }
         }
         self.route(op, ctx);
@@ -1088,21 +1131,22 @@ impl Architecture for Sharded {
 }
 
 impl Report for Sharded {
-    fn coordination(&self) -> CoordinationReport {
-        self.h
-            .traffic(self.shards.iter().map(|s| s.wal.records()).sum())
-    }
-
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
+        let mut f = Footprint::default();
+        // Every shard's primary and its replicas.
+        let shards = self.shards.len() as u32;
+        f.platform("database", shards * (1 + self.replicas.len() as u32));
         let mut systems: Vec<String> = (0..self.shards.len())
             .map(|i| format!("shard_{i:0width$}"))
             .collect();
         if self.directory.is_some() {
             systems.push("directory".to_string());
+            f.platform("directory", 1);
         }
         let mut sync: Vec<SyncPath> = Vec::new();
         if let Some(grid) = &self.grid {
+            f.platform("cache", grid.nodes.len() as u32);
             for i in 0..grid.nodes.len() {
                 systems.push(format!("cache_{i}"));
             }
@@ -1124,6 +1168,7 @@ impl Report for Sharded {
         }
         if self.documents_used {
             let n = self.docstore.replicas.len();
+            f.platform("document_store", n as u32);
             systems.extend((1..=n).map(|i| format!("docstore_{i}")));
             let quorum = format!(
                 "leaderless: the client writes all {n}, waits for w = {}",
@@ -1131,7 +1176,7 @@ impl Report for Sharded {
             );
             sync.push(SyncPath::new("client", "docstore_*", quorum));
         }
-        Footprint { systems, sync }
+        Footprint { systems, sync, ..f }
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {

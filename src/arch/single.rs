@@ -62,7 +62,8 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, CoordinationReport, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
     Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
@@ -243,10 +244,24 @@ impl Single {
         }
     }
 
-    /// Sends a message and delivers `event` when it lands (at once when the
-    /// hop takes no time, which keeps pure queueing scenarios lean).
-    fn hop(&mut self, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.client_message();
+    /// Sends a message of kind `kind` for `op` and delivers `event` when it
+    /// lands (at once when the hop takes no time, which keeps pure queueing
+    /// scenarios lean).
+    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.message(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Sends a request of kind `kind` for `op`, whose answer its client
+    /// waits for (a round trip on its path), and delivers `event` when it
+    /// lands.
+    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
+        let delay = self.h.request(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Delivers `event` after `delay`, at once when that is zero.
+    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
         if delay == SimDuration::ZERO {
             self.on_event(event, ctx);
         } else {
@@ -261,7 +276,7 @@ impl Single {
             } else {
                 CacheJob::Lookup(op)
             };
-            self.send_to_cache(job, ctx);
+            self.send_to_cache(job, op, ctx);
         } else {
             self.read_database(op, ctx);
         }
@@ -269,15 +284,23 @@ impl Single {
 
     // ----- the cache -----
 
-    /// Hands `job` to the cache. A remote cache is one hop away and its
-    /// server takes jobs in arrival order, so each takes effect as it arrives
-    /// (in the order every later job sees) and answers when its service
-    /// ends. An in-process cache acts at once; a lookup takes its service
-    /// time to answer.
-    fn send_to_cache(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
+    /// Hands `job`, for `op`, to the cache. A remote cache is one hop away
+    /// and its server takes jobs in arrival order, so each takes effect as
+    /// it arrives (in the order every later job sees) and answers when its
+    /// service ends. An in-process cache acts at once, with no message; a
+    /// lookup takes its service time to answer.
+    fn send_to_cache(&mut self, job: CacheJob, op: OpId, ctx: &mut Ctx<'_>) {
         let tier = self.cache.as_ref().expect("a cache");
         if tier.placement == Placement::Remote {
-            return self.hop(Event::AtCache(job), ctx);
+            let event = Event::AtCache(job);
+            return match job {
+                CacheJob::Lookup(_) | CacheJob::MultiLookup(_) => {
+                    self.request(Message::Client, op, event, ctx)
+                }
+                CacheJob::Invalidate(_) => self.request(Message::Invalidation, op, event, ctx),
+                // Nobody waits for a fill.
+                CacheJob::Fill { .. } => self.hop(Message::Fill, op, event, ctx),
+            };
         }
         match self.apply_cache_job(job, ctx) {
             Some(op) if matches!(job, CacheJob::Lookup(_) | CacheJob::MultiLookup(_)) => {
@@ -298,7 +321,11 @@ impl Single {
         let slot = tier.server.enter(ctx.now(), d);
         if let Some(op) = answer {
             // The answer leaves when service ends and takes one hop back.
-            let back = self.h.client_message();
+            let kind = match job {
+                CacheJob::Invalidate(_) => Message::Invalidation,
+                _ => Message::Client,
+            };
+            let back = self.h.message(kind, ctx.op(op));
             ctx.schedule_at(slot.done + back, Event::CacheAnswered(op));
         }
     }
@@ -385,7 +412,7 @@ impl Single {
         } else {
             self.choice_rng.random_range(1..=self.replicas.len()) as Node
         };
-        self.hop(Event::AtDb(op, node), ctx);
+        self.request(Message::Client, op, Event::AtDb(op, node), ctx);
     }
 
     fn station(&mut self, node: Node) -> &mut Station {
@@ -469,7 +496,7 @@ impl Single {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
             // A read's answer leaves when service ends and takes one hop back.
-            let back = self.h.client_message();
+            let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
         }
     }
@@ -481,7 +508,7 @@ impl Single {
         let o = *ctx.op(op);
         if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
             self.release(op, &o, ctx);
-            return self.hop(Event::DbAnswered(op), ctx);
+            return self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
         }
         match self.wal.submit(op, ctx.now()) {
             Logged::Durable => self.commit(op, ctx),
@@ -496,6 +523,8 @@ impl Single {
             ctx.schedule_at(next, Event::Flushed);
         }
         for op in durable.drain(..) {
+            // Its commit record was forced, and its client waited for it.
+            self.h.costs.forced_write(ctx.op(op), true);
             self.commit(op, ctx);
         }
         self.wal.recycle(durable);
@@ -517,7 +546,10 @@ impl Single {
             }
         }
         if n > 0 && !self.replicas.is_empty() {
-            let handle = self.log.push(&writes[..n], self.replicas.len() as u32);
+            // One message to each replica; its lag is the replica's own.
+            let replicas = self.replicas.len() as u32;
+            self.h.network.sent(Message::Replication, replicas, &o);
+            let handle = self.log.push(&writes[..n], replicas);
             for (i, r) in self.replicas.iter_mut().enumerate() {
                 let at = r.data.ship(&writes[..n], now);
                 ctx.schedule_at(
@@ -534,7 +566,7 @@ impl Single {
             .state_mut(op)
             .committed(&o, writes, n, &self.data);
         self.release(op, &o, ctx);
-        self.hop(Event::DbAnswered(op), ctx);
+        self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
     }
 
     /// `op` releases its row locks; the writes granted them execute now.
@@ -560,7 +592,7 @@ impl Single {
                 .as_ref()
                 .is_some_and(|t| t.invalidate != Invalidate::None);
             if invalidates && s.installed > 0 {
-                self.send_to_cache(CacheJob::Invalidate(op), ctx);
+                self.send_to_cache(CacheJob::Invalidate(op), op, ctx);
             } else {
                 self.acknowledge_write(op, ctx);
             }
@@ -583,14 +615,14 @@ impl Single {
         if ctx.op(op).kind == OpKind::MultiGet {
             let reads = std::mem::take(self.h.clients.multi_mut(op));
             for r in reads.iter().filter(|r| r.missed) {
-                self.send_to_cache(fill(r.key, r.version, r.value), ctx);
+                self.send_to_cache(fill(r.key, r.version, r.value), op, ctx);
             }
             *self.h.clients.multi_mut(op) = reads;
         } else {
             let s = *self.h.state(op);
             if s.missed {
                 let key = ctx.op(op).key;
-                self.send_to_cache(fill(key, s.version, s.value), ctx);
+                self.send_to_cache(fill(key, s.version, s.value), op, ctx);
             }
         }
     }
@@ -601,7 +633,7 @@ impl Single {
     /// operation is done or its write goes to the primary.
     fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if self.h.read_returned(op, ctx) == AfterRead::Write {
-            self.hop(Event::AtDb(op, PRIMARY), ctx);
+            self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx);
         }
     }
 
@@ -634,15 +666,17 @@ impl Architecture for Single {
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         match ctx.op(op).kind {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(ctx.op(op).kind) => {
-                self.hop(Event::AtDb(op, PRIMARY), ctx)
+                self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
                 self.start_read(op, ctx)
             }
-            OpKind::Put | OpKind::Transfer => self.hop(Event::AtDb(op, PRIMARY), ctx),
+            OpKind::Put | OpKind::Transfer => {
+                self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
+            }
             OpKind::Analytics => {
                 let node = self.analytics_node;
-                self.hop(Event::AtDb(op, node), ctx);
+                self.request(Message::Client, op, Event::AtDb(op, node), ctx);
             }
             OpKind::DocGet
             | OpKind::DocPut
@@ -749,16 +783,17 @@ impl Single {
 }
 
 impl Report for Single {
-    fn coordination(&self) -> CoordinationReport {
-        self.h.traffic(self.wal.records())
-    }
-
     fn footprint(&self) -> Footprint {
         let mut f = Footprint {
             systems: vec!["db".to_string()],
-            sync: Vec::new(),
+            ..Footprint::default()
         };
+        // The primary and its replicas.
+        f.platform("database", 1 + self.replicas.len() as u32);
         if let Some(tier) = &self.cache {
+            if tier.placement == Placement::Remote {
+                f.platform("cache", 1);
+            }
             f.systems.push("cache".to_string());
             let on_write = match tier.invalidate {
                 Invalidate::Delete => "delete on write",

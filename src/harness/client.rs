@@ -123,8 +123,6 @@ pub struct Clients {
     probe_share: f64,
     probe_rng: SimRng,
     sessions: u32,
-    /// Operations begun, probes included, all run long.
-    begun: u64,
 }
 
 impl Clients {
@@ -140,7 +138,6 @@ impl Clients {
             probe_share: workload.probe_share,
             probe_rng: Stream::Probes.of(streams),
             sessions: workload.sessions,
-            begun: 0,
         }
     }
 
@@ -162,11 +159,6 @@ impl Clients {
     #[inline]
     pub fn state_mut(&mut self, op: OpId) -> &mut OpState {
         &mut self.states[op.index()]
-    }
-
-    /// Operations begun so far, probes included.
-    pub fn begun(&self) -> u64 {
-        self.begun
     }
 
     /// A `multi_get`'s keys.
@@ -195,7 +187,6 @@ impl Clients {
             self.states.resize(i + 1, OpState::default());
             self.multi.resize_with(i + 1, Vec::new);
         }
-        self.begun += 1;
         self.states[i] = OpState {
             probe,
             ..OpState::default()

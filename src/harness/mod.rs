@@ -1,11 +1,12 @@
 //! The harness between the engine and an architecture: what every
 //! architecture shares and none should re-wire — the clients and their
 //! history, the consistency oracle, probe reads, the network's messages and
-//! their count, what each fault did, and the delivery of fault edges to the
-//! parts that hold the faulted role. An architecture keeps only its request
-//! paths and placement, and tells the harness what happened in domain
-//! terms: a read returned, a write was installed or acknowledged, a message
-//! was sent.
+//! their count, the coordination cost (one accounting for all), what each
+//! fault did, and the delivery of fault edges to the parts that hold the
+//! faulted role. An architecture keeps only its request paths and
+//! placement, and tells the harness what happened in domain terms: a read
+//! returned, a write was installed or acknowledged, a message was sent, a
+//! record was forced.
 //!
 //! The harness drives the architecture through [`Architecture`] as the
 //! engine's system ([`Run`]): it begins each arriving operation (and each
@@ -28,8 +29,8 @@ use crate::check::{
     AnomalyReport, DivergenceReport, LagSummary, Oracle, Version, VisibilityReport,
 };
 use crate::faults::{Effects, Fault, Role};
-use crate::metrics::{CoordinationReport, Recorder, Window};
-use crate::model::network::NetworkConfig;
+use crate::metrics::{CoordinationCost, CoordinationReport, Recorder, Window};
+use crate::model::network::{Message, NetworkConfig};
 use crate::model::streams::Stream;
 use crate::model::{Network, VersionedStore, Write, transaction};
 use crate::sim::{self, OpId, SimDuration, SimTime, Streams};
@@ -101,8 +102,12 @@ pub trait Architecture {
 pub struct Harness {
     pub oracle: Oracle,
     pub clients: Clients,
-    /// The messages between clients and servers, and between servers.
+    /// The messages between clients and servers, and between servers: the
+    /// one place they are sent and counted, with the round trips.
     pub network: Network,
+    /// Forced writes, consensus rounds, locks and aborts, per operation and
+    /// per transaction.
+    pub costs: CoordinationCost,
     /// What each of the scenario's faults did, in their order.
     pub effects: Effects,
     /// Where `rmw` and `reserve` run (`[workload] rmw`).
@@ -123,7 +128,8 @@ impl Harness {
         Harness {
             oracle: Oracle::new(space, workload.sessions, &workload.probes, window),
             clients: Clients::new(workload, streams),
-            network: Network::new(network, Stream::Network.of(streams)),
+            network: Network::new(network, Stream::Network.of(streams), window),
+            costs: CoordinationCost::new(window),
             effects: Effects::new(faults),
             rmw: workload.rmw,
         }
@@ -160,17 +166,21 @@ impl Harness {
         self.clients.state_mut(op)
     }
 
-    /// One message between a client and a server is sent now: its one-way
-    /// delay.
+    /// One message of kind `kind` is sent now for `o`: counted, and its
+    /// one-way delay.
     #[inline]
-    pub fn client_message(&mut self) -> SimDuration {
-        self.network.client()
+    pub fn message(&mut self, kind: Message, o: &Operation) -> SimDuration {
+        self.network.message(kind, o)
     }
 
-    /// One message between two servers is sent now: its one-way delay.
+    /// A request of kind `kind` is sent now for `o`, whose answer `o`'s
+    /// client waits for: one round trip on its path, one message counted,
+    /// and its one-way delay. (Send the other requests of a parallel
+    /// fan-out with [`Harness::message`]: they share the round trip.)
     #[inline]
-    pub fn server_message(&mut self) -> SimDuration {
-        self.network.send()
+    pub fn request(&mut self, kind: Message, o: &Operation) -> SimDuration {
+        self.network.round_trip(kind, o);
+        self.network.message(kind, o)
     }
 
     /// A read's answer reaches the client: the oracle checks it, and the
@@ -219,15 +229,13 @@ impl Harness {
         }
     }
 
-    /// The coordination cost of an architecture that counts only traffic:
-    /// the messages sent and `forced_writes` records forced to logs.
-    pub fn traffic(&self, forced_writes: u64) -> CoordinationReport {
-        CoordinationReport::traffic(
-            self.network.messages(),
-            self.clients.begun(),
-            forced_writes,
-            self.oracle.operations(),
-        )
+    /// The coordination cost per operation of the `offered` operations of
+    /// the workload started in the window: the network's messages and
+    /// round trips, and the costs charged.
+    pub fn coordination(&self, offered: u64) -> CoordinationReport {
+        let messages = self.network.messages().map(|(kind, n)| (kind.name(), n));
+        self.costs
+            .report(offered, self.network.round_trips(), messages)
     }
 }
 

@@ -1,23 +1,35 @@
 //! Coordination cost (ANOMALIES.md, "Coordination cost"): what keeping
 //! copies and partitions consistent costs per operation — messages, round
-//! trips on the critical path, forced log writes, consensus rounds, lock
+//! trips on the client's path, forced log writes, consensus rounds, lock
 //! acquisitions and waits, aborts and retries — and per distributed
 //! transaction, where the classic counts apply (two-phase commit with
 //! presumed abort over n updating participants: 4n messages, 2n + 1 forced
 //! writes).
 //!
-//! Everything an operation causes is counted against it when the operation
-//! started inside the measurement window, including work after its answer
-//! (2PC's second phase, a write-behind flush, intent resolution).
+//! One accounting for every architecture. Messages and round trips are the
+//! network's figures (`model::network`), counted as they are sent; forced
+//! writes, consensus rounds, locks and aborts are charged here, by the
+//! architecture's logs and the transaction driver. Everything an operation
+//! causes is counted against it when the operation is one of the
+//! workload's and started inside the measurement window, including work
+//! after its answer (2PC's second phase, a write-behind flush, a change
+//! delivered to a derived store, intent resolution); per operation, totals
+//! are divided by the operations offered in the window (the latency
+//! table's `count`: failed and timed-out ones cost messages too).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Window, round6};
-use crate::sim::{OpId, SimDuration, SimTime};
+use crate::sim::{SimDuration, SimTime};
 use crate::workload::Operation;
 
-/// What one operation or transaction cost; architectures fill one in as
-/// their protocol runs and hand it to [`CoordinationCost`].
+/// What one transaction cost; the transaction driver fills one in as its
+/// protocol runs and hands it to [`CoordinationCost`]. Its `messages` and
+/// `round_trips` are the transaction's own (the per-transaction figures);
+/// per operation, messages and round trips are the network's, so charging
+/// a cost to an operation leaves them out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cost {
     pub messages: u32,
@@ -48,46 +60,6 @@ impl Cost {
     }
 }
 
-/// What each operation in flight costs on its own — its client legs, its
-/// visits to caches and read models, the round trips it waits for — and
-/// whether it touched more than one shard or partition, by operation id
-/// (ids are reused: `begin` starts afresh).
-#[derive(Clone, Debug, Default)]
-pub struct OperationCosts {
-    costs: Vec<(Cost, bool)>,
-}
-
-impl OperationCosts {
-    /// Operation `op` starts.
-    pub fn begin(&mut self, op: OpId) {
-        let i = op.index();
-        if i >= self.costs.len() {
-            self.costs.resize(i + 1, (Cost::default(), false));
-        }
-        self.costs[i] = (Cost::default(), false);
-    }
-
-    pub fn cost(&mut self, op: OpId) -> &mut Cost {
-        &mut self.costs[op.index()].0
-    }
-
-    /// Whether `op` touches more than one shard or partition.
-    pub fn distributed(&mut self, op: OpId, yes: bool) {
-        self.costs[op.index()].1 = yes;
-    }
-
-    /// The client has the answer to `op` (`o`): the operation is counted
-    /// and its own cost charged (probe reads are not part of the workload
-    /// and count for nothing).
-    pub fn finish(&self, op: OpId, o: &Operation, into: &mut CoordinationCost) {
-        let (cost, distributed) = &self.costs[op.index()];
-        if o.kind.is_workload() {
-            into.operation(o.start, *distributed);
-            into.charge(o.start, cost);
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
     count: u64,
@@ -113,31 +85,43 @@ impl Totals {
         self.prepared_ns += u128::from(c.prepared.as_nanos());
     }
 
+    /// Means over the `count` transactions counted (none without any).
     fn means(&self) -> Option<MeanCost> {
-        (self.count > 0).then(|| {
-            let n = self.count as f64;
-            MeanCost {
-                count: self.count,
-                messages: round6(self.messages as f64 / n),
-                forced_writes: round6(self.forced_writes as f64 / n),
-                critical_forced_writes: round6(self.critical_forced_writes as f64 / n),
-                round_trips: Some(round6(self.round_trips as f64 / n)),
-                consensus_rounds: Some(round6(self.consensus_rounds as f64 / n)),
-                lock_acquisitions: Some(round6(self.lock_acquisitions as f64 / n)),
-                lock_wait_ms: Some(round6(self.lock_wait_ns as f64 / n / 1e6)),
-                prepared_ms: Some(round6(self.prepared_ns as f64 / n / 1e6)),
-            }
-        })
+        (self.count > 0).then(|| self.over(self.count, self.messages, self.round_trips, true))
+    }
+
+    /// Means over `n`, with `messages` and `round_trips` as the totals of
+    /// those (`locks`: whether lock figures are counted).
+    fn over(&self, n: u64, messages: u64, round_trips: u64, locks: bool) -> MeanCost {
+        let per = |v: f64| round6(v / n.max(1) as f64);
+        let lock = |v: f64| locks.then(|| per(v));
+        MeanCost {
+            count: n,
+            messages: per(messages as f64),
+            messages_by_kind: BTreeMap::new(),
+            forced_writes: per(self.forced_writes as f64),
+            critical_forced_writes: per(self.critical_forced_writes as f64),
+            round_trips: Some(per(round_trips as f64)),
+            consensus_rounds: Some(per(self.consensus_rounds as f64)),
+            lock_acquisitions: lock(self.lock_acquisitions as f64),
+            lock_wait_ms: lock(self.lock_wait_ns as f64 / 1e6),
+            prepared_ms: lock(self.prepared_ns as f64 / 1e6),
+        }
     }
 }
 
-/// Counts a run's coordination cost over the operations started in the
-/// window.
+/// Counts a run's coordination cost over the operations of the workload
+/// started in the window; the messages and round trips come from the
+/// network when the report is made.
 #[derive(Clone, Debug)]
 pub struct CoordinationCost {
     window: Window,
     operations: Totals,
     transactions: Totals,
+    /// Whether the architecture runs transactions under locks (through
+    /// `model::txn`): only then are locks, aborts, retries, deadlocks, the
+    /// distributed share and doubt reported.
+    transactional: bool,
     /// Operations that touched more than one shard or partition.
     distributed: u64,
     aborts: u64,
@@ -154,6 +138,7 @@ impl CoordinationCost {
             window,
             operations: Totals::default(),
             transactions: Totals::default(),
+            transactional: false,
             distributed: 0,
             aborts: 0,
             retries: 0,
@@ -163,20 +148,48 @@ impl CoordinationCost {
         }
     }
 
-    /// An operation invoked at `invoked` is answered; `distributed` when it
-    /// touched more than one shard or partition.
-    pub fn operation(&mut self, invoked: SimTime, distributed: bool) {
-        if self.window.contains(invoked) {
-            self.operations.count += 1;
-            self.distributed += u64::from(distributed);
+    /// The architecture runs transactions under locks: report locks,
+    /// aborts, retries, deadlocks, doubt and the distributed share.
+    pub fn transactional(&mut self) {
+        self.transactional = true;
+    }
+
+    /// Whether `o`'s costs count: one of the workload's operations (not a
+    /// probe read), invoked in the window.
+    #[inline]
+    fn counts(&self, o: &Operation) -> bool {
+        o.kind.is_workload() && self.window.contains(o.start)
+    }
+
+    /// Operation `o` touches more than one shard or partition (say so once
+    /// per operation, not per attempt).
+    pub fn distributed(&mut self, o: &Operation) {
+        self.distributed += u64::from(self.counts(o));
+    }
+
+    /// One record of operation `o` is forced to a log (`on_path`: its
+    /// client waits for it). Several records may share one fsync (group
+    /// commit): this counts records.
+    #[inline]
+    pub fn forced_write(&mut self, o: &Operation, on_path: bool) {
+        if self.counts(o) {
+            self.operations.forced_writes += 1;
+            self.operations.critical_forced_writes += u64::from(on_path);
         }
     }
 
     /// Work done for an operation invoked at `invoked` (at any time, also
-    /// after its answer).
+    /// after its answer): its forced writes, consensus rounds, locks and
+    /// doubt. Its messages and round trips are left out: the network
+    /// counted them as they were sent.
     pub fn charge(&mut self, invoked: SimTime, cost: &Cost) {
         if self.window.contains(invoked) {
-            self.operations.add(cost);
+            let own = Cost {
+                messages: 0,
+                round_trips: 0,
+                ..*cost
+            };
+            self.operations.add(&own);
         }
     }
 
@@ -212,16 +225,41 @@ impl CoordinationCost {
         }
     }
 
-    pub fn report(&self) -> CoordinationReport {
-        let ops = self.operations.count.max(1) as f64;
+    /// The report over the `offered` operations of the workload started in
+    /// the window, with the network's `round_trips` and `messages` (by
+    /// kind) charged to them.
+    pub fn report<'a>(
+        &self,
+        offered: u64,
+        round_trips: u64,
+        messages: impl IntoIterator<Item = (&'a str, u64)>,
+    ) -> CoordinationReport {
+        let ops = offered.max(1) as f64;
+        let by_kind: BTreeMap<String, u64> = messages
+            .into_iter()
+            .map(|(kind, n)| (kind.to_string(), n))
+            .collect();
+        let total = by_kind.values().sum();
+        let mut per_operation =
+            self.operations
+                .over(offered, total, round_trips, self.transactional);
+        per_operation.messages_by_kind = by_kind
+            .into_iter()
+            .map(|(kind, n)| (kind, round6(n as f64 / ops)))
+            .collect();
+        let t = |v: u64| self.transactional.then_some(v);
         CoordinationReport {
-            per_operation: self.operations.means(),
-            distributed_share: Some(round6(self.distributed as f64 / ops)),
-            aborts_per_1000: Some(round6(self.aborts as f64 * 1000.0 / ops)),
-            aborts: Some(self.aborts),
-            retries: Some(self.retries),
-            deadlocks: Some(self.deadlocks),
-            in_doubt_peak: Some(self.in_doubt_peak),
+            per_operation: Some(per_operation),
+            distributed_share: self
+                .transactional
+                .then(|| round6(self.distributed as f64 / ops)),
+            aborts_per_1000: self
+                .transactional
+                .then(|| round6(self.aborts as f64 * 1000.0 / ops)),
+            aborts: t(self.aborts),
+            retries: t(self.retries),
+            deadlocks: t(self.deadlocks),
+            in_doubt_peak: t(self.in_doubt_peak),
             per_transaction: self.transactions.means(),
         }
     }
@@ -236,11 +274,36 @@ pub struct MeanCost {
     /// table's `count`: failed and timed-out ones cost messages too). Per
     /// transaction: the distributed transactions that committed.
     pub count: u64,
+    /// Messages any component sent over the network: client legs, server
+    /// legs, replication, pipeline deliveries, dual writes, quorum legs,
+    /// Raft, two-phase commit, invalidations and fills. A leg of "0s" is a
+    /// local call, not a message.
     pub messages: f64,
+    /// `messages` by kind (`client`, `server`, `replication`, `pipeline`,
+    /// `dual_write`, `quorum`, `raft`, `two_phase_commit`, `invalidation`,
+    /// `fill`); kinds with none left out. Per operation only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages_by_kind: BTreeMap<String, f64>,
+    /// Records forced to a log (several may share one fsync): a primary's or
+    /// shard's write-ahead log, the coordinator's log, Raft logs.
     pub forced_writes: f64,
+    /// Forced writes the client waited for.
     pub critical_forced_writes: f64,
+    /// Request–answer exchanges over the network that the client's answer
+    /// waited for, one after another: the client's own requests (to a
+    /// cache, a database, a shard, the directory, the coordinator, a
+    /// partition's leader, a document's replicas) and those a server makes
+    /// on its behalf before answering (a write-through cache to the
+    /// coordinator, the coordinator to its shards, a leader to another
+    /// partition's leader). Requests sent in parallel (a fan-out, a
+    /// quorum) count once; exchanges nobody waits for (fills, replication,
+    /// pipelines, two-phase commit's second phase) and local calls count
+    /// none; a Raft round is a consensus round, not a round trip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_trips: Option<f64>,
+    /// Rounds of a consensus protocol (Raft: one per entry committed at a
+    /// majority); 0 for architectures without one (a quorum write of a
+    /// leaderless store is not consensus: no order is agreed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consensus_rounds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,8 +318,8 @@ pub struct MeanCost {
 /// architecture.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoordinationReport {
-    /// Per operation of the workload started in the window (offered, see
-    /// [`CoordinationReport::per_offered`]).
+    /// Per operation of the workload started in the window (offered:
+    /// whatever became of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_operation: Option<MeanCost>,
     /// Per distributed transaction that committed (2PC, or a transaction
@@ -282,59 +345,7 @@ pub struct CoordinationReport {
 }
 
 impl CoordinationReport {
-    /// The cost of an architecture that coordinates nothing beyond its
-    /// requests: `messages` sent over `begun` operations (all run long,
-    /// probes and background work included), and `records` forced to logs
-    /// for `operations` operations of the window.
-    pub fn traffic(messages: u64, begun: u64, records: u64, operations: u64) -> Self {
-        let per = |n: u64, d: u64| round6(n as f64 / d.max(1) as f64);
-        CoordinationReport {
-            per_operation: Some(MeanCost {
-                count: operations,
-                messages: per(messages, begun),
-                forced_writes: per(records, operations),
-                critical_forced_writes: per(records, operations),
-                ..MeanCost::default()
-            }),
-            ..CoordinationReport::default()
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
         *self == CoordinationReport::default()
-    }
-
-    /// The same cost per operation *offered*: over the `offered` operations
-    /// of the workload started in the window, whatever their outcome (the
-    /// latency table's `count`), rather than over the operations the
-    /// architecture counted (answers, or attempts — a retry is one more, a
-    /// timed-out operation answered late is one, one never answered none).
-    /// Totals are kept; only the base changes, so under faults and timeouts
-    /// `per_operation.count` is the operations offered.
-    pub fn per_offered(mut self, offered: u64) -> Self {
-        let Some(m) = &mut self.per_operation else {
-            return self;
-        };
-        if m.count == offered || offered == 0 {
-            return self;
-        }
-        let f = m.count as f64 / offered as f64;
-        let s = |v: f64| round6(v * f);
-        m.count = offered;
-        m.messages = s(m.messages);
-        m.forced_writes = s(m.forced_writes);
-        m.critical_forced_writes = s(m.critical_forced_writes);
-        for v in [
-            &mut m.round_trips,
-            &mut m.consensus_rounds,
-            &mut m.lock_acquisitions,
-            &mut m.lock_wait_ms,
-            &mut m.prepared_ms,
-        ] {
-            *v = v.map(s);
-        }
-        self.distributed_share = self.distributed_share.map(s);
-        self.aborts_per_1000 = self.aborts_per_1000.map(s);
-        self
     }
 }

@@ -7,7 +7,7 @@ mod mser;
 mod series;
 mod time_average;
 
-pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost, OperationCosts};
+pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
 pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6};
 pub use mser::BatchMeans;
 pub use series::{Series, Timeline, window_length};

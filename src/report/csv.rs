@@ -1,5 +1,6 @@
 //! `results.csv`: one row per architecture × replication × sweep point, one
-//! column per figure (`<op>_<figure>`, `<component>_<figure>`). Latency
+//! column per figure (`<op>_<figure>`, `<component>_<figure>`, then the
+//! coordination cost per operation and the footprint). Latency
 //! figures count every operation started in the window, failures at the
 //! client's whole wait; `<op>_at_least` lists the figures that fall among
 //! the failures (lower bounds), separated by spaces.
@@ -72,6 +73,17 @@ impl Exporter for CsvExporter {
             }
         }
         header.extend(components.iter().map(|(c, f)| format!("{c}_{f}")));
+        header.extend(
+            [
+                "messages_per_op",
+                "round_trips_per_op",
+                "forced_writes_per_op",
+                "consensus_rounds_per_op",
+                "platforms",
+                "nodes",
+            ]
+            .map(String::from),
+        );
         out.write_record(&header)?;
 
         for run in &results.runs {
@@ -126,6 +138,16 @@ impl Exporter for CsvExporter {
                     .and_then(|v| v.get(f).map(|x| x.to_string()));
                 row.push(value.unwrap_or_default());
             }
+            let per_op = run.coordination.per_operation.as_ref();
+            let figure = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            row.extend([
+                figure(per_op.map(|m| m.messages)),
+                figure(per_op.and_then(|m| m.round_trips)),
+                figure(per_op.map(|m| m.forced_writes)),
+                figure(per_op.and_then(|m| m.consensus_rounds)),
+                run.footprint.platforms.to_string(),
+                run.footprint.nodes.to_string(),
+            ]);
             out.write_record(&row)?;
         }
         Ok(String::from_utf8(out.into_inner()?)?)

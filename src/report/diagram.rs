@@ -133,6 +133,7 @@ mod tests {
                 SyncPath::new("client", "docstore_1", "quorum"),
                 SyncPath::new("client", "docstore_2", "quorum"),
             ],
+            ..Footprint::default()
         };
         let text = mermaid([("sharded", &f)]);
         assert_eq!(

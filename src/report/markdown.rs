@@ -1,7 +1,7 @@
 use super::table::{
     ANOMALY_NOTE, LATENCY_NOTE, LOAD_NOTE, anomaly_table, component_table, coordination_table,
-    fault_table, heading, lag_table, latency_table, load_table, transaction_table,
-    visibility_table,
+    fault_table, footprint_table, heading, lag_table, latency_table, load_table, message_table,
+    transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -74,11 +74,31 @@ impl Exporter for MarkdownExporter {
             out += "Per operation of the workload started in the window (offered: failed and \
                     timed-out ones included, the latency table's `count`), counting everything it \
                     caused, also after its answer (a second commit phase, a write-behind flush, \
-                    an event to a read model). Forced writes are log records forced to disk \
-                    (group commit may share one fsync among several); `distributed` is the \
-                    share of operations that touched more than one shard or partition. Figures \
-                    shown as - are not counted by that architecture.\n\n";
+                    a commit shipped to a replica, a change delivered to a derived store). \
+                    Messages are every message any component sent over the network (a leg of \
+                    \"0s\" is a local call, not a message). A round trip is a request and its \
+                    answer that the client's answer waited for — the client's own, or one a \
+                    server made on its behalf before answering; parallel requests count once, \
+                    and a Raft round counts as a consensus round, not a round trip. Forced \
+                    writes are log records forced to disk (group commit may share one fsync \
+                    among several); `distributed` is the share of operations that touched more \
+                    than one shard or partition. Figures shown as - are not counted by that \
+                    architecture (locks and aborts: those without transactions under \
+                    locks).\n\n";
             out += &coordination.to_markdown();
+            let messages = message_table(results);
+            if !messages.rows.is_empty() {
+                out += "\n### Messages by kind\n\n";
+                out += "Per operation: `client` the client's requests and answers, `server` \
+                        requests between servers on its behalf, `replication` commits shipped \
+                        to read replicas, `pipeline` changes delivered to derived stores (CDC, \
+                        event bus with its duplicates, event log), `dual_write` the \
+                        application's writes of derived stores, `quorum` legs to a document's \
+                        replicas beyond the first, `raft` AppendEntries and answers, \
+                        `two_phase_commit` PREPARE/intent, VOTE, COMMIT/ABORT and ACK, \
+                        `invalidation` and `fill` the application's writes to a cache.\n\n";
+                out += &messages.to_markdown();
+            }
         }
         let transactions = transaction_table(results);
         if !transactions.rows.is_empty() {
@@ -91,15 +111,15 @@ impl Exporter for MarkdownExporter {
             out += &transactions.to_markdown();
         }
         out += "\n## Footprint\n\n";
+        out += "What each architecture asks a team to operate: `platforms` are the kinds of \
+                system (a database however many shards or nodes it has, a cache, a search \
+                index, a coordinator, an event log, …), `nodes` the servers over all of them \
+                (a pipeline with no server of its own in the model counts as one).\n\n";
+        out += &footprint_table(results).to_markdown();
+        out += "\n";
         for run in results.runs.iter().filter(|r| r.replication == 0) {
             let f = &run.footprint;
-            let n = f.systems.len();
-            out += &format!(
-                "- **{}** ({n} system{}): {}",
-                run.architecture,
-                if n == 1 { "" } else { "s" },
-                f.systems.join(", ")
-            );
+            out += &format!("- **{}**: {}", run.architecture, f.systems.join(", "));
             if !f.sync.is_empty() {
                 let arrows: Vec<String> = f
                     .sync

@@ -47,7 +47,7 @@ impl Review {
                      Offered is the load started in the window, goodput what of it was answered \
                      ok. {LATENCY_NOTE} Anomalies count every class per 1,000 offered \
                      operations; coordination is per operation; the footprint counts the \
-                     systems to run."
+                     platforms (kinds of system) and nodes (servers) to run."
             )),
             Block::Table(verdict(results)),
             Block::Heading("Charts".into()),
@@ -347,8 +347,11 @@ fn verdict(results: &Results) -> Table {
             "anomalies /1k offered",
             "most frequent",
             "msgs/op",
+            "round trips/op",
             "forced writes/op",
-            "systems",
+            "consensus rounds/op",
+            "platforms",
+            "nodes",
         ]
         .map(String::from),
     );
@@ -383,8 +386,15 @@ fn verdict(results: &Results) -> Table {
                 format!("{:.3}", total as f64 * 1000.0 / ops),
                 top,
                 per_op.map_or("-".into(), |m| format!("{:.2}", m.messages)),
+                per_op
+                    .and_then(|m| m.round_trips)
+                    .map_or("-".into(), |v| format!("{v:.2}")),
                 per_op.map_or("-".into(), |m| format!("{:.3}", m.forced_writes)),
-                r.footprint.systems.len().to_string(),
+                per_op
+                    .and_then(|m| m.consensus_rounds)
+                    .map_or("-".into(), |v| format!("{v:.3}")),
+                r.footprint.platforms.to_string(),
+                r.footprint.nodes.to_string(),
             ]);
             row
         })

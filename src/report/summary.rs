@@ -101,7 +101,8 @@ pub struct Summary {
     pub latency: BTreeMap<String, LatencyEstimate>,
     /// Per 1,000 offered operations, by anomaly class.
     pub anomalies_per_1k: BTreeMap<String, Estimate>,
-    /// Messages, round trips and forced writes per operation, where counted.
+    /// Messages, round trips, forced writes and consensus rounds per
+    /// operation.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coordination: BTreeMap<String, Estimate>,
     /// Per component, each figure it reports (utilization, queue, hit
@@ -192,15 +193,17 @@ fn summary(runs: &[&RunResult]) -> Summary {
         };
         coordination.insert("messages".to_string(), per_op(|m| m.messages));
         coordination.insert("forced_writes".to_string(), per_op(|m| m.forced_writes));
-        if first
-            .coordination
-            .per_operation
-            .as_ref()
-            .is_some_and(|m| m.round_trips.is_some())
-        {
+        let first_op = first.coordination.per_operation.as_ref();
+        if first_op.is_some_and(|m| m.round_trips.is_some()) {
             coordination.insert(
                 "round_trips".to_string(),
                 per_op(|m| m.round_trips.unwrap_or(0.0)),
+            );
+        }
+        if first_op.is_some_and(|m| m.consensus_rounds.is_some()) {
+            coordination.insert(
+                "consensus_rounds".to_string(),
+                per_op(|m| m.consensus_rounds.unwrap_or(0.0)),
             );
         }
     }

@@ -411,8 +411,10 @@ pub fn anomaly_table(results: &Results) -> Table {
 }
 
 /// Coordination cost per operation of the workload: what keeping copies
-/// and partitions consistent costs (absent figures are not counted by the
-/// architecture).
+/// and partitions consistent costs. Messages, round trips, forced writes
+/// and consensus rounds are counted for every architecture; lock and
+/// transaction figures by those that run transactions under locks (absent
+/// figures are not counted by the architecture).
 pub fn coordination_table(results: &Results) -> Table {
     let columns = [
         "msgs/op",
@@ -444,6 +446,37 @@ pub fn coordination_table(results: &Results) -> Table {
             c.aborts_per_1000.map_or_else(dash, |a| format!("{a:.2}")),
             n(c.retries),
             n(c.deadlocks),
+        ]]
+    })
+}
+
+/// Messages per operation by kind (`client`, `replication`, `pipeline`,
+/// `quorum`, `raft`, …): who sends what over the network.
+pub fn message_table(results: &Results) -> Table {
+    per_run_table(results, &["message", "msgs/op"], |run| {
+        run.coordination
+            .per_operation
+            .iter()
+            .flat_map(|m| &m.messages_by_kind)
+            .map(|(kind, n)| vec![kind.clone(), format!("{n:.3}")])
+            .collect()
+    })
+}
+
+/// What each architecture asks a team to operate: its platforms (kinds of
+/// system) and nodes (servers), and the servers of each platform.
+pub fn footprint_table(results: &Results) -> Table {
+    per_run_table(results, &["platforms", "nodes", "servers"], |run| {
+        let f = &run.footprint;
+        let servers: Vec<String> = f
+            .by_platform
+            .iter()
+            .map(|(platform, n)| format!("{platform} {n}"))
+            .collect();
+        vec![vec![
+            f.platforms.to_string(),
+            f.nodes.to_string(),
+            servers.join(", "),
         ]]
     })
 }
@@ -591,7 +624,9 @@ impl Exporter for TableExporter {
         for table in [
             fault_table(results),
             coordination_table(results),
+            message_table(results),
             transaction_table(results),
+            footprint_table(results),
             lag_table(results),
             visibility_table(results),
         ] {

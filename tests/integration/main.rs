@@ -1,5 +1,6 @@
 //! archsim's integration tests: one binary, one module per concern.
 
+mod accounting;
 mod bad_input;
 mod cli;
 mod coordination;

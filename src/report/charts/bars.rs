@@ -120,12 +120,16 @@ where
 }
 
 /// The coordination figures of a run, per operation: messages, round
-/// trips, forced writes (round trips absent where not counted).
-fn coordination(r: &RunResult) -> Option<[Option<f64>; 3]> {
-    r.coordination
-        .per_operation
-        .as_ref()
-        .map(|m| [Some(m.messages), m.round_trips, Some(m.forced_writes)])
+/// trips, forced writes, consensus rounds (absent where not counted).
+fn coordination(r: &RunResult) -> Option<[Option<f64>; 4]> {
+    r.coordination.per_operation.as_ref().map(|m| {
+        [
+            Some(m.messages),
+            m.round_trips,
+            Some(m.forced_writes),
+            m.consensus_rounds,
+        ]
+    })
 }
 
 pub fn coordination_applies(results: &Results) -> bool {
@@ -141,9 +145,9 @@ where
 {
     let runs = shown(results);
     let labels: Vec<String> = runs.iter().map(|r| label(r)).collect();
-    let figures: Vec<[Option<f64>; 3]> = runs
+    let figures: Vec<[Option<f64>; 4]> = runs
         .iter()
-        .map(|r| coordination(r).unwrap_or([None; 3]))
+        .map(|r| coordination(r).unwrap_or([None; 4]))
         .collect();
     let top = figures
         .iter()
@@ -154,14 +158,19 @@ where
         title: &title,
         y_desc: "per operation",
         labels: &labels,
-        series: &["messages", "round trips", "forced writes"],
+        series: &[
+            "messages",
+            "round trips",
+            "forced writes",
+            "consensus rounds",
+        ],
         top,
         note: "Per operation offered: started in the window, failed and timed-out ones included.",
     };
     bars(
         root,
         &frame,
-        |run, k| figures[run][k].map(|v| (0.0, v, k as f64 / 3.0, (k + 1) as f64 / 3.0)),
+        |run, k| figures[run][k].map(|v| (0.0, v, k as f64 / 4.0, (k + 1) as f64 / 4.0)),
         |_| None,
     )
 }
