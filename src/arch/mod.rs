@@ -284,6 +284,7 @@ fn collect<A: Architecture + Report>(
             .map(|(k, v)| (k, v.rounded()))
             .collect(),
         anomalies: h.anomalies(system.record(), system.divergence()),
+        business: h.clients.business(),
         visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
         coordination: system.coordination().per_offered(recorder.all().total()),

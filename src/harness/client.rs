@@ -8,6 +8,7 @@ use rand::RngExt;
 
 use super::Context;
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
+use crate::metrics::{Business, BusinessReport, Window};
 use crate::model::streams::Stream;
 use crate::model::{Lookup, VersionedStore, Write, transaction};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
@@ -125,10 +126,13 @@ pub struct Clients {
     sessions: u32,
     /// Operations begun, probes included, all run long.
     begun: u64,
+    /// Transfers and reservations answered, and how many were refused.
+    business: Business,
 }
 
 impl Clients {
-    pub fn new(workload: &WorkloadConfig, streams: &Streams) -> Clients {
+    /// The clients of `workload`; `window` is the measured part of the run.
+    pub fn new(workload: &WorkloadConfig, streams: &Streams, window: Window) -> Clients {
         Clients {
             space: KeySpace::new(workload),
             multi_get_keys: workload.multi_get_keys,
@@ -141,7 +145,14 @@ impl Clients {
             probe_rng: Stream::Probes.of(streams),
             sessions: workload.sessions,
             begun: 0,
+            business: Business::new(window),
         }
+    }
+
+    /// Transfers refused for balance and reservations refused for stock,
+    /// among those answered ok.
+    pub fn business(&self) -> BusinessReport {
+        self.business.report()
     }
 
     /// Records the first `limit` operations' history (see `check::elle`).
@@ -278,7 +289,8 @@ impl Clients {
                     self.states[op.index()].writing = true;
                     return AfterRead::Write;
                 }
-                // Sold out: an ordinary answer.
+                // Sold out: an ordinary answer, the reservation refused.
+                self.business.reservation(o.start, true);
             }
             OpKind::MultiGet => {
                 let reads = &self.multi[op.index()];
@@ -330,7 +342,12 @@ impl Clients {
             OpKind::Transfer => {
                 let n = s.installed().len();
                 oracle.transaction_ended(true, n, usize::from(s.planned).max(n), o.start);
+                // Nothing installed: the balance was short.
+                self.business.transfer(o.start, n == 0);
             }
+            // A reservation that wrote nothing found the item sold out at
+            // its commit.
+            OpKind::Reserve => self.business.reservation(o.start, s.installed == 0),
             _ => {}
         }
         for w in s.installed() {

@@ -1,5 +1,6 @@
 //! `results.csv`: one row per architecture × replication × sweep point, one
-//! column per figure (`<op>_<figure>`, `<component>_<figure>`). Latency
+//! column per figure (`<op>_<figure>`, `<component>_<figure>`, then the
+//! business outcomes `business_<figure>` as in results.json). Latency
 //! figures count every operation started in the window, failures at the
 //! client's whole wait; `<op>_at_least` lists the figures that fall among
 //! the failures (lower bounds), separated by spaces.
@@ -23,6 +24,16 @@ const LATENCY_FIELDS: [&str; 12] = [
     "p999_ms",
     "max_ms",
     "at_least",
+];
+
+/// The business outcomes' columns, in `BusinessReport`'s order.
+const BUSINESS_FIELDS: [&str; 6] = [
+    "transfers",
+    "transfers_refused",
+    "transfers_refused_per_1000",
+    "reservations",
+    "reservations_refused",
+    "reservations_refused_per_1000",
 ];
 
 impl Exporter for CsvExporter {
@@ -72,6 +83,7 @@ impl Exporter for CsvExporter {
             }
         }
         header.extend(components.iter().map(|(c, f)| format!("{c}_{f}")));
+        header.extend(BUSINESS_FIELDS.map(|f| format!("business_{f}")));
         out.write_record(&header)?;
 
         for run in &results.runs {
@@ -126,6 +138,15 @@ impl Exporter for CsvExporter {
                     .and_then(|v| v.get(f).map(|x| x.to_string()));
                 row.push(value.unwrap_or_default());
             }
+            let b = &run.business;
+            row.extend([
+                b.transfers.to_string(),
+                b.transfers_refused.to_string(),
+                b.transfers_refused_per_1000.to_string(),
+                b.reservations.to_string(),
+                b.reservations_refused.to_string(),
+                b.reservations_refused_per_1000.to_string(),
+            ]);
             out.write_record(&row)?;
         }
         Ok(String::from_utf8(out.into_inner()?)?)

@@ -1,6 +1,7 @@
 //! archsim's integration tests: one binary, one module per concern.
 
 mod bad_input;
+mod business;
 mod cli;
 mod coordination;
 mod corpus;
