@@ -73,3 +73,28 @@ fn ample_balances_and_stock_refuse_nothing() {
         assert_eq!(b.reservations_refused, 0, "{}", r.architecture);
     }
 }
+
+#[test]
+fn popular_accounts_do_not_drain() {
+    // A tenth of the transfers touch the most popular account; it pays in
+    // as many as it is paid by, so it hardly ever runs short.
+    let r = crate::run_one(
+        r#"
+        seed = 9
+        duration = "10s"
+        warmup = "1s"
+        [workload]
+        rate = 5000
+        keys = 1000
+        popularity = "zipf(0.99)"
+        [workload.mix]
+        get = 0.5
+        transfer = 0.5
+        [[architecture]]
+        kind = "single"
+        "#,
+    );
+    let b = &r.business;
+    assert!(b.transfers > 20_000, "{b:?}");
+    assert!(b.transfers_refused_per_1000 < 10.0, "{b:?}");
+}
