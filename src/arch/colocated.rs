@@ -34,13 +34,22 @@
 //! How many transactions are local is decided by the workload's `locality`
 //! and `partition_by`: a bad affinity key brings the coordination back.
 //!
-//! Computation. With `compute = "colocated"`, a `multi_get` sends one
-//! request to each partition holding some of its keys, which reads them
-//! next to the data; an `analytics` query runs on every partition's leader
-//! over its slice (1/partitions of the query each) and only results travel.
-//! With `compute = "client"`, the client reads a `multi_get`'s keys one by
-//! one, and pulls every row of an `analytics` query in pages of `page` rows
-//! (one round trip each, partitions in parallel) and runs the query itself.
+//! Computation. An `analytics` query is one amount of work over all the
+//! data (`db.analytics`, drawn once per query, see `model::analytics`).
+//! - `compute = "colocated"`: a `multi_get` sends one request to each
+//!   partition holding some of its keys, which reads them next to the
+//!   data, all in parallel (one round trip). An `analytics` query goes to
+//!   every partition's leader, which runs its share of the work (its share
+//!   of the keys times the query's) on one core; only results travel, and
+//!   when the last has answered the client merges them,
+//!   `db.analytics_merge` per partition after the first. With one partition
+//!   it is the Single System's query.
+//! - `compute = "client"`: the client reads a `multi_get`'s keys one by
+//!   one. For an `analytics` query it pulls every row, from all partitions
+//!   in parallel and from each in pages of `page` rows, one round trip per
+//!   page in sequence (a fetch cursor); each page costs its leader a read
+//!   per row. When the last page is in, the client runs the whole query
+//!   over the rows on its own core.
 
 pub mod config;
 
@@ -57,6 +66,7 @@ use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{
     ComponentStats, CoordinationCost, CoordinationReport, OperationCosts, Outcome, Window,
 };
+use crate::model::analytics::{self, Split};
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::participant;
 use crate::model::raft::{Draw, RaftGroup};
@@ -147,6 +157,9 @@ pub struct Colocated {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    analytics_merge: Dist,
+    /// The keys each partition holds, counted at the first analytics query.
+    split: Option<Split>,
     fsync: Dist,
     hop: Dist,
     reads: RaftReads,
@@ -218,6 +231,8 @@ impl Colocated {
             read: c.read.clone(),
             write: c.write.clone(),
             analytics: config.db.analytics.clone(),
+            analytics_merge: config.db.analytics_merge.clone(),
+            split: None,
             fsync: c.fsync.clone(),
             hop: setting.network.hop.clone(),
             reads: c.reads,
@@ -489,11 +504,14 @@ impl Colocated {
         let service = match self.compute {
             Compute::Colocated => {
                 let whole = self.work[op.index()];
-                SimDuration(whole.as_nanos() / u64::from(self.groups.len() as u32))
+                self.split().work(whole, partition)
             }
             Compute::Client => {
+                // This page's rows: a full page, or what is left.
+                let (rows, page) = (self.split().keys(partition), u64::from(self.page));
+                let pulled = u64::from(self.pages(partition) - pages_left) * page;
                 let row = self.read.sample(&mut self.service_rng);
-                SimDuration(row.as_nanos() * u64::from(self.page))
+                SimDuration(row.as_nanos() * rows.saturating_sub(pulled).min(page))
             }
         };
         let slot = self.leader_station(partition).enter(ctx.now(), service);
@@ -517,9 +535,6 @@ impl Colocated {
     ) {
         if pages_left > 0 {
             // The next page of this partition's rows.
-            if partition == 0 {
-                self.op_costs.cost(op).round_trips += 1;
-            }
             let leg = self.client_leg(op);
             return ctx.schedule_in(
                 leg,
@@ -535,11 +550,36 @@ impl Colocated {
         if st.pending > 0 {
             return;
         }
+        let compute = match self.compute {
+            // The client merges the partitions' partial results.
+            Compute::Colocated => {
+                let parts = self.groups.len() as u32;
+                analytics::merge(parts, &self.analytics_merge, &mut self.service_rng)
+            }
+            // The client runs the whole query over the rows it pulled.
+            Compute::Client => self.work[op.index()],
+        };
+        if compute.is_zero() {
+            self.computed(op, ctx);
+        } else {
+            ctx.schedule_in(compute, Event::Computed(op));
+        }
+    }
+
+    /// The keys each partition holds (counted once, at the first query).
+    fn split(&mut self) -> &Split {
+        let (router, total) = (&self.router, self.space.total());
+        self.split.get_or_insert_with(|| Split::of(router, total))
+    }
+
+    /// Round trips to pull `partition`'s rows (`compute = "client"`): its
+    /// keys in pages of `page`, at least one request; one otherwise.
+    fn pages(&mut self, partition: PartitionId) -> u32 {
         match self.compute {
-            Compute::Colocated => self.computed(op, ctx),
+            Compute::Colocated => 1,
             Compute::Client => {
-                // The client runs the whole query over the rows it pulled.
-                ctx.schedule_in(self.work[op.index()], Event::Computed(op));
+                let rows = self.split().keys(partition);
+                rows.div_ceil(u64::from(self.page)).max(1) as u32
             }
         }
     }
@@ -835,15 +875,10 @@ impl Architecture for Colocated {
                 let partitions = self.groups.len() as u32;
                 self.h.state_mut(op).pending = partitions as u16;
                 self.op_costs.distributed(op, partitions > 1);
-                let pages = match self.compute {
-                    Compute::Colocated => 1,
-                    Compute::Client => {
-                        let rows = self.space.total().div_ceil(u64::from(partitions));
-                        rows.div_ceil(u64::from(self.page)).max(1) as u32
-                    }
-                };
+                let mut most = 0;
                 for partition in 0..partitions {
-                    self.op_costs.cost(op).round_trips += u32::from(partition == 0);
+                    let pages = self.pages(partition);
+                    most = most.max(pages);
                     let leg = self.client_leg(op);
                     ctx.schedule_in(
                         leg,
@@ -854,6 +889,9 @@ impl Architecture for Colocated {
                         },
                     );
                 }
+                // Partitions in parallel: the one with the most pages sets
+                // the round trips on the client's path.
+                self.op_costs.cost(op).round_trips += most;
             }
             OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
                 let t = self.open(Some(op), o, 0, ());

@@ -10,7 +10,9 @@
 //! - `put`, `transfer`, the write half of `rmw`/`reserve`, `multi_get`: the
 //!   database, as the Single System's primary (group commit, row locks);
 //! - `search`: the search index, which answers with what it has indexed;
-//! - `analytics`: the warehouse;
+//! - `analytics`: the warehouse, which holds all the data and runs the
+//!   whole query (`db.analytics`) on one of its cores, nothing to split or
+//!   merge;
 //! - `session_get`/`session_put`: the session store, the system of record
 //!   for sessions.
 //!

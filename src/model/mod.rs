@@ -2,6 +2,7 @@
 //! network, caches, replicas, the write-ahead log, routers, pipelines, the
 //! lock table, two-phase commit and Raft groups.
 
+pub mod analytics;
 pub mod cache;
 pub mod derived;
 pub mod failover;

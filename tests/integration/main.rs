@@ -1,5 +1,6 @@
 //! archsim's integration tests: one binary, one module per concern.
 
+mod analytics;
 mod bad_input;
 mod business;
 mod cli;
