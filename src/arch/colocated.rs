@@ -44,12 +44,14 @@
 //!   when the last has answered the client merges them,
 //!   `db.analytics_merge` per partition after the first. With one partition
 //!   it is the Single System's query.
-//! - `compute = "client"`: the client reads a `multi_get`'s keys one by
-//!   one. For an `analytics` query it pulls every row, from all partitions
-//!   in parallel and from each in pages of `page` rows, one round trip per
-//!   page in sequence (a fetch cursor); each page costs its leader a read
-//!   per row. When the last page is in, the client runs the whole query
-//!   over the rows on its own core.
+//! - `compute = "client"`: the client reads a `multi_get`'s keys itself,
+//!   one request per key, all in parallel as a competent client does (one
+//!   round trip; each key's read is a read at its leader, and the keys are
+//!   not one snapshot). For an `analytics` query it pulls every row, from
+//!   all partitions in parallel and from each in pages of `page` rows, one
+//!   round trip per page in sequence (a fetch cursor); each page costs its
+//!   leader a read per row. When the last page is in, the client runs the
+//!   whole query over the rows on its own core.
 
 pub mod config;
 
@@ -365,8 +367,8 @@ impl Colocated {
         );
     }
 
-    /// A `multi_get`: one request per partition next to the data, or the
-    /// keys one by one from the client.
+    /// A `multi_get`: one request per partition next to the data, or one
+    /// per key from the client; all at once either way.
     fn multi_get(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let mut partitions: Vec<PartitionId> = self
             .h
@@ -392,10 +394,16 @@ impl Colocated {
                 self.op_costs.cost(op).round_trips = round_trips + 1;
             }
             Compute::Client => {
-                self.h.state_mut(op).pending = 1;
-                let first = self.h.clients.multi(op)[0].key;
-                let p = self.partition_of(first);
-                self.send_read(op, p, 0, 0, ctx);
+                // One request per key, all at once: separate reads, not
+                // one snapshot.
+                let n = self.h.clients.multi(op).len();
+                self.h.state_mut(op).pending = n as u16;
+                let round_trips = self.op_costs.cost(op).round_trips;
+                for i in 0..n {
+                    let p = self.partition_of(self.h.clients.multi(op)[i].key);
+                    self.send_read(op, p, i as u16, 0, ctx);
+                }
+                self.op_costs.cost(op).round_trips = round_trips + 1;
             }
         }
     }
@@ -467,26 +475,10 @@ impl Colocated {
     }
 
     fn read_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
         let st = self.h.state_mut(op);
         st.pending -= 1;
         if st.pending > 0 {
             return;
-        }
-        if o.kind == OpKind::MultiGet && self.compute == Compute::Client {
-            // The client reads the next key, if any.
-            let done = self
-                .h
-                .clients
-                .multi(op)
-                .iter()
-                .position(|r| r.missed)
-                .map(|i| (i, self.h.clients.multi(op)[i].key));
-            if let Some((i, key)) = done {
-                self.h.state_mut(op).pending = 1;
-                let p = self.partition_of(key);
-                return self.send_read(op, p, i as u16, 0, ctx);
-            }
         }
         self.finish(op, ctx);
         self.h.read_returned(op, ctx);

@@ -159,7 +159,7 @@ pub struct PartitionsConfig {
     pub write: Dist,
     /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
     pub reads: RaftReads,
-    /// `analytics` and `multi_get`: "colocated" runs them next to the data, one request per partition in parallel; "client" pulls the rows to the client and computes there (a multi_get's keys one by one; an analytics query's rows from every partition in parallel, from each a page of `page` rows per round trip). Default "colocated".
+    /// `analytics` and `multi_get`: "colocated" runs them next to the data, one request per partition in parallel; "client" pulls the rows to the client and computes there (a multi_get's keys one request each, all in parallel; an analytics query's rows from every partition in parallel, from each a page of `page` rows per round trip). Default "colocated".
     pub compute: Compute,
     /// Rows per round trip when the client pulls rows for an `analytics` query (compute = "client"). Default 1000 (a JDBC fetch size; estimate).
     #[serde(deserialize_with = "at_least_one_u32")]
