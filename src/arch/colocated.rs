@@ -35,13 +35,24 @@
 //! How many transactions are local is decided by the workload's `locality`
 //! and `partition_by`: a bad affinity key brings the coordination back.
 //!
-//! Computation. With `compute = "colocated"`, a `multi_get` sends one
-//! request to each partition holding some of its keys, which reads them
-//! next to the data; an `analytics` query runs on every partition's leader
-//! over its slice (1/partitions of the query each) and only results travel.
-//! With `compute = "client"`, the client reads a `multi_get`'s keys one by
-//! one, and pulls every row of an `analytics` query in pages of `page` rows
-//! (one round trip each, partitions in parallel) and runs the query itself.
+//! Computation. An `analytics` query is one amount of work over all the
+//! data (`db.analytics`, drawn once per query, see `model::analytics`).
+//! - `compute = "colocated"`: a `multi_get` sends one request to each
+//!   partition holding some of its keys, which reads them next to the
+//!   data, all in parallel (one round trip). An `analytics` query goes to
+//!   every partition's leader, which runs its share of the work (its share
+//!   of the keys times the query's) on one core; only results travel, and
+//!   when the last has answered the client merges them,
+//!   `db.analytics_merge` per partition after the first. With one partition
+//!   it is the Single System's query.
+//! - `compute = "client"`: the client reads a `multi_get`'s keys itself,
+//!   one request per key, all in parallel as a competent client does (one
+//!   round trip; each key's read is a read at its leader, and the keys are
+//!   not one snapshot). For an `analytics` query it pulls every row, from
+//!   all partitions in parallel and from each in pages of `page` rows, one
+//!   round trip per page in sequence (a fetch cursor); each page costs its
+//!   leader a read per row. When the last page is in, the client runs the
+//!   whole query over the rows on its own core.
 
 pub mod config;
 
@@ -56,6 +67,7 @@ use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationCost, Outcome, Window};
+use crate::model::analytics::{self, Split};
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::network::Message;
 use crate::model::participant;
@@ -147,6 +159,9 @@ pub struct Colocated {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    analytics_merge: Dist,
+    /// The keys each partition holds, counted at the first analytics query.
+    split: Option<Split>,
     fsync: Dist,
     hop: Dist,
     reads: RaftReads,
@@ -216,6 +231,8 @@ impl Colocated {
             read: c.read.clone(),
             write: c.write.clone(),
             analytics: config.db.analytics.clone(),
+            analytics_merge: config.db.analytics_merge.clone(),
+            split: None,
             fsync: c.fsync.clone(),
             hop: setting.network.hop.clone(),
             reads: c.reads,
@@ -343,8 +360,8 @@ impl Colocated {
         );
     }
 
-    /// A `multi_get`: one request per partition next to the data, or the
-    /// keys one by one from the client.
+    /// A `multi_get`: one request per partition next to the data, or one
+    /// per key from the client; all at once either way.
     fn multi_get(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let mut partitions: Vec<PartitionId> = self
             .h
@@ -378,10 +395,22 @@ impl Colocated {
                 }
             }
             Compute::Client => {
-                self.h.state_mut(op).pending = 1;
-                let first = self.h.clients.multi(op)[0].key;
-                let p = self.partition_of(first);
-                self.send_read(op, p, 0, 0, ctx);
+                // One request per key, all at once: separate reads, not
+                // one snapshot; one round trip on the critical path.
+                let n = self.h.clients.multi(op).len();
+                self.h.state_mut(op).pending = n as u16;
+                self.h.network.round_trip(Message::Client, ctx.op(op));
+                for i in 0..n {
+                    let p = self.partition_of(self.h.clients.multi(op)[i].key);
+                    let leg = self.h.message(Message::Client, ctx.op(op));
+                    let event = Event::Read {
+                        op,
+                        partition: p,
+                        key: i as u16,
+                        replica: 0,
+                    };
+                    ctx.schedule_in(leg, event);
+                }
             }
         }
     }
@@ -466,27 +495,12 @@ impl Colocated {
     }
 
     fn read_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
         let st = self.h.state_mut(op);
         st.pending -= 1;
         if st.pending > 0 {
             return;
         }
-        if o.kind == OpKind::MultiGet && self.compute == Compute::Client {
-            // The client reads the next key, if any.
-            let done = self
-                .h
-                .clients
-                .multi(op)
-                .iter()
-                .position(|r| r.missed)
-                .map(|i| (i, self.h.clients.multi(op)[i].key));
-            if let Some((i, key)) = done {
-                self.h.state_mut(op).pending = 1;
-                let p = self.partition_of(key);
-                return self.send_read(op, p, i as u16, 0, ctx);
-            }
-        }
+        let o = *ctx.op(op);
         if matches!(o.kind, OpKind::Rmw | OpKind::Reserve) {
             // Client-side: the value computed from this read is written
             // blind, in a transaction of its own.
@@ -511,11 +525,14 @@ impl Colocated {
         let service = match self.compute {
             Compute::Colocated => {
                 let whole = self.work[op.index()];
-                SimDuration(whole.as_nanos() / u64::from(self.groups.len() as u32))
+                self.split().work(whole, partition)
             }
             Compute::Client => {
+                // This page's rows: a full page, or what is left.
+                let (rows, page) = (self.split().keys(partition), u64::from(self.page));
+                let pulled = u64::from(self.pages(partition) - pages_left) * page;
                 let row = self.read.sample(&mut self.service_rng);
-                SimDuration(row.as_nanos() * u64::from(self.page))
+                SimDuration(row.as_nanos() * rows.saturating_sub(pulled).min(page))
             }
         };
         let slot = self.leader_station(partition).enter(ctx.now(), service);
@@ -538,9 +555,10 @@ impl Colocated {
         ctx: &mut Ctx<'_>,
     ) {
         if pages_left > 0 {
-            // The next page of this partition's rows (partitions in
-            // parallel: one round trip).
-            if partition == 0 {
+            // The next page of this partition's rows. Partitions pull in
+            // parallel: the one with the most pages sets the round trips on
+            // the client's path.
+            if self.pages(partition) == self.most_pages() {
                 self.h.network.round_trip(Message::Client, ctx.op(op));
             }
             let leg = self.h.message(Message::Client, ctx.op(op));
@@ -558,13 +576,47 @@ impl Colocated {
         if st.pending > 0 {
             return;
         }
+        let compute = match self.compute {
+            // The client merges the partitions' partial results.
+            Compute::Colocated => {
+                let parts = self.groups.len() as u32;
+                analytics::merge(parts, &self.analytics_merge, &mut self.service_rng)
+            }
+            // The client runs the whole query over the rows it pulled.
+            Compute::Client => self.work[op.index()],
+        };
+        if compute.is_zero() {
+            self.computed(op, ctx);
+        } else {
+            ctx.schedule_in(compute, Event::Computed(op));
+        }
+    }
+
+    /// The keys each partition holds (counted once, at the first query).
+    fn split(&mut self) -> &Split {
+        let (router, total) = (&self.router, self.space.total());
+        self.split.get_or_insert_with(|| Split::of(router, total))
+    }
+
+    /// Round trips to pull `partition`'s rows (`compute = "client"`): its
+    /// keys in pages of `page`, at least one request; one otherwise.
+    fn pages(&mut self, partition: PartitionId) -> u32 {
         match self.compute {
-            Compute::Colocated => self.computed(op, ctx),
+            Compute::Colocated => 1,
             Compute::Client => {
-                // The client runs the whole query over the rows it pulled.
-                ctx.schedule_in(self.work[op.index()], Event::Computed(op));
+                let rows = self.split().keys(partition);
+                rows.div_ceil(u64::from(self.page)).max(1) as u32
             }
         }
+    }
+
+    /// The most pages any partition needs (`compute = "client"`).
+    fn most_pages(&mut self) -> u32 {
+        let mut most = 1;
+        for p in 0..self.groups.len() as PartitionId {
+            most = most.max(self.pages(p));
+        }
+        most
     }
 
     fn computed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -854,16 +906,10 @@ impl Architecture for Colocated {
                 if partitions > 1 {
                     self.h.costs.distributed(&o);
                 }
-                let pages = match self.compute {
-                    Compute::Colocated => 1,
-                    Compute::Client => {
-                        let rows = self.space.total().div_ceil(u64::from(partitions));
-                        rows.div_ceil(u64::from(self.page)).max(1) as u32
-                    }
-                };
                 // Every partition at once: one round trip.
                 self.h.network.round_trip(Message::Client, &o);
                 for partition in 0..partitions {
+                    let pages = self.pages(partition);
                     let leg = self.h.message(Message::Client, &o);
                     ctx.schedule_in(
                         leg,

@@ -30,10 +30,13 @@
 //! The read path. Commits are published on an event log (Kafka-like, a
 //! delay of `log_delay` per event) that feeds the read model; reads of
 //! kinds not marked `strong` (`get`, `multi_get`, `analytics`) are served
-//! there and may be stale. Strong kinds go to the write model: `transfer`
-//! always, `reserve` and `rmw` when they run server-side (`[workload] rmw =
-//! "server"`, the default; under "client" they read the read model and
-//! write blind), and `get` when listed (a locking read at its shard).
+//! there and may be stale (an `analytics` query runs whole, `db.analytics`,
+//! on one of the read model's cores: it holds every key, so there is
+//! nothing to split or merge). Strong kinds go to the write model:
+//! `transfer` always, `reserve` and `rmw` when they run server-side
+//! (`[workload] rmw = "server"`, the default; under "client" they read the
+//! read model and write blind), and `get` when listed (a locking read at
+//! its shard).
 //!
 //! The boundary cache (`[architecture.cache]` capacity > 0) holds plain
 //! keys: a `get` looks there first and, on a miss, reads the read model and

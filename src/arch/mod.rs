@@ -283,6 +283,7 @@ fn collect<A: Architecture + Report>(
             .map(|(k, v)| (k, v.rounded()))
             .collect(),
         anomalies: h.anomalies(system.record(), system.divergence()),
+        business: h.clients.business(),
         visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
         coordination: h.coordination(recorder.all().total()),

@@ -13,7 +13,9 @@
 //!   database, as the Single System's primary (row locks held until the
 //!   commit is durable, group commit);
 //! - `search`: the search index, which answers with what it has indexed;
-//! - `analytics`: the warehouse;
+//! - `analytics`: the warehouse, which holds all the data and runs the
+//!   whole query (`db.analytics`) on one of its cores, nothing to split or
+//!   merge;
 //! - `session_get`/`session_put`: the session store, the system of record
 //!   for sessions.
 //!

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ArchKind;
 use crate::check::{AnomalyReport, VisibilityReport};
-use crate::metrics::{ComponentStats, CoordinationReport, LatencySummary};
+use crate::metrics::{BusinessReport, ComponentStats, CoordinationReport, LatencySummary};
 
 /// Latency summaries keyed by operation kind, plus `"all"`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -62,6 +62,10 @@ pub struct RunResult {
     pub components: BTreeMap<String, ComponentStats>,
     /// Consistency anomalies by class.
     pub anomalies: AnomalyReport,
+    /// Business outcomes: transfers refused for balance, reservations
+    /// refused for stock.
+    #[serde(default)]
+    pub business: BusinessReport,
     /// Probe t-visibility curve and copies' visibility lag.
     pub visibility: VisibilityReport,
     /// The systems an architecture runs and how data flows between them.

@@ -20,8 +20,13 @@
 //! - `multi_get` scatters one statement to every shard holding one of its
 //!   keys and completes when the last answers: the slowest shard sets its
 //!   latency, and the shards' snapshots are taken independently;
-//! - `analytics` scatters to every shard (each runs `db.analytics` on its
-//!   slice) and gathers;
+//! - `analytics` is one query over all the data (`db.analytics`, drawn once
+//!   per query, see `model::analytics`): the client scatters it to every
+//!   shard, each runs its share of the work (its share of the keys times
+//!   the query's) on one of its cores and answers, and when the last has
+//!   answered the client merges the partial results, `db.analytics_merge`
+//!   per shard after the first. With one shard it is the Single System's
+//!   query;
 //! - `search`, with no search index, scatters to every shard (each runs
 //!   `shards.search` over its slice); the key found is read where it lives;
 //! - a `transfer` between accounts on two shards is refused
@@ -52,6 +57,7 @@ use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::model::analytics::{self, Split};
 use crate::model::network::Message;
 use crate::model::router::Router;
 use crate::model::streams::Stream;
@@ -83,6 +89,8 @@ pub enum Event {
     Flushed(ShardId),
     /// A shard's answer reaches the client.
     Answered(OpId),
+    /// The client has merged an analytics query's partial results.
+    Merged(OpId),
     /// A document write reaches a replica.
     DocWrite {
         replica: u8,
@@ -178,6 +186,12 @@ pub struct Sharded {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    analytics_merge: Dist,
+    /// The keys each shard holds, counted at the first analytics query.
+    split: Option<Split>,
+    /// Each analytics query's work over all the data, by operation, drawn
+    /// once so that its shards agree.
+    work: Vec<SimDuration>,
     search: Dist,
     service_rng: SimRng,
     directory_rng: SimRng,
@@ -291,6 +305,9 @@ impl Sharded {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
+            analytics_merge: db.analytics_merge.clone(),
+            split: None,
+            work: Vec::new(),
             search: s.search.clone(),
             service_rng: Stream::Service("db").of(streams),
             directory_rng: Stream::Service("directory").of(streams),
@@ -456,7 +473,18 @@ impl Sharded {
                 }
                 self.scatter = shards;
             }
-            OpKind::Analytics | OpKind::Search => {
+            OpKind::Analytics => {
+                let i = op.index();
+                if i >= self.work.len() {
+                    self.work.resize(i + 1, SimDuration::ZERO);
+                }
+                self.work[i] = self.analytics.sample(&mut self.service_rng);
+                let n = self.shards.len() as u16;
+                for s in 0..n {
+                    self.send(op, s, n, ctx);
+                }
+            }
+            OpKind::Search => {
                 let n = self.shards.len() as u16;
                 self.h.network.round_trip(Message::Client, &o);
                 for s in 0..n {
@@ -788,7 +816,12 @@ impl Sharded {
                     d + self.write.sample(&mut self.service_rng)
                 })
             }
-            OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
+            OpKind::Analytics => {
+                // This shard's share of the query.
+                let (router, total) = (&self.router, self.space.total());
+                let split = self.split.get_or_insert_with(|| Split::of(router, total));
+                split.work(self.work[op.index()], u32::from(s))
+            }
             OpKind::Search => {
                 // Every shard searches its slice; the key found is read
                 // where it lives.
@@ -955,7 +988,15 @@ impl Sharded {
             return;
         }
         match o.kind {
-            OpKind::Analytics => ctx.complete(op, Outcome::Ok),
+            OpKind::Analytics => {
+                let parts = self.shards.len() as u32;
+                let merge = analytics::merge(parts, &self.analytics_merge, &mut self.service_rng);
+                if merge.is_zero() {
+                    ctx.complete(op, Outcome::Ok);
+                } else {
+                    ctx.schedule_in(merge, Event::Merged(op));
+                }
+            }
             OpKind::Put => self.written(op, ctx),
             OpKind::Transfer => {
                 let second = self.shard_of(o.other);
@@ -1057,6 +1098,7 @@ impl Architecture for Sharded {
             Event::Served(op, s) => self.served(op, s, ctx),
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
+            Event::Merged(op) => ctx.complete(op, Outcome::Ok),
             Event::DocWrite {
                 replica,
                 key,

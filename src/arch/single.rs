@@ -45,7 +45,9 @@
 //!    written entries (`cache.invalidate`) and waits for it before answering.
 //!
 //! Analytics (`analytics`): one hop to the primary or the last replica
-//! (`analytics_on`), a core for `db.analytics`, one hop back.
+//! (`analytics_on`), a core for the whole query (`db.analytics`, the CPU
+//! time of one query over all the data: the node holds all of it, so there
+//! is nothing to split or merge), one hop back.
 //!
 //! Probes (`workload.probes`): after a write's acknowledgement, reads of the
 //! key at fixed delays, through the read path above.

@@ -190,8 +190,10 @@ pub struct DbConfig {
     pub write: Dist,
     /// Forced write of the commit record (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" turns durability waits off.
     pub fsync: Dist,
-    /// Server time of one `analytics` query on one core. Default "lognormal(p50=2s, p99=20s)" (estimate).
+    /// CPU time of one `analytics` query over all the data, on one core: a shard or partition holding a share s of the keys runs s × this, drawn once per query. Default "lognormal(p50=2s, p99=20s)" (estimate).
     pub analytics: Dist,
+    /// Time the client that scattered an `analytics` query over shards or partitions takes to merge one more part's partial result: a query over n parts answers n − 1 merges after its last part has answered (none with one part, nor on a single primary, warehouse or read model). Default "1ms" (estimate: combining partial aggregates of a few thousand rows).
+    pub analytics_merge: Dist,
 }
 
 impl Default for DbConfig {
@@ -202,6 +204,7 @@ impl Default for DbConfig {
             write: Dist::parse("80us").expect("valid default"),
             fsync: Dist::parse("lognormal(p50=300us, p99=1.5ms)").expect("valid default"),
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
+            analytics_merge: Dist::parse("1ms").expect("valid default"),
         }
     }
 }

@@ -8,6 +8,7 @@ use rand::RngExt;
 
 use super::Context;
 use crate::check::{HistoryLog, MicroOp, Oracle, ReadCheck, ServedBy, Version};
+use crate::metrics::{Business, BusinessReport, Window};
 use crate::model::streams::Stream;
 use crate::model::{Lookup, VersionedStore, Write, transaction};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
@@ -123,10 +124,13 @@ pub struct Clients {
     probe_share: f64,
     probe_rng: SimRng,
     sessions: u32,
+    /// Transfers and reservations answered, and how many were refused.
+    business: Business,
 }
 
 impl Clients {
-    pub fn new(workload: &WorkloadConfig, streams: &Streams) -> Clients {
+    /// The clients of `workload`; `window` is the measured part of the run.
+    pub fn new(workload: &WorkloadConfig, streams: &Streams, window: Window) -> Clients {
         Clients {
             space: KeySpace::new(workload),
             multi_get_keys: workload.multi_get_keys,
@@ -138,7 +142,14 @@ impl Clients {
             probe_share: workload.probe_share,
             probe_rng: Stream::Probes.of(streams),
             sessions: workload.sessions,
+            business: Business::new(window),
         }
+    }
+
+    /// Transfers refused for balance and reservations refused for stock,
+    /// among those answered ok.
+    pub fn business(&self) -> BusinessReport {
+        self.business.report()
     }
 
     /// Records the first `limit` operations' history (see `check::elle`).
@@ -269,7 +280,8 @@ impl Clients {
                     self.states[op.index()].writing = true;
                     return AfterRead::Write;
                 }
-                // Sold out: an ordinary answer.
+                // Sold out: an ordinary answer, the reservation refused.
+                self.business.reservation(o.start, true);
             }
             OpKind::MultiGet => {
                 let reads = &self.multi[op.index()];
@@ -321,7 +333,12 @@ impl Clients {
             OpKind::Transfer => {
                 let n = s.installed().len();
                 oracle.transaction_ended(true, n, usize::from(s.planned).max(n), o.start);
+                // Nothing installed: the balance was short.
+                self.business.transfer(o.start, n == 0);
             }
+            // A reservation that wrote nothing found the item sold out at
+            // its commit.
+            OpKind::Reserve => self.business.reservation(o.start, s.installed == 0),
             _ => {}
         }
         for w in s.installed() {

@@ -127,7 +127,7 @@ impl Harness {
         let space = crate::workload::KeySpace::new(workload);
         Harness {
             oracle: Oracle::new(space, workload.sessions, &workload.probes, window),
-            clients: Clients::new(workload, streams),
+            clients: Clients::new(workload, streams, window),
             network: Network::new(network, Stream::Network.of(streams), window),
             costs: CoordinationCost::new(window),
             effects: Effects::new(faults),

@@ -1,12 +1,14 @@
 //! Measurements of one run: latency per operation kind, throughput, and
 //! time-weighted averages for components.
 
+mod business;
 mod coordination;
 mod latency;
 mod mser;
 mod series;
 mod time_average;
 
+pub use business::{Business, BusinessReport};
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
 pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6};
 pub use mser::BatchMeans;

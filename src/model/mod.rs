@@ -3,6 +3,7 @@
 //! row locks of a system of record, the lock table of distributed
 //! transactions, two-phase commit and Raft groups.
 
+pub mod analytics;
 pub mod cache;
 pub mod derived;
 pub mod failover;

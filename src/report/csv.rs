@@ -1,6 +1,7 @@
 //! `results.csv`: one row per architecture × replication × sweep point, one
 //! column per figure (`<op>_<figure>`, `<component>_<figure>`, then the
-//! coordination cost per operation and the footprint). Latency
+//! coordination cost per operation and the footprint; business outcomes
+//! `business_<figure>` as in results.json). Latency
 //! figures count every operation started in the window, failures at the
 //! client's whole wait; `<op>_at_least` lists the figures that fall among
 //! the failures (lower bounds), separated by spaces.
@@ -24,6 +25,16 @@ const LATENCY_FIELDS: [&str; 12] = [
     "p999_ms",
     "max_ms",
     "at_least",
+];
+
+/// The business outcomes' columns, in `BusinessReport`'s order.
+const BUSINESS_FIELDS: [&str; 6] = [
+    "transfers",
+    "transfers_refused",
+    "transfers_refused_per_1000",
+    "reservations",
+    "reservations_refused",
+    "reservations_refused_per_1000",
 ];
 
 impl Exporter for CsvExporter {
@@ -84,6 +95,7 @@ impl Exporter for CsvExporter {
             ]
             .map(String::from),
         );
+        header.extend(BUSINESS_FIELDS.map(|f| format!("business_{f}")));
         out.write_record(&header)?;
 
         for run in &results.runs {
@@ -147,6 +159,15 @@ impl Exporter for CsvExporter {
                 figure(per_op.and_then(|m| m.consensus_rounds)),
                 run.footprint.platforms.to_string(),
                 run.footprint.nodes.to_string(),
+            ]);
+            let b = &run.business;
+            row.extend([
+                b.transfers.to_string(),
+                b.transfers_refused.to_string(),
+                b.transfers_refused_per_1000.to_string(),
+                b.reservations.to_string(),
+                b.reservations_refused.to_string(),
+                b.reservations_refused_per_1000.to_string(),
             ]);
             out.write_record(&row)?;
         }

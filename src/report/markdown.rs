@@ -1,7 +1,7 @@
 use super::table::{
-    ANOMALY_NOTE, LATENCY_NOTE, LOAD_NOTE, anomaly_table, component_table, coordination_table,
-    fault_table, footprint_table, heading, lag_table, latency_table, load_table, message_table,
-    transaction_table, visibility_table,
+    ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, anomaly_table, business_table,
+    component_table, coordination_table, fault_table, footprint_table, heading, lag_table,
+    latency_table, load_table, message_table, transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -41,6 +41,12 @@ impl Exporter for MarkdownExporter {
                 that served the read or applied the write. ";
         out += &format!("{ANOMALY_NOTE}\n\n");
         out += &anomaly_table(results).to_markdown();
+        let business = business_table(results);
+        if !business.rows.is_empty() {
+            out += "\n## Business outcomes\n\n";
+            out += &format!("{BUSINESS_NOTE}\n\n");
+            out += &business.to_markdown();
+        }
         let faults = fault_table(results);
         if !faults.rows.is_empty() {
             out += "\n## Faults\n\n";

@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-use super::table::{LATENCY_NOTE, Table, heading, latency_ms, ms_at_least};
+use super::table::{
+    BUSINESS_NOTE, LATENCY_NOTE, Table, business_table, heading, latency_ms, ms_at_least,
+};
 use super::{Manifest, Results, RunResult};
 use crate::scenario::Scenario;
 
@@ -50,8 +52,14 @@ impl Review {
                      platforms (kinds of system) and nodes (servers) to run."
             )),
             Block::Table(verdict(results)),
-            Block::Heading("Charts".into()),
         ];
+        let business = business_table(results);
+        if !business.rows.is_empty() {
+            blocks.push(Block::Heading("Business outcomes".into()));
+            blocks.push(Block::Paragraph(BUSINESS_NOTE.into()));
+            blocks.push(Block::Table(business));
+        }
+        blocks.push(Block::Heading("Charts".into()));
         for stem in charts {
             blocks.push(Block::Chart(stem.to_string(), caption(stem).to_string()));
         }

@@ -101,6 +101,10 @@ pub struct Summary {
     pub latency: BTreeMap<String, LatencyEstimate>,
     /// Per 1,000 offered operations, by anomaly class.
     pub anomalies_per_1k: BTreeMap<String, Estimate>,
+    /// Transfers refused for balance and reservations refused for stock,
+    /// each per 1,000 of its kind answered ok (see `BusinessReport`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub business_per_1000: BTreeMap<String, Estimate>,
     /// Messages, round trips, forced writes and consensus rounds per
     /// operation.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -242,6 +246,20 @@ fn summary(runs: &[&RunResult]) -> Summary {
             (format!("{}", p.after_ms), share)
         })
         .collect();
+    let business_per_1000 = if runs.iter().all(|r| r.business.is_empty()) {
+        BTreeMap::new()
+    } else {
+        BTreeMap::from([
+            (
+                "transfers_refused".to_string(),
+                of(&|r: &RunResult| r.business.transfers_refused_per_1000),
+            ),
+            (
+                "reservations_refused".to_string(),
+                of(&|r: &RunResult| r.business.reservations_refused_per_1000),
+            ),
+        ])
+    };
     Summary {
         architecture: first.architecture.clone(),
         kind: first.kind,
@@ -253,6 +271,7 @@ fn summary(runs: &[&RunResult]) -> Summary {
         unchecked_share: of(&|r: &RunResult| r.unchecked_share),
         latency,
         anomalies_per_1k,
+        business_per_1000,
         coordination,
         components,
         visibility,

@@ -410,6 +410,40 @@ pub fn anomaly_table(results: &Results) -> Table {
     })
 }
 
+/// How the business table counts.
+pub const BUSINESS_NOTE: &str = "A transfer is refused when the debited account holds less than \
+     the amount (nothing moves), a reservation when the stock it checked was 0 or less; both are \
+     correct answers, not errors. Rates are per 1,000 operations of that kind answered ok \
+     (invoked in the window); failed and timed-out ones are in neither figure.";
+
+/// Business outcomes per architecture: transfers refused for balance and
+/// reservations refused for stock, among those answered ok. Runs whose
+/// workload has neither are left out.
+pub fn business_table(results: &Results) -> Table {
+    let columns = [
+        "transfers",
+        "refused for balance",
+        "per 1k transfers",
+        "reservations",
+        "refused for stock",
+        "per 1k reservations",
+    ];
+    per_run_table(results, &columns, |run| {
+        let b = &run.business;
+        if b.is_empty() {
+            return Vec::new();
+        }
+        vec![vec![
+            b.transfers.to_string(),
+            b.transfers_refused.to_string(),
+            format!("{:.1}", b.transfers_refused_per_1000),
+            b.reservations.to_string(),
+            b.reservations_refused.to_string(),
+            format!("{:.1}", b.reservations_refused_per_1000),
+        ]]
+    })
+}
+
 /// Coordination cost per operation of the workload: what keeping copies
 /// and partitions consistent costs. Messages, round trips, forced writes
 /// and consensus rounds are counted for every architecture; lock and
@@ -621,6 +655,10 @@ impl Exporter for TableExporter {
             component_table(results).to_text(),
             anomaly_table(results).to_text()
         );
+        let business = business_table(results);
+        if !business.rows.is_empty() {
+            out += &format!("\n{}note: {BUSINESS_NOTE}\n", business.to_text());
+        }
         for table in [
             fault_table(results),
             coordination_table(results),

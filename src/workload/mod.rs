@@ -89,7 +89,8 @@ struct Generator {
     counters: KeyChooser,
     documents: KeyChooser,
     key_rng: SimRng,
-    /// Locality decisions and transfer partners.
+    /// Locality decisions, transfer partners and which end of a transfer
+    /// pays.
     partner_rng: SimRng,
     locality: f64,
     /// Cumulative shares and their kinds.
@@ -267,8 +268,16 @@ impl Generator {
             // Filled in below, from the session.
             OpKind::SessionGet | OpKind::SessionPut => (0, 0),
             OpKind::Transfer => {
-                let from = self.accounts.sample(&mut self.key_rng);
-                let to = self.partner(from);
+                let a = self.accounts.sample(&mut self.key_rng);
+                let b = self.partner(a);
+                // A fair coin picks the end that pays, so every account is
+                // debited as often as it is credited, in expectation: popular
+                // accounts see more traffic both ways, and none drains.
+                let (from, to) = if self.partner_rng.random_bool(0.5) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
                 (s.account(from), s.account(to))
             }
             OpKind::MultiGet => {
@@ -291,10 +300,11 @@ impl Generator {
         })
     }
 
-    /// The account a transfer from account `from` credits: in `from`'s group
-    /// with probability `locality` (uniformly among its other members), else
-    /// by popularity in another group. Falls back to any other account when
-    /// the group has no other member, or to another group when there is one.
+    /// The other end of a transfer whose first end, `from`, was drawn by
+    /// popularity: in `from`'s group with probability `locality` (uniformly
+    /// among its other members), else by popularity in another group. Falls
+    /// back to any other account when the group has no other member, or to
+    /// another group when there is one.
     fn partner(&mut self, from: u64) -> u64 {
         let (n, groups) = (self.space.accounts, self.space.groups);
         if n < 2 {

@@ -98,8 +98,9 @@ cores = 1
 {architecture}
 "#;
 
-/// The percentiles of `kind` in `r` lie within `tolerance` (a share) of
-/// `base`'s, and they answered as many operations.
+/// Every operation kind's mean, p50 and p90 in `r` lie within `tolerance`
+/// (a share) of `base`'s, its p99 within twice that; both answered as many
+/// operations and found the same anomalies.
 fn assert_collapses(
     base: &archsim::report::RunResult,
     r: &archsim::report::RunResult,
@@ -109,14 +110,17 @@ fn assert_collapses(
         let o = &r.latency.0[kind];
         let who = format!("{} {kind}", r.architecture);
         assert_eq!((o.count, o.ok), (b.count, b.ok), "{who}");
-        for (name, x, y) in [
-            ("mean", b.mean_ms, o.mean_ms),
-            ("p50", b.p50_ms, o.p50_ms),
-            ("p90", b.p90_ms, o.p90_ms),
-            ("p99", b.p99_ms, o.p99_ms),
+        // The service times are drawn from each architecture's own streams:
+        // the 99th percentile of a few thousand draws moves by a few per
+        // cent between two such samples, so it gets twice the margin.
+        for (name, x, y, margin) in [
+            ("mean", b.mean_ms, o.mean_ms, tolerance),
+            ("p50", b.p50_ms, o.p50_ms, tolerance),
+            ("p90", b.p90_ms, o.p90_ms, tolerance),
+            ("p99", b.p99_ms, o.p99_ms, 2.0 * tolerance),
         ] {
             assert!(
-                (y - x).abs() <= tolerance * x,
+                (y - x).abs() <= margin * x,
                 "{who} {name}: {y} ms against single's {x} ms"
             );
         }

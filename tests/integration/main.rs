@@ -1,7 +1,9 @@
 //! archsim's integration tests: one binary, one module per concern.
 
 mod accounting;
+mod analytics;
 mod bad_input;
+mod business;
 mod cli;
 mod coordination;
 mod corpus;

@@ -6,7 +6,8 @@ use archsim::report::RunResult;
 
 use crate::{run, run_one, scenario};
 
-/// Only `analytics`, which scatters to every shard and gathers.
+/// Only `search`, which scatters to every shard, each drawing its own part
+/// of `service` (there is no search index), and gathers.
 fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunResult {
     run_one(&format!(
         r#"
@@ -15,16 +16,16 @@ fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunR
         [workload]
         rate = {rate}
         [workload.mix]
-        analytics = 1.0
+        search = 1.0
         [network]
         hop = "0s"
         [[architecture]]
         kind = "sharded"
         [architecture.db]
         cores = {cores}
-        analytics = "{service}"
         [architecture.shards]
         count = {shards}
+        search = "{service}"
         "#
     ))
 }
@@ -36,7 +37,7 @@ fn the_slowest_shard_sets_the_latency() {
     // N = 100). Eight cores per shard keep queueing out of the picture.
     for shards in [1u32, 10, 100] {
         let r = scatter(shards, "mix(0.99: 1ms, 0.01: 1s)", 20.0, 8, 400);
-        let l = &r.latency.0["analytics"];
+        let l = &r.latency.0["search"];
         let want = 1.0 - 0.99f64.powi(shards as i32);
         // Share of requests above 0.5 s, read off the percentiles: find the
         // first percentile at which latency is slow.
@@ -50,10 +51,10 @@ fn the_slowest_shard_sets_the_latency() {
     }
 }
 
-/// The share of analytics requests slower than 0.5 s (they take either
-/// about 1 ms or about 1 s), from their mean: mean ≈ 1 ms + share × 999 ms.
+/// The share of searches slower than 0.5 s (they take either about 1 ms
+/// or about 1 s), from their mean: mean ≈ 1 ms + share × 999 ms.
 fn slow_share(r: &RunResult) -> f64 {
-    let mean = r.latency.0["analytics"].mean_ms;
+    let mean = r.latency.0["search"].mean_ms;
     (mean - 1.0) / 999.0
 }
 
@@ -64,7 +65,7 @@ fn fork_join_of_two_mm1_queues() {
     for rho in [0.3, 0.5, 0.7] {
         let r = scatter(2, "exp(1ms)", rho * 1000.0, 1, 1500);
         let want = (12.0 - rho) / 8.0 / (1.0 - rho);
-        let got = r.latency.0["analytics"].mean_ms;
+        let got = r.latency.0["search"].mean_ms;
         assert!(
             (got - want).abs() / want < 0.03,
             "ρ = {rho}: mean {got:.3} ms, theory {want:.3} ms"
@@ -75,7 +76,8 @@ fn fork_join_of_two_mm1_queues() {
 #[test]
 fn searches_scatter_to_every_shard_and_read_the_owner() {
     // With no search index each shard searches its slice: the fan-out tail
-    // of analytics, and the key found is read fresh at its owner.
+    // above, with writes beside, and the key found is read fresh at its
+    // owner.
     for shards in [10u32, 50] {
         let r = run_one(&format!(
             r#"

@@ -232,3 +232,48 @@ fn latest_draws_zipf_ranks_behind_a_moving_head() {
         );
     }
 }
+
+#[test]
+fn transfers_debit_and_credit_every_account_alike_and_keep_their_locality() {
+    // Popular accounts see more transfers, but pay in as many as they are
+    // paid by: a fair coin picks the end that pays.
+    let c = config(
+        r#"
+        rate = 10000
+        keys = 10
+        popularity = "zipf(0.99)"
+        groups = 10
+        locality = 0.8
+        [mix]
+        transfer = 1.0
+        [entities]
+        accounts = 200
+        "#,
+    );
+    let ops = ops(&c, 20);
+    let (mut debits, mut credits) = (vec![0i64; 200], vec![0i64; 200]);
+    let mut same_group = 0;
+    for o in &ops {
+        let (from, to) = (o.key - 10, o.other - 10);
+        debits[from as usize] += 1;
+        credits[to as usize] += 1;
+        same_group += usize::from(from % 10 == to % 10);
+    }
+    let mut busiest: Vec<usize> = (0..200).collect();
+    busiest.sort_by_key(|&a| -(debits[a] + credits[a]));
+    for &a in &busiest[..10] {
+        let (d, c) = (debits[a], credits[a]);
+        // Each of the d + c transfers debits `a` with probability 1/2.
+        let sd = ((d + c) as f64 / 4.0).sqrt();
+        assert!(
+            ((d - c) as f64 / 2.0).abs() <= 4.0 * sd,
+            "account {a}: debited {d} times, credited {c}"
+        );
+    }
+    let n = ops.len() as f64;
+    let sd = (n * 0.8 * 0.2).sqrt();
+    assert!(
+        (same_group as f64 - 0.8 * n).abs() <= 4.0 * sd,
+        "{same_group} of {n} transfers inside one group"
+    );
+}

@@ -1,7 +1,8 @@
 //! What a `kind = "colocated"` architecture reads of its `[[architecture]]`
 //! entry: its registry entry, its tables (partitions, Raft groups and
-//! nodes; of the database only `analytics`) and the settings it refuses,
-//! the roles faults can target, its memory per key, its constructor.
+//! nodes; of the database only `analytics` and `analytics_merge`) and the
+//! settings it refuses, the roles faults can target, its memory per key,
+//! its constructor.
 
 use documented::{Documented, DocumentedFields};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,7 @@ pub const KIND: Kind = Kind {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Of the database only `analytics`: the CPU time of one query over all the data.
+    /// Of the database only `analytics` (the CPU time of one query over all the data) and `analytics_merge` (the client's merge of one more partition's partial result).
     pub db: DbConfig,
     /// Partitions, Raft groups and nodes.
     pub partitions: PartitionsConfig,
@@ -56,13 +57,15 @@ impl KindConfig for Config {
         let db_beyond_analytics = self.db
             != DbConfig {
                 analytics: self.db.analytics.clone(),
+                analytics_merge: self.db.analytics_merge.clone(),
                 ..DbConfig::default()
             };
         if db_beyond_analytics {
             return Some((
                 vec!["db"],
                 "the colocated store is sized by [architecture.partitions] (nodes, cores, \
-                 read, write, fsync); of [architecture.db] it reads only analytics"
+                 read, write, fsync); of [architecture.db] it reads only analytics and \
+                 analytics_merge"
                     .to_string(),
             ));
         }
@@ -156,7 +159,7 @@ pub struct PartitionsConfig {
     pub write: Dist,
     /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
     pub reads: RaftReads,
-    /// `analytics` and `multi_get`: "colocated" runs them next to the data, one round trip per partition; "client" pulls the rows to the client (one read per key, a page of `page` rows per round trip for analytics) and computes there. Default "colocated".
+    /// `analytics` and `multi_get`: "colocated" runs them next to the data, one request per partition in parallel; "client" pulls the rows to the client and computes there (a multi_get's keys one request each, all in parallel; an analytics query's rows from every partition in parallel, from each a page of `page` rows per round trip). Default "colocated".
     pub compute: Compute,
     /// Rows per round trip when the client pulls rows for an `analytics` query (compute = "client"). Default 1000 (a JDBC fetch size; estimate).
     #[serde(deserialize_with = "at_least_one_u32")]
