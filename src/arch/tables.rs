@@ -41,7 +41,7 @@ pub struct CacheConfig {
     /// Server time of one cache operation. Default: "0.5us" in-process (memory reference + hash + copy; estimate), "10us" remote (Redis: 5–20 µs with syscalls; estimate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Dist>,
-    /// Cores of a remote cache server (Redis runs commands on one). Default 1.
+    /// Cores of a remote cache server: its worker threads, each serving one operation at a time. Default 4 (memcached's default, `-t 4` worker threads; a single-threaded Redis is `cores = 1`).
     #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
@@ -70,7 +70,7 @@ impl Default for CacheConfig {
             ttl: SimDuration::from_secs(60),
             placement: Placement::Remote,
             service: None,
-            cores: 1,
+            cores: 4,
             nodes: 1,
             invalidate: Invalidate::Delete,
         }
