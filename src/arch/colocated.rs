@@ -1,11 +1,13 @@
 //! Stage 5, the Acceleration Database: data split into partitions placed by
 //! an affinity key (`partition_by`), each partition a Raft group
-//! (`model::raft`) of `replication` replicas spread over `nodes`, kept in
-//! memory (µs service times), with transactions and computation inside the
-//! store (Apache Ignite 3-like).
+//! (`model::raft`) of `replication` replicas spread over `nodes`, with
+//! transactions and computation inside the store (Apache Ignite 3-like).
+//! Each node costs reads, writes and log forces as `[architecture.db]` says,
+//! the same cost table as every stage's database; `fsync = "0s"` there is
+//! the memory-first store with no forced log.
 //!
-//! Reads. A `get` goes to its partition's leader, which serves it from
-//! memory under its lease: linearizable. With `reads = "follower"` it goes
+//! Reads. A `get` goes to its partition's leader, which serves it under its
+//! lease: linearizable. With `reads = "follower"` it goes
 //! to one of the partition's followers, which learns of a commit one hop
 //! after the leader: bounded staleness, counted as stale reads served by a
 //! follower.
@@ -181,8 +183,8 @@ impl Colocated {
     ) -> Colocated {
         let w = setting.workload;
         let space = KeySpace::new(w);
-        let c = &config.partitions;
-        let partitions = c.partitions();
+        let (c, db) = (&config.partitions, &config.db);
+        let partitions = config.partitions();
         let groups = (0..partitions)
             .map(|p| {
                 let nodes = (0..c.replication).map(|j| (p + j) % c.nodes).collect();
@@ -209,16 +211,16 @@ impl Colocated {
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
             nodes: (0..c.nodes)
-                .map(|_| Station::new(c.cores, window))
+                .map(|_| Station::new(db.cores, window))
                 .collect(),
             followers,
             log: ReplicationLog::default(),
             txns: Transactions::new(Conflict::WaitDie, c.retries),
             data: VersionedStore::new(&space),
-            read: c.read.clone(),
-            write: c.write.clone(),
-            analytics: config.db.analytics.clone(),
-            fsync: c.fsync.clone(),
+            read: db.read.clone(),
+            write: db.write.clone(),
+            analytics: db.analytics.clone(),
+            fsync: db.fsync.clone(),
             hop: setting.network.hop.clone(),
             reads: c.reads,
             compute: c.compute,

@@ -176,8 +176,11 @@ impl ReadRouting {
     }
 }
 
-/// The primary database (`[architecture.db]`): a queueing station with
-/// `cores` servers in front of one FIFO queue.
+/// The database's cost table (`[architecture.db]`), one for every stage:
+/// each database node — single's primary and replicas, polyglot's system of
+/// record, every shard of sharded and coordinator, every colocated node — is
+/// a queueing station with `cores` servers in front of one FIFO queue,
+/// costing reads, writes and log forces as below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
@@ -188,7 +191,7 @@ pub struct DbConfig {
     pub read: Dist,
     /// Server CPU time of a single-row write on one core, before its commit. Default "80us" (PostgreSQL single-row update CPU; estimate).
     pub write: Dist,
-    /// Forced write of the commit record (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" turns durability waits off.
+    /// Forced write of the commit record, or of a Raft log entry at each replica (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" is a memory-first store with no forced log, for any kind (Ignite 3's raft.fsync = false).
     pub fsync: Dist,
     /// Server time of one `analytics` query on one core. Default "lognormal(p50=2s, p99=20s)" (estimate).
     pub analytics: Dist,

@@ -82,7 +82,7 @@ fn raft_commit_with_exponential_delays_averages_f_plus_1_25_d() {
         client_hop = "0s"
         [[architecture]]
         kind = "colocated"
-        [architecture.partitions]
+        [architecture.db]
         write = "0s"
         fsync = "1ms"
         "#,
@@ -344,9 +344,10 @@ fn computing_next_to_the_data_saves_round_trips() {
     };
     let mean = |compute: &str, op: &str| run_with(compute, op).latency.0[op].mean_ms;
     // A group's 10 accounts: one request to their partition, or 10 round
-    // trips one after the other.
+    // trips one after the other (each read costs the database's CPU either
+    // way, so the round trips are most, not all, of the difference).
     let (near, far) = (mean("colocated", "multi_get"), mean("client", "multi_get"));
-    assert!(far > 5.0 * near, "client {far} ms, colocated {near} ms");
+    assert!(far > 3.0 * near, "client {far} ms, colocated {near} ms");
     // Analytics split over 16 partitions' leaders, or every row pulled in
     // pages and the whole query run on the client.
     let (near, far) = (mean("colocated", "analytics"), mean("client", "analytics"));
