@@ -195,6 +195,16 @@ pub struct DbConfig {
     pub fsync: Dist,
     /// Server time of one `analytics` query on one core. Default "lognormal(p50=2s, p99=20s)" (estimate).
     pub analytics: Dist,
+    /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; the row becomes visible there once applied. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<Dist>,
+}
+
+impl DbConfig {
+    /// CPU time to apply one row at a replica or follower, after defaults.
+    pub fn apply(&self) -> Dist {
+        self.apply.clone().unwrap_or_else(|| self.write.clone())
+    }
 }
 
 impl Default for DbConfig {
@@ -205,6 +215,7 @@ impl Default for DbConfig {
             write: Dist::parse("80us").expect("valid default"),
             fsync: Dist::parse("lognormal(p50=300us, p99=1.5ms)").expect("valid default"),
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
+            apply: None,
         }
     }
 }

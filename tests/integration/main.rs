@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod coordination;
 mod corpus;
+mod costs;
 mod determinism;
 mod elle;
 mod entities;
