@@ -1347,8 +1347,19 @@ impl Report for Coordinator {
         lag_ms
     }
 
+    /// With `db.fsync = "0s"` the protocol's records go to logs that are
+    /// never forced: no forced writes.
     fn coordination(&self) -> CoordinationReport {
-        self.coordination.report()
+        let mut report = self.coordination.report();
+        if !self.log.forces() {
+            for m in [&mut report.per_operation, &mut report.per_transaction]
+                .into_iter()
+                .flatten()
+            {
+                (m.forced_writes, m.critical_forced_writes) = (0.0, 0.0);
+            }
+        }
+        report
     }
 }
 

@@ -5,7 +5,7 @@
 
 use archsim::report::RunResult;
 
-use crate::run_one;
+use crate::{run, run_one, scenario};
 
 /// Forced writes per operation of a run.
 fn forced_per_op(r: &RunResult) -> f64 {
@@ -42,6 +42,52 @@ fn colocated_forces_its_log_by_default() {
     // Each Raft round forces the entry at the leader and both followers.
     let forced = forced_per_op(&r);
     assert!((1.4..1.6).contains(&forced), "{forced} forced writes/op");
+}
+
+#[test]
+fn memory_first_is_a_setting_any_kind_may_take() {
+    let entry = |kind: &str, fsync: &str| {
+        let name = if fsync.is_empty() { kind } else { "memory" };
+        format!(
+            "[[architecture]]\nkind = \"{kind}\"\nname = \"{kind}-{name}\"\n[architecture.db]\n{fsync}\n"
+        )
+    };
+    let mut text = r#"
+        duration = "3s"
+        warmup = "500ms"
+        [workload]
+        rate = 1000
+        locality = 0.5
+        [workload.mix]
+        get = 0.5
+        put = 0.3
+        transfer = 0.2
+        "#
+    .to_string();
+    for kind in ["single", "polyglot", "sharded", "coordinator", "colocated"] {
+        text += &entry(kind, "");
+        text += &entry(kind, "fsync = \"0s\"");
+    }
+    let results = run(&scenario(&text));
+    for pair in results.runs.chunks(2) {
+        let (forcing, memory) = (&pair[0], &pair[1]);
+        assert!(
+            forced_per_op(forcing) > 0.2,
+            "{}: {} forced writes/op",
+            forcing.architecture,
+            forced_per_op(forcing)
+        );
+        assert_eq!(forced_per_op(memory), 0.0, "{}", memory.architecture);
+        let per_txn = memory.coordination.per_transaction.as_ref();
+        assert!(
+            per_txn.is_none_or(|t| t.forced_writes == 0.0 && t.critical_forced_writes == 0.0),
+            "{}: {per_txn:?}",
+            memory.architecture
+        );
+        // No log to wait for: writes answer sooner.
+        let p50 = |r: &RunResult| r.latency.0["put"].p50_ms;
+        assert!(p50(memory) < p50(forcing), "{}", memory.architecture);
+    }
 }
 
 /// Writes only, at `rate` per second, on `kind` with `tables` (copies
