@@ -173,3 +173,50 @@ fn applying_delays_visibility_by_its_work_only() {
     assert!((lag.p50_ms - 11.0).abs() < 0.02, "{lag:?}");
     assert!(lag.p99_ms > 11.1 && lag.p99_ms < 12.0, "{lag:?}");
 }
+
+#[test]
+fn a_saturated_run_names_its_busiest_component() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saturated.toml");
+    std::fs::write(
+        &file,
+        r#"
+        duration = "3s"
+        warmup = "500ms"
+        [workload]
+        rate = 25000
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 1
+        "#,
+    )
+    .unwrap();
+    let out = dir.path().join("results");
+    let run = crate::archsim(&["run", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let folder = out.join("saturated");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("results.json")).unwrap())
+            .unwrap();
+    let busiest = &json["runs"][0]["busiest"];
+    assert_eq!(busiest["name"], "db", "{busiest}");
+    let utilization = busiest["utilization"].as_f64().unwrap();
+    assert!(utilization > 0.95, "{busiest}");
+    let cell = format!("db {:.1} %", utilization * 100.0);
+    let read = |name: &str| std::fs::read_to_string(folder.join(name)).unwrap();
+    // The load table, where goodput falls short of the offered load.
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for text in [stdout.as_ref(), &read("results.md")] {
+        assert!(text.contains("busiest") && text.contains(&cell), "{text}");
+    }
+    // The review's verdict, and its sentence on the failures.
+    for text in [read("report.md"), read("report.html")] {
+        assert!(text.contains(&cell), "{text}");
+        assert!(text.contains("its busiest component is"), "{text}");
+    }
+}
