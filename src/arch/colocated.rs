@@ -219,7 +219,7 @@ impl Colocated {
             })
             .collect();
         let follower_reads = c.reads == RaftReads::Follower;
-        // The copies are shipped after the hops the store draws.
+        // Shipped after the hops the store draws (`learn_rngs`), not their own.
         let followers = if follower_reads {
             (1..c.replication)
                 .map(|j| {

@@ -100,9 +100,9 @@ pub struct ReplicasConfig {
     /// Number of read replicas, 0 to 16. Default 0.
     #[serde(deserialize_with = "read_replica_count")]
     pub count: u32,
-    /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
+    /// Delay from a commit at the primary to its arrival at a replica, drawn per write, after which a core of the replica applies it (`db.apply` per row) and it shows; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
     pub lag: Dist,
-    /// Cores per replica. Default: the primary's `db.cores`.
+    /// Cores per replica, shared by the reads it serves and the writes it applies. Default: the primary's `db.cores`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
