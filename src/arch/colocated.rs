@@ -1,11 +1,13 @@
 //! Stage 5, the Acceleration Database: data split into partitions placed by
 //! an affinity key (`partition_by`), each partition a Raft group
-//! (`model::raft`) of `replication` replicas spread over `nodes`, kept in
-//! memory (µs service times), with transactions and computation inside the
-//! store (Apache Ignite 3-like).
+//! (`model::raft`) of `replication` replicas spread over `nodes`, with
+//! transactions and computation inside the store (Apache Ignite 3-like).
+//! Each node costs reads, writes and log forces as `[architecture.db]` says,
+//! the same cost table as every stage's database; `fsync = "0s"` there is
+//! the memory-first store with no forced log.
 //!
-//! Reads. A `get` goes to its partition's leader, which serves it from
-//! memory under its lease: linearizable. With `reads = "follower"` it goes
+//! Reads. A `get` goes to its partition's leader, which serves it under its
+//! lease: linearizable. With `reads = "follower"` it goes
 //! to one of the partition's followers, which learns of a commit one hop
 //! after the leader: bounded staleness, counted as stale reads served by a
 //! follower. (The commit index rides on the leader's next AppendEntries:
@@ -34,6 +36,12 @@
 //!
 //! How many transactions are local is decided by the workload's `locality`
 //! and `partition_by`: a bad affinity key brings the coordination back.
+//!
+//! Followers. Each follower of a partition learns of a committed entry one
+//! hop after its leader and applies the entry's rows on a core of its node
+//! (`db.apply` each, by default the leader's `write`): off the commit path,
+//! but on the cores of the partitions that node leads. With follower reads
+//! its copy shows the rows once applied.
 //!
 //! Computation. An `analytics` query is one amount of work over all the
 //! data (`db.analytics`, drawn once per query, see `model::analytics`).
@@ -77,7 +85,7 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
-use crate::model::{Replica, ReplicationLog, Station, VersionedStore};
+use crate::model::{Replica, ReplicationLog, Station, VersionedStore, Write};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -85,6 +93,10 @@ type PartitionId = u32;
 
 /// Every key of the operation in the partition (not one key index).
 const ALL_KEYS: u16 = u16::MAX;
+
+/// No entry in the replication log: without follower reads the followers
+/// keep no copy, only their cores' work is modelled.
+const NO_COPY: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
@@ -132,8 +144,19 @@ pub enum Event {
     /// The answer reaches the client: ok, or an error.
     Answered(OpId),
     Failed(OpId),
-    /// Follower `replica` of every partition applies a committed entry.
-    Apply {
+    /// A committed entry of `partition` reaches the partition's follower
+    /// `replica` (from 1), which applies its `rows` on a core of its node;
+    /// with follower reads, `commit` is the entry in the replication log,
+    /// which the follower's copy shows once applied.
+    AtFollower {
+        partition: PartitionId,
+        replica: u8,
+        rows: u8,
+        commit: u32,
+    },
+    /// Follower `replica` of every partition has applied a committed entry:
+    /// its copy shows it.
+    Applied {
         replica: u8,
         commit: u32,
     },
@@ -154,6 +177,12 @@ pub struct Colocated {
     /// follower reads only).
     followers: Vec<Replica>,
     log: ReplicationLog,
+    /// Follower `j`'s draws of the hop after which it learns of a commit,
+    /// and of its apply CPU (the same with and without follower reads).
+    learn_rngs: Vec<SimRng>,
+    apply_rngs: Vec<SimRng>,
+    /// CPU per row applied at a follower.
+    apply: Dist,
     txns: Transactions<()>,
     data: VersionedStore,
     read: Dist,
@@ -194,8 +223,8 @@ impl Colocated {
     ) -> Colocated {
         let w = setting.workload;
         let space = KeySpace::new(w);
-        let c = &config.partitions;
-        let partitions = c.partitions();
+        let (c, db) = (&config.partitions, &config.db);
+        let partitions = config.partitions();
         let groups = (0..partitions)
             .map(|p| {
                 let nodes = (0..c.replication).map(|j| (p + j) % c.nodes).collect();
@@ -203,6 +232,7 @@ impl Colocated {
             })
             .collect();
         let follower_reads = c.reads == RaftReads::Follower;
+        // Shipped after the hops the store draws (`learn_rngs`), not their own.
         let followers = if follower_reads {
             (1..c.replication)
                 .map(|j| {
@@ -217,23 +247,29 @@ impl Colocated {
         } else {
             Vec::new()
         };
+        let per_follower = |stream: fn(u32) -> Stream<'static>| {
+            (1..c.replication).map(move |j| stream(j).of(streams))
+        };
         Colocated {
             space,
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
             nodes: (0..c.nodes)
-                .map(|_| Station::new(c.cores, window))
+                .map(|_| Station::new(db.cores, window))
                 .collect(),
             followers,
             log: ReplicationLog::default(),
+            learn_rngs: per_follower(Stream::FollowerCommit).collect(),
+            apply_rngs: per_follower(Stream::Apply).collect(),
+            apply: db.apply(),
             txns: Transactions::new(Conflict::WaitDie, c.retries),
             data: VersionedStore::new(&space),
-            read: c.read.clone(),
-            write: c.write.clone(),
-            analytics: config.db.analytics.clone(),
-            analytics_merge: config.db.analytics_merge.clone(),
+            read: db.read.clone(),
+            write: db.write.clone(),
+            analytics: db.analytics.clone(),
+            analytics_merge: db.analytics_merge.clone(),
             split: None,
-            fsync: c.fsync.clone(),
+            fsync: db.fsync.clone(),
             hop: setting.network.hop.clone(),
             reads: c.reads,
             compute: c.compute,
@@ -722,6 +758,63 @@ impl Colocated {
         round.commit
     }
 
+    /// A committed entry of one partition, `writes`, goes to each of the
+    /// partition's followers, which learns of it one hop after the leader.
+    fn ship_to_followers(&mut self, writes: &[Write], now: SimTime, ctx: &mut Ctx<'_>) {
+        let partition = self.partition_of(writes[0].key);
+        let followers = self.groups[partition as usize].replicas() - 1;
+        let commit = if self.followers.is_empty() {
+            NO_COPY
+        } else {
+            self.log.push(writes, now, followers as u32)
+        };
+        for j in 0..followers {
+            let hop = self.hop.sample(&mut self.learn_rngs[j]);
+            let at = match self.followers.get_mut(j) {
+                Some(f) => {
+                    ctx.background_started();
+                    f.ship_after(writes, now, hop)
+                }
+                None => now + hop,
+            };
+            let event = Event::AtFollower {
+                partition,
+                replica: (j + 1) as u8,
+                rows: writes.len() as u8,
+                commit,
+            };
+            ctx.schedule_at(at, event);
+        }
+    }
+
+    /// A committed entry reaches follower `replica` of `partition`: a core
+    /// of its node applies its rows, after which its copy (with follower
+    /// reads) shows them.
+    fn at_follower(
+        &mut self,
+        partition: PartitionId,
+        replica: u8,
+        rows: u8,
+        commit: u32,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let j = usize::from(replica) - 1;
+        let node = self.groups[partition as usize]
+            .follower_nodes()
+            .nth(j)
+            .expect("a follower");
+        let rng = &mut self.apply_rngs[j];
+        let service = (0..rows).fold(SimDuration::ZERO, |d, _| d + self.apply.sample(rng));
+        let station = &mut self.nodes[node as usize];
+        if commit == NO_COPY {
+            station.enter_held(ctx.now(), service);
+            return;
+        }
+        let (writes, committed) = (self.log.writes(commit), self.log.committed(commit));
+        let at = self.followers[j].arrive(writes, committed, ctx.now(), station, service);
+        ctx.schedule_at(at, Event::Applied { replica, commit });
+    }
+
     /// Part `p`'s entry committed in its Raft group.
     fn replicated(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = self.txns.txn_mut(t);
@@ -840,19 +933,16 @@ impl Driver for Colocated {
             .state_mut(op)
             .committed(&o, writes, plan.len, &self.data);
         let writes = &writes[..plan.len];
-        if writes.is_empty() || self.followers.is_empty() {
-            return;
-        }
-        let handle = self.log.push(writes, self.followers.len() as u32);
-        for (j, f) in self.followers.iter_mut().enumerate() {
-            let at = f.ship(writes, now);
-            ctx.schedule_at(
-                at,
-                Event::Apply {
-                    replica: j as u8,
-                    commit: handle,
-                },
-            );
+        // Each partition's followers apply its rows.
+        let split = match writes {
+            [a, b] if self.partition_of(a.key) != self.partition_of(b.key) => 1,
+            _ => writes.len(),
+        };
+        let (first, second) = writes.split_at(split);
+        for rows in [first, second] {
+            if !rows.is_empty() {
+                self.ship_to_followers(rows, now, ctx);
+            }
         }
     }
 
@@ -962,10 +1052,17 @@ impl Architecture for Colocated {
             Event::Retry(t) => self.start(t, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),
-            Event::Apply { replica, commit } => {
+            Event::AtFollower {
+                partition,
+                replica,
+                rows,
+                commit,
+            } => self.at_follower(partition, replica, rows, commit, ctx),
+            Event::Applied { replica, commit } => {
                 let writes = self.log.writes(commit);
-                self.followers[usize::from(replica)].apply(writes, ctx.now());
+                self.followers[usize::from(replica) - 1].apply(writes, ctx.now());
                 self.log.applied(commit);
+                ctx.background_done();
             }
         }
     }

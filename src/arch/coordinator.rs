@@ -1104,6 +1104,12 @@ impl Driver for Coordinator {
         self.note_in_doubt(t, since, until);
     }
 
+    /// With `db.fsync = "0s"` the protocol's records go to logs that are
+    /// never forced: no forced writes.
+    fn forces(&self) -> bool {
+        self.log.forces()
+    }
+
     /// The protocol counts the shards' forced records.
     fn settled(txn: &Txn) -> Cost {
         let mut cost = txn.cost;

@@ -5,5 +5,7 @@
 
 /// Bytes per key of a cache's index (entries are sized by the key space).
 pub const CACHE: u64 = 40;
-/// Bytes per key of one replica, derived store, read model or follower.
-pub const COPY: u64 = 32;
+/// Bytes per key of one replica, derived store, read model or follower
+/// (a replica's key record is 40 bytes: when its newest write arrives and
+/// is applied, its value, since when it lags, its versions).
+pub const COPY: u64 = 40;

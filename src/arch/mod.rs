@@ -29,7 +29,7 @@ pub use coordinator::config::CoordinatorConfig;
 pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
 pub use polyglot::config::{StoresConfig, Sync};
 pub use registry::{ArchKind, Config};
-pub use result::{Footprint, Latency, RunResult, SyncPath};
+pub use result::{Busiest, Footprint, Latency, RunResult, SyncPath};
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use tables::{
     AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
@@ -256,6 +256,11 @@ fn collect<A: Architecture + Report>(
         latency.insert(OpKind::Probe.name().to_string(), probes);
     }
     let h = system.harness();
+    let components: BTreeMap<String, ComponentStats> = system
+        .components()
+        .into_iter()
+        .map(|(k, v)| (k, v.rounded()))
+        .collect();
     let series = output.recorder.timeline().series(h.oracle.series());
     let mut effects = h.effects.clone();
     system.effects_at_end(&mut effects, output.stopped_at.min(window.end));
@@ -277,11 +282,8 @@ fn collect<A: Architecture + Report>(
         goodput_ops_per_s: crate::metrics::round6(recorder.goodput_ops_per_s()),
         unchecked_share: crate::metrics::round6(recorder.unchecked_share()),
         latency: Latency(latency),
-        components: system
-            .components()
-            .into_iter()
-            .map(|(k, v)| (k, v.rounded()))
-            .collect(),
+        busiest: Busiest::of(&components),
+        components,
         anomalies: h.anomalies(system.record(), system.divergence()),
         business: h.clients.business(),
         visibility: h.visibility(system.lag()),

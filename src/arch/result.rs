@@ -60,6 +60,10 @@ pub struct RunResult {
     pub unchecked_share: f64,
     pub latency: Latency,
     pub components: BTreeMap<String, ComponentStats>,
+    /// The component with the highest utilization: the first to saturate
+    /// as load rises, and what a goodput below the offered load points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busiest: Option<Busiest>,
     /// Consistency anomalies by class.
     pub anomalies: AnomalyReport,
     /// Business outcomes: transfers refused for balance, reservations
@@ -91,6 +95,34 @@ pub struct RunResult {
     /// The client history in Elle JSON lines, when recorded (`--history`).
     #[serde(skip)]
     pub history: Option<String>,
+}
+
+/// A run's most utilized component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Busiest {
+    /// Its name among the run's components (`db`, `cache`, `node_1`, …).
+    pub name: String,
+    /// Busy share of its servers over the window, 0..1.
+    pub utilization: f64,
+}
+
+impl Busiest {
+    /// The component of `components` with the highest utilization (the
+    /// first by name of equals), if any has one.
+    pub fn of(components: &BTreeMap<String, ComponentStats>) -> Option<Busiest> {
+        let mut busiest: Option<(&String, f64)> = None;
+        for (name, c) in components {
+            if let Some(u) = c.utilization {
+                if busiest.is_none_or(|(_, b)| u > b) {
+                    busiest = Some((name, u));
+                }
+            }
+        }
+        busiest.map(|(name, utilization)| Busiest {
+            name: name.clone(),
+            utilization,
+        })
+    }
 }
 
 /// What an architecture is made of: the platforms a team operates and

@@ -81,8 +81,11 @@ pub enum Event {
     AtShard(OpId, ShardId),
     /// A read reaches a shard's read replica (its index, from 0).
     AtReplica(OpId, ShardId, u8),
-    /// Replica `replica` of every shard applies a shipped commit.
+    /// A shipped commit reaches replica `replica` of its shard, which
+    /// queues it for a core to apply.
     Apply { replica: u8, commit: u32 },
+    /// The replica has applied the commit: it shows there.
+    Applied { replica: u8, commit: u32 },
     /// A shard finishes a write's CPU work.
     Served(OpId, ShardId),
     /// A shard's log flush under way completes.
@@ -175,6 +178,8 @@ pub struct Sharded {
     /// shipped by its own shard), and each shard's replica stations.
     replicas: Vec<Replica>,
     replica_stations: Vec<Vec<Station>>,
+    /// Replica `j`'s apply CPU draws, on every shard.
+    apply_rngs: Vec<SimRng>,
     log: ReplicationLog,
     reads_to_replicas: bool,
     choice_rng: SimRng,
@@ -185,6 +190,8 @@ pub struct Sharded {
     data: VersionedStore,
     read: Dist,
     write: Dist,
+    /// CPU per row applied at a replica.
+    apply: Dist,
     analytics: Dist,
     analytics_merge: Dist,
     /// The keys each shard holds, counted at the first analytics query.
@@ -293,6 +300,9 @@ impl Sharded {
             reads_to_replicas: config.replicas.routing() == super::ReadRouting::Replicas,
             replicas,
             replica_stations,
+            apply_rngs: (1..=rc.count)
+                .map(|j| Stream::Apply(j).of(streams))
+                .collect(),
             log: ReplicationLog::default(),
             choice_rng: Stream::ReplicaChoice.of(streams),
             docstore,
@@ -304,6 +314,7 @@ impl Sharded {
             data: VersionedStore::new(&space),
             read: db.read.clone(),
             write: db.write.clone(),
+            apply: db.apply(),
             analytics: db.analytics.clone(),
             analytics_merge: db.analytics_merge.clone(),
             split: None,
@@ -740,9 +751,10 @@ impl Sharded {
         let scope = self.router.shard(writes[0].key);
         let handle = self
             .log
-            .push_scoped(writes, self.replicas.len() as u32, scope);
+            .push_scoped(writes, now, self.replicas.len() as u32, scope);
         for (j, r) in self.replicas.iter_mut().enumerate() {
             let at = r.ship(writes, now);
+            ctx.background_started();
             ctx.schedule_at(
                 at,
                 Event::Apply {
@@ -751,6 +763,27 @@ impl Sharded {
                 },
             );
         }
+    }
+
+    /// A shipped commit reaches replica `j` of its shard: it waits for a
+    /// core of that replica to apply its rows, then shows. One the shard's
+    /// failover made void is dropped.
+    fn replica_arrival(&mut self, j: u8, commit: u32, ctx: &mut Ctx<'_>) {
+        if !self.log.current(commit) {
+            self.log.applied(commit);
+            return ctx.background_done();
+        }
+        let writes = self.log.writes(commit);
+        let s = self.router.shard(writes[0].key) as usize;
+        let rng = &mut self.apply_rngs[usize::from(j)];
+        let service = writes
+            .iter()
+            .fold(SimDuration::ZERO, |d, _| d + self.apply.sample(rng));
+        let station = &mut self.replica_stations[s][usize::from(j)];
+        let committed = self.log.committed(commit);
+        let at =
+            self.replicas[usize::from(j)].arrive(writes, committed, ctx.now(), station, service);
+        ctx.schedule_at(at, Event::Applied { replica: j, commit });
     }
 
     /// Sends `op` to shard `s` and waits for its answer: a round trip.
@@ -1087,12 +1120,14 @@ impl Architecture for Sharded {
             Event::DirectoryAnswered(op) => self.route(op, ctx),
             Event::AtShard(op, s) => self.at_shard(op, s, ctx),
             Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
-            Event::Apply { replica, commit } => {
+            Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
+            Event::Applied { replica, commit } => {
                 if self.log.current(commit) {
                     let writes = self.log.writes(commit);
                     self.replicas[usize::from(replica)].apply(writes, ctx.now());
                 }
                 self.log.applied(commit);
+                ctx.background_done();
             }
             Event::Promote { fault, shard } => self.promote(usize::from(fault), shard, ctx),
             Event::Served(op, s) => self.served(op, s, ctx),

@@ -39,8 +39,9 @@
 //!    have read a stale copy: stock can go below zero), `transfer` moves the
 //!    amount when the balance allows, both accounts in one local
 //!    transaction; the row locks are released, and the log ships the commit
-//!    to every replica (applied atomically, a key's commits in order, after
-//!    `replicas.lag`);
+//!    to every replica, where it arrives after `replicas.lag` and waits for
+//!    a core to apply its rows (`db.apply` each), then shows atomically, a
+//!    key's commits in order;
 //! 4. one hop back; with a cache, the application deletes or updates the
 //!    written entries (`cache.invalidate`) and waits for it before answering.
 //!
@@ -109,8 +110,11 @@ pub enum Event {
     Flushed,
     /// The database's answer reaches the client.
     DbAnswered(OpId),
-    /// A replica applies a shipped commit (a handle in the replication log).
+    /// A shipped commit (a handle in the replication log) reaches a
+    /// replica, which queues it for a core to apply.
     Apply { replica: Node, commit: u32 },
+    /// The replica has applied the commit: it shows there.
+    Applied { replica: Node, commit: u32 },
     /// Replica 1 takes over from the failed primary (fault `fault`).
     Promote { fault: u16 },
 }
@@ -129,6 +133,7 @@ struct CacheTier {
 struct ReplicaNode {
     data: Replica,
     station: Station,
+    apply_rng: SimRng,
 }
 
 /// Keys each session wrote recently, for read-your-writes routing.
@@ -174,6 +179,8 @@ pub struct Single {
     analytics_node: Node,
     read: Dist,
     write: Dist,
+    /// CPU per row applied at a replica.
+    apply: Dist,
     analytics: Dist,
     service_rng: SimRng,
     cache_rng: SimRng,
@@ -210,6 +217,7 @@ impl Single {
                     window,
                 ),
                 station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
+                apply_rng: Stream::Apply(i).of(streams),
             })
             .collect::<Vec<_>>();
         let analytics_node = match config.analytics_on {
@@ -236,6 +244,7 @@ impl Single {
             analytics_node,
             read: db.read.clone(),
             write: db.write.clone(),
+            apply: db.apply(),
             analytics: db.analytics.clone(),
             service_rng: Stream::Service("db").of(streams),
             cache_rng: Stream::Service("cache").of(streams),
@@ -551,9 +560,10 @@ impl Single {
             // One message to each replica; its lag is the replica's own.
             let replicas = self.replicas.len() as u32;
             self.h.network.sent(Message::Replication, replicas, &o);
-            let handle = self.log.push(&writes[..n], replicas);
+            let handle = self.log.push(&writes[..n], now, replicas);
             for (i, r) in self.replicas.iter_mut().enumerate() {
                 let at = r.data.ship(&writes[..n], now);
+                ctx.background_started();
                 ctx.schedule_at(
                     at,
                     Event::Apply {
@@ -706,7 +716,8 @@ impl Architecture for Single {
             Event::Served(op) => self.served(op, ctx),
             Event::Flushed => self.flushed(ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
-            Event::Apply { replica, commit } => {
+            Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
+            Event::Applied { replica, commit } => {
                 if self.log.current(commit) {
                     let writes = self.log.writes(commit);
                     self.replicas[replica as usize - 1]
@@ -714,6 +725,7 @@ impl Architecture for Single {
                         .apply(writes, ctx.now());
                 }
                 self.log.applied(commit);
+                ctx.background_done();
             }
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
         }
@@ -748,6 +760,25 @@ impl Architecture for Single {
 }
 
 impl Single {
+    /// A shipped commit reaches `replica`: it waits for a core to apply its
+    /// rows, then shows. One the primary's failover made void is dropped.
+    fn replica_arrival(&mut self, replica: Node, commit: u32, ctx: &mut Ctx<'_>) {
+        if !self.log.current(commit) {
+            self.log.applied(commit);
+            return ctx.background_done();
+        }
+        let r = &mut self.replicas[replica as usize - 1];
+        let writes = self.log.writes(commit);
+        let service = writes.iter().fold(SimDuration::ZERO, |d, _| {
+            d + self.apply.sample(&mut r.apply_rng)
+        });
+        let committed = self.log.committed(commit);
+        let at = r
+            .data
+            .arrive(writes, committed, ctx.now(), &mut r.station, service);
+        ctx.schedule_at(at, Event::Applied { replica, commit });
+    }
+
     /// The primary crashes or is cut off. With replicas, a primary that
     /// stays unreachable for `failover_after` is replaced by replica 1;
     /// until then (or, without failover, until the fault ends) requests

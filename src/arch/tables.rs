@@ -41,7 +41,7 @@ pub struct CacheConfig {
     /// Server time of one cache operation. Default: "0.5us" in-process (memory reference + hash + copy; estimate), "10us" remote (Redis: 5–20 µs with syscalls; estimate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Dist>,
-    /// Cores of a remote cache server (Redis runs commands on one). Default 1.
+    /// Cores of a remote cache server: its worker threads, each serving one operation at a time. Default 4 (memcached's default, `-t 4` worker threads; a single-threaded Redis is `cores = 1`).
     #[serde(deserialize_with = "core_count")]
     pub cores: u32,
     /// Cache servers, hash-partitioned into a grid (kind = "sharded"); `capacity` is per server. Default 1.
@@ -70,7 +70,7 @@ impl Default for CacheConfig {
             ttl: SimDuration::from_secs(60),
             placement: Placement::Remote,
             service: None,
-            cores: 1,
+            cores: 4,
             nodes: 1,
             invalidate: Invalidate::Delete,
         }
@@ -100,9 +100,9 @@ pub struct ReplicasConfig {
     /// Number of read replicas, 0 to 16. Default 0.
     #[serde(deserialize_with = "read_replica_count")]
     pub count: u32,
-    /// Delay from a commit at the primary to its apply at a replica, drawn per write; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
+    /// Delay from a commit at the primary to its arrival at a replica, drawn per write, after which a core of the replica applies it (`db.apply` per row) and it shows; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
     pub lag: Dist,
-    /// Cores per replica. Default: the primary's `db.cores`.
+    /// Cores per replica, shared by the reads it serves and the writes it applies. Default: the primary's `db.cores`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -176,8 +176,11 @@ impl ReadRouting {
     }
 }
 
-/// The primary database (`[architecture.db]`): a queueing station with
-/// `cores` servers in front of one FIFO queue.
+/// The database's cost table (`[architecture.db]`), one for every stage:
+/// each database node — single's primary and replicas, polyglot's system of
+/// record, every shard of sharded and coordinator, every colocated node — is
+/// a queueing station with `cores` servers in front of one FIFO queue,
+/// costing reads, writes and log forces as below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
@@ -188,12 +191,22 @@ pub struct DbConfig {
     pub read: Dist,
     /// Server CPU time of a single-row write on one core, before its commit. Default "80us" (PostgreSQL single-row update CPU; estimate).
     pub write: Dist,
-    /// Forced write of the commit record (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" turns durability waits off.
+    /// Forced write of the commit record, or of a Raft log entry at each replica (the log device, not a core); concurrent commits share one flush (group commit). Default "lognormal(p50=300us, p99=1.5ms)" (NVMe/cloud SSD; etcd guide: SSD fdatasync usually < 1 ms). "0s" is a memory-first store with no forced log, for any kind (Ignite 3's raft.fsync = false).
     pub fsync: Dist,
     /// CPU time of one `analytics` query over all the data, on one core: a shard or partition holding a share s of the keys runs s × this, drawn once per query. Default "lognormal(p50=2s, p99=20s)" (estimate).
     pub analytics: Dist,
     /// Time the client that scattered an `analytics` query over shards or partitions takes to merge one more part's partial result: a query over n parts answers n − 1 merges after its last part has answered (none with one part, nor on a single primary, warehouse or read model). Default "1ms" (estimate: combining partial aggregates of a few thousand rows).
     pub analytics_merge: Dist,
+    /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; the row becomes visible there once applied. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<Dist>,
+}
+
+impl DbConfig {
+    /// CPU time to apply one row at a replica or follower, after defaults.
+    pub fn apply(&self) -> Dist {
+        self.apply.clone().unwrap_or_else(|| self.write.clone())
+    }
 }
 
 impl Default for DbConfig {
@@ -205,6 +218,7 @@ impl Default for DbConfig {
             fsync: Dist::parse("lognormal(p50=300us, p99=1.5ms)").expect("valid default"),
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
             analytics_merge: Dist::parse("1ms").expect("valid default"),
+            apply: None,
         }
     }
 }

@@ -197,7 +197,10 @@ fn table(
         Ok(value.try_into()?)
     }
     macro_rules! write_table {
-        ($ty:ty) => {{
+        ($ty:ty) => {
+            write_table!($ty, &[])
+        };
+        ($ty:ty, $skip:expr) => {{
             out.push('\n');
             writeln!(out, "[architecture.{key}]")?;
             comment(out, <$ty>::DOCS);
@@ -205,7 +208,7 @@ fn table(
                 out,
                 &typed::<$ty>(arch, key)?,
                 &typed::<$ty>(default, key)?,
-                &[],
+                $skip,
                 &[],
             )
         }};
@@ -218,7 +221,7 @@ fn table(
         "docstore" => write_table!(DocstoreConfig),
         "stores" => write_table!(StoresConfig),
         "coordinator" => write_table!(CoordinatorConfig),
-        "partitions" => write_table!(PartitionsConfig),
+        "partitions" => write_table!(PartitionsConfig, PartitionsConfig::MOVED),
         _ => anyhow::bail!("no documentation for [architecture.{key}]"),
     }
 }

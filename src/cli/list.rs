@@ -117,7 +117,7 @@ fn listing(only: Option<ArchKind>) -> anyhow::Result<Listing> {
         (
             "partitions",
             PartitionsConfig::DOCS,
-            fields(&PartitionsConfig::default(), &[])?,
+            fields(&PartitionsConfig::default(), PartitionsConfig::MOVED)?,
         ),
     ];
     let table_keys: Vec<&str> = all_tables.iter().map(|t| t.0).collect();

@@ -14,6 +14,10 @@
 //! at once when the entry is appended: the group needs no events of its
 //! own, the architecture schedules the commit.
 //!
+//! Appending is not applying: each replica applies a committed entry to
+//! its state machine after it learns of the commit, off the commit path;
+//! the architecture charges that work to the follower's node.
+//!
 //! Leadership: after the leader is lost, a follower stands for election
 //! after its `election_timeout`, and the new leader serves once the old
 //! leader's lease has run out; meanwhile the partition takes no writes.

@@ -1,22 +1,29 @@
-//! Asynchronous replication from the primary's log to read replicas.
+//! Asynchronous replication from the primary's log to read replicas (and
+//! from a Raft leader to the followers that serve reads).
 //!
 //! Each commit (one write, or a transaction's writes together) reaches a
-//! replica after its own lag, drawn from the replica's `lag` distribution,
-//! and is applied there atomically; the commits touching one key apply in
-//! commit order: a later write of a key never becomes visible before an
-//! earlier one (apply instant = max(commit + lag, previous apply of any of
-//! its keys)). Drawing each commit's lag independently keeps the visibility
-//! lag a reader meets equal to the configured distribution,
-//! P(visible after t) = P(L ≤ t), which is what replica-staleness formulas
-//! assume. Holding every commit behind all earlier commits of *other* keys
-//! as well would turn an `exp(20ms)` lag into the maximum of many draws
-//! (about 100 ms at 4,000 writes/s), a burst no real replica shows at steady
-//! load; across keys the replica therefore keeps no order.
+//! replica after its own lag, drawn from the replica's `lag` distribution;
+//! the commits touching one key arrive in commit order (arrival instant =
+//! max(commit + lag, previous arrival of any of its keys)). Drawing each
+//! commit's lag independently keeps the visibility lag a reader meets equal
+//! to the configured distribution, P(visible after t) = P(L ≤ t), which is
+//! what replica-staleness formulas assume. Holding every commit behind all
+//! earlier commits of *other* keys as well would turn an `exp(20ms)` lag
+//! into the maximum of many draws (about 100 ms at 4,000 writes/s), a burst
+//! no real replica shows at steady load; across keys the lag keeps no order.
+//!
+//! Applying is work: an arriving commit queues for a core of the replica's
+//! node (a [`Station`], FIFO with the reads it serves) for the apply CPU of
+//! its rows, and becomes visible, atomically, when that work is done — and
+//! not before the earlier commits of its keys, so a key's writes still
+//! apply in commit order. An idle node adds only the apply time to the lag;
+//! a busy one adds its queue.
 
+use super::Station;
 use crate::check::Version;
 use crate::dist::Dist;
 use crate::metrics::{LatencyRecorder, Outcome, Window};
-use crate::sim::{SimRng, SimTime};
+use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::workload::KeySpace;
 
 /// One write of a commit.
@@ -44,6 +51,7 @@ pub struct ReplicationLog {
 
 struct Shipped {
     writes: Vec<Write>,
+    committed: SimTime,
     /// Replicas yet to apply it.
     remaining: u32,
     scope: u32,
@@ -51,25 +59,33 @@ struct Shipped {
 }
 
 impl ReplicationLog {
-    /// Keeps `writes` until `replicas` replicas have applied them.
-    pub fn push(&mut self, writes: &[Write], replicas: u32) -> u32 {
-        self.push_scoped(writes, replicas, 0)
+    /// Keeps `writes`, committed at `committed`, until `replicas` replicas
+    /// have applied them.
+    pub fn push(&mut self, writes: &[Write], committed: SimTime, replicas: u32) -> u32 {
+        self.push_scoped(writes, committed, replicas, 0)
     }
 
     /// [`push`](Self::push) for the primary of `scope` (a shard).
-    pub fn push_scoped(&mut self, writes: &[Write], replicas: u32, scope: u32) -> u32 {
+    pub fn push_scoped(
+        &mut self,
+        writes: &[Write],
+        committed: SimTime,
+        replicas: u32,
+        scope: u32,
+    ) -> u32 {
         let epoch = self.epochs.get(scope as usize).copied().unwrap_or(0);
         match self.free.pop() {
             Some(i) => {
                 let e = &mut self.entries[i as usize];
                 e.writes.clear();
                 e.writes.extend_from_slice(writes);
-                (e.remaining, e.scope, e.epoch) = (replicas, scope, epoch);
+                (e.committed, e.remaining, e.scope, e.epoch) = (committed, replicas, scope, epoch);
                 i
             }
             None => {
                 self.entries.push(Shipped {
                     writes: writes.to_vec(),
+                    committed,
                     remaining: replicas,
                     scope,
                     epoch,
@@ -81,6 +97,11 @@ impl ReplicationLog {
 
     pub fn writes(&self, handle: u32) -> &[Write] {
         &self.entries[handle as usize].writes
+    }
+
+    /// When the commit committed at its primary.
+    pub fn committed(&self, handle: u32) -> SimTime {
+        self.entries[handle as usize].committed
     }
 
     /// Whether the commit was shipped in its scope's current epoch (since
@@ -112,8 +133,10 @@ impl ReplicationLog {
 /// What a replica knows of one key, kept together (one cache line).
 #[derive(Clone, Copy, Debug, Default)]
 struct KeyCopy {
-    /// When the newest shipped write of the key is applied.
-    applies_at: SimTime,
+    /// When the newest shipped write of the key reaches the replica, and
+    /// when the newest arrived one is applied.
+    arrives_at: SimTime,
+    applied_at: SimTime,
     value: i64,
     /// Since when the copy has lagged the primary (valid while `shipped > version`).
     behind_since: SimTime,
@@ -154,19 +177,55 @@ impl Replica {
         }
     }
 
-    /// A commit of `writes` at the primary now: when this replica applies it.
+    /// A commit of `writes` at the primary: when it reaches this replica,
+    /// after a lag drawn from `lag`.
     pub fn ship(&mut self, writes: &[Write], committed: SimTime) -> SimTime {
-        let mut at = self.path.arrival(committed, self.lag.sample(&mut self.rng));
+        let lag = self.lag.sample(&mut self.rng);
+        self.ship_after(writes, committed, lag)
+    }
+
+    /// A commit of `writes` at the primary: when it reaches this replica,
+    /// after `lag` (drawn by the caller).
+    pub fn ship_after(
+        &mut self,
+        writes: &[Write],
+        committed: SimTime,
+        lag: SimDuration,
+    ) -> SimTime {
+        let mut at = self.path.arrival(committed, lag);
         for w in writes {
-            at = at.max(self.keys[w.key as usize].applies_at);
+            at = at.max(self.keys[w.key as usize].arrives_at);
         }
         for w in writes {
             let k = &mut self.keys[w.key as usize];
-            k.applies_at = at;
+            k.arrives_at = at;
             if k.shipped == k.version {
                 k.behind_since = committed;
             }
             k.shipped = w.version;
+        }
+        at
+    }
+
+    /// A shipped commit of `writes`, committed at `committed`, reaches the
+    /// replica now and queues on its node, `station`, for `service` of one
+    /// core (its rows' apply CPU; a cut-off node holds it, as a log stream
+    /// is resent). Returns when it is applied: when that work is done, and
+    /// not before the earlier commits of its keys. Apply it then.
+    pub fn arrive(
+        &mut self,
+        writes: &[Write],
+        committed: SimTime,
+        now: SimTime,
+        station: &mut Station,
+        service: SimDuration,
+    ) -> SimTime {
+        let mut at = station.enter_held(now, service).done;
+        for w in writes {
+            at = at.max(self.keys[w.key as usize].applied_at);
+        }
+        for w in writes {
+            self.keys[w.key as usize].applied_at = at;
         }
         if self.window.contains(committed) {
             self.visibility.record(at - committed, Outcome::Ok);

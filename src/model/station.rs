@@ -146,8 +146,21 @@ impl Station {
                 done: never,
             };
         }
+        self.serve(now, now, service)
+    }
+
+    /// A job that is sent again until it gets through (a replication
+    /// stream) arrives now: while the station is cut off it is held and
+    /// starts once the station is reachable, never lost.
+    pub fn enter_held(&mut self, now: SimTime, service: SimDuration) -> Slot {
+        self.serve(now, now.max(self.unreachable_until), service)
+    }
+
+    /// A job that arrived at `now` takes the earliest server from `ready`.
+    #[inline]
+    fn serve(&mut self, now: SimTime, ready: SimTime, service: SimDuration) -> Slot {
         let mut earliest = self.free_at.peek_mut().expect("a station has servers");
-        let start = now.max(earliest.0);
+        let start = ready.max(earliest.0);
         let done = if self.slow.is_none() {
             start + service
         } else {

@@ -24,6 +24,9 @@ pub enum Stream<'a> {
     ReplicaLag(u32),
     /// Commit delays of Raft follower `i`.
     FollowerCommit(u32),
+    /// Apply CPU times at copy `i`: read replica `i`, or Raft follower `i`
+    /// of every partition.
+    Apply(u32),
     /// Delivery delays of event-bus consumer `i`.
     BusDelay(u32),
     /// The coordinator's event log's delivery delays.
@@ -60,6 +63,7 @@ impl Stream<'_> {
             Stream::ShardFsync(i) => format!("shard_{i}/fsync"),
             Stream::ReplicaLag(i) => format!("replica_{i}/lag"),
             Stream::FollowerCommit(i) => format!("follower_{i}/commit"),
+            Stream::Apply(i) => format!("copy_{i}/apply"),
             Stream::BusDelay(i) => format!("bus/{i}"),
             Stream::EventLog => "event-log".to_string(),
             Stream::ReplicaChoice => "replica-choice".to_string(),

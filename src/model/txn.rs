@@ -261,6 +261,22 @@ pub trait Driver: Sized {
         txn.cost
     }
 
+    /// Whether the logs records go to are forced (`db.fsync` above zero):
+    /// without, a record is written but not a forced write.
+    fn forces(&self) -> bool {
+        true
+    }
+
+    /// [`Driver::settled`], with no forced writes when the logs are not
+    /// forced.
+    fn charged(forces: bool, txn: &Txn<Self::Arch>) -> Cost {
+        let mut cost = Self::settled(txn);
+        if !forces {
+            (cost.forced_writes, cost.critical_forced_writes) = (0, 0);
+        }
+        cost
+    }
+
     /// Participant `p`'s request or PREPARE reaches its place. False when
     /// the transaction aborted meanwhile: the participant is done with it.
     fn arrives(&mut self, t: TxnId, _p: u8) -> bool {
@@ -459,8 +475,9 @@ pub trait Driver: Sized {
 
     /// A committed distributed transaction is done: its whole cost counts.
     fn forget_committed(&mut self, t: TxnId, ctx: &mut Ctx<'_, Self>) {
+        let forces = self.forces();
         let txn = self.transactions().remove(t);
-        let (cost, invoked) = (Self::settled(&txn), txn.operation.start);
+        let (cost, invoked) = (Self::charged(forces, &txn), txn.operation.start);
         self.coordination().transaction(invoked, &cost);
         self.coordination().charge(invoked, &cost);
         ctx.background_done();
@@ -469,10 +486,11 @@ pub trait Driver: Sized {
     /// Forgets an aborted transaction once every participant has voted or
     /// heard the abort, and released its locks.
     fn forget_if_done(&mut self, t: TxnId) {
+        let forces = self.forces();
         let txn = self.transactions().txn(t);
         if txn.aborted() && txn.outstanding == 0 {
             let txn = self.transactions().remove(t);
-            let cost = Self::settled(&txn);
+            let cost = Self::charged(forces, &txn);
             self.coordination().charge(txn.operation.start, &cost);
         }
     }
@@ -480,9 +498,10 @@ pub trait Driver: Sized {
     /// A transaction at one place is done: committed (or read) and
     /// answered, or failed and retried.
     fn local_done(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_, Self>) {
+        let forces = self.forces();
         let txn = self.transactions().txn(t);
         let (invoked, workload) = (txn.operation.start, txn.operation.kind.is_workload());
-        let cost = Self::settled(txn);
+        let cost = Self::charged(forces, txn);
         if workload {
             self.coordination().charge(invoked, &cost);
         }

@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use super::table::{
-    BUSINESS_NOTE, LATENCY_NOTE, Table, business_table, heading, latency_ms, ms_at_least,
+    BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, heading,
+    latency_ms, ms_at_least,
 };
 use super::{Manifest, Results, RunResult};
 use crate::scenario::Scenario;
@@ -47,7 +48,8 @@ impl Review {
                 "One row per architecture (and sweep point); the first replication when \
                      there are several (results.json has their means and confidence intervals). \
                      Offered is the load started in the window, goodput what of it was answered \
-                     ok. {LATENCY_NOTE} Anomalies count every class per 1,000 offered \
+                     ok, busiest the component with the highest utilization (the first to \
+                     saturate). {LATENCY_NOTE} Anomalies count every class per 1,000 offered \
                      operations; coordination is per operation; the footprint counts the \
                      platforms (kinds of system) and nodes (servers) to run."
             )),
@@ -352,6 +354,7 @@ fn verdict(results: &Results) -> Table {
             "p99 ms",
             "p99.9 ms",
             "failed",
+            "busiest",
             "anomalies /1k offered",
             "most frequent",
             "msgs/op",
@@ -391,6 +394,7 @@ fn verdict(results: &Results) -> Table {
                 latency_ms(l, "p99_ms"),
                 latency_ms(l, "p999_ms"),
                 l.failed().to_string(),
+                busiest_cell(r),
                 format!("{:.3}", total as f64 * 1000.0 / ops),
                 top,
                 per_op.map_or("-".into(), |m| format!("{:.2}", m.messages)),
@@ -495,10 +499,16 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
         }
         let l = r.latency.all();
         if l.failed() > 0 {
+            let busy = busiest(r).map_or(String::new(), |(n, u)| {
+                format!(
+                    "; its busiest component is `{n}` at {:.0} % utilization",
+                    u * 100.0
+                )
+            });
             out.push(format!(
                 "{} operations failed, timed out or never finished{} ({} errors, {} timeouts, \
                  {} unfinished): {:.1} % of those offered, whose reads went unchecked; goodput \
-                 {:.1} of {:.1} ops/s offered.",
+                 {:.1} of {:.1} ops/s offered{busy}.",
                 l.failed(),
                 where_(r, swept),
                 l.errors,
@@ -620,10 +630,7 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
 
 /// The run's most utilized component.
 fn busiest(r: &RunResult) -> Option<(&str, f64)> {
-    r.components
-        .iter()
-        .filter_map(|(n, c)| c.utilization.map(|u| (n.as_str(), u)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+    r.busiest.as_ref().map(|b| (b.name.as_str(), b.utilization))
 }
 
 /// " at <point>" for a swept run.

@@ -95,7 +95,16 @@ pub const LATENCY_NOTE: &str = "Every operation started in the window counts, wh
 pub const LOAD_NOTE: &str = "offered: operations started in the window per second, whatever \
      became of them; goodput: those answered ok (within the client's timeout) per second; \
      failed: offered operations not answered ok (errors, timeouts, unfinished); unchecked: \
-     their share — the client saw no answer, so their reads were not checked for anomalies.";
+     their share — the client saw no answer, so their reads were not checked for anomalies; \
+     busiest: the component with the highest utilization, the first to saturate — where a \
+     goodput below the offered load comes from.";
+
+/// A run's busiest component and its utilization, `cache 61.2 %`.
+pub fn busiest(run: &RunResult) -> String {
+    run.busiest.as_ref().map_or("-".to_string(), |b| {
+        format!("{} {:.1} %", b.name, b.utilization * 100.0)
+    })
+}
 
 /// How the anomaly table counts.
 pub const ANOMALY_NOTE: &str = "Rates are per 1,000 offered operations (started in the \
@@ -111,6 +120,7 @@ pub fn load_table(results: &Results) -> Table {
         "goodput",
         "failed",
         "unchecked",
+        "busiest",
     ];
     per_run_table(results, &columns, |run| {
         let l = run.latency.all();
@@ -125,6 +135,7 @@ pub fn load_table(results: &Results) -> Table {
             },
             l.failed().to_string(),
             share(run.unchecked_share),
+            busiest(run),
         ]]
     })
 }

@@ -53,10 +53,10 @@ fn one_part(work: &str, rate: f64, secs: u32) -> Results {
         [[architecture]]
         kind = "colocated"
         [architecture.db]
+        cores = 1
         analytics = "{work}"
         [architecture.partitions]
         nodes = 1
-        cores = 1
         replication = 1
         count = 1
         "#
@@ -134,11 +134,11 @@ fn split(parts: u32, work: &str, merge: &str) -> (Results, f64) {
         [[architecture]]
         kind = "colocated"
         [architecture.db]
+        cores = 64
         analytics = "{work}"
         analytics_merge = "{merge}"
         [architecture.partitions]
         nodes = {parts}
-        cores = 64
         replication = 1
         count = {parts}
         "#

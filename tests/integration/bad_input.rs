@@ -274,6 +274,34 @@ fn shard_and_node_counts_are_bounded() {
 }
 
 #[test]
+fn colocated_costs_moved_to_the_database_table_say_where() {
+    for (key, value) in [
+        ("cores", "16"),
+        ("read", "\"5us\""),
+        ("write", "\"10us\""),
+        ("fsync", "\"0s\""),
+    ] {
+        assert_rejected(
+            &format!(
+                "[[architecture]]\nkind = \"colocated\"\n[architecture.partitions]\n{key} = {value}\n"
+            ),
+            &format!("4:{}", key.len() + 4),
+            &format!("partitions.{key} has moved to [architecture.db]"),
+        );
+    }
+    // Where they went, they are read.
+    let (out, _) = run_bad(
+        "duration = \"1s\"\nwarmup = \"0s\"\n[workload]\nrate = 100\n[[architecture]]\nkind = \"colocated\"\n[architecture.db]\ncores = 16\nread = \"5us\"\nwrite = \"10us\"\nfsync = \"0s\"\n",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn coordinator_and_colocated_settings_are_checked() {
     assert_rejected(
         "[[architecture]]\nkind = \"colocated\"\n[architecture.partitions]\nnodes = 2\n",

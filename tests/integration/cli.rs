@@ -499,3 +499,76 @@ fn list_one_kind_and_as_json() {
     );
     assert_eq!(archsim(&["list", "nope"]).status.code(), Some(2));
 }
+
+/// One cost table: every kind reads `[architecture.db]` (colocated's nodes
+/// too), which holds the apply cost of copies; the partitions table keeps
+/// placement and Raft only; a remote cache has 4 cores.
+#[test]
+fn list_shows_one_cost_table_for_every_kind() {
+    let out = archsim(&["list", "--format", "json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table = |key: &str| {
+        json["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == format!("architecture.{key}"))
+            .unwrap()
+            .clone()
+    };
+    let keys = |t: &serde_json::Value| -> Vec<String> {
+        t["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let field = |t: &serde_json::Value, key: &str| {
+        t["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let db = table("db");
+    assert!(db.get("kinds").is_none(), "every kind reads it: {db}");
+    assert_eq!(
+        keys(&db),
+        [
+            "cores",
+            "read",
+            "write",
+            "fsync",
+            "analytics",
+            "analytics_merge",
+            "apply"
+        ]
+    );
+    assert!(
+        field(&db, "apply")["doc"]
+            .as_str()
+            .unwrap()
+            .contains("Default: `write`")
+    );
+    let partitions = keys(&table("partitions"));
+    for moved in ["cores", "read", "write", "fsync"] {
+        assert!(!partitions.contains(&moved.to_string()), "{partitions:?}");
+    }
+    let cache = table("cache");
+    assert_eq!(field(&cache, "cores")["default"], "4");
+    assert!(
+        field(&cache, "cores")["doc"]
+            .as_str()
+            .unwrap()
+            .contains("memcached")
+    );
+    let text = String::from_utf8_lossy(&archsim(&["list", "colocated"]).stdout).to_string();
+    assert!(
+        text.contains("[architecture.db] —") && text.contains("fsync = \"lognormal(p50=300us"),
+        "{text}"
+    );
+}

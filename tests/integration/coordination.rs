@@ -82,7 +82,7 @@ fn raft_commit_with_exponential_delays_averages_f_plus_1_25_d() {
         client_hop = "0s"
         [[architecture]]
         kind = "colocated"
-        [architecture.partitions]
+        [architecture.db]
         write = "0s"
         fsync = "1ms"
         "#,
@@ -374,12 +374,15 @@ fn computing_next_to_the_data_saves_messages_and_pulling_rows() {
     // partition (95 % of multi_gets stay in one group).
     assert_eq!(far_cost.messages, 20.0);
     assert!(near_cost.messages < 3.0, "{near_cost:?}");
+    // Each key costs the database's read either way: next to the data one
+    // core reads the ten in turn, from the client ten requests spread over
+    // the leader's cores. The latencies stay close; the messages do not.
     let (near, far) = (
         near.latency.0["multi_get"].mean_ms,
         far.latency.0["multi_get"].mean_ms,
     );
     assert!(
-        far > near && far < 2.0 * near,
+        far < 2.0 * near && near < 2.0 * far,
         "client {far} ms, colocated {near} ms"
     );
     // Analytics split over 16 partitions' leaders, or every row pulled in

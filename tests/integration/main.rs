@@ -7,6 +7,7 @@ mod business;
 mod cli;
 mod coordination;
 mod corpus;
+mod costs;
 mod determinism;
 mod elle;
 mod entities;

@@ -365,18 +365,14 @@ fn shard_replicas_serve_reads_and_lag() {
         "{probes:?}"
     );
     assert!(replicas.visibility.lag_ms.contains_key("replica_2"));
-    // Both replicas of shard 0 carry reads; under primary routing they idle.
+    // Both replicas of shard 0 carry reads; under primary routing they only
+    // apply the shard's writes.
+    let busy = |r: &RunResult| r.components["shard_0_replica_1"].utilization.unwrap();
     assert!(
-        replicas.components["shard_0_replica_1"]
-            .utilization
-            .unwrap()
-            > 0.0
-    );
-    assert_eq!(
-        primaries.components["shard_0_replica_1"]
-            .utilization
-            .unwrap(),
-        0.0
+        0.0 < busy(primaries) && busy(primaries) < busy(replicas),
+        "{} applying, {} applying and reading",
+        busy(primaries),
+        busy(replicas)
     );
 }
 

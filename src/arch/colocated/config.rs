@@ -1,17 +1,18 @@
 //! What a `kind = "colocated"` architecture reads of its `[[architecture]]`
-//! entry: its registry entry, its tables (partitions, Raft groups and
-//! nodes; of the database only `analytics` and `analytics_merge`) and the
-//! settings it refuses, the roles faults can target, its memory per key,
-//! its constructor.
+//! entry: its registry entry, its tables (the database's cost table, which
+//! sizes its nodes as every stage's, with its analytics query and merge;
+//! partitions, Raft groups and placement) and the settings it refuses, the
+//! roles faults can target, its memory per key, its constructor.
 
 use documented::{Documented, DocumentedFields};
+use serde::de::{Deserializer, Error as _, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::COPY;
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{DbConfig, Launch, RunResult};
 use crate::dist::Dist;
-use crate::dist::checks::{at_least_one_u32, core_count, node_count, optional_node_count};
+use crate::dist::checks::{at_least_one_u32, node_count, optional_node_count};
 use crate::faults::{self, Role, RoleSet};
 use crate::model::router::PartitionBy;
 use crate::sim::SimDuration;
@@ -19,7 +20,7 @@ use crate::sim::SimDuration;
 pub const KIND: Kind = Kind {
     kind: registry::ArchKind::Colocated,
     name: "colocated",
-    summary: "Stage 5, Acceleration Database: affinity-partitioned Raft groups, memory-first, server-side execution",
+    summary: "Stage 5, Acceleration Database: affinity-partitioned Raft groups, colocated transactions, server-side execution",
     tables: &["db", "partitions"],
     fields: &[],
     shorthands: &[Shorthand {
@@ -30,11 +31,11 @@ pub const KIND: Kind = Kind {
     serves: registry::serves_records,
 };
 
-/// Affinity-partitioned Raft groups over memory-first nodes.
+/// Affinity-partitioned Raft groups over nodes costed by the database's table.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Of the database only `analytics` (the CPU time of one query over all the data) and `analytics_merge` (the client's merge of one more partition's partial result).
+    /// Each node's cores, CPU per read and per written row, forced write of the Raft log, analytics query time and the client's merge of one more partition's partial result: the same cost table as every stage's database. `fsync = "0s"` here is the memory-first store with no forced log (Ignite 3's raft.fsync = false).
     pub db: DbConfig,
     /// Partitions, Raft groups and nodes.
     pub partitions: PartitionsConfig,
@@ -48,27 +49,12 @@ impl KindConfig for Config {
         let c = &self.partitions;
         let mut set = RoleSet::default();
         set.add(Role::Primary, faults::SERVER)
-            .add_indexed("leader", c.partitions(), faults::SERVER)
+            .add_indexed("leader", self.partitions(), faults::SERVER)
             .add_indexed("node", c.nodes, faults::SERVER);
         set
     }
 
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
-        let db_beyond_analytics = self.db
-            != DbConfig {
-                analytics: self.db.analytics.clone(),
-                analytics_merge: self.db.analytics_merge.clone(),
-                ..DbConfig::default()
-            };
-        if db_beyond_analytics {
-            return Some((
-                vec!["db"],
-                "the colocated store is sized by [architecture.partitions] (nodes, cores, \
-                 read, write, fsync); of [architecture.db] it reads only analytics and \
-                 analytics_merge"
-                    .to_string(),
-            ));
-        }
         if foreign.set("cache") {
             return Some((
                 vec!["cache"],
@@ -127,19 +113,25 @@ impl KindConfig for Config {
     }
 }
 
+impl Config {
+    /// The partition count after defaults (the nodes' cores are the
+    /// database's).
+    pub fn partitions(&self) -> u32 {
+        self.partitions.count(self.db.cores)
+    }
+}
+
 /// The colocated store of `kind = "colocated"` (`[architecture.partitions]`):
 /// data split into partitions placed by an affinity key, each partition a
-/// Raft group of `replication` replicas over `nodes`, memory-first.
+/// Raft group of `replication` replicas over `nodes`; the nodes' cores and
+/// costs are `[architecture.db]`'s.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct PartitionsConfig {
-    /// Server nodes, 1 to 10000. Default 3.
+    /// Server nodes, 1 to 10000, each with `[architecture.db]`'s cores. Default 3.
     #[serde(deserialize_with = "node_count")]
     pub nodes: u32,
-    /// Cores per node. Default 8 (estimate).
-    #[serde(deserialize_with = "core_count")]
-    pub cores: u32,
-    /// Partitions, 1 to 10000. Default nodes × cores × 2 / replication (Ignite 3 sizing advice).
+    /// Partitions, 1 to 10000. Default nodes × `[architecture.db]` cores × 2 / replication (Ignite 3 sizing advice).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -151,12 +143,6 @@ pub struct PartitionsConfig {
     pub replication: u32,
     /// The affinity key: each "key" placed on its own, or whole entity "group"s together (a group's keys share a partition, so its transactions are local). Default "key".
     pub partition_by: PartitionBy,
-    /// Forced write of a Raft log entry, at the leader in parallel with AppendEntries and at each follower before it answers. Default "0s": off, as Ignite 3's raft.fsync = false.
-    pub fsync: Dist,
-    /// Server time of an in-memory read. Default "5us" (in-memory op 2–20 µs; Ignite 3, VoltDB).
-    pub read: Dist,
-    /// Server time of an in-memory write at the leader, per row (followers' appends are not charged to their cores). Default "10us" (in-memory op 2–20 µs).
-    pub write: Dist,
     /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
     pub reads: RaftReads,
     /// `analytics` and `multi_get`: "colocated" runs them next to the data, one request per partition in parallel; "client" pulls the rows to the client and computes there (a multi_get's keys one request each, all in parallel; an analytics query's rows from every partition in parallel, from each a page of `page` rows per round trip). Default "colocated".
@@ -172,16 +158,70 @@ pub struct PartitionsConfig {
     pub election_timeout: Dist,
     /// A new leader serves only after the old leader's lease has run out. Default "5s" (Ignite 3 lease).
     pub lease: SimDuration,
+    /// Moved to `[architecture.db] cores`.
+    #[serde(default, skip_serializing, deserialize_with = "moved_cores")]
+    cores: MovedToDb,
+    /// Moved to `[architecture.db] read`.
+    #[serde(default, skip_serializing, deserialize_with = "moved_read")]
+    read: MovedToDb,
+    /// Moved to `[architecture.db] write`.
+    #[serde(default, skip_serializing, deserialize_with = "moved_write")]
+    write: MovedToDb,
+    /// Moved to `[architecture.db] fsync`.
+    #[serde(default, skip_serializing, deserialize_with = "moved_fsync")]
+    fsync: MovedToDb,
 }
 
 impl PartitionsConfig {
-    /// The partition count after defaults.
-    pub fn partitions(&self) -> u32 {
+    /// The keys it refuses, moved to `[architecture.db]`: not listed, not
+    /// written.
+    pub const MOVED: &'static [&'static str] = &["cores", "read", "write", "fsync"];
+
+    /// The partition count after defaults, on nodes of `cores` cores.
+    pub fn count(&self, cores: u32) -> u32 {
         self.count.unwrap_or_else(|| {
-            (u64::from(self.nodes) * u64::from(self.cores) * 2 / u64::from(self.replication))
+            (u64::from(self.nodes) * u64::from(cores) * 2 / u64::from(self.replication))
                 .clamp(1, 10_000) as u32
         })
     }
+}
+
+/// A key `[architecture.partitions]` no longer reads: the colocated store's
+/// nodes take their cores, CPU and forced-write latency from
+/// `[architecture.db]`, like every other stage's database. A scenario that
+/// still gives one is refused at its position, with where it went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MovedToDb;
+
+fn moved<'de, D: Deserializer<'de>>(d: D, key: &str) -> Result<MovedToDb, D::Error> {
+    IgnoredAny::deserialize(d)?;
+    let memory_first = if key == "fsync" {
+        "; fsync = \"0s\" there is the memory-first store with no forced log"
+    } else {
+        ""
+    };
+    Err(D::Error::custom(format!(
+        "partitions.{key} has moved to [architecture.db]: the colocated store's nodes take \
+         their cores, CPU per read and write and forced-write latency from the database's \
+         cost table, like every other stage; write `{key} = …` under [architecture.db] \
+         instead{memory_first}"
+    )))
+}
+
+fn moved_cores<'de, D: Deserializer<'de>>(d: D) -> Result<MovedToDb, D::Error> {
+    moved(d, "cores")
+}
+
+fn moved_read<'de, D: Deserializer<'de>>(d: D) -> Result<MovedToDb, D::Error> {
+    moved(d, "read")
+}
+
+fn moved_write<'de, D: Deserializer<'de>>(d: D) -> Result<MovedToDb, D::Error> {
+    moved(d, "write")
+}
+
+fn moved_fsync<'de, D: Deserializer<'de>>(d: D) -> Result<MovedToDb, D::Error> {
+    moved(d, "fsync")
 }
 
 impl Default for PartitionsConfig {
@@ -189,13 +229,9 @@ impl Default for PartitionsConfig {
         let dist = |s: &str| Dist::parse(s).expect("valid default");
         PartitionsConfig {
             nodes: 3,
-            cores: 8,
             count: None,
             replication: 3,
             partition_by: PartitionBy::Key,
-            fsync: dist("0s"),
-            read: dist("5us"),
-            write: dist("10us"),
             reads: RaftReads::Leader,
             compute: Compute::Colocated,
             page: 1000,
@@ -203,6 +239,10 @@ impl Default for PartitionsConfig {
             backoff: dist("exp(5ms)"),
             election_timeout: dist("uniform(150ms, 300ms)"),
             lease: SimDuration::from_secs(5),
+            cores: MovedToDb,
+            read: MovedToDb,
+            write: MovedToDb,
+            fsync: MovedToDb,
         }
     }
 }
