@@ -16,7 +16,8 @@
 //! Writes and transactions. Every write takes exclusive locks on its keys
 //! at its partition's leader, with wait-die on conflict (an older
 //! transaction waits, a younger one aborts and is retried with its original
-//! age, up to `retries` times, after `backoff`):
+//! age, up to `retries` times, after `backoff`), or, with `conflict =
+//! "wait"`, in a queue as a database's row locks, until `lock_timeout`:
 //! - when all of an operation's keys live in one partition (`put`, `rmw`,
 //!   `reserve`, and a `transfer` inside one group under
 //!   `partition_by = "group"`), it commits in one Raft round: the leader
@@ -130,6 +131,9 @@ pub enum Event {
     AtLeader(TxnId, u8),
     /// Part `p`'s leader has executed it on a core.
     Executed(TxnId, u8),
+    /// Participant `p` of `t` has waited `lock_timeout` for its locks
+    /// (`conflict = "wait"`).
+    LockTimeout(TxnId, u8),
     /// Part `p`'s Raft entry committed.
     Replicated(TxnId, u8),
     /// Part `p`'s vote reaches the coordinator.
@@ -197,6 +201,8 @@ pub struct Colocated {
     compute: Compute,
     page: u32,
     backoff: Dist,
+    /// How long a lock wait lasts under `conflict = "wait"`.
+    lock_timeout: SimDuration,
     service_rng: SimRng,
     backoff_rng: SimRng,
     raft_rng: SimRng,
@@ -262,7 +268,7 @@ impl Colocated {
             learn_rngs: per_follower(Stream::FollowerCommit).collect(),
             apply_rngs: per_follower(Stream::Apply).collect(),
             apply: db.apply(),
-            txns: Transactions::new(Conflict::WaitDie, c.retries),
+            txns: Transactions::new(c.conflict, c.retries),
             data: VersionedStore::new(&space),
             read: db.read.clone(),
             write: db.write.clone(),
@@ -275,6 +281,7 @@ impl Colocated {
             compute: c.compute,
             page: c.page,
             backoff: c.backoff.clone(),
+            lock_timeout: c.lock_timeout,
             service_rng: Stream::Service("node").of(streams),
             backoff_rng: Stream::Backoff.of(streams),
             raft_rng: Stream::Raft.of(streams),
@@ -958,6 +965,14 @@ impl Driver for Colocated {
         ctx.schedule_in(leg, event);
     }
 
+    /// Under `conflict = "wait"`, a wait gives up after `lock_timeout`
+    /// (wait-die never waits for a younger transaction: no timeout needed).
+    fn waiting(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
+        if self.txns.conflict() == Conflict::Wait {
+            ctx.schedule_in(self.lock_timeout, Event::LockTimeout(t, p));
+        }
+    }
+
     fn backoff(&mut self) -> SimDuration {
         self.backoff.sample(&mut self.backoff_rng)
     }
@@ -1045,6 +1060,7 @@ impl Architecture for Colocated {
             Event::Computed(op) => self.computed(op, ctx),
             Event::AtLeader(t, p) => self.at_leader(t, p, ctx),
             Event::Executed(t, p) => self.executed(t, p, ctx),
+            Event::LockTimeout(t, p) => self.lock_wait_expired(t, p, ctx),
             Event::Replicated(t, p) => self.replicated(t, p, ctx),
             Event::Voted(t, p, vote) => self.vote(t, p, vote, ctx),
             Event::Decided(t) => self.decision_durable(t, ctx),

@@ -62,7 +62,7 @@ use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationCost, Cost, Outcome, Window};
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::network::Message as Kind;
-use crate::model::participant::{self, Participant, Stage};
+use crate::model::participant::{self, Participant};
 use crate::model::router::{Router, mix64};
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
@@ -957,18 +957,6 @@ impl Coordinator {
         let leg = self.server_leg(Kind::Server, t);
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Done(t, ok)));
     }
-
-    /// Participant `p` waited `lock_timeout` for its locks: it gives up,
-    /// withdrawing its requests and releasing what it was granted.
-    fn lock_timeout(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let waiting = self
-            .txns
-            .get(t)
-            .is_some_and(|txn| txn.parts[p].stage == Stage::Waiting);
-        if waiting {
-            self.give_up(t, p, ctx);
-        }
-    }
 }
 
 /// The coordinator's transactions: participants are shards, whose records
@@ -1189,7 +1177,7 @@ impl Architecture for Coordinator {
             Event::ShardFlushed(s) => self.shard_flushed(s, ctx),
             Event::CoordinatorFlushed => self.coordinator_flushed(ctx),
             Event::Decided(t, p) => self.reaches(t, p, ctx),
-            Event::LockTimeout(t, p) => self.lock_timeout(t, p, ctx),
+            Event::LockTimeout(t, p) => self.lock_wait_expired(t, p, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),
             Event::Flush => self.flush(ctx),

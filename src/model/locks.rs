@@ -38,7 +38,8 @@ impl Mode {
 }
 
 /// What to do when a lock is held in a conflicting mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Conflict {
     Wait,
     WaitDie,

@@ -7,6 +7,10 @@
 //! durable, and not before every earlier entry has committed (the commit
 //! index only moves forward). A round costs 2(n − 1) messages.
 //!
+//! Each replica's log device forces one batch at a time, as a database's
+//! write-ahead log does: entries that reach it while a force is under way
+//! share the next one (group commit, [`SerialLog`]).
+//!
 //! Links between the leader and a follower deliver in order (one TCP
 //! connection each way), and a follower's log is written in order, so each
 //! instant below is also held behind the same instant of the previous
@@ -24,14 +28,42 @@
 
 use crate::sim::{SimDuration, SimTime};
 
+/// A log device that forces one batch at a time, in closed form for
+/// records that reach it in time order: a record arriving when no force is
+/// under way starts one; one arriving during a force waits for the next,
+/// which starts when that one ends and takes every record that arrived
+/// meanwhile.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SerialLog {
+    /// The latest force: when it starts and when it ends.
+    start: SimTime,
+    end: SimTime,
+}
+
+impl SerialLog {
+    /// A record reaches the log at `at` (no earlier than the previous one);
+    /// `force` draws the length of a force when one must start. Returns when
+    /// the record is durable.
+    pub fn append(&mut self, at: SimTime, force: impl FnOnce() -> SimDuration) -> SimTime {
+        if at >= self.end {
+            self.start = at;
+            self.end = at + force();
+        } else if at >= self.start {
+            self.start = self.end;
+            self.end = self.start + force();
+        }
+        self.end
+    }
+}
+
 /// The in-order instants of one follower's link and log.
 #[derive(Clone, Copy, Debug, Default)]
 struct Follower {
-    /// The previous entry's AppendEntries arrival, durable instant, and
-    /// acknowledgement arrival back at the leader.
+    /// The previous entry's AppendEntries arrival and acknowledgement
+    /// arrival back at the leader.
     arrived: SimTime,
-    durable: SimTime,
     acked: SimTime,
+    log: SerialLog,
 }
 
 /// What [`RaftGroup::append`] asks its caller to draw.
@@ -60,7 +92,7 @@ pub struct RaftGroup {
     nodes: Vec<u32>,
     leader: usize,
     followers: Vec<Follower>,
-    leader_durable: SimTime,
+    leader_log: SerialLog,
     committed: SimTime,
     /// The leader serves from this instant (after an election).
     serving_from: SimTime,
@@ -77,7 +109,7 @@ impl RaftGroup {
             nodes,
             leader: 0,
             followers: vec![Follower::default(); n],
-            leader_durable: SimTime::ZERO,
+            leader_log: SerialLog::default(),
             committed: SimTime::ZERO,
             serving_from: SimTime::ZERO,
             acks: Vec::with_capacity(n),
@@ -112,29 +144,27 @@ impl RaftGroup {
     /// and log force. Returns the round.
     pub fn append(&mut self, now: SimTime, mut draw: impl FnMut(Draw) -> SimDuration) -> Round {
         let mut forced = 0;
-        let leader_force = draw(Draw::Fsync);
-        forced += u32::from(leader_force > SimDuration::ZERO);
-        self.leader_durable = (now + leader_force).max(self.leader_durable);
+        let leader_durable = self.leader_log.append(now, || draw(Draw::Fsync));
+        forced += u32::from(leader_durable > now);
         self.acks.clear();
         for (i, f) in self.followers.iter_mut().enumerate() {
             if i == self.leader {
                 continue;
             }
             f.arrived = (now + draw(Draw::Hop)).max(f.arrived);
-            let force = draw(Draw::Fsync);
-            forced += u32::from(force > SimDuration::ZERO);
-            f.durable = (f.arrived + force).max(f.durable);
-            f.acked = (f.durable + draw(Draw::Hop)).max(f.acked);
+            let durable = f.log.append(f.arrived, || draw(Draw::Fsync));
+            forced += u32::from(durable > f.arrived);
+            f.acked = (durable + draw(Draw::Hop)).max(f.acked);
             self.acks.push(f.acked);
         }
         // The majority's last member: the leader plus the fastest
         // majority − 1 followers.
         let need = self.majority() - 1;
         let quorum = if need == 0 {
-            self.leader_durable
+            leader_durable
         } else {
             self.acks.select_nth_unstable(need - 1);
-            self.acks[need - 1].max(self.leader_durable)
+            self.acks[need - 1].max(leader_durable)
         };
         self.committed = quorum.max(self.committed);
         Round {
@@ -181,6 +211,20 @@ mod tests {
 
     const D: SimDuration = SimDuration(100_000);
     const F: SimDuration = SimDuration(1_000_000);
+
+    #[test]
+    fn a_log_forces_one_batch_at_a_time() {
+        let mut log = SerialLog::default();
+        let t = |ms: u64| SimTime(ms * 1_000_000);
+        // Idle: the record starts a force of F (1 ms).
+        assert_eq!(log.append(t(0), || F), t(1));
+        // During it: both wait for the next force, from 1 ms to 2 ms; the
+        // second joins it without a force of its own.
+        assert_eq!(log.append(t(0) + D, || F), t(2));
+        assert_eq!(log.append(t(0) + D + D, || unreachable!()), t(2));
+        // Idle again at 5 ms.
+        assert_eq!(log.append(t(5), || F), t(6));
+    }
 
     fn constant(hop: SimDuration, fsync: SimDuration) -> impl FnMut(Draw) -> SimDuration {
         move |d| match d {

@@ -156,6 +156,11 @@ impl<X> Transactions<X> {
         open
     }
 
+    /// How lock conflicts are settled.
+    pub fn conflict(&self) -> Conflict {
+        self.conflict
+    }
+
     pub fn locks(&self) -> &LockTable {
         &self.locks
     }
@@ -334,6 +339,19 @@ pub trait Driver: Sized {
         }
         for (t, p) in self.transactions().ready() {
             self.locked(t, p, ctx);
+        }
+    }
+
+    /// Participant `p`'s lock wait has lasted its timeout: if it still
+    /// waits, it gives up, withdrawing its requests and releasing what it
+    /// was granted.
+    fn lock_wait_expired(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_, Self>) {
+        let waiting = self
+            .transactions()
+            .get(t)
+            .is_some_and(|txn| txn.parts[p].stage == Stage::Waiting);
+        if waiting {
+            self.give_up(t, p, ctx);
         }
     }
 

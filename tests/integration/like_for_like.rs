@@ -165,3 +165,37 @@ fn a_coordinator_over_one_shard_at_no_cost_is_one_database() {
     let results = run(&scenario(&text));
     assert_collapses(&results.runs[0], &results.runs[1], 0.04);
 }
+
+#[test]
+fn a_colocated_store_of_one_partition_and_one_replica_is_one_database() {
+    // One Raft group of one replica: its log is the database's (forced,
+    // one batch at a time); with locks queued as a database's row locks
+    // (`conflict = "wait"`, not wait-die), it is the single database.
+    let text = DEGENERATE
+        .replace("{mix}", "get = 0.6\nput = 0.2\nrmw = 0.1\ntransfer = 0.1")
+        .replace(
+            "{architecture}",
+            "[[architecture]]\nkind = \"colocated\"\n[architecture.db]\ncores = 1\n\
+             [architecture.partitions]\nnodes = 1\ncount = 1\nreplication = 1\n\
+             conflict = \"wait\"",
+        );
+    let results = run(&scenario(&text));
+    assert_collapses(&results.runs[0], &results.runs[1], 0.04);
+}
+
+#[test]
+fn wait_die_is_a_setting_with_a_cost_in_the_tail() {
+    // The same store with its default, wait-die: a younger writer of a hot
+    // row aborts and retries after a backoff instead of queueing, which
+    // shows in the tail, not in the median.
+    let text = DEGENERATE.replace("{mix}", "put = 0.5\nrmw = 0.5").replace(
+        "{architecture}",
+        "[[architecture]]\nkind = \"colocated\"\n[architecture.db]\ncores = 1\n\
+             [architecture.partitions]\nnodes = 1\ncount = 1\nreplication = 1",
+    );
+    let results = run(&scenario(&text));
+    let (single, wait_die) = (results.runs[0].latency.all(), results.runs[1].latency.all());
+    assert!(results.runs[1].coordination.retries.unwrap() > 0);
+    assert!(wait_die.p999_ms > 2.0 * single.p999_ms, "{wait_die:?}");
+    assert!((wait_die.p50_ms - single.p50_ms).abs() < 0.1 * single.p50_ms);
+}

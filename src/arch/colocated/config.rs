@@ -14,6 +14,7 @@ use crate::arch::{DbConfig, Launch, RunResult};
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, node_count, optional_node_count};
 use crate::faults::{self, Role, RoleSet};
+use crate::model::locks::Conflict;
 use crate::model::router::PartitionBy;
 use crate::sim::SimDuration;
 
@@ -150,7 +151,11 @@ pub struct PartitionsConfig {
     /// Rows per round trip when the client pulls rows for an `analytics` query (compute = "client"). Default 1000 (a JDBC fetch size; estimate).
     #[serde(deserialize_with = "at_least_one_u32")]
     pub page: u32,
-    /// Retries of a transaction aborted by a lock conflict (wait-die) before the client gets an error. Default 3 (estimate).
+    /// What a transaction does when a key it needs is locked: "wait-die" (an older one waits, a younger one aborts at once and is retried with its age: no deadlock can form; Ignite 3's default) or "wait" (it queues, in arrival order, as a database's row lock does, and gives up after `lock_timeout`, which also breaks deadlocks across partitions). Default "wait-die".
+    pub conflict: Conflict,
+    /// Under `conflict = "wait"`: a lock wait longer than this aborts the attempt, which is retried. Default "1s" (as the coordinator's).
+    pub lock_timeout: SimDuration,
+    /// Retries of a transaction aborted by a lock conflict (wait-die, or a lock timeout) before the client gets an error. Default 3 (estimate).
     pub retries: u32,
     /// Pause before a retry. Default "exp(5ms)" (estimate).
     pub backoff: Dist,
@@ -235,6 +240,8 @@ impl Default for PartitionsConfig {
             reads: RaftReads::Leader,
             compute: Compute::Colocated,
             page: 1000,
+            conflict: Conflict::WaitDie,
+            lock_timeout: SimDuration::from_secs(1),
             retries: 3,
             backoff: dist("exp(5ms)"),
             election_timeout: dist("uniform(150ms, 300ms)"),
