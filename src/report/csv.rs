@@ -1,6 +1,7 @@
 //! `results.csv`: one row per architecture × replication × sweep point, one
 //! column per figure (`<op>_<figure>`, `<component>_<figure>`, then the
-//! coordination cost per operation and the footprint; business outcomes
+//! coordination cost per operation, the footprint and the busiest
+//! component; business outcomes
 //! `business_<figure>` as in results.json). Latency
 //! figures count every operation started in the window, failures at the
 //! client's whole wait; `<op>_at_least` lists the figures that fall among
@@ -92,6 +93,8 @@ impl Exporter for CsvExporter {
                 "consensus_rounds_per_op",
                 "platforms",
                 "nodes",
+                "busiest",
+                "busiest_utilization",
             ]
             .map(String::from),
         );
@@ -159,6 +162,11 @@ impl Exporter for CsvExporter {
                 figure(per_op.and_then(|m| m.consensus_rounds)),
                 run.footprint.platforms.to_string(),
                 run.footprint.nodes.to_string(),
+                run.busiest
+                    .as_ref()
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
+                figure(run.busiest.as_ref().map(|b| b.utilization)),
             ]);
             let b = &run.business;
             row.extend([
