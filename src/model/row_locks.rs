@@ -9,9 +9,12 @@
 //! key than any held, so no cycle of waits, and no deadlock, can form.
 //!
 //! Keys are global ids, so one table serves every shard of a cluster. Only
-//! locked keys take memory.
+//! locked keys take memory; they are hashed with FxHash (a few instructions
+//! per key, and the same on every run).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use crate::metrics::{ComponentStats, Window, round6};
 use crate::sim::{SimDuration, SimTime};
@@ -68,9 +71,9 @@ struct Pending {
 /// The row locks of a system of record; `J` names a write (an operation).
 pub struct RowLocks<J> {
     /// Per locked key: the holder first, then its waiters in arrival order.
-    queues: HashMap<u64, VecDeque<J>>,
+    queues: FxHashMap<u64, VecDeque<J>>,
     /// Writes that wait for a lock.
-    pending: HashMap<J, Pending>,
+    pending: FxHashMap<J, Pending>,
     /// Emptied queues, kept to reuse their allocation.
     spare: Vec<VecDeque<J>>,
     window: Window,
@@ -82,8 +85,8 @@ pub struct RowLocks<J> {
 impl<J: Copy + Eq + std::hash::Hash> RowLocks<J> {
     pub fn new(window: Window) -> RowLocks<J> {
         RowLocks {
-            queues: HashMap::new(),
-            pending: HashMap::new(),
+            queues: FxHashMap::default(),
+            pending: FxHashMap::default(),
             spare: Vec::new(),
             window,
             waits: 0,
