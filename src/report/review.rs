@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 
 use super::table::{
-    BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, heading,
-    latency_ms, ms_at_least,
+    BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, component_table,
+    heading, latency_ms, latency_table, ms_at_least,
 };
 use super::{Manifest, Results, RunResult};
 use crate::scenario::Scenario;
@@ -61,6 +61,18 @@ impl Review {
             blocks.push(Block::Paragraph(BUSINESS_NOTE.into()));
             blocks.push(Block::Table(business));
         }
+        blocks.push(Block::Heading("Latency by operation kind".into()));
+        blocks.push(Block::Paragraph(LATENCY_NOTE.into()));
+        blocks.push(Block::Table(latency_table(results)));
+        blocks.push(Block::Heading("Components".into()));
+        blocks.push(Block::Paragraph(
+            "Each component's utilization (busy share of its servers) and mean queue over the \
+             window, a cache's hit ratio, a log's forced writes per second, a copy's visibility \
+             lag, a router's fan-out; the busiest component is the first to saturate as load \
+             rises."
+                .into(),
+        ));
+        blocks.push(Block::Table(component_table(results)));
         blocks.push(Block::Heading("Charts".into()));
         for stem in charts {
             blocks.push(Block::Chart(stem.to_string(), caption(stem).to_string()));
@@ -127,6 +139,7 @@ impl Review {
         let _ = write!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
             escape(&self.title),
             escape(&self.title)
@@ -166,8 +179,8 @@ impl Review {
 }
 
 const STYLE: &str = "body { font-family: sans-serif; max-width: 960px; margin: 2em auto; \
-color: #111; line-height: 1.45; }\ntable { border-collapse: collapse; margin: 1em 0; \
-font-size: 0.9em; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
+padding: 0 1em; color: #111; line-height: 1.45; }\ntable { border-collapse: collapse; \
+margin: 1em 0; font-size: 0.9em; display: block; overflow-x: auto; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
 td { text-align: right; }\ntd:first-child { text-align: left; }\nth { background: #eee; }\n\
 figure { margin: 1.5em 0; }\nfigure svg { max-width: 100%; height: auto; }\n\
 figcaption { font-style: italic; }\ncode { background: #f3f3f3; padding: 0 0.2em; }\n";

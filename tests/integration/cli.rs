@@ -398,12 +398,24 @@ fn the_review_report_renders_in_markdown_and_html() {
         "lost update",
         "### coordinator (coordinator)",
         "No lost update, broken invariant or torn transaction",
+        "## Latency by operation kind",
+        "| architecture | op | count | mean ms |",
+        "## Components",
+        "| architecture | ops/s | component | utilization |",
         "## Reproduce",
     ] {
         assert!(md.contains(part), "{part:?} in:\n{md}");
     }
     let html = std::fs::read_to_string(out.join("rv/report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // Readable on a narrow screen: the page scales to the device, and wide
+    // tables scroll inside themselves.
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width"));
+    assert!(html.contains("overflow-x: auto"));
+    assert!(
+        html.contains("<h2>Latency by operation kind</h2>"),
+        "{html}"
+    );
     // Self-contained: the charts are inline, nothing is fetched.
     assert!(html.matches("<svg").count() >= 3, "inline charts");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
