@@ -41,7 +41,7 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Join the slices of a sharded sweep (folders written by sweep --shard) into the results of the whole sweep.
     Merge(MergeArgs),
-    /// Draw a results folder's charts again from its results.json, without running anything.
+    /// Draw a results folder's charts, and its review (report.md, report.html), again from its results.json, scenario.toml and manifest.json, without running anything.
     Chart(ChartArgs),
     /// Read and validate scenarios without running them.
     Check(ScenarioArgs),

@@ -127,25 +127,38 @@ pub(super) fn results_folder(
         files.push((e.file_name().to_string(), e.render(results)?.into_bytes()));
     }
     let charts = chart_files(results)?;
-    let stems: Vec<&str> = charts
-        .iter()
-        .filter_map(|(name, _)| name.strip_suffix(".svg"))
-        .collect();
-    let review = Review::new(scenario, results, manifest, &stems);
-    files.push(("report.md".to_string(), review.to_markdown().into_bytes()));
-    let svg = |stem: &str| {
-        charts
-            .iter()
-            .find(|(name, _)| name == &format!("{stem}.svg"))
-            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
-    };
-    files.push(("report.html".to_string(), review.to_html(svg).into_bytes()));
+    files.extend(review_files(scenario, results, manifest, &charts));
     files.extend(charts);
     files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
     let mut manifest_json = serde_json::to_string_pretty(manifest)?;
     manifest_json.push('\n');
     files.push(("manifest.json".to_string(), manifest_json.into_bytes()));
     Ok(ResultsFolder { files })
+}
+
+/// The review, `report.md` and `report.html` (with `charts` inline), of
+/// `results`.
+pub(super) fn review_files(
+    scenario: &Scenario,
+    results: &Results,
+    manifest: &Manifest,
+    charts: &[(String, Vec<u8>)],
+) -> Vec<(String, Vec<u8>)> {
+    let stems: Vec<&str> = charts
+        .iter()
+        .filter_map(|(name, _)| name.strip_suffix(".svg"))
+        .collect();
+    let review = Review::new(scenario, results, manifest, &stems);
+    let svg = |stem: &str| {
+        charts
+            .iter()
+            .find(|(name, _)| name == &format!("{stem}.svg"))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+    };
+    vec![
+        ("report.md".to_string(), review.to_markdown().into_bytes()),
+        ("report.html".to_string(), review.to_html(svg).into_bytes()),
+    ]
 }
 
 /// Refuses a history path that cannot be written, before anything runs: a

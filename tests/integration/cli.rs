@@ -346,12 +346,21 @@ fn charts_are_drawn_and_drawn_again_from_the_results() {
     }
     let knee = std::fs::read_to_string(folder.join("latency-vs-parameter.svg")).unwrap();
     assert!(knee.contains("workload.rate"));
-    // Drawn again from results.json alone: the same bytes.
-    let before = std::fs::read(folder.join("anomalies.svg")).unwrap();
-    std::fs::remove_file(folder.join("anomalies.svg")).unwrap();
+    // Drawn again from the folder alone: the same bytes, the review with
+    // its inline charts included.
+    let files = ["anomalies.svg", "report.md", "report.html"];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(folder.join(f)).unwrap())
+        .collect();
+    for f in files {
+        std::fs::remove_file(folder.join(f)).unwrap();
+    }
     let o = archsim(&["chart", "-q", folder.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read(folder.join("anomalies.svg")).unwrap(), before);
+    for (f, b) in files.iter().zip(&before) {
+        assert_eq!(&std::fs::read(folder.join(f)).unwrap(), b, "{f}");
+    }
 }
 
 #[test]
