@@ -275,30 +275,6 @@ impl Polyglot {
         }
     }
 
-    /// Sends a message of kind `kind` for `op` and delivers `event` when it
-    /// lands (at once when the hop takes no time).
-    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.message(kind, ctx.op(op));
-        self.land(delay, event, ctx);
-    }
-
-    /// Sends a request of kind `kind` for `op`, whose answer its client
-    /// waits for (a round trip on its path), and delivers `event` when it
-    /// lands.
-    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.request(kind, ctx.op(op));
-        self.land(delay, event, ctx);
-    }
-
-    /// Delivers `event` after `delay`, at once when that is zero.
-    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
-        if delay == SimDuration::ZERO {
-            self.on_event(event, ctx);
-        } else {
-            ctx.schedule_in(delay, event);
-        }
-    }
-
     /// A request reaches `system`, which serves it on a core: reads see the
     /// system's data as the request lands.
     fn at(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {

@@ -255,31 +255,6 @@ impl Single {
         }
     }
 
-    /// Sends a message of kind `kind` for `op` and delivers `event` when it
-    /// lands (at once when the hop takes no time, which keeps pure queueing
-    /// scenarios lean).
-    fn hop(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.message(kind, ctx.op(op));
-        self.land(delay, event, ctx);
-    }
-
-    /// Sends a request of kind `kind` for `op`, whose answer its client
-    /// waits for (a round trip on its path), and delivers `event` when it
-    /// lands.
-    fn request(&mut self, kind: Message, op: OpId, event: Event, ctx: &mut Ctx<'_>) {
-        let delay = self.h.request(kind, ctx.op(op));
-        self.land(delay, event, ctx);
-    }
-
-    /// Delivers `event` after `delay`, at once when that is zero.
-    fn land(&mut self, delay: SimDuration, event: Event, ctx: &mut Ctx<'_>) {
-        if delay == SimDuration::ZERO {
-            self.on_event(event, ctx);
-        } else {
-            ctx.schedule_in(delay, event);
-        }
-    }
-
     fn start_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if self.cache.is_some() {
             let job = if ctx.op(op).kind == OpKind::MultiGet {

@@ -91,6 +91,50 @@ pub trait Architecture {
     ) {
     }
 
+    /// Delivers `event` after `delay`, at once when that is zero (which
+    /// keeps pure queueing scenarios lean).
+    fn land(&mut self, delay: SimDuration, event: Self::Event, ctx: &mut Context<'_, Self::Event>)
+    where
+        Self: Sized,
+    {
+        if delay == SimDuration::ZERO {
+            self.on_event(event, ctx);
+        } else {
+            ctx.schedule_in(delay, event);
+        }
+    }
+
+    /// Sends a message of kind `kind` for `op` and delivers `event` when it
+    /// lands.
+    fn hop(
+        &mut self,
+        kind: Message,
+        op: OpId,
+        event: Self::Event,
+        ctx: &mut Context<'_, Self::Event>,
+    ) where
+        Self: Sized,
+    {
+        let delay = self.harness_mut().message(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
+    /// Sends a request of kind `kind` for `op`, whose answer its client
+    /// waits for (a round trip on its path), and delivers `event` when it
+    /// lands.
+    fn request(
+        &mut self,
+        kind: Message,
+        op: OpId,
+        event: Self::Event,
+        ctx: &mut Context<'_, Self::Event>,
+    ) where
+        Self: Sized,
+    {
+        let delay = self.harness_mut().request(kind, ctx.op(op));
+        self.land(delay, event, ctx);
+    }
+
     /// A hint, given shortly before `op` arrives: load what its request path
     /// will touch (per-key state) into the CPU cache. Changes no state and
     /// no result; a large key space is memory-bound without it.
