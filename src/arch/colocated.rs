@@ -667,15 +667,7 @@ impl Colocated {
     }
 
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        match ctx.op(op).kind {
-            kind @ (OpKind::Rmw | OpKind::Reserve) if self.h.server_side(kind) => {
-                // Read and written in one transaction at the leader.
-                if self.h.read_returned(op, ctx) == AfterRead::Write {
-                    self.h.acknowledged(op, ctx);
-                }
-            }
-            _ => self.h.acknowledged(op, ctx),
-        }
+        self.h.write_answered(op, ctx);
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {

@@ -468,17 +468,7 @@ impl Coordinator {
             OpKind::Get | OpKind::Probe => {
                 self.h.read_returned(op, ctx);
             }
-            OpKind::Rmw | OpKind::Reserve if self.h.state(op).writing => {
-                // A blind write after a read of the read model.
-                self.h.acknowledged(op, ctx);
-            }
-            OpKind::Rmw | OpKind::Reserve => {
-                // Read and written in one transaction under its lock.
-                if self.h.read_returned(op, ctx) == AfterRead::Write {
-                    self.h.acknowledged(op, ctx);
-                }
-            }
-            _ => self.h.acknowledged(op, ctx),
+            _ => self.h.write_answered(op, ctx),
         }
     }
 

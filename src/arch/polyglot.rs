@@ -293,10 +293,8 @@ impl Polyglot {
         let now = ctx.now();
         let is_write = system == System::Db && self.h.writes(op, o.kind);
         if is_write && self.h.server_side(o.kind) {
-            // One statement reads its row under the lock.
-            let s = self.h.state_mut(op);
-            (s.version, s.value) = (self.data.version(o.key), self.data.value(o.key));
-            s.served_by = Some(ServedBy::Primary);
+            let (version, value) = (self.data.version(o.key), self.data.value(o.key));
+            self.h.statement_read(op, version, value);
         }
         let (station, service) = match system {
             System::Cache => {
@@ -380,7 +378,7 @@ impl Polyglot {
     /// A write's CPU work ends: its commit record goes to the log.
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+        if self.h.sold_out(op, o.kind) {
             // A sold-out item: nothing to log.
             self.release(op, &o, ctx);
             return self.hop(Message::Client, op, Event::Answered(op, System::Db), ctx);
@@ -652,11 +650,7 @@ impl Polyglot {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        // A server-side statement's answer carries what it read.
-        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
-        {
-            self.h.acknowledged(op, ctx);
-        }
+        self.h.write_answered(op, ctx);
     }
 }
 

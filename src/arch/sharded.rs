@@ -809,10 +809,8 @@ impl Sharded {
         let o = *ctx.op(op);
         let writes = self.h.writes(op, o.kind);
         if writes && self.h.server_side(o.kind) {
-            // One statement reads its row under the lock.
-            let state = self.h.state_mut(op);
-            (state.version, state.value) = (self.data.version(o.key), self.data.value(o.key));
-            state.served_by = Some(ServedBy::Primary);
+            let (version, value) = (self.data.version(o.key), self.data.value(o.key));
+            self.h.statement_read(op, version, value);
         }
         // A read takes its statement snapshot as it lands.
         let service = match o.kind {
@@ -880,7 +878,7 @@ impl Sharded {
     /// A write's CPU work ends: its commit record goes to the shard's log.
     fn served(&mut self, op: OpId, s: ShardId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+        if self.h.sold_out(op, o.kind) {
             // A sold-out item: nothing to log.
             self.release(op, s, &o, ctx);
             return self.hop(Message::Client, op, Event::Answered(op), ctx);
@@ -1044,11 +1042,7 @@ impl Sharded {
     }
 
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        // A server-side statement's answer carries what it read.
-        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
-        {
-            self.h.acknowledged(op, ctx);
-        }
+        self.h.write_answered(op, ctx);
     }
 }
 

@@ -431,10 +431,8 @@ impl Single {
         let o = *ctx.op(op);
         let writes = self.h.writes(op, o.kind);
         if self.h.server_side(o.kind) {
-            // One statement reads its row under the lock.
             let (version, value) = self.read_at(PRIMARY, o.key);
-            let s = self.h.state_mut(op);
-            (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Primary));
+            self.h.statement_read(op, version, value);
         }
         let served_by = if node == PRIMARY {
             ServedBy::Primary
@@ -492,7 +490,7 @@ impl Single {
     /// releases its lock and answers).
     fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        if o.kind == OpKind::Reserve && self.h.server_side(o.kind) && self.h.state(op).value <= 0 {
+        if self.h.sold_out(op, o.kind) {
             self.release(op, &o, ctx);
             return self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
         }
@@ -631,11 +629,7 @@ impl Single {
                 recent.note(session, w.key, ctx.now());
             }
         }
-        // A server-side statement's answer carries what it read.
-        if !self.h.server_side(ctx.op(op).kind) || self.h.read_returned(op, ctx) == AfterRead::Write
-        {
-            self.h.acknowledged(op, ctx);
-        }
+        self.h.write_answered(op, ctx);
     }
 }
 

@@ -26,7 +26,7 @@ pub use parts::{Part, WhenDown};
 use std::collections::BTreeMap;
 
 use crate::check::{
-    AnomalyReport, DivergenceReport, LagSummary, Oracle, Version, VisibilityReport,
+    AnomalyReport, DivergenceReport, LagSummary, Oracle, ServedBy, Version, VisibilityReport,
 };
 use crate::faults::{Effects, Fault, Role};
 use crate::metrics::{CoordinationCost, CoordinationReport, Recorder, Window};
@@ -187,6 +187,21 @@ impl Harness {
         self.rmw == RmwAt::Server && matches!(kind, OpKind::Rmw | OpKind::Reserve)
     }
 
+    /// A server-side `rmw` or `reserve` reads its row at the system of
+    /// record under the row lock: it sees `version` and `value`.
+    #[inline]
+    pub fn statement_read(&mut self, op: OpId, version: Version, value: i64) {
+        let s = self.state_mut(op);
+        (s.version, s.value, s.served_by) = (version, value, Some(ServedBy::Primary));
+    }
+
+    /// Whether `op` of `kind` is a server-side reservation that found its
+    /// item sold out under the lock: nothing to write, nothing to log.
+    #[inline]
+    pub fn sold_out(&self, op: OpId, kind: OpKind) -> bool {
+        kind == OpKind::Reserve && self.server_side(kind) && self.state(op).value <= 0
+    }
+
     /// Whether `op` of `kind` is a write at the system of record now: `put`
     /// and `transfer` always, `rmw` and `reserve` when they run server-side
     /// or have done their client-side read.
@@ -239,6 +254,15 @@ impl Harness {
     #[inline]
     pub fn acknowledged<E>(&mut self, op: OpId, ctx: &mut Context<'_, E>) {
         self.clients.acknowledge(op, ctx, &mut self.oracle);
+    }
+
+    /// A write's answer reaches the client. A server-side statement's
+    /// answer also carries what it read: the oracle checks that read first,
+    /// and a sold-out reservation ends there.
+    pub fn write_answered<E>(&mut self, op: OpId, ctx: &mut Context<'_, E>) {
+        if !self.server_side(ctx.op(op).kind) || self.read_returned(op, ctx) == AfterRead::Write {
+            self.acknowledged(op, ctx);
+        }
     }
 
     /// `o`'s planned writes are installed in `store` now, as one commit the
