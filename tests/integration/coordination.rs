@@ -491,3 +491,44 @@ fn wait_die_under_hot_accounts_aborts_and_never_hangs() {
     assert_eq!(r.anomalies.torn_transaction.count, 0);
     assert_eq!(r.coordination.deadlocks, Some(0));
 }
+
+#[test]
+fn a_colocated_store_that_queues_on_locks_breaks_crossed_waits_by_timeout() {
+    // The same crossing transfers over two partitions, with colocated's
+    // locks queued (`conflict = "wait"`) instead of wait-die: the crossed
+    // waits are deadlocks no partition sees alone, and `lock_timeout`
+    // breaks them.
+    let r = run_one(
+        r#"
+        seed = 5
+        duration = "10s"
+        warmup = "1s"
+        [workload]
+        rate = 400
+        groups = 2
+        locality = 0.0
+        [workload.mix]
+        transfer = 1.0
+        [workload.entities]
+        accounts = 2
+        balance = 1_000_000_000
+        [[architecture]]
+        kind = "colocated"
+        partition_by = "group"
+        [architecture.partitions]
+        count = 2
+        conflict = "wait"
+        lock_timeout = "20ms"
+        retries = 1
+        "#,
+    );
+    let c = &r.coordination;
+    assert!(c.deadlocks.unwrap() > 10, "{c:?}");
+    assert!(c.retries.unwrap() > 0);
+    assert_eq!(
+        r.latency.0["transfer"].timeouts, 0,
+        "every wait ends by its timeout"
+    );
+    assert_eq!(r.anomalies.invariant.count, 0);
+    assert_eq!(r.anomalies.torn_transaction.count, 0);
+}
