@@ -166,17 +166,19 @@ impl<J: Copy + Eq + std::hash::Hash> RowLocks<J> {
     }
 
     /// Lock requests in the window that waited for another write's lock.
-    pub fn waits(&self) -> u64 {
+    #[cfg(test)]
+    fn waits(&self) -> u64 {
         self.waits
     }
 
     /// Their mean wait in milliseconds (none without waits).
-    pub fn mean_wait_ms(&self) -> Option<f64> {
+    fn mean_wait_ms(&self) -> Option<f64> {
         (self.waits > 0).then(|| self.waited.as_secs_f64() * 1e3 / self.waits as f64)
     }
 
     /// Writes holding or waiting for a lock (none when the run has drained).
-    pub fn is_idle(&self) -> bool {
+    #[cfg(test)]
+    fn is_idle(&self) -> bool {
         self.queues.is_empty()
     }
 }
