@@ -12,6 +12,7 @@
 //! scenario; [`cli`] the command line.
 
 pub mod arch;
+pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod dist;

@@ -54,15 +54,46 @@ pub fn run_point(
         .collect();
     jobs.par_iter()
         .map(|(a, r)| {
-            let mut run = arch::simulate_recording(&point.setting(), a, *r, recording);
-            run.point = label.clone();
-            if auto {
-                run.warmup_s = Some(point.warmup.duration().as_secs_f64());
-            }
+            let run = run_resolved(label, point, a, *r, auto, recording);
             done();
             run
         })
         .collect()
+}
+
+/// Simulates replication `replication` of every architecture of one point
+/// (`point` is the point's scenario), one after another.
+pub fn run_replication(
+    label: &Point,
+    point: &Scenario,
+    replication: u32,
+    recording: Recording,
+) -> Vec<RunResult> {
+    let auto = point.warmup == Warmup::Auto;
+    let resolved = with_warmup(point);
+    resolved
+        .architectures
+        .iter()
+        .map(|a| run_resolved(label, &resolved, a, replication, auto, recording))
+        .collect()
+}
+
+/// One run of `arch` in `point`, whose warm-up is fixed (`auto`: it was
+/// picked by pilot runs).
+fn run_resolved(
+    label: &Point,
+    point: &Scenario,
+    arch: &crate::scenario::ArchitectureConfig,
+    replication: u32,
+    auto: bool,
+    recording: Recording,
+) -> RunResult {
+    let mut run = arch::simulate_recording(&point.setting(), arch, replication, recording);
+    run.point = label.clone();
+    if auto {
+        run.warmup_s = Some(point.warmup.duration().as_secs_f64());
+    }
+    run
 }
 
 /// `point` with its warm-up fixed: `auto` becomes the longest MSER-5

@@ -23,8 +23,11 @@ use crate::workload::OpKind;
 
 /// How to write the fields that have no fixed default (their
 /// documentation says what they default to), as commented-out examples.
-const EXAMPLES: [(&str, &str); 4] = [
+const EXAMPLES: [(&str, &str); 7] = [
     ("probes", "[\"1ms\", \"10ms\", \"100ms\"]"),
+    ("failed", "\"0.1%\""),
+    ("freshness", "[\"cache<=1s\"]"),
+    ("anomalies", "[\"lost_update<=0.1/1k\"]"),
     ("trace", "\"traces/checkout.csv\""),
     ("speed", "1.0"),
     ("ycsb", "\"a\""),
@@ -368,7 +371,14 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
         &mut out,
         &top,
         &blank,
-        &["workload", "network", "architectures", "faults", "sweep"],
+        &[
+            "workload",
+            "network",
+            "slo",
+            "architectures",
+            "faults",
+            "sweep",
+        ],
         &["duration", "warmup"],
     )?;
 
@@ -420,6 +430,15 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
     comment(&mut out, "The network between components.");
     let network = NetworkConfig::default();
     fields(&mut out, &network, &network, &[], &[])?;
+
+    // [slo]
+    out += "\n[slo]\n";
+    let slo_doc = field_docs::<crate::scenario::Scenario>()
+        .find(|(n, _)| *n == "slo")
+        .map_or("", |(_, d)| d);
+    comment(&mut out, slo_doc);
+    let slo = crate::scenario::Slo::default();
+    fields(&mut out, &slo, &slo, &[], &[])?;
 
     // The architectures.
     for kind in kinds {

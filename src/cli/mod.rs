@@ -1,5 +1,6 @@
 //! The command line: `archsim run | check | list`.
 
+mod capacity;
 mod chart;
 mod check;
 mod fit;
@@ -39,6 +40,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run every point of a scenario's sweep ([sweep] and --param), writing each point as it completes.
     Sweep(SweepArgs),
+    /// For each architecture, the highest load it carries within the SLO, what limits it, and what the next stage costs there (the growth ladder): results/<name>/capacity.json, capacity.md and charts.
+    Capacity(CapacityArgs),
     /// Join the slices of a sharded sweep (folders written by sweep --shard) into the results of the whole sweep.
     Merge(MergeArgs),
     /// Draw a results folder's charts, and its review (report.md, report.html), again from its results.json, scenario.toml and manifest.json, without running anything.
@@ -236,6 +239,80 @@ pub struct SweepArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Budgets replace the scenario's [slo] budget on the same figure and add to the others.\n\nExamples:\n  archsim capacity scenarios/five-architectures.toml\n  archsim capacity scenarios/five-architectures.toml --slo 'p99<=5ms' --slo 'p999<=50ms' --max-failed 0.1%\n  archsim capacity scenarios/polyglot-sync.toml --freshness 'cache<=1s' --anomalies 'lost_update<=0.1/1k'"
+)]
+pub struct CapacityArgs {
+    #[command(flatten)]
+    pub scenario: OneScenarioArgs,
+    /// A latency budget over all operations (failed ones at their whole wait): p50, p90, p99, p999 or max, e.g. 'p99<=5ms' (repeatable).
+    #[arg(long = "slo", value_name = "PCT<=DURATION")]
+    pub latency: Vec<crate::scenario::slo::LatencyBudget>,
+    /// Most share of offered operations not answered ok, e.g. 0.1%.
+    #[arg(long, value_name = "SHARE")]
+    pub max_failed: Option<crate::scenario::slo::Share>,
+    /// A freshness budget: the p99 visibility lag of the copies named so, e.g. 'cache<=1s' (repeatable).
+    #[arg(long, value_name = "COPY<=DURATION")]
+    pub freshness: Vec<crate::scenario::slo::FreshnessBudget>,
+    /// An anomaly budget per 1,000 offered operations, e.g. 'lost_update<=0.1/1k' (repeatable).
+    #[arg(long, value_name = "CLASS<=RATE/1k")]
+    pub anomalies: Vec<crate::scenario::slo::AnomalyBudget>,
+    /// Stop when the highest rate meeting the SLO is within this share of the lowest failing it, e.g. 2%.
+    #[arg(long, value_name = "SHARE", default_value = "2%")]
+    pub tolerance: crate::scenario::slo::Share,
+    /// Folder that receives <scenario name>/ with the results (replacing an earlier one of that name).
+    #[arg(short, long, value_name = "DIR", default_value = "results")]
+    pub output: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
+    pub format: CapacityFormat,
+    /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
+    #[arg(short, long, value_name = "N", value_parser = jobs)]
+    pub jobs: Option<usize>,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// One scenario file and what may change in it.
+#[derive(Debug, Args)]
+pub struct OneScenarioArgs {
+    /// The scenario file (TOML).
+    #[arg(value_name = "SCENARIO.toml")]
+    pub file: PathBuf,
+    /// Override a scenario field, e.g. duration=20s (repeatable, applied in order).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only these architectures of the file, by name (comma-separated or repeated).
+    #[arg(long, value_name = "ARCH", value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+impl OneScenarioArgs {
+    /// The scenario with the overrides (the seed last) and `--only`.
+    pub fn load(&self) -> anyhow::Result<crate::scenario::Scenario> {
+        let mut overrides = self.overrides.clone();
+        if let Some(seed) = self.seed {
+            overrides.push(format!("seed={seed}").parse().map_err(anyhow::Error::msg)?);
+        }
+        only(
+            crate::scenario::Scenario::load(&self.file, &overrides)?,
+            &self.only,
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
 pub struct ChartArgs {
     /// Results folders (written by archsim run, sweep or merge).
     #[arg(required = true, value_name = "RESULTS_DIR")]
@@ -283,6 +360,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Sweep(args) => sweep::sweep(&args),
+        Command::Capacity(args) => capacity::capacity(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Chart(args) => chart::chart(&args),
         Command::Check(args) => check::check(&args),
@@ -444,6 +522,23 @@ fn progress(len: usize, quiet: bool) -> indicatif::ProgressBar {
             )
             .expect("a valid template"),
         );
+    }
+    bar
+}
+
+/// A counter of finished simulations on stderr, for work whose length is
+/// found as it goes (a capacity search); hidden like [`progress`].
+fn spinner(quiet: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = ProgressBar::new_spinner();
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} simulations, {elapsed} elapsed")
+                .expect("a valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
     }
     bar
 }

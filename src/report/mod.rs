@@ -6,6 +6,7 @@ mod csv;
 mod diagram;
 mod folder;
 mod json;
+pub mod ladder;
 mod markdown;
 mod results;
 mod review;
@@ -13,11 +14,12 @@ mod summary;
 mod table;
 
 pub use self::csv::CsvExporter;
-pub use charts::{Chart, chart_files, charts};
+pub use charts::{Chart, chart_files, charts, ladder_chart_files};
 pub use folder::{
     Lock, LockError, ResultsFolder, check_regular, recover, staging_path, write_file, write_folder,
 };
 pub use json::JsonExporter;
+pub use ladder::Ladder;
 pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
 pub use review::Review;

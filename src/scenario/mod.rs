@@ -8,6 +8,7 @@
 mod error;
 pub mod memory;
 mod overrides;
+pub mod slo;
 mod sweep;
 mod warmup;
 
@@ -27,6 +28,7 @@ pub use crate::model::network::NetworkConfig;
 pub use crate::workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
 pub use error::ScenarioError;
 pub use overrides::Override;
+pub use slo::Slo;
 pub use sweep::{Point, Sweep, display as display_value};
 pub use warmup::Warmup;
 
@@ -72,6 +74,9 @@ pub struct Scenario {
     /// Faults injected into every architecture: what goes wrong, when, for how long, and the role it hits (see `archsim list`). Default: none.
     #[serde(rename = "fault", default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::faults::Fault>,
+    /// The service-level objective: the budgets a run must meet for its load to count as carried (`archsim capacity`, the growth ladder, the review's knee). Default: p99 ≤ 5 ms.
+    #[serde(default, skip_serializing_if = "Slo::is_default")]
+    pub slo: Slo,
     /// Parameters to sweep: scenario paths (as `--set` takes them) to lists of values; every point of their cartesian product runs every architecture, first path slowest. Default: none.
     #[serde(default, skip_serializing_if = "Sweep::is_empty")]
     pub sweep: Sweep,

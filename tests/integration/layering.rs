@@ -10,9 +10,9 @@ use std::path::Path;
 use crate::root;
 
 /// Top-level modules, bottom first.
-const LAYERS: [&str; 14] = [
+const LAYERS: [&str; 15] = [
     "sim", "dist", "workload", "metrics", "check", "faults", "model", "harness", "arch",
-    "scenario", "report", "runner", "sweep", "cli",
+    "scenario", "report", "runner", "sweep", "capacity", "cli",
 ];
 
 /// Upward edges still in the code: (from, to). None: every section config

@@ -4,6 +4,7 @@ mod accounting;
 mod analytics;
 mod bad_input;
 mod business;
+mod capacity;
 mod cli;
 mod coordination;
 mod corpus;

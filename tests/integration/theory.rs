@@ -30,7 +30,7 @@ fn erlang_c(c: u32, a: f64) -> f64 {
 ///
 /// The wait is 0 with probability 1 − C and Exp(cμ − λ) otherwise, so
 /// P(T > t) = (1 − C)e^{−μt} + C·P(Exp(θ) + Exp(μ) > t), θ = cμ − λ.
-fn mmc(c: u32, lambda: f64, mu: f64) -> (f64, f64) {
+pub(crate) fn mmc(c: u32, lambda: f64, mu: f64) -> (f64, f64) {
     let pw = erlang_c(c, lambda / mu);
     let theta = f64::from(c) * mu - lambda;
     let mean = pw / theta + 1.0 / mu;

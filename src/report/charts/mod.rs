@@ -14,6 +14,7 @@ use super::Results;
 
 mod bars;
 mod knee;
+mod ladder;
 mod percentiles;
 mod timeline;
 mod visibility;
@@ -217,6 +218,23 @@ pub(crate) fn draw_lower_bounds<DB: DrawingBackend>(
         EmptyElement::at(*p) + Text::new("\u{2265}", (9, -22), (FONT, 15).into_font().color(&color))
     }))?;
     Ok(())
+}
+
+/// The growth ladder's charts: `capacity` (each architecture's capacity at
+/// the SLO) and `goodput` (goodput against offered load), as files of a
+/// results folder.
+pub fn ladder_chart_files(ladder: &super::Ladder) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    register_fonts()?;
+    let charts = [
+        render!("capacity", ladder::draw_capacity, ladder),
+        render!("goodput", ladder::draw_goodput, ladder),
+    ];
+    let mut files = Vec::new();
+    for chart in charts {
+        files.push((format!("{}.svg", chart.stem), chart.svg.into_bytes()));
+        files.push((format!("{}.png", chart.stem), chart.png));
+    }
+    Ok(files)
 }
 
 /// Adds the charts' files to a results folder.
