@@ -86,6 +86,16 @@ fn json(ladder: &Ladder) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// The ladder's own files: `capacity.json`, `capacity.md` and its charts.
+pub(super) fn ladder_files(ladder: &Ladder) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = vec![
+        ("capacity.json".to_string(), json(ladder)?.into_bytes()),
+        ("capacity.md".to_string(), ladder.to_markdown().into_bytes()),
+    ];
+    files.extend(ladder_chart_files(ladder)?);
+    Ok(files)
+}
+
 /// The files of a capacity folder: the ladder as JSON and Markdown, its
 /// charts, the resolved scenario (its `[slo]` included) and the manifest.
 pub(super) fn ladder_folder(
@@ -93,11 +103,7 @@ pub(super) fn ladder_folder(
     ladder: &Ladder,
     manifest: &Manifest,
 ) -> anyhow::Result<ResultsFolder> {
-    let mut files = vec![
-        ("capacity.json".to_string(), json(ladder)?.into_bytes()),
-        ("capacity.md".to_string(), ladder.to_markdown().into_bytes()),
-    ];
-    files.extend(ladder_chart_files(ladder)?);
+    let mut files = ladder_files(ladder)?;
     files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
     let mut manifest_json = serde_json::to_string_pretty(manifest)?;
     manifest_json.push('\n');

@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use super::RunArgs;
 use crate::arch::Recording;
 use crate::report::{
-    CsvExporter, Exporter, JsonExporter, Manifest, MarkdownExporter, Results, ResultsFolder,
-    Review, chart_files, write_folder,
+    CsvExporter, Exporter, JsonExporter, Ladder, Manifest, MarkdownExporter, Results,
+    ResultsFolder, Review, chart_files, write_folder,
 };
 use crate::runner;
 use crate::scenario::Scenario;
@@ -127,7 +127,7 @@ pub(super) fn results_folder(
         files.push((e.file_name().to_string(), e.render(results)?.into_bytes()));
     }
     let charts = chart_files(results)?;
-    files.extend(review_files(scenario, results, manifest, &charts));
+    files.extend(review_files(scenario, results, manifest, &charts)?);
     files.extend(charts);
     files.push(("scenario.toml".to_string(), scenario.to_toml().into_bytes()));
     let mut manifest_json = serde_json::to_string_pretty(manifest)?;
@@ -137,28 +137,38 @@ pub(super) fn results_folder(
 }
 
 /// The review, `report.md` and `report.html` (with `charts` inline), of
-/// `results`.
+/// `results`; for a sweep of `workload.rate`, the growth ladder read off it
+/// too (`capacity.json`, `capacity.md` and its charts, in the review).
 pub(super) fn review_files(
     scenario: &Scenario,
     results: &Results,
     manifest: &Manifest,
     charts: &[(String, Vec<u8>)],
-) -> Vec<(String, Vec<u8>)> {
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let ladder = Ladder::from_sweep(results, &scenario.slo);
+    let mut files = Vec::new();
+    if let Some(ladder) = &ladder {
+        files.extend(super::capacity::ladder_files(ladder)?);
+    }
     let stems: Vec<&str> = charts
         .iter()
+        .chain(&files)
         .filter_map(|(name, _)| name.strip_suffix(".svg"))
         .collect();
-    let review = Review::new(scenario, results, manifest, &stems);
+    let review = Review::new(scenario, results, manifest, &stems, ladder.as_ref());
     let svg = |stem: &str| {
         charts
             .iter()
+            .chain(&files)
             .find(|(name, _)| name == &format!("{stem}.svg"))
             .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
     };
-    vec![
+    let reviews = vec![
         ("report.md".to_string(), review.to_markdown().into_bytes()),
         ("report.html".to_string(), review.to_html(svg).into_bytes()),
-    ]
+    ];
+    files.extend(reviews);
+    Ok(files)
 }
 
 /// Refuses a history path that cannot be written, before anything runs: a

@@ -481,7 +481,7 @@ impl Ladder {
 }
 
 /// What the step table shows.
-const STEP_NOTE: &str = "Each architecture at the rate where the one before it (in the \
+pub(crate) const STEP_NOTE: &str = "Each architecture at the rate where the one before it (in the \
      scenario's order) reaches its capacity: what the next stage costs where the previous one \
      breaks.";
 

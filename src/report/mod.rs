@@ -5,6 +5,7 @@ mod charts;
 mod csv;
 mod diagram;
 mod folder;
+pub mod indicators;
 mod json;
 pub mod ladder;
 mod markdown;

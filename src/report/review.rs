@@ -10,8 +10,8 @@ use super::table::{
     BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, component_table,
     heading, latency_ms, latency_table, ms_at_least,
 };
-use super::{Manifest, Results, RunResult};
-use crate::scenario::Scenario;
+use super::{Ladder, Manifest, Results, RunResult, indicators};
+use crate::scenario::{Scenario, Slo};
 
 /// One block of the report.
 enum Block {
@@ -32,12 +32,14 @@ pub struct Review {
 
 impl Review {
     /// The review of `results` (of `scenario`, made as `manifest` says),
-    /// with the charts of stems `charts`.
+    /// with the charts of stems `charts` and, for a sweep of the rate, its
+    /// growth ladder.
     pub fn new(
         scenario: &Scenario,
         results: &Results,
         manifest: &Manifest,
         charts: &[&str],
+        ladder: Option<&Ladder>,
     ) -> Review {
         let mut blocks = vec![
             Block::Paragraph(heading(results)),
@@ -54,7 +56,32 @@ impl Review {
                      platforms (kinds of system) and nodes (servers) to run."
             )),
             Block::Table(verdict(results)),
+            Block::Heading("Stage indicators".into()),
+            Block::Paragraph(format!(
+                "The signs that an architecture is leaving the load it was built for: database \
+                 CPU above {:.0} %, a cache's hit ratio falling by {:.0} points across the sweep, \
+                 a replica's or a synced copy's p99 lag beyond its freshness budget (1 s without \
+                 one), more than {:.0} % of operations crossing shards, the coordinator above \
+                 {:.0} % busy. Each is shown where it first fires.",
+                indicators::DATABASE_CPU * 100.0,
+                indicators::HIT_RATIO_DROP * 100.0,
+                indicators::CROSS_SHARD * 100.0,
+                indicators::COORDINATOR * 100.0
+            )),
+            Block::Table(indicator_table(results, &scenario.slo)),
         ];
+        if let Some(ladder) = ladder {
+            blocks.push(Block::Heading(
+                "Capacity at the SLO: the growth ladder".into(),
+            ));
+            blocks.push(Block::Paragraph(ladder.note()));
+            blocks.push(Block::Table(ladder.table()));
+            let steps = ladder.step_table();
+            if !steps.rows.is_empty() {
+                blocks.push(Block::Paragraph(super::ladder::STEP_NOTE.into()));
+                blocks.push(Block::Table(steps));
+            }
+        }
         let business = business_table(results);
         if !business.rows.is_empty() {
             blocks.push(Block::Heading("Business outcomes".into()));
@@ -93,7 +120,11 @@ impl Review {
                 "{} ({})",
                 run.architecture, run.kind
             )));
-            blocks.push(Block::List(tensions(&runs, &results.scenario.swept)));
+            blocks.push(Block::List(tensions(
+                &runs,
+                &results.scenario.swept,
+                &scenario.slo,
+            )));
         }
         blocks.push(Block::Heading("Reproduce".into()));
         blocks.push(Block::Paragraph(format!(
@@ -238,6 +269,14 @@ fn caption(stem: &str) -> &'static str {
         "visibility" => "Share of reads that see a write, by time after its acknowledgement",
         "lag" => {
             "Visibility lag per copy: p50, p99 and p99.9 from a commit to its apply (log scale)"
+        }
+        "capacity" => {
+            "Capacity at the SLO per architecture: the highest swept or searched rate meeting \
+             every budget, with what gives out first"
+        }
+        "goodput" => {
+            "Goodput against offered load, all architectures (hollow: the run broke the SLO; \
+             dashed: goodput = offered)"
         }
         "timeline" => {
             "The run over time: throughput, p99 (failures at the client's whole wait), failed \
@@ -429,7 +468,7 @@ fn verdict(results: &Results) -> Table {
 
 /// The tensions one architecture's runs (replication 0, every point)
 /// exposed, each a sentence with its numbers.
-fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
+fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
     let mut out = Vec::new();
     let first = runs[0];
     let last = runs[runs.len() - 1];
@@ -468,27 +507,10 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
                 load(last)
             ));
         }
-        // The knee: the first step where p99 more than doubles.
-        if let Some(w) = runs.windows(2).find(|w| {
-            let (x, y) = (w[0].latency.all().p99_ms, w[1].latency.all().p99_ms);
-            x > 0.0 && y > 2.0 * x
-        }) {
-            let busy = |r: &RunResult| {
-                busiest(r).map_or(String::new(), |(n, u)| {
-                    format!(" (`{n}` at {:.0} %)", u * 100.0)
-                })
-            };
-            out.push(format!(
-                "The knee: p99 rises {} between {}{} and {}{}, from {} ms to {} ms; {} there.",
-                ratio(w[0], w[1]),
-                at(w[0]),
-                busy(w[0]),
-                at(w[1]),
-                busy(w[1]),
-                p99(w[0]),
-                p99(w[1]),
-                load(w[1])
-            ));
+        // The knee, from the SLO: the last point that met every budget
+        // and the first that broke one, with goodput beside.
+        if let Some(sentence) = knee(runs, slo, &at, &load) {
+            out.push(sentence);
         }
         let (busy_a, busy_b) = (busiest(first), busiest(last));
         if let (Some((na, ua)), Some((nb, ub))) = (busy_a, busy_b) {
@@ -632,13 +654,103 @@ fn tensions(runs: &[&RunResult], swept: &[String]) -> Vec<String> {
             where_(last, swept)
         ));
     }
-    if out.is_empty() {
+    let fired = indicators::firing(runs, slo, &|r| where_(r, swept));
+    if fired.is_empty() {
         out.push(format!(
-            "No anomaly, no error, no component above 70 % utilization; p99 {} ms.",
-            latency_ms(last.latency.all(), "p99_ms")
+            "None of the stage indicators fires{}: the current design is still earning its \
+             keep.",
+            if swept.is_empty() {
+                String::new()
+            } else {
+                " at any point of the sweep".to_string()
+            }
         ));
+    } else {
+        out.push(format!("Stage indicators firing: {}.", fired.join("; ")));
     }
     out
+}
+
+/// Where `runs` (one architecture, in sweep order) stop meeting `slo`: the
+/// last point before the first that breaks a budget, and what broke.
+fn knee(
+    runs: &[&RunResult],
+    slo: &Slo,
+    at: &dyn Fn(&RunResult) -> String,
+    load: &dyn Fn(&RunResult) -> String,
+) -> Option<String> {
+    if slo.is_empty() {
+        return None;
+    }
+    let budgets = slo.budgets().join(", ");
+    let Some(i) = runs.iter().position(|r| !slo.met_by(r)) else {
+        return Some(format!(
+            "It meets the SLO ({budgets}) at every point of the sweep, up to {}: {}.",
+            at(runs[runs.len() - 1]),
+            load(runs[runs.len() - 1])
+        ));
+    };
+    let broken: Vec<String> = slo
+        .judge(runs[i])
+        .into_iter()
+        .filter(|j| !j.met)
+        .map(|j| format!("{} against {}", j.measured, j.budget))
+        .collect();
+    let busy = busiest(runs[i]).map_or(String::new(), |(n, u)| {
+        format!("; its busiest component is `{n}` at {:.0} %", u * 100.0)
+    });
+    Some(if i == 0 {
+        format!(
+            "It breaks the SLO ({budgets}) already at {}: {}; {}{busy}.",
+            at(runs[0]),
+            broken.join(", "),
+            load(runs[0])
+        )
+    } else {
+        format!(
+            "The knee, from the SLO ({budgets}): met at {} ({}), broken at {}: {}; {}{busy}.",
+            at(runs[i - 1]),
+            load(runs[i - 1]),
+            at(runs[i]),
+            broken.join(", "),
+            load(runs[i])
+        )
+    })
+}
+
+/// One row per architecture: the stage indicators its runs fire, or that
+/// none does.
+fn indicator_table(results: &Results, slo: &Slo) -> Table {
+    let swept = &results.scenario.swept;
+    let mut rows = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for run in results.runs.iter().filter(|r| r.replication == 0) {
+        if seen.contains(&run.architecture.as_str()) {
+            continue;
+        }
+        seen.push(&run.architecture);
+        let runs: Vec<&RunResult> = results
+            .runs
+            .iter()
+            .filter(|r| r.replication == 0 && r.architecture == run.architecture)
+            .collect();
+        let fired = indicators::firing(&runs, slo, &|r| where_(r, swept));
+        rows.push(vec![
+            run.architecture.clone(),
+            if fired.is_empty() {
+                "none: the current design is still earning its keep".to_string()
+            } else {
+                fired.join("; ")
+            },
+        ]);
+    }
+    Table {
+        headers: vec![
+            "architecture".to_string(),
+            "stage indicators firing".to_string(),
+        ],
+        rows,
+    }
 }
 
 /// The run's most utilized component.

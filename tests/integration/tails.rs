@@ -126,7 +126,22 @@ fn a_sweep_through_saturation_gives_monotone_tails_and_goodput_shares() {
         scenario_hash: "0".repeat(64),
         command_line: vec!["archsim".into()],
     };
-    let report = Review::new(&s, &results, &manifest, &[]).to_markdown();
+    let mut s = s;
+    s.slo.latency = vec!["p99<=20ms".parse().unwrap()];
+    let ladder = archsim::report::Ladder::from_sweep(&results, &s.slo).unwrap();
+    assert_eq!(ladder.architectures[0].capacity_ops_per_s, 800.0);
+    let report = Review::new(&s, &results, &manifest, &[], Some(&ladder)).to_markdown();
+    // The knee is where the SLO breaks, with goodput beside, and the
+    // ladder reads the same capacity off the sweep.
+    assert!(
+        report.contains(
+            "The knee, from the SLO (p99<=20ms): met at workload.rate = 800 (796 of 796 ops/s \
+             offered answered ok), broken at workload.rate = 950: p99 49.283 ms against \
+             p99<=20ms"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("Capacity at the SLO"), "{report}");
     assert!(!report.contains("0.000 ms ("), "{report}");
     assert!(!report.contains("(0.0×)"), "{report}");
     assert!(report.contains("to ≥ 100.000 ms"), "{report}");
