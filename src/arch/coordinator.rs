@@ -1360,6 +1360,7 @@ mod tests {
             workload: &workload,
             network: &Default::default(),
             faults: &[],
+            stop_saturated: true,
         };
         let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
         let c = Coordinator::new(&config, &setting, &Streams::new(1, 0), window);

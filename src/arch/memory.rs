@@ -9,3 +9,6 @@ pub const CACHE: u64 = 40;
 /// (a replica's key record is 40 bytes: when its newest write arrives and
 /// is applied, its value, since when it lags, its versions).
 pub const COPY: u64 = 40;
+/// Bytes per change a derived store holds until its next refresh or batch
+/// load: the 32-byte change and its flag in a queue that grows by doubling.
+pub const PENDING_CHANGE: u64 = 80;

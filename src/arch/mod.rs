@@ -29,7 +29,7 @@ pub use coordinator::config::CoordinatorConfig;
 pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
 pub use polyglot::config::{StoresConfig, Sync};
 pub use registry::{ArchKind, Config};
-pub use result::{Busiest, Footprint, Latency, RunResult, SyncPath};
+pub use result::{Busiest, Footprint, Latency, RunResult, Saturation, SyncPath};
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use tables::{
     AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
@@ -48,11 +48,21 @@ pub struct Setting<'a> {
     pub workload: &'a WorkloadConfig,
     pub network: &'a NetworkConfig,
     pub faults: &'a [Fault],
+    /// Stop a run whose backlog grows for a sustained window, with that
+    /// verdict (`RunResult::saturated`), instead of simulating its queue to
+    /// the end and draining it (see `sim::saturation`). Default true.
+    pub stop_saturated: bool,
 }
 
 impl Setting<'_> {
     fn window(&self) -> Window {
         Window::new(self.warmup, self.duration)
+    }
+
+    /// The saturation rule of its runs, if they stop when saturated.
+    fn saturation(&self) -> Option<sim::SaturationRule> {
+        self.stop_saturated
+            .then(|| sim::SaturationRule::for_duration(self.duration))
     }
 }
 
@@ -229,6 +239,7 @@ fn run_system<A: Architecture + Report>(
         recorder,
         setting.workload.client_policy().into(),
         &crate::faults::schedule(setting.faults),
+        setting.saturation(),
     );
     let system = system.arch;
     let history = system.harness().clients.history(output.stopped_at);
@@ -283,6 +294,9 @@ fn collect<A: Architecture + Report>(
         unchecked_share: crate::metrics::round6(recorder.unchecked_share()),
         latency: Latency(latency),
         busiest: Busiest::of(&components),
+        saturated: output
+            .saturated
+            .map(|v| Saturation::new(&v, output.unserved)),
         components,
         anomalies: h.anomalies(system.record(), system.divergence()),
         business: h.clients.business(),

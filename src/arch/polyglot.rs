@@ -32,7 +32,11 @@
 //!   and in any order with several.
 //!
 //! The search index makes what it receives searchable at its next refresh
-//! (`refresh`), the warehouse at its next batch load (`load_every`). A run
+//! (`refresh`), the warehouse at its next batch load (`load_every`): each
+//! holds the changes delivered since, in delivery order, and applies them
+//! all at the boundary, one event per boundary rather than one per change
+//! (a warehouse loading every 15 minutes holds write rate × 15 minutes of
+//! them). A run
 //! goes on after the last operation until every pipeline has delivered, so
 //! the end-of-run comparison of each store with the database is after the
 //! drain.
@@ -118,13 +122,9 @@ pub enum Event {
         change: u32,
         duplicate: bool,
     },
-    /// A delivered change becomes visible (the index's refresh, the
-    /// warehouse's batch load).
-    Visible {
-        store: u8,
-        change: u32,
-        duplicate: bool,
-    },
+    /// A store's refresh or batch load: the changes delivered since the
+    /// last one become visible.
+    Publish(u8),
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -163,6 +163,9 @@ struct Feed {
     bus: EventBus,
     /// Visibility after delivery: the next refresh or batch load, if any.
     publish_every: Option<SimDuration>,
+    /// Changes delivered and not yet visible, in delivery order, with
+    /// whether each is a redelivery; the next boundary publishes them all.
+    pending: std::collections::VecDeque<(Change, bool)>,
 }
 
 /// The polyglot architecture.
@@ -227,6 +230,7 @@ impl Polyglot {
                 Stream::BusDelay(i as u32).of(streams),
             ),
             publish_every,
+            pending: std::collections::VecDeque::new(),
         };
         Polyglot {
             space,
@@ -509,26 +513,39 @@ impl Polyglot {
 
     /// A change reaches a store; the index and the warehouse show it at
     /// their next refresh or batch load, the cache at once.
+    /// Every change pending at a store was delivered since its last
+    /// boundary, so they share the next one, and the first of them
+    /// schedules it.
     fn deliver(&mut self, store: u8, change: u32, duplicate: bool, ctx: &mut Ctx<'_>) {
-        match self.feeds[usize::from(store)].publish_every {
+        let feed = &mut self.feeds[usize::from(store)];
+        match feed.publish_every {
             Some(every) => {
-                let at = next_refresh(ctx.now(), every);
-                ctx.schedule_at(
-                    at,
-                    Event::Visible {
-                        store,
-                        change,
-                        duplicate,
-                    },
-                );
+                if feed.pending.is_empty() {
+                    ctx.schedule_at(next_refresh(ctx.now(), every), Event::Publish(store));
+                }
+                feed.pending
+                    .push_back((self.changes.take(change), duplicate));
             }
-            None => self.apply(store, change, duplicate, ctx),
+            None => {
+                let c = self.changes.take(change);
+                self.apply(store, c, duplicate, ctx);
+            }
         }
     }
 
+    /// A store's refresh or batch load: what was delivered since the last
+    /// one is applied now, in delivery order.
+    fn boundary(&mut self, store: u8, ctx: &mut Ctx<'_>) {
+        let mut pending = std::mem::take(&mut self.feeds[usize::from(store)].pending);
+        for (c, duplicate) in pending.drain(..) {
+            self.apply(store, c, duplicate, ctx);
+        }
+        // Keep the buffer for the next interval's changes.
+        self.feeds[usize::from(store)].pending = pending;
+    }
+
     /// A change is applied at a store now.
-    fn apply(&mut self, store: u8, change: u32, duplicate: bool, ctx: &mut Ctx<'_>) {
-        let c = self.changes.take(change);
+    fn apply(&mut self, store: u8, c: Change, duplicate: bool, ctx: &mut Ctx<'_>) {
         self.apply_change(store, c, duplicate, ctx.now());
         ctx.background_done();
     }
@@ -704,11 +721,7 @@ impl Architecture for Polyglot {
                 change,
                 duplicate,
             } => self.deliver(store, change, duplicate, ctx),
-            Event::Visible {
-                store,
-                change,
-                duplicate,
-            } => self.apply(store, change, duplicate, ctx),
+            Event::Publish(store) => self.boundary(store, ctx),
         }
     }
 

@@ -110,6 +110,13 @@ pub trait KindConfig:
         0
     }
 
+    /// Changes its copies hold delivered and not yet visible, at most,
+    /// when the system of record commits `writes_per_s` row writes per
+    /// second (a derived store publishing at refreshes or batch loads).
+    fn pending_changes(&self, _writes_per_s: f64) -> f64 {
+        0.0
+    }
+
     /// Writes `field` (a table or top-level key it reads) into the
     /// resolved scenario; false when it does not read it.
     fn serialize_field<S: SerializeStruct>(
@@ -212,6 +219,12 @@ macro_rules! kinds {
             pub fn bytes_per_document(&self) -> u64 {
                 match self {
                     $(Config::$variant(c) => c.bytes_per_document()),+
+                }
+            }
+
+            pub fn pending_changes(&self, writes_per_s: f64) -> f64 {
+                match self {
+                    $(Config::$variant(c) => c.pending_changes(writes_per_s)),+
                 }
             }
 

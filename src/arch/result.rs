@@ -64,6 +64,14 @@ pub struct RunResult {
     /// as load rises, and what a goodput below the offered load points at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busiest: Option<Busiest>,
+    /// Present when the run was stopped early because its backlog grew for
+    /// a sustained window: the load is beyond what the architecture
+    /// completes. Its figures still cover the whole offered load: what was
+    /// in flight at the stop counts as unfinished, what was still to arrive
+    /// as timed out at the client's whole wait, so goodput is what got done
+    /// before the stop (a lower bound) and the percentiles are lower bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturated: Option<Saturation>,
     /// Consistency anomalies by class.
     pub anomalies: AnomalyReport,
     /// Business outcomes: transfers refused for balance, reservations
@@ -95,6 +103,52 @@ pub struct RunResult {
     /// The client history in Elle JSON lines, when recorded (`--history`).
     #[serde(skip)]
     pub history: Option<String>,
+}
+
+/// Why a run was stopped early: its backlog — attempts the system held, in
+/// flight or waiting, abandoned ones included — grew in every checkpoint
+/// interval of a sustained window (the rule and its thresholds:
+/// `sim::saturation`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Saturation {
+    /// Simulated instant the run stopped, in s from its start (warm-up
+    /// included).
+    pub at_s: f64,
+    /// Where the sustained growth began, in s from the start.
+    pub since_s: f64,
+    /// Attempts held when the run stopped.
+    pub backlog: u64,
+    /// How fast the backlog grew over the sustained window, operations/s.
+    pub backlog_growth_per_s: f64,
+    /// Share of the operations arriving in that window that the backlog
+    /// kept, 0..1: the load beyond what the system completed, so its
+    /// capacity is about (1 − this) × the offered load.
+    pub excess_share: f64,
+    /// Operations offered after the stop: never issued, each counted as
+    /// timed out at its client's whole wait.
+    pub unserved: u64,
+}
+
+impl Saturation {
+    /// The figures of engine verdict `v`, with `unserved` operations
+    /// offered after the stop.
+    pub fn new(v: &crate::sim::Verdict, unserved: u64) -> Saturation {
+        let round6 = crate::metrics::round6;
+        let grew = v.backlog.saturating_sub(v.backlog_since) as f64;
+        let secs = (v.at - v.since).as_secs_f64();
+        Saturation {
+            at_s: round6(v.at.as_nanos() as f64 / 1e9),
+            since_s: round6(v.since.as_nanos() as f64 / 1e9),
+            backlog: v.backlog,
+            backlog_growth_per_s: round6(if secs > 0.0 { grew / secs } else { 0.0 }),
+            excess_share: round6(if v.arrivals > 0 {
+                grew / v.arrivals as f64
+            } else {
+                0.0
+            }),
+            unserved,
+        }
+    }
 }
 
 /// A run's most utilized component.

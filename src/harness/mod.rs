@@ -364,4 +364,9 @@ impl<A: Architecture> sim::System for Run<'_, A> {
         self.arch.harness().oracle.prefetch(op.key, op.session);
         self.arch.prefetch(op);
     }
+
+    /// Offered all the same: anomaly rates stay per offered operation.
+    fn unserved(&mut self, op: &Operation) {
+        self.arch.harness_mut().oracle.operation(op.start);
+    }
 }

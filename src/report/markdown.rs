@@ -1,7 +1,8 @@
 use super::table::{
-    ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, anomaly_table, business_table,
-    component_table, coordination_table, fault_table, footprint_table, heading, lag_table,
-    latency_table, load_table, message_table, transaction_table, visibility_table,
+    ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, SATURATED_NOTE, anomaly_table,
+    any_saturated, business_table, component_table, coordination_table, fault_table,
+    footprint_table, heading, lag_table, latency_table, load_table, message_table,
+    transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -27,6 +28,9 @@ impl Exporter for MarkdownExporter {
         );
         out += "## Offered load and goodput\n\n";
         out += &format!("{LOAD_NOTE}\n\n");
+        if any_saturated(results) {
+            out += &format!("{SATURATED_NOTE}\n\n");
+        }
         out += &load_table(results).to_markdown();
         out += "\n## Latency\n\n";
         out += &format!("{LATENCY_NOTE}\n\n");

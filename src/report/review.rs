@@ -441,7 +441,15 @@ fn verdict(results: &Results) -> Table {
             );
             row.extend([
                 format!("{:.1}", r.offered_ops_per_s),
-                format!("{:.1}", r.goodput_ops_per_s),
+                format!(
+                    "{:.1}{}",
+                    r.goodput_ops_per_s,
+                    if r.saturated.is_some() {
+                        " (saturated)"
+                    } else {
+                        ""
+                    }
+                ),
                 latency_ms(l, "p50_ms"),
                 latency_ms(l, "p99_ms"),
                 latency_ms(l, "p999_ms"),
@@ -531,6 +539,22 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
                     where_(r, swept)
                 ));
             }
+        }
+        if let Some(s) = &r.saturated {
+            out.push(format!(
+                "It is saturated{}: its backlog grew by {:.0} operations/s from {:.1} s, {:.0} % \
+                 of the load arriving then, so it completes about {:.0} ops/s at most; the run \
+                 was stopped at {:.1} s with {} operations held, and the {} offered after that \
+                 count as timed out.",
+                where_(r, swept),
+                s.backlog_growth_per_s,
+                s.since_s,
+                s.excess_share * 100.0,
+                (1.0 - s.excess_share) * r.offered_ops_per_s,
+                s.at_s,
+                s.backlog,
+                s.unserved
+            ));
         }
         let l = r.latency.all();
         if l.failed() > 0 {

@@ -99,6 +99,21 @@ pub const LOAD_NOTE: &str = "offered: operations started in the window per secon
      busiest: the component with the highest utilization, the first to saturate — where a \
      goodput below the offered load comes from.";
 
+/// What the load table's `saturated` column means (shown when a run was).
+pub const SATURATED_NOTE: &str = "saturated: the run was stopped at that simulated instant      because its backlog (operations in flight or waiting) grew for a fifth of the measured      duration — the offered load is beyond what it completes; the operations it never served      count as failed at the client's whole wait, so its goodput and percentiles are lower      bounds, and its component figures cover only the work scheduled before the stop.";
+
+/// Where a saturated run stopped, `at 6.0 s`, or `-`.
+pub fn saturated(run: &RunResult) -> String {
+    run.saturated
+        .as_ref()
+        .map_or("-".to_string(), |s| format!("at {:.1} s", s.at_s))
+}
+
+/// Whether some run of `results` was stopped as saturated.
+pub fn any_saturated(results: &Results) -> bool {
+    results.runs.iter().any(|r| r.saturated.is_some())
+}
+
 /// A run's busiest component and its utilization, `cache 61.2 %`.
 pub fn busiest(run: &RunResult) -> String {
     run.busiest.as_ref().map_or("-".to_string(), |b| {
@@ -112,9 +127,11 @@ pub const ANOMALY_NOTE: &str = "Rates are per 1,000 offered operations (started 
      reads could not be checked — a saturated architecture's low rates read with it beside.";
 
 /// Offered load and goodput per run: what each architecture got done of
-/// the load it was offered.
+/// the load it was offered, and where a saturated run was stopped (that
+/// column only when some run was).
 pub fn load_table(results: &Results) -> Table {
-    let columns = [
+    let marked = any_saturated(results);
+    let mut columns = vec![
         "offered ops/s",
         "goodput ops/s",
         "goodput",
@@ -122,10 +139,13 @@ pub fn load_table(results: &Results) -> Table {
         "unchecked",
         "busiest",
     ];
+    if marked {
+        columns.push("saturated");
+    }
     per_run_table(results, &columns, |run| {
         let l = run.latency.all();
         let share = |x: f64| format!("{:.1} %", x * 100.0);
-        vec![vec![
+        let mut row = vec![
             format!("{:.1}", run.offered_ops_per_s),
             format!("{:.1}", run.goodput_ops_per_s),
             if run.offered_ops_per_s > 0.0 {
@@ -136,7 +156,11 @@ pub fn load_table(results: &Results) -> Table {
             l.failed().to_string(),
             share(run.unchecked_share),
             busiest(run),
-        ]]
+        ];
+        if marked {
+            row.push(saturated(run));
+        }
+        vec![row]
     })
 }
 
@@ -658,8 +682,13 @@ impl Exporter for TableExporter {
     }
 
     fn render(&self, results: &Results) -> anyhow::Result<String> {
+        let saturated_note = if any_saturated(results) {
+            format!("note: {SATURATED_NOTE}\n\n")
+        } else {
+            String::new()
+        };
         let mut out = format!(
-            "{}\n\n{}note: {LOAD_NOTE}\n\n{}note: {LATENCY_NOTE}\n\n{}\n{}note: {ANOMALY_NOTE}\n",
+            "{}\n\n{}note: {LOAD_NOTE}\n\n{saturated_note}{}note: {LATENCY_NOTE}\n\n{}\n{}note: {ANOMALY_NOTE}\n",
             heading(results),
             load_table(results).to_text(),
             latency_table(results).to_text(),

@@ -9,7 +9,7 @@
 //! rounded up.
 
 use super::{ArchitectureConfig, Scenario};
-use crate::workload::KeySpace;
+use crate::workload::{KeySpace, OpKind};
 
 /// Bytes per key of the system of record and the oracle.
 const BASE: u64 = 32;
@@ -18,14 +18,30 @@ const FIXED: u64 = 16 << 20;
 
 /// Estimated peak bytes of one run of `arch` in `scenario`: per key, the
 /// system of record, the oracle and the kind's copies (its
-/// `bytes_per_key`, `arch::memory`).
+/// `bytes_per_key`, `arch::memory`), and the changes its derived stores
+/// hold between refreshes or batch loads (row writes per second × the
+/// interval).
 pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
     let keys = KeySpace::new(&scenario.workload).total();
     let per_key = BASE + arch.config.bytes_per_key();
     let documents = scenario.workload.entities.documents * arch.config.bytes_per_document();
+    let pending = arch.config.pending_changes(row_writes_per_s(scenario));
+    let pending = (pending * crate::arch::memory::PENDING_CHANGE as f64).ceil() as u64;
     keys.saturating_mul(per_key)
         .saturating_add(documents)
+        .saturating_add(pending)
         .saturating_add(FIXED)
+}
+
+/// Rows the workload writes per second, at most: a transfer writes two.
+fn row_writes_per_s(scenario: &Scenario) -> f64 {
+    let w = &scenario.workload;
+    let rows = |kind: OpKind| if kind == OpKind::Transfer { 2.0 } else { 1.0 };
+    w.mix
+        .shares()
+        .filter(|(kind, _)| kind.is_write())
+        .map(|(kind, share)| w.rate * share * rows(kind))
+        .sum()
 }
 
 /// Estimated peak bytes of a scenario run with `threads` simulations side

@@ -62,6 +62,9 @@ pub struct Scenario {
         deserialize_with = "replication_count"
     )]
     pub replications: u32,
+    /// Stop a run whose backlog (operations in flight or waiting) grows for a fifth of the measured duration, and report it saturated, instead of simulating its growing queue to the end: the operations it never served count as failed at the client's whole wait. false runs every overloaded run to the end (slow). Default true.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub stop_saturated: bool,
     /// The clients' operation stream.
     #[serde(default)]
     pub workload: WorkloadConfig,
@@ -101,6 +104,12 @@ fn default_warmup() -> Warmup {
 }
 fn default_replications() -> u32 {
     1
+}
+fn yes() -> bool {
+    true
+}
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 fn replication_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -584,6 +593,7 @@ impl Scenario {
             workload: &self.workload,
             network: &self.network,
             faults: &self.faults,
+            stop_saturated: self.stop_saturated,
         }
     }
 

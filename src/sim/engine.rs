@@ -12,8 +12,18 @@
 //! `duration` (at least an hour of simulated time) is stopped and its
 //! unfinished operations are counted with the latency they had reached (a
 //! lower bound).
+//!
+//! A run whose backlog grows for a sustained window is saturated (see
+//! [`super::saturation`]): when the run is given a [`SaturationRule`], it
+//! stops at the checkpoint that declares it, with that verdict. Nothing is
+//! hidden by stopping: the attempts in flight count as unfinished, and the
+//! operations still to arrive are offered all the same — each counts as
+//! timed out at its client's whole wait (its timeout × attempts), which is
+//! what a client gets from a queue that only grows (`Unfinished` at its
+//! start for a class without a timeout: a wait of at least 0).
 
 use super::queue::EventQueue;
+use super::saturation::{SaturationRule, Verdict, Watch};
 use super::time::{SimDuration, SimTime};
 use super::window::Window;
 
@@ -115,6 +125,10 @@ pub trait System {
     /// no result; a large key space is memory-bound without it.
     #[inline]
     fn prefetch(&self, _op: &Op<Self>) {}
+
+    /// `op` was offered after the run stopped as saturated: it is never
+    /// issued, and its outcome is recorded by the run loop.
+    fn unserved(&mut self, _op: &Op<Self>) {}
 }
 
 /// The operations a system serves.
@@ -212,6 +226,12 @@ impl<O: Request> OpTable<O> {
             self.live -= 1;
         }
         attempt
+    }
+
+    /// Attempts the system holds: in flight, abandoned ones included
+    /// (their requests still wait at the servers).
+    fn held(&self) -> u64 {
+        (self.slots.len() - self.free.len()) as u64
     }
 
     fn get(&self, id: OpId) -> &O {
@@ -445,12 +465,17 @@ pub struct RunOutput<R> {
     pub stopped_at: SimTime,
     /// Events processed (arrivals included), for speed figures.
     pub events: u64,
+    /// Why the run stopped early, if it was saturated.
+    pub saturated: Option<Verdict>,
+    /// Operations offered after a saturated run stopped, never issued.
+    pub unserved: u64,
 }
 
 /// Runs `system` against the operations of `source` until the measurement
 /// window of `recorder` has closed and every operation has finished (or the
 /// drain limit is reached), with clients as patient as `patience` and
-/// `edges` (in time order) delivered at their instants.
+/// `edges` (in time order) delivered at their instants. With `saturation`,
+/// a run that the rule declares saturated stops at that checkpoint.
 ///
 /// At one instant, edges come first, then queued events, then timeouts (an
 /// answer arriving exactly at its deadline is in time), then the next
@@ -461,6 +486,7 @@ pub fn run<S, W, R>(
     mut recorder: R,
     patience: Patience,
     edges: &[Edge],
+    saturation: Option<SaturationRule>,
 ) -> RunOutput<R>
 where
     S: System<Outcomes = R>,
@@ -478,6 +504,10 @@ where
     let mut now = SimTime::ZERO;
     let mut events = 0u64;
     let mut background = 0usize;
+    let mut watch = saturation.map(Watch::new);
+    let mut verdict = None;
+    // Faults on now: edges begun and not yet ended.
+    let mut faults_on = 0usize;
     const NEVER: SimTime = SimTime(u64::MAX);
 
     macro_rules! ctx {
@@ -501,6 +531,16 @@ where
         // `Deadlines`); with nothing else to come, scans go on while
         // attempts are in flight, until their deadlines are found.
         let soonest = next.min(ta).min(deadlines.next().unwrap_or(NEVER));
+        // A checkpoint sees the run as it is after everything before it,
+        // while operations still arrive.
+        if let Some(w) = watch.as_mut().filter(|w| soonest >= w.next && ta < NEVER) {
+            if let Some(v) = w.check(ops.held(), faults_on > 0) {
+                now = v.at;
+                verdict = Some(v);
+                break;
+            }
+            continue;
+        }
         let tick = deadlines.next_tick();
         // No scan past the drain limit: the run stops there.
         if tick <= soonest && tick <= drain_limit && (soonest < NEVER || ops.live > 0) {
@@ -541,6 +581,9 @@ where
             let op = source.pop().expect("peeked");
             now = op.start();
             events += 1;
+            if let Some(w) = watch.as_mut() {
+                w.arrival();
+            }
             let id = ops.insert(op, 0, now);
             system.on_arrival(id, &mut ctx!());
             if let Some(next) = source.peek() {
@@ -553,6 +596,14 @@ where
         if tf == next {
             let edge = edges[next_edge];
             next_edge += 1;
+            if edge.begins {
+                faults_on += 1;
+            } else {
+                faults_on = faults_on.saturating_sub(1);
+            }
+            if let Some(w) = watch.as_mut() {
+                w.fault();
+            }
             system.on_edge(edge.index, edge.begins, &mut ctx!());
         } else {
             let (_, event) = queue.pop().expect("peeked");
@@ -565,10 +616,28 @@ where
     for attempt in ops.slots.iter().flatten().filter(|a| !a.abandoned) {
         recorder.record(&attempt.op, stopped_at, R::UNFINISHED);
     }
+    // A saturated run's operations still to come were offered all the same.
+    let mut unserved = 0;
+    if verdict.is_some() {
+        let attempts = u64::from(patience.retries) + 1;
+        while let Some(op) = source.pop() {
+            system.unserved(&op);
+            unserved += 1;
+            match patience.timeouts[op.timeout_class()] {
+                Some(t) => {
+                    let whole = SimDuration(t.as_nanos().saturating_mul(attempts));
+                    recorder.record(&op, op.start() + whole, R::TIMED_OUT);
+                }
+                None => recorder.record(&op, op.start(), R::UNFINISHED),
+            }
+        }
+    }
     RunOutput {
         recorder,
         stopped_at,
         events,
+        saturated: verdict,
+        unserved,
     }
 }
 
@@ -701,7 +770,7 @@ mod tests {
             window,
             ended: Vec::new(),
         };
-        let out = run(&mut echo, Script(ops.into()), log, patience, &edges);
+        let out = run(&mut echo, Script(ops.into()), log, patience, &edges, None);
         let mut ended = out.recorder.ended.clone();
         ended.sort_by_key(|e| (e.0, e.1));
         assert_eq!(

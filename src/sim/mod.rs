@@ -7,6 +7,7 @@ pub mod engine;
 pub mod prefetch;
 pub mod queue;
 pub mod rng;
+pub mod saturation;
 pub mod time;
 mod window;
 
@@ -16,5 +17,6 @@ pub use engine::{
 };
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
+pub use saturation::{SaturationRule, Verdict};
 pub use time::{FOREVER, SimDuration, SimTime};
 pub use window::Window;

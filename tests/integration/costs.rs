@@ -180,9 +180,12 @@ fn a_saturated_run_names_its_busiest_component() {
     let file = dir.path().join("saturated.toml");
     std::fs::write(
         &file,
+        // Run to the end: a run stopped as saturated averages its
+        // components over the whole window but simulated only part of it.
         r#"
         duration = "3s"
         warmup = "500ms"
+        stop_saturated = false
         [workload]
         rate = 25000
         [[architecture]]

@@ -24,6 +24,7 @@ mod oracle;
 mod overrides;
 mod polyglot;
 mod replications;
+mod saturation;
 mod sharded;
 mod single;
 mod sweep;

@@ -107,6 +107,13 @@ impl KindConfig for Config {
         cache + 2 * COPY + 8
     }
 
+    /// The index holds a refresh interval of changes, the warehouse a
+    /// load interval (15 minutes by default: the larger share).
+    fn pending_changes(&self, writes_per_s: f64) -> f64 {
+        let held = self.stores.refresh + self.stores.load_every;
+        writes_per_s * held.as_secs_f64()
+    }
+
     fn serialize_field<S: serde::ser::SerializeStruct>(
         &self,
         field: &'static str,
