@@ -61,10 +61,12 @@ impl Review {
                 "The signs that an architecture is leaving the load it was built for: database \
                  CPU above {:.0} %, a cache's hit ratio falling by {:.0} points across the sweep, \
                  a replica's or a synced copy's p99 lag beyond its freshness budget (1 s without \
-                 one), more than {:.0} % of operations crossing shards, the coordinator above \
-                 {:.0} % busy. Each is shown where it first fires.",
+                 one), writers waiting more than {:.0} ms for a hot row's lock, more than {:.0} % \
+                 of operations crossing shards, the coordinator above {:.0} % busy. Each is \
+                 shown where it first fires.",
                 indicators::DATABASE_CPU * 100.0,
                 indicators::HIT_RATIO_DROP * 100.0,
+                indicators::LOCK_WAIT_MS,
                 indicators::CROSS_SHARD * 100.0,
                 indicators::COORDINATOR * 100.0
             )),
@@ -720,9 +722,15 @@ fn knee(
         .filter(|j| !j.met)
         .map(|j| format!("{} against {}", j.measured, j.budget))
         .collect();
-    let busy = busiest(runs[i]).map_or(String::new(), |(n, u)| {
-        format!("; its busiest component is `{n}` at {:.0} %", u * 100.0)
-    });
+    let busy = match (&runs[i].saturated, busiest(runs[i])) {
+        (Some(stop), Some((n, _))) => format!(
+            "; its busiest component is `{n}`, saturated: the run was stopped at {:.1} s as its \
+             backlog kept growing",
+            stop.at_s
+        ),
+        (None, Some((n, u))) => format!("; its busiest component is `{n}` at {:.0} %", u * 100.0),
+        _ => String::new(),
+    };
     Some(if i == 0 {
         format!(
             "It breaks the SLO ({budgets}) already at {}: {}; {}{busy}.",

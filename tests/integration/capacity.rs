@@ -254,3 +254,28 @@ fn the_cli_writes_the_ladder_and_refuses_what_it_cannot_search() {
     assert_eq!(swept.status.code(), Some(1), "{err}");
     assert!(err.contains("remove the [sweep]"), "{err}");
 }
+
+#[test]
+fn stage_indicators_fire_on_their_thresholds_and_say_when_none_does() {
+    use archsim::report::indicators::firing;
+    let at = |r: &archsim::report::RunResult| format!(" at {}", r.point["workload.rate"]);
+    let mut s = scenario(TWO);
+    s.replications = 1;
+    s.architectures.truncate(1);
+    let s = s
+        .with_params(
+            "test",
+            &[(
+                "workload.rate".to_string(),
+                [400, 1700].map(toml::Value::Integer).to_vec(),
+            )],
+        )
+        .unwrap();
+    let results = crate::run(&s);
+    let runs: Vec<_> = results.runs.iter().collect();
+    // One core at 0.5 ms: 20 % busy at 400 ops/s, 85 % at 1,700.
+    assert!(firing(&runs[..1], &s.slo, &at).is_empty());
+    let fired = firing(&runs, &s.slo, &at);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].starts_with("database CPU: `db` at 8") && fired[0].ends_with(" at 1700"));
+}

@@ -50,8 +50,8 @@ where
         .map_err(wrap)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| thousands(*v))
+        .y_label_formatter(&|v| thousands(*v))
         .x_desc("offered load (ops/s)")
         .y_desc("goodput (ops/s)")
         .label_style((FONT, 15))
@@ -113,8 +113,8 @@ where
 }
 
 /// What the capacity chart shows, along its bottom.
-const CAPACITY_NOTE: &str = "Capacity: the highest offered rate whose run met every budget; \
-     whiskers: 95 % confidence over replications; above each bar, what gives out first.";
+const CAPACITY_NOTE: &str = "Solid: the highest rate tried that met every budget; light: up \
+     to the lowest that broke one. Whiskers: 95 % over replications. Above: what gives out first.";
 
 pub fn draw_capacity<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
@@ -128,7 +128,9 @@ where
     let n = rungs.len().max(1) as f64;
     let top = rungs
         .iter()
-        .map(|r| r.capacity_ops_per_s + r.ci95_ops_per_s)
+        .map(|r| {
+            (r.capacity_ops_per_s + r.ci95_ops_per_s).max(r.first_failing_ops_per_s.unwrap_or(0.0))
+        })
         .fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.25 } else { 1.0 };
     root.fill(&WHITE).map_err(wrap)?;
@@ -160,7 +162,7 @@ where
                 String::new()
             }
         })
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| thousands(*v))
         .y_desc("capacity (ops/s)")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
@@ -170,6 +172,16 @@ where
     for (i, r) in rungs.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let x = i as f64;
+        // Between the capacity and the lowest rate that broke the SLO lies
+        // the true break point: drawn light, as the search's uncertainty.
+        if let Some(failing) = r.first_failing_ops_per_s {
+            chart
+                .draw_series([Rectangle::new(
+                    [(x + 0.2, r.capacity_ops_per_s), (x + 0.8, failing)],
+                    color.mix(0.25).filled(),
+                )])
+                .map_err(wrap)?;
+        }
         chart
             .draw_series([Rectangle::new(
                 [(x + 0.2, 0.0), (x + 0.8, r.capacity_ops_per_s)],
@@ -194,18 +206,43 @@ where
         } else {
             ""
         };
-        let text = format!("{bound}{:.0}: {}", r.capacity_ops_per_s, r.limiting);
-        chart
-            .draw_series([Text::new(
-                text,
-                (
-                    x + 0.2,
-                    r.capacity_ops_per_s + r.ci95_ops_per_s + top * 0.03,
-                ),
-                (FONT, 14).into_font(),
-            )])
-            .map_err(wrap)?;
+        // Two lines above the bar: the capacity, then what limits it
+        // (its reason in parentheses left to the tables).
+        let above = r
+            .first_failing_ops_per_s
+            .unwrap_or(0.0)
+            .max(r.capacity_ops_per_s + r.ci95_ops_per_s);
+        let limit = r.limiting.split(" (").next().unwrap_or_default();
+        let lines = [
+            (format!("{bound}{}", thousands(r.capacity_ops_per_s)), 0.09),
+            (limit.to_string(), 0.04),
+        ];
+        for (text, lift) in lines {
+            chart
+                .draw_series([Text::new(
+                    text,
+                    (x + 0.2, above + top * lift),
+                    (FONT, 13).into_font(),
+                )])
+                .map_err(wrap)?;
+        }
     }
     root.present().map_err(wrap)?;
     Ok(())
+}
+
+/// `150000` as `150,000`.
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < -0.5 {
+        out.insert(0, '-');
+    }
+    out
 }
