@@ -279,3 +279,31 @@ fn stage_indicators_fire_on_their_thresholds_and_say_when_none_does() {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0].starts_with("database CPU: `db` at 8") && fired[0].ends_with(" at 1700"));
 }
+
+#[test]
+fn capacity_json_is_the_same_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    std::fs::write(&file, TWO).unwrap();
+    let file = file.to_str().unwrap();
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = dir.path().join(jobs);
+        let run = archsim(&[
+            "capacity",
+            file,
+            "-q",
+            "-j",
+            jobs,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        outputs.push(std::fs::read(out.join("two/capacity.json")).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
