@@ -51,7 +51,9 @@
 
 pub mod config;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Report;
 use super::{Footprint, Placement, SyncPath};
@@ -186,11 +188,11 @@ struct Boundary {
     dirty: Vec<(Write, SimTime)>,
     /// Keys with a flush under way: their newer writes wait for the next
     /// flush, so a key's versions commit in order.
-    flushing: std::collections::HashSet<u64>,
+    flushing: FxHashSet<u64>,
     /// The newest write-behind write of each key not yet committed at its
     /// shard. Reads find it here: a write-behind cache never evicts what it
     /// has not written back.
-    pending: HashMap<u64, Write>,
+    pending: FxHashMap<u64, Write>,
     /// From a write-behind put's invocation to its commit at the write
     /// model, for puts invoked in the window.
     behind: crate::metrics::LatencyRecorder,
@@ -282,8 +284,8 @@ impl Coordinator {
             critical: c.critical,
             flush: c.flush,
             dirty: Vec::new(),
-            flushing: std::collections::HashSet::new(),
-            pending: HashMap::new(),
+            flushing: FxHashSet::default(),
+            pending: FxHashMap::default(),
             behind: crate::metrics::LatencyRecorder::new(),
             flush_armed: false,
             issued: vec![0; space.plain as usize],
@@ -582,7 +584,7 @@ impl Coordinator {
         b.flush_armed = false;
         let dirty = std::mem::take(&mut b.dirty);
         let mut batches: Vec<Vec<(Write, SimTime)>> = Vec::new();
-        let mut index: HashMap<u64, usize> = HashMap::new();
+        let mut index: FxHashMap<u64, usize> = FxHashMap::default();
         for (write, invoked) in dirty {
             if b.flushing.contains(&write.key) {
                 b.dirty.push((write, invoked));

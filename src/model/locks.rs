@@ -17,7 +17,9 @@
 //! Keys are global ids, so one table serves every shard or partition; only
 //! keys with holders or waiters take memory.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Transactions a deadlock search visits at most.
 pub const CYCLE_SEARCH: usize = 64;
@@ -72,9 +74,13 @@ struct KeyLock {
 
 #[derive(Default)]
 pub struct LockTable {
-    keys: HashMap<u64, KeyLock>,
+    keys: FxHashMap<u64, KeyLock>,
     /// The keys each waiting transaction waits for.
-    waiting: HashMap<TxnId, Vec<u64>>,
+    waiting: FxHashMap<TxnId, Vec<u64>>,
+    /// The deadlock search's work list and visited set, kept between
+    /// searches so a wait allocates nothing.
+    stack: Vec<TxnId>,
+    seen: FxHashSet<TxnId>,
 }
 
 impl LockTable {
@@ -129,9 +135,11 @@ impl LockTable {
     /// [`CYCLE_SEARCH`] transactions and does not follow a request queued
     /// deeper than that: deadlocks are short cycles, and a saturated lock's
     /// queue can hold thousands of waiters.
-    fn closes_cycle(&self, start: TxnId) -> bool {
-        let mut stack = vec![start];
-        let mut seen: HashSet<TxnId> = HashSet::new();
+    fn closes_cycle(&mut self, start: TxnId) -> bool {
+        let (stack, seen) = (&mut self.stack, &mut self.seen);
+        stack.clear();
+        seen.clear();
+        stack.push(start);
         while let Some(t) = stack.pop() {
             if seen.len() > CYCLE_SEARCH {
                 return false;
@@ -143,13 +151,13 @@ impl LockTable {
                     .iter()
                     .take(CYCLE_SEARCH)
                     .position(|(r, _)| r.txn == t);
-                let ahead: Vec<TxnId> = match at {
-                    Some(0) => lock.holders.iter().map(|h| h.0).collect(),
-                    Some(i) => vec![lock.queue[i - 1].0.txn],
+                let (holders, queued) = match at {
+                    Some(0) => (&lock.holders[..], None),
+                    Some(i) => (&[][..], Some(lock.queue[i - 1].0.txn)),
                     // Deeper in the queue than the search goes.
                     None => continue,
                 };
-                for other in ahead {
+                for other in holders.iter().map(|h| h.0).chain(queued) {
                     if other == start {
                         return true;
                     }
@@ -224,7 +232,7 @@ impl LockTable {
 }
 
 /// `txn` no longer waits for `key`.
-fn stop_waiting(waiting: &mut HashMap<TxnId, Vec<u64>>, txn: TxnId, key: u64) {
+fn stop_waiting(waiting: &mut FxHashMap<TxnId, Vec<u64>>, txn: TxnId, key: u64) {
     if let Some(keys) = waiting.get_mut(&txn) {
         keys.retain(|&k| k != key);
         if keys.is_empty() {

@@ -20,7 +20,7 @@
 //! [`Driver::acked`]. A transaction is forgotten once its participants are
 //! done with it and the protocol needs no record of it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::locks::{Conflict, LockTable, TxnId};
 use super::participant::{self, Parts, Requested, Stage};
@@ -70,7 +70,7 @@ impl<X> Txn<X> {
 
 /// The open transactions and the lock table they share.
 pub struct Transactions<X> {
-    txns: HashMap<TxnId, Txn<X>>,
+    txns: FxHashMap<TxnId, Txn<X>>,
     next: TxnId,
     locks: LockTable,
     granted: Vec<(TxnId, u64)>,
@@ -83,7 +83,7 @@ impl<X> Transactions<X> {
     /// whose aborted transactions are retried up to `retries` times.
     pub fn new(conflict: Conflict, retries: u32) -> Transactions<X> {
         Transactions {
-            txns: HashMap::new(),
+            txns: FxHashMap::default(),
             next: 0,
             locks: LockTable::default(),
             granted: Vec::new(),

@@ -11,6 +11,7 @@ mod op;
 mod popularity;
 mod trace;
 pub mod ycsb;
+mod zipf;
 
 pub use arrivals::Arrivals;
 pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, RmwAt, WorkloadConfig};
@@ -19,6 +20,7 @@ pub use keyspace::{Entity, KeySpace};
 pub use op::{OpKind, Operation};
 pub use popularity::{KeyChooser, Popularity};
 pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
+pub use zipf::ZipfTable;
 
 use rand::RngExt;
 

@@ -4,8 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use rand::{Rng, RngExt};
-use rand_distr::Distribution;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::zipf::ZipfTable;
 
 /// Key popularity, written as `"uniform"`, `"zipf(0.99)"`,
 /// `"scrambled_zipf"`, `"hotspot(0.01, 0.9)"` (1 % of the keys receive 90 %
@@ -113,14 +114,15 @@ impl<'de> Deserialize<'de> for Popularity {
 }
 
 /// Draws key ids in `0..keys` with a given popularity; O(1) per draw at any
-/// key count (Zipf by rejection-inversion, exact).
+/// key count (Zipf exact, from a table of the most popular ranks and
+/// rejection past it, see [`ZipfTable`]).
 #[derive(Clone, Debug)]
 pub enum KeyChooser {
     Uniform {
         keys: u64,
     },
     Zipf {
-        zipf: rand_distr::Zipf<f64>,
+        table: ZipfTable,
         keys: u64,
         s: f64,
     },
@@ -198,7 +200,7 @@ impl KeyChooser {
             },
             Popularity::Zipf(0.0) => KeyChooser::Uniform { keys },
             Popularity::Zipf(s) => KeyChooser::Zipf {
-                zipf: rand_distr::Zipf::new(keys as f64, s).expect("keys ≥ 1 and s > 0"),
+                table: ZipfTable::new(keys, s),
                 keys,
                 s,
             },
@@ -267,7 +269,7 @@ impl KeyChooser {
             KeyChooser::ScrambledZipf { keys } => {
                 ycsb::fnvhash64(ycsb::rank(rng.random::<f64>())) % *keys
             }
-            KeyChooser::Zipf { zipf, keys, .. } => (zipf.sample(rng) as u64).clamp(1, *keys) - 1,
+            KeyChooser::Zipf { table, .. } => table.sample(rng),
             KeyChooser::Hotspot {
                 hot,
                 keys,
