@@ -145,6 +145,15 @@ pub fn firing(runs: &[&RunResult], slo: &Slo, at: &dyn Fn(&RunResult) -> String)
             .filter(|(_, w)| *w > LOCK_WAIT_MS)
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(n, w)| format!("hot rows: writers at `{n}` wait {w:.0} ms for a row lock"))
+            .or_else(|| {
+                // Lock tables that span places (a coordinator's, a
+                // colocated store's) report their waits per operation.
+                let c = r.coordination.per_operation.as_ref()?;
+                let per_lock = c.lock_wait_ms? / c.lock_acquisitions.filter(|n| *n > 0.0)?;
+                (per_lock > LOCK_WAIT_MS).then(|| {
+                    format!("hot rows: a lock waits {per_lock:.0} ms on average before it is granted")
+                })
+            })
     }) {
         out.push(s);
     }

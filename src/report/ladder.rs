@@ -512,8 +512,10 @@ fn per_1k(v: f64) -> String {
         format!("{v:.1}")
     } else if v >= 1.0 {
         format!("{v:.2}")
-    } else {
+    } else if v >= 0.001 {
         format!("{v:.3}")
+    } else {
+        "< 0.001".to_string()
     }
 }
 

@@ -682,15 +682,22 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
     }
     let fired = indicators::firing(runs, slo, &|r| where_(r, swept));
     if fired.is_empty() {
-        out.push(format!(
-            "None of the stage indicators fires{}: the current design is still earning its \
-             keep.",
-            if swept.is_empty() {
-                String::new()
-            } else {
-                " at any point of the sweep".to_string()
-            }
-        ));
+        out.push(match runs.iter().find(|r| !slo.met_by(r)) {
+            Some(r) => format!(
+                "None of the stage indicators fires, yet it breaks the SLO{}: the limit is \
+                 elsewhere (see the knee above and the components table).",
+                where_(r, swept)
+            ),
+            None => format!(
+                "None of the stage indicators fires{}: the current design is still earning \
+                 its keep.",
+                if swept.is_empty() {
+                    String::new()
+                } else {
+                    " at any point of the sweep".to_string()
+                }
+            ),
+        });
     } else {
         out.push(format!("Stage indicators firing: {}.", fired.join("; ")));
     }
@@ -770,7 +777,10 @@ fn indicator_table(results: &Results, slo: &Slo) -> Table {
         rows.push(vec![
             run.architecture.clone(),
             if fired.is_empty() {
-                "none: the current design is still earning its keep".to_string()
+                match runs.iter().find(|r| !slo.met_by(r)) {
+                    Some(r) => format!("none, yet the SLO breaks{}", where_(r, swept)),
+                    None => "none: the current design is still earning its keep".to_string(),
+                }
             } else {
                 fired.join("; ")
             },
