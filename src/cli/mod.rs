@@ -177,7 +177,7 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Summary)]
     pub format: Format,
     /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
     #[arg(short, long, value_name = "N", value_parser = jobs)]
@@ -222,7 +222,7 @@ pub struct SweepArgs {
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Summary)]
     pub format: Format,
     /// Simulations run side by side, 1 to 1024 (default: one per core). Results do not depend on it.
     #[arg(short, long, value_name = "N", value_parser = jobs)]
@@ -331,7 +331,7 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "DIR", default_value = "results")]
     pub output: PathBuf,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Summary)]
     pub format: Format,
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
@@ -340,6 +340,9 @@ pub struct MergeArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// A short titled summary that fits 100 columns (the default).
+    Summary,
+    /// Every table (as results.md has them), in plain text.
     Table,
     Json,
     Csv,
@@ -578,8 +581,11 @@ fn only(
 impl Format {
     /// The exporter that renders this format on stdout.
     fn exporter(self) -> &'static dyn crate::report::Exporter {
-        use crate::report::{CsvExporter, JsonExporter, MarkdownExporter, TableExporter};
+        use crate::report::{
+            CsvExporter, JsonExporter, MarkdownExporter, SummaryExporter, TableExporter,
+        };
         match self {
+            Format::Summary => &SummaryExporter,
             Format::Table => &TableExporter,
             Format::Json => &JsonExporter,
             Format::Csv => &CsvExporter,

@@ -151,7 +151,9 @@ pub fn firing(runs: &[&RunResult], slo: &Slo, at: &dyn Fn(&RunResult) -> String)
                 let c = r.coordination.per_operation.as_ref()?;
                 let per_lock = c.lock_wait_ms? / c.lock_acquisitions.filter(|n| *n > 0.0)?;
                 (per_lock > LOCK_WAIT_MS).then(|| {
-                    format!("hot rows: a lock waits {per_lock:.0} ms on average before it is granted")
+                    format!(
+                        "hot rows: a lock waits {per_lock:.0} ms on average before it is granted"
+                    )
                 })
             })
     }) {

@@ -521,14 +521,5 @@ fn per_1k(v: f64) -> String {
 
 /// A rate as a person reads it: whole ops/s with thousands apart.
 fn rate(v: f64) -> String {
-    let whole = v.round() as u64;
-    let digits = whole.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    super::thousands(v)
 }

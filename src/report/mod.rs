@@ -13,6 +13,7 @@ mod results;
 mod review;
 mod summary;
 mod table;
+mod terminal;
 
 pub use self::csv::CsvExporter;
 pub use charts::{Chart, chart_files, charts, ladder_chart_files};
@@ -26,6 +27,7 @@ pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo
 pub use review::Review;
 pub use summary::{Estimate, LatencyEstimate, Summary, summarize};
 pub use table::TableExporter;
+pub use terminal::{SummaryExporter, human_ms};
 
 /// Renders results in one format.
 pub trait Exporter {
@@ -41,4 +43,20 @@ pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// A rate or count rounded to a whole number, thousands apart: `150,000`.
+pub(crate) fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v <= -0.5 {
+        out.insert(0, '-');
+    }
+    out
 }

@@ -24,10 +24,14 @@ fn run_writes_every_results_file_and_prints_the_table() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    // The summary: titled, in human units, within 100 columns.
     assert!(
-        stdout.contains("p99 ms") && stdout.contains("single"),
+        stdout.starts_with("mm1-rho-0.5 — seed")
+            && stdout.contains("p99")
+            && stdout.contains(" ms"),
         "{stdout}"
     );
+    assert!(stdout.lines().all(|l| l.chars().count() <= 100), "{stdout}");
     assert!(
         stderr.contains("wrote "),
         "chatter goes to stderr: {stderr}"

@@ -196,7 +196,14 @@ fn a_saturated_run_names_its_busiest_component() {
     )
     .unwrap();
     let out = dir.path().join("results");
-    let run = crate::archsim(&["run", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let run = crate::archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--format",
+        "table",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(
         run.status.success(),
         "{}",

@@ -8,7 +8,9 @@
 //! commit and says why (`cargo insta review`, or `INSTA_UPDATE=always`
 //! outside CI); under `CI=true` insta writes nothing and a difference fails.
 
-use archsim::report::{CsvExporter, Exporter, JsonExporter, MarkdownExporter, TableExporter};
+use archsim::report::{
+    CsvExporter, Exporter, JsonExporter, MarkdownExporter, SummaryExporter, TableExporter,
+};
 use archsim::report::{Results, RunResult};
 
 use crate::{run, scenario};
@@ -99,7 +101,8 @@ fn golden_figures_of_all_five_architectures() {
 #[test]
 fn each_export_format_is_pinned() {
     let results = five();
-    let exporters: [(&str, &dyn Exporter); 4] = [
+    let exporters: [(&str, &dyn Exporter); 5] = [
+        ("export_summary", &SummaryExporter),
         ("export_json", &JsonExporter),
         ("export_csv", &CsvExporter),
         ("export_markdown", &MarkdownExporter),

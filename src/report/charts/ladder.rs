@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{FONT, PALETTE, draw_legend};
-use crate::report::Ladder;
+use crate::report::{Ladder, thousands};
 
 /// What the goodput chart counts, along its bottom.
 const GOODPUT_NOTE: &str = "Goodput: operations answered ok (within the client's timeout) per \
@@ -229,20 +229,4 @@ where
     }
     root.present().map_err(wrap)?;
     Ok(())
-}
-
-/// `150000` as `150,000`.
-fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < -0.5 {
-        out.insert(0, '-');
-    }
-    out
 }
