@@ -107,17 +107,8 @@ impl Review {
             blocks.push(Block::Chart(stem.to_string(), caption(stem).to_string()));
         }
         blocks.push(Block::Heading("What each architecture showed".into()));
-        let mut seen: Vec<&str> = Vec::new();
-        for run in results.runs.iter().filter(|r| r.replication == 0) {
-            if seen.contains(&run.architecture.as_str()) {
-                continue;
-            }
-            seen.push(&run.architecture);
-            let runs: Vec<&RunResult> = results
-                .runs
-                .iter()
-                .filter(|r| r.replication == 0 && r.architecture == run.architecture)
-                .collect();
+        for runs in by_architecture(results) {
+            let run = runs[0];
             blocks.push(Block::Subheading(format!(
                 "{} ({})",
                 run.architecture, run.kind
@@ -757,22 +748,29 @@ fn knee(
     })
 }
 
+/// Each architecture's runs of replication 0, in sweep order, the
+/// architectures in the order they first appear.
+fn by_architecture(results: &Results) -> Vec<Vec<&RunResult>> {
+    let mut out: Vec<Vec<&RunResult>> = Vec::new();
+    for run in results.runs.iter().filter(|r| r.replication == 0) {
+        match out
+            .iter_mut()
+            .find(|g| g[0].architecture == run.architecture)
+        {
+            Some(group) => group.push(run),
+            None => out.push(vec![run]),
+        }
+    }
+    out
+}
+
 /// One row per architecture: the stage indicators its runs fire, or that
 /// none does.
 fn indicator_table(results: &Results, slo: &Slo) -> Table {
     let swept = &results.scenario.swept;
     let mut rows = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for run in results.runs.iter().filter(|r| r.replication == 0) {
-        if seen.contains(&run.architecture.as_str()) {
-            continue;
-        }
-        seen.push(&run.architecture);
-        let runs: Vec<&RunResult> = results
-            .runs
-            .iter()
-            .filter(|r| r.replication == 0 && r.architecture == run.architecture)
-            .collect();
+    for runs in by_architecture(results) {
+        let run = runs[0];
         let fired = indicators::firing(&runs, slo, &|r| where_(r, swept));
         rows.push(vec![
             run.architecture.clone(),

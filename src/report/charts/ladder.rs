@@ -154,14 +154,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(labels.len() * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = (x - 0.5).round();
-            if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| super::category_label(&labels, *x))
         .y_label_formatter(&|v| thousands(*v))
         .y_desc("capacity (ops/s)")
         .label_style((FONT, 15))

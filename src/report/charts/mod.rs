@@ -151,6 +151,17 @@ pub(crate) fn with_note<DB: DrawingBackend>(
     Ok(main)
 }
 
+/// The label of category `i` for a tick at `x`, on an axis where category
+/// `i` spans `i..i + 1` and is labelled at its middle (ticks every half).
+pub(crate) fn category_label(labels: &[String], x: f64) -> String {
+    let i = (x - 0.5).round();
+    if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Round tick values (1, 2, 3, 5 × 10^k) inside `lo..hi`.
 pub(crate) fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
     let mut ticks = Vec::new();
