@@ -17,12 +17,6 @@ pub fn capacity(args: &CapacityArgs) -> anyhow::Result<()> {
         anomalies: args.anomalies.clone(),
     };
     scenario.slo = scenario.slo.overridden_by(&asked);
-    if !(0.001..=0.5).contains(&args.tolerance.0) {
-        anyhow::bail!(
-            "--tolerance {}: give a share from 0.1% to 50%",
-            args.tolerance
-        );
-    }
     super::check_memory(&scenario, args.jobs)?;
     let _lock = super::lock(&args.output, &scenario.name, args.quiet)?;
     let target = args.output.join(&scenario.name);

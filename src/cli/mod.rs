@@ -258,7 +258,7 @@ pub struct CapacityArgs {
     #[arg(long, value_name = "CLASS<=RATE/1k")]
     pub anomalies: Vec<crate::scenario::slo::AnomalyBudget>,
     /// Stop when the highest rate meeting the SLO is within this share of the lowest failing it, e.g. 2%.
-    #[arg(long, value_name = "SHARE", default_value = "2%")]
+    #[arg(long, value_name = "SHARE", default_value = "2%", value_parser = tolerance)]
     pub tolerance: crate::scenario::slo::Share,
     /// Folder that receives <scenario name>/ with the results (replacing an earlier one of that name).
     #[arg(short, long, value_name = "DIR", default_value = "results")]
@@ -492,6 +492,16 @@ fn check_memory(scenario: &crate::scenario::Scenario, jobs: Option<usize>) -> an
         );
     }
     Ok(())
+}
+
+/// `--tolerance`: 0.1 % to 50 % (finer than the runs' noise is no finer).
+fn tolerance(text: &str) -> Result<crate::scenario::slo::Share, String> {
+    let share: crate::scenario::slo::Share = text.parse()?;
+    if (0.001..=0.5).contains(&share.0) {
+        Ok(share)
+    } else {
+        Err(format!("\"{text}\" is not a tolerance from 0.1% to 50%"))
+    }
 }
 
 /// `-j`: 1 to 1024 threads (more would only wait for each other).
