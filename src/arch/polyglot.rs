@@ -57,8 +57,8 @@ use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, RowKeys, RowLocks,
-    Station, VersionedStore, Write, next_refresh, transaction,
+    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup, RowKeys,
+    RowLocks, Station, VersionedStore, Write, next_refresh, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
@@ -302,8 +302,19 @@ impl Polyglot {
         }
         let (station, service) = match system {
             System::Cache => {
-                let found = self.cache.as_mut().expect("a cache").get(o.key, now);
-                self.h.state_mut(op).cache_lookup(found);
+                let cache = self.cache.as_mut().expect("a cache");
+                if o.kind == OpKind::MultiGet {
+                    // Each key looked up; the misses go on to the database.
+                    for r in self.h.clients.multi_mut(op) {
+                        if let Lookup::Hit(version, value) = cache.get(r.key, now) {
+                            (r.version, r.value) = (version, value);
+                            (r.served_by, r.missed) = (ServedBy::Cache, false);
+                        }
+                    }
+                } else {
+                    let found = cache.get(o.key, now);
+                    self.h.state_mut(op).cache_lookup(found);
+                }
                 (
                     &mut self.cache_server,
                     self.cache_service.sample(&mut self.cache_rng),
@@ -353,13 +364,17 @@ impl Polyglot {
                 } else if o.kind == OpKind::MultiGet {
                     let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                     let mut service = SimDuration::ZERO;
-                    for r in &mut reads {
+                    // The keys the cache missed (every key without a cache),
+                    // left marked missed so the answer fills the cache.
+                    for r in reads.iter_mut().filter(|r| r.missed) {
                         (r.version, r.value) = (self.data.version(r.key), self.data.value(r.key));
-                        (r.served_by, r.missed) = (ServedBy::Primary, false);
+                        r.served_by = ServedBy::Primary;
                         service = service + self.read.sample(&mut self.service_rng);
                     }
+                    // Every key from the database's one statement: a consistent read.
+                    self.h.state_mut(op).consistent =
+                        reads.iter().all(|r| r.served_by == ServedBy::Primary);
                     *self.h.clients.multi_mut(op) = reads;
-                    self.h.state_mut(op).consistent = true;
                     service
                 } else {
                     let s = self.h.state_mut(op);
@@ -642,7 +657,7 @@ impl Polyglot {
         match (o.kind, system) {
             (OpKind::Analytics, _) => ctx.complete(op, Outcome::Ok),
             (OpKind::SessionPut, _) => self.acknowledge(op, ctx),
-            (_, System::Cache) if s.missed => {
+            (_, System::Cache) if self.h.clients.missed(op, o.kind) => {
                 self.request(Message::Client, op, Event::At(op, System::Db), ctx)
             }
             (OpKind::Put | OpKind::Transfer, _) => self.next_dual_write(op, 0, ctx),
@@ -650,13 +665,22 @@ impl Polyglot {
                 self.next_dual_write(op, 0, ctx)
             }
             _ => {
-                if system == System::Db && s.missed {
+                if system == System::Db && self.h.clients.missed(op, o.kind) {
                     // Fill the cache with what the database returned (one
-                    // message, landing at once: nobody waits for it).
+                    // message a key, landing at once: nobody waits for it).
                     if let Some(cache) = &mut self.cache {
-                        let current = self.data.version(o.key);
-                        cache.put(o.key, s.version, s.value, current, ctx.now());
-                        self.h.network.sent(Message::Fill, 1, &o);
+                        let now = ctx.now();
+                        if o.kind == OpKind::MultiGet {
+                            for r in self.h.clients.multi(op).iter().filter(|r| r.missed) {
+                                let current = self.data.version(r.key);
+                                cache.put(r.key, r.version, r.value, current, now);
+                                self.h.network.sent(Message::Fill, 1, &o);
+                            }
+                        } else {
+                            let current = self.data.version(o.key);
+                            cache.put(o.key, s.version, s.value, current, now);
+                            self.h.network.sent(Message::Fill, 1, &o);
+                        }
                     }
                 }
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
@@ -688,7 +712,9 @@ impl Architecture for Polyglot {
             // A probe of a session write reads the session store.
             OpKind::Probe if self.space.entity(o.key).0 == Entity::Session => System::Sessions,
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => System::Db,
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe if self.cache.is_some() => {
+            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet
+                if self.cache.is_some() =>
+            {
                 System::Cache
             }
             OpKind::Search => System::Search,

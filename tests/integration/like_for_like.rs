@@ -199,3 +199,46 @@ fn wait_die_is_a_setting_with_a_cost_in_the_tail() {
     assert!(wait_die.p999_ms > 2.0 * single.p999_ms, "{wait_die:?}");
     assert!((wait_die.p50_ms - single.p50_ms).abs() < 0.1 * single.p50_ms);
 }
+
+/// A `multi_get` reads through the same cache on single and on polyglot:
+/// with reads only (no writes, so no pipeline in play) their databases
+/// serve the same misses and their caches the same hits. Sending polyglot's
+/// `multi_get`s straight to its database made it serve every key.
+#[test]
+fn a_multi_get_reads_through_the_cache_on_single_and_polyglot_alike() {
+    let results = run(&scenario(
+        r#"
+        seed = 5
+        duration = "4s"
+        warmup = "1s"
+        [workload]
+        rate = 4000
+        keys = 10000
+        popularity = "zipf(0.99)"
+        [workload.mix]
+        multi_get = 1.0
+        [[architecture]]
+        kind = "single"
+        [architecture.cache]
+        capacity = 300
+        [[architecture]]
+        kind = "polyglot"
+        [architecture.cache]
+        capacity = 300
+        "#,
+    ));
+    let db = |i: usize| results.runs[i].components["db"].throughput_per_s.unwrap();
+    let hit = |i: usize| results.runs[i].components["cache"].hit_ratio.unwrap();
+    let (single, polyglot) = (db(0), db(1));
+    assert!(
+        (polyglot / single - 1.0).abs() < 0.05,
+        "database jobs/s: single {single}, polyglot {polyglot}"
+    );
+    // 300 entries for 1,000 accounts: some keys hit, some go on.
+    assert!(
+        hit(0) > 0.3 && hit(0) < 0.95 && (hit(1) - hit(0)).abs() < 0.05,
+        "{} {}",
+        hit(0),
+        hit(1)
+    );
+}
