@@ -330,6 +330,19 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
+    /// Figure `field` (`"mean_ms"`, `"p50_ms"`, `"p90_ms"`, `"p99_ms"`,
+    /// `"p999_ms"`; anything else is `max_ms`), in ms.
+    pub fn figure(&self, field: &str) -> f64 {
+        match field {
+            "mean_ms" => self.mean_ms,
+            "p50_ms" => self.p50_ms,
+            "p90_ms" => self.p90_ms,
+            "p99_ms" => self.p99_ms,
+            "p999_ms" => self.p999_ms,
+            _ => self.max_ms,
+        }
+    }
+
     /// Whether figure `field` (`"p99_ms"`) is a lower bound.
     pub fn is_at_least(&self, field: &str) -> bool {
         self.at_least.iter().any(|f| f == field)

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::table::Table;
+use super::thousands as rate;
 use super::{Estimate, Results, RunResult, ScenarioInfo};
 use crate::arch::Busiest;
 use crate::scenario::ArchKind;
@@ -517,9 +518,4 @@ fn per_1k(v: f64) -> String {
     } else {
         "< 0.001".to_string()
     }
-}
-
-/// A rate as a person reads it: whole ops/s with thousands apart.
-fn rate(v: f64) -> String {
-    super::thousands(v)
 }

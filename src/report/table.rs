@@ -74,15 +74,7 @@ pub fn ms_at_least(v: f64, at_least: bool) -> String {
 
 /// Latency figure `field` (`"p99_ms"`) of `l`, marked when a lower bound.
 pub fn latency_ms(l: &crate::metrics::LatencySummary, field: &str) -> String {
-    let v = match field {
-        "mean_ms" => l.mean_ms,
-        "p50_ms" => l.p50_ms,
-        "p90_ms" => l.p90_ms,
-        "p99_ms" => l.p99_ms,
-        "p999_ms" => l.p999_ms,
-        _ => l.max_ms,
-    };
-    ms_at_least(v, l.is_at_least(field))
+    ms_at_least(l.figure(field), l.is_at_least(field))
 }
 
 /// What every latency table and chart says about failures.

@@ -170,11 +170,7 @@ fn short(path: &str) -> &str {
 }
 
 fn latency(l: &LatencySummary, field: &str) -> String {
-    let v = match field {
-        "p50_ms" => l.p50_ms,
-        "p99_ms" => l.p99_ms,
-        _ => l.p999_ms,
-    };
+    let v = l.figure(field);
     if l.is_at_least(field) {
         format!("≥ {}", human_ms(v))
     } else {

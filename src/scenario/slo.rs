@@ -260,13 +260,7 @@ impl Quantile {
 
     /// This figure of `latency`, in ms.
     pub fn of(self, latency: &crate::metrics::LatencySummary) -> f64 {
-        match self {
-            Quantile::P50 => latency.p50_ms,
-            Quantile::P90 => latency.p90_ms,
-            Quantile::P99 => latency.p99_ms,
-            Quantile::P999 => latency.p999_ms,
-            Quantile::Max => latency.max_ms,
-        }
+        latency.figure(self.field())
     }
 
     /// Its field in the latency summary (`p99_ms`).
