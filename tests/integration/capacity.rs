@@ -307,3 +307,33 @@ fn capacity_json_is_the_same_at_any_thread_count() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[test]
+fn a_percentile_that_falls_on_failed_operations_never_meets_its_budget() {
+    // At twice the capacity with a 1 ms timeout, most operations give up
+    // after 1 ms: the p99 is "≥ 1 ms", below the 5 ms budget in number,
+    // and still not met — a short timeout must not buy an SLO.
+    let run = crate::run_one(
+        r#"
+        duration = "5s"
+        warmup = "1s"
+        stop_saturated = false
+        [workload]
+        rate = 4000
+        keys = 1000
+        timeout = "1ms"
+        [workload.mix]
+        get = 1.0
+        [network]
+        hop = "0s"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 1
+        read = "exp(0.5ms)"
+        "#,
+    );
+    let all = run.latency.all();
+    assert!(all.is_at_least("p99_ms") && all.p99_ms < 5.0, "{all:?}");
+    assert!(!Slo::default().met_by(&run));
+}
