@@ -505,6 +505,11 @@ where
     let mut events = 0u64;
     let mut background = 0usize;
     let mut watch = saturation.map(Watch::new);
+    // The watch's next checkpoint, kept here so that a run passes it with
+    // one comparison (never, without a watch).
+    let mut checkpoint = watch.as_ref().map_or(SimTime(u64::MAX), |w| w.next);
+    // Arrivals so far, which the watch reads at its checkpoints.
+    let mut arrivals = 0u64;
     let mut verdict = None;
     // Faults on now: edges begun and not yet ended.
     let mut faults_on = 0usize;
@@ -533,12 +538,14 @@ where
         let soonest = next.min(ta).min(deadlines.next().unwrap_or(NEVER));
         // A checkpoint sees the run as it is after everything before it,
         // while operations still arrive.
-        if let Some(w) = watch.as_mut().filter(|w| soonest >= w.next && ta < NEVER) {
-            if let Some(v) = w.check(ops.held(), faults_on > 0) {
+        if soonest >= checkpoint && ta < NEVER {
+            let w = watch.as_mut().expect("a checkpoint comes from the watch");
+            if let Some(v) = w.check(ops.held(), arrivals, faults_on > 0) {
                 now = v.at;
                 verdict = Some(v);
                 break;
             }
+            checkpoint = w.next;
             continue;
         }
         let tick = deadlines.next_tick();
@@ -581,9 +588,7 @@ where
             let op = source.pop().expect("peeked");
             now = op.start();
             events += 1;
-            if let Some(w) = watch.as_mut() {
-                w.arrival();
-            }
+            arrivals += 1;
             let id = ops.insert(op, 0, now);
             system.on_arrival(id, &mut ctx!());
             if let Some(next) = source.peek() {

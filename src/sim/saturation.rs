@@ -96,8 +96,8 @@ pub(super) struct Watch {
     /// The last checkpoint (time 0 before the first) and the backlog there.
     last_at: SimTime,
     last: u64,
-    /// Arrivals since the last checkpoint.
-    arrivals: u64,
+    /// Arrivals in the run up to the last checkpoint.
+    arrivals_then: u64,
     /// Whether a fault was on at some time since the last checkpoint.
     faulted: bool,
     /// Growing intervals in a row, and where they began: (checkpoint,
@@ -114,18 +114,12 @@ impl Watch {
             next: SimTime::ZERO + rule.interval,
             last_at: SimTime::ZERO,
             last: 0,
-            arrivals: 0,
+            arrivals_then: 0,
             faulted: false,
             streak: 0,
             from: (SimTime::ZERO, 0),
             streak_arrivals: 0,
         }
-    }
-
-    /// One operation arrived.
-    #[inline]
-    pub(super) fn arrival(&mut self) {
-        self.arrivals += 1;
     }
 
     /// A fault edge was delivered, or one is still on.
@@ -134,27 +128,33 @@ impl Watch {
         self.faulted = true;
     }
 
-    /// The checkpoint `self.next` is reached with `backlog` attempts held
-    /// and `faults_on` still on: the verdict, if this interval completes a
-    /// sustained growth.
-    pub(super) fn check(&mut self, backlog: u64, faults_on: bool) -> Option<Verdict> {
+    /// The checkpoint `self.next` is reached with `backlog` attempts held,
+    /// `arrivals` operations arrived since the run began and `faults_on`
+    /// still on: the verdict, if this interval completes a sustained growth.
+    pub(super) fn check(
+        &mut self,
+        backlog: u64,
+        arrivals: u64,
+        faults_on: bool,
+    ) -> Option<Verdict> {
         let at = self.next;
+        let new = arrivals - self.arrivals_then;
         let rose = backlog.saturating_sub(self.last);
         let grew = !self.faulted
-            && self.arrivals >= self.rule.min_arrivals
-            && rose * self.rule.growth_divisor >= self.arrivals;
+            && new >= self.rule.min_arrivals
+            && rose * self.rule.growth_divisor >= new;
         if grew {
             if self.streak == 0 {
                 self.from = (self.last_at, self.last);
                 self.streak_arrivals = 0;
             }
             self.streak += 1;
-            self.streak_arrivals += self.arrivals;
+            self.streak_arrivals += new;
         } else {
             self.streak = 0;
         }
         (self.last_at, self.last) = (at, backlog);
-        self.arrivals = 0;
+        self.arrivals_then = arrivals;
         self.faulted = faults_on;
         self.next = at + self.rule.interval;
         (self.streak >= self.rule.intervals).then_some(Verdict {
@@ -180,10 +180,7 @@ mod tests {
         let mut w = Watch::new(rule());
         let mut verdict = None;
         for (i, backlog) in [100, 400, 700, 1000, 1300].into_iter().enumerate() {
-            for _ in 0..3000 {
-                w.arrival();
-            }
-            verdict = w.check(backlog, false);
+            verdict = w.check(backlog, 3000 * (i as u64 + 1), false);
             assert_eq!(verdict.is_some(), i == 4, "checkpoint {i}");
         }
         let v = verdict.unwrap();
@@ -208,20 +205,16 @@ mod tests {
             (2800, 3000, false),
             (3100, 3000, false),
         ];
+        let mut arrived = 0;
         for (backlog, arrivals, fault) in steps {
-            for _ in 0..arrivals {
-                w.arrival();
-            }
+            arrived += arrivals;
             if fault {
                 w.fault();
             }
-            assert_eq!(w.check(backlog, false), None);
-        }
-        for _ in 0..3000 {
-            w.arrival();
+            assert_eq!(w.check(backlog, arrived, false), None);
         }
         let v = w
-            .check(3400, false)
+            .check(3400, arrived + 3000, false)
             .expect("the fourth growing interval in a row");
         assert_eq!((v.backlog_since, v.backlog), (2200, 3400));
     }
