@@ -245,13 +245,13 @@ impl Clients {
         oracle: &mut Oracle,
     ) -> AfterRead {
         let o = *ctx.op(op);
-        let s = self.states[op.index()];
         if ctx.abandoned(op) {
             // The client timed out: nobody sees this answer, and a
             // read-modify-write goes no further.
             ctx.complete(op, crate::metrics::Outcome::Ok);
             return AfterRead::Done;
         }
+        let s = self.states[op.index()];
         let check = ReadCheck {
             key: o.key,
             session: o.session,
@@ -374,8 +374,17 @@ impl Clients {
         }
     }
 
-    /// History: the operation starts.
+    /// History: the operation starts (nothing to do, at the cost of one
+    /// test, when no history is kept).
+    #[inline]
     fn record_invoke(&mut self, op: OpId, o: &Operation) {
+        if self.history.is_some() {
+            self.history_invoke(op, o);
+        }
+    }
+
+    #[inline(never)]
+    fn history_invoke(&mut self, op: OpId, o: &Operation) {
         let Some(h) = self.history.as_mut() else {
             return;
         };
@@ -403,7 +412,15 @@ impl Clients {
     }
 
     /// History: the operation completes ok, with what it read and wrote.
+    #[inline]
     fn record_ok<E>(&mut self, op: OpId, ctx: &Context<'_, E>) {
+        if self.history.is_some() {
+            self.history_ok(op, ctx);
+        }
+    }
+
+    #[inline(never)]
+    fn history_ok<E>(&mut self, op: OpId, ctx: &Context<'_, E>) {
         let Some(h) = self.history.as_mut() else {
             return;
         };
