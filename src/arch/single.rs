@@ -423,13 +423,12 @@ impl Single {
             // Waits for the rows' locks; `release` hands it on.
             return;
         }
-        self.execute(op, node, ctx);
+        self.execute(op, &o, writes, node, ctx);
     }
 
-    /// `op` runs at `node` now (a write holding its row locks).
-    fn execute(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
-        let o = *ctx.op(op);
-        let writes = self.h.writes(op, o.kind);
+    /// `op` (`o`, a write when `writes`, then holding its row locks) runs
+    /// at `node` now.
+    fn execute(&mut self, op: OpId, o: &Operation, writes: bool, node: Node, ctx: &mut Ctx<'_>) {
         if self.h.server_side(o.kind) {
             let (version, value) = self.read_at(PRIMARY, o.key);
             self.h.statement_read(op, version, value);
@@ -480,7 +479,7 @@ impl Single {
             ctx.schedule_at(slot.done, Event::Served(op));
         } else {
             // A read's answer leaves when service ends and takes one hop back.
-            let back = self.h.message(Message::Client, &o);
+            let back = self.h.message(Message::Client, o);
             ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
         }
     }
@@ -560,14 +559,14 @@ impl Single {
         self.locks
             .release(op, RowKeys::of(o), ctx.now(), &mut granted);
         for next in granted.drain(..) {
-            self.execute(next, PRIMARY, ctx);
+            let o = *ctx.op(next);
+            self.execute(next, &o, true, PRIMARY, ctx);
         }
         self.granted = granted;
     }
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let kind = ctx.op(op).kind;
-        let s = *self.h.state(op);
         if kind == OpKind::Analytics {
             return ctx.complete(op, Outcome::Ok);
         }
@@ -576,7 +575,7 @@ impl Single {
                 .cache
                 .as_ref()
                 .is_some_and(|t| t.invalidate != Invalidate::None);
-            if invalidates && s.installed > 0 {
+            if invalidates && self.h.state(op).installed > 0 {
                 self.send_to_cache(CacheJob::Invalidate(op), op, ctx);
             } else {
                 self.acknowledge_write(op, ctx);

@@ -238,8 +238,7 @@ impl Harness {
     /// fan-out with [`Harness::message`]: they share the round trip.)
     #[inline]
     pub fn request(&mut self, kind: Message, o: &Operation) -> SimDuration {
-        self.network.round_trip(kind, o);
-        self.network.message(kind, o)
+        self.network.request(kind, o)
     }
 
     /// A read's answer reaches the client: the oracle checks it, and the

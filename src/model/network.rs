@@ -171,6 +171,24 @@ impl Network {
     #[inline]
     pub fn message(&mut self, kind: Message, o: &Operation) -> SimDuration {
         self.sent(kind, 1, o);
+        self.delay(kind)
+    }
+
+    /// Sends the request of a request–answer exchange that `o`'s answer
+    /// waits for: one message and one round trip counted (see
+    /// [`Network::round_trip`]), and its one-way delay.
+    #[inline]
+    pub fn request(&mut self, kind: Message, o: &Operation) -> SimDuration {
+        if self.charged(kind, o) {
+            self.round_trips += 1;
+            self.messages[kind as usize] += 1;
+        }
+        self.delay(kind)
+    }
+
+    /// The one-way delay of a message of kind `kind`, drawn now.
+    #[inline]
+    fn delay(&mut self, kind: Message) -> SimDuration {
         if kind.from_client() {
             self.client_hop.sample(&mut self.rng)
         } else {
