@@ -113,7 +113,8 @@ fn with_warmup(point: &Scenario) -> Scenario {
 }
 
 /// The results of `scenario` from its runs, in scenario order.
-pub fn assemble(scenario: &Scenario, runs: Vec<RunResult>) -> Results {
+pub fn assemble(scenario: &Scenario, mut runs: Vec<RunResult>) -> Results {
+    crate::report::indicators::attach(&mut runs, &scenario.slo);
     let summaries = if scenario.replications > 1 {
         summarize(&runs)
     } else {

@@ -416,7 +416,8 @@ impl Colocated {
         partitions.sort_unstable();
         partitions.dedup();
         if partitions.len() > 1 {
-            self.h.costs.distributed(ctx.op(op));
+            let o = *ctx.op(op);
+            self.h.distributed(op, &o, true);
         }
         match self.compute {
             Compute::Colocated => {
@@ -663,7 +664,7 @@ impl Colocated {
     }
 
     fn computed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        ctx.complete(op, Outcome::Ok);
+        self.h.clients.complete_ok(op, ctx);
     }
 
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -853,8 +854,8 @@ impl Driver for Colocated {
     fn open(&mut self, op: Option<OpId>, operation: Operation, attempt: u32, _: ()) -> TxnId {
         let parts = participant::participants(&operation, |k| self.router.shard(k));
         let op = op.expect("a client's transaction");
-        if attempt == 0 && parts.len() > 1 {
-            self.h.costs.distributed(&operation);
+        if parts.len() > 1 {
+            self.h.distributed(op, &operation, attempt == 0);
         }
         self.txns.open(Some(op), operation, attempt, parts, ())
     }

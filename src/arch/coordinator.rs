@@ -974,8 +974,8 @@ impl Driver for Coordinator {
         origin: Origin,
     ) -> TxnId {
         let parts = participant::participants(&operation, |k| self.router.shard(k));
-        if op.is_some() && attempt == 0 && parts.len() > 1 {
-            self.h.costs.distributed(&operation);
+        if let Some(op) = op.filter(|_| parts.len() > 1) {
+            self.h.distributed(op, &operation, attempt == 0);
         }
         self.txns.open(op, operation, attempt, parts, origin)
     }

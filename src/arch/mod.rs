@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use crate::check::{DivergenceReport, LagSummary};
 use crate::faults::{Effects, Fault};
 use crate::harness::{Architecture, Run};
-use crate::metrics::{ComponentStats, Recorder, Window};
+use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
 use crate::model::VersionedStore;
 use crate::model::network::NetworkConfig;
 use crate::sim::{self, RunOutput, SimDuration, SimTime, Streams};
@@ -29,7 +29,9 @@ pub use coordinator::config::CoordinatorConfig;
 pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
 pub use polyglot::config::{StoresConfig, Sync};
 pub use registry::{ArchKind, Config};
-pub use result::{Busiest, Footprint, Latency, RunResult, Saturation, SyncPath};
+pub use result::{
+    Busiest, Footprint, Indicator, IndicatorKind, Latency, RunResult, Saturation, SyncPath,
+};
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use tables::{
     AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
@@ -302,10 +304,16 @@ fn collect<A: Architecture + Report>(
         business: h.clients.business(),
         visibility: h.visibility(system.lag()),
         footprint: system.footprint(),
-        coordination: h.coordination(recorder.all().total()),
+        coordination: CoordinationReport {
+            spanning_premium_ms: recorder
+                .spanning_premium_ms(h.clients.spanning())
+                .map(crate::metrics::round6),
+            ..h.coordination(recorder.all().total())
+        },
         series,
         faults,
         history: None,
+        indicators: Vec::new(),
         events: output.events,
         warmup_s: None,
         truncation_s: output

@@ -92,6 +92,10 @@ pub struct RunResult {
     /// on, the anomalies it caused, writes lost, transactions in doubt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::faults::FaultReport>,
+    /// The stage indicators read off this run: each figure with its
+    /// threshold and whether it fired (see `report::indicators`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<Indicator>,
     /// Simulation events processed (arrivals included).
     pub events: u64,
     /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).
@@ -149,6 +153,46 @@ impl Saturation {
             unserved,
         }
     }
+}
+
+/// One stage indicator of a run: a sign that the architecture is leaving
+/// the load it was built for, as a figure beside its threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    pub indicator: IndicatorKind,
+    /// The component or copy it is about (`db`, `shard_2`, `replica_1`,
+    /// `cache`), when it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<String>,
+    /// The figure: a utilization or share (0..1), or a lag or wait in ms
+    /// (see `unit`). `None` when there is nothing to measure (a copy that
+    /// received none of the writes).
+    pub value: Option<f64>,
+    /// `share` (0..1) or `ms`.
+    pub unit: String,
+    /// The value it fires beyond (above, or for a hit ratio below). `None`
+    /// when it cannot be judged from this run alone (a hit ratio at the
+    /// first point of a sweep, or without one).
+    pub threshold: Option<f64>,
+    pub fired: bool,
+    /// What else it rests on: the run saturated with this component the
+    /// busiest, a copy received none of the writes, the latency premium of
+    /// crossing parts, the hit ratio it fell from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The stage indicators, in the order a review lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorKind {
+    DatabaseCpu,
+    HitRatio,
+    ReplicaLag,
+    SyncLag,
+    HotRows,
+    CrossShard,
+    Coordinator,
 }
 
 /// A run's most utilized component.

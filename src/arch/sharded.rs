@@ -426,7 +426,7 @@ impl Sharded {
             }
             OpKind::Transfer => {
                 let (a, b) = (self.shard_of(o.key), self.shard_of(o.other));
-                self.count_fanout(measured, if a == b { 1 } else { 2 });
+                self.count_fanout(op, &o, measured, if a == b { 1 } else { 2 });
                 if a == b {
                     self.send(op, a, 1, ctx);
                 } else if self.cross_shard == CrossShard::Reject {
@@ -449,7 +449,7 @@ impl Sharded {
                 );
                 shards.sort_unstable();
                 shards.dedup();
-                self.count_fanout(measured, shards.len() as u64);
+                self.count_fanout(op, &o, measured, shards.len() as u64);
                 // One shard's statement is a consistent snapshot; more are not.
                 self.h.state_mut(op).consistent = shards.len() == 1;
                 let parts = shards.len() as u16;
@@ -680,8 +680,12 @@ impl Sharded {
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
 
-    /// Counts a `multi_get` or `transfer` touching `shards` shards.
-    fn count_fanout(&mut self, measured: bool, shards: u64) {
+    /// Counts a `multi_get` or `transfer` (`op`, `o`) touching `shards`
+    /// shards.
+    fn count_fanout(&mut self, op: OpId, o: &Operation, measured: bool, shards: u64) {
+        if shards > 1 {
+            self.h.distributed(op, o, true);
+        }
         if measured {
             self.multi_key_ops += 1;
             self.shards_touched += shards;

@@ -41,6 +41,9 @@ pub struct OpState {
     pub probe: u8,
     /// A `multi_get` answered by one database snapshot (a consistent read).
     pub consistent: bool,
+    /// Its work touched more than one part (shard, partition): its answer
+    /// is timed as a spanning one (see `Recorder::spanning_premium_ms`).
+    pub spans: bool,
 }
 
 impl OpState {
@@ -126,6 +129,8 @@ pub struct Clients {
     sessions: u32,
     /// Transfers and reservations answered, and how many were refused.
     business: Business,
+    /// See [`Clients::spanning`].
+    spanning: (u64, u128),
 }
 
 impl Clients {
@@ -143,6 +148,7 @@ impl Clients {
             probe_rng: Stream::Probes.of(streams),
             sessions: workload.sessions,
             business: Business::new(window),
+            spanning: (0, 0),
         }
     }
 
@@ -308,7 +314,7 @@ impl Clients {
             _ => unreachable!("not a read"),
         }
         self.record_ok(op, ctx);
-        ctx.complete(op, crate::metrics::Outcome::Ok);
+        self.complete_ok(op, ctx);
         AfterRead::Done
     }
 
@@ -360,7 +366,40 @@ impl Clients {
             }
         }
         self.record_ok(op, ctx);
+        self.complete_ok(op, ctx);
+    }
+
+    /// `op`'s client has its ok answer now.
+    #[inline(always)]
+    pub fn complete_ok<E>(&mut self, op: OpId, ctx: &mut Context<'_, E>) {
+        if self.states[op.index()].spans {
+            self.spanned(op, ctx);
+        }
         ctx.complete(op, crate::metrics::Outcome::Ok);
+    }
+
+    /// `op`, whose work touched several parts, is answered ok now: timed
+    /// for the latency premium of crossing parts (the workload's operations
+    /// of the window, analytics queries apart).
+    #[cold]
+    #[inline(never)]
+    fn spanned<E>(&mut self, op: OpId, ctx: &Context<'_, E>) {
+        let o = ctx.op(op);
+        if !ctx.abandoned(op)
+            && o.kind.is_workload()
+            && o.kind != OpKind::Analytics
+            && ctx.window().contains(o.start)
+        {
+            self.spanning.0 += 1;
+            self.spanning.1 += u128::from((ctx.now() - o.start).as_nanos());
+        }
+    }
+
+    /// The workload's operations of the window answered ok whose work
+    /// touched more than one part (analytics queries apart): how many, and
+    /// their latencies' sum in ns.
+    pub fn spanning(&self) -> (u64, u128) {
+        self.spanning
     }
 
     /// The operation a probe read is (its start is set when it begins).

@@ -225,6 +225,17 @@ impl Harness {
         self.clients.state_mut(op)
     }
 
+    /// Operation `op` (`o`) touches more than one shard or partition: its
+    /// answer is timed as a spanning one, and — on `first` telling, once
+    /// per operation — it counts toward the distributed share.
+    #[inline]
+    pub fn distributed(&mut self, op: OpId, o: &Operation, first: bool) {
+        if first {
+            self.costs.distributed(o);
+        }
+        self.clients.state_mut(op).spans = true;
+    }
+
     /// One message of kind `kind` is sent now for `o`: counted, and its
     /// one-way delay.
     #[inline]

@@ -250,9 +250,9 @@ impl CoordinationCost {
         let t = |v: u64| self.transactional.then_some(v);
         CoordinationReport {
             per_operation: Some(per_operation),
-            distributed_share: self
-                .transactional
+            distributed_share: (self.transactional || self.distributed > 0)
                 .then(|| round6(self.distributed as f64 / ops)),
+            spanning_premium_ms: None,
             aborts_per_1000: self
                 .transactional
                 .then(|| round6(self.aborts as f64 * 1000.0 / ops)),
@@ -330,6 +330,12 @@ pub struct CoordinationReport {
     /// partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distributed_share: Option<f64>,
+    /// How much longer, in ms, an operation answered ok took on average
+    /// when it touched more than one shard or partition than when it
+    /// touched one (analytics queries apart): the latency premium of
+    /// crossing parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spanning_premium_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborts: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -138,6 +138,11 @@ impl LatencyRecorder {
         self.count
     }
 
+    /// The exact sum of the latencies of the operations answered ok, in ns.
+    pub fn sum_ns(&self) -> u128 {
+        self.sum_ns
+    }
+
     /// Operations not answered ok: errors, timeouts, unfinished.
     pub fn failed(&self) -> u64 {
         self.errors + self.timeouts + self.unfinished

@@ -145,6 +145,22 @@ impl Recorder {
         }
     }
 
+    /// How much longer, in ms, an operation (analytics queries apart)
+    /// answered ok took on average when its work touched more than one
+    /// part (shard, partition) than when it touched one, given `spanning`:
+    /// how many of this recorder's ok operations touched several parts and
+    /// their latencies' sum in ns. The latency premium of crossing parts;
+    /// `None` unless both were answered in the window.
+    pub fn spanning_premium_ms(&self, spanning: (u64, u128)) -> Option<f64> {
+        let all = self.all();
+        let analytics = self.kind(OpKind::Analytics);
+        let (n, sum) = spanning;
+        let rest_n = all.count().checked_sub(analytics.count() + n)?;
+        let rest_sum = all.sum_ns().checked_sub(analytics.sum_ns() + sum)?;
+        (n > 0 && rest_n > 0)
+            .then(|| (sum as f64 / n as f64 - rest_sum as f64 / rest_n as f64) / 1e6)
+    }
+
     /// Successful operations of the workload per second of measured time.
     pub fn throughput_per_s(&self) -> f64 {
         self.completed_in_window as f64 / self.window.length().as_secs_f64()

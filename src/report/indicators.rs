@@ -1,15 +1,17 @@
 //! The stage indicators: the signs, read off a run, that an architecture is
 //! leaving the load it was built for — what tells a team it is time for the
-//! next stage. Each fires on a stated threshold, with its numbers; where
-//! none fires, the current design is still earning its keep.
+//! next stage. Each run carries them as figures ([`Indicator`]: the value,
+//! its threshold, whether it fired), in `results.json`; the review lists
+//! where each first fires. Where none fires, the current design is still
+//! earning its keep.
 //!
 //! | indicator | fires when |
 //! |---|---|
 //! | database CPU | a database server (`db`, `shard_*`, `node_*`) is busy more than 80 % of the window, or the run saturated with one as its busiest component |
-//! | hit ratio falling | a cache's hit ratio drops by 5 points or more across a sweep (runs stopped as saturated left out: their figures cover only the time before the stop) |
+//! | hit ratio falling | a cache's hit ratio is 5 points or more below its hit ratio at the first point of the sweep (runs stopped as saturated left out: their figures cover only the time before the stop) — more keys, a bigger working set, the same cache |
 //! | replica lag | a read replica's p99 visibility lag exceeds the SLO's freshness budget for it, or 1 s without one |
 //! | sync lag | a copy kept in step by a pipeline (a CDC-fed cache, a read model, a session store) lags more than its freshness budget, or 1 s, at p99 — or receives none of the writes |
-//! | cross-shard share | more than 10 % of operations touch more than one shard or partition |
+//! | cross-shard share | more than 10 % of operations touch more than one shard or partition (reported with the latency premium of those that do: how much longer they take, on average, than the operations on one part) |
 //! | hot rows | writers at a system of record wait more than 10 ms on average for a row lock (a hot row queues on its log flush before any server is busy) |
 //! | coordinator utilisation | the transaction coordinator is busy more than 70 % of the window |
 //!
@@ -21,6 +23,7 @@
 //! default.
 
 use super::RunResult;
+use crate::arch::{Indicator, IndicatorKind};
 use crate::scenario::Slo;
 
 /// Database CPU above which the indicator fires (utilization, 0..1).
@@ -64,117 +67,227 @@ fn wrote(r: &RunResult) -> bool {
             .any(|c| c.forced_writes.unwrap_or(0) > 0)
 }
 
-/// The indicators that fire on one architecture's runs (replication 0,
-/// in sweep order), each a phrase with its numbers and where it fired
-/// first (`at` names a run's point).
-pub fn firing(runs: &[&RunResult], slo: &Slo, at: &dyn Fn(&RunResult) -> String) -> Vec<String> {
+fn indicator(
+    indicator: IndicatorKind,
+    of: Option<&str>,
+    value: Option<f64>,
+    unit: &str,
+    threshold: Option<f64>,
+    fired: bool,
+) -> Indicator {
+    Indicator {
+        indicator,
+        of: of.map(str::to_string),
+        value,
+        unit: unit.to_string(),
+        threshold,
+        fired,
+        note: None,
+    }
+}
+
+/// The stage indicators of run `r` under `slo`. `baseline` is the first
+/// run of the same architecture and replication in the sweep that was not
+/// stopped as saturated, against which a hit ratio is judged (none for
+/// that run itself, or without a sweep).
+pub fn of_run(r: &RunResult, slo: &Slo, baseline: Option<&RunResult>) -> Vec<Indicator> {
     let mut out = Vec::new();
-    let first_where = |test: &dyn Fn(&RunResult) -> Option<String>| {
-        runs.iter()
-            .find_map(|r| test(r).map(|what| format!("{what}{}", at(r))))
+    let busiest_db = r.busiest.as_ref().filter(|b| is_database(&b.name));
+    let databases = r
+        .components
+        .iter()
+        .filter(|(n, _)| is_database(n))
+        .filter_map(|(n, c)| c.utilization.map(|u| (n.as_str(), u)));
+    let hottest = match (&r.saturated, busiest_db) {
+        (Some(_), Some(b)) => Some((b.name.as_str(), b.utilization)),
+        _ => databases.max_by(|a, b| a.1.total_cmp(&b.1)),
     };
-    if let Some(s) = first_where(&|r| {
-        if let (Some(_), Some(b)) = (&r.saturated, &r.busiest) {
-            if is_database(&b.name) {
-                return Some(format!("database CPU: `{}` saturated", b.name));
-            }
-        }
-        r.components
-            .iter()
-            .filter(|(n, _)| is_database(n))
-            .filter_map(|(n, c)| c.utilization.map(|u| (n, u)))
-            .filter(|(_, u)| *u > DATABASE_CPU)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(n, u)| format!("database CPU: `{n}` at {:.0} %", u * 100.0))
-    }) {
-        out.push(s);
+    if let Some((name, u)) = hottest {
+        let saturated = r.saturated.is_some() && busiest_db.is_some();
+        let mut i = indicator(
+            IndicatorKind::DatabaseCpu,
+            Some(name),
+            Some(u),
+            "share",
+            Some(DATABASE_CPU),
+            saturated || u > DATABASE_CPU,
+        );
+        i.note = saturated.then(|| "the run saturated with it the busiest".to_string());
+        out.push(i);
     }
-    let whole: Vec<&&RunResult> = runs.iter().filter(|r| r.saturated.is_none()).collect();
-    if let (Some(first), Some(last)) = (whole.first(), whole.last()) {
-        for (name, c) in &first.components {
-            let (Some(a), Some(b)) = (
-                c.hit_ratio,
-                last.components.get(name).and_then(|c| c.hit_ratio),
-            ) else {
-                continue;
-            };
-            if a - b >= HIT_RATIO_DROP {
-                out.push(format!(
-                    "hit ratio falling: `{name}` from {:.1} % to {:.1} %{}",
-                    a * 100.0,
-                    b * 100.0,
-                    at(last)
-                ));
-            }
-        }
+    let baseline = baseline.filter(|b| !std::ptr::eq(*b, r) && r.saturated.is_none());
+    for (name, c) in &r.components {
+        let Some(h) = c.hit_ratio else { continue };
+        let from = baseline.and_then(|b| b.components.get(name)?.hit_ratio);
+        let mut i = indicator(
+            IndicatorKind::HitRatio,
+            Some(name),
+            Some(h),
+            "share",
+            from.map(|f| f - HIT_RATIO_DROP),
+            from.is_some_and(|f| f - h >= HIT_RATIO_DROP),
+        );
+        i.note = from.map(|f| format!("{:.1} % at the first point", f * 100.0));
+        out.push(i);
     }
-    // Each copy where it first lags beyond its budget.
-    let copies: Vec<&String> = runs
-        .first()
-        .map(|r| r.visibility.lag_ms.keys().collect())
-        .unwrap_or_default();
-    for copy in copies {
-        let Some(budget) = lag_budget_ms(copy, slo) else {
-            continue;
-        };
-        let what = if copy.starts_with("replica") {
-            "replica lag"
+    for (copy, lag) in &r.visibility.lag_ms {
+        let kind = if copy.starts_with("replica") {
+            IndicatorKind::ReplicaLag
         } else {
-            "sync lag"
+            IndicatorKind::SyncLag
         };
-        if let Some(s) = first_where(&|r| {
-            let lag = r.visibility.lag_ms.get(copy)?;
-            if lag.none_delivered() && wrote(r) {
-                Some(format!("{what}: `{copy}` received none of the writes"))
-            } else if lag.p99_ms > budget {
-                Some(format!(
-                    "{what}: `{copy}` at p99 {:.0} ms (budget {budget:.0} ms)",
-                    lag.p99_ms
-                ))
-            } else {
-                None
-            }
-        }) {
-            out.push(s);
-        }
+        let budget = lag_budget_ms(copy, slo);
+        let starved = lag.none_delivered() && wrote(r);
+        let value = (!lag.none_delivered()).then_some(lag.p99_ms);
+        let fired = budget.is_some() && (starved || value.zip(budget).is_some_and(|(v, b)| v > b));
+        let mut i = indicator(kind, Some(copy), value, "ms", budget, fired);
+        i.note = starved.then(|| "received none of the writes".to_string());
+        out.push(i);
     }
-    if let Some(s) = first_where(&|r| {
-        r.components
-            .iter()
-            .filter_map(|(n, c)| Some((n, c.lock_wait_mean_ms?)))
-            .filter(|(_, w)| *w > LOCK_WAIT_MS)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(n, w)| format!("hot rows: writers at `{n}` wait {w:.0} ms for a row lock"))
-            .or_else(|| {
-                // Lock tables that span places (a coordinator's, a
-                // colocated store's) report their waits per operation.
-                let c = r.coordination.per_operation.as_ref()?;
-                let per_lock = c.lock_wait_ms? / c.lock_acquisitions.filter(|n| *n > 0.0)?;
-                (per_lock > LOCK_WAIT_MS).then(|| {
-                    format!(
-                        "hot rows: a lock waits {per_lock:.0} ms on average before it is granted"
-                    )
-                })
-            })
-    }) {
-        out.push(s);
+    let waits = r
+        .components
+        .iter()
+        .filter_map(|(n, c)| Some((n.as_str(), c.lock_wait_mean_ms?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(n, w)| (Some(n), w))
+        .or_else(|| {
+            // Lock tables that span places (a coordinator's, a colocated
+            // store's) report their waits per operation.
+            let c = r.coordination.per_operation.as_ref()?;
+            Some((
+                None,
+                c.lock_wait_ms? / c.lock_acquisitions.filter(|n| *n > 0.0)?,
+            ))
+        });
+    if let Some((of, w)) = waits {
+        out.push(indicator(
+            IndicatorKind::HotRows,
+            of,
+            Some(w),
+            "ms",
+            Some(LOCK_WAIT_MS),
+            w > LOCK_WAIT_MS,
+        ));
     }
-    if let Some(s) = first_where(&|r| {
-        r.coordination
-            .distributed_share
-            .filter(|s| *s > CROSS_SHARD)
-            .map(|s| format!("cross-shard share: {:.1} % of operations", s * 100.0))
-    }) {
-        out.push(s);
+    if let Some(share) = r.coordination.distributed_share {
+        let mut i = indicator(
+            IndicatorKind::CrossShard,
+            None,
+            Some(share),
+            "share",
+            Some(CROSS_SHARD),
+            share > CROSS_SHARD,
+        );
+        i.note = r
+            .coordination
+            .spanning_premium_ms
+            .map(|p| format!("{p:.2} ms longer on average than the operations on one part"));
+        out.push(i);
     }
-    if let Some(s) = first_where(&|r| {
-        r.components
-            .get("coordinator")
-            .and_then(|c| c.utilization)
-            .filter(|u| *u > COORDINATOR)
-            .map(|u| format!("coordinator utilisation: {:.0} %", u * 100.0))
-    }) {
-        out.push(s);
+    if let Some(u) = r.components.get("coordinator").and_then(|c| c.utilization) {
+        out.push(indicator(
+            IndicatorKind::Coordinator,
+            Some("coordinator"),
+            Some(u),
+            "share",
+            Some(COORDINATOR),
+            u > COORDINATOR,
+        ));
     }
     out
+}
+
+/// Fills in every run's indicators; `runs` in scenario order (sweep points
+/// slowest), so each architecture's first unsaturated run is its baseline.
+pub fn attach(runs: &mut [RunResult], slo: &Slo) {
+    let baselines: Vec<Option<usize>> = (0..runs.len())
+        .map(|i| {
+            runs.iter().position(|b| {
+                b.architecture == runs[i].architecture
+                    && b.replication == runs[i].replication
+                    && b.saturated.is_none()
+            })
+        })
+        .collect();
+    let all: Vec<Vec<Indicator>> = runs
+        .iter()
+        .zip(&baselines)
+        .map(|(r, b)| of_run(r, slo, b.map(|b| &runs[b])))
+        .collect();
+    for (r, indicators) in runs.iter_mut().zip(all) {
+        r.indicators = indicators;
+    }
+}
+
+/// What a fired indicator says, with its numbers.
+fn phrase(i: &Indicator) -> String {
+    let of = i.of.as_deref().unwrap_or_default();
+    let v = i.value.unwrap_or_default();
+    match i.indicator {
+        IndicatorKind::DatabaseCpu if i.note.is_some() => {
+            format!("database CPU: `{of}` saturated")
+        }
+        IndicatorKind::DatabaseCpu => format!("database CPU: `{of}` at {:.0} %", v * 100.0),
+        IndicatorKind::HitRatio => format!(
+            "hit ratio falling: `{of}` from {:.1} % to {:.1} %",
+            (i.threshold.unwrap_or_default() + HIT_RATIO_DROP) * 100.0,
+            v * 100.0
+        ),
+        IndicatorKind::ReplicaLag | IndicatorKind::SyncLag => {
+            let what = if i.indicator == IndicatorKind::ReplicaLag {
+                "replica lag"
+            } else {
+                "sync lag"
+            };
+            match i.value {
+                None => format!("{what}: `{of}` received none of the writes"),
+                Some(p99) => format!(
+                    "{what}: `{of}` at p99 {p99:.0} ms (budget {:.0} ms)",
+                    i.threshold.unwrap_or_default()
+                ),
+            }
+        }
+        IndicatorKind::HotRows if i.of.is_some() => {
+            format!("hot rows: writers at `{of}` wait {v:.0} ms for a row lock")
+        }
+        IndicatorKind::HotRows => {
+            format!("hot rows: a lock waits {v:.0} ms on average before it is granted")
+        }
+        IndicatorKind::CrossShard => {
+            let premium = match &i.note {
+                Some(n) => format!(", {n}"),
+                None => String::new(),
+            };
+            format!(
+                "cross-shard share: {:.1} % of operations{premium}",
+                v * 100.0
+            )
+        }
+        IndicatorKind::Coordinator => format!("coordinator utilisation: {:.0} %", v * 100.0),
+    }
+}
+
+/// The indicators that fire on one architecture's runs (replication 0, in
+/// sweep order), each a phrase with its numbers and where it fired first
+/// (`at` names a run's point): one per kind, a hit ratio and a lag per
+/// cache and copy.
+pub fn firing(runs: &[&RunResult], at: &dyn Fn(&RunResult) -> String) -> Vec<String> {
+    let mut seen: Vec<(IndicatorKind, Option<&str>, String)> = Vec::new();
+    for r in runs {
+        for i in r.indicators.iter().filter(|i| i.fired) {
+            let per_subject = matches!(
+                i.indicator,
+                IndicatorKind::HitRatio | IndicatorKind::ReplicaLag | IndicatorKind::SyncLag
+            );
+            let key = (
+                i.indicator,
+                per_subject.then_some(i.of.as_deref()).flatten(),
+            );
+            if !seen.iter().any(|(k, o, _)| (*k, *o) == key) {
+                seen.push((key.0, key.1, format!("{}{}", phrase(i), at(r))));
+            }
+        }
+    }
+    seen.sort_by_key(|(k, _, _)| *k);
+    seen.into_iter().map(|(_, _, s)| s).collect()
 }

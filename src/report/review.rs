@@ -671,7 +671,7 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
             where_(last, swept)
         ));
     }
-    let fired = indicators::firing(runs, slo, &|r| where_(r, swept));
+    let fired = indicators::firing(runs, &|r| where_(r, swept));
     if fired.is_empty() {
         out.push(match runs.iter().find(|r| !slo.met_by(r)) {
             Some(r) => format!(
@@ -771,7 +771,7 @@ fn indicator_table(results: &Results, slo: &Slo) -> Table {
     let mut rows = Vec::new();
     for runs in by_architecture(results) {
         let run = runs[0];
-        let fired = indicators::firing(&runs, slo, &|r| where_(r, swept));
+        let fired = indicators::firing(&runs, &|r| where_(r, swept));
         rows.push(vec![
             run.architecture.clone(),
             if fired.is_empty() {

@@ -110,7 +110,7 @@ impl crate::sim::Source for Workload {
         Workload::peek(self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self) -> Option<Operation> {
         self.next_op()
     }
@@ -193,8 +193,10 @@ impl Workload {
         }
     }
 
-    /// The next operation; `None` once the arrival window is over.
-    #[inline]
+    /// The next operation; `None` once the arrival window is over (small
+    /// enough to inline into the run loop's every arrival, the drawing of
+    /// the one after it out of line).
+    #[inline(always)]
     pub fn next_op(&mut self) -> Option<Operation> {
         match &mut self.source {
             Source::Generated(g) => {
@@ -247,7 +249,7 @@ impl Generator {
         generator
     }
 
-    #[inline]
+    #[inline(never)]
     fn draw(&mut self) -> Option<Operation> {
         let start = self.arrivals.pop()?;
         let kind = if self.mix.len() == 1 {

@@ -274,10 +274,26 @@ fn stage_indicators_fire_on_their_thresholds_and_say_when_none_does() {
     let results = crate::run(&s);
     let runs: Vec<_> = results.runs.iter().collect();
     // One core at 0.5 ms: 20 % busy at 400 ops/s, 85 % at 1,700.
-    assert!(firing(&runs[..1], &s.slo, &at).is_empty());
-    let fired = firing(&runs, &s.slo, &at);
+    assert!(firing(&runs[..1], &at).is_empty());
+    let fired = firing(&runs, &at);
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0].starts_with("database CPU: `db` at 8") && fired[0].ends_with(" at 1700"));
+    // Each run carries the figure, its threshold and the verdict.
+    for (run, busy, fires) in [(runs[0], 0.2, false), (runs[1], 0.85, true)] {
+        let cpu = run
+            .indicators
+            .iter()
+            .find(|i| i.indicator == archsim::arch::IndicatorKind::DatabaseCpu)
+            .expect("a database CPU figure in every run");
+        assert_eq!(cpu.of.as_deref(), Some("db"));
+        assert!((cpu.value.unwrap() - busy).abs() < 0.03, "{cpu:?}");
+        assert_eq!((cpu.threshold, cpu.fired), (Some(0.8), fires), "{cpu:?}");
+    }
+    let json = serde_json::to_string(&results.runs[1]).unwrap();
+    assert!(
+        json.contains(r#""indicator":"database_cpu","of":"db""#),
+        "{json}"
+    );
 }
 
 #[test]

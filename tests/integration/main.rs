@@ -16,6 +16,7 @@ mod faults;
 mod fuzz;
 mod golden;
 mod hardening;
+mod indicators;
 mod init;
 mod layering;
 mod like_for_like;
