@@ -814,6 +814,15 @@ impl Coordinator {
                 writes: [(w.key, w.value), (0, 0)],
                 len: 1,
             };
+            if self.data.version(w.key) >= w.version {
+                // A write that went past the cache while it was down
+                // committed after this one was acknowledged: the system of
+                // record keeps the newer write, and this one is lost.
+                self.h
+                    .oracle
+                    .rolled_back(w.key, w.version, w.version - 1, "cache", now);
+                continue;
+            }
             // Versions the cache issued and lost in a crash leave a gap.
             self.data.skip_to(w.key, w.version - 1);
             let writes = self.h.installed(&plan, &mut self.data, &put, 0, now);
@@ -1051,6 +1060,17 @@ impl Driver for Coordinator {
         } else {
             transaction::plan(&o, read.value, &self.data, self.transfer_amount)
         };
+        if let Some(b) = &self.boundary {
+            // A write that went past the write-behind cache (while it was
+            // down) takes a version after every one the cache issued for
+            // its key: those still on their way to a flush come after it
+            // in version order and are lost when they land.
+            for &(key, _) in &plan.writes[..plan.len] {
+                if let Some(&issued) = b.issued.get(key as usize) {
+                    self.data.skip_to(key, issued);
+                }
+            }
+        }
         let writes = self
             .h
             .installed(&plan, &mut self.data, &o, read.version, now);

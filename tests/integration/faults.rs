@@ -637,3 +637,43 @@ fn a_crashed_replica_applies_nothing_until_it_restarts() {
         "the writes of the outage wait for the restart: {down}"
     );
 }
+
+/// A write-behind cache cut off while its unflushed writes are on their
+/// way: writes go past it to the coordinator and commit first. They take
+/// versions after every one the cache issued (never the same number), and
+/// a flushed write that lands behind a newer one is a lost write, not a
+/// second commit of one version. (Before, the checked build stopped on
+/// "a key's flushes commit in order".)
+#[test]
+fn writes_past_a_cut_off_write_behind_cache_never_reuse_its_versions() {
+    let run = crate::run_one(
+        r#"
+        duration = "2s"
+        warmup = "0s"
+        [workload]
+        rate = 300
+        keys = 500
+        [workload.mix]
+        get = 0.6
+        put = 0.3
+        transfer = 0.1
+        [[architecture]]
+        kind = "coordinator"
+        [architecture.cache]
+        capacity = 100
+        [architecture.coordinator]
+        critical = 0.5
+        flush = "200ms"
+        [[fault]]
+        at = "0ms"
+        kind = "crash"
+        target = "shard:0"
+        for = "1000ms"
+        [[fault]]
+        at = "237ms"
+        kind = "partition"
+        target = "cache"
+        "#,
+    );
+    assert_eq!(run.anomalies.lost_write.by_served_by.get("cache"), Some(&1));
+}
