@@ -255,7 +255,7 @@ fn caption(stem: &str) -> &'static str {
             "Latency against the swept parameter, failures at the client's whole wait: p99 \
              solid, p50 dashed (hollow markers: ≥) — the knee"
         }
-        "anomalies" => "Consistency anomalies per 1,000 offered operations, stacked by class",
+        "anomalies" => "Consistency anomalies per 1,000 offered operations, a panel per class",
         "coordination" => {
             "Coordination cost per operation: messages, round trips, forced log writes"
         }

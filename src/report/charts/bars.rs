@@ -1,6 +1,6 @@
 //! Bar charts per run (architecture, and sweep point where there is one;
-//! replication 0): anomalies per 1,000 offered operations stacked by class,
-//! and coordination cost per offered operation side by side.
+//! replication 0): coordination cost per offered operation, its figures
+//! side by side.
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -23,52 +23,6 @@ fn label(r: &RunResult) -> String {
     }
 }
 
-/// Anomaly classes that occurred in some run, and each run's rate per
-/// 1,000 offered operations (started in the window, whatever their outcome)
-/// of them.
-fn anomaly_rates(results: &Results) -> (Vec<&'static str>, Vec<Vec<f64>>) {
-    let runs = shown(results);
-    let classes: Vec<&'static str> = runs
-        .first()
-        .map(|r| {
-            r.anomalies
-                .counts()
-                .into_iter()
-                .map(|c| c.0)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|class| {
-            runs.iter().any(|r| {
-                r.anomalies
-                    .counts()
-                    .iter()
-                    .any(|(c, n)| c == class && *n > 0)
-            })
-        })
-        .collect();
-    let rates = runs
-        .iter()
-        .map(|r| {
-            let ops = r.latency.all().count.max(1) as f64;
-            let counts = r.anomalies.counts();
-            classes
-                .iter()
-                .map(|class| {
-                    let n = counts.iter().find(|c| c.0 == *class).map_or(0, |c| c.1);
-                    n as f64 * 1000.0 / ops
-                })
-                .collect()
-        })
-        .collect();
-    (classes, rates)
-}
-
-pub fn anomalies_apply(results: &Results) -> bool {
-    !anomaly_rates(results).0.is_empty()
-}
-
 /// Segment fills: colour, and for every other class a lighter shade, so
 /// neighbours differ in grey too.
 fn fill(i: usize) -> RGBColor {
@@ -79,44 +33,6 @@ fn fill(i: usize) -> RGBColor {
     } else {
         c
     }
-}
-
-pub fn draw_anomalies<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    results: &Results,
-) -> anyhow::Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let (classes, rates) = anomaly_rates(results);
-    let runs = shown(results);
-    let labels: Vec<String> = runs.iter().map(|r| label(r)).collect();
-    let top = rates
-        .iter()
-        .map(|r| r.iter().sum::<f64>())
-        .fold(0.0, f64::max);
-    let title = format!(
-        "{}: anomalies per 1,000 offered operations",
-        results.scenario.name
-    );
-    let frame = Frame {
-        title: &title,
-        y_desc: "anomalies per 1,000 offered ops (stacked)",
-        labels: &labels,
-        series: &classes,
-        top,
-        note: "Per 1,000 operations offered (failed ones included); reads not answered ok \
-               could not be checked (tables: unchecked).",
-    };
-    bars(
-        root,
-        &frame,
-        |run, k| {
-            let below: f64 = rates[run][..k].iter().sum();
-            Some((below, below + rates[run][k], 0.0, 1.0))
-        },
-        |run| Some(rates[run].iter().sum()),
-    )
 }
 
 /// The coordination figures of a run, per operation: messages, round
@@ -167,18 +83,11 @@ where
         top,
         note: "Per operation offered: started in the window, failed and timed-out ones included.",
     };
-    bars(
-        root,
-        &frame,
-        |run, k| figures[run][k].map(|v| (0.0, v, k as f64 / 4.0, (k + 1) as f64 / 4.0)),
-        |_| None,
-    )
+    bars(root, &frame, |run, k| {
+        figures[run][k].map(|v| (0.0, v, k as f64 / 4.0, (k + 1) as f64 / 4.0))
+    })
 }
 
-/// Bars for each run (a category on x) and each series `k`: `bar(run, k)`
-/// gives (bottom, top, left, right), left and right as fractions of the
-/// category's width; `total(run)`, when given, is written above the run's
-/// bars.
 /// What a bar chart shows: its title, y axis, categories (runs), series
 /// and the highest value.
 struct Frame<'a> {
@@ -191,11 +100,13 @@ struct Frame<'a> {
     note: &'a str,
 }
 
+/// Bars for each run (a category on x) and each series `k`: `bar(run, k)`
+/// gives (bottom, top, left, right), left and right as fractions of the
+/// category's width.
 fn bars<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     frame: &Frame<'_>,
     bar: impl Fn(usize, usize) -> Option<(f64, f64, f64, f64)>,
-    total: impl Fn(usize) -> Option<f64>,
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
@@ -248,16 +159,6 @@ where
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled()));
     }
-    let labels_above = (0..labels.len()).filter_map(|run| {
-        total(run).map(|t| {
-            Text::new(
-                format!("{t:.3}"),
-                (run as f64 + 0.35, t + top * 0.02),
-                (FONT, 14).into_font(),
-            )
-        })
-    });
-    chart.draw_series(labels_above).map_err(wrap)?;
     draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(wrap)?;
     root.present().map_err(wrap)?;
     Ok(())

@@ -12,6 +12,7 @@ use plotters::style::FontStyle;
 
 use super::Results;
 
+mod anomalies;
 mod bars;
 mod knee;
 mod ladder;
@@ -84,8 +85,8 @@ pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
     if knee::applies(results) {
         out.push(render!("latency-vs-parameter", knee::draw, results));
     }
-    if bars::anomalies_apply(results) {
-        out.push(render!("anomalies", bars::draw_anomalies, results));
+    if anomalies::applies(results) {
+        out.push(render!("anomalies", anomalies::draw, results));
     }
     if bars::coordination_applies(results) {
         out.push(render!("coordination", bars::draw_coordination, results));
