@@ -20,7 +20,7 @@ pub enum Stream<'a> {
     Fsync(&'a str),
     /// Forced-write latencies of shard `i`'s log.
     ShardFsync(u32),
-    /// Apply delays of read replica `i`.
+    /// Shipping delays of read replica `i`.
     ReplicaLag(u32),
     /// Commit delays of Raft follower `i`.
     FollowerCommit(u32),
