@@ -31,7 +31,7 @@ pub use cache::{Cache, Lookup};
 pub use derived::{Applied, DerivedStore};
 pub use impairment::Impairment;
 pub use network::Network;
-pub use pipeline::{CdcBatch, CdcConnector, EventBus, next_refresh};
+pub use pipeline::{Boundaries, CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};
 pub use router::{PartitionBy, Router};
 pub use row_locks::{RowKeys, RowLocks};
