@@ -162,6 +162,12 @@ pub enum Event {
         replica: u8,
         commit: u32,
     },
+    /// Without follower reads: follower `replica` of `partition` is done
+    /// with an entry that others wait for.
+    ApplyNext {
+        partition: PartitionId,
+        replica: u8,
+    },
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -265,7 +271,14 @@ impl Colocated {
                 .collect(),
             followers,
             follower_streams: (0..partitions)
-                .map(|_| vec![ApplyStream::new(c.apply); c.replication as usize - 1])
+                .map(|_| {
+                    let stream = if follower_reads {
+                        ApplyStream::new(c.apply)
+                    } else {
+                        ApplyStream::unobserved(c.apply)
+                    };
+                    vec![stream; c.replication as usize - 1]
+                })
                 .collect(),
             log: ReplicationLog::default(),
             learn_rngs: per_follower(Stream::FollowerCommit).collect(),
@@ -774,10 +787,13 @@ impl Colocated {
             let hop = self.hop.sample(&mut self.learn_rngs[j]);
             let stream = &mut self.follower_streams[partition as usize][j];
             let at = match self.followers.get_mut(j) {
-                Some(f) => f.ship_after(stream, writes, now, hop),
+                Some(f) => {
+                    // Shown at the follower: the run drains it.
+                    ctx.background_started();
+                    f.ship_after(stream, writes, now, hop)
+                }
                 None => stream.ship(now + hop),
             };
-            ctx.background_started();
             let event = Event::AtFollower {
                 partition,
                 replica: (j + 1) as u8,
@@ -797,7 +813,8 @@ impl Colocated {
 
     /// Follower `replica` of `partition` starts applying what it may now,
     /// on the cores of its node (shared with the partitions that node
-    /// leads); each entry shows once applied, after every earlier one.
+    /// leads); with follower reads each entry shows once applied, after
+    /// every earlier one.
     fn start_applying(&mut self, partition: PartitionId, replica: u8, ctx: &mut Ctx<'_>) {
         let j = usize::from(replica) - 1;
         let node = self.groups[partition as usize]
@@ -805,7 +822,7 @@ impl Colocated {
             .nth(j)
             .expect("a follower");
         let (apply, rng) = (&self.apply, &mut self.apply_rngs[j]);
-        self.follower_streams[partition as usize][j].start(
+        let wake = self.follower_streams[partition as usize][j].start(
             ctx.now(),
             &mut self.log,
             &mut self.nodes[node as usize],
@@ -827,6 +844,9 @@ impl Colocated {
                 None => ctx.background_done(),
             },
         );
+        if let Some(at) = wake {
+            ctx.schedule_at(at, Event::ApplyNext { partition, replica });
+        }
     }
 
     /// Part `p`'s entry committed in its Raft group.
@@ -1095,6 +1115,7 @@ impl Architecture for Colocated {
                 ctx.background_done();
                 self.start_applying(partition, replica, ctx);
             }
+            Event::ApplyNext { partition, replica } => self.start_applying(partition, replica, ctx),
         }
     }
 

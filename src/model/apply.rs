@@ -125,16 +125,28 @@ impl<'de> Deserialize<'de> for ApplyWorkers {
 
 /// One replica's apply of one primary's log: what has arrived and waits,
 /// what is being applied, in log order.
+///
+/// A stream whose replica keeps a copy that readers see *shows* each
+/// commit: the architecture schedules an event at the instant it shows and
+/// calls [`shown`](Self::shown) then. A stream nobody reads (a Raft
+/// follower without follower reads) only costs its replica's cores in log
+/// order: its commits retire when the stream next acts after they are done,
+/// and it asks to be woken only when commits wait, so an idle replica costs
+/// no event of its own.
 #[derive(Clone, Debug)]
 pub struct ApplyStream {
     workers: usize,
+    shows: bool,
     /// Commits (handles in the replication log) arrived and not started.
     waiting: VecDeque<u32>,
-    /// Commits started and not yet shown, in log order.
-    applying: VecDeque<u32>,
+    /// Commits started and not yet shown (or retired), in log order, with
+    /// when each shows.
+    applying: VecDeque<(u32, SimTime)>,
     /// When the last commit shipped arrives, and when the last started shows.
     last_arrival: SimTime,
     last_shown: SimTime,
+    /// A wake-up asked for and not yet come (a stream nobody reads).
+    wake_at: Option<SimTime>,
     /// The log position of the last commit that arrived and of the last
     /// shown, to check that the stream keeps log order.
     arrived_seq: u64,
@@ -142,15 +154,27 @@ pub struct ApplyStream {
 }
 
 impl ApplyStream {
+    /// The stream of a replica whose copy readers see.
     pub fn new(workers: ApplyWorkers) -> ApplyStream {
         ApplyStream {
             workers: workers.get() as usize,
+            shows: true,
             waiting: VecDeque::new(),
             applying: VecDeque::new(),
             last_arrival: SimTime::ZERO,
             last_shown: SimTime::ZERO,
+            wake_at: None,
             arrived_seq: 0,
             shown_seq: 0,
+        }
+    }
+
+    /// The stream of a replica nobody reads: its apply costs cores, in log
+    /// order, and shows nothing.
+    pub fn unobserved(workers: ApplyWorkers) -> ApplyStream {
+        ApplyStream {
+            shows: false,
+            ..ApplyStream::new(workers)
         }
     }
 
@@ -173,12 +197,14 @@ impl ApplyStream {
     /// Starts applying, now, every waiting commit that may start: in log
     /// order, while a worker is free and the first waiting commit shares no
     /// key with a commit being applied. Each takes a core of `station` for
-    /// `service(its writes)`; `started(commit, Some(shown))` says when it
-    /// will show (at the latest of its work done and the previous commit
-    /// shown: call [`shown`](Self::shown) then). A commit its primary's
-    /// failover made void is dropped from the log without work:
-    /// `started(commit, None)`. With `copy`, each started commit's
-    /// visibility lag is recorded there.
+    /// `service(its writes)`. On a stream that shows, `started(commit,
+    /// Some(shown))` says when each will show (at the latest of its work
+    /// done and the previous commit shown: call [`shown`](Self::shown)
+    /// then), and a commit its primary's failover made void is dropped from
+    /// the log without work: `started(commit, None)`; with `copy`, each
+    /// started commit's visibility lag is recorded there. On a stream nobody
+    /// reads, `started` is not called; the instant returned, if any, is when
+    /// to call this again (commits wait for one being applied).
     pub fn start(
         &mut self,
         now: SimTime,
@@ -187,21 +213,24 @@ impl ApplyStream {
         mut copy: Option<&mut Replica>,
         mut service: impl FnMut(&[Write]) -> SimDuration,
         mut started: impl FnMut(u32, Option<SimTime>),
-    ) {
+    ) -> Option<SimTime> {
+        if !self.shows {
+            self.retire(now, log);
+        }
         while self.applying.len() < self.workers {
-            let Some(&commit) = self.waiting.front() else {
-                return;
-            };
+            let &commit = self.waiting.front()?;
             if !log.current(commit) {
                 self.waiting.pop_front();
                 log.applied(commit);
-                started(commit, None);
+                if self.shows {
+                    started(commit, None);
+                }
                 continue;
             }
             let writes = log.writes(commit);
             if self.workers > 1 && self.conflicts(writes, log) {
                 // It waits for the commit it conflicts with to show.
-                return;
+                break;
             }
             self.waiting.pop_front();
             let done = station.enter_held(now, service(writes)).done;
@@ -209,22 +238,58 @@ impl ApplyStream {
             if let Some(copy) = copy.as_deref_mut() {
                 copy.record_lag(log.committed(commit), self.last_shown);
             }
-            self.applying.push_back(commit);
-            started(commit, Some(self.last_shown));
+            self.applying.push_back((commit, self.last_shown));
+            if self.shows {
+                started(commit, Some(self.last_shown));
+            }
         }
+        self.wake(now)
     }
 
     /// Whether `writes` share a key with a commit being applied.
     fn conflicts(&self, writes: &[Write], log: &ReplicationLog) -> bool {
-        self.applying.iter().any(|&c| {
+        self.applying.iter().any(|&(c, _)| {
             log.writes(c)
                 .iter()
                 .any(|a| writes.iter().any(|w| w.key == a.key))
         })
     }
 
-    /// `commit`, the first being applied, shows now: it is applied to
-    /// `copy` (unless void) and its worker is free. Start the next ones then.
+    /// On a stream nobody reads with commits waiting: when the first
+    /// commit being applied is done, unless a wake-up is asked for already.
+    fn wake(&mut self, now: SimTime) -> Option<SimTime> {
+        if self.shows || self.waiting.is_empty() {
+            return None;
+        }
+        if self.wake_at.is_some_and(|t| t > now) {
+            return None;
+        }
+        let at = self.applying.front().map(|&(_, at)| at)?;
+        self.wake_at = Some(at);
+        Some(at)
+    }
+
+    /// On a stream nobody reads: the commits done by now leave the log.
+    fn retire(&mut self, now: SimTime, log: &mut ReplicationLog) {
+        while let Some(&(commit, at)) = self.applying.front() {
+            if at > now {
+                break;
+            }
+            self.applying.pop_front();
+            self.check_order(commit, log);
+            log.applied(commit);
+        }
+    }
+
+    fn check_order(&mut self, commit: u32, log: &ReplicationLog) {
+        let seq = log.seq(commit);
+        debug_assert!(seq > self.shown_seq, "a replica shows commits in log order");
+        self.shown_seq = seq;
+    }
+
+    /// `commit`, the first being applied on a stream that shows, shows
+    /// now: it is applied to `copy` (unless void) and its worker is free.
+    /// Start the next ones then.
     pub fn shown(
         &mut self,
         commit: u32,
@@ -232,11 +297,9 @@ impl ApplyStream {
         log: &mut ReplicationLog,
         copy: Option<&mut Replica>,
     ) {
-        let first = self.applying.pop_front();
+        let first = self.applying.pop_front().map(|(c, _)| c);
         debug_assert_eq!(first, Some(commit), "a replica shows commits in log order");
-        let seq = log.seq(commit);
-        debug_assert!(seq > self.shown_seq, "a replica shows commits in log order");
-        self.shown_seq = seq;
+        self.check_order(commit, log);
         if let Some(copy) = copy.filter(|_| log.current(commit)) {
             copy.apply(log.writes(commit), now);
         }
@@ -333,6 +396,38 @@ mod tests {
         // started before it; 3 (key 7) waits behind 2 in log order.
         let shown = replay(4, &[5, 6, 5, 7], &[50, 10, 20, 5]);
         assert_eq!(shown, vec![(0, 50), (1, 50), (2, 70), (3, 70)]);
+    }
+
+    #[test]
+    fn a_stream_nobody_reads_asks_to_be_woken_only_when_commits_wait() {
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(1));
+        let mut station = Station::new(8, window);
+        let mut log = ReplicationLog::default();
+        let mut stream = ApplyStream::unobserved(ApplyWorkers::SINGLE);
+        let us = SimDuration::from_micros;
+        let mut step = |stream: &mut ApplyStream, log: &mut ReplicationLog, at: u64| {
+            stream.start(
+                SimTime::ZERO + us(at),
+                log,
+                &mut station,
+                None,
+                |_| us(10),
+                |_, _| panic!("a stream nobody reads shows nothing"),
+            )
+        };
+        let c0 = log.push(&[write(0, 1)], SimTime::ZERO, 1);
+        stream.arrived(c0, &log);
+        assert_eq!(step(&mut stream, &mut log, 0), None, "nothing waits");
+        let c1 = log.push(&[write(1, 2)], SimTime::ZERO, 1);
+        stream.arrived(c1, &log);
+        assert_eq!(
+            step(&mut stream, &mut log, 5),
+            Some(SimTime::ZERO + us(10)),
+            "c1 waits for c0, done at 10"
+        );
+        assert_eq!(step(&mut stream, &mut log, 10), None, "c1 started");
+        // c0 retired: its log entry is free again.
+        assert_eq!(log.push(&[write(2, 3)], SimTime::ZERO, 1), c0);
     }
 
     #[test]
