@@ -236,3 +236,47 @@ fn a_raft_follower_applies_as_a_read_replica_does() {
         0.03,
     );
 }
+
+#[test]
+fn a_follower_costs_its_node_the_same_whether_read_or_not() {
+    // Writes only, so follower reads change nothing but whether the
+    // followers keep a copy: their apply, in log order (each follower's
+    // worker 60 % busy, so entries often wait), takes the same cores at the
+    // same instants either way — a follower nobody reads retires its
+    // entries lazily instead of with one event each.
+    let text = |reads: &str| {
+        format!(
+            r#"
+            duration = "20s"
+            warmup = "1s"
+            [workload]
+            rate = 12000
+            keys = 1000
+            [workload.mix]
+            put = 1.0
+            [[architecture]]
+            kind = "colocated"
+            [architecture.db]
+            cores = 4
+            apply = "exp(200us)"
+            [architecture.partitions]
+            nodes = 3
+            count = 4
+            reads = "{reads}"
+            "#
+        )
+    };
+    let (read, unread) = (run_one(&text("follower")), run_one(&text("leader")));
+    for node in ["node_0", "node_1", "node_2"] {
+        let (a, b) = (&read.components[node], &unread.components[node]);
+        assert_eq!(a.utilization, b.utilization, "{node}");
+        assert_eq!(a.mean_queue, b.mean_queue, "{node}");
+    }
+    assert_eq!(read.latency.all().p99_ms, unread.latency.all().p99_ms);
+    assert!(
+        unread.events < read.events,
+        "{} events without follower reads, {} with",
+        unread.events,
+        read.events
+    );
+}
