@@ -280,3 +280,22 @@ fn a_follower_costs_its_node_the_same_whether_read_or_not() {
         read.events
     );
 }
+
+#[test]
+fn an_old_scenario_s_lag_is_read_as_the_shipping_delay() {
+    // `lag` was the whole replica lag, drawn per write; it is now the
+    // shipping delay, to which the apply queue is added.
+    let read = |replicas: &str| {
+        let s = crate::scenario(&format!(
+            "[[architecture]]\nkind = \"single\"\n[architecture.replicas]\ncount = 1\n{replicas}"
+        ));
+        let archsim::arch::Config::Single(single) = &s.architectures[0].config else {
+            panic!("a single architecture")
+        };
+        single.replicas.clone()
+    };
+    assert_eq!(read("lag = \"7ms\""), read("shipping = \"7ms\""));
+    let default = read("");
+    assert_eq!(default.shipping, None, "one network hop");
+    assert_eq!(default.apply.to_string(), "single");
+}
