@@ -39,10 +39,13 @@
 //! and `partition_by`: a bad affinity key brings the coordination back.
 //!
 //! Followers. Each follower of a partition learns of a committed entry one
-//! hop after its leader and applies the entry's rows on a core of its node
-//! (`db.apply` each, by default the leader's `write`): off the commit path,
-//! but on the cores of the partitions that node leads. With follower reads
-//! its copy shows the rows once applied.
+//! hop after its leader (and no earlier than of the entry before) and
+//! applies the group's entries in log order, with `partitions.apply`
+//! workers, each entry's rows on a core of its node (`db.apply` each, by
+//! default the leader's `write`): off the commit path, but on the cores of
+//! the partitions that node leads — the same apply as a read replica's
+//! (`model::apply`). With follower reads its copy shows an entry once it
+//! and every earlier one are applied.
 //!
 //! Computation. An `analytics` query is one amount of work over all the
 //! data (`db.analytics`, drawn once per query, see `model::analytics`).
@@ -86,7 +89,7 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
-use crate::model::{Replica, ReplicationLog, Station, VersionedStore, Write};
+use crate::model::{ApplyStream, Replica, ReplicationLog, Station, VersionedStore, Write};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -94,10 +97,6 @@ type PartitionId = u32;
 
 /// Every key of the operation in the partition (not one key index).
 const ALL_KEYS: u16 = u16::MAX;
-
-/// No entry in the replication log: without follower reads the followers
-/// keep no copy, only their cores' work is modelled.
-const NO_COPY: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
@@ -148,21 +147,26 @@ pub enum Event {
     /// The answer reaches the client: ok, or an error.
     Answered(OpId),
     Failed(OpId),
-    /// A committed entry of `partition` reaches the partition's follower
-    /// `replica` (from 1), which applies its `rows` on a core of its node;
-    /// with follower reads, `commit` is the entry in the replication log,
-    /// which the follower's copy shows once applied.
+    /// A committed entry of `partition` (`commit`, in the replication log)
+    /// reaches the partition's follower `replica` (from 1), where it waits
+    /// in the group's log order to be applied on a core of its node.
     AtFollower {
         partition: PartitionId,
         replica: u8,
-        rows: u8,
         commit: u32,
     },
-    /// Follower `replica` of every partition has applied a committed entry:
-    /// its copy shows it.
+    /// Follower `replica` of `partition` has applied the entry and every
+    /// earlier one: with follower reads, its copy shows it.
     Applied {
+        partition: PartitionId,
         replica: u8,
         commit: u32,
+    },
+    /// Without follower reads: follower `replica` of `partition` is done
+    /// with an entry that others wait for.
+    ApplyNext {
+        partition: PartitionId,
+        replica: u8,
     },
 }
 
@@ -180,6 +184,8 @@ pub struct Colocated {
     /// Follower `j` of every partition, as one copy over all keys (with
     /// follower reads only).
     followers: Vec<Replica>,
+    /// Each partition's followers' apply of its log, by partition, then follower.
+    follower_streams: Vec<Vec<ApplyStream>>,
     log: ReplicationLog,
     /// Follower `j`'s draws of the hop after which it learns of a commit,
     /// and of its apply CPU (the same with and without follower reads).
@@ -264,6 +270,16 @@ impl Colocated {
                 .map(|_| Station::new(db.cores, window))
                 .collect(),
             followers,
+            follower_streams: (0..partitions)
+                .map(|_| {
+                    let stream = if follower_reads {
+                        ApplyStream::new(c.apply)
+                    } else {
+                        ApplyStream::unobserved(c.apply)
+                    };
+                    vec![stream; c.replication as usize - 1]
+                })
+                .collect(),
             log: ReplicationLog::default(),
             learn_rngs: per_follower(Stream::FollowerCommit).collect(),
             apply_rngs: per_follower(Stream::Apply).collect(),
@@ -759,60 +775,79 @@ impl Colocated {
     }
 
     /// A committed entry of one partition, `writes`, goes to each of the
-    /// partition's followers, which learns of it one hop after the leader.
+    /// partition's followers, which learns of it one hop after the leader
+    /// and no earlier than of the entry before.
     fn ship_to_followers(&mut self, writes: &[Write], now: SimTime, ctx: &mut Ctx<'_>) {
         let partition = self.partition_of(writes[0].key);
         let followers = self.groups[partition as usize].replicas() - 1;
-        let commit = if self.followers.is_empty() {
-            NO_COPY
-        } else {
-            self.log.push(writes, now, followers as u32)
-        };
+        if followers == 0 {
+            return;
+        }
+        let commit = self.log.push(writes, now, followers as u32);
         for j in 0..followers {
             let hop = self.hop.sample(&mut self.learn_rngs[j]);
+            let stream = &mut self.follower_streams[partition as usize][j];
             let at = match self.followers.get_mut(j) {
                 Some(f) => {
+                    // Shown at the follower: the run drains it.
                     ctx.background_started();
-                    f.ship_after(writes, now, hop)
+                    f.ship_after(stream, writes, now, hop)
                 }
-                None => now + hop,
+                None => stream.ship(now + hop),
             };
             let event = Event::AtFollower {
                 partition,
                 replica: (j + 1) as u8,
-                rows: writes.len() as u8,
                 commit,
             };
             ctx.schedule_at(at, event);
         }
     }
 
-    /// A committed entry reaches follower `replica` of `partition`: a core
-    /// of its node applies its rows, after which its copy (with follower
-    /// reads) shows them.
-    fn at_follower(
-        &mut self,
-        partition: PartitionId,
-        replica: u8,
-        rows: u8,
-        commit: u32,
-        ctx: &mut Ctx<'_>,
-    ) {
+    /// A committed entry reaches follower `replica` of `partition`: it
+    /// waits in the group's log order to be applied.
+    fn at_follower(&mut self, partition: PartitionId, replica: u8, commit: u32, ctx: &mut Ctx<'_>) {
+        let j = usize::from(replica) - 1;
+        self.follower_streams[partition as usize][j].arrived(commit, &self.log);
+        self.start_applying(partition, replica, ctx);
+    }
+
+    /// Follower `replica` of `partition` starts applying what it may now,
+    /// on the cores of its node (shared with the partitions that node
+    /// leads); with follower reads each entry shows once applied, after
+    /// every earlier one.
+    fn start_applying(&mut self, partition: PartitionId, replica: u8, ctx: &mut Ctx<'_>) {
         let j = usize::from(replica) - 1;
         let node = self.groups[partition as usize]
             .follower_nodes()
             .nth(j)
             .expect("a follower");
-        let rng = &mut self.apply_rngs[j];
-        let service = (0..rows).fold(SimDuration::ZERO, |d, _| d + self.apply.sample(rng));
-        let station = &mut self.nodes[node as usize];
-        if commit == NO_COPY {
-            station.enter_held(ctx.now(), service);
-            return;
+        let (apply, rng) = (&self.apply, &mut self.apply_rngs[j]);
+        let wake = self.follower_streams[partition as usize][j].start(
+            ctx.now(),
+            &mut self.log,
+            &mut self.nodes[node as usize],
+            self.followers.get_mut(j),
+            |writes| {
+                writes
+                    .iter()
+                    .fold(SimDuration::ZERO, |d, _| d + apply.sample(rng))
+            },
+            |commit, shown| match shown {
+                Some(at) => ctx.schedule_at(
+                    at,
+                    Event::Applied {
+                        partition,
+                        replica,
+                        commit,
+                    },
+                ),
+                None => ctx.background_done(),
+            },
+        );
+        if let Some(at) = wake {
+            ctx.schedule_at(at, Event::ApplyNext { partition, replica });
         }
-        let (writes, committed) = (self.log.writes(commit), self.log.committed(commit));
-        let at = self.followers[j].arrive(writes, committed, ctx.now(), station, service);
-        ctx.schedule_at(at, Event::Applied { replica, commit });
     }
 
     /// Part `p`'s entry committed in its Raft group.
@@ -1064,15 +1099,24 @@ impl Architecture for Colocated {
             Event::AtFollower {
                 partition,
                 replica,
-                rows,
                 commit,
-            } => self.at_follower(partition, replica, rows, commit, ctx),
-            Event::Applied { replica, commit } => {
-                let writes = self.log.writes(commit);
-                self.followers[usize::from(replica) - 1].apply(writes, ctx.now());
-                self.log.applied(commit);
+            } => self.at_follower(partition, replica, commit, ctx),
+            Event::Applied {
+                partition,
+                replica,
+                commit,
+            } => {
+                let j = usize::from(replica) - 1;
+                self.follower_streams[partition as usize][j].shown(
+                    commit,
+                    ctx.now(),
+                    &mut self.log,
+                    self.followers.get_mut(j),
+                );
                 ctx.background_done();
+                self.start_applying(partition, replica, ctx);
             }
+            Event::ApplyNext { partition, replica } => self.start_applying(partition, replica, ctx),
         }
     }
 

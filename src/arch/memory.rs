@@ -6,8 +6,9 @@
 /// Bytes per key of a cache's index (entries are sized by the key space).
 pub const CACHE: u64 = 40;
 /// Bytes per key of one replica, derived store, read model or follower
-/// (a replica's key record is 40 bytes: when its newest write arrives and
-/// is applied, its value, since when it lags, its versions).
+/// (a replica's key record is 24 bytes — its value, since when it lags, its
+/// applied and newest shipped versions —, a derived store's about as much;
+/// measured when a replica's record also held two instants).
 pub const COPY: u64 = 40;
 /// Bytes per change a derived store holds until its next refresh or batch
 /// load: the 32-byte change and its flag in a queue that grows by doubling.

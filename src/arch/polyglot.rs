@@ -36,9 +36,11 @@
 //! holds the changes delivered since, in delivery order, and applies them
 //! all at the boundary, one event per boundary rather than one per change
 //! (a warehouse loading every 15 minutes holds write rate × 15 minutes of
-//! them). A run
-//! goes on after the last operation until every pipeline has delivered, so
-//! the end-of-run comparison of each store with the database is after the
+//! them). Each cycle starts at a phase drawn for the run
+//! (`model::pipeline::Boundaries`), so the lag reported is the steady
+//! state's even in a run shorter than one load interval. A run goes on
+//! after the last operation until every pipeline has delivered, so the
+//! end-of-run comparison of each store with the database is after the
 //! drain.
 
 pub mod config;
@@ -57,8 +59,8 @@ use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    Applied, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup, RowKeys,
-    RowLocks, Station, VersionedStore, Write, next_refresh, transaction,
+    Applied, Boundaries, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup,
+    RowKeys, RowLocks, Station, VersionedStore, Write, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
@@ -162,7 +164,7 @@ struct Feed {
     cdc: CdcConnector<Change>,
     bus: EventBus,
     /// Visibility after delivery: the next refresh or batch load, if any.
-    publish_every: Option<SimDuration>,
+    publish_every: Option<Boundaries>,
     /// Changes delivered and not yet visible, in delivery order, with
     /// whether each is a redelivery; the next boundary publishes them all.
     pending: std::collections::VecDeque<(Change, bool)>,
@@ -219,7 +221,10 @@ impl Polyglot {
         let space = KeySpace::new(w);
         let db = &config.db;
         let st = &config.stores;
-        let feed = |i: usize, sync: Sync, publish_every: Option<SimDuration>| Feed {
+        let boundaries = |store: &str, every: SimDuration| {
+            Boundaries::new(every, &mut Stream::Phase(store).of(streams))
+        };
+        let feed = |i: usize, sync: Sync, publish_every: Option<Boundaries>| Feed {
             sync,
             cdc: CdcConnector::new(st.poll, st.batch as usize, st.throughput),
             bus: EventBus::new(
@@ -256,8 +261,12 @@ impl Polyglot {
             sessions: Station::new(st.cores, window),
             feeds: vec![
                 feed(0, st.cache_sync, None),
-                feed(1, st.search_sync, Some(st.refresh)),
-                feed(2, st.warehouse_sync, Some(st.load_every)),
+                feed(1, st.search_sync, Some(boundaries("search", st.refresh))),
+                feed(
+                    2,
+                    st.warehouse_sync,
+                    Some(boundaries("warehouse", st.load_every)),
+                ),
             ],
             changes: Changes::default(),
             cache_lag: crate::metrics::LatencyRecorder::new(),
@@ -534,9 +543,9 @@ impl Polyglot {
     fn deliver(&mut self, store: u8, change: u32, duplicate: bool, ctx: &mut Ctx<'_>) {
         let feed = &mut self.feeds[usize::from(store)];
         match feed.publish_every {
-            Some(every) => {
+            Some(boundaries) => {
                 if feed.pending.is_empty() {
-                    ctx.schedule_at(next_refresh(ctx.now(), every), Event::Publish(store));
+                    ctx.schedule_at(boundaries.next(ctx.now()), Event::Publish(store));
                 }
                 feed.pending
                     .push_back((self.changes.take(change), duplicate));

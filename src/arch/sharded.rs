@@ -63,8 +63,8 @@ use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
-    VersionedStore, failover,
+    ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
+    Station, VersionedStore, failover,
 };
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -81,10 +81,11 @@ pub enum Event {
     AtShard(OpId, ShardId),
     /// A read reaches a shard's read replica (its index, from 0).
     AtReplica(OpId, ShardId, u8),
-    /// A shipped commit reaches replica `replica` of its shard, which
-    /// queues it for a core to apply.
+    /// A shipped commit reaches replica `replica` of its shard, where it
+    /// waits in its shard's log order to be applied.
     Apply { replica: u8, commit: u32 },
-    /// The replica has applied the commit: it shows there.
+    /// The replica has applied the commit and every earlier one of its
+    /// shard: it shows there.
     Applied { replica: u8, commit: u32 },
     /// A shard finishes a write's CPU work.
     Served(OpId, ShardId),
@@ -175,9 +176,11 @@ pub struct Sharded {
     directory: Option<Directory>,
     grid: Option<Grid>,
     /// Replica `j` of every shard, as one copy over all keys (each key is
-    /// shipped by its own shard), and each shard's replica stations.
+    /// shipped by its own shard), and each shard's replica stations and
+    /// their apply of the shard's log.
     replicas: Vec<Replica>,
     replica_stations: Vec<Vec<Station>>,
+    replica_streams: Vec<Vec<ApplyStream>>,
     /// Replica `j`'s apply CPU draws, on every shard.
     apply_rngs: Vec<SimRng>,
     log: ReplicationLog,
@@ -281,7 +284,7 @@ impl Sharded {
             .map(|j| {
                 Replica::new(
                     &space,
-                    rc.lag.clone(),
+                    rc.shipping(setting.network),
                     Stream::ReplicaLag(j).of(streams),
                     window,
                 )
@@ -300,6 +303,9 @@ impl Sharded {
             reads_to_replicas: config.replicas.routing() == super::ReadRouting::Replicas,
             replicas,
             replica_stations,
+            replica_streams: (0..s.count)
+                .map(|_| vec![ApplyStream::new(rc.apply); rc.count as usize])
+                .collect(),
             apply_rngs: (1..=rc.count)
                 .map(|j| Stream::Apply(j).of(streams))
                 .collect(),
@@ -720,7 +726,7 @@ impl Sharded {
     }
 
     /// Ships a commit of `o` to every replica of its shard: one message
-    /// each (its lag is the replica's own).
+    /// each, on the replica's stream from that shard.
     fn ship(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
         if writes.is_empty() || self.replicas.is_empty() {
             return;
@@ -732,8 +738,9 @@ impl Sharded {
         let handle = self
             .log
             .push_scoped(writes, now, self.replicas.len() as u32, scope);
-        for (j, r) in self.replicas.iter_mut().enumerate() {
-            let at = r.ship(writes, now);
+        let streams = &mut self.replica_streams[scope as usize];
+        for (j, (r, stream)) in self.replicas.iter_mut().zip(streams).enumerate() {
+            let at = r.ship(stream, writes, now);
             ctx.background_started();
             ctx.schedule_at(
                 at,
@@ -745,25 +752,34 @@ impl Sharded {
         }
     }
 
-    /// A shipped commit reaches replica `j` of its shard: it waits for a
-    /// core of that replica to apply its rows, then shows. One the shard's
-    /// failover made void is dropped.
+    /// A shipped commit reaches replica `j` of its shard: it waits in the
+    /// shard's log order to be applied.
     fn replica_arrival(&mut self, j: u8, commit: u32, ctx: &mut Ctx<'_>) {
-        if !self.log.current(commit) {
-            self.log.applied(commit);
-            return ctx.background_done();
-        }
-        let writes = self.log.writes(commit);
-        let s = self.router.shard(writes[0].key) as usize;
-        let rng = &mut self.apply_rngs[usize::from(j)];
-        let service = writes
-            .iter()
-            .fold(SimDuration::ZERO, |d, _| d + self.apply.sample(rng));
-        let station = &mut self.replica_stations[s][usize::from(j)];
-        let committed = self.log.committed(commit);
-        let at =
-            self.replicas[usize::from(j)].arrive(writes, committed, ctx.now(), station, service);
-        ctx.schedule_at(at, Event::Applied { replica: j, commit });
+        let s = self.router.shard(self.log.writes(commit)[0].key) as usize;
+        self.replica_streams[s][usize::from(j)].arrived(commit, &self.log);
+        self.start_applying(s, j, ctx);
+    }
+
+    /// Replica `j` of shard `s` starts applying what it may now; each
+    /// commit shows once applied, after every earlier one of the shard.
+    /// Commits the shard's failover made void are dropped.
+    fn start_applying(&mut self, s: usize, j: u8, ctx: &mut Ctx<'_>) {
+        let (apply, rng) = (&self.apply, &mut self.apply_rngs[usize::from(j)]);
+        self.replica_streams[s][usize::from(j)].start(
+            ctx.now(),
+            &mut self.log,
+            &mut self.replica_stations[s][usize::from(j)],
+            Some(&mut self.replicas[usize::from(j)]),
+            |writes| {
+                writes
+                    .iter()
+                    .fold(SimDuration::ZERO, |d, _| d + apply.sample(rng))
+            },
+            |commit, shown| match shown {
+                Some(at) => ctx.schedule_at(at, Event::Applied { replica: j, commit }),
+                None => ctx.background_done(),
+            },
+        );
     }
 
     /// Sends `op` to shard `s` and waits for its answer: a round trip.
@@ -1096,12 +1112,16 @@ impl Architecture for Sharded {
             Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
             Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
             Event::Applied { replica, commit } => {
-                if self.log.current(commit) {
-                    let writes = self.log.writes(commit);
-                    self.replicas[usize::from(replica)].apply(writes, ctx.now());
-                }
-                self.log.applied(commit);
+                let s = self.router.shard(self.log.writes(commit)[0].key) as usize;
+                let j = usize::from(replica);
+                self.replica_streams[s][j].shown(
+                    commit,
+                    ctx.now(),
+                    &mut self.log,
+                    Some(&mut self.replicas[j]),
+                );
                 ctx.background_done();
+                self.start_applying(s, replica, ctx);
             }
             Event::Promote { fault, shard } => self.promote(usize::from(fault), shard, ctx),
             Event::Served(op, s) => self.served(op, s, ctx),

@@ -69,8 +69,8 @@ use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
-    VersionedStore, failover, transaction,
+    ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
+    Station, VersionedStore, failover, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -111,9 +111,10 @@ pub enum Event {
     /// The database's answer reaches the client.
     DbAnswered(OpId),
     /// A shipped commit (a handle in the replication log) reaches a
-    /// replica, which queues it for a core to apply.
+    /// replica, where it waits in log order to be applied.
     Apply { replica: Node, commit: u32 },
-    /// The replica has applied the commit: it shows there.
+    /// The replica has applied the commit and every earlier one: it shows
+    /// there.
     Applied { replica: Node, commit: u32 },
     /// Replica 1 takes over from the failed primary (fault `fault`).
     Promote { fault: u16 },
@@ -133,6 +134,7 @@ struct CacheTier {
 struct ReplicaNode {
     data: Replica,
     station: Station,
+    stream: ApplyStream,
     apply_rng: SimRng,
 }
 
@@ -212,11 +214,12 @@ impl Single {
             .map(|i| ReplicaNode {
                 data: Replica::new(
                     &space,
-                    config.replicas.lag.clone(),
+                    config.replicas.shipping(setting.network),
                     Stream::ReplicaLag(i).of(streams),
                     window,
                 ),
                 station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
+                stream: ApplyStream::new(config.replicas.apply),
                 apply_rng: Stream::Apply(i).of(streams),
             })
             .collect::<Vec<_>>();
@@ -529,12 +532,12 @@ impl Single {
             }
         }
         if n > 0 && !self.replicas.is_empty() {
-            // One message to each replica; its lag is the replica's own.
+            // One message to each replica, on its own stream.
             let replicas = self.replicas.len() as u32;
             self.h.network.sent(Message::Replication, replicas, &o);
             let handle = self.log.push(&writes[..n], now, replicas);
             for (i, r) in self.replicas.iter_mut().enumerate() {
-                let at = r.data.ship(&writes[..n], now);
+                let at = r.data.ship(&mut r.stream, &writes[..n], now);
                 ctx.background_started();
                 ctx.schedule_at(
                     at,
@@ -686,14 +689,11 @@ impl Architecture for Single {
             Event::DbAnswered(op) => self.db_answered(op, ctx),
             Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
             Event::Applied { replica, commit } => {
-                if self.log.current(commit) {
-                    let writes = self.log.writes(commit);
-                    self.replicas[replica as usize - 1]
-                        .data
-                        .apply(writes, ctx.now());
-                }
-                self.log.applied(commit);
+                let r = &mut self.replicas[replica as usize - 1];
+                r.stream
+                    .shown(commit, ctx.now(), &mut self.log, Some(&mut r.data));
                 ctx.background_done();
+                self.start_applying(replica, ctx);
             }
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
         }
@@ -728,23 +728,35 @@ impl Architecture for Single {
 }
 
 impl Single {
-    /// A shipped commit reaches `replica`: it waits for a core to apply its
-    /// rows, then shows. One the primary's failover made void is dropped.
+    /// A shipped commit reaches `replica`: it waits in log order to be
+    /// applied.
     fn replica_arrival(&mut self, replica: Node, commit: u32, ctx: &mut Ctx<'_>) {
-        if !self.log.current(commit) {
-            self.log.applied(commit);
-            return ctx.background_done();
-        }
         let r = &mut self.replicas[replica as usize - 1];
-        let writes = self.log.writes(commit);
-        let service = writes.iter().fold(SimDuration::ZERO, |d, _| {
-            d + self.apply.sample(&mut r.apply_rng)
-        });
-        let committed = self.log.committed(commit);
-        let at = r
-            .data
-            .arrive(writes, committed, ctx.now(), &mut r.station, service);
-        ctx.schedule_at(at, Event::Applied { replica, commit });
+        r.stream.arrived(commit, &self.log);
+        self.start_applying(replica, ctx);
+    }
+
+    /// `replica` starts applying what it may now; each commit shows once
+    /// applied, after every earlier one. Commits the primary's failover
+    /// made void are dropped.
+    fn start_applying(&mut self, replica: Node, ctx: &mut Ctx<'_>) {
+        let r = &mut self.replicas[replica as usize - 1];
+        let (apply, rng) = (&self.apply, &mut r.apply_rng);
+        r.stream.start(
+            ctx.now(),
+            &mut self.log,
+            &mut r.station,
+            Some(&mut r.data),
+            |writes| {
+                writes
+                    .iter()
+                    .fold(SimDuration::ZERO, |d, _| d + apply.sample(rng))
+            },
+            |commit, shown| match shown {
+                Some(at) => ctx.schedule_at(at, Event::Applied { replica, commit }),
+                None => ctx.background_done(),
+            },
+        );
     }
 
     /// The primary crashes or is cut off. With replicas, a primary that

@@ -14,6 +14,7 @@ use crate::dist::checks::{
     core_count, node_count, node_count_of, optional_core_count, positive_duration,
     read_replica_count, unit_interval,
 };
+use crate::model::ApplyWorkers;
 use crate::model::router::{PartitionBy, ShardPlacement};
 use crate::sim::SimDuration;
 
@@ -92,16 +93,21 @@ pub enum Invalidate {
     None,
 }
 
-/// Asynchronous read replicas (`[architecture.replicas]`) fed from the
-/// primary's log, applying each key's writes in commit order after a lag.
+/// Asynchronous read replicas (`[architecture.replicas]`), each fed the
+/// primary's log as one stream and applying it in commit order with its own
+/// capacity (`model::apply`): a replica is a prefix of its primary, and its
+/// lag comes from its load.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicasConfig {
     /// Number of read replicas, 0 to 16. Default 0.
     #[serde(deserialize_with = "read_replica_count")]
     pub count: u32,
-    /// Delay from a commit at the primary to its arrival at a replica, drawn per write, after which a core of the replica applies it (`db.apply` per row) and it shows; the writes of one key apply in commit order (so a hot key's writes can wait for each other and see more lag than drawn). Default "exp(20ms)" (Aurora: "usually much less than 100 milliseconds"; vanilla replicas: estimate).
-    pub lag: Dist,
+    /// Delay of each commit from the primary to a replica, drawn per commit; the log is one stream, so a commit arrives no earlier than the one before it (a wide distribution at a high write rate adds that wait). The lag a reader sees is this plus the replica's apply queue (`apply`, `db.apply`). Also accepted as `lag`, its name when it was the whole lag. Default: one network hop (`network.hop`; a Raft follower learns of an entry after one hop too).
+    #[serde(default, alias = "lag", skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Dist>,
+    /// Apply workers per replica: "single" (one commit after another) or N (N commits at once, those sharing a key one after the other), each taking a core for `db.apply` per row; commits show in commit order either way. Above what the workers apply per second, lag grows without bound. Default "single" (MySQL's single applier thread, replica_parallel_workers = 0 before 8.0.27: lag < 1 s at 1k writes/s, 60 s at 5k, 300 s at 10k, against Aurora's 2.6–5.4 ms, Verbitski et al., SIGMOD 2017, Table 4; PostgreSQL's startup process replays the WAL alone).
+    pub apply: ApplyWorkers,
     /// Cores per replica, shared by the reads it serves and the writes it applies. Default: the primary's `db.cores`.
     #[serde(
         default,
@@ -120,6 +126,11 @@ pub struct ReplicasConfig {
 }
 
 impl ReplicasConfig {
+    /// The shipping delay after defaults: one hop of `network`.
+    pub fn shipping(&self, network: &crate::model::network::NetworkConfig) -> Dist {
+        self.shipping.clone().unwrap_or_else(|| network.hop.clone())
+    }
+
     /// Where reads that miss the cache go, after defaults: to the replicas
     /// when there are some, else to the primary.
     pub fn routing(&self) -> ReadRouting {
@@ -149,7 +160,8 @@ impl Default for ReplicasConfig {
     fn default() -> Self {
         ReplicasConfig {
             count: 0,
-            lag: Dist::parse("exp(20ms)").expect("valid default"),
+            shipping: None,
+            apply: ApplyWorkers::SINGLE,
             cores: None,
             reads: None,
             ryw_window: SimDuration::from_secs(2),
@@ -197,7 +209,7 @@ pub struct DbConfig {
     pub analytics: Dist,
     /// Time the client that scattered an `analytics` query over shards or partitions takes to merge one more part's partial result: a query over n parts answers n − 1 merges after its last part has answered (none with one part, nor on a single primary, warehouse or read model). Default "1ms" (estimate: combining partial aggregates of a few thousand rows).
     pub analytics_merge: Dist,
-    /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; the row becomes visible there once applied. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
+    /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; one apply worker applies 1 / (this × rows per commit) commits per second, and the commit shows there once applied, after every earlier one. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<Dist>,
 }

@@ -1,9 +1,10 @@
 //! Reusable parts that architectures compose: queueing stations, the
-//! network, caches, replicas, the write-ahead log, routers, pipelines, the
-//! row locks of a system of record, the lock table of distributed
-//! transactions, two-phase commit and Raft groups.
+//! network, caches, replicas and their apply of the log, the write-ahead
+//! log, routers, pipelines, the row locks of a system of record, the lock
+//! table of distributed transactions, two-phase commit and Raft groups.
 
 pub mod analytics;
+pub mod apply;
 pub mod cache;
 pub mod derived;
 pub mod failover;
@@ -25,11 +26,12 @@ pub mod txn;
 pub mod wal;
 
 pub use crate::sim::{FOREVER, prefetch};
+pub use apply::{ApplyStream, ApplyWorkers};
 pub use cache::{Cache, Lookup};
 pub use derived::{Applied, DerivedStore};
 pub use impairment::Impairment;
 pub use network::Network;
-pub use pipeline::{CdcBatch, CdcConnector, EventBus, next_refresh};
+pub use pipeline::{Boundaries, CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};
 pub use router::{PartitionBy, Router};
 pub use row_locks::{RowKeys, RowLocks};

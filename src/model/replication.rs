@@ -1,25 +1,14 @@
 //! Asynchronous replication from the primary's log to read replicas (and
-//! from a Raft leader to the followers that serve reads).
+//! from a Raft leader to the followers that serve reads): the log entries
+//! kept until every replica has applied them, and each replica's copy of
+//! the data.
 //!
-//! Each commit (one write, or a transaction's writes together) reaches a
-//! replica after its own lag, drawn from the replica's `lag` distribution;
-//! the commits touching one key arrive in commit order (arrival instant =
-//! max(commit + lag, previous arrival of any of its keys)). Drawing each
-//! commit's lag independently keeps the visibility lag a reader meets equal
-//! to the configured distribution, P(visible after t) = P(L ≤ t), which is
-//! what replica-staleness formulas assume. Holding every commit behind all
-//! earlier commits of *other* keys as well would turn an `exp(20ms)` lag
-//! into the maximum of many draws (about 100 ms at 4,000 writes/s), a burst
-//! no real replica shows at steady load; across keys the lag keeps no order.
-//!
-//! Applying is work: an arriving commit queues for a core of the replica's
-//! node (a [`Station`], FIFO with the reads it serves) for the apply CPU of
-//! its rows, and becomes visible, atomically, when that work is done — and
-//! not before the earlier commits of its keys, so a key's writes still
-//! apply in commit order. An idle node adds only the apply time to the lag;
-//! a busy one adds its queue.
+//! How commits reach a replica and when they show there — in commit order,
+//! after a shipping delay, at the replica's own apply capacity — is
+//! [`super::apply`]. The copy here holds, per key, the version applied and
+//! the newest shipped, so that it can say how long and how much it lags.
 
-use super::Station;
+use super::ApplyStream;
 use crate::check::Version;
 use crate::dist::Dist;
 use crate::metrics::{LatencyRecorder, Outcome, Window};
@@ -47,6 +36,8 @@ pub struct ReplicationLog {
     free: Vec<u32>,
     /// The current epoch of each scope (absent: 0).
     epochs: Vec<u32>,
+    /// Commits pushed so far: the next one's position in the log.
+    pushed: u64,
 }
 
 struct Shipped {
@@ -56,6 +47,8 @@ struct Shipped {
     remaining: u32,
     scope: u32,
     epoch: u32,
+    /// Its position in the log (from 1), in commit order.
+    seq: u64,
 }
 
 impl ReplicationLog {
@@ -74,12 +67,15 @@ impl ReplicationLog {
         scope: u32,
     ) -> u32 {
         let epoch = self.epochs.get(scope as usize).copied().unwrap_or(0);
+        self.pushed += 1;
+        let seq = self.pushed;
         match self.free.pop() {
             Some(i) => {
                 let e = &mut self.entries[i as usize];
                 e.writes.clear();
                 e.writes.extend_from_slice(writes);
-                (e.committed, e.remaining, e.scope, e.epoch) = (committed, replicas, scope, epoch);
+                (e.committed, e.remaining, e.scope, e.epoch, e.seq) =
+                    (committed, replicas, scope, epoch, seq);
                 i
             }
             None => {
@@ -89,6 +85,7 @@ impl ReplicationLog {
                     remaining: replicas,
                     scope,
                     epoch,
+                    seq,
                 });
                 (self.entries.len() - 1) as u32
             }
@@ -97,6 +94,11 @@ impl ReplicationLog {
 
     pub fn writes(&self, handle: u32) -> &[Write] {
         &self.entries[handle as usize].writes
+    }
+
+    /// The commit's position in the log: later commits have higher ones.
+    pub fn seq(&self, handle: u32) -> u64 {
+        self.entries[handle as usize].seq
     }
 
     /// When the commit committed at its primary.
@@ -133,10 +135,6 @@ impl ReplicationLog {
 /// What a replica knows of one key, kept together (one cache line).
 #[derive(Clone, Copy, Debug, Default)]
 struct KeyCopy {
-    /// When the newest shipped write of the key reaches the replica, and
-    /// when the newest arrived one is applied.
-    arrives_at: SimTime,
-    applied_at: SimTime,
     value: i64,
     /// Since when the copy has lagged the primary (valid while `shipped > version`).
     behind_since: SimTime,
@@ -146,9 +144,12 @@ struct KeyCopy {
     shipped: Version,
 }
 
+/// One replica's copy of the data (of every shard's or partition's keys,
+/// each shipped by its own primary).
 pub struct Replica {
     keys: Vec<KeyCopy>,
-    lag: Dist,
+    /// The delay of each commit on its way (one network hop by default).
+    shipping: Dist,
     rng: SimRng,
     /// Visibility lag (apply − commit) of writes committed in the window.
     visibility: LatencyRecorder,
@@ -160,7 +161,7 @@ pub struct Replica {
 }
 
 impl Replica {
-    pub fn new(space: &KeySpace, lag: Dist, rng: SimRng, window: Window) -> Replica {
+    pub fn new(space: &KeySpace, shipping: Dist, rng: SimRng, window: Window) -> Replica {
         Replica {
             keys: (0..space.total())
                 .map(|k| KeyCopy {
@@ -168,7 +169,7 @@ impl Replica {
                     ..KeyCopy::default()
                 })
                 .collect(),
-            lag,
+            shipping,
             rng,
             visibility: LatencyRecorder::new(),
             behind_ns: 0,
@@ -177,28 +178,30 @@ impl Replica {
         }
     }
 
-    /// A commit of `writes` at the primary: when it reaches this replica,
-    /// after a lag drawn from `lag`.
-    pub fn ship(&mut self, writes: &[Write], committed: SimTime) -> SimTime {
-        let lag = self.lag.sample(&mut self.rng);
-        self.ship_after(writes, committed, lag)
-    }
-
-    /// A commit of `writes` at the primary: when it reaches this replica,
-    /// after `lag` (drawn by the caller).
-    pub fn ship_after(
+    /// A commit of `writes` at the primary, committed at `committed`,
+    /// shipped on `stream`: when it reaches this replica, after a delay
+    /// drawn from `shipping` and behind the commits shipped before it.
+    pub fn ship(
         &mut self,
+        stream: &mut ApplyStream,
         writes: &[Write],
         committed: SimTime,
-        lag: SimDuration,
     ) -> SimTime {
-        let mut at = self.path.arrival(committed, lag);
-        for w in writes {
-            at = at.max(self.keys[w.key as usize].arrives_at);
-        }
+        let delay = self.shipping.sample(&mut self.rng);
+        self.ship_after(stream, writes, committed, delay)
+    }
+
+    /// [`ship`](Self::ship) after `delay` (drawn by the caller).
+    pub fn ship_after(
+        &mut self,
+        stream: &mut ApplyStream,
+        writes: &[Write],
+        committed: SimTime,
+        delay: SimDuration,
+    ) -> SimTime {
+        let at = stream.ship(self.path.arrival(committed, delay));
         for w in writes {
             let k = &mut self.keys[w.key as usize];
-            k.arrives_at = at;
             if k.shipped == k.version {
                 k.behind_since = committed;
             }
@@ -207,30 +210,12 @@ impl Replica {
         at
     }
 
-    /// A shipped commit of `writes`, committed at `committed`, reaches the
-    /// replica now and queues on its node, `station`, for `service` of one
-    /// core (its rows' apply CPU; a cut-off node holds it, as a log stream
-    /// is resent). Returns when it is applied: when that work is done, and
-    /// not before the earlier commits of its keys. Apply it then.
-    pub fn arrive(
-        &mut self,
-        writes: &[Write],
-        committed: SimTime,
-        now: SimTime,
-        station: &mut Station,
-        service: SimDuration,
-    ) -> SimTime {
-        let mut at = station.enter_held(now, service).done;
-        for w in writes {
-            at = at.max(self.keys[w.key as usize].applied_at);
-        }
-        for w in writes {
-            self.keys[w.key as usize].applied_at = at;
-        }
+    /// A commit made at `committed` will show here at `shown`: its
+    /// visibility lag, counted when it committed in the window.
+    pub(super) fn record_lag(&mut self, committed: SimTime, shown: SimTime) {
         if self.window.contains(committed) {
-            self.visibility.record(at - committed, Outcome::Ok);
+            self.visibility.record(shown - committed, Outcome::Ok);
         }
-        at
     }
 
     /// Applies a shipped commit now.

@@ -20,7 +20,7 @@ pub enum Stream<'a> {
     Fsync(&'a str),
     /// Forced-write latencies of shard `i`'s log.
     ShardFsync(u32),
-    /// Apply delays of read replica `i`.
+    /// Shipping delays of read replica `i`.
     ReplicaLag(u32),
     /// Commit delays of Raft follower `i`.
     FollowerCommit(u32),
@@ -29,6 +29,9 @@ pub enum Stream<'a> {
     Apply(u32),
     /// Delivery delays of event-bus consumer `i`.
     BusDelay(u32),
+    /// Where in its cycle a periodic store (`search`, `warehouse`) is when
+    /// the run starts.
+    Phase(&'a str),
     /// The coordinator's event log's delivery delays.
     EventLog,
     /// Which read replica serves a read.
@@ -65,6 +68,7 @@ impl Stream<'_> {
             Stream::FollowerCommit(i) => format!("follower_{i}/commit"),
             Stream::Apply(i) => format!("copy_{i}/apply"),
             Stream::BusDelay(i) => format!("bus/{i}"),
+            Stream::Phase(component) => format!("{component}/phase"),
             Stream::EventLog => "event-log".to_string(),
             Stream::ReplicaChoice => "replica-choice".to_string(),
             Stream::FollowerChoice => "follower-choice".to_string(),

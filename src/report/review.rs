@@ -261,7 +261,8 @@ fn caption(stem: &str) -> &'static str {
         }
         "visibility" => "Share of reads that see a write, by time after its acknowledgement",
         "lag" => {
-            "Visibility lag per copy: p50, p99 and p99.9 from a commit to its apply (log scale)"
+            "Visibility lag per copy from a commit to its apply (log scale): p50, p99 and p99.9; \
+             with a sweep, p99 (solid) and p50 (dashed) against the swept parameter"
         }
         "capacity" => {
             "Capacity at the SLO per architecture: the highest swept or searched rate meeting \

@@ -53,6 +53,21 @@ fn typo_in_a_field_name() {
 }
 
 #[test]
+fn apply_workers_are_single_or_a_count() {
+    let replicas = "[[architecture]]\nkind = \"single\"\n[architecture.replicas]\ncount = 1\n";
+    assert_rejected(
+        &format!("{replicas}apply = 0\n"),
+        "5:9",
+        "expected \"single\" or a number of parallel apply workers from 1 to 1024, found 0",
+    );
+    assert_rejected(
+        &format!("{replicas}apply = \"two\"\n"),
+        "5:9",
+        "found \"two\"",
+    );
+}
+
+#[test]
 fn negative_rate() {
     assert_rejected(
         &format!("[workload]\nrate = -5\n{GOOD_TAIL}"),

@@ -24,6 +24,7 @@ mod memory;
 mod oracle;
 mod overrides;
 mod polyglot;
+mod replica_apply;
 mod replications;
 mod saturation;
 mod sharded;

@@ -347,11 +347,13 @@ fn shard_replicas_serve_reads_and_lag() {
         kind = "sharded"
         [architecture.replicas]
         count = 2
+        shipping = "20ms"
         [[architecture]]
         kind = "sharded"
         name = "primaries"
         [architecture.replicas]
         count = 2
+        shipping = "20ms"
         reads = "primary"
         "#,
     );

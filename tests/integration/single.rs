@@ -164,8 +164,9 @@ fn ttl_hit_ratio_matches_the_renewal_formula() {
 }
 
 /// Reads from one asynchronous replica; uniform keys, per-key write rate
-/// `w` = 1000 puts/s / keys.
-fn replica_run(keys: u64, lag: &str, reads: &str) -> RunResult {
+/// `w` = 1000 puts/s / keys. The replica's one apply worker takes `apply`
+/// per commit (one row each).
+fn replica_run(keys: u64, shipping: &str, apply: &str, reads: &str) -> RunResult {
     run_one(&format!(
         r#"
         duration = "60s"
@@ -185,10 +186,11 @@ fn replica_run(keys: u64, lag: &str, reads: &str) -> RunResult {
         cores = 64
         read = "1us"
         write = "1us"
+        apply = "{apply}"
         fsync = "0s"
         [architecture.replicas]
         count = 1
-        lag = "{lag}"
+        shipping = "{shipping}"
         reads = "{reads}"
         "#
     ))
@@ -200,9 +202,11 @@ fn stale_share(r: &RunResult) -> f64 {
 
 #[test]
 fn replica_staleness_matches_the_closed_form() {
-    // Constant lag L: a read is stale when a write landed in the last L,
-    // P = 1 − e^{−wL}. w = 10/s, L = 20 ms → 0.1813.
-    let r = replica_run(100, "20ms", "replicas");
+    // A read is stale when its key's last write, at age A ~ Exp(w), is not
+    // yet visible: P = P(L > A) = 1 − E[e^{−wL}], L the visibility lag.
+    // Constant lag L (shipping 20 ms, apply 1 µs): P = 1 − e^{−wL}.
+    // w = 10/s, L = 20 ms → 0.1813.
+    let r = replica_run(100, "20ms", "1us", "replicas");
     close("constant lag", stale_share(&r), 1.0 - (-0.2f64).exp(), 0.01);
     assert_eq!(
         r.anomalies
@@ -213,28 +217,33 @@ fn replica_staleness_matches_the_closed_form() {
         vec!["replica"]
     );
 
-    // Exponential lag, mean m: P = 1 − E[e^{−wL}] = wm / (1 + wm).
-    // w = 2/s, m = 20 ms → 0.0385 (1 − e^{−wm} = 0.0392 is within 0.001).
-    let r = replica_run(500, "exp(20ms)", "replicas");
-    close("exponential lag", stale_share(&r), 0.04 / 1.04, 0.005);
+    // In-order apply by one worker, exponential apply (mean 0.8 ms) of
+    // Poisson commits (λ = 1000/s, μ = 1250/s): an M/M/1 queue, whose
+    // sojourn is exponential with rate μ − λ (a commit's lag depends on the
+    // commits before it, never on the later writes that make its age), so
+    // L = d + Exp(μ − λ) and P = 1 − e^{−wd} (μ − λ)/(μ − λ + w).
+    // w = 10/s, d = 10 ms → 0.1300.
+    let r = replica_run(100, "10ms", "exp(800us)", "replicas");
+    let want = 1.0 - (-0.1f64).exp() * 250.0 / 260.0;
+    close("M/M/1 apply", stale_share(&r), want, 0.005);
     let lag = r.components["replica_1"].lag_mean_ms.unwrap();
     assert!(
-        (lag - 20.0).abs() < 0.5,
-        "visibility lag {lag} ms is the configured mean"
+        (lag - 14.0).abs() < 14.0 * 0.03,
+        "visibility lag {lag} ms: shipping 10 ms + M/M/1 sojourn 1/(μ − λ) = 4 ms"
     );
 }
 
 #[test]
 fn primary_reads_fix_read_your_writes() {
-    let lagging = replica_run(100, "50ms", "replicas");
+    let lagging = replica_run(100, "50ms", "1us", "replicas");
     assert!(lagging.anomalies.read_your_writes.count > 0);
-    let fixed = replica_run(100, "50ms", "read-your-writes");
+    let fixed = replica_run(100, "50ms", "1us", "read-your-writes");
     assert_eq!(fixed.anomalies.read_your_writes.count, 0);
     assert!(
         fixed.anomalies.stale_read.count > 0,
         "other sessions still read stale data"
     );
-    let primary = replica_run(100, "50ms", "primary");
+    let primary = replica_run(100, "50ms", "1us", "primary");
     assert_eq!(primary.anomalies.stale_read.count, 0);
 }
 

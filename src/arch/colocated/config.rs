@@ -14,6 +14,7 @@ use crate::arch::{DbConfig, Launch, RunResult};
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, node_count, optional_node_count};
 use crate::faults::{self, Role, RoleSet};
+use crate::model::ApplyWorkers;
 use crate::model::locks::Conflict;
 use crate::model::router::PartitionBy;
 use crate::sim::SimDuration;
@@ -146,6 +147,8 @@ pub struct PartitionsConfig {
     pub partition_by: PartitionBy,
     /// Where `get`s go: "leader" (linearizable, under the leader's lease) or "follower" (any replica of the partition: bounded staleness). Default "leader".
     pub reads: RaftReads,
+    /// Apply workers of each follower for its partition's log, as a read replica's (`replicas.apply`): "single" (one entry after another) or N (N entries at once, those sharing a key one after the other), each taking a core of the follower's node for `db.apply` per row; entries show in log order either way. Default "single" (a Raft state machine applies its log in index order, Raft §5.3; as MySQL's single applier thread and PostgreSQL's WAL replay, `replicas.apply`).
+    pub apply: ApplyWorkers,
     /// `analytics` and `multi_get`: "colocated" runs them next to the data, one request per partition in parallel; "client" pulls the rows to the client and computes there (a multi_get's keys one request each, all in parallel; an analytics query's rows from every partition in parallel, from each a page of `page` rows per round trip). Default "colocated".
     pub compute: Compute,
     /// Rows per round trip when the client pulls rows for an `analytics` query (compute = "client"). Default 1000 (a JDBC fetch size; estimate).
@@ -238,6 +241,7 @@ impl Default for PartitionsConfig {
             replication: 3,
             partition_by: PartitionBy::Key,
             reads: RaftReads::Leader,
+            apply: ApplyWorkers::SINGLE,
             compute: Compute::Colocated,
             page: 1000,
             conflict: Conflict::WaitDie,

@@ -147,10 +147,10 @@ pub struct StoresConfig {
     pub warehouse_sync: Sync,
     /// Server time of one search query. Default "lognormal(p50=5ms, p99=50ms)" (estimate).
     pub search: Dist,
-    /// A change reaching the index becomes searchable at the next refresh. Default "1s" (Elasticsearch refresh_interval).
+    /// A change reaching the index becomes searchable at the next refresh; refreshes are this far apart, the first at a point of the first interval drawn for each run. Default "1s" (Elasticsearch refresh_interval).
     #[serde(deserialize_with = "positive_duration")]
     pub refresh: SimDuration,
-    /// The warehouse makes changes visible in batch loads this far apart (also accepted as `interval`). Default "15m" (micro-batches; Snowpipe "within minutes").
+    /// The warehouse makes changes visible in batch loads this far apart (also accepted as `interval`), the first at a point of the first interval drawn for each run, so that the lag reported is the steady state's (mean half of this) however short the run. Default "15m" (micro-batches; Snowpipe "within minutes").
     #[serde(alias = "interval", deserialize_with = "positive_duration")]
     pub load_every: SimDuration,
     /// Server time of one session store operation. Default "20us" (estimate).

@@ -1,6 +1,7 @@
-//! Latency against the first swept parameter — where each architecture's
-//! knee is: p99 (solid) and p50 (dashed) per architecture, on a log scale.
-//! With replications, the means over them.
+//! Figures against the first swept parameter, p99 (solid) and p50 (dashed)
+//! on a log scale: latency per architecture — where each one's knee is
+//! (with replications, the means over them) — and visibility lag per copy —
+//! where a copy stops keeping up (replication 0).
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -24,30 +25,67 @@ pub fn applies(results: &Results) -> bool {
         .all(|r| r.point.get(path).is_some_and(|v| v.parse::<f64>().is_ok()))
 }
 
+/// Adds a point to `out`: the series `name` (with the point's other swept
+/// parameters) at the point's value of the first.
+fn add(
+    out: &mut Series,
+    x_path: &str,
+    name: &str,
+    point: &std::collections::BTreeMap<String, String>,
+    p50: f64,
+    p99: f64,
+    bounds: [bool; 2],
+) {
+    let rest: Vec<String> = point
+        .iter()
+        .filter(|(k, _)| *k != x_path)
+        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect();
+    let label = if rest.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", rest.join(", "))
+    };
+    let x: f64 = point[x_path].parse().unwrap_or(0.0);
+    match out.iter_mut().find(|(l, _)| *l == label) {
+        Some((_, pts)) => pts.push((x, p50, p99, bounds)),
+        None => out.push((label, vec![(x, p50, p99, bounds)])),
+    }
+}
+
+/// Each copy's visibility lag (writes delivered to it only) at each point,
+/// replication 0.
+fn lag_series(results: &Results) -> Series {
+    let x_path = &results.scenario.swept[0];
+    let mut out: Series = Vec::new();
+    for r in results.runs.iter().filter(|r| r.replication == 0) {
+        for (copy, l) in r
+            .visibility
+            .lag_ms
+            .iter()
+            .filter(|(_, l)| !l.none_delivered())
+        {
+            let name = format!("{}: {copy}", r.architecture);
+            add(
+                &mut out, x_path, &name, &r.point, l.p50_ms, l.p99_ms, [false; 2],
+            );
+        }
+    }
+    for (_, pts) in &mut out {
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    out
+}
+
 fn series(results: &Results) -> Series {
     let x_path = &results.scenario.swept[0];
     let mut out: Series = Vec::new();
-    let mut add = |arch: &str,
-                   point: &std::collections::BTreeMap<String, String>,
-                   p50,
-                   p99,
-                   bounds: [bool; 2]| {
-        let rest: Vec<String> = point
-            .iter()
-            .filter(|(k, _)| *k != x_path)
-            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-            .collect();
-        let label = if rest.is_empty() {
-            arch.to_string()
-        } else {
-            format!("{arch} ({})", rest.join(", "))
-        };
-        let x: f64 = point[x_path].parse().unwrap_or(0.0);
-        match out.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, pts)) => pts.push((x, p50, p99, bounds)),
-            None => out.push((label, vec![(x, p50, p99, bounds)])),
-        }
-    };
+    let mut add =
+        |arch: &str,
+         point: &std::collections::BTreeMap<String, String>,
+         p50,
+         p99,
+         bounds: [bool; 2]| { add(&mut out, x_path, arch, point, p50, p99, bounds) };
     if results.summaries.is_empty() {
         for r in results.runs.iter().filter(|r| r.replication == 0) {
             let l = r.latency.all();
@@ -74,6 +112,7 @@ fn series(results: &Results) -> Series {
     out
 }
 
+/// Latency, all operations, against the first swept parameter.
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     results: &Results,
@@ -81,8 +120,49 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let figure = Figure {
+        what: "latency",
+        y_desc: "latency, all operations (ms, log scale)",
+        note: super::LATENCY_NOTE,
+    };
+    plot(root, results, &series(results), &figure)
+}
+
+/// Each copy's visibility lag against the first swept parameter.
+pub fn draw_lag<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    results: &Results,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let figure = Figure {
+        what: "visibility lag",
+        y_desc: "commit \u{2192} visible at the copy (ms, log scale)",
+        note: "Writes committed in the window that reached each copy; a copy that received none at a point is left out there (tables: none delivered).",
+    };
+    plot(root, results, &lag_series(results), &figure)
+}
+
+/// What a chart against the swept parameter shows.
+struct Figure {
+    /// In the caption: "<scenario>: <what> vs <parameter>".
+    what: &'static str,
+    y_desc: &'static str,
+    /// Along the bottom: how it counts.
+    note: &'static str,
+}
+
+fn plot<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    results: &Results,
+    series: &Series,
+    figure: &Figure,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
     let wrap = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e:?}");
-    let series = series(results);
     let xs = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let (x0, x1) = (
         xs.clone().fold(f64::INFINITY, f64::min),
@@ -101,13 +181,13 @@ where
         (0.001, 1.0)
     };
     root.fill(&WHITE).map_err(wrap)?;
-    let root = super::with_note(&root, super::LATENCY_NOTE).map_err(wrap)?;
+    let root = super::with_note(&root, figure.note).map_err(wrap)?;
     let x_path = &results.scenario.swept[0];
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "{}: latency vs {x_path} (p99 solid, p50 dashed)",
-                results.scenario.name
+                "{}: {} vs {x_path} (p99 solid, p50 dashed)",
+                results.scenario.name, figure.what
             ),
             (FONT, 20).into_font(),
         )
@@ -129,7 +209,7 @@ where
             }
         })
         .y_label_formatter(&|v| format!("{v}"))
-        .y_desc("latency, all operations (ms, log scale)")
+        .y_desc(figure.y_desc)
         .x_desc(x_path.as_str())
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))

@@ -95,7 +95,11 @@ pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
         out.push(render!("visibility", visibility::draw, results));
     }
     if visibility::lag_applies(results) {
-        out.push(render!("lag", visibility::draw_lag, results));
+        if knee::applies(results) {
+            out.push(render!("lag", knee::draw_lag, results));
+        } else {
+            out.push(render!("lag", visibility::draw_lag, results));
+        }
     }
     if timeline::applies(results) {
         out.push(render!("timeline", timeline::draw, results));

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, draw_legend};
+use super::{FONT, PALETTE, draw_legend, ticks_1_2_5};
 use crate::report::Results;
 
 pub fn applies(results: &Results) -> bool {
@@ -179,7 +179,10 @@ where
         .margin(16)
         .x_label_area_size(if copies.len() > 4 { 90 } else { 44 })
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..n, (lo..hi).log_scale())
+        .build_cartesian_2d(
+            0f64..n,
+            (lo..hi).log_scale().with_key_points(ticks_1_2_5(lo, hi)),
+        )
         .map_err(wrap)?;
     chart
         .configure_mesh()
