@@ -13,9 +13,10 @@ use plotters::style::FontStyle;
 use super::Results;
 
 mod anomalies;
-mod bars;
+mod coordination;
 mod knee;
 mod ladder;
+mod panels;
 mod percentiles;
 mod timeline;
 mod visibility;
@@ -88,8 +89,8 @@ pub fn charts(results: &Results) -> anyhow::Result<Vec<Chart>> {
     if anomalies::applies(results) {
         out.push(render!("anomalies", anomalies::draw, results));
     }
-    if bars::coordination_applies(results) {
-        out.push(render!("coordination", bars::draw_coordination, results));
+    if coordination::applies(results) {
+        out.push(render!("coordination", coordination::draw, results));
     }
     if visibility::applies(results) {
         out.push(render!("visibility", visibility::draw, results));
