@@ -45,7 +45,8 @@ where
     let root = root.titled(title, (FONT, 20).into_font()).map_err(wrap)?;
     let lines = super::knee::applies(results);
     let root = if lines {
-        draw_series_key(&root, results).map_err(wrap)?
+        let against = format!("against {}", results.scenario.swept[0]);
+        draw_key(&root, results, true, &against).map_err(wrap)?
     } else {
         root
     };
@@ -144,12 +145,14 @@ fn bar_panel<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The architectures' lines, each a colour, marker and dash: the key the
-/// line panels share, drawn once in a band under the title. Returns the
-/// area below the band.
-fn draw_series_key<DB: DrawingBackend>(
+/// The architectures' lines, each a colour and dash (and a marker, with
+/// `markers`): the key a chart's panels share, drawn once in a band under
+/// the title, followed by `after` in grey. Returns the area below the band.
+pub(crate) fn draw_key<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     results: &Results,
+    markers: bool,
+    after: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     let (band, rest) = root.split_vertically(26);
     let mut x = 16;
@@ -165,6 +168,7 @@ fn draw_series_key<DB: DrawingBackend>(
         }
         let (at, filled) = ((x + 14, 12), color.filled());
         match i % 4 {
+            _ if !markers => {}
             0 => band.draw(&Circle::new(at, 4, filled))?,
             1 => band.draw(&TriangleMarker::new(at, 5, filled))?,
             2 => band.draw(&Rectangle::new([(at.0 - 4, 8), (at.0 + 4, 16)], filled))?,
@@ -177,9 +181,8 @@ fn draw_series_key<DB: DrawingBackend>(
         ))?;
         x += 46 + 8 * name.len() as i32;
     }
-    let against = format!("against {}", results.scenario.swept[0]);
     band.draw(&Text::new(
-        against,
+        after.to_string(),
         (x + 16, 5),
         (FONT, 13).into_font().color(&RGBColor(70, 70, 70)),
     ))?;

@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, draw_legend};
+use super::{FONT, PALETTE, ticks_1_2_5};
 use crate::report::{Results, RunResult};
 
 pub fn applies(results: &Results) -> bool {
@@ -67,14 +67,18 @@ where
     root.fill(&WHITE).map_err(wrap)?;
     let root = super::with_note(&root, "p99 counts failed and timed-out operations at the client's whole wait (dotted: the timeout, where they count, \u{2265}); failed ops: errors and timeouts.").map_err(wrap)?;
     let runs = shown(results);
-    let (title, rest) = root.split_vertically(34);
-    title
-        .draw(&Text::new(
-            format!("{}: the run over time", results.scenario.name),
-            (300, 8),
+    let root = root
+        .titled(
+            &format!("{}: the run over time", results.scenario.name),
             (FONT, 20).into_font(),
-        ))
+        )
         .map_err(wrap)?;
+    let point = if results.scenario.swept.is_empty() {
+        String::new()
+    } else {
+        "(the first sweep point)".to_string()
+    };
+    let rest = super::panels::draw_key(&root, results, false, &point).map_err(wrap)?;
     let panels = rest.split_evenly((4, 1));
     let end = runs
         .iter()
@@ -89,8 +93,7 @@ where
         ("failed ops", |r, i| r.series.errors[i] as f64, false),
         ("anomalies", |r, i| r.series.anomalies[i] as f64, false),
     ];
-    for (k, (panel, (name, pick, log))) in panels.iter().zip(figures).enumerate() {
-        let legend = k == 0;
+    for (panel, (name, pick, log)) in panels.iter().zip(figures) {
         let lines: Vec<Vec<(f64, f64)>> = runs
             .iter()
             .map(|r| {
@@ -115,14 +118,15 @@ where
                 (0.001, 1.0)
             };
             let mut chart = builder
-                .build_cartesian_2d(0f64..end, (lo..hi).log_scale())
+                .build_cartesian_2d(
+                    0f64..end,
+                    (lo..hi).log_scale().with_key_points(ticks_1_2_5(lo, hi)),
+                )
                 .map_err(wrap)?;
             let frame = Panel {
                 name,
                 shade: &shade,
                 lines: &lines,
-                runs: &runs,
-                legend,
             };
             panel_body(&mut chart, &frame, (lo, hi)).map_err(wrap)?;
             // Where failures and timeouts count: the client's whole wait.
@@ -154,8 +158,6 @@ where
                 name,
                 shade: &shade,
                 lines: &lines,
-                runs: &runs,
-                legend,
             };
             panel_body(&mut chart, &frame, (0.0, hi)).map_err(wrap)?;
         }
@@ -169,9 +171,6 @@ struct Panel<'p> {
     name: &'p str,
     shade: &'p [Shade],
     lines: &'p [Vec<(f64, f64)>],
-    runs: &'p [&'p RunResult],
-    /// The legend goes on the first panel only.
-    legend: bool,
 }
 
 /// One panel: its mesh, shaded intervals, a line per run, the legend.
@@ -204,25 +203,14 @@ where
             (FONT, 12).into_font(),
         )))?;
     }
-    for (i, (line, run)) in p.lines.iter().zip(p.runs).enumerate() {
+    for (i, line) in p.lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let style = ShapeStyle::from(&color).stroke_width(2);
-        let series = if i % 2 == 0 {
-            chart.draw_series(LineSeries::new(line.clone(), style))?
+        if i % 2 == 0 {
+            chart.draw_series(LineSeries::new(line.clone(), style))?;
         } else {
-            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style))?
-        };
-        series
-            .label(run.architecture.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 20, y)],
-                    ShapeStyle::from(&color).stroke_width(2),
-                )
-            });
-    }
-    if p.legend {
-        draw_legend(chart, SeriesLabelPosition::MiddleRight)?;
+            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style))?;
+        }
     }
     Ok(())
 }
