@@ -831,7 +831,14 @@ mod tests {
             window,
             ended: Vec::new(),
         };
-        let out = run(&mut echo, Script(ops.into()), log, patience, &[], Some(rule));
+        let out = run(
+            &mut echo,
+            Script(ops.into()),
+            log,
+            patience,
+            &[],
+            Some(rule),
+        );
         assert_eq!(out.stopped_at, SimTime(1_000_000_000));
         assert_eq!(echo.attempts, 2, "B never reached the system");
         assert_eq!(
