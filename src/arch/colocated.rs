@@ -260,9 +260,7 @@ impl Colocated {
             space,
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
-            nodes: (0..c.nodes)
-                .map(|_| Station::new(db.cores, window))
-                .collect(),
+            nodes: (0..c.nodes).map(|_| db.node(db.cores, window)).collect(),
             followers,
             log: ReplicationLog::default(),
             learn_rngs: per_follower(Stream::FollowerCommit).collect(),

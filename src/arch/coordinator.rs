@@ -271,7 +271,7 @@ impl Coordinator {
         let c = &config.coordinator;
         let shards = (0..s.count)
             .map(|i| Shard {
-                station: Station::new(db.cores, window),
+                station: db.node(db.cores, window),
                 log: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
             })
             .collect();

@@ -234,7 +234,7 @@ impl Polyglot {
         };
         Polyglot {
             space,
-            db: Station::new(db.cores, window),
+            db: db.node(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
             locks: RowLocks::new(window),

@@ -233,7 +233,7 @@ impl Sharded {
         let router = Router::new(s.router, s.partition_by, s.count, space);
         let shards = (0..s.count)
             .map(|i| Shard {
-                station: Station::new(db.cores, window),
+                station: db.node(db.cores, window),
                 wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
                 locks: RowLocks::new(window),
             })
@@ -244,7 +244,7 @@ impl Sharded {
                 crate::model::PartitionBy::Group => space.groups,
             };
             Directory {
-                station: Station::new(db.cores, window),
+                station: db.node(db.cores, window),
                 cache: Cache::new(s.directory_cache, SimDuration::ZERO, entries, window),
                 lookup: db.read.clone(),
             }
@@ -290,7 +290,7 @@ impl Sharded {
         let replica_stations = (0..s.count)
             .map(|_| {
                 (0..rc.count)
-                    .map(|_| Station::new(rc.cores.unwrap_or(db.cores), window))
+                    .map(|_| db.node(rc.cores.unwrap_or(db.cores), window))
                     .collect()
             })
             .collect();

@@ -216,7 +216,7 @@ impl Single {
                     Stream::ReplicaLag(i).of(streams),
                     window,
                 ),
-                station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
+                station: db.node(config.replicas.cores.unwrap_or(db.cores), window),
                 apply_rng: Stream::Apply(i).of(streams),
             })
             .collect::<Vec<_>>();
@@ -226,7 +226,7 @@ impl Single {
         };
         Single {
             space,
-            primary: Station::new(db.cores, window),
+            primary: db.node(db.cores, window),
             data: VersionedStore::new(&space),
             wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
             locks: RowLocks::new(window),

@@ -12,9 +12,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::dist::Dist;
 use crate::dist::checks::{
     core_count, node_count, node_count_of, optional_core_count, positive_duration,
-    read_replica_count, unit_interval,
+    read_replica_count, unit_interval, usl_coefficient,
 };
+use crate::metrics::Window;
 use crate::model::router::{PartitionBy, ShardPlacement};
+use crate::model::{Scalability, Station};
 use crate::sim::SimDuration;
 
 /// Where analytics queries run.
@@ -179,8 +181,9 @@ impl ReadRouting {
 /// The database's cost table (`[architecture.db]`), one for every stage:
 /// each database node — single's primary and replicas, polyglot's system of
 /// record, every shard of sharded and coordinator, every colocated node — is
-/// a queueing station with `cores` servers in front of one FIFO queue,
-/// costing reads, writes and log forces as below.
+/// a queueing station with `cores` servers in front of one FIFO queue whose
+/// cores pay for working together (`contention`, `coherency`), costing
+/// reads, writes and log forces as below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
@@ -200,12 +203,32 @@ pub struct DbConfig {
     /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; the row becomes visible there once applied. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<Dist>,
+    /// σ of the Universal Scalability Law: the share of each job's work that serializes across the node's cores (a log insertion lock, a hot buffer partition), so n busy cores do the work of n / (1 + σ(n − 1) + κn(n − 1)) free ones; each job's service is stretched by that ratio for the cores busy when it starts. 0 with `coherency = 0` is the plain M/G/c station. Default 0.01 (estimate, of the size fitted to PostgreSQL: σ ≈ 0.008 from Robert Haas's pgbench measurements of PostgreSQL 9.1 on 32 cores, as tabulated in N. Gunther, "PostgreSQL Scalability Analysis Deconstructed", 2012).
+    #[serde(deserialize_with = "usl_coefficient")]
+    pub contention: f64,
+    /// κ of the Universal Scalability Law: the cost of keeping every pair of busy cores coherent, which makes more cores slower past √((1 − σ)/κ) busy ones. Default 0.0001 (estimate: a twentieth of the κ ≈ 0.002 fitted to PostgreSQL 9.1, whose peak at about 21 busy cores came from a lock manager PostgreSQL 9.2 replaced with fast-path locking, after which Haas measured read-only pgbench scaling to 64 cores; with σ = 0.01 the peak is at 99 busy cores).
+    #[serde(deserialize_with = "usl_coefficient")]
+    pub coherency: f64,
 }
 
 impl DbConfig {
     /// CPU time to apply one row at a replica or follower, after defaults.
     pub fn apply(&self) -> Dist {
         self.apply.clone().unwrap_or_else(|| self.write.clone())
+    }
+
+    /// A database node with `cores` cores (this table's, or a replica's
+    /// own), its cores under this table's scalability law.
+    pub fn node(&self, cores: u32, window: Window) -> Station {
+        Station::new(cores, window).scaled(self.scalability())
+    }
+
+    /// How the node's cores scale together.
+    pub fn scalability(&self) -> Scalability {
+        Scalability {
+            contention: self.contention,
+            coherency: self.coherency,
+        }
     }
 }
 
@@ -219,6 +242,8 @@ impl Default for DbConfig {
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
             analytics_merge: Dist::parse("1ms").expect("valid default"),
             apply: None,
+            contention: 0.01,
+            coherency: 0.0001,
         }
     }
 }

@@ -108,7 +108,8 @@ fn one_part_draws_its_work_as_the_single_system() {
 
 /// Analytics of a constant `work` over `parts` shards (sharded) and
 /// partitions (colocated), both placed by hashing the key, with ample
-/// cores (no queueing), no network and merges of `merge`; and the largest
+/// cores scaling linearly (no queueing, no stretch when two queries meet),
+/// no network and merges of `merge`; and the largest
 /// share of the keys a part holds.
 fn split(parts: u32, work: &str, merge: &str) -> (Results, f64) {
     let s = scenario(&format!(
@@ -129,12 +130,16 @@ fn split(parts: u32, work: &str, merge: &str) -> (Results, f64) {
         count = {parts}
         [architecture.db]
         cores = 64
+        contention = 0.0
+        coherency = 0.0
         analytics = "{work}"
         analytics_merge = "{merge}"
         [[architecture]]
         kind = "colocated"
         [architecture.db]
         cores = 64
+        contention = 0.0
+        coherency = 0.0
         analytics = "{work}"
         analytics_merge = "{merge}"
         [architecture.partitions]

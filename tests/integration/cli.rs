@@ -570,7 +570,9 @@ fn list_shows_one_cost_table_for_every_kind() {
             "fsync",
             "analytics",
             "analytics_merge",
-            "apply"
+            "apply",
+            "contention",
+            "coherency"
         ]
     );
     assert!(
