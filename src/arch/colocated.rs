@@ -231,10 +231,11 @@ impl Colocated {
         let space = KeySpace::new(w);
         let (c, db) = (&config.partitions, &config.db);
         let partitions = config.partitions();
+        let device = db.log_device().clock();
         let groups = (0..partitions)
             .map(|p| {
                 let nodes = (0..c.replication).map(|j| (p + j) % c.nodes).collect();
-                RaftGroup::new(nodes)
+                RaftGroup::new(nodes, device)
             })
             .collect();
         let follower_reads = c.reads == RaftReads::Follower;

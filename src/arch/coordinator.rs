@@ -272,7 +272,7 @@ impl Coordinator {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: db.node(db.cores, window),
-                log: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
+                log: db.commit_log(Stream::ShardFsync(i).of(streams), window),
             })
             .collect();
         let cache = &config.cache;
@@ -307,7 +307,7 @@ impl Coordinator {
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
             station: Station::new(c.cores, window),
-            log: CommitLog::new(&db.fsync, Stream::Fsync("coordinator").of(streams), window),
+            log: db.commit_log(Stream::Fsync("coordinator").of(streams), window),
             service: c.service.clone(),
             txns: Transactions::new(Conflict::Wait, c.retries),
             read_model: ReadModel {

@@ -234,7 +234,7 @@ impl Sharded {
         let shards = (0..s.count)
             .map(|i| Shard {
                 station: db.node(db.cores, window),
-                wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
+                wal: db.commit_log(Stream::ShardFsync(i).of(streams), window),
                 locks: RowLocks::new(window),
             })
             .collect();

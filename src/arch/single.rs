@@ -228,7 +228,7 @@ impl Single {
             space,
             primary: db.node(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
+            wal: db.commit_log(Stream::Fsync("db").of(streams), window),
             locks: RowLocks::new(window),
             granted: Vec::new(),
             cache,

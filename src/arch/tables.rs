@@ -11,13 +11,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::dist::Dist;
 use crate::dist::checks::{
-    core_count, node_count, node_count_of, optional_core_count, positive_duration,
-    read_replica_count, unit_interval, usl_coefficient,
+    at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
+    positive_duration, positive_f64, read_replica_count, unit_interval, usl_coefficient,
 };
 use crate::metrics::Window;
 use crate::model::router::{PartitionBy, ShardPlacement};
-use crate::model::{Scalability, Station};
-use crate::sim::SimDuration;
+use crate::model::{CommitLog, LogDevice, Scalability, Station};
+use crate::sim::{SimDuration, SimRng};
 
 /// Where analytics queries run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,8 +182,9 @@ impl ReadRouting {
 /// each database node — single's primary and replicas, polyglot's system of
 /// record, every shard of sharded and coordinator, every colocated node — is
 /// a queueing station with `cores` servers in front of one FIFO queue whose
-/// cores pay for working together (`contention`, `coherency`), costing
-/// reads, writes and log forces as below.
+/// cores pay for working together (`contention`, `coherency`), with a log
+/// device of limited speed (`log_iops`, `log_mib_per_s`), costing reads,
+/// writes and log forces as below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
@@ -209,6 +210,15 @@ pub struct DbConfig {
     /// κ of the Universal Scalability Law: the cost of keeping every pair of busy cores coherent, which makes more cores slower past √((1 − σ)/κ) busy ones. Default 0.0001 (estimate: a twentieth of the κ ≈ 0.002 fitted to PostgreSQL 9.1, whose peak at about 21 busy cores came from a lock manager PostgreSQL 9.2 replaced with fast-path locking, after which Haas measured read-only pgbench scaling to 64 cores; with σ = 0.01 the peak is at 99 busy cores).
     #[serde(deserialize_with = "usl_coefficient")]
     pub coherency: f64,
+    /// Forced writes (flushes) per second the node's log device takes: a flush starts no sooner than 1/`log_iops` after the one before, so commits beyond `log_iops` × commits per flush wait for the device. Default 3000 (AWS EBS gp3 baseline: 3,000 IOPS).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub log_iops: u32,
+    /// The log device's write bandwidth in MiB/s: a flush of k commit records lasts at least k × `log_record_bytes` / bandwidth (and at least its `fsync` draw), so commits beyond bandwidth / record size per second queue without bound. Default 125 (AWS EBS gp3 baseline: 125 MiB/s).
+    #[serde(deserialize_with = "positive_f64")]
+    pub log_mib_per_s: f64,
+    /// Bytes a commit writes to the log, for `log_mib_per_s`. Default 1024 (estimate: a single-row update's WAL record of 100–200 bytes plus its share of the 8 KB full-page images PostgreSQL writes for a page's first change after each checkpoint).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub log_record_bytes: u32,
 }
 
 impl DbConfig {
@@ -223,11 +233,26 @@ impl DbConfig {
         Station::new(cores, window).scaled(self.scalability())
     }
 
+    /// A node's commit path: its log forced to its device, or none with
+    /// `fsync = "0s"`.
+    pub fn commit_log<J: Copy>(&self, rng: SimRng, window: Window) -> CommitLog<J> {
+        CommitLog::new(&self.fsync, self.log_device(), rng, window)
+    }
+
     /// How the node's cores scale together.
     pub fn scalability(&self) -> Scalability {
         Scalability {
             contention: self.contention,
             coherency: self.coherency,
+        }
+    }
+
+    /// The node's log device.
+    pub fn log_device(&self) -> LogDevice {
+        LogDevice {
+            iops: f64::from(self.log_iops),
+            bytes_per_s: self.log_mib_per_s * 1024.0 * 1024.0,
+            record_bytes: f64::from(self.log_record_bytes),
         }
     }
 }
@@ -244,6 +269,9 @@ impl Default for DbConfig {
             apply: None,
             contention: 0.01,
             coherency: 0.0001,
+            log_iops: 3000,
+            log_mib_per_s: 125.0,
+            log_record_bytes: 1024,
         }
     }
 }

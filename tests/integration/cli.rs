@@ -572,7 +572,10 @@ fn list_shows_one_cost_table_for_every_kind() {
             "analytics_merge",
             "apply",
             "contention",
-            "coherency"
+            "coherency",
+            "log_iops",
+            "log_mib_per_s",
+            "log_record_bytes"
         ]
     );
     assert!(
