@@ -50,7 +50,9 @@
 //!   partition holding some of its keys, which reads them next to the
 //!   data, all in parallel (one round trip). An `analytics` query goes to
 //!   every partition's leader, which runs its share of the work (its share
-//!   of the keys times the query's) on one core; only results travel, and
+//!   of the keys times the query's) on its node's cores — a slice at a time
+//!   under "time-slice" scheduling, one core to the end under "fcfs"; only
+//!   results travel, and
 //!   when the last has answered the client merges them,
 //!   `db.analytics_merge` per partition after the first. With one partition
 //!   it is the Single System's query.
@@ -86,7 +88,7 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
-use crate::model::{Replica, ReplicationLog, Station, VersionedStore, Write};
+use crate::model::{Replica, ReplicationLog, Station, Step, TimeSlicer, VersionedStore, Write};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -125,6 +127,9 @@ pub enum Event {
         partition: PartitionId,
         pages_left: u32,
     },
+    /// A slice of a partition's analytics work ends (a handle in the
+    /// slicer): the work goes back into its node's queue.
+    AnalyticsSliced(u32),
     /// The client has computed the analytics query over the pulled rows.
     Computed(OpId),
     /// A write request or write intent reaches part `p`'s partition leader.
@@ -168,6 +173,11 @@ pub enum Event {
 
 type Ctx<'a> = Context<'a, Event>;
 
+/// A partition's part of an analytics query (or the client's request for a
+/// page of rows): the operation, the partition, the pages left to pull
+/// before this one and the node it runs on.
+type AnalyticsPart = (OpId, PartitionId, u32, u32);
+
 /// One attempt of a write transaction.
 type Txn = txn::Txn<()>;
 
@@ -193,6 +203,8 @@ pub struct Colocated {
     write: Dist,
     analytics: Dist,
     analytics_merge: Dist,
+    /// Partitions' analytics work between its slices.
+    slicer: TimeSlicer<AnalyticsPart>,
     /// The keys each partition holds, counted at the first analytics query.
     split: Option<Split>,
     fsync: Dist,
@@ -273,6 +285,7 @@ impl Colocated {
             write: db.write.clone(),
             analytics: db.analytics.clone(),
             analytics_merge: db.analytics_merge.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             split: None,
             fsync: db.fsync.clone(),
             hop: setting.network.hop.clone(),
@@ -577,16 +590,41 @@ impl Colocated {
                 SimDuration(row.as_nanos() * rows.saturating_sub(pulled).min(page))
             }
         };
-        let slot = self.leader_station(partition).enter(ctx.now(), service);
-        let leg = self.h.message(Message::Client, ctx.op(op));
-        ctx.schedule_at(
-            slot.done + leg,
-            Event::AnalyticsAnswered {
-                op,
-                partition,
-                pages_left: pages_left - 1,
-            },
-        );
+        let node = self.groups[partition as usize].leader_node();
+        let part = (op, partition, pages_left, node);
+        let step = self
+            .slicer
+            .start(&mut self.nodes[node as usize], ctx.now(), service, part);
+        self.analytics_step(step, part, ctx);
+    }
+
+    /// A partition's analytics work has had a slice admitted: its next
+    /// slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, part: AnalyticsPart, ctx: &mut Ctx<'_>) {
+        let (op, partition, pages_left, _) = part;
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::AnalyticsSliced(handle)),
+            Step::Done(at) => {
+                let leg = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(
+                    at + leg,
+                    Event::AnalyticsAnswered {
+                        op,
+                        partition,
+                        pages_left: pages_left - 1,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A slice of a partition's analytics work ended: it queues again on
+    /// the node it runs on.
+    fn analytics_sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let part = self.slicer.context(handle);
+        let station = &mut self.nodes[part.3 as usize];
+        let step = self.slicer.resume(handle, station, ctx.now());
+        self.analytics_step(step, part, ctx);
     }
 
     fn analytics_answered(
@@ -1048,6 +1086,7 @@ impl Architecture for Colocated {
                 partition,
                 pages_left,
             } => self.analytics_answered(op, partition, pages_left, ctx),
+            Event::AnalyticsSliced(handle) => self.analytics_sliced(handle, ctx),
             Event::Computed(op) => self.computed(op, ctx),
             Event::AtLeader(t, p) => self.at_leader(t, p, ctx),
             Event::Executed(t, p) => self.executed(t, p, ctx),

@@ -31,8 +31,9 @@
 //! delay of `log_delay` per event) that feeds the read model; reads of
 //! kinds not marked `strong` (`get`, `multi_get`, `analytics`) are served
 //! there and may be stale (an `analytics` query runs whole, `db.analytics`,
-//! on one of the read model's cores: it holds every key, so there is
-//! nothing to split or merge). Strong kinds go to the write model:
+//! on the read model's cores — a slice at a time under "time-slice"
+//! scheduling, one core to the end under "fcfs": it holds every key, so
+//! there is nothing to split or merge). Strong kinds go to the write model:
 //! `transfer` always, `reserve` and `rmw` when they run server-side
 //! (`[workload] rmw = "server"`, the default; under "client" they read the
 //! read model and write blind), and `get` when listed (a locking read at
@@ -71,8 +72,8 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{
-    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, VersionedStore,
-    Write, next_refresh,
+    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, Step, TimeSlicer,
+    VersionedStore, Write, next_refresh,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation, RmwAt};
@@ -123,6 +124,9 @@ pub enum Event {
     AtReadModel(OpId),
     /// The read model's answer reaches the client.
     ReadModelAnswered(OpId),
+    /// A slice of an analytics query on the read model ends (a handle in
+    /// the slicer): the query goes back into the read model's queue.
+    ReadModelSliced(u32),
     /// An event of the log reaches the read model.
     Delivered {
         key: u32,
@@ -226,6 +230,8 @@ pub struct Coordinator {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    /// Analytics queries on the read model between their slices.
+    slicer: TimeSlicer<OpId>,
     /// The shards' service times.
     service_rng: SimRng,
     cache_rng: SimRng,
@@ -329,6 +335,7 @@ impl Coordinator {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             service_rng: Stream::Service("db").of(streams),
             cache_rng: Stream::Service("cache").of(streams),
             read_model_rng: Stream::Service("read_model").of(streams),
@@ -659,9 +666,35 @@ impl Coordinator {
                 self.read.sample(&mut self.read_model_rng)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let station = &mut self.read_model.station;
+            let step = self.slicer.start(station, ctx.now(), service, op);
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = self.read_model.station.enter(ctx.now(), service);
         let leg = self.h.message(Kind::Client, &o);
         ctx.schedule_at(slot.done + leg, Event::ReadModelAnswered(op));
+    }
+
+    /// An analytics query on the read model has had a slice admitted: its
+    /// next slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::ReadModelSliced(handle)),
+            Step::Done(at) => {
+                let leg = self.h.message(Kind::Client, ctx.op(op));
+                ctx.schedule_at(at + leg, Event::ReadModelAnswered(op));
+            }
+        }
+    }
+
+    /// A slice of an analytics query on the read model ended.
+    fn read_model_sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let op = self.slicer.context(handle);
+        let step = self
+            .slicer
+            .resume(handle, &mut self.read_model.station, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     fn read_model_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -1149,6 +1182,7 @@ impl Architecture for Coordinator {
             Event::CacheWritten(op) => self.cache_written(op, ctx),
             Event::AtReadModel(op) => self.at_read_model(op, ctx),
             Event::ReadModelAnswered(op) => self.read_model_answered(op, ctx),
+            Event::ReadModelSliced(handle) => self.read_model_sliced(handle, ctx),
             Event::Delivered {
                 key,
                 version,

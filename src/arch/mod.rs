@@ -32,8 +32,8 @@ pub use registry::{ArchKind, Config};
 pub use result::{Busiest, Footprint, Latency, RunResult, Saturation, SyncPath};
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use tables::{
-    AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
-    ReplicasConfig, ShardsConfig,
+    AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Invalidate, Placement,
+    ReadRouting, ReplicasConfig, ShardsConfig,
 };
 
 /// What a run of an architecture is built against besides its own config:

@@ -23,7 +23,8 @@
 //! - `analytics` is one query over all the data (`db.analytics`, drawn once
 //!   per query, see `model::analytics`): the client scatters it to every
 //!   shard, each runs its share of the work (its share of the keys times
-//!   the query's) on one of its cores and answers, and when the last has
+//!   the query's) on its cores — a slice at a time under "time-slice"
+//!   scheduling, one core to the end under "fcfs" — and answers, and when the last has
 //!   answered the client merges the partial results, `db.analytics_merge`
 //!   per shard after the first. With one shard it is the Single System's
 //!   query;
@@ -63,8 +64,8 @@ use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
-    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station,
-    VersionedStore, failover,
+    Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks, Station, Step,
+    TimeSlicer, VersionedStore, failover,
 };
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -88,6 +89,9 @@ pub enum Event {
     Applied { replica: u8, commit: u32 },
     /// A shard finishes a write's CPU work.
     Served(OpId, ShardId),
+    /// A slice of a shard's part of an analytics query ends (a handle in
+    /// the slicer): the part goes back into the shard's queue.
+    Sliced(u32),
     /// A shard's log flush under way completes.
     Flushed(ShardId),
     /// A shard's answer reaches the client.
@@ -194,6 +198,8 @@ pub struct Sharded {
     apply: Dist,
     analytics: Dist,
     analytics_merge: Dist,
+    /// Parts of analytics queries between their slices, with their shard.
+    slicer: TimeSlicer<(OpId, ShardId)>,
     /// The keys each shard holds, counted at the first analytics query.
     split: Option<Split>,
     /// Each analytics query's work over all the data, by operation, drawn
@@ -317,6 +323,7 @@ impl Sharded {
             apply: db.apply(),
             analytics: db.analytics.clone(),
             analytics_merge: db.analytics_merge.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             split: None,
             work: Vec::new(),
             search: s.search.clone(),
@@ -864,6 +871,11 @@ impl Sharded {
                 self.read.sample(&mut self.service_rng)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let station = &mut self.shards[usize::from(s)].station;
+            let step = self.slicer.start(station, ctx.now(), service, (op, s));
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = self.shards[usize::from(s)]
             .station
             .enter(ctx.now(), service);
@@ -873,6 +885,26 @@ impl Sharded {
             let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
+    }
+
+    /// A shard's part of an analytics query has had a slice admitted: its
+    /// next slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::Sliced(handle)),
+            Step::Done(at) => {
+                let back = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(at + back, Event::Answered(op));
+            }
+        }
+    }
+
+    /// A slice of a shard's part of an analytics query ended.
+    fn sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let (op, s) = self.slicer.context(handle);
+        let station = &mut self.shards[usize::from(s)].station;
+        let step = self.slicer.resume(handle, station, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     /// A write's CPU work ends: its commit record goes to the shard's log.
@@ -1104,6 +1136,7 @@ impl Architecture for Sharded {
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Merged(op) => ctx.complete(op, Outcome::Ok),
+            Event::Sliced(handle) => self.sliced(handle, ctx),
             Event::DocWrite {
                 replica,
                 key,

@@ -219,6 +219,22 @@ pub struct DbConfig {
     /// Bytes a commit writes to the log, for `log_mib_per_s`. Default 1024 (estimate: a single-row update's WAL record of 100–200 bytes plus its share of the 8 KB full-page images PostgreSQL writes for a page's first change after each checkpoint).
     #[serde(deserialize_with = "at_least_one_u32")]
     pub log_record_bytes: u32,
+    /// How a node's cores share an `analytics` query with everything else they run: "time-slice" (the query holds a core for at most `analytics_quantum`, then goes to the back of the run queue, so short statements wait at most a slice, never a whole query; as the quantum shrinks this is processor sharing) or "fcfs" (the query holds its core until it is done: the worst case, short statements queue behind whole queries). Applies wherever a query runs: a database node, polyglot's warehouse, the coordinator's read model. Default "time-slice" (operating systems time-slice a database's backend processes; PostgreSQL runs one process per connection).
+    pub analytics_scheduling: AnalyticsScheduling,
+    /// The time slice of a query under "time-slice" scheduling. Default "3ms" (Linux: CFS's minimum granularity and EEVDF's base slice, 0.75 ms × (1 + log2 of the CPU count) = 3 ms from 8 CPUs).
+    #[serde(deserialize_with = "positive_duration")]
+    pub analytics_quantum: SimDuration,
+}
+
+/// How a node's cores share a long `analytics` query with short statements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalyticsScheduling {
+    /// Round robin: the query gives up its core after each quantum.
+    #[default]
+    TimeSlice,
+    /// The query holds its core until it is done.
+    Fcfs,
 }
 
 impl DbConfig {
@@ -255,6 +271,15 @@ impl DbConfig {
             record_bytes: f64::from(self.log_record_bytes),
         }
     }
+
+    /// The slice an analytics query runs in: `None` when it holds its core
+    /// to the end (FCFS).
+    pub fn analytics_slice(&self) -> Option<SimDuration> {
+        match self.analytics_scheduling {
+            AnalyticsScheduling::TimeSlice => Some(self.analytics_quantum),
+            AnalyticsScheduling::Fcfs => None,
+        }
+    }
 }
 
 impl Default for DbConfig {
@@ -272,6 +297,8 @@ impl Default for DbConfig {
             log_iops: 3000,
             log_mib_per_s: 125.0,
             log_record_bytes: 1024,
+            analytics_scheduling: AnalyticsScheduling::TimeSlice,
+            analytics_quantum: SimDuration::from_millis(3),
         }
     }
 }

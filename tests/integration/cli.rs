@@ -575,7 +575,9 @@ fn list_shows_one_cost_table_for_every_kind() {
             "coherency",
             "log_iops",
             "log_mib_per_s",
-            "log_record_bytes"
+            "log_record_bytes",
+            "analytics_scheduling",
+            "analytics_quantum"
         ]
     );
     assert!(
