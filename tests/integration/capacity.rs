@@ -49,8 +49,8 @@ fn mm1_capacity_at_p99_5ms_is_mu_minus_ln100_over_5ms() {
 
 #[test]
 fn mmc_capacity_follows_erlang_c() {
-    // Four cores, exp(1 ms) service: μ = 1/ms per core; the p99 of the
-    // sojourn comes from Erlang C (see theory.rs).
+    // Four cores scaling linearly, exp(1 ms) service: μ = 1/ms per core;
+    // the p99 of the sojourn comes from Erlang C (see theory.rs).
     let s = scenario(
         r#"
         name = "mmc-capacity"
@@ -70,6 +70,8 @@ fn mmc_capacity_follows_erlang_c() {
         kind = "single"
         [architecture.db]
         cores = 4
+        contention = 0.0
+        coherency = 0.0
         read = "exp(1ms)"
         "#,
     );
