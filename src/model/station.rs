@@ -309,7 +309,7 @@ mod tests {
         let arrivals = crate::dist::Dist::parse("exp(130ns)").unwrap();
         let mut now = SimTime::ZERO;
         for _ in 0..50_000 {
-            now = now + arrivals.sample(&mut rng);
+            now += arrivals.sample(&mut rng);
             let d = service.sample(&mut rng);
             assert_eq!(plain.enter(now, d), linear.enter(now, d));
         }
