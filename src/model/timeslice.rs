@@ -138,10 +138,8 @@ mod tests {
                 handle
             }
         );
-        let mut now = SimTime(210);
         while let Step::Slice { at, handle } = step {
-            now = at;
-            step = slicer.resume(handle, &mut station, now);
+            step = slicer.resume(handle, &mut station, at);
         }
         assert_eq!(
             step,
