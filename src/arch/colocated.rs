@@ -1167,7 +1167,7 @@ impl Report for Colocated {
             ..Footprint::default()
         };
         // One store, its partitions' replicas spread over the nodes.
-        f.platform("database", self.nodes.len() as u32);
+        f.platform("database", self.nodes.len() as u32, self.nodes[0].servers());
         f
     }
 

@@ -1273,11 +1273,12 @@ impl Report for Coordinator {
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
         let mut f = Footprint::default();
-        f.platform("database", self.shards.len() as u32);
-        f.platform("coordinator", 1);
-        f.platform("read_model", 1);
+        let db_cores = self.shards[0].station.servers();
+        f.platform("database", self.shards.len() as u32, db_cores);
+        f.platform("coordinator", 1, self.station.servers());
+        f.platform("read_model", 1, self.read_model.station.servers());
         // The log the read model is fed from (Kafka-like).
-        f.platform("event_log", 1);
+        f.pipeline("event_log");
         let mut systems = vec!["coordinator".to_string()];
         systems.extend((0..self.shards.len()).map(|i| format!("shard_{i:0width$}")));
         systems.push("read_model".to_string());
@@ -1291,7 +1292,7 @@ impl Report for Coordinator {
         ];
         if let Some(b) = &self.boundary {
             if !b.in_process {
-                f.platform("cache", 1);
+                f.platform("cache", 1, b.station.servers());
             }
             systems.push("cache".to_string());
             let via = if b.critical >= 1.0 {

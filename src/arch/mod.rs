@@ -7,6 +7,7 @@ pub mod coordinator;
 mod entry;
 pub mod memory;
 pub mod polyglot;
+pub mod price;
 pub mod registry;
 mod result;
 pub mod sharded;

@@ -819,16 +819,16 @@ impl Architecture for Polyglot {
 impl Report for Polyglot {
     fn footprint(&self) -> Footprint {
         let mut f = Footprint::default();
-        for (name, platform) in [
-            ("db", "database"),
-            ("cache", "cache"),
-            ("search", "search"),
-            ("warehouse", "warehouse"),
-            ("session_store", "session_store"),
+        for (name, platform, server) in [
+            ("db", "database", &self.db),
+            ("cache", "cache", &self.cache_server),
+            ("search", "search", &self.search_server),
+            ("warehouse", "warehouse", &self.warehouse_server),
+            ("session_store", "session_store", &self.sessions),
         ] {
             if name != "cache" || self.cache.is_some() {
                 f.systems.push(name.to_string());
-                f.platform(platform, 1);
+                f.platform(platform, 1, server.servers());
             }
         }
         for store in Derived::ALL {
@@ -846,7 +846,7 @@ impl Report for Polyglot {
                 Sync::DualWrite => None,
             };
             if let Some(p) = pipeline.filter(|p| !f.by_platform.contains_key(*p)) {
-                f.platform(p, 1);
+                f.pipeline(p);
             }
         }
         f

@@ -1216,17 +1216,21 @@ impl Report for Sharded {
         let mut f = Footprint::default();
         // Every shard's primary and its replicas.
         let shards = self.shards.len() as u32;
-        f.platform("database", shards * (1 + self.replicas.len() as u32));
+        let db_cores = self.shards[0].station.servers();
+        f.platform("database", shards, db_cores);
+        if let Some(r) = self.replica_stations.first().and_then(|s| s.first()) {
+            f.platform("database", shards * self.replicas.len() as u32, r.servers());
+        }
         let mut systems: Vec<String> = (0..self.shards.len())
             .map(|i| format!("shard_{i:0width$}"))
             .collect();
-        if self.directory.is_some() {
+        if let Some(dir) = &self.directory {
             systems.push("directory".to_string());
-            f.platform("directory", 1);
+            f.platform("directory", 1, dir.station.servers());
         }
         let mut sync: Vec<SyncPath> = Vec::new();
         if let Some(grid) = &self.grid {
-            f.platform("cache", grid.nodes.len() as u32);
+            f.platform("cache", grid.nodes.len() as u32, grid.nodes[0].servers());
             for i in 0..grid.nodes.len() {
                 systems.push(format!("cache_{i}"));
             }
@@ -1248,7 +1252,8 @@ impl Report for Sharded {
         }
         if self.documents_used {
             let n = self.docstore.replicas.len();
-            f.platform("document_store", n as u32);
+            // Priced as database nodes (the model gives them no cores).
+            f.platform("document_store", n as u32, db_cores);
             systems.extend((1..=n).map(|i| format!("docstore_{i}")));
             let quorum = format!(
                 "leaderless: the client writes all {n}, waits for w = {}",

@@ -832,10 +832,13 @@ impl Report for Single {
             ..Footprint::default()
         };
         // The primary and its replicas.
-        f.platform("database", 1 + self.replicas.len() as u32);
+        f.platform("database", 1, self.primary.servers());
+        if let Some(r) = self.replicas.first() {
+            f.platform("database", self.replicas.len() as u32, r.station.servers());
+        }
         if let Some(tier) = &self.cache {
             if tier.placement == Placement::Remote {
-                f.platform("cache", 1);
+                f.platform("cache", 1, tier.server.servers());
             }
             f.systems.push("cache".to_string());
             let on_write = match tier.invalidate {

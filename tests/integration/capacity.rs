@@ -131,6 +131,18 @@ fn capacity_is_reproducible_and_replications_give_an_interval() {
     assert_eq!(step.from, "single");
     assert_eq!(step.rate_ops_per_s, one.capacities_ops_per_s[0]);
     assert!(step.figures.judgements.iter().all(|j| j.met));
+    // What each costs (one r6i.large, 2 vCPUs, either way), and per 1,000
+    // ops/s of its capacity: the bigger node carries more for the same.
+    for rung in [one, two] {
+        assert_eq!(rung.cost_usd_per_hour, Some(0.126));
+        assert_eq!(
+            rung.cost_usd_per_hour_per_1k_ops_per_s,
+            Some(archsim::metrics::round6(
+                0.126 / (rung.capacity_ops_per_s / 1000.0)
+            ))
+        );
+    }
+    assert_eq!(step.figures.cost_usd_per_hour, Some(0.126));
 }
 
 #[test]

@@ -1,9 +1,11 @@
-//! The vertical ceiling: a database node's cores follow the Universal
-//! Scalability Law, and its log device has a flush rate and a bandwidth.
+//! The vertical ceiling and its price: a database node's cores follow the
+//! Universal Scalability Law, its log device has a flush rate and a
+//! bandwidth, and every node is priced by its cores.
 
+use archsim::arch::price;
 use archsim::report::RunResult;
 
-use crate::run_one;
+use crate::{run, run_one, scenario};
 
 /// Reads of 1 ms of CPU offered at twice what `cores` linear cores could
 /// serve, for 2 s, on one primary whose cores follow `law`; no network.
@@ -152,4 +154,69 @@ fn the_log_device_caps_flushes_and_commits() {
         "{commits} commits/s through a 1 MiB/s log"
     );
     assert!(r.latency.0["put"].p50_ms >= 999.0, "the backlog grows");
+}
+
+#[test]
+fn every_node_is_priced_by_its_cores() {
+    let r = run(&scenario(
+        r#"
+        duration = "2s"
+        warmup = "1s"
+        [workload]
+        rate = 100
+        [[architecture]]
+        kind = "single"
+        [architecture.cache]
+        capacity = 1000
+        [architecture.replicas]
+        count = 2
+        [[architecture]]
+        kind = "sharded"
+        shards = 4
+        cache_nodes = 2
+        [architecture.cache]
+        capacity = 1000
+        [[architecture]]
+        kind = "coordinator"
+        shards = 2
+        [[architecture]]
+        kind = "colocated"
+        [[architecture]]
+        kind = "polyglot"
+        [[architecture]]
+        kind = "single"
+        name = "huge"
+        [architecture.db]
+        cores = 256
+        "#,
+    ));
+    let cost = |i: usize| r.runs[i].footprint.cost_usd_per_hour;
+    // r6i: $0.063 per vCPU-hour; 8 cores → r6i.2xlarge $0.504, 4 → $0.252.
+    // single: a primary and two replicas of 8 cores, a cache of 4.
+    assert_eq!(cost(0), Some(3.0 * 0.504 + 0.252));
+    // sharded: 4 shards of 8 cores, 2 cache nodes of 4.
+    assert_eq!(cost(1), Some(4.0 * 0.504 + 2.0 * 0.252));
+    // coordinator: 2 shards, a coordinator of 4 cores, a read model of 8,
+    // and the event log priced as a 4-core node.
+    assert_eq!(cost(2), Some(3.0 * 0.504 + 2.0 * 0.252));
+    // colocated: 3 nodes of 8 cores.
+    assert_eq!(cost(3), Some(3.0 * 0.504));
+    // polyglot: the database, 4-core search, warehouse and session store,
+    // and the CDC connector feeding them priced as a 4-core node.
+    let polyglot = &r.runs[4].footprint;
+    assert_eq!(polyglot.cost_usd_per_hour, Some(0.504 + 4.0 * 0.252));
+    assert_eq!(
+        polyglot
+            .instances
+            .last()
+            .map(|i| (i.platform.as_str(), i.cores)),
+        Some(("cdc", price::PIPELINE_CORES))
+    );
+    // No instance has 256 cores: no price, said so.
+    assert_eq!(cost(5), None);
+    assert!(r.runs[5].footprint.instances[0].instance.is_none());
+    // Per 1,000 ops/s of capacity: the cost over the capacity in thousands.
+    let f = &r.runs[0].footprint;
+    assert_eq!(f.cost_per_1k_ops_per_s(50_000.0), Some(1.764 / 50.0));
+    assert_eq!(f.cost_per_1k_ops_per_s(0.0), None);
 }
