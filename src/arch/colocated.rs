@@ -53,7 +53,9 @@
 //!   partition holding some of its keys, which reads them next to the
 //!   data, all in parallel (one round trip). An `analytics` query goes to
 //!   every partition's leader, which runs its share of the work (its share
-//!   of the keys times the query's) on one core; only results travel, and
+//!   of the keys times the query's) on its node's cores — a slice at a time
+//!   under "time-slice" scheduling, one core to the end under "fcfs"; only
+//!   results travel, and
 //!   when the last has answered the client merges them,
 //!   `db.analytics_merge` per partition after the first. With one partition
 //!   it is the Single System's query.
@@ -89,7 +91,9 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
-use crate::model::{ApplyStream, Replica, ReplicationLog, Station, VersionedStore, Write};
+use crate::model::{
+    ApplyStream, Replica, ReplicationLog, Station, Step, TimeSlicer, VersionedStore, Write,
+};
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
@@ -124,6 +128,9 @@ pub enum Event {
         partition: PartitionId,
         pages_left: u32,
     },
+    /// A slice of a partition's analytics work ends (a handle in the
+    /// slicer): the work goes back into its node's queue.
+    AnalyticsSliced(u32),
     /// The client has computed the analytics query over the pulled rows.
     Computed(OpId),
     /// A write request or write intent reaches part `p`'s partition leader.
@@ -172,6 +179,11 @@ pub enum Event {
 
 type Ctx<'a> = Context<'a, Event>;
 
+/// A partition's part of an analytics query (or the client's request for a
+/// page of rows): the operation, the partition, the pages left to pull
+/// before this one and the node it runs on.
+type AnalyticsPart = (OpId, PartitionId, u32, u32);
+
 /// One attempt of a write transaction.
 type Txn = txn::Txn<()>;
 
@@ -199,6 +211,8 @@ pub struct Colocated {
     write: Dist,
     analytics: Dist,
     analytics_merge: Dist,
+    /// Partitions' analytics work between its slices.
+    slicer: TimeSlicer<AnalyticsPart>,
     /// The keys each partition holds, counted at the first analytics query.
     split: Option<Split>,
     fsync: Dist,
@@ -237,10 +251,11 @@ impl Colocated {
         let space = KeySpace::new(w);
         let (c, db) = (&config.partitions, &config.db);
         let partitions = config.partitions();
+        let device = db.log_device().clock();
         let groups = (0..partitions)
             .map(|p| {
                 let nodes = (0..c.replication).map(|j| (p + j) % c.nodes).collect();
-                RaftGroup::new(nodes)
+                RaftGroup::new(nodes, device)
             })
             .collect();
         let follower_reads = c.reads == RaftReads::Follower;
@@ -266,9 +281,7 @@ impl Colocated {
             space,
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
-            nodes: (0..c.nodes)
-                .map(|_| Station::new(db.cores, window))
-                .collect(),
+            nodes: (0..c.nodes).map(|_| db.node(db.cores, window)).collect(),
             followers,
             follower_streams: (0..partitions)
                 .map(|_| {
@@ -290,6 +303,7 @@ impl Colocated {
             write: db.write.clone(),
             analytics: db.analytics.clone(),
             analytics_merge: db.analytics_merge.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             split: None,
             fsync: db.fsync.clone(),
             hop: setting.network.hop.clone(),
@@ -595,16 +609,41 @@ impl Colocated {
                 SimDuration(row.as_nanos() * rows.saturating_sub(pulled).min(page))
             }
         };
-        let slot = self.leader_station(partition).enter(ctx.now(), service);
-        let leg = self.h.message(Message::Client, ctx.op(op));
-        ctx.schedule_at(
-            slot.done + leg,
-            Event::AnalyticsAnswered {
-                op,
-                partition,
-                pages_left: pages_left - 1,
-            },
-        );
+        let node = self.groups[partition as usize].leader_node();
+        let part = (op, partition, pages_left, node);
+        let step = self
+            .slicer
+            .start(&mut self.nodes[node as usize], ctx.now(), service, part);
+        self.analytics_step(step, part, ctx);
+    }
+
+    /// A partition's analytics work has had a slice admitted: its next
+    /// slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, part: AnalyticsPart, ctx: &mut Ctx<'_>) {
+        let (op, partition, pages_left, _) = part;
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::AnalyticsSliced(handle)),
+            Step::Done(at) => {
+                let leg = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(
+                    at + leg,
+                    Event::AnalyticsAnswered {
+                        op,
+                        partition,
+                        pages_left: pages_left - 1,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A slice of a partition's analytics work ended: it queues again on
+    /// the node it runs on.
+    fn analytics_sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let part = self.slicer.context(handle);
+        let station = &mut self.nodes[part.3 as usize];
+        let step = self.slicer.resume(handle, station, ctx.now());
+        self.analytics_step(step, part, ctx);
     }
 
     fn analytics_answered(
@@ -1085,6 +1124,7 @@ impl Architecture for Colocated {
                 partition,
                 pages_left,
             } => self.analytics_answered(op, partition, pages_left, ctx),
+            Event::AnalyticsSliced(handle) => self.analytics_sliced(handle, ctx),
             Event::Computed(op) => self.computed(op, ctx),
             Event::AtLeader(t, p) => self.at_leader(t, p, ctx),
             Event::Executed(t, p) => self.executed(t, p, ctx),
@@ -1174,7 +1214,7 @@ impl Report for Colocated {
             ..Footprint::default()
         };
         // One store, its partitions' replicas spread over the nodes.
-        f.platform("database", self.nodes.len() as u32);
+        f.platform("database", self.nodes.len() as u32, self.nodes[0].servers());
         f
     }
 

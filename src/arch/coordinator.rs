@@ -31,8 +31,9 @@
 //! delay of `log_delay` per event) that feeds the read model; reads of
 //! kinds not marked `strong` (`get`, `multi_get`, `analytics`) are served
 //! there and may be stale (an `analytics` query runs whole, `db.analytics`,
-//! on one of the read model's cores: it holds every key, so there is
-//! nothing to split or merge). Strong kinds go to the write model:
+//! on the read model's cores — a slice at a time under "time-slice"
+//! scheduling, one core to the end under "fcfs": it holds every key, so
+//! there is nothing to split or merge). Strong kinds go to the write model:
 //! `transfer` always, `reserve` and `rmw` when they run server-side
 //! (`[workload] rmw = "server"`, the default; under "client" they read the
 //! read model and write blind), and `get` when listed (a locking read at
@@ -71,8 +72,8 @@ use crate::model::transaction::{self, Plan};
 use crate::model::twopc::Vote;
 use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{
-    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, VersionedStore,
-    Write, next_refresh,
+    Applied, Cache, CommitLog, DerivedStore, EventBus, Logged, Lookup, Station, Step, TimeSlicer,
+    VersionedStore, Write, next_refresh,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation, RmwAt};
@@ -123,6 +124,9 @@ pub enum Event {
     AtReadModel(OpId),
     /// The read model's answer reaches the client.
     ReadModelAnswered(OpId),
+    /// A slice of an analytics query on the read model ends (a handle in
+    /// the slicer): the query goes back into the read model's queue.
+    ReadModelSliced(u32),
     /// An event of the log reaches the read model.
     Delivered {
         key: u32,
@@ -226,6 +230,8 @@ pub struct Coordinator {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    /// Analytics queries on the read model between their slices.
+    slicer: TimeSlicer<OpId>,
     /// The shards' service times.
     service_rng: SimRng,
     cache_rng: SimRng,
@@ -271,8 +277,8 @@ impl Coordinator {
         let c = &config.coordinator;
         let shards = (0..s.count)
             .map(|i| Shard {
-                station: Station::new(db.cores, window),
-                log: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
+                station: db.node(db.cores, window),
+                log: db.commit_log(Stream::ShardFsync(i).of(streams), window),
             })
             .collect();
         let cache = &config.cache;
@@ -307,7 +313,7 @@ impl Coordinator {
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
             station: Station::new(c.cores, window),
-            log: CommitLog::new(&db.fsync, Stream::Fsync("coordinator").of(streams), window),
+            log: db.commit_log(Stream::Fsync("coordinator").of(streams), window),
             service: c.service.clone(),
             txns: Transactions::new(Conflict::Wait, c.retries),
             read_model: ReadModel {
@@ -329,6 +335,7 @@ impl Coordinator {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             service_rng: Stream::Service("db").of(streams),
             cache_rng: Stream::Service("cache").of(streams),
             read_model_rng: Stream::Service("read_model").of(streams),
@@ -659,9 +666,35 @@ impl Coordinator {
                 self.read.sample(&mut self.read_model_rng)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let station = &mut self.read_model.station;
+            let step = self.slicer.start(station, ctx.now(), service, op);
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = self.read_model.station.enter(ctx.now(), service);
         let leg = self.h.message(Kind::Client, &o);
         ctx.schedule_at(slot.done + leg, Event::ReadModelAnswered(op));
+    }
+
+    /// An analytics query on the read model has had a slice admitted: its
+    /// next slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::ReadModelSliced(handle)),
+            Step::Done(at) => {
+                let leg = self.h.message(Kind::Client, ctx.op(op));
+                ctx.schedule_at(at + leg, Event::ReadModelAnswered(op));
+            }
+        }
+    }
+
+    /// A slice of an analytics query on the read model ended.
+    fn read_model_sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let op = self.slicer.context(handle);
+        let step = self
+            .slicer
+            .resume(handle, &mut self.read_model.station, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     fn read_model_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -1169,6 +1202,7 @@ impl Architecture for Coordinator {
             Event::CacheWritten(op) => self.cache_written(op, ctx),
             Event::AtReadModel(op) => self.at_read_model(op, ctx),
             Event::ReadModelAnswered(op) => self.read_model_answered(op, ctx),
+            Event::ReadModelSliced(handle) => self.read_model_sliced(handle, ctx),
             Event::Delivered {
                 key,
                 version,
@@ -1259,11 +1293,12 @@ impl Report for Coordinator {
     fn footprint(&self) -> Footprint {
         let width = (self.shards.len() - 1).to_string().len();
         let mut f = Footprint::default();
-        f.platform("database", self.shards.len() as u32);
-        f.platform("coordinator", 1);
-        f.platform("read_model", 1);
+        let db_cores = self.shards[0].station.servers();
+        f.platform("database", self.shards.len() as u32, db_cores);
+        f.platform("coordinator", 1, self.station.servers());
+        f.platform("read_model", 1, self.read_model.station.servers());
         // The log the read model is fed from (Kafka-like).
-        f.platform("event_log", 1);
+        f.pipeline("event_log");
         let mut systems = vec!["coordinator".to_string()];
         systems.extend((0..self.shards.len()).map(|i| format!("shard_{i:0width$}")));
         systems.push("read_model".to_string());
@@ -1277,7 +1312,7 @@ impl Report for Coordinator {
         ];
         if let Some(b) = &self.boundary {
             if !b.in_process {
-                f.platform("cache", 1);
+                f.platform("cache", 1, b.station.servers());
             }
             systems.push("cache".to_string());
             let via = if b.critical >= 1.0 {

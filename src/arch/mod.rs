@@ -7,6 +7,7 @@ pub mod coordinator;
 mod entry;
 pub mod memory;
 pub mod polyglot;
+pub mod price;
 pub mod registry;
 mod result;
 pub mod sharded;
@@ -34,8 +35,8 @@ pub use result::{
 };
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use tables::{
-    AnalyticsOn, CacheConfig, CrossShard, DbConfig, Invalidate, Placement, ReadRouting,
-    ReplicasConfig, ShardsConfig,
+    AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Invalidate, Placement,
+    ReadRouting, ReplicasConfig, ShardsConfig,
 };
 
 /// What a run of an architecture is built against besides its own config:

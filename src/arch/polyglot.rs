@@ -14,8 +14,9 @@
 //!   commit is durable, group commit);
 //! - `search`: the search index, which answers with what it has indexed;
 //! - `analytics`: the warehouse, which holds all the data and runs the
-//!   whole query (`db.analytics`) on one of its cores, nothing to split or
-//!   merge;
+//!   whole query (`db.analytics`) on its cores — a slice at a time under
+//!   "time-slice" scheduling, one core to the end under "fcfs" — nothing
+//!   to split or merge;
 //! - `session_get`/`session_put`: the session store, the system of record
 //!   for sessions.
 //!
@@ -60,7 +61,7 @@ use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
     Applied, Boundaries, Cache, CdcConnector, CommitLog, DerivedStore, EventBus, Logged, Lookup,
-    RowKeys, RowLocks, Station, VersionedStore, Write, transaction,
+    RowKeys, RowLocks, Station, Step, TimeSlicer, VersionedStore, Write, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{Entity, KeySpace, OpKind, Operation};
@@ -112,6 +113,9 @@ pub enum Event {
     Flushed,
     /// An answer reaches the client.
     Answered(OpId, System),
+    /// A slice of an analytics query on the warehouse ends (a handle in the
+    /// slicer): the query goes back into the warehouse's queue.
+    Sliced(u32),
     /// The application's write of a derived store (a dual write) reaches it.
     DualWrite(OpId, u8),
     /// The dual write's answer reaches the application.
@@ -196,6 +200,8 @@ pub struct Polyglot {
     read: Dist,
     write: Dist,
     analytics: Dist,
+    /// Analytics queries on the warehouse between their slices.
+    slicer: TimeSlicer<OpId>,
     search_query: Dist,
     session: Dist,
     dual_write_fail: f64,
@@ -239,9 +245,9 @@ impl Polyglot {
         };
         Polyglot {
             space,
-            db: Station::new(db.cores, window),
+            db: db.node(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
+            wal: db.commit_log(Stream::Fsync("db").of(streams), window),
             locks: RowLocks::new(window),
             granted: Vec::new(),
             cache: (config.cache.capacity > 0).then(|| {
@@ -273,6 +279,7 @@ impl Polyglot {
             read: db.read.clone(),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             search_query: st.search.clone(),
             session: st.session.clone(),
             dual_write_fail: st.fail,
@@ -394,6 +401,10 @@ impl Polyglot {
                 (&mut self.db, service)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let step = self.slicer.start(station, now, service, op);
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = station.enter(now, service);
         if is_write {
             ctx.schedule_at(slot.done, Event::Served(op));
@@ -401,6 +412,27 @@ impl Polyglot {
             let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op, system));
         }
+    }
+
+    /// An analytics query on the warehouse has had a slice admitted: its
+    /// next slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::Sliced(handle)),
+            Step::Done(at) => {
+                let back = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(at + back, Event::Answered(op, System::Warehouse));
+            }
+        }
+    }
+
+    /// A slice of an analytics query on the warehouse ended.
+    fn sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let op = self.slicer.context(handle);
+        let step = self
+            .slicer
+            .resume(handle, &mut self.warehouse_server, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     /// A write's CPU work ends: its commit record goes to the log.
@@ -748,6 +780,7 @@ impl Architecture for Polyglot {
             Event::Served(op) => self.served(op, ctx),
             Event::Flushed => self.flushed(ctx),
             Event::Answered(op, system) => self.answered(op, system, ctx),
+            Event::Sliced(handle) => self.sliced(handle, ctx),
             Event::DualWrite(op, store) => self.dual_write(op, store, ctx),
             Event::DualWritten(op, store) => self.next_dual_write(op, store + 1, ctx),
             Event::CdcWake(store) => self.cdc_wake(store, ctx),
@@ -795,16 +828,16 @@ impl Architecture for Polyglot {
 impl Report for Polyglot {
     fn footprint(&self) -> Footprint {
         let mut f = Footprint::default();
-        for (name, platform) in [
-            ("db", "database"),
-            ("cache", "cache"),
-            ("search", "search"),
-            ("warehouse", "warehouse"),
-            ("session_store", "session_store"),
+        for (name, platform, server) in [
+            ("db", "database", &self.db),
+            ("cache", "cache", &self.cache_server),
+            ("search", "search", &self.search_server),
+            ("warehouse", "warehouse", &self.warehouse_server),
+            ("session_store", "session_store", &self.sessions),
         ] {
             if name != "cache" || self.cache.is_some() {
                 f.systems.push(name.to_string());
-                f.platform(platform, 1);
+                f.platform(platform, 1, server.servers());
             }
         }
         for store in Derived::ALL {
@@ -822,7 +855,7 @@ impl Report for Polyglot {
                 Sync::DualWrite => None,
             };
             if let Some(p) = pipeline.filter(|p| !f.by_platform.contains_key(*p)) {
-                f.platform(p, 1);
+                f.pipeline(p);
             }
         }
         f

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ArchKind;
+use super::price::{Instances, PIPELINE_CORES};
 use crate::check::{AnomalyReport, VisibilityReport};
-use crate::metrics::{BusinessReport, ComponentStats, CoordinationReport, LatencySummary};
+use crate::metrics::{BusinessReport, ComponentStats, CoordinationReport, LatencySummary, round6};
 
 /// Latency summaries keyed by operation kind, plus `"all"`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -223,9 +224,9 @@ impl Busiest {
     }
 }
 
-/// What an architecture is made of: the platforms a team operates and
-/// their servers, and, for the diagram, its systems (boxes) and the paths
-/// that keep copies in sync (arrows).
+/// What an architecture is made of: the platforms a team operates, their
+/// servers and what they cost to run, and, for the diagram, its systems
+/// (boxes) and the paths that keep copies in sync (arrows).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Footprint {
     /// Kinds of system to operate — each a product to deploy, upgrade,
@@ -246,6 +247,14 @@ pub struct Footprint {
     /// The servers of each platform, by platform.
     #[serde(default)]
     pub by_platform: BTreeMap<String, u32>,
+    /// Every server priced by its cores (`arch::price`): nodes × the price
+    /// per hour of the instance their cores need, in dollars; `None` when a
+    /// node has more cores than the largest instance.
+    #[serde(default)]
+    pub cost_usd_per_hour: Option<f64>,
+    /// The servers by platform and size, with their instance and price.
+    #[serde(default)]
+    pub instances: Vec<Instances>,
     /// The boxes of the diagram: servers, or groups of them (`shard_0`,
     /// `cache`, `replica_1`).
     pub systems: Vec<String>,
@@ -253,12 +262,36 @@ pub struct Footprint {
 }
 
 impl Footprint {
-    /// Adds `nodes` servers of platform `platform` (a platform named again
-    /// adds servers, not a platform).
-    pub fn platform(&mut self, platform: &str, nodes: u32) {
+    /// Adds `nodes` servers of `cores` cores each to platform `platform` (a
+    /// platform named again adds servers, not a platform).
+    pub fn platform(&mut self, platform: &str, nodes: u32, cores: u32) {
+        if nodes == 0 {
+            return;
+        }
         *self.by_platform.entry(platform.to_string()).or_default() += nodes;
         self.platforms = self.by_platform.len() as u32;
         self.nodes = self.by_platform.values().sum();
+        self.instances.push(Instances::of(platform, nodes, cores));
+        self.cost_usd_per_hour = self
+            .instances
+            .iter()
+            .map(|i| i.usd_per_hour)
+            .sum::<Option<f64>>()
+            .map(round6);
+    }
+
+    /// Adds a pipeline the model runs without a server of its own (a CDC
+    /// connector, an event bus, an event log): one node, priced at
+    /// [`PIPELINE_CORES`] cores.
+    pub fn pipeline(&mut self, platform: &str) {
+        self.platform(platform, 1, PIPELINE_CORES);
+    }
+
+    /// Dollars per hour of running per 1,000 operations per second carried:
+    /// what each unit of `capacity_ops_per_s` costs.
+    pub fn cost_per_1k_ops_per_s(&self, capacity_ops_per_s: f64) -> Option<f64> {
+        let cost = self.cost_usd_per_hour?;
+        (capacity_ops_per_s > 0.0).then(|| round6(cost / (capacity_ops_per_s / 1000.0)))
     }
 }
 

@@ -23,7 +23,8 @@
 //! - `analytics` is one query over all the data (`db.analytics`, drawn once
 //!   per query, see `model::analytics`): the client scatters it to every
 //!   shard, each runs its share of the work (its share of the keys times
-//!   the query's) on one of its cores and answers, and when the last has
+//!   the query's) on its cores — a slice at a time under "time-slice"
+//!   scheduling, one core to the end under "fcfs" — and answers, and when the last has
 //!   answered the client merges the partial results, `db.analytics_merge`
 //!   per shard after the first. With one shard it is the Single System's
 //!   query;
@@ -64,7 +65,7 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
     ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
-    Station, VersionedStore, failover,
+    Station, Step, TimeSlicer, VersionedStore, failover,
 };
 use crate::sim::{OpId, SimDuration, SimRng, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -89,6 +90,9 @@ pub enum Event {
     Applied { replica: u8, commit: u32 },
     /// A shard finishes a write's CPU work.
     Served(OpId, ShardId),
+    /// A slice of a shard's part of an analytics query ends (a handle in
+    /// the slicer): the part goes back into the shard's queue.
+    Sliced(u32),
     /// A shard's log flush under way completes.
     Flushed(ShardId),
     /// A shard's answer reaches the client.
@@ -197,6 +201,8 @@ pub struct Sharded {
     apply: Dist,
     analytics: Dist,
     analytics_merge: Dist,
+    /// Parts of analytics queries between their slices, with their shard.
+    slicer: TimeSlicer<(OpId, ShardId)>,
     /// The keys each shard holds, counted at the first analytics query.
     split: Option<Split>,
     /// Each analytics query's work over all the data, by operation, drawn
@@ -236,8 +242,8 @@ impl Sharded {
         let router = Router::new(s.router, s.partition_by, s.count, space);
         let shards = (0..s.count)
             .map(|i| Shard {
-                station: Station::new(db.cores, window),
-                wal: CommitLog::new(&db.fsync, Stream::ShardFsync(i).of(streams), window),
+                station: db.node(db.cores, window),
+                wal: db.commit_log(Stream::ShardFsync(i).of(streams), window),
                 locks: RowLocks::new(window),
             })
             .collect();
@@ -247,7 +253,7 @@ impl Sharded {
                 crate::model::PartitionBy::Group => space.groups,
             };
             Directory {
-                station: Station::new(db.cores, window),
+                station: db.node(db.cores, window),
                 cache: Cache::new(s.directory_cache, SimDuration::ZERO, entries, window),
                 lookup: db.read.clone(),
             }
@@ -293,7 +299,7 @@ impl Sharded {
         let replica_stations = (0..s.count)
             .map(|_| {
                 (0..rc.count)
-                    .map(|_| Station::new(rc.cores.unwrap_or(db.cores), window))
+                    .map(|_| db.node(rc.cores.unwrap_or(db.cores), window))
                     .collect()
             })
             .collect();
@@ -323,6 +329,7 @@ impl Sharded {
             apply: db.apply(),
             analytics: db.analytics.clone(),
             analytics_merge: db.analytics_merge.clone(),
+            slicer: TimeSlicer::new(db.analytics_slice()),
             split: None,
             work: Vec::new(),
             search: s.search.clone(),
@@ -884,6 +891,11 @@ impl Sharded {
                 self.read.sample(&mut self.service_rng)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let station = &mut self.shards[usize::from(s)].station;
+            let step = self.slicer.start(station, ctx.now(), service, (op, s));
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = self.shards[usize::from(s)]
             .station
             .enter(ctx.now(), service);
@@ -893,6 +905,26 @@ impl Sharded {
             let back = self.h.message(Message::Client, &o);
             ctx.schedule_at(slot.done + back, Event::Answered(op));
         }
+    }
+
+    /// A shard's part of an analytics query has had a slice admitted: its
+    /// next slice, or its answer, one hop back after the last.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::Sliced(handle)),
+            Step::Done(at) => {
+                let back = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(at + back, Event::Answered(op));
+            }
+        }
+    }
+
+    /// A slice of a shard's part of an analytics query ended.
+    fn sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let (op, s) = self.slicer.context(handle);
+        let station = &mut self.shards[usize::from(s)].station;
+        let step = self.slicer.resume(handle, station, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     /// A write's CPU work ends: its commit record goes to the shard's log.
@@ -1128,6 +1160,7 @@ impl Architecture for Sharded {
             Event::Flushed(s) => self.flushed(s, ctx),
             Event::Answered(op) => self.answered(op, ctx),
             Event::Merged(op) => ctx.complete(op, Outcome::Ok),
+            Event::Sliced(handle) => self.sliced(handle, ctx),
             Event::DocWrite {
                 replica,
                 key,
@@ -1207,17 +1240,21 @@ impl Report for Sharded {
         let mut f = Footprint::default();
         // Every shard's primary and its replicas.
         let shards = self.shards.len() as u32;
-        f.platform("database", shards * (1 + self.replicas.len() as u32));
+        let db_cores = self.shards[0].station.servers();
+        f.platform("database", shards, db_cores);
+        if let Some(r) = self.replica_stations.first().and_then(|s| s.first()) {
+            f.platform("database", shards * self.replicas.len() as u32, r.servers());
+        }
         let mut systems: Vec<String> = (0..self.shards.len())
             .map(|i| format!("shard_{i:0width$}"))
             .collect();
-        if self.directory.is_some() {
+        if let Some(dir) = &self.directory {
             systems.push("directory".to_string());
-            f.platform("directory", 1);
+            f.platform("directory", 1, dir.station.servers());
         }
         let mut sync: Vec<SyncPath> = Vec::new();
         if let Some(grid) = &self.grid {
-            f.platform("cache", grid.nodes.len() as u32);
+            f.platform("cache", grid.nodes.len() as u32, grid.nodes[0].servers());
             for i in 0..grid.nodes.len() {
                 systems.push(format!("cache_{i}"));
             }
@@ -1239,7 +1276,8 @@ impl Report for Sharded {
         }
         if self.documents_used {
             let n = self.docstore.replicas.len();
-            f.platform("document_store", n as u32);
+            // Priced as database nodes (the model gives them no cores).
+            f.platform("document_store", n as u32, db_cores);
             systems.extend((1..=n).map(|i| format!("docstore_{i}")));
             let quorum = format!(
                 "leaderless: the client writes all {n}, waits for w = {}",

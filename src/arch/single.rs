@@ -46,9 +46,11 @@
 //!    written entries (`cache.invalidate`) and waits for it before answering.
 //!
 //! Analytics (`analytics`): one hop to the primary or the last replica
-//! (`analytics_on`), a core for the whole query (`db.analytics`, the CPU
-//! time of one query over all the data: the node holds all of it, so there
-//! is nothing to split or merge), one hop back.
+//! (`analytics_on`), the whole query on the node's cores (`db.analytics`,
+//! the CPU time of one query over all the data: the node holds all of it,
+//! so there is nothing to split or merge) — a slice of `analytics_quantum`
+//! at a time under "time-slice" scheduling, one core to the end under
+//! "fcfs" (see `model::timeslice`) — one hop back.
 //!
 //! Probes (`workload.probes`): after a write's acknowledgement, reads of the
 //! key at fixed delays, through the read path above.
@@ -70,7 +72,7 @@ use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
     ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
-    Station, VersionedStore, failover, transaction,
+    Station, Step, TimeSlicer, VersionedStore, failover, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -106,6 +108,9 @@ pub enum Event {
     AtDb(OpId, Node),
     /// The primary finishes a write's CPU work.
     Served(OpId),
+    /// A slice of an analytics query ends (a handle in the slicer): the
+    /// query goes back into its node's queue.
+    Sliced(u32),
     /// The forced log write under way completes.
     Flushed,
     /// The database's answer reaches the client.
@@ -179,6 +184,8 @@ pub struct Single {
     /// Kept only under read-your-writes routing, the one reader of it.
     recent: Option<RecentWrites>,
     analytics_node: Node,
+    /// Analytics queries between their slices, with their node.
+    slicer: TimeSlicer<(OpId, Node)>,
     read: Dist,
     write: Dist,
     /// CPU per row applied at a replica.
@@ -218,7 +225,7 @@ impl Single {
                     Stream::ReplicaLag(i).of(streams),
                     window,
                 ),
-                station: Station::new(config.replicas.cores.unwrap_or(db.cores), window),
+                station: db.node(config.replicas.cores.unwrap_or(db.cores), window),
                 stream: ApplyStream::new(config.replicas.apply),
                 apply_rng: Stream::Apply(i).of(streams),
             })
@@ -229,9 +236,9 @@ impl Single {
         };
         Single {
             space,
-            primary: Station::new(db.cores, window),
+            primary: db.node(db.cores, window),
             data: VersionedStore::new(&space),
-            wal: CommitLog::new(&db.fsync, Stream::Fsync("db").of(streams), window),
+            wal: db.commit_log(Stream::Fsync("db").of(streams), window),
             locks: RowLocks::new(window),
             granted: Vec::new(),
             cache,
@@ -245,6 +252,7 @@ impl Single {
                 }
             }),
             analytics_node,
+            slicer: TimeSlicer::new(db.analytics_slice()),
             read: db.read.clone(),
             write: db.write.clone(),
             apply: db.apply(),
@@ -476,6 +484,15 @@ impl Single {
                 self.read.sample(&mut self.service_rng)
             }
         };
+        if o.kind == OpKind::Analytics {
+            let now = ctx.now();
+            let station = match node {
+                PRIMARY => &mut self.primary,
+                r => &mut self.replicas[r as usize - 1].station,
+            };
+            let step = self.slicer.start(station, now, service, (op, node));
+            return self.analytics_step(step, op, ctx);
+        }
         let slot = self.station(node).enter(ctx.now(), service);
         if writes {
             // A write's commit waits for its log flush at the end of service.
@@ -485,6 +502,29 @@ impl Single {
             let back = self.h.message(Message::Client, o);
             ctx.schedule_at(slot.done + back, Event::DbAnswered(op));
         }
+    }
+
+    /// An analytics query's slice has been admitted: its next slice, or its
+    /// answer, which leaves when the last slice ends and takes one hop back.
+    fn analytics_step(&mut self, step: Step, op: OpId, ctx: &mut Ctx<'_>) {
+        match step {
+            Step::Slice { at, handle } => ctx.schedule_at(at, Event::Sliced(handle)),
+            Step::Done(at) => {
+                let back = self.h.message(Message::Client, ctx.op(op));
+                ctx.schedule_at(at + back, Event::DbAnswered(op));
+            }
+        }
+    }
+
+    /// A slice of an analytics query ended: it queues for the next.
+    fn sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
+        let (op, node) = self.slicer.context(handle);
+        let station = match node {
+            PRIMARY => &mut self.primary,
+            r => &mut self.replicas[r as usize - 1].station,
+        };
+        let step = self.slicer.resume(handle, station, ctx.now());
+        self.analytics_step(step, op, ctx);
     }
 
     /// A write's CPU work ends: its commit record goes to the log (a
@@ -685,6 +725,7 @@ impl Architecture for Single {
             Event::CacheAnswered(op) => self.cache_answered(op, ctx),
             Event::AtDb(op, node) => self.at_db(op, node, ctx),
             Event::Served(op) => self.served(op, ctx),
+            Event::Sliced(handle) => self.sliced(handle, ctx),
             Event::Flushed => self.flushed(ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
             Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
@@ -802,10 +843,13 @@ impl Report for Single {
             ..Footprint::default()
         };
         // The primary and its replicas.
-        f.platform("database", 1 + self.replicas.len() as u32);
+        f.platform("database", 1, self.primary.servers());
+        if let Some(r) = self.replicas.first() {
+            f.platform("database", self.replicas.len() as u32, r.station.servers());
+        }
         if let Some(tier) = &self.cache {
             if tier.placement == Placement::Remote {
-                f.platform("cache", 1);
+                f.platform("cache", 1, tier.server.servers());
             }
             f.systems.push("cache".to_string());
             let on_write = match tier.invalidate {

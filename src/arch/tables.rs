@@ -11,12 +11,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::dist::Dist;
 use crate::dist::checks::{
-    core_count, node_count, node_count_of, optional_core_count, positive_duration,
-    read_replica_count, unit_interval,
+    at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
+    positive_duration, positive_f64, read_replica_count, unit_interval, usl_coefficient,
 };
+use crate::metrics::Window;
 use crate::model::ApplyWorkers;
 use crate::model::router::{PartitionBy, ShardPlacement};
-use crate::sim::SimDuration;
+use crate::model::{CommitLog, LogDevice, Scalability, Station};
+use crate::sim::{SimDuration, SimRng};
 
 /// Where analytics queries run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,8 +193,10 @@ impl ReadRouting {
 /// The database's cost table (`[architecture.db]`), one for every stage:
 /// each database node — single's primary and replicas, polyglot's system of
 /// record, every shard of sharded and coordinator, every colocated node — is
-/// a queueing station with `cores` servers in front of one FIFO queue,
-/// costing reads, writes and log forces as below.
+/// a queueing station with `cores` servers in front of one FIFO queue whose
+/// cores pay for working together (`contention`, `coherency`), with a log
+/// device of limited speed (`log_iops`, `log_mib_per_s`), costing reads,
+/// writes and log forces as below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbConfig {
@@ -212,12 +216,81 @@ pub struct DbConfig {
     /// Server CPU time on one core of a read replica or Raft follower to apply one row its primary or leader committed, queued with the reads it serves; one apply worker applies 1 / (this × rows per commit) commits per second, and the commit shows there once applied, after every earlier one. Default: `write` (state-machine replication runs every command on every replica, Raft §2; a row-based replica re-applies each row change; PostgreSQL's physical redo is lighter — "the replay process only has to find the page and replay the modification" — set it lower to model that; estimate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<Dist>,
+    /// σ of the Universal Scalability Law: the share of each job's work that serializes across the node's cores (a log insertion lock, a hot buffer partition), so n busy cores do the work of n / (1 + σ(n − 1) + κn(n − 1)) free ones; each job's service is stretched by that ratio for the cores busy when it starts. 0 with `coherency = 0` is the plain M/G/c station. Default 0.01 (estimate, of the size fitted to PostgreSQL: σ ≈ 0.008 from Robert Haas's pgbench measurements of PostgreSQL 9.1 on 32 cores, as tabulated in N. Gunther, "PostgreSQL Scalability Analysis Deconstructed", 2012).
+    #[serde(deserialize_with = "usl_coefficient")]
+    pub contention: f64,
+    /// κ of the Universal Scalability Law: the cost of keeping every pair of busy cores coherent, which makes more cores slower past √((1 − σ)/κ) busy ones. Default 0.0001 (estimate: a twentieth of the κ ≈ 0.002 fitted to PostgreSQL 9.1, whose peak at about 21 busy cores came from a lock manager PostgreSQL 9.2 replaced with fast-path locking, after which Haas measured read-only pgbench scaling to 64 cores; with σ = 0.01 the peak is at 99 busy cores).
+    #[serde(deserialize_with = "usl_coefficient")]
+    pub coherency: f64,
+    /// Forced writes (flushes) per second the node's log device takes: a flush starts no sooner than 1/`log_iops` after the one before, so commits beyond `log_iops` × commits per flush wait for the device. Default 3000 (AWS EBS gp3 baseline: 3,000 IOPS).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub log_iops: u32,
+    /// The log device's write bandwidth in MiB/s: a flush of k commit records lasts at least k × `log_record_bytes` / bandwidth (and at least its `fsync` draw), so commits beyond bandwidth / record size per second queue without bound. Default 125 (AWS EBS gp3 baseline: 125 MiB/s).
+    #[serde(deserialize_with = "positive_f64")]
+    pub log_mib_per_s: f64,
+    /// Bytes a commit writes to the log, for `log_mib_per_s`. Default 1024 (estimate: a single-row update's WAL record of 100–200 bytes plus its share of the 8 KB full-page images PostgreSQL writes for a page's first change after each checkpoint).
+    #[serde(deserialize_with = "at_least_one_u32")]
+    pub log_record_bytes: u32,
+    /// How a node's cores share an `analytics` query with everything else they run: "time-slice" (the query holds a core for at most `analytics_quantum`, then goes to the back of the run queue, so short statements wait at most a slice, never a whole query; as the quantum shrinks this is processor sharing) or "fcfs" (the query holds its core until it is done: the worst case, short statements queue behind whole queries). Applies wherever a query runs: a database node, polyglot's warehouse, the coordinator's read model. Default "time-slice" (operating systems time-slice a database's backend processes; PostgreSQL runs one process per connection).
+    pub analytics_scheduling: AnalyticsScheduling,
+    /// The time slice of a query under "time-slice" scheduling. Default "3ms" (Linux: CFS's minimum granularity and EEVDF's base slice, 0.75 ms × (1 + log2 of the CPU count) = 3 ms from 8 CPUs).
+    #[serde(deserialize_with = "positive_duration")]
+    pub analytics_quantum: SimDuration,
+}
+
+/// How a node's cores share a long `analytics` query with short statements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalyticsScheduling {
+    /// Round robin: the query gives up its core after each quantum.
+    #[default]
+    TimeSlice,
+    /// The query holds its core until it is done.
+    Fcfs,
 }
 
 impl DbConfig {
     /// CPU time to apply one row at a replica or follower, after defaults.
     pub fn apply(&self) -> Dist {
         self.apply.clone().unwrap_or_else(|| self.write.clone())
+    }
+
+    /// A database node with `cores` cores (this table's, or a replica's
+    /// own), its cores under this table's scalability law.
+    pub fn node(&self, cores: u32, window: Window) -> Station {
+        Station::new(cores, window).scaled(self.scalability())
+    }
+
+    /// A node's commit path: its log forced to its device, or none with
+    /// `fsync = "0s"`.
+    pub fn commit_log<J: Copy>(&self, rng: SimRng, window: Window) -> CommitLog<J> {
+        CommitLog::new(&self.fsync, self.log_device(), rng, window)
+    }
+
+    /// How the node's cores scale together.
+    pub fn scalability(&self) -> Scalability {
+        Scalability {
+            contention: self.contention,
+            coherency: self.coherency,
+        }
+    }
+
+    /// The node's log device.
+    pub fn log_device(&self) -> LogDevice {
+        LogDevice {
+            iops: f64::from(self.log_iops),
+            bytes_per_s: self.log_mib_per_s * 1024.0 * 1024.0,
+            record_bytes: f64::from(self.log_record_bytes),
+        }
+    }
+
+    /// The slice an analytics query runs in: `None` when it holds its core
+    /// to the end (FCFS).
+    pub fn analytics_slice(&self) -> Option<SimDuration> {
+        match self.analytics_scheduling {
+            AnalyticsScheduling::TimeSlice => Some(self.analytics_quantum),
+            AnalyticsScheduling::Fcfs => None,
+        }
     }
 }
 
@@ -231,6 +304,13 @@ impl Default for DbConfig {
             analytics: Dist::parse("lognormal(p50=2s, p99=20s)").expect("valid default"),
             analytics_merge: Dist::parse("1ms").expect("valid default"),
             apply: None,
+            contention: 0.01,
+            coherency: 0.0001,
+            log_iops: 3000,
+            log_mib_per_s: 125.0,
+            log_record_bytes: 1024,
+            analytics_scheduling: AnalyticsScheduling::TimeSlice,
+            analytics_quantum: SimDuration::from_millis(3),
         }
     }
 }

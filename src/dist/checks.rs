@@ -29,6 +29,20 @@ pub fn non_negative_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error
     }
 }
 
+/// A coefficient of the Universal Scalability Law: 0 to 1 (σ = 1 is a
+/// station whose every core waits for one; κ beyond 1 makes two cores
+/// slower than one).
+pub fn usl_coefficient<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a coefficient from 0 (cores scale linearly) to 1, found {v}"
+        )))
+    }
+}
+
 /// A probability or share, in [0, 1].
 pub fn unit_interval<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;

@@ -26,31 +26,53 @@
 //! after its `election_timeout`, and the new leader serves once the old
 //! leader's lease has run out; meanwhile the partition takes no writes.
 
+use super::DeviceClock;
 use crate::sim::{SimDuration, SimTime};
 
-/// A log device that forces one batch at a time, in closed form for
-/// records that reach it in time order: a record arriving when no force is
-/// under way starts one; one arriving during a force waits for the next,
-/// which starts when that one ends and takes every record that arrived
-/// meanwhile.
+/// A log that forces one batch at a time, in closed form for records that
+/// reach it in time order: a record arriving when no force is under way
+/// starts one; one arriving during a force waits for the next, which starts
+/// when that one ends (or when its device takes it) and takes every record
+/// that arrived meanwhile. A record that arrives before a force its device
+/// made wait has begun joins it, unless it would make it longer (see
+/// `DeviceClock::fits`): then it waits for the force after it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SerialLog {
     /// The latest force: when it starts and when it ends.
     start: SimTime,
     end: SimTime,
+    /// Records in the latest force.
+    records: usize,
+    /// The device the log is forced to.
+    device: DeviceClock,
 }
 
 impl SerialLog {
+    /// An empty log forced to `device`.
+    pub fn on(device: DeviceClock) -> SerialLog {
+        SerialLog {
+            device,
+            ..SerialLog::default()
+        }
+    }
+
     /// A record reaches the log at `at` (no earlier than the previous one);
     /// `force` draws the length of a force when one must start. Returns when
     /// the record is durable.
     pub fn append(&mut self, at: SimTime, force: impl FnOnce() -> SimDuration) -> SimTime {
-        if at >= self.end {
-            self.start = at;
-            self.end = at + force();
-        } else if at >= self.start {
-            self.start = self.end;
-            self.end = self.start + force();
+        if at >= self.start && at < self.end {
+            // A force is under way: the next one starts when it ends.
+            (self.start, self.end) = self.device.flush(self.end, 1, force());
+            self.records = 1;
+        } else if at >= self.end {
+            (self.start, self.end) = self.device.flush(at, 1, force());
+            self.records = 1;
+        } else if self.device.fits(self.start, self.end, self.records + 1) {
+            // Before the next force begins: it takes this record too.
+            self.records += 1;
+        } else {
+            (self.start, self.end) = self.device.flush(self.end, 1, force());
+            self.records = 1;
         }
         self.end
     }
@@ -101,15 +123,20 @@ pub struct RaftGroup {
 }
 
 impl RaftGroup {
-    /// A group whose replicas sit on `nodes`, the first one leading.
-    pub fn new(nodes: Vec<u32>) -> RaftGroup {
+    /// A group whose replicas sit on `nodes`, the first one leading, each
+    /// forcing its log to a device like `device`.
+    pub fn new(nodes: Vec<u32>, device: DeviceClock) -> RaftGroup {
         assert!(!nodes.is_empty(), "a group has a replica");
         let n = nodes.len();
+        let follower = Follower {
+            log: SerialLog::on(device),
+            ..Follower::default()
+        };
         RaftGroup {
             nodes,
             leader: 0,
-            followers: vec![Follower::default(); n],
-            leader_log: SerialLog::default(),
+            followers: vec![follower; n],
+            leader_log: SerialLog::on(device),
             committed: SimTime::ZERO,
             serving_from: SimTime::ZERO,
             acks: Vec::with_capacity(n),
@@ -235,7 +262,7 @@ mod tests {
 
     #[test]
     fn three_replicas_commit_after_one_round_trip_and_a_force() {
-        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let mut g = RaftGroup::new(vec![0, 1, 2], DeviceClock::default());
         let r = g.append(SimTime(0), constant(D, F));
         // Leader force (F) in parallel with D + F + D at the followers.
         assert_eq!(r.commit, SimTime(0) + D + F + D);
@@ -248,7 +275,7 @@ mod tests {
 
     #[test]
     fn the_commit_index_only_moves_forward() {
-        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let mut g = RaftGroup::new(vec![0, 1, 2], DeviceClock::default());
         let slow = g.append(
             SimTime(0),
             constant(SimDuration(5_000_000), SimDuration::ZERO),
@@ -259,14 +286,14 @@ mod tests {
 
     #[test]
     fn a_single_replica_commits_when_its_own_log_is_durable() {
-        let mut g = RaftGroup::new(vec![4]);
+        let mut g = RaftGroup::new(vec![4], DeviceClock::default());
         let r = g.append(SimTime(0), constant(D, F));
         assert_eq!((r.commit, r.messages), (SimTime(0) + F, 0));
     }
 
     #[test]
     fn a_lost_leader_serves_again_after_the_lease() {
-        let mut g = RaftGroup::new(vec![0, 1, 2]);
+        let mut g = RaftGroup::new(vec![0, 1, 2], DeviceClock::default());
         let back = g.leader_lost(
             SimTime(0),
             SimDuration::from_millis(200),

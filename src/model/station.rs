@@ -10,10 +10,15 @@
 //! returned `Slot`, and jobs nobody waits for cost nothing. Statistics are
 //! exact integrals of each job's waiting and service intervals over the
 //! measurement window.
+//!
+//! A database node's cores also pay for working together: with a
+//! [`Scalability`] law a job's service is stretched by the cores busy when
+//! it starts (see `model::scalability`), so adding cores stops paying.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::scalability::{Scalability, Stretch};
 use crate::metrics::{ComponentStats, Window};
 use crate::sim::{SimDuration, SimTime};
 
@@ -41,6 +46,9 @@ pub struct Station {
     slow: Option<(f64, SimTime)>,
     /// Cut off from the network until then: arriving jobs are lost.
     unreachable_until: SimTime,
+    /// The stretch of service by busy cores; `None` when cores scale
+    /// linearly (checked once per job, nothing else done).
+    stretch: Option<Stretch>,
 }
 
 impl Station {
@@ -56,7 +64,15 @@ impl Station {
             served: 0,
             slow: None,
             unreachable_until: SimTime::ZERO,
+            stretch: None,
         }
+    }
+
+    /// The same station with its cores under `law`: each job's service is
+    /// stretched by n / C(n) for the n cores busy when it starts.
+    pub fn scaled(mut self, law: Scalability) -> Station {
+        self.stretch = Stretch::of(law, self.servers);
+        self
     }
 
     /// The station works `factor` times slower until `until` (a `slow`
@@ -135,6 +151,11 @@ impl Station {
         }
     }
 
+    /// Whether a job sent now reaches the station (it is not cut off).
+    pub fn admits(&self, now: SimTime) -> bool {
+        now >= self.unreachable_until
+    }
+
     /// A job arrives now needing `service` of one server: when it starts and
     /// when it is done.
     #[inline]
@@ -146,19 +167,37 @@ impl Station {
                 done: never,
             };
         }
-        self.serve(now, now, service)
+        self.serve(now, now, service, true)
     }
 
     /// A job that is sent again until it gets through (a replication
     /// stream) arrives now: while the station is cut off it is held and
     /// starts once the station is reachable, never lost.
     pub fn enter_held(&mut self, now: SimTime, service: SimDuration) -> Slot {
-        self.serve(now, now.max(self.unreachable_until), service)
+        self.serve(now, now.max(self.unreachable_until), service, true)
     }
 
-    /// A job that arrived at `now` takes the earliest server from `ready`.
+    /// One slice of a job already at the station (a time-sliced query that
+    /// gave up its core) joins the back of the queue now; `last` when the
+    /// job's work ends with it. A partition cannot lose it: it is there.
+    pub fn enter_slice(&mut self, now: SimTime, service: SimDuration, last: bool) -> Slot {
+        self.serve(now, now, service, last)
+    }
+
+    /// A job (or the slice of one) that arrived at `now` takes the earliest
+    /// server from `ready`; `finishes` when the job ends with it.
     #[inline]
-    fn serve(&mut self, now: SimTime, ready: SimTime, service: SimDuration) -> Slot {
+    fn serve(
+        &mut self,
+        now: SimTime,
+        ready: SimTime,
+        service: SimDuration,
+        finishes: bool,
+    ) -> Slot {
+        let service = match &self.stretch {
+            None => service,
+            Some(stretch) => stretch.apply(service, self.busy_at_start(ready)),
+        };
         let mut earliest = self.free_at.peek_mut().expect("a station has servers");
         let start = ready.max(earliest.0);
         let done = if self.slow.is_none() {
@@ -171,8 +210,20 @@ impl Station {
         self.wait_area += self.window.overlap_ns(now, start);
         self.busy_area += self.window.overlap_ns(start, done);
         self.present_area += self.window.overlap_ns(now, done);
-        self.served += u64::from(self.window.contains(done));
+        self.served += u64::from(finishes && self.window.contains(done));
         Slot { start, done }
+    }
+
+    /// Cores busy when a job ready at `ready` starts, itself included: all
+    /// of them if it must wait for one (a queue keeps every core busy),
+    /// else one more than those still serving at `ready`.
+    fn busy_at_start(&self, ready: SimTime) -> u32 {
+        let earliest = self.free_at.peek().expect("a station has servers").0;
+        if earliest > ready {
+            self.servers
+        } else {
+            1 + self.free_at.iter().filter(|t| t.0 > ready).count() as u32
+        }
     }
 
     pub fn servers(&self) -> u32 {
@@ -235,5 +286,72 @@ mod tests {
         // Waits of 9 and 8 ns.
         assert!((stats.mean_queue.unwrap() - 17.0 / 1000.0).abs() < 1e-12);
         assert!((stats.mean_in_system.unwrap() - 67.0 / 1000.0).abs() < 1e-12);
+    }
+
+    /// Jobs of `service` offered faster than any core count can serve,
+    /// for `len`: completions per second of service time.
+    fn saturated_rate(s: &mut Station, service: SimDuration, len: u64) -> f64 {
+        let mut t = 0;
+        while t < len {
+            s.enter(SimTime(t), service);
+            t += 10;
+        }
+        s.stats().throughput_per_s.unwrap() * service.as_secs_f64()
+    }
+
+    #[test]
+    fn a_linear_law_changes_nothing() {
+        let w = Window::new(SimDuration::ZERO, SimDuration(10_000_000));
+        let mut plain = Station::new(8, w);
+        let mut linear = Station::new(8, w).scaled(Scalability::LINEAR);
+        let mut rng = crate::sim::Streams::new(7, 0).stream("usl");
+        let service = crate::dist::Dist::parse("exp(1us)").unwrap();
+        let arrivals = crate::dist::Dist::parse("exp(130ns)").unwrap();
+        let mut now = SimTime::ZERO;
+        for _ in 0..50_000 {
+            now += arrivals.sample(&mut rng);
+            let d = service.sample(&mut rng);
+            assert_eq!(plain.enter(now, d), linear.enter(now, d));
+        }
+        assert_eq!(plain.stats(), linear.stats());
+    }
+
+    #[test]
+    fn saturated_cores_complete_what_the_law_allows() {
+        let law = Scalability {
+            contention: 0.02,
+            coherency: 0.0005,
+        };
+        let w = Window::new(SimDuration::ZERO, SimDuration(100_000_000));
+        let service = SimDuration(10_000);
+        let mut rates = Vec::new();
+        for cores in [8, 16, 32, 64, 128] {
+            let mut s = Station::new(cores, w).scaled(law);
+            let rate = saturated_rate(&mut s, service, 100_000_000);
+            let want = law.capacity(cores);
+            assert!(
+                (rate - want).abs() / want < 0.005,
+                "{cores} cores: {rate:.3} cores' worth of work, the law says {want:.3}"
+            );
+            rates.push(rate);
+        }
+        // Peak at √(0.98 / 0.0005) ≈ 44 busy cores: 64 and 128 do less than 32.
+        assert!(rates[3] < rates[2] && rates[4] < rates[3], "{rates:?}");
+    }
+
+    #[test]
+    fn a_lone_job_is_not_stretched() {
+        let w = Window::new(SimDuration::ZERO, SimDuration(1_000_000));
+        let law = Scalability {
+            contention: 0.1,
+            coherency: 0.01,
+        };
+        let mut s = Station::new(4, w).scaled(law);
+        let d = SimDuration(1000);
+        assert_eq!(s.enter(SimTime(0), d).done, SimTime(1000));
+        // A second job while the first runs: 2 busy, × (1 + 0.1 + 0.02).
+        assert_eq!(s.enter(SimTime(10), d).done, SimTime(10 + 1120));
+        // After both are done: alone again.
+        assert_eq!(s.enter(SimTime(5000), d).done, SimTime(6000));
     }
 }

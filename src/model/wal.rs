@@ -1,8 +1,11 @@
 //! The primary's write-ahead log with group commit: a commit waits for a
 //! forced write (fsync) of the log; commits that arrive while a flush is in
 //! progress share the next one (PostgreSQL's WAL writer behaviour). The log
-//! device is not a CPU core: flushing does not occupy the database's cores.
+//! device is not a CPU core: flushing does not occupy the database's cores,
+//! but it has limits of its own (`model::log_device`): flushes per second
+//! and bytes per second.
 
+use super::{DeviceClock, LogDevice};
 use crate::dist::Dist;
 use crate::metrics::{ComponentStats, Window};
 use crate::sim::{OpId, SimRng, SimTime};
@@ -28,9 +31,10 @@ pub enum Logged {
 }
 
 impl<J: Copy> CommitLog<J> {
-    pub fn new(fsync: &Dist, rng: SimRng, window: Window) -> CommitLog<J> {
+    pub fn new(fsync: &Dist, device: LogDevice, rng: SimRng, window: Window) -> CommitLog<J> {
         CommitLog {
-            wal: (!fsync.is_zero()).then(|| GroupCommit::new(fsync.clone(), rng, window)),
+            wal: (!fsync.is_zero())
+                .then(|| GroupCommit::new(fsync.clone(), rng, window).on(device.clock())),
             spare: Vec::new(),
         }
     }
@@ -83,11 +87,17 @@ impl<J: Copy> CommitLog<J> {
 pub struct GroupCommit<J> {
     fsync: Dist,
     rng: SimRng,
+    /// The device the log is forced to.
+    device: DeviceClock,
     /// Jobs in the flush under way.
     flushing: Vec<J>,
     /// Jobs waiting for the next flush.
     waiting: Vec<J>,
     in_progress: bool,
+    /// The flush under way (or waiting for its device): when it begins and
+    /// ends.
+    begin: SimTime,
+    end: SimTime,
     window: Window,
     flushes: u64,
     flushed_jobs: u64,
@@ -98,20 +108,36 @@ impl<J: Copy> GroupCommit<J> {
         GroupCommit {
             fsync,
             rng,
+            device: DeviceClock::default(),
             flushing: Vec::new(),
             waiting: Vec::new(),
             in_progress: false,
+            begin: SimTime::ZERO,
+            end: SimTime::ZERO,
             window,
             flushes: 0,
             flushed_jobs: 0,
         }
     }
 
+    /// The same log forced to a device with limits.
+    pub fn on(mut self, device: DeviceClock) -> GroupCommit<J> {
+        self.device = device;
+        self
+    }
+
     /// `job` asks for its commit record to be made durable. Returns when a
     /// flush that starts now will finish; `None` if it joins the next flush.
     pub fn submit(&mut self, job: J, now: SimTime) -> Option<SimTime> {
         if self.in_progress {
-            self.waiting.push(job);
+            let records = self.flushing.len() + 1;
+            if now < self.begin && self.device.fits(self.begin, self.end, records) {
+                // The flush waits for its device: the record joins it.
+                self.flushing.push(job);
+                self.flushed_jobs += u64::from(self.window.contains(self.begin));
+            } else {
+                self.waiting.push(job);
+            }
             None
         } else {
             self.flushing.push(job);
@@ -119,13 +145,17 @@ impl<J: Copy> GroupCommit<J> {
         }
     }
 
+    /// Flushes the records in `flushing`, ready now: when the flush ends
+    /// (its device may make it wait, and a large one is bandwidth-bound).
     fn start(&mut self, now: SimTime) -> SimTime {
         self.in_progress = true;
-        if self.window.contains(now) {
+        let fsync = self.fsync.sample(&mut self.rng);
+        (self.begin, self.end) = self.device.flush(now, self.flushing.len(), fsync);
+        if self.window.contains(self.begin) {
             self.flushes += 1;
             self.flushed_jobs += self.flushing.len() as u64;
         }
-        now + self.fsync.sample(&mut self.rng)
+        self.end
     }
 
     /// The flush under way completes now. Its jobs are durable and are

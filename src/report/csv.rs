@@ -93,6 +93,7 @@ impl Exporter for CsvExporter {
                 "consensus_rounds_per_op",
                 "platforms",
                 "nodes",
+                "cost_usd_per_hour",
                 "busiest",
                 "busiest_utilization",
             ]
@@ -162,6 +163,7 @@ impl Exporter for CsvExporter {
                 figure(per_op.and_then(|m| m.consensus_rounds)),
                 run.footprint.platforms.to_string(),
                 run.footprint.nodes.to_string(),
+                figure(run.footprint.cost_usd_per_hour),
                 run.busiest
                     .as_ref()
                     .map(|b| b.name.clone())

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::table::Table;
+use super::table::{Table, usd};
 use super::thousands as rate;
 use super::{Estimate, Results, RunResult, ScenarioInfo};
 use crate::arch::Busiest;
@@ -62,6 +62,15 @@ pub struct Rung {
     /// measured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub broken: Vec<Judgement>,
+    /// What its servers cost to run, in dollars per hour (every node
+    /// priced by its cores, `arch::price`); none when a node is larger
+    /// than any instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_hour: Option<f64>,
+    /// That cost per 1,000 ops/s of capacity: dollars per hour for each
+    /// 1,000 operations per second it carries within the SLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_hour_per_1k_ops_per_s: Option<f64>,
     /// The figures at the capacity (replication 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_capacity: Option<Figures>,
@@ -111,6 +120,9 @@ pub struct Figures {
     pub forced_writes_per_op: f64,
     pub platforms: u32,
     pub nodes: u32,
+    /// What its servers cost to run, in dollars per hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_hour: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busiest: Option<Busiest>,
     /// Anomalies per 1,000 offered operations, by class (classes with none
@@ -137,6 +149,7 @@ impl Figures {
             forced_writes_per_op: per_op.map_or(0.0, |c| c.forced_writes),
             platforms: run.footprint.platforms,
             nodes: run.footprint.nodes,
+            cost_usd_per_hour: run.footprint.cost_usd_per_hour,
             busiest: run.busiest.clone(),
             anomalies_per_1k: run
                 .anomalies
@@ -267,6 +280,8 @@ impl Rung {
             first_failing_ops_per_s: failing.map(rate),
             limiting: failing.map_or_else(|| "none".to_string(), |r| limiting(r, &broken)),
             broken,
+            cost_usd_per_hour: best.footprint.cost_usd_per_hour,
+            cost_usd_per_hour_per_1k_ops_per_s: best.footprint.cost_per_1k_ops_per_s(estimate.mean),
             at_capacity: (capacities[0] > 0.0).then(|| Figures::of(best, slo)),
             at_previous_capacity: None,
             curve,
@@ -387,6 +402,9 @@ impl Ladder {
                 at.map_or("—".to_string(), |f| {
                     format!("{} / {}", f.platforms, f.nodes)
                 }),
+                usd(r.cost_usd_per_hour),
+                r.cost_usd_per_hour_per_1k_ops_per_s
+                    .map_or("—".to_string(), |c| format!("${c:.4}")),
             ]);
         }
         Table {
@@ -399,6 +417,8 @@ impl Ladder {
                 "msgs/op",
                 "forced/op",
                 "platforms / nodes",
+                "$/h",
+                "$/h per 1k ops/s",
             ]
             .map(String::from)
             .to_vec(),
@@ -412,7 +432,9 @@ impl Ladder {
             "Capacity: the highest offered rate meeting every budget ({}), {}; failed and \
                  timed-out operations count in the percentiles at their whole wait. Limiting: \
                  the busiest component where a latency or failure budget breaks, else the \
-                 budget that breaks.",
+                 budget that breaks. $/h: every server priced by its cores as an AWS r6i \
+                 instance, on demand; per 1k ops/s: that cost over the capacity, in thousands \
+                 of operations per second.",
             self.slo.join(", "),
             match self.tolerance {
                 Some(t) => format!(
@@ -440,6 +462,7 @@ impl Ladder {
                 format!("{:.1}", f.messages_per_op),
                 format!("{:.2}", f.forced_writes_per_op),
                 format!("{} / {}", f.platforms, f.nodes),
+                usd(f.cost_usd_per_hour),
                 f.anomalies_text(),
                 if f.judgements.iter().all(|j| j.met) {
                     "yes"
@@ -458,6 +481,7 @@ impl Ladder {
                 "msgs/op",
                 "forced/op",
                 "platforms / nodes",
+                "$/h",
                 "anomalies /1k ops",
                 "meets SLO",
             ]

@@ -124,7 +124,11 @@ impl Exporter for MarkdownExporter {
         out += "What each architecture asks a team to operate: `platforms` are the kinds of \
                 system (a database however many shards or nodes it has, a cache, a search \
                 index, a coordinator, an event log, …), `nodes` the servers over all of them \
-                (a pipeline with no server of its own in the model counts as one).\n\n";
+                (a pipeline with no server of its own in the model counts as one), `servers` \
+                the instance each runs on — the smallest AWS r6i size with at least its cores \
+                (vCPUs) — and `$/h` what they all cost per hour on demand (r6i: $0.063 per \
+                vCPU-hour, us-east-1; a pipeline without cores of its own priced at 4; no \
+                price for a node larger than r6i.32xlarge's 128 cores).\n\n";
         out += &footprint_table(results).to_markdown();
         out += "\n";
         for run in results.runs.iter().filter(|r| r.replication == 0) {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::table::{
     BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, component_table,
-    heading, latency_ms, latency_table, ms_at_least,
+    heading, latency_ms, latency_table, ms_at_least, usd,
 };
 use super::{Ladder, Manifest, Results, RunResult, indicators};
 use crate::scenario::{Scenario, Slo};
@@ -53,7 +53,9 @@ impl Review {
                      ok, busiest the component with the highest utilization (the first to \
                      saturate). {LATENCY_NOTE} Anomalies count every class per 1,000 offered \
                      operations; coordination is per operation; the footprint counts the \
-                     platforms (kinds of system) and nodes (servers) to run."
+                     platforms (kinds of system) and nodes (servers) to run, and $/h what \
+                     they cost: every node priced by its cores as an AWS r6i instance, on \
+                     demand."
             )),
             Block::Table(verdict(results)),
             Block::Heading("Stage indicators".into()),
@@ -409,6 +411,7 @@ fn verdict(results: &Results) -> Table {
             "consensus rounds/op",
             "platforms",
             "nodes",
+            "$/h",
         ]
         .map(String::from),
     );
@@ -461,6 +464,7 @@ fn verdict(results: &Results) -> Table {
                     .map_or("-".into(), |v| format!("{v:.3}")),
                 r.footprint.platforms.to_string(),
                 r.footprint.nodes.to_string(),
+                usd(r.footprint.cost_usd_per_hour),
             ]);
             row
         })

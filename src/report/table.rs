@@ -1,7 +1,7 @@
 //! Plain-text tables for the terminal, and the table model shared with the
 //! Markdown exporter.
 
-use super::{Exporter, Results, RunResult};
+use super::{Exporter, Results, RunResult, thousands};
 
 /// A table: a header row and body rows of already formatted cells.
 pub struct Table {
@@ -525,21 +525,38 @@ pub fn message_table(results: &Results) -> Table {
 }
 
 /// What each architecture asks a team to operate: its platforms (kinds of
-/// system) and nodes (servers), and the servers of each platform.
+/// system) and nodes (servers), the servers of each platform with the
+/// instance their cores need, and what they all cost per hour.
 pub fn footprint_table(results: &Results) -> Table {
-    per_run_table(results, &["platforms", "nodes", "servers"], |run| {
+    per_run_table(results, &["platforms", "nodes", "servers", "$/h"], |run| {
         let f = &run.footprint;
         let servers: Vec<String> = f
-            .by_platform
+            .instances
             .iter()
-            .map(|(platform, n)| format!("{platform} {n}"))
+            .map(|i| {
+                let size = i
+                    .instance
+                    .clone()
+                    .unwrap_or_else(|| format!("{} cores, larger than any instance", i.cores));
+                format!("{} {} × {size}", i.platform, i.nodes)
+            })
             .collect();
         vec![vec![
             f.platforms.to_string(),
             f.nodes.to_string(),
             servers.join(", "),
+            usd(f.cost_usd_per_hour),
         ]]
     })
+}
+
+/// Dollars, to the cent below $100 and whole above; "-" for no price.
+pub fn usd(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v < 100.0 => format!("${v:.2}"),
+        Some(v) => format!("${}", thousands(v.round())),
+        None => "-".to_string(),
+    }
 }
 
 /// Cost per distributed transaction (two-phase commit, over shards or Raft

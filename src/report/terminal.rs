@@ -35,7 +35,7 @@ impl Exporter for SummaryExporter {
         out += &wrap(
             "Latency over all operations, failed and timed-out ones at the client's whole wait \
              (≥: a lower bound); goodput: answered ok per second; anom/1k: anomalies per 1,000 offered \
-             operations; nodes: servers to run. Every table is in results.md, the review in report.md (--format table \
+             operations; nodes: servers to run; $/h: what they cost per hour (AWS r6i, on demand). Every table is in results.md, the review in report.md (--format table \
              prints the tables here).",
         );
         Ok(out)
@@ -48,7 +48,7 @@ fn summary_table(results: &Results) -> Table {
     headers.extend(swept.iter().map(|p| short(p).to_string()));
     headers.extend(
         [
-            "p50", "p99", "p99.9", "goodput", "failed", "anom/1k", "msgs/op", "nodes",
+            "p50", "p99", "p99.9", "goodput", "failed", "anom/1k", "msgs/op", "nodes", "$/h",
         ]
         .map(String::from),
     );
@@ -78,6 +78,7 @@ fn summary_table(results: &Results) -> Table {
                     .as_ref()
                     .map_or("-".to_string(), |c| format!("{:.1}", c.messages)),
                 r.footprint.nodes.to_string(),
+                super::table::usd(r.footprint.cost_usd_per_hour),
             ]);
             if r.saturated.is_some() {
                 row[0] += "*";

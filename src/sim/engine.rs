@@ -555,7 +555,10 @@ where
             continue;
         }
         // Deadlines due before the next event, fault edge or arrival: the
-        // client gives up, and may retry, which schedules new events.
+        // client gives up, and may retry, which schedules new events. Then
+        // the loop starts over, so that a checkpoint due between the last
+        // deadline and the next arrival sees the run before that arrival.
+        let mut gave_up = false;
         while let Some(td) = deadlines.next() {
             if td >= next || td > ta || td > drain_limit {
                 break;
@@ -572,6 +575,10 @@ where
                 continue 'run;
             }
             recorder.record(&attempt.op, now, R::TIMED_OUT);
+            gave_up = true;
+        }
+        if gave_up {
+            continue;
         }
         if ta == NEVER {
             if ops.live == 0 && background == 0 {
@@ -793,5 +800,59 @@ mod tests {
         // The last thing that happened: the third long attempt gave up at
         // 0.3 s + 15 s (abandoned attempts' answers keep nobody waiting).
         assert_eq!(out.stopped_at, SimTime(15_300_000_000));
+    }
+
+    #[test]
+    fn a_checkpoint_after_a_timeout_comes_before_the_next_arrival() {
+        // Never answered: A (0 s) gives up at 0.8 s, C (0.5 s) would at
+        // 1.3 s. The checkpoint at 1 s declares the run saturated before B
+        // arrives at 1.0000001 s: B is offered and unserved, not an attempt
+        // in flight that started after the stop.
+        let ops = [
+            op(0, 0, false),
+            op(0, 500, false),
+            Op {
+                start: SimTime(1_000_000_100),
+                answer_ms: 0,
+                long: false,
+            },
+        ];
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(20));
+        let patience = Patience {
+            timeouts: [Some(SimDuration::from_millis(800)), None],
+            retries: 0,
+        };
+        let rule = SaturationRule {
+            interval: SimDuration::from_secs(1),
+            intervals: 1,
+            min_arrivals: 1,
+            growth_divisor: 10,
+        };
+        let mut echo = Echo {
+            attempts: 0,
+            edges: Vec::new(),
+        };
+        let log = Log {
+            window,
+            ended: Vec::new(),
+        };
+        let out = run(
+            &mut echo,
+            Script(ops.into()),
+            log,
+            patience,
+            &[],
+            Some(rule),
+        );
+        assert_eq!(out.stopped_at, SimTime(1_000_000_000));
+        assert_eq!(echo.attempts, 2, "B never reached the system");
+        assert_eq!(
+            out.recorder.ended,
+            [
+                (false, 800, Ended::TimedOut),
+                (false, 500, Ended::Unfinished),
+                (false, 800, Ended::TimedOut),
+            ]
+        );
     }
 }

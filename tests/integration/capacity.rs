@@ -49,8 +49,8 @@ fn mm1_capacity_at_p99_5ms_is_mu_minus_ln100_over_5ms() {
 
 #[test]
 fn mmc_capacity_follows_erlang_c() {
-    // Four cores, exp(1 ms) service: μ = 1/ms per core; the p99 of the
-    // sojourn comes from Erlang C (see theory.rs).
+    // Four cores scaling linearly, exp(1 ms) service: μ = 1/ms per core;
+    // the p99 of the sojourn comes from Erlang C (see theory.rs).
     let s = scenario(
         r#"
         name = "mmc-capacity"
@@ -70,6 +70,8 @@ fn mmc_capacity_follows_erlang_c() {
         kind = "single"
         [architecture.db]
         cores = 4
+        contention = 0.0
+        coherency = 0.0
         read = "exp(1ms)"
         "#,
     );
@@ -129,6 +131,18 @@ fn capacity_is_reproducible_and_replications_give_an_interval() {
     assert_eq!(step.from, "single");
     assert_eq!(step.rate_ops_per_s, one.capacities_ops_per_s[0]);
     assert!(step.figures.judgements.iter().all(|j| j.met));
+    // What each costs (one r6i.large, 2 vCPUs, either way), and per 1,000
+    // ops/s of its capacity: the bigger node carries more for the same.
+    for rung in [one, two] {
+        assert_eq!(rung.cost_usd_per_hour, Some(0.126));
+        assert_eq!(
+            rung.cost_usd_per_hour_per_1k_ops_per_s,
+            Some(archsim::metrics::round6(
+                0.126 / (rung.capacity_ops_per_s / 1000.0)
+            ))
+        );
+    }
+    assert_eq!(step.figures.cost_usd_per_hour, Some(0.126));
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn run_writes_every_results_file_and_prints_the_table() {
     let md = std::fs::read_to_string(folder.join("results.md")).unwrap();
     assert!(
         md.contains("## Footprint\n\n")
-            && md.contains("| single | 1 | 1 | database 1 |\n")
+            && md.contains("| single | 1 | 1 | database 1 × r6i.large | $0.13 |\n")
             && md.contains("- **single**: db\n")
             && md.contains(
                 "```mermaid\nflowchart LR\n  subgraph a0[\"single\"]\n    a0n0[\"db\"]\n  end\n```"
@@ -570,7 +570,14 @@ fn list_shows_one_cost_table_for_every_kind() {
             "fsync",
             "analytics",
             "analytics_merge",
-            "apply"
+            "apply",
+            "contention",
+            "coherency",
+            "log_iops",
+            "log_mib_per_s",
+            "log_record_bytes",
+            "analytics_scheduling",
+            "analytics_quantum"
         ]
     );
     assert!(

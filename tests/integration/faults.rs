@@ -381,6 +381,8 @@ fn slow_multiplies_service_times() {
             kind = "single"
             [architecture.db]
             cores = 64
+            contention = 0.0
+            coherency = 0.0
             read = "100us"
             {fault}
             "#

@@ -34,6 +34,7 @@ mod tails;
 mod theory;
 mod trace;
 mod txn;
+mod vertical;
 mod workload;
 mod ycsb;
 

@@ -39,6 +39,10 @@ fn replica(rate: u32, keys: u64, secs: u32, warmup: u32, apply: &str, workers: &
         write = "1us"
         apply = "{apply}"
         fsync = "0s"
+        # The queueing closed forms hold for cores that do not slow each
+        # other down: the scalability law off.
+        contention = 0.0
+        coherency = 0.0
         [architecture.replicas]
         count = 1
         shipping = "1ms"

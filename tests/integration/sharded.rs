@@ -7,7 +7,8 @@ use archsim::report::RunResult;
 use crate::{run, run_one, scenario};
 
 /// Only `search`, which scatters to every shard, each drawing its own part
-/// of `service` (there is no search index), and gathers.
+/// of `service` (there is no search index), and gathers; the shards'
+/// cores scale linearly, as the closed forms below assume.
 fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunResult {
     run_one(&format!(
         r#"
@@ -23,6 +24,8 @@ fn scatter(shards: u32, service: &str, rate: f64, cores: u32, secs: u32) -> RunR
         kind = "sharded"
         [architecture.db]
         cores = {cores}
+        contention = 0.0
+        coherency = 0.0
         [architecture.shards]
         count = {shards}
         search = "{service}"
