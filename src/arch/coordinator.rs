@@ -1370,15 +1370,7 @@ impl Report for Coordinator {
             },
         );
         if let Some(b) = &self.boundary {
-            let mut d = DivergenceReport {
-                diverged_share: crate::metrics::round6(b.cache.stale_share()),
-                ..DivergenceReport::default()
-            };
-            for (key, version) in b.cache.entries() {
-                d.older += u64::from(version < current(key));
-                d.phantom += u64::from(version > current(key));
-            }
-            divergence.insert("cache".to_string(), d);
+            divergence.insert("cache".to_string(), b.cache.divergence(current));
         }
         divergence
     }

@@ -12,6 +12,7 @@ pub mod registry;
 mod result;
 pub mod sharded;
 pub mod single;
+pub mod stores;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -28,12 +29,12 @@ use crate::workload::{OpKind, Workload, WorkloadConfig};
 pub use colocated::config::{Compute, PartitionsConfig, RaftReads};
 pub use coordinator::config::CoordinatorConfig;
 pub use entry::{ArchitectureConfig, COMMON_DOCS, all_keys as entry_keys};
-pub use polyglot::config::{StoresConfig, Sync};
 pub use registry::{ArchKind, Config};
 pub use result::{
     Busiest, Footprint, Indicator, IndicatorKind, Latency, RunResult, Saturation, SyncPath,
 };
 pub use sharded::config::{Delays, DocstoreConfig};
+pub use stores::config::{StoresConfig, Sync};
 pub use tables::{
     AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Invalidate, Placement,
     ReadRouting, ReplicasConfig, ShardsConfig,

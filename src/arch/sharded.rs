@@ -1344,15 +1344,8 @@ impl Report for Sharded {
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
         if let Some(grid) = &self.grid {
-            let mut d = crate::check::DivergenceReport {
-                diverged_share: crate::metrics::round6(grid.cache.stale_share()),
-                ..Default::default()
-            };
-            for (key, version) in grid.cache.entries() {
-                d.older += u64::from(version < self.data.version(key));
-                d.phantom += u64::from(version > self.data.version(key));
-            }
-            divergence.insert("cache".to_string(), d);
+            let current = |key| self.data.version(key);
+            divergence.insert("cache".to_string(), grid.cache.divergence(current));
         }
         divergence
     }

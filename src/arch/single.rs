@@ -903,16 +903,8 @@ impl Report for Single {
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
         if let Some(tier) = &self.cache {
-            let mut d = DivergenceReport {
-                diverged_share: round6(tier.cache.stale_share()),
-                ..DivergenceReport::default()
-            };
-            for (key, version) in tier.cache.entries() {
-                let current = self.data.version(key);
-                d.older += u64::from(version < current);
-                d.phantom += u64::from(version > current);
-            }
-            divergence.insert("cache".to_string(), d);
+            let current = |key| self.data.version(key);
+            divergence.insert("cache".to_string(), tier.cache.divergence(current));
         }
         for (i, r) in self.replicas.iter().enumerate() {
             // Pipelines drained: every shipped commit applied.

@@ -8,8 +8,8 @@
 //! fill that arrives after a newer write invalidated the key installs the
 //! old value, exactly as in production (the reader-fills-old-value race).
 
-use crate::check::Version;
-use crate::metrics::{TimeAverage, Window};
+use crate::check::{DivergenceReport, Version};
+use crate::metrics::{TimeAverage, Window, round6};
 use crate::sim::{SimDuration, SimTime};
 
 /// End of the recency list.
@@ -298,6 +298,21 @@ impl Cache {
             .enumerate()
             .filter(|(_, e)| e.present)
             .map(|(k, e)| (k as u64, e.version))
+    }
+
+    /// How the cache differs from the system of record after the run
+    /// (`current`: the record's version of a key): entries older or newer
+    /// than the record's, and the share of entry-time it held stale ones.
+    pub fn divergence(&self, current: impl Fn(u64) -> Version) -> DivergenceReport {
+        let mut d = DivergenceReport {
+            diverged_share: round6(self.stale_share()),
+            ..DivergenceReport::default()
+        };
+        for (key, version) in self.entries() {
+            d.older += u64::from(version < current(key));
+            d.phantom += u64::from(version > current(key));
+        }
+        d
     }
 
     /// Share of entry-time (entries held × time) the cache held stale
