@@ -57,6 +57,7 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Report;
+use super::stores::{Beside, NoCache, StoreEvent, Stores};
 use super::{Footprint, Placement, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
@@ -76,7 +77,7 @@ use crate::model::{
     VersionedStore, Write, next_refresh,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
-use crate::workload::{KeySpace, OpKind, Operation, RmwAt};
+use crate::workload::{Entity, KeySpace, OpKind, Operation, RmwAt};
 
 type ShardId = u16;
 
@@ -156,6 +157,14 @@ pub enum Event {
     Failed(OpId),
     /// The write-behind cache flushes what it holds.
     Flush,
+    /// An event of the specialized stores.
+    Stores(StoreEvent),
+}
+
+impl From<StoreEvent> for Event {
+    fn from(e: StoreEvent) -> Event {
+        Event::Stores(e)
+    }
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -223,6 +232,9 @@ pub struct Coordinator {
     txns: Transactions<Origin>,
     read_model: ReadModel,
     boundary: Option<Boundary>,
+    /// The specialized stores beside the read model, if carried: a
+    /// polyglot system under a coordinator.
+    stores: Option<Stores>,
     data: VersionedStore,
     strong: [bool; OpKind::COUNT],
     lock_timeout: SimDuration,
@@ -308,7 +320,12 @@ impl Coordinator {
         for kind in [OpKind::Rmw, OpKind::Reserve] {
             strong[kind.index()] = setting.workload.rmw == RmwAt::Server;
         }
+        let stores = config
+            .stores
+            .as_ref()
+            .map(|st| Stores::new(st, db, &space, false, streams, window));
         Coordinator {
+            stores,
             space,
             router: Router::new(s.router, s.partition_by, s.count, space),
             shards,
@@ -471,14 +488,35 @@ impl Coordinator {
         ctx.schedule_in(leg, Event::AtCoordinator(Message::Request(t)));
     }
 
-    /// The write model's answer reaches the client.
+    /// The write model's answer reaches the client (after a write, the
+    /// application's dual writes of the specialized stores, if any, come
+    /// first).
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         match ctx.op(op).kind {
             OpKind::Get | OpKind::Probe => {
                 self.h.read_returned(op, ctx);
             }
+            _ if self.stores.is_some() => {
+                self.with_stores(ctx, |stores, b, ctx| stores.dual_writes(op, 0, b, ctx))
+            }
             _ => self.h.write_answered(op, ctx),
         }
+    }
+
+    /// Runs `f` on the stores, beside the write model's data (the boundary
+    /// cache is not fed by them).
+    fn with_stores(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        f: impl FnOnce(&mut Stores, &mut Beside<'_>, &mut Ctx<'_>),
+    ) {
+        let stores = self.stores.as_mut().expect("the stores are carried");
+        let mut beside = Beside {
+            h: &mut self.h,
+            data: &mut self.data,
+            cache: &mut NoCache,
+        };
+        f(stores, &mut beside, ctx);
     }
 
     fn failed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -744,6 +782,9 @@ impl Coordinator {
                     committed: now,
                 },
             );
+            if let Some(stores) = &mut self.stores {
+                stores.committed(*w, o, &mut self.h, ctx);
+            }
         }
         self.h.network.sent(Kind::Pipeline, writes.len() as u32, o);
     }
@@ -1169,6 +1210,14 @@ impl Architecture for Coordinator {
         // A cache that is down is not there: requests go past it.
         let cached =
             self.boundary.as_ref().is_some_and(|b| !b.cache.is_down()) && o.key < self.space.plain;
+        if self.stores.is_some() {
+            let session = self.space.entity(o.key).0 == Entity::Session;
+            if let Some(place) = Stores::place(o.kind, session) {
+                let leg = self.h.request(Kind::Client, &o);
+                let at = Event::Stores(StoreEvent::At(op, place));
+                return ctx.schedule_in(leg, at);
+            }
+        }
         match o.kind {
             OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
             OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
@@ -1227,6 +1276,9 @@ impl Architecture for Coordinator {
             Event::Answered(op) => self.answered(op, ctx),
             Event::Failed(op) => self.failed(op, ctx),
             Event::Flush => self.flush(ctx),
+            Event::Stores(event) => {
+                self.with_stores(ctx, |stores, b, ctx| stores.on_event(event, b, ctx))
+            }
         }
     }
 
@@ -1255,8 +1307,14 @@ impl Architecture for Coordinator {
                     deliver(Part::Station(&mut b.station, WhenDown::Elsewhere));
                 }
             }
-            Role::Pipeline(_) => deliver(Part::Path(&mut self.read_model.log.path)),
-            _ => {}
+            Role::Pipeline(name) if name == "read_model" => {
+                deliver(Part::Path(&mut self.read_model.log.path))
+            }
+            _ => {
+                if let Some(stores) = &mut self.stores {
+                    stores.parts(role, deliver);
+                }
+            }
         }
     }
 
@@ -1326,7 +1384,12 @@ impl Report for Coordinator {
             };
             sync.push(SyncPath::new("cache", "coordinator", via));
         }
-        Footprint { systems, sync, ..f }
+        f.systems = systems;
+        f.sync = sync;
+        if let Some(stores) = &self.stores {
+            stores.footprint(&mut f, "shard_*", "cache");
+        }
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
@@ -1350,6 +1413,9 @@ impl Report for Coordinator {
             c.misses = Some(b.cache.misses());
             out.insert("cache".to_string(), c);
         }
+        if let Some(stores) = &self.stores {
+            stores.components(&mut out);
+        }
         out
     }
 
@@ -1358,7 +1424,11 @@ impl Report for Coordinator {
     }
 
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
-        let current = |key: u64| self.data.version(key);
+        // Sessions live in the session store only: no copy holds them.
+        let current = |key: u64| match self.space.entity(key).0 {
+            Entity::Session => 0,
+            _ => self.data.version(key),
+        };
         let mut divergence = BTreeMap::new();
         let (older, phantom) = self.read_model.store.compare(current);
         divergence.insert(
@@ -1372,6 +1442,9 @@ impl Report for Coordinator {
         if let Some(b) = &self.boundary {
             divergence.insert("cache".to_string(), b.cache.divergence(current));
         }
+        if let Some(stores) = &self.stores {
+            stores.divergence(current, &mut divergence);
+        }
         divergence
     }
 
@@ -1384,6 +1457,9 @@ impl Report for Coordinator {
             // Write-behind: how long the write model lags what the cache
             // acknowledged.
             lag_ms.insert("write_model".to_string(), LagSummary::of(&b.behind));
+        }
+        if let Some(stores) = &self.stores {
+            stores.lag(&mut lag_ms);
         }
         lag_ms
     }

@@ -110,6 +110,12 @@ pub trait KindConfig:
         0
     }
 
+    /// Whether these settings give it a store for operations of `op` (by
+    /// default, whether the kind has one).
+    fn serves(&self, op: OpKind) -> bool {
+        (Self::KIND.serves)(op)
+    }
+
     /// Changes its copies hold delivered and not yet visible, at most,
     /// when the system of record commits `writes_per_s` row writes per
     /// second (a derived store publishing at refreshes or batch loads).
@@ -219,6 +225,12 @@ macro_rules! kinds {
             pub fn bytes_per_document(&self) -> u64 {
                 match self {
                     $(Config::$variant(c) => c.bytes_per_document()),+
+                }
+            }
+
+            pub fn serves(&self, op: OpKind) -> bool {
+                match self {
+                    $(Config::$variant(c) => c.serves(op)),+
                 }
             }
 

@@ -52,6 +52,7 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 
 use super::Report;
+use super::stores::{Beside, FedCache, NoCache, StoreEvent, Stores};
 use super::{CrossShard, Footprint, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
@@ -65,10 +66,10 @@ use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
 use crate::model::{
     ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
-    Station, Step, TimeSlicer, VersionedStore, failover,
+    Station, Step, TimeSlicer, VersionedStore, Write, failover,
 };
-use crate::sim::{OpId, SimDuration, SimRng, Streams};
-use crate::workload::{KeySpace, OpKind, Operation};
+use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::workload::{Entity, KeySpace, OpKind, Operation};
 
 type ShardId = u16;
 
@@ -128,6 +129,14 @@ pub enum Event {
     /// Replica 1 of `shard` (every shard: `ShardId::MAX`) takes over from
     /// its failed primary (fault `fault`).
     Promote { fault: u16, shard: ShardId },
+    /// An event of the specialized stores.
+    Stores(StoreEvent),
+}
+
+impl From<StoreEvent> for Event {
+    fn from(e: StoreEvent) -> Event {
+        Event::Stores(e)
+    }
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -155,7 +164,35 @@ struct Grid {
     cache: Cache,
     nodes: Vec<Station>,
     service: Dist,
+    /// The nodes' service draws.
+    rng: SimRng,
     invalidate: super::Invalidate,
+}
+
+impl Grid {
+    /// The node holding `key`.
+    fn node(&self, key: u64) -> usize {
+        (crate::model::router::mix64(key ^ 0x9e37_79b9) % self.nodes.len() as u64) as usize
+    }
+
+    /// A request for `key` takes its turn on the key's node, arriving now.
+    fn serve(&mut self, key: u64, now: SimTime) -> crate::model::Slot {
+        let node = self.node(key);
+        let service = self.service.sample(&mut self.rng);
+        self.nodes[node].enter(now, service)
+    }
+}
+
+/// With the specialized stores, the grid is fed by `stores.cache_sync`, as
+/// polyglot's cache is.
+impl FedCache for Grid {
+    fn set(&mut self, w: &Write, current: Version, now: SimTime) -> bool {
+        self.cache.put(w.key, w.version, w.value, current, now)
+    }
+
+    fn serve(&mut self, key: u64, now: SimTime) -> SimTime {
+        Grid::serve(self, key, now).done
+    }
 }
 
 /// The leaderless document store: each replica's version of each document.
@@ -179,6 +216,9 @@ pub struct Sharded {
     granted: Vec<OpId>,
     directory: Option<Directory>,
     grid: Option<Grid>,
+    /// The specialized stores beside the shards, if carried: a polyglot
+    /// system, sharded.
+    stores: Option<Stores>,
     /// Replica `j` of every shard, as one copy over all keys (each key is
     /// shipped by its own shard), and each shard's replica stations and
     /// their apply of the shard's log.
@@ -211,7 +251,6 @@ pub struct Sharded {
     search: Dist,
     service_rng: SimRng,
     directory_rng: SimRng,
-    cache_rng: SimRng,
     failure_rng: SimRng,
     cross_shard: CrossShard,
     leg_failure: f64,
@@ -283,6 +322,7 @@ impl Sharded {
                 .map(|_| Station::new(c.cores, window))
                 .collect(),
             service: c.service(),
+            rng: Stream::Service("cache").of(streams),
             invalidate: c.invalidate,
         });
         let rc = &config.replicas;
@@ -303,9 +343,14 @@ impl Sharded {
                     .collect()
             })
             .collect();
+        let stores = config
+            .stores
+            .as_ref()
+            .map(|st| Stores::new(st, db, &space, grid.is_some(), streams, window));
         Sharded {
             space,
             grid,
+            stores,
             reads_to_replicas: config.replicas.routing() == super::ReadRouting::Replicas,
             replicas,
             replica_stations,
@@ -335,7 +380,6 @@ impl Sharded {
             search: s.search.clone(),
             service_rng: Stream::Service("db").of(streams),
             directory_rng: Stream::Service("directory").of(streams),
-            cache_rng: Stream::Service("cache").of(streams),
             failure_rng: Stream::LegFailure.of(streams),
             cross_shard: s.cross_shard,
             leg_failure: s.leg_failure,
@@ -414,10 +458,18 @@ impl Sharded {
         ctx.schedule_at(slot.done + back, Event::DirectoryAnswered(op));
     }
 
-    /// Sends the operation to the shards that own its keys.
+    /// Sends the operation to the shards that own its keys (or to the
+    /// specialized store that serves it, if carried).
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let measured = self.window.contains(o.start);
+        if self.stores.is_some() {
+            let session = self.space.entity(o.key).0 == Entity::Session;
+            if let Some(place) = Stores::place(o.kind, session) {
+                let at = Event::Stores(StoreEvent::At(op, place));
+                return self.request(Message::Client, op, at, ctx);
+            }
+        }
         match o.kind {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => {
                 let s = self.shard_of(o.key);
@@ -493,7 +545,7 @@ impl Sharded {
             }
             OpKind::DocGet | OpKind::DocPut => unreachable!("documents bypass the shards"),
             OpKind::SessionGet | OpKind::SessionPut => {
-                unreachable!("rejected when the scenario is read")
+                unreachable!("served by the stores, or rejected when the scenario is read")
             }
         }
     }
@@ -612,20 +664,13 @@ impl Sharded {
 
     // ----- the cache grid -----
 
-    fn grid_node(&self, key: u64) -> usize {
-        let grid = self.grid.as_ref().expect("a grid");
-        (crate::model::router::mix64(key ^ 0x9e37_79b9) % grid.nodes.len() as u64) as usize
-    }
-
     /// A lookup reaches its node, which answers in arrival order.
     fn at_grid(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let key = ctx.op(op).key;
-        let node = self.grid_node(key);
         let now = ctx.now();
         let grid = self.grid.as_mut().expect("a grid");
         let found = grid.cache.get(key, now);
-        let service = grid.service.sample(&mut self.cache_rng);
-        let slot = grid.nodes[node].enter(now, service);
+        let slot = grid.serve(key, now);
         self.h.state_mut(op).cache_lookup(found);
         let back = self.h.message(Message::Client, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridAnswered(op));
@@ -643,20 +688,23 @@ impl Sharded {
 
     /// A fill lands at its node (its service takes a turn on the node).
     fn grid_fill(&mut self, key: u64, version: Version, value: i64, ctx: &mut Ctx<'_>) {
-        let node = self.grid_node(key);
         let now = ctx.now();
         let current = self.data.version(key);
         let grid = self.grid.as_mut().expect("a grid");
-        let service = grid.service.sample(&mut self.cache_rng);
-        grid.nodes[node].enter(now, service);
+        grid.serve(key, now);
         if grid.cache.put(key, version, value, current, now) {
             self.h.oracle.out_of_order_apply("cache");
         }
     }
 
-    /// A write is done at its shards: with a grid, the application deletes
-    /// or updates the written entries and waits for it; then the client's ok.
+    /// A write is done at its shards: with the specialized stores, the
+    /// application writes the dual-written ones (the grid among them, if
+    /// it is); otherwise, with a grid, it deletes or updates the written
+    /// entries and waits for it; then the client's ok.
     fn written(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if self.stores.is_some() {
+            return self.with_stores(ctx, |stores, b, ctx| stores.dual_writes(op, 0, b, ctx));
+        }
         let invalidates = self
             .grid
             .as_ref()
@@ -671,7 +719,6 @@ impl Sharded {
     fn grid_invalidate(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let s = *self.h.state(op);
-        let node = self.grid_node(s.writes[0].key);
         let grid = self.grid.as_mut().expect("a grid");
         for w in s.installed() {
             match grid.invalidate {
@@ -687,8 +734,7 @@ impl Sharded {
                 super::Invalidate::None => {}
             }
         }
-        let service = grid.service.sample(&mut self.cache_rng);
-        let slot = grid.nodes[node].enter(now, service);
+        let slot = grid.serve(s.writes[0].key, now);
         let back = self.h.message(Message::Invalidation, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
@@ -995,6 +1041,11 @@ impl Sharded {
                 grid.cache.source_committed(w.key, w.version, now);
             }
         }
+        if let Some(stores) = &mut self.stores {
+            for w in &writes[..plan.len] {
+                stores.committed(*w, &o, &mut self.h, ctx);
+            }
+        }
         self.ship(&writes[..plan.len], &o, ctx);
         let state = self.h.state_mut(op);
         if cross {
@@ -1096,6 +1147,26 @@ impl Sharded {
     fn acknowledge(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         self.h.write_answered(op, ctx);
     }
+
+    /// Runs `f` on the stores, beside the shards' data and the grid.
+    fn with_stores(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        f: impl FnOnce(&mut Stores, &mut Beside<'_>, &mut Ctx<'_>),
+    ) {
+        let stores = self.stores.as_mut().expect("the stores are carried");
+        let mut none = NoCache;
+        let cache: &mut dyn FedCache = match &mut self.grid {
+            Some(grid) => grid,
+            None => &mut none,
+        };
+        let mut beside = Beside {
+            h: &mut self.h,
+            data: &mut self.data,
+            cache,
+        };
+        f(stores, &mut beside, ctx);
+    }
 }
 
 impl Architecture for Sharded {
@@ -1181,6 +1252,9 @@ impl Architecture for Sharded {
             Event::GridInvalidated(op) => self.acknowledge(op, ctx),
             Event::DocRead { op, replica } => self.doc_read_arrives(op, replica, ctx),
             Event::DocReply { op, version } => self.doc_reply(op, version, ctx),
+            Event::Stores(event) => {
+                self.with_stores(ctx, |stores, b, ctx| stores.on_event(event, b, ctx))
+            }
         }
     }
 
@@ -1213,7 +1287,11 @@ impl Architecture for Sharded {
                     }
                 }
             }
-            _ => {}
+            _ => {
+                if let Some(stores) = &mut self.stores {
+                    stores.parts(role, deliver);
+                }
+            }
         }
     }
 
@@ -1258,11 +1336,13 @@ impl Report for Sharded {
             for i in 0..grid.nodes.len() {
                 systems.push(format!("cache_{i}"));
             }
-            sync.push(SyncPath::new(
-                "shard_*",
-                "cache_*",
-                "cache-aside: fill on miss, delete or update on write",
-            ));
+            if self.stores.is_none() {
+                sync.push(SyncPath::new(
+                    "shard_*",
+                    "cache_*",
+                    "cache-aside: fill on miss, delete or update on write",
+                ));
+            }
         }
         for j in 1..=self.replicas.len() {
             for i in 0..self.shards.len() {
@@ -1285,7 +1365,12 @@ impl Report for Sharded {
             );
             sync.push(SyncPath::new("client", "docstore_*", quorum));
         }
-        Footprint { systems, sync, ..f }
+        f.systems = systems;
+        f.sync = sync;
+        if let Some(stores) = &self.stores {
+            stores.footprint(&mut f, "shard_*", "cache_*");
+        }
+        f
     }
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
@@ -1317,8 +1402,11 @@ impl Report for Sharded {
             for (i, node) in grid.nodes.iter().enumerate() {
                 let mut c = node.stats();
                 if i == 0 {
-                    // The grid's hit ratio, reported once.
+                    // The grid's hit ratio (and its feed's lag), reported once.
                     c.hit_ratio = Some(grid.cache.hit_ratio());
+                    if let Some(stores) = &self.stores {
+                        c.set_lag(stores.cache_lag());
+                    }
                 }
                 out.insert(format!("cache_{i}"), c);
             }
@@ -1334,6 +1422,9 @@ impl Report for Sharded {
                 },
             );
         }
+        if let Some(stores) = &self.stores {
+            stores.components(&mut out);
+        }
         out
     }
 
@@ -1343,23 +1434,35 @@ impl Report for Sharded {
 
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
+        // Sessions live in the session store only: no derived store holds them.
+        let current = |key: u64| match self.space.entity(key).0 {
+            Entity::Session => 0,
+            _ => self.data.version(key),
+        };
         if let Some(grid) = &self.grid {
-            let current = |key| self.data.version(key);
             divergence.insert("cache".to_string(), grid.cache.divergence(current));
+        }
+        if let Some(stores) = &self.stores {
+            stores.divergence(current, &mut divergence);
         }
         divergence
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {
-        self.replicas
+        let mut lag: BTreeMap<String, LagSummary> = self
+            .replicas
             .iter()
             .enumerate()
             .map(|(j, r)| {
                 (
                     format!("replica_{}", j + 1),
-                    crate::check::LagSummary::of(r.visibility_lag()),
+                    LagSummary::of(r.visibility_lag()),
                 )
             })
-            .collect()
+            .collect();
+        if let Some(stores) = &self.stores {
+            stores.lag(&mut lag);
+        }
+        lag
     }
 }

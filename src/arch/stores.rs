@@ -123,6 +123,19 @@ pub trait FedCache {
     fn serve(&mut self, key: u64, now: SimTime) -> SimTime;
 }
 
+/// The cache of an architecture that has none: no feed reaches it.
+pub struct NoCache;
+
+impl FedCache for NoCache {
+    fn set(&mut self, _: &Write, _: Version, _: SimTime) -> bool {
+        unreachable!("no feed reaches a cache that is not there")
+    }
+
+    fn serve(&mut self, _: u64, _: SimTime) -> SimTime {
+        unreachable!("no dual write reaches a cache that is not there")
+    }
+}
+
 /// What the part works on besides itself: the architecture's harness, its
 /// system of record and its cache.
 pub struct Beside<'a> {

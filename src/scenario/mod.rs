@@ -445,14 +445,25 @@ impl Scenario {
                     ));
                 }
             }
-            if let Some(op) = w.mix.kinds().find(|k| !arch.kind().serves(*k)) {
+            if let Some(op) = w.mix.kinds().find(|k| !arch.config.serves(*k)) {
+                let stores = registry::entry(arch.kind()).tables.contains(&"stores");
+                let or_stores = if stores
+                    && !matches!(
+                        op,
+                        crate::workload::OpKind::DocGet | crate::workload::OpKind::DocPut
+                    ) {
+                    ", give it the specialized stores ([architecture.stores])"
+                } else {
+                    ""
+                };
                 return Err(ScenarioError::at_path(
                     origin,
                     text,
                     &["workload", "mix", op.name()],
                     format!(
                         "architecture \"{}\" (kind {}) has no store for {op} operations; \
-                         remove {op} from the mix or the architecture from the scenario",
+                         remove {op} from the mix{or_stores} or remove the architecture from \
+                         the scenario",
                         arch.name,
                         arch.kind()
                     ),

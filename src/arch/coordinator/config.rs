@@ -10,7 +10,7 @@ use crate::arch::memory::{CACHE, COPY};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig};
 use crate::arch::sharded::config::SHARD_SHORTHANDS;
 use crate::arch::tables::shard_count_or_table;
-use crate::arch::{CacheConfig, DbConfig, Launch, RunResult, ShardsConfig};
+use crate::arch::{CacheConfig, DbConfig, Launch, RunResult, ShardsConfig, StoresConfig, Sync};
 use crate::dist::Dist;
 use crate::dist::checks::{core_count, positive_duration, unit_interval};
 use crate::faults::{self, Role, RoleSet};
@@ -21,7 +21,7 @@ pub const KIND: Kind = Kind {
     kind: registry::ArchKind::Coordinator,
     name: "coordinator",
     summary: "Stage 4, Managed Consistency: shards under a 2PC transaction coordinator, CQRS read models",
-    tables: &["db", "cache", "shards", "coordinator"],
+    tables: &["db", "cache", "shards", "coordinator", "stores"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
     serves: registry::serves_records,
@@ -40,6 +40,9 @@ pub struct Config {
     pub shards: ShardsConfig,
     /// The transaction coordinator and read models.
     pub coordinator: CoordinatorConfig,
+    /// The specialized stores of stage 2 (a search index, a warehouse, a session store) and the sync paths of the index and the warehouse, beside the read model: a polyglot system under a coordinator. `analytics` then runs on the warehouse; the boundary cache keeps its own write-through or write-behind path (`stores.cache_sync` does not apply). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stores: Option<StoresConfig>,
 }
 
 impl KindConfig for Config {
@@ -56,10 +59,43 @@ impl KindConfig for Config {
         if self.cache.capacity > 0 {
             set.add(Role::Cache, faults::CACHE);
         }
+        if let Some(stores) = &self.stores {
+            stores.roles(&mut set, false);
+        }
         set
     }
 
+    /// With the specialized stores, search queries and sessions too.
+    fn serves(&self, op: OpKind) -> bool {
+        let stored = matches!(op, OpKind::Search | OpKind::SessionGet | OpKind::SessionPut);
+        (KIND.serves)(op) || (self.stores.is_some() && stored)
+    }
+
+    fn fold_shorthands(&mut self) {
+        if let Some(stores) = &mut self.stores {
+            stores.fold_sync();
+        }
+    }
+
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
+        let write_behind = self.cache.capacity > 0 && self.coordinator.critical < 1.0;
+        let dual_written = self.stores.as_ref().and_then(|st| {
+            [
+                ("search_sync", st.search_sync),
+                ("warehouse_sync", st.warehouse_sync),
+            ]
+            .into_iter()
+            .find(|(_, sync)| *sync == Sync::DualWrite)
+        });
+        if let (true, Some((field, _))) = (write_behind, dual_written) {
+            return Some((
+                vec!["stores", field],
+                "a write-behind put is acknowledged by the cache before it commits, so the \
+                 application has nothing to dual-write: use \"cdc\" or \"event-bus\" here, or \
+                 write every key through (coordinator.critical = 1)"
+                    .to_string(),
+            ));
+        }
         if self.shards.cross_shard != ShardsConfig::default().cross_shard {
             return Some((
                 vec!["shards", "cross_shard"],
@@ -89,10 +125,18 @@ impl KindConfig for Config {
         registry::analytics_on_primary(foreign).or_else(|| registry::one_cache_node(&self.cache))
     }
 
-    /// The cache's index and the read model.
+    /// The cache's index, the read model and the specialized stores.
     fn bytes_per_key(&self) -> u64 {
         let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
-        cache + COPY
+        let stores = self.stores.as_ref().map_or(0, StoresConfig::bytes_per_key);
+        cache + COPY + stores
+    }
+
+    /// The specialized stores' index and warehouse, if carried.
+    fn pending_changes(&self, writes_per_s: f64) -> f64 {
+        self.stores
+            .as_ref()
+            .map_or(0.0, |s| s.pending_changes(writes_per_s))
     }
 
     fn serialize_field<S: serde::ser::SerializeStruct>(
@@ -100,7 +144,7 @@ impl KindConfig for Config {
         field: &'static str,
         out: &mut S,
     ) -> Result<bool, S::Error> {
-        registry::serialize_fields!(self, field, out; db, cache, shards, coordinator)
+        registry::serialize_fields!(self, field, out; db, cache, shards, coordinator, stores)
     }
 
     fn run(&self, launch: Launch<'_>) -> RunResult {

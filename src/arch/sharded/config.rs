@@ -12,7 +12,7 @@ use crate::arch::single::config::CACHE_NODES;
 use crate::arch::tables::shard_count_or_table;
 use crate::arch::{
     AnalyticsOn, CacheConfig, DbConfig, Launch, ReadRouting, ReplicasConfig, RunResult,
-    ShardsConfig,
+    ShardsConfig, StoresConfig,
 };
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, u32_in};
@@ -23,7 +23,7 @@ pub const KIND: Kind = Kind {
     kind: registry::ArchKind::Sharded,
     name: "sharded",
     summary: "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather",
-    tables: &["db", "cache", "replicas", "shards", "docstore"],
+    tables: &["db", "cache", "replicas", "shards", "docstore", "stores"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
     serves: |op| !matches!(op, OpKind::SessionGet | OpKind::SessionPut),
@@ -67,6 +67,9 @@ pub struct Config {
     pub shards: ShardsConfig,
     /// The leaderless document store.
     pub docstore: DocstoreConfig,
+    /// The specialized stores of stage 2 (a search index, a warehouse, a session store) and the sync paths of the derived ones, the cache grid's included: a polyglot system, sharded. Default: none (search scatters to the shards, analytics runs on them, the grid is cache-aside).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stores: Option<StoresConfig>,
 }
 
 impl KindConfig for Config {
@@ -87,10 +90,33 @@ impl KindConfig for Config {
         if self.cache.capacity > 0 {
             set.add(Role::Cache, faults::CACHE);
         }
+        if let Some(stores) = &self.stores {
+            stores.roles(&mut set, self.cache.capacity > 0);
+        }
         set
     }
 
+    /// With the specialized stores, sessions too (their store).
+    fn serves(&self, op: OpKind) -> bool {
+        (KIND.serves)(op)
+            || (self.stores.is_some() && matches!(op, OpKind::SessionGet | OpKind::SessionPut))
+    }
+
+    fn fold_shorthands(&mut self) {
+        if let Some(stores) = &mut self.stores {
+            stores.fold_sync();
+        }
+    }
+
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
+        if self.stores.is_some() && self.cache.invalidate != CacheConfig::default().invalidate {
+            return Some((
+                vec!["cache", "invalidate"],
+                "with [architecture.stores] the cache grid learns of writes by \
+                 stores.cache_sync, as polyglot's cache does; remove cache.invalidate"
+                    .to_string(),
+            ));
+        }
         if self.replicas.reads == Some(ReadRouting::ReadYourWrites) {
             return Some((
                 vec!["replicas", "reads"],
@@ -118,7 +144,15 @@ impl KindConfig for Config {
 
     fn bytes_per_key(&self) -> u64 {
         let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
-        cache + COPY * u64::from(self.replicas.count)
+        let stores = self.stores.as_ref().map_or(0, StoresConfig::bytes_per_key);
+        cache + COPY * u64::from(self.replicas.count) + stores
+    }
+
+    /// The specialized stores' index and warehouse, if carried.
+    fn pending_changes(&self, writes_per_s: f64) -> f64 {
+        self.stores
+            .as_ref()
+            .map_or(0.0, |s| s.pending_changes(writes_per_s))
     }
 
     /// Each document on each of its `n` replicas.
@@ -131,7 +165,7 @@ impl KindConfig for Config {
         field: &'static str,
         out: &mut S,
     ) -> Result<bool, S::Error> {
-        registry::serialize_fields!(self, field, out; db, cache, replicas, shards, docstore)
+        registry::serialize_fields!(self, field, out; db, cache, replicas, shards, docstore, stores)
     }
 
     fn run(&self, launch: Launch<'_>) -> RunResult {
