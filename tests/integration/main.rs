@@ -29,6 +29,7 @@ mod replications;
 mod saturation;
 mod sharded;
 mod single;
+mod stages;
 mod sweep;
 mod tails;
 mod theory;
