@@ -238,8 +238,7 @@ fn a_write_behind_coordinator_cannot_dual_write_its_stores() {
          warehouse_sync = \"dual-write\"",
     );
     let err = archsim::scenario::Scenario::from_toml(&text, "w.toml", "w", &[])
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("warehouse_sync"), "{err}");
     assert!(err.contains("write-behind"), "{err}");
