@@ -455,7 +455,7 @@ impl Report for Polyglot {
             c.hit_ratio = Some(cache.hit_ratio());
             c.hits = Some(cache.hits());
             c.misses = Some(cache.misses());
-            c.set_lag(self.stores.cache_lag());
+            self.stores.annotate_cache(&mut c);
             out.insert("cache".to_string(), c);
         }
         self.stores.components(&mut out);

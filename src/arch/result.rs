@@ -191,6 +191,9 @@ pub enum IndicatorKind {
     HitRatio,
     ReplicaLag,
     SyncLag,
+    /// A CDC connector's backlog grows: the copy it feeds falls further
+    /// behind every second.
+    SyncBacklog,
     HotRows,
     CrossShard,
     Coordinator,

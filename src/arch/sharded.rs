@@ -1405,7 +1405,7 @@ impl Report for Sharded {
                     // The grid's hit ratio (and its feed's lag), reported once.
                     c.hit_ratio = Some(grid.cache.hit_ratio());
                     if let Some(stores) = &self.stores {
-                        c.set_lag(stores.cache_lag());
+                        stores.annotate_cache(&mut c);
                     }
                 }
                 out.insert(format!("cache_{i}"), c);

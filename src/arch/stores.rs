@@ -50,8 +50,8 @@ use crate::metrics::{ComponentStats, LatencyRecorder, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    Applied, Boundaries, CdcConnector, DerivedStore, EventBus, Station, Step, TimeSlicer,
-    VersionedStore, Write,
+    Applied, BacklogTrend, Boundaries, CdcConnector, DerivedStore, EventBus, Station, Step,
+    TimeSlicer, VersionedStore, Write,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -188,6 +188,8 @@ struct Feed {
     /// Changes delivered and not yet visible, in delivery order, with
     /// whether each is a redelivery; the next boundary publishes them all.
     pending: VecDeque<(Change, bool)>,
+    /// Whether the CDC connector keeps up.
+    trend: BacklogTrend,
 }
 
 /// The search index, the warehouse, the session store and the feeds of
@@ -248,6 +250,13 @@ impl Stores {
             ),
             publish_every,
             pending: VecDeque::new(),
+            // A connector's cycle: a poll, or a whole batch's processing.
+            trend: BacklogTrend::new(
+                window,
+                st.poll.max(SimDuration::from_nanos(
+                    (f64::from(st.batch) / st.throughput * 1e9) as u64,
+                )),
+            ),
         };
         Stores {
             cache,
@@ -493,6 +502,7 @@ impl Stores {
                 if let Some(at) = feed.cdc.committed(change, now) {
                     ctx.schedule_at(at, E::from(StoreEvent::CdcWake(store as u8)));
                 }
+                feed.trend.handed(feed.cdc.backlog(), now);
             }
             Sync::EventBus => {
                 let (at, n) = feed.bus.publish(&w, now);
@@ -736,19 +746,31 @@ impl Stores {
         }
     }
 
-    /// The cache feed's visibility lag (apply − commit), when a pipeline or
-    /// the application sets the cache.
-    pub fn cache_lag(&self) -> &LatencyRecorder {
-        &self.cache_lag
+    /// Whether `store`'s CDC connector keeps up (`ComponentStats::backlog_growth`);
+    /// `None` for a store fed otherwise.
+    pub fn backlog_growth(&self, store: Derived) -> Option<f64> {
+        let feed = &self.feeds[store as usize];
+        (feed.sync == Sync::Cdc)
+            .then(|| feed.trend.growth())
+            .flatten()
+    }
+
+    /// The cache's figures as its feed sets them: its lag, and whether a
+    /// CDC connector feeding it keeps up.
+    pub fn annotate_cache(&self, c: &mut ComponentStats) {
+        c.set_lag(&self.cache_lag);
+        c.backlog_growth = self.backlog_growth(Derived::Cache);
     }
 
     /// The index's, the warehouse's and the session store's figures.
     pub fn components(&self, out: &mut BTreeMap<String, ComponentStats>) {
         let mut search = self.search_server.stats();
         search.set_lag(self.search.visibility_lag());
+        search.backlog_growth = self.backlog_growth(Derived::Search);
         out.insert("search".to_string(), search);
         let mut warehouse = self.warehouse_server.stats();
         warehouse.set_lag(self.warehouse.visibility_lag());
+        warehouse.backlog_growth = self.backlog_growth(Derived::Warehouse);
         out.insert("warehouse".to_string(), warehouse);
         out.insert("session_store".to_string(), self.sessions.stats());
     }

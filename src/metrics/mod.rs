@@ -253,6 +253,12 @@ pub struct ComponentStats {
     /// Copy: 99th percentile of the visibility lag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_p99_ms: Option<f64>,
+    /// Copy fed by a CDC connector: how much faster the connector's backlog
+    /// grew than it drained over the last half of the window, as a share of
+    /// the changes handed to it per second (0: it keeps up; 0.2: a fifth of
+    /// every second's changes stay behind, and the lag grows without bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog_growth: Option<f64>,
     /// Router: mean number of shards a `multi_get` or `transfer` touches
     /// (`analytics` and `search` always touch every shard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,6 +292,7 @@ impl ComponentStats {
             commits_per_forced_write: r(self.commits_per_forced_write),
             lag_mean_ms: r(self.lag_mean_ms),
             lag_p99_ms: r(self.lag_p99_ms),
+            backlog_growth: r(self.backlog_growth),
             fanout_mean: r(self.fanout_mean),
             cross_shard_share: r(self.cross_shard_share),
             ..self.clone()

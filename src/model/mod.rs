@@ -35,7 +35,7 @@ pub use derived::{Applied, DerivedStore};
 pub use impairment::Impairment;
 pub use log_device::{DeviceClock, LogDevice};
 pub use network::Network;
-pub use pipeline::{Boundaries, CdcBatch, CdcConnector, EventBus, next_refresh};
+pub use pipeline::{BacklogTrend, Boundaries, CdcBatch, CdcConnector, EventBus, next_refresh};
 pub use replication::{Replica, ReplicationLog, Write};
 pub use router::{PartitionBy, Router};
 pub use row_locks::{RowKeys, RowLocks};

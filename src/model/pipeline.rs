@@ -10,7 +10,7 @@ use rand::RngExt;
 
 use super::Write;
 use crate::dist::Dist;
-use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::sim::{SimDuration, SimRng, SimTime, Window};
 
 /// A change-data-capture connector (Debezium-like). It polls the log every
 /// `poll` while idle; when it finds changes it takes up to `batch` of them,
@@ -103,6 +103,68 @@ impl<T> CdcConnector<T> {
     /// Changes waiting in the log.
     pub fn backlog(&self) -> usize {
         self.log.len()
+    }
+}
+
+/// Whether a pipeline keeps up: its backlog sampled as each change is
+/// handed to it over the last half of the window, averaged over the third
+/// quarter and over the fourth (changes arrive as a Poisson stream, which
+/// sees time averages). A pipeline that keeps up has the same mean backlog
+/// in both, whatever its poll cycles; one handed λ changes a second and
+/// taking μ < λ has a backlog growing by λ − μ a second, whose mean rises
+/// by that times a quarter of the window. A quarter must span a few of the
+/// pipeline's cycles (its polls) for their saw-tooth to average out: with
+/// fewer than four, no trend is read.
+#[derive(Clone, Debug)]
+pub struct BacklogTrend {
+    window: Window,
+    /// Whether a quarter of the window spans four cycles.
+    long_enough: bool,
+    /// Backlog sums and samples in the third and the fourth quarter.
+    sums: [f64; 2],
+    samples: [u64; 2],
+}
+
+impl BacklogTrend {
+    /// A trend over `window` of a pipeline that works in cycles of `cycle`.
+    pub fn new(window: Window, cycle: SimDuration) -> BacklogTrend {
+        BacklogTrend {
+            window,
+            long_enough: window.length().as_nanos() / 4 >= 4 * cycle.as_nanos(),
+            sums: [0.0; 2],
+            samples: [0; 2],
+        }
+    }
+
+    /// A change is handed to the pipeline now, which holds `backlog`.
+    #[inline]
+    pub fn handed(&mut self, backlog: usize, now: SimTime) {
+        if now < self.window.start || now >= self.window.end {
+            return;
+        }
+        let into = now.since(self.window.start).as_nanos() as f64;
+        let quarter = into / self.window.length().as_nanos() as f64 * 4.0;
+        if quarter >= 2.0 {
+            let q = usize::from(quarter >= 3.0);
+            self.sums[q] += backlog as f64;
+            self.samples[q] += 1;
+        }
+    }
+
+    /// How much faster the backlog grew than it was drained over the last
+    /// half of the window, as a share of the changes handed over per
+    /// second: 0 for a pipeline that keeps up, (λ − μ) / λ for one that
+    /// does not. `None` without changes in both quarters, or in a window
+    /// too short to tell.
+    pub fn growth(&self) -> Option<f64> {
+        if !self.long_enough || self.samples.contains(&0) {
+            return None;
+        }
+        let quarter_s = self.window.length().as_secs_f64() / 4.0;
+        let mean = |q: usize| self.sums[q] / self.samples[q] as f64;
+        let handed_per_s = self.samples[1] as f64 / quarter_s;
+        let growth_per_s = (mean(1) - mean(0)) / quarter_s;
+        Some(growth_per_s / handed_per_s)
     }
 }
 
@@ -210,6 +272,30 @@ impl Boundaries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backlog_that_keeps_up_does_not_grow_and_one_that_falls_behind_does() {
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(8));
+        let poll = SimDuration::from_millis(500);
+        let mut keeps_up = BacklogTrend::new(window, poll);
+        let mut behind = BacklogTrend::new(window, poll);
+        // 1,000 changes a second; one connector drains to empty every
+        // poll (500 changes), the other takes 800 a second of them.
+        for i in 0..8_000u64 {
+            let now = SimTime::ZERO + SimDuration::from_millis(i);
+            keeps_up.handed((i % 500) as usize, now);
+            behind.handed((i / 5) as usize, now);
+        }
+        assert!(keeps_up.growth().unwrap().abs() < 0.01);
+        let g = behind.growth().unwrap();
+        assert!((g - 0.2).abs() < 0.01, "{g}");
+        assert_eq!(BacklogTrend::new(window, poll).growth(), None);
+        // Two seconds a quarter are four polls; one is too short to tell.
+        let mut short = BacklogTrend::new(window, SimDuration::from_millis(501));
+        short.handed(1, SimTime::ZERO + SimDuration::from_secs(5));
+        short.handed(1, SimTime::ZERO + SimDuration::from_secs(7));
+        assert_eq!(short.growth(), None);
+    }
     use crate::sim::Streams;
     use rand_distr::{Distribution, Exp};
 

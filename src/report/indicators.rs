@@ -11,6 +11,7 @@
 //! | hit ratio falling | a cache's hit ratio is 5 points or more below its hit ratio at the first point of the sweep (runs stopped as saturated left out: their figures cover only the time before the stop) — more keys, a bigger working set, the same cache |
 //! | replica lag | a read replica's p99 visibility lag exceeds the SLO's freshness budget for it, or 1 s without one |
 //! | sync lag | a copy kept in step by a pipeline (a CDC-fed cache, a read model, a session store) lags more than its freshness budget, or 1 s, at p99 — or receives none of the writes |
+//! | sync backlog growing | a CDC connector's backlog grew over the last half of the window by more than 5 % of the changes handed to it (it drains less than 95 % of what it is given: the copy's lag grows without bound, whatever its p99 in a short run) |
 //! | cross-shard share | more than 10 % of operations touch more than one shard or partition (reported with the latency premium of those that do: how much longer they take, on average, than the operations on one part) |
 //! | hot rows | writers at a system of record wait more than 10 ms on average for a row lock (a hot row queues on its log flush before any server is busy) |
 //! | coordinator utilisation | the transaction coordinator is busy more than 70 % of the window |
@@ -39,6 +40,10 @@ pub const LAG_MS: f64 = 1000.0;
 pub const LOCK_WAIT_MS: f64 = 10.0;
 /// Drop of a cache's hit ratio across a sweep that fires it (points, 0..1).
 pub const HIT_RATIO_DROP: f64 = 0.05;
+/// Growth of a CDC connector's backlog, as a share of the changes handed to
+/// it per second, above which it fires. Below it the growth measured over
+/// half a short window is within the noise of the connector's poll cycles.
+pub const SYNC_BACKLOG: f64 = 0.05;
 
 fn is_database(component: &str) -> bool {
     component == "db" || component.starts_with("shard_") || component.starts_with("node_")
@@ -144,6 +149,17 @@ pub fn of_run(r: &RunResult, slo: &Slo, baseline: Option<&RunResult>) -> Vec<Ind
         i.note = starved.then(|| "received none of the writes".to_string());
         out.push(i);
     }
+    for (name, c) in &r.components {
+        let Some(g) = c.backlog_growth else { continue };
+        out.push(indicator(
+            IndicatorKind::SyncBacklog,
+            Some(name),
+            Some(g),
+            "share",
+            Some(SYNC_BACKLOG),
+            g > SYNC_BACKLOG,
+        ));
+    }
     let waits = r
         .components
         .iter()
@@ -247,6 +263,11 @@ fn phrase(i: &Indicator) -> String {
                 ),
             }
         }
+        IndicatorKind::SyncBacklog => format!(
+            "sync backlog growing: the connector feeding `{of}` falls behind by {:.0} % of \
+             its changes",
+            v * 100.0
+        ),
         IndicatorKind::HotRows if i.of.is_some() => {
             format!("hot rows: writers at `{of}` wait {v:.0} ms for a row lock")
         }
@@ -277,7 +298,10 @@ pub fn firing(runs: &[&RunResult], at: &dyn Fn(&RunResult) -> String) -> Vec<Str
         for i in r.indicators.iter().filter(|i| i.fired) {
             let per_subject = matches!(
                 i.indicator,
-                IndicatorKind::HitRatio | IndicatorKind::ReplicaLag | IndicatorKind::SyncLag
+                IndicatorKind::HitRatio
+                    | IndicatorKind::ReplicaLag
+                    | IndicatorKind::SyncLag
+                    | IndicatorKind::SyncBacklog
             );
             let key = (
                 i.indicator,

@@ -109,3 +109,53 @@ fn a_hit_ratio_falls_against_the_first_point_of_a_sweep_of_keys() {
         "{fired:?}"
     );
 }
+
+/// Puts alone at `rate` on polyglot, the index fed by a CDC connector that
+/// takes 1,000 changes a second in batches of 100 (a cycle of its poll,
+/// 500 ms: a quarter of the window spans six).
+fn connector_at(rate: u32) -> String {
+    format!(
+        r#"
+        duration = "12s"
+        warmup = "1s"
+        [workload]
+        rate = {rate}
+        keys = 10_000
+        [workload.mix]
+        put = 1.0
+        [[architecture]]
+        kind = "polyglot"
+        [architecture.stores]
+        throughput = 1000
+        batch = 100
+        "#
+    )
+}
+
+#[test]
+fn a_connector_handed_more_than_it_takes_fires_the_sync_backlog_indicator() {
+    // Handed λ = 1,250 changes a second and taking μ = 1,000, the backlog
+    // grows by λ − μ a second: a fifth of what it is handed. At 800 a
+    // second it keeps up. (The warehouse has a connector of its own, set
+    // alike: it falls behind alike.)
+    let behind = crate::run_one(&connector_at(1_250));
+    let g = behind.components["search"].backlog_growth.expect("a trend");
+    assert!((g - 0.2).abs() < 0.03, "{g}");
+    let fired: Vec<_> = behind
+        .indicators
+        .iter()
+        .filter(|i| i.indicator == IndicatorKind::SyncBacklog)
+        .map(|i| (i.of.clone().unwrap(), i.fired))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("search".to_string(), true),
+            ("warehouse".to_string(), true)
+        ]
+    );
+    let keeps_up = crate::run_one(&connector_at(800));
+    let g = keeps_up.components["search"].backlog_growth.unwrap();
+    assert!(g.abs() < 0.05, "{g}");
+    assert!(!find(&keeps_up, IndicatorKind::SyncBacklog).unwrap().fired);
+}
