@@ -33,6 +33,14 @@ pub enum Propagate {
     Quorum,
 }
 
+impl Propagate {
+    /// Whether this is the default, "all" (a resolved scenario leaves it
+    /// out, so scenarios written before sloppy quorums keep their hash).
+    pub fn is_all(&self) -> bool {
+        *self == Propagate::All
+    }
+}
+
 /// When a replica a write skipped learns of it (`docstore.handoff`),
 /// counted from the write's send: a delay distribution, or never (`"off"`,
 /// an infinite delay).
@@ -49,6 +57,14 @@ impl Handoff {
     /// at a random instant goes out within 10 s when its replica is up.
     pub fn estimate() -> Handoff {
         Handoff::After(Dist::parse("uniform(0s, 10s)").expect("valid default"))
+    }
+}
+
+impl Handoff {
+    /// Whether this is the default delay (left out of a resolved scenario,
+    /// like `propagate = "all"`).
+    pub fn is_estimate(&self) -> bool {
+        *self == Handoff::estimate()
     }
 }
 

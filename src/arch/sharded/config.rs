@@ -209,8 +209,10 @@ pub struct DocstoreConfig {
     /// One-way delay of a replica's reply to a read. Default the zone hop.
     pub response: Delays,
     /// Which replicas a write is sent to: "all" (every one of the `n` at once, succeeding at the `w`-th acknowledgement) or "quorum" (a sloppy quorum: `w` replicas chosen at random per write, succeeding when all `w` acknowledge; the others learn of it after `handoff`). Default "all".
+    #[serde(skip_serializing_if = "Propagate::is_all")]
     pub propagate: Propagate,
     /// Under propagate = "quorum": when each replica a write skipped learns of it (hinted handoff, anti-entropy), counted from the write's send; a distribution, or "off" for never (an infinite delay: the write stays on its `w` replicas). Default uniform(0s, 10s), an estimate: Cassandra's hint service looks for hints to deliver every 10 s. Ignored under "all".
+    #[serde(skip_serializing_if = "Handoff::is_estimate")]
     pub handoff: Handoff,
 }
 
