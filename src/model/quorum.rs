@@ -43,10 +43,11 @@ impl Propagate {
 
 /// When a replica a write skipped learns of it (`docstore.handoff`),
 /// counted from the write's send: a delay distribution, or never (`"off"`,
-/// an infinite delay).
+/// an infinite delay). The distribution is boxed to keep the architecture
+/// configs, which hold one, small.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Handoff {
-    After(Dist),
+    After(Box<Dist>),
     Off,
 }
 
@@ -56,7 +57,9 @@ impl Handoff {
     /// deliver every 10 s (`HintsService.startDispatch`), so a hint written
     /// at a random instant goes out within 10 s when its replica is up.
     pub fn estimate() -> Handoff {
-        Handoff::After(Dist::parse("uniform(0s, 10s)").expect("valid default"))
+        Handoff::After(Box::new(
+            Dist::parse("uniform(0s, 10s)").expect("valid default"),
+        ))
     }
 }
 
@@ -95,11 +98,13 @@ impl<'de> Deserialize<'de> for Handoff {
         if text.trim() == "off" {
             return Ok(Handoff::Off);
         }
-        Dist::parse(&text).map(Handoff::After).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "expected \"off\" or a delay distribution such as \"uniform(0s, 10s)\": {e}"
-            ))
-        })
+        Dist::parse(&text)
+            .map(|d| Handoff::After(Box::new(d)))
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "expected \"off\" or a delay distribution such as \"uniform(0s, 10s)\": {e}"
+                ))
+            })
     }
 }
 
