@@ -43,7 +43,9 @@
 //! acknowledges, and the write succeeds at the `w`-th acknowledgement; a
 //! read asks all `n` and answers with the newest of the first `r` replies.
 //! With r + w ≤ n a read can miss the newest write: probabilistically
-//! bounded staleness.
+//! bounded staleness. Under a sloppy quorum (`propagate = "quorum"`, see
+//! `model::quorum`) the write goes to `w` replicas chosen at random and the
+//! others apply it only when hinted handoff delivers it.
 
 pub mod config;
 
@@ -61,6 +63,7 @@ use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, Outcome, Window};
 use crate::model::analytics::{self, Split};
 use crate::model::network::Message;
+use crate::model::quorum::Placement;
 use crate::model::router::Router;
 use crate::model::streams::Stream;
 use crate::model::transaction::{self, Plan};
@@ -205,6 +208,8 @@ struct Docstore {
     read: Vec<Dist>,
     response: Vec<Dist>,
     rng: SimRng,
+    /// The replicas each write is sent to, and the handoff to the others.
+    placement: Placement,
 }
 
 /// The sharded architecture.
@@ -309,6 +314,12 @@ impl Sharded {
             read: legs(&d.read),
             response: legs(&d.response),
             rng: Stream::Docstore.of(streams),
+            placement: Placement::new(
+                d.propagate,
+                d.handoff.clone(),
+                Stream::QuorumChoice.of(streams),
+                Stream::Handoff.of(streams),
+            ),
         };
         let c = &config.cache;
         let grid = (c.capacity > 0).then(|| Grid {
@@ -552,23 +563,43 @@ impl Sharded {
 
     // ----- the document store -----
 
-    /// Sends a write of a new version to every replica; it succeeds at the
-    /// `w`-th acknowledgement.
+    /// Sends a write of a new version to every replica (it succeeds at the
+    /// `w`-th acknowledgement), or under a sloppy quorum to `w` replicas
+    /// chosen at random (it succeeds when all of them acknowledge) and, by
+    /// hinted handoff after its delay, to the others.
     fn doc_write(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let now = ctx.now();
         // Versions are issued in invocation order, the newest winning at
         // every replica.
         let version = self.data.commit(o.key, 0, now);
+        let d = &mut self.docstore;
+        let n = d.replicas.len();
+        let targets = d.placement.targets(n, usize::from(d.w));
         // The first replica's request and acknowledgement are the client's
-        // own legs; the others' are what the quorum adds.
-        let n = self.docstore.replicas.len() as u32;
+        // own legs; the other targets' are what the quorum adds, and each
+        // hint handed off later one more message.
+        let sent = targets.count_ones();
         self.h.network.round_trip(Message::Client, &o);
         self.h.network.sent(Message::Client, 2, &o);
-        self.h.network.sent(Message::Quorum, 2 * (n - 1), &o);
-        let d = &mut self.docstore;
+        self.h.network.sent(Message::Quorum, 2 * (sent - 1), &o);
         let doc = (o.key - self.space.document(0)) as u32;
-        for i in 0..d.replicas.len() {
+        let mut handed_off = 0;
+        for i in 0..n {
+            if targets & (1 << i) == 0 {
+                if let Some(after) = d.placement.handoff() {
+                    handed_off += 1;
+                    ctx.schedule_at(
+                        now + after,
+                        Event::DocWrite {
+                            replica: i as u8,
+                            key: doc,
+                            version,
+                        },
+                    );
+                }
+                continue;
+            }
             let arrive = now + d.write[i].sample(&mut d.rng);
             let back = arrive + d.ack[i].sample(&mut d.rng);
             ctx.schedule_at(
@@ -580,6 +611,9 @@ impl Sharded {
                 },
             );
             ctx.schedule_at(back, Event::DocAck(op));
+        }
+        if handed_off > 0 {
+            self.h.network.sent(Message::Quorum, handed_off, &o);
         }
         let st = self.h.state_mut(op);
         st.pending = d.w;
@@ -1359,10 +1393,7 @@ impl Report for Sharded {
             // Priced as database nodes (the model gives them no cores).
             f.platform("document_store", n as u32, db_cores);
             systems.extend((1..=n).map(|i| format!("docstore_{i}")));
-            let quorum = format!(
-                "leaderless: the client writes all {n}, waits for w = {}",
-                self.docstore.w
-            );
+            let quorum = self.docstore.placement.describe(n, self.docstore.w);
             sync.push(SyncPath::new("client", "docstore_*", quorum));
         }
         f.systems = systems;

@@ -32,6 +32,8 @@ pub(super) struct Counters {
     stale_age: Option<LatencyRecorder>,
     stale_depth_sum: u64,
     stale_depth_max: u32,
+    /// Reads served by a read quorum, by depth: 0, 1, 2, 3, 4 or more.
+    quorum_depths: [u64; 5],
     pub ryw: Tally,
     pub monotonic: Tally,
     pub lost_update: Tally,
@@ -60,6 +62,12 @@ impl Counters {
         if s.own_write_missed {
             self.ryw.add(at);
         }
+    }
+
+    /// A read served by a read quorum returned a version `depth` versions
+    /// behind the newest acknowledged before it was invoked (0: fresh).
+    pub fn quorum_read(&mut self, depth: u32) {
+        self.quorum_depths[(depth as usize).min(4)] += 1;
     }
 
     pub fn report(&self, end: EndState) -> AnomalyReport {
@@ -98,8 +106,18 @@ impl Counters {
         let mut lost_write = class(&self.lost_writes);
         lost_write.count += end.lost_writes;
         lost_write.per_1k = per_1k(lost_write.count);
+        let [fresh, behind_1, behind_2, behind_3, behind_4_or_more] = self.quorum_depths;
+        let quorum_reads = self.quorum_depths.iter().sum::<u64>();
         AnomalyReport {
             reads_checked: self.reads,
+            quorum_read_depth: (quorum_reads > 0).then_some(ReadDepths {
+                reads: quorum_reads,
+                fresh,
+                behind_1,
+                behind_2,
+                behind_3,
+                behind_4_or_more,
+            }),
             stale_read,
             read_your_writes: class(&self.ryw),
             monotonic_reads: class(&self.monotonic),
@@ -152,6 +170,11 @@ pub struct EndState {
 pub struct AnomalyReport {
     /// Reads invoked in the window and checked.
     pub reads_checked: u64,
+    /// A leaderless store's reads (served by a read quorum) by how many
+    /// versions behind the newest acknowledged one they returned. Absent
+    /// when no read was served by a quorum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum_read_depth: Option<ReadDepths>,
     pub stale_read: ClassReport,
     pub read_your_writes: ClassReport,
     pub monotonic_reads: ClassReport,
@@ -233,6 +256,47 @@ pub struct AgeSummary {
 pub struct DepthSummary {
     pub mean: f64,
     pub max: u32,
+}
+
+/// Reads by staleness depth: how many versions behind the newest version
+/// acknowledged before the read was invoked each returned (0: fresh, the
+/// newest or newer). The depth distribution of probabilistically bounded
+/// staleness (Bailis et al., PVLDB 2012): `within(k)` is the share that
+/// returned one of the last `k` versions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadDepths {
+    /// Reads counted (invoked in the window).
+    pub reads: u64,
+    /// Returned the newest acknowledged version, or newer.
+    pub fresh: u64,
+    pub behind_1: u64,
+    pub behind_2: u64,
+    pub behind_3: u64,
+    pub behind_4_or_more: u64,
+}
+
+impl ReadDepths {
+    /// Counts of depth 0, 1, 2, 3 and 4 or more.
+    pub fn counts(&self) -> [u64; 5] {
+        [
+            self.fresh,
+            self.behind_1,
+            self.behind_2,
+            self.behind_3,
+            self.behind_4_or_more,
+        ]
+    }
+
+    /// The share of reads fewer than `k` versions behind (`k` from 1 to 4):
+    /// PBS k-staleness, the probability of returning one of the last `k`
+    /// versions.
+    pub fn within(&self, k: usize) -> f64 {
+        if self.reads == 0 {
+            return 0.0;
+        }
+        let n: u64 = self.counts().iter().take(k.min(4)).sum();
+        n as f64 / self.reads as f64
+    }
 }
 
 /// Lost updates: pairs of committed read-modify-writes that read the same

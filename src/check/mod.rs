@@ -16,6 +16,7 @@ mod visibility;
 
 pub use anomalies::{
     AnomalyReport, ClassReport, DivergenceReport, EndState, InvariantReport, LostUpdateReport,
+    ReadDepths,
 };
 pub use commits::Partner;
 pub use elle::{HistoryLog, MicroOp};
@@ -170,6 +171,10 @@ impl Oracle {
             return;
         }
         self.counters.reads += 1;
+        if read.served_by == ServedBy::Quorum {
+            self.counters
+                .quorum_read(read.floor.saturating_sub(read.returned));
+        }
         if let Some(stale) = self.keys.check(&read) {
             self.counters.stale_read(&read, &stale);
             self.tick(read.invoked);

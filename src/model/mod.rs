@@ -14,6 +14,7 @@ pub mod log_device;
 pub mod network;
 pub mod participant;
 pub mod pipeline;
+pub mod quorum;
 pub mod raft;
 pub mod replication;
 pub mod router;

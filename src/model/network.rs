@@ -69,7 +69,8 @@ pub enum Message {
     /// A quorum store's request to one of a document's replicas beyond the
     /// first, or its answer: what replicating by quorum adds over one copy,
     /// 2(n − 1) per read or write (every replica answers, though the
-    /// client waits only for r or w of them).
+    /// client waits only for r or w of them). A sloppy quorum's write
+    /// sends 2(w − 1), and one per hint handed off to the other replicas.
     Quorum,
     /// AppendEntries and their answers: 2(n − 1) per Raft round.
     Raft,

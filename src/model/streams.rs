@@ -46,6 +46,11 @@ pub enum Stream<'a> {
     Backoff,
     /// The leaderless document store's replica delays.
     Docstore,
+    /// Which replicas a document write is sent to under a sloppy quorum.
+    QuorumChoice,
+    /// When the replicas a document write skipped learn of it (hinted
+    /// handoff).
+    Handoff,
     /// Whether the application fails between the legs of a best-effort
     /// cross-shard transfer.
     LegFailure,
@@ -76,6 +81,8 @@ impl Stream<'_> {
             Stream::Election => "election".to_string(),
             Stream::Backoff => "backoff".to_string(),
             Stream::Docstore => "docstore".to_string(),
+            Stream::QuorumChoice => "docstore/choice".to_string(),
+            Stream::Handoff => "docstore/handoff".to_string(),
             Stream::LegFailure => "leg-failure".to_string(),
             Stream::DualWriteFailure => "dual-write-failure".to_string(),
             Stream::Network => "network".to_string(),

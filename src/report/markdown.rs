@@ -2,7 +2,7 @@ use super::table::{
     ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, SATURATED_NOTE, anomaly_table,
     any_saturated, business_table, component_table, coordination_table, fault_table,
     footprint_table, heading, lag_table, latency_table, load_table, message_table,
-    transaction_table, visibility_table,
+    read_depth_table, transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -167,6 +167,15 @@ impl Exporter for MarkdownExporter {
             out += "Probe reads at fixed delays after a write's acknowledgement: the share that saw \
                     the write (or a newer version).\n\n";
             out += &visibility.to_markdown();
+        }
+        let depth = read_depth_table(results);
+        if !depth.rows.is_empty() {
+            out += "\n## Stale-read depth\n\n";
+            out += "A leaderless store's reads by how many versions behind the newest version \
+                    acknowledged before the read they returned, as shares of its reads (`fresh`: \
+                    the newest, or newer). The first k columns add up to the probability of \
+                    returning one of the last k versions (PBS k-staleness).\n\n";
+            out += &depth.to_markdown();
         }
         Ok(out)
     }

@@ -613,6 +613,33 @@ pub fn visibility_table(results: &Results) -> Table {
     })
 }
 
+/// How a leaderless store's reads are spread over staleness depth: the
+/// share of its reads (served by a read quorum) that returned the newest
+/// acknowledged version, or one, two, three, four or more versions behind
+/// it. Empty without such reads.
+pub fn read_depth_table(results: &Results) -> Table {
+    let columns = [
+        "quorum reads",
+        "fresh",
+        "1 behind",
+        "2 behind",
+        "3 behind",
+        "4+ behind",
+    ];
+    per_run_table(results, &columns, |run| {
+        let Some(d) = &run.anomalies.quorum_read_depth else {
+            return Vec::new();
+        };
+        let mut row = vec![d.reads.to_string()];
+        row.extend(
+            d.counts()
+                .iter()
+                .map(|n| format!("{:.4}", *n as f64 / d.reads as f64)),
+        );
+        vec![row]
+    })
+}
+
 /// Visibility lag per copy: from a write's commit at the system of record
 /// to its apply at the copy.
 pub fn lag_table(results: &Results) -> Table {
@@ -716,6 +743,7 @@ impl Exporter for TableExporter {
             footprint_table(results),
             lag_table(results),
             visibility_table(results),
+            read_depth_table(results),
         ] {
             if !table.rows.is_empty() {
                 out += &format!("\n{}", table.to_text());

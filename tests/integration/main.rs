@@ -24,6 +24,7 @@ mod memory;
 mod oracle;
 mod overrides;
 mod polyglot;
+mod quorums;
 mod replica_apply;
 mod replications;
 mod saturation;

@@ -17,6 +17,7 @@ use crate::arch::{
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, u32_in};
 use crate::faults::{self, Role, RoleSet};
+use crate::model::quorum::{Handoff, Propagate};
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
@@ -213,9 +214,11 @@ impl DocstoreConfig {
 
 /// A leaderless, quorum-replicated document store (`[architecture.docstore]`,
 /// Dynamo-style): a write goes to all `n` replicas and succeeds after `w`
-/// acknowledgements; a read asks all `n` and answers with the newest of the
-/// first `r` replies. Each leg of each replica has its own one-way delay, so
-/// replicas in other regions are simply slower legs.
+/// acknowledgements — or, under `propagate = "quorum"`, to `w` of them at
+/// random, the others learning of it by hinted handoff later; a read asks
+/// all `n` and answers with the newest of the first `r` replies. Each leg
+/// of each replica has its own one-way delay, so replicas in other regions
+/// are simply slower legs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Documented, DocumentedFields)]
 #[serde(deny_unknown_fields, default)]
 pub struct DocstoreConfig {
@@ -239,6 +242,12 @@ pub struct DocstoreConfig {
     pub read: Delays,
     /// One-way delay of a replica's reply to a read. Default the zone hop.
     pub response: Delays,
+    /// Which replicas a write is sent to: "all" (every one of the `n` at once, succeeding at the `w`-th acknowledgement) or "quorum" (a sloppy quorum: `w` replicas chosen at random per write, succeeding when all `w` acknowledge; the others learn of it after `handoff`). Default "all".
+    #[serde(skip_serializing_if = "Propagate::is_all")]
+    pub propagate: Propagate,
+    /// Under propagate = "quorum": when each replica a write skipped learns of it (hinted handoff, anti-entropy), counted from the write's send; a distribution, or "off" for never (an infinite delay: the write stays on its `w` replicas). Default uniform(0s, 10s), an estimate: Cassandra's hint service looks for hints to deliver every 10 s. Ignored under "all".
+    #[serde(skip_serializing_if = "Handoff::is_estimate")]
+    pub handoff: Handoff,
 }
 
 /// One delay distribution for all replicas, or one per replica.
@@ -272,6 +281,8 @@ impl Default for DocstoreConfig {
             ack: hop(),
             read: hop(),
             response: hop(),
+            propagate: Propagate::All,
+            handoff: Handoff::estimate(),
         }
     }
 }
