@@ -154,3 +154,81 @@ fn an_election_is_reproducible_from_its_seed() {
     assert_eq!(a, b);
     assert_ne!(a, trial(8, 150.0, 155.0, &hop, &persist));
 }
+
+/// A colocated partition that loses its leader: the fault's row reports
+/// the election (its downtime, rounds and split votes) and the takeover
+/// once the lease has run out.
+fn leader_loss(timeout: &str, lease: &str) -> archsim::report::RunResult {
+    crate::run_one(&format!(
+        r#"
+        seed = 23
+        duration = "4s"
+        warmup = "500ms"
+        [workload]
+        rate = 1000
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [[architecture]]
+        kind = "colocated"
+        [architecture.partitions]
+        election_timeout = "{timeout}"
+        lease = "{lease}"
+        [[fault]]
+        at = "2s"
+        for = "1s"
+        kind = "crash"
+        target = "leader:0"
+        "#
+    ))
+}
+
+#[test]
+fn a_leader_loss_reports_its_election() {
+    let run = leader_loss("150ms..300ms", "0s");
+    let f = &run.faults[0];
+    assert_eq!(f.failovers.len(), 1, "{f:?}");
+    let o = &f.failovers[0];
+    assert_eq!(o.who, "partition 0");
+    let elected = o.elected_ms.expect("a leader");
+    // At least the shortest timeout less a heartbeat interval (75 ms), at
+    // most a few rounds of the longest.
+    assert!((75.0..1000.0).contains(&elected), "{o:?}");
+    assert_eq!(o.downtime_ms, o.elected_ms, "no lease to wait for");
+    assert!(o.rounds >= 1 && o.split_votes < o.rounds, "{o:?}");
+    let takeover = f.takeover_s.expect("a takeover");
+    assert!((takeover - (2.0 + elected / 1e3)).abs() < 1e-6, "{f:?}");
+    // The lease still holds the new leader back when it is longer.
+    let leased = leader_loss("150ms..300ms", "2s");
+    let o = &leased.faults[0].failovers[0];
+    assert_eq!(o.downtime_ms, Some(2000.0));
+    assert_eq!(leased.faults[0].takeover_s, Some(4.0));
+}
+
+#[test]
+fn elections_show_in_the_tables() {
+    let results = crate::run(&crate::scenario(
+        r#"
+        seed = 5
+        duration = "3s"
+        warmup = "500ms"
+        [workload]
+        rate = 500
+        [[architecture]]
+        kind = "colocated"
+        [architecture.partitions]
+        lease = "0s"
+        [[fault]]
+        at = "1s"
+        for = "1s"
+        kind = "crash"
+        target = "node:0"
+        "#,
+    ));
+    use archsim::report::{Exporter, MarkdownExporter};
+    let md = MarkdownExporter.render(&results).unwrap();
+    assert!(md.contains("Leader elections"), "{md}");
+    assert!(md.contains("| split votes |"), "{md}");
+    // node:0 led several partitions: one election each.
+    assert!(results.runs[0].faults[0].failovers.len() > 1);
+}
