@@ -6,7 +6,8 @@
 //! current Term. A Follower that hears nothing from a leader for its
 //! election timeout — drawn afresh, uniformly from a range, each time its
 //! timer starts — becomes a Candidate: it increments its term, votes for
-//! itself, persists both and sends RequestVote to every other server. A
+//! itself and sends RequestVote to every other server, persisting term and
+//! vote while the requests travel. A
 //! server grants at most one vote per term, first come first served, and
 //! only to a candidate whose log is at least as up-to-date as its own; it
 //! persists the vote before answering, and restarts its timer when it
@@ -14,7 +15,7 @@
 //! Leader and sends AppendEntries (empty heartbeats) to assert itself; a
 //! Candidate that hears from a leader of its term, or any server that sees
 //! a higher term in a message, steps down to Follower. When several
-//! Follower time out at once, each votes for itself and no one reaches a
+//! Followers time out at once, each votes for itself and no one reaches a
 //! majority: a split vote; their timers run out again and a new term
 //! begins. The randomness of the timeouts is what makes that rare (§5.2).
 //!
@@ -186,10 +187,10 @@ pub struct Timing<'a> {
     pub heartbeat: SimDuration,
     /// One message's one-way delay.
     pub hop: &'a Dist,
-    /// Persisting a term and vote before a RequestVote or a granted vote is
-    /// sent (a forced write; "0s" with no forced log). A broadcast time —
-    /// a request out, its persist and the answer back — is hop + persist +
-    /// hop.
+    /// Persisting a term and vote (a forced write; "0s" with no forced
+    /// log): a voter's before it answers, a candidate's while its requests
+    /// travel. A broadcast time — a request out, the vote's persist and the
+    /// answer back — is hop + persist + hop.
     pub persist: &'a Dist,
 }
 
