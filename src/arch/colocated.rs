@@ -78,10 +78,11 @@ use super::Report;
 use super::{Compute, Footprint, RaftReads, SyncPath};
 use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
-use crate::faults::{Fault, Role};
+use crate::faults::{Failover, Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationCost, Outcome, Window};
 use crate::model::analytics::{self, Split};
+use crate::model::election::{self, ElectionTimeout, Server, Timing};
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::network::Message;
 use crate::model::participant;
@@ -94,10 +95,16 @@ use crate::model::txn::{self, Driver, Transactions};
 use crate::model::{
     ApplyStream, Replica, ReplicationLog, Station, Step, TimeSlicer, VersionedStore, Write,
 };
-use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
+use crate::sim::{FOREVER, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type PartitionId = u32;
+
+/// How long an election may run after a majority of the group is up before
+/// it is given up (the partition then has no leader for the rest of the run):
+/// long beyond any election a randomised timeout settles, short enough that
+/// split votes without end cost a bounded number of events.
+const ELECTION_GIVES_UP: SimDuration = SimDuration::from_secs(60);
 
 /// Every key of the operation in the partition (not one key index).
 const ALL_KEYS: u16 = u16::MAX;
@@ -231,8 +238,12 @@ pub struct Colocated {
     h: Harness,
     /// An analytics query's CPU time over all the data, drawn once.
     work: Vec<SimDuration>,
-    election_timeout: Dist,
+    election_timeout: ElectionTimeout,
+    /// The leaders' heartbeat interval.
+    heartbeat: SimDuration,
     lease: SimDuration,
+    /// Every draw of every election: heartbeat phases and arrivals,
+    /// timeouts, vote messages and persists.
     election_rng: SimRng,
     /// Per node, the intervals in which the scenario's faults have it down
     /// (crashed or cut off): known from the start, so faults that begin at
@@ -323,7 +334,8 @@ impl Colocated {
                 h
             },
             work: Vec::new(),
-            election_timeout: c.election_timeout.clone(),
+            election_timeout: c.election_timeout,
+            heartbeat: c.heartbeat(),
             lease: c.lease,
             election_rng: Stream::Election.of(streams),
             down: {
@@ -362,32 +374,100 @@ impl Colocated {
         up[group.majority() - 1]
     }
 
-    /// Partition `p` loses its leader now: the next replica is elected and
-    /// serves once the old lease has run out; meanwhile the partition's
-    /// reads and writes wait. Nothing committed is lost — a majority had
-    /// every committed entry — so no anomaly follows, only the stall.
-    fn leader_lost(&mut self, fault: usize, p: PartitionId, now: SimTime) {
-        let timeout = self.election_timeout.sample(&mut self.election_rng);
-        let lease = self.lease;
-        let mut back = self.groups[p as usize].leader_lost(now, timeout, lease);
-        // The next replica on a node that is up takes over.
-        for _ in 1..self.groups[p as usize].replicas() {
-            if self.up_at(self.groups[p as usize].leader_node(), now) <= now {
-                break;
-            }
-            back = self.groups[p as usize].leader_lost(now, timeout, lease);
+    /// Partition `p` loses its leader now to `fault`: its followers elect
+    /// another (`model::election`), which serves once the old lease has
+    /// run out; meanwhile the partition's reads and writes wait. Nothing
+    /// committed is lost — a majority had every committed entry — so no
+    /// anomaly follows, only the stall.
+    ///
+    /// The old leader's last heartbeat left it at a uniform instant within
+    /// its heartbeat interval before now, and reached each follower a hop
+    /// later; a follower that received an entry since heard from it then.
+    /// Every entry the old leader sent reaches its followers, so their logs
+    /// end alike and any of them may win. A replica on a node that is down
+    /// takes part once its node is back; the old leader once the fault
+    /// ends.
+    fn leader_lost(&mut self, index: usize, fault: &Fault, p: PartitionId, now: SimTime) {
+        let heartbeat = self.heartbeat;
+        let since = SimDuration(
+            self.election_rng
+                .random_range(0..heartbeat.as_nanos().max(1)),
+        );
+        let beat = SimTime(now.as_nanos().saturating_sub(since.as_nanos()));
+        let group = &self.groups[p as usize];
+        let old = group.leader();
+        let mut servers = Vec::with_capacity(group.replicas());
+        for i in 0..group.replicas() {
+            let node = group.node(i);
+            let server = if i == old {
+                Server {
+                    up_from: fault.until().max(self.up_at(node, now)),
+                    last_heard: now,
+                    last_log: (group.term(), 0),
+                }
+            } else {
+                let heard = beat + self.hop.sample(&mut self.election_rng);
+                Server {
+                    up_from: self.up_at(node, now),
+                    last_heard: heard.max(group.last_append(i)),
+                    last_log: (group.term(), 0),
+                }
+            };
+            servers.push(server);
         }
+        // No majority ever up: no election can end.
         let quorum = self.quorum_at(p, now);
+        let outcome = if quorum >= FOREVER {
+            election::Outcome::default()
+        } else {
+            let timing = Timing {
+                timeout: self.election_timeout,
+                heartbeat,
+                hop: &self.hop,
+                persist: &self.fsync,
+            };
+            let give_up = quorum.max(now) + ELECTION_GIVES_UP;
+            let term = group.term();
+            election::elect(now, term, &servers, timing, &mut self.election_rng, give_up)
+        };
         let group = &mut self.groups[p as usize];
-        group.serve_from(quorum);
-        let back = back.max(quorum);
-        let e = self.h.effects.get(fault);
+        let (back, note) = match (outcome.leader, outcome.elected) {
+            (Some(leader), Some(elected)) => {
+                let back = elected.max(now + self.lease);
+                group.elected(leader, outcome.term, back);
+                let note = format!(
+                    "partition {p}: new leader on node {} in term {}, elected after {} in {} \
+                     round(s) with {} split vote(s), serving after {}",
+                    group.leader_node(),
+                    outcome.term,
+                    elected - now,
+                    outcome.rounds,
+                    outcome.split_votes,
+                    back - now
+                );
+                (back, note)
+            }
+            _ => {
+                group.leaderless();
+                let note = format!(
+                    "partition {p}: no leader elected ({} round(s), {} split vote(s)): the \
+                     partition serves no more",
+                    outcome.rounds, outcome.split_votes
+                );
+                (FOREVER, note)
+            }
+        };
+        let ms = |t: SimTime| (t < FOREVER).then(|| (t - now).as_millis_f64());
+        let e = self.h.effects.get(index);
         e.takeover = Some(e.takeover.map_or(back, |t| t.max(back)));
-        e.notes.push(format!(
-            "partition {p}: new leader on node {}, serving after {}",
-            self.groups[p as usize].leader_node(),
-            back - now
-        ));
+        e.notes.push(note);
+        e.failovers.push(Failover {
+            who: format!("partition {p}"),
+            elected_ms: outcome.elected.and_then(ms),
+            downtime_ms: ms(back),
+            rounds: outcome.rounds,
+            split_votes: outcome.split_votes,
+        });
     }
 
     fn partition_of(&self, key: u64) -> PartitionId {
@@ -1195,7 +1275,7 @@ impl Architecture for Colocated {
             _ => return,
         };
         for p in lost {
-            self.leader_lost(index, p, ctx.now());
+            self.leader_lost(index, fault, p, ctx.now());
         }
     }
 }

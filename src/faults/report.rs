@@ -21,6 +21,28 @@ pub struct Effect {
     pub takeover: Option<SimTime>,
     /// What the architecture did, in its own words ("replica 1 promoted").
     pub notes: Vec<String>,
+    /// Each leader election the fault caused, in the order they began.
+    pub failovers: Vec<Failover>,
+}
+
+/// One leader election after a leader was lost: how long the group had no
+/// leader, how long it did not serve, and how many rounds it took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Failover {
+    /// Whose leader was lost: "partition 0".
+    pub who: String,
+    /// From the loss until a new leader was elected, in ms: detection (the
+    /// followers' election timeouts since they last heard from the leader)
+    /// and every election round. None: no leader was elected (no majority
+    /// up, or split votes without end).
+    pub elected_ms: Option<f64>,
+    /// From the loss until the new leader serves, in ms: the election, or
+    /// the old leader's lease if that runs out later.
+    pub downtime_ms: Option<f64>,
+    /// Terms in which a follower stood as a candidate.
+    pub rounds: u32,
+    /// Of those, terms no candidate won (split votes).
+    pub split_votes: u32,
 }
 
 impl Effect {
@@ -98,6 +120,10 @@ pub struct FaultReport {
     pub takeover_s: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The leader elections it caused (colocated Raft groups), each with
+    /// its downtime and rounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failovers: Vec<Failover>,
 }
 
 /// The results' view of each fault, from the run's time series, the
@@ -209,6 +235,7 @@ pub fn report(
                 in_doubt_max_s: r6(e.in_doubt_max.as_secs_f64()),
                 takeover_s: e.takeover.map(|t| r6(t.as_nanos() as f64 / 1e9)),
                 notes: e.notes,
+                failovers: e.failovers,
             }
         })
         .collect()

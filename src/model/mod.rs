@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod apply;
 pub mod cache;
 pub mod derived;
+pub mod election;
 pub mod failover;
 pub mod impairment;
 pub mod locks;

@@ -22,11 +22,14 @@
 //! its state machine after it learns of the commit, off the commit path;
 //! the architecture charges that work to the follower's node.
 //!
-//! Leadership: after the leader is lost, a follower stands for election
-//! after its `election_timeout`, and the new leader serves once the old
-//! leader's lease has run out; meanwhile the partition takes no writes.
+//! Leadership: after the leader is lost its followers elect another
+//! (`model::election`: randomised timeouts, terms, RequestVote, split
+//! votes), and the new leader serves once the old leader's lease has run
+//! out; meanwhile the partition takes no writes. The group keeps the term
+//! and who leads; the architecture runs the election.
 
 use super::DeviceClock;
+use super::election::Term;
 use crate::sim::{SimDuration, SimTime};
 
 /// A log that forces one batch at a time, in closed form for records that
@@ -113,6 +116,9 @@ pub struct RaftGroup {
     /// The node of each replica.
     nodes: Vec<u32>,
     leader: usize,
+    /// The current term: 1 for the first leader, and the elected leader's
+    /// term after each election.
+    term: Term,
     followers: Vec<Follower>,
     leader_log: SerialLog,
     committed: SimTime,
@@ -135,6 +141,7 @@ impl RaftGroup {
         RaftGroup {
             nodes,
             leader: 0,
+            term: 1,
             followers: vec![follower; n],
             leader_log: SerialLog::on(device),
             committed: SimTime::ZERO,
@@ -217,18 +224,42 @@ impl RaftGroup {
         self.serving_from = self.serving_from.max(at);
     }
 
-    /// The leader is lost now: the next replica is elected after
-    /// `election_timeout` and serves once the old lease (`lease` from now)
-    /// has expired. Returns when the partition serves again.
-    pub fn leader_lost(
-        &mut self,
-        now: SimTime,
-        election_timeout: SimDuration,
-        lease: SimDuration,
-    ) -> SimTime {
-        self.leader = (self.leader + 1) % self.nodes.len();
-        self.serving_from = now + election_timeout.max(lease);
-        self.serving_from
+    /// The current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// The replica (an index into the group) that leads.
+    pub fn leader(&self) -> usize {
+        self.leader
+    }
+
+    /// The node of replica `i`.
+    pub fn node(&self, i: usize) -> u32 {
+        self.nodes[i]
+    }
+
+    /// When replica `i` last heard from the leader through an entry's
+    /// AppendEntries (`SimTime::ZERO` before any, and for the leader).
+    pub fn last_append(&self, i: usize) -> SimTime {
+        if i == self.leader {
+            SimTime::ZERO
+        } else {
+            self.followers[i].arrived
+        }
+    }
+
+    /// Replica `leader` won the election of `term` and serves from
+    /// `serving_from` (after the old lease).
+    pub fn elected(&mut self, leader: usize, term: Term, serving_from: SimTime) {
+        self.leader = leader;
+        self.term = term;
+        self.serving_from = serving_from;
+    }
+
+    /// No leader was elected: the partition serves no more.
+    pub fn leaderless(&mut self) {
+        self.serving_from = crate::sim::FOREVER;
     }
 }
 
@@ -292,15 +323,12 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_leader_serves_again_after_the_lease() {
+    fn an_elected_leader_serves_from_the_instant_given() {
         let mut g = RaftGroup::new(vec![0, 1, 2], DeviceClock::default());
-        let back = g.leader_lost(
-            SimTime(0),
-            SimDuration::from_millis(200),
-            SimDuration::from_secs(5),
-        );
-        assert_eq!(back, SimTime(0) + SimDuration::from_secs(5));
-        assert_eq!(g.leader_node(), 1);
+        assert_eq!((g.term(), g.leader()), (1, 0));
+        let back = SimTime(0) + SimDuration::from_secs(5);
+        g.elected(1, 3, back);
+        assert_eq!((g.term(), g.leader_node()), (3, 1));
         assert!(!g.serving(SimTime(1)) && g.serving(back));
     }
 }

@@ -1,7 +1,7 @@
 use super::table::{
     ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, SATURATED_NOTE, anomaly_table,
-    any_saturated, business_table, component_table, coordination_table, fault_table,
-    footprint_table, heading, lag_table, latency_table, load_table, message_table,
+    any_saturated, business_table, component_table, coordination_table, failover_table,
+    fault_table, footprint_table, heading, lag_table, latency_table, load_table, message_table,
     read_depth_table, transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
@@ -76,6 +76,16 @@ impl Exporter for MarkdownExporter {
                         out += &format!("- {} ({}): {note}\n", run.architecture, f.fault);
                     }
                 }
+            }
+            let failovers = failover_table(results);
+            if !failovers.rows.is_empty() {
+                out += "\nLeader elections: for each Raft group that lost its leader, how long \
+                        until a new leader was elected — the followers' election timeouts since \
+                        they last heard from the old leader, then every round of RequestVote — \
+                        and until it served (no earlier than the old leader's lease ran out), in \
+                        ms from the loss; `rounds` counts the terms in which someone stood, \
+                        `split votes` those no candidate won.\n\n";
+                out += &failovers.to_markdown();
             }
         }
         let coordination = coordination_table(results);

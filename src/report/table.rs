@@ -272,6 +272,40 @@ pub fn fault_table(results: &Results) -> Table {
     })
 }
 
+/// Each leader election a fault caused (colocated Raft groups), per
+/// architecture: whose leader, how long until a new one was elected
+/// (detection and every round) and until it served (the old lease
+/// included), the election rounds and the split votes among them. Empty
+/// when no fault cost a leader.
+pub fn failover_table(results: &Results) -> Table {
+    let columns = [
+        "fault",
+        "group",
+        "elected after ms",
+        "serving after ms",
+        "rounds",
+        "split votes",
+    ];
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    per_run_table(results, &columns, |run| {
+        run.faults
+            .iter()
+            .flat_map(|f| {
+                f.failovers.iter().map(|o| {
+                    vec![
+                        f.fault.clone(),
+                        o.who.clone(),
+                        ms(o.elected_ms),
+                        ms(o.downtime_ms),
+                        o.rounds.to_string(),
+                        o.split_votes.to_string(),
+                    ]
+                })
+            })
+            .collect()
+    })
+}
+
 fn summary_latency_table(results: &Results) -> Table {
     let swept = &results.scenario.swept;
     let mut headers = vec!["architecture".to_string()];
@@ -737,6 +771,7 @@ impl Exporter for TableExporter {
         }
         for table in [
             fault_table(results),
+            failover_table(results),
             coordination_table(results),
             message_table(results),
             transaction_table(results),

@@ -361,6 +361,31 @@ fn coordinator_and_colocated_settings_are_checked() {
 }
 
 #[test]
+fn election_timings_are_checked_on_their_line() {
+    let partitions = "[[architecture]]\nkind = \"colocated\"\n[architecture.partitions]\n";
+    assert_rejected(
+        &format!("{partitions}election_timeout = \"300ms..150ms\"\n"),
+        "4:20",
+        "write \"150ms..300ms\"",
+    );
+    assert_rejected(
+        &format!("{partitions}election_timeout = \"exp(150ms)\"\n"),
+        "4:20",
+        "expected an election timeout range such as \"150ms..300ms\"",
+    );
+    assert_rejected(
+        &format!("{partitions}election_timeout = \"0s\"\n"),
+        "4:20",
+        "expected an election timeout longer than 0",
+    );
+    assert_rejected(
+        &format!("{partitions}heartbeat = \"150ms\"\n"),
+        "4:1",
+        "is not shorter than the shortest election timeout (150ms)",
+    );
+}
+
+#[test]
 fn sweep_values_are_checked_on_their_line() {
     assert_rejected(
         &format!("{GOOD_TAIL}[sweep]\n\"workload.rate\" = [100, -5]\n"),

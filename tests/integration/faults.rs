@@ -537,9 +537,14 @@ fn raft_commits_nothing_without_a_majority() {
         .map(|i| s.throughput_per_s[i])
         .sum();
     assert_eq!(during, 0.0, "{:?}", s.throughput_per_s);
-    // Both rows know of both crashes, though they begin at one instant.
-    assert_eq!(run.faults[0].takeover_s, Some(5.0));
-    assert_eq!(run.faults[1].takeover_s, Some(5.0));
+    // Both rows know of both crashes, though they begin at one instant:
+    // the elections end only after the nodes are back at 5 s, within an
+    // election timeout (150–300 ms) and a vote's round trip.
+    for f in &run.faults {
+        let t = f.takeover_s.expect("a takeover");
+        assert!(t > 5.0 && t < 5.35, "{f:?}");
+        assert!(f.failovers.iter().all(|o| o.split_votes > 0), "{f:?}");
+    }
     let counts: u64 = run.anomalies.counts().iter().map(|c| c.1).sum();
     assert_eq!(counts, 0);
 }

@@ -15,6 +15,7 @@ use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, node_count, optional_node_count};
 use crate::faults::{self, Role, RoleSet};
 use crate::model::ApplyWorkers;
+use crate::model::election::ElectionTimeout;
 use crate::model::locks::Conflict;
 use crate::model::router::PartitionBy;
 use crate::sim::SimDuration;
@@ -75,6 +76,19 @@ impl KindConfig for Config {
                 "follower reads need followers: set replication to 2 or more, or reads = \
                  \"leader\""
                     .to_string(),
+            ));
+        }
+        if let Some(beat) = p.heartbeat
+            && beat >= p.election_timeout.low
+        {
+            return Some((
+                vec!["partitions", "heartbeat"],
+                format!(
+                    "heartbeat = {beat} is not shorter than the shortest election timeout ({}): \
+                     followers would stand for election between two heartbeats of a live \
+                     leader; lower heartbeat or raise election_timeout",
+                    p.election_timeout.low
+                ),
             ));
         }
         if p.replication > p.nodes {
@@ -162,8 +176,15 @@ pub struct PartitionsConfig {
     pub retries: u32,
     /// Pause before a retry. Default "exp(5ms)" (estimate).
     pub backoff: Dist,
-    /// Followers wait this long without a leader before electing one. Default "uniform(150ms, 300ms)" (Raft paper).
-    pub election_timeout: Dist,
+    /// How long a follower waits without hearing from a leader before it stands for election, drawn anew each time its timer starts: a range "150ms..300ms" (uniform between the two), or one duration "150ms" (no randomness: simultaneous candidates split the vote again and again). Default "150ms..300ms" (Raft paper §9.3: "We recommend using a conservative election timeout such as 150–300ms").
+    pub election_timeout: ElectionTimeout,
+    /// The leader's heartbeat interval (empty AppendEntries when it has no entries to send), shorter than the shortest election timeout: a leader lost at a uniform instant within it was last heard that long before, at most. Default half the shortest election timeout, 75ms (the Raft paper's measurements, §9.3).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_heartbeat"
+    )]
+    pub heartbeat: Option<SimDuration>,
     /// A new leader serves only after the old leader's lease has run out. Default "5s" (Ignite 3 lease).
     pub lease: SimDuration,
     /// Moved to `[architecture.db] cores`.
@@ -185,6 +206,12 @@ impl PartitionsConfig {
     /// written.
     pub const MOVED: &'static [&'static str] = &["cores", "read", "write", "fsync"];
 
+    /// The leader's heartbeat interval after defaults.
+    pub fn heartbeat(&self) -> SimDuration {
+        self.heartbeat
+            .unwrap_or(SimDuration(self.election_timeout.low.as_nanos() / 2))
+    }
+
     /// The partition count after defaults, on nodes of `cores` cores.
     pub fn count(&self, cores: u32) -> u32 {
         self.count.unwrap_or_else(|| {
@@ -192,6 +219,10 @@ impl PartitionsConfig {
                 .clamp(1, 10_000) as u32
         })
     }
+}
+
+fn optional_heartbeat<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
+    crate::dist::checks::positive_duration(d).map(Some)
 }
 
 /// A key `[architecture.partitions]` no longer reads: the colocated store's
@@ -248,7 +279,8 @@ impl Default for PartitionsConfig {
             lock_timeout: SimDuration::from_secs(1),
             retries: 3,
             backoff: dist("exp(5ms)"),
-            election_timeout: dist("uniform(150ms, 300ms)"),
+            election_timeout: ElectionTimeout::default(),
+            heartbeat: None,
             lease: SimDuration::from_secs(5),
             cores: MovedToDb,
             read: MovedToDb,
