@@ -34,6 +34,10 @@ pub struct Kind {
     /// The `[architecture.<table>]` tables it reads; any other table in its
     /// entry is refused.
     pub tables: &'static [&'static str],
+    /// Those of its tables that add what they describe only when given
+    /// (sharded's `stores`): absent by default, and left out of the
+    /// resolved scenario then.
+    pub optional: &'static [&'static str],
     /// The other keys it reads at the top of its entry (besides `kind`,
     /// `name`, its tables and its shorthands).
     pub fields: &'static [&'static str],

@@ -25,6 +25,7 @@ pub const KIND: Kind = Kind {
     name: "colocated",
     summary: "Stage 5, Acceleration Database: affinity-partitioned Raft groups, colocated transactions, server-side execution",
     tables: &["db", "partitions"],
+    optional: &[],
     fields: &[],
     shorthands: &[Shorthand {
         key: "partition_by",

@@ -22,6 +22,7 @@ pub const KIND: Kind = Kind {
     name: "coordinator",
     summary: "Stage 4, Managed Consistency: shards under a 2PC transaction coordinator, CQRS read models",
     tables: &["db", "cache", "shards", "coordinator", "stores"],
+    optional: &["stores"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
     serves: registry::serves_records,

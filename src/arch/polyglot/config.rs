@@ -18,6 +18,7 @@ pub const KIND: Kind = Kind {
     name: "polyglot",
     summary: "Stage 2, Specialized Persistence: DB + cache + search + warehouse + session store kept in sync by dual writes, CDC or an event bus",
     tables: &["db", "cache", "stores"],
+    optional: &[],
     fields: &[],
     shorthands: &[
         CACHE_NODES,

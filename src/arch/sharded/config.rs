@@ -25,6 +25,7 @@ pub const KIND: Kind = Kind {
     name: "sharded",
     summary: "Stage 3, Distributed by Default: sharded DB with hash/range/directory routing and scatter-gather",
     tables: &["db", "cache", "replicas", "shards", "docstore", "stores"],
+    optional: &["stores"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
     serves: |op| !matches!(op, OpKind::SessionGet | OpKind::SessionPut),

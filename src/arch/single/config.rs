@@ -15,6 +15,7 @@ pub const KIND: Kind = Kind {
     name: "single",
     summary: "Stage 1, Single System: one primary database, cache-aside cache, read replicas",
     tables: &["db", "cache", "replicas"],
+    optional: &[],
     fields: &["analytics_on"],
     shorthands: &[CACHE_NODES],
     serves: registry::serves_records,
