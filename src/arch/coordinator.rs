@@ -49,6 +49,14 @@
 //! order, one at a time per key; until then the write model and the read
 //! model behind it are stale (a strong `get`, which reads the write model,
 //! included), and a crash of the cache would lose it.
+//!
+//! With `[architecture.stores]` the coordinator carries stage 2's
+//! specialized stores beside its read model (`arch::stores`, the part
+//! polyglot carries): `search` and sessions go to the index and the session
+//! store, `analytics` to the warehouse instead of the read model, every
+//! commit reaches the derived stores by their sync paths, and a write the
+//! client waited for is dual-written after its answer from the write model
+//! where a store is dual-written. The boundary cache is not fed by them.
 
 pub mod config;
 

@@ -46,6 +46,14 @@
 //! bounded staleness. Under a sloppy quorum (`propagate = "quorum"`, see
 //! `model::quorum`) the write goes to `w` replicas chosen at random and the
 //! others apply it only when hinted handoff delivers it.
+//!
+//! With `[architecture.stores]` the shards carry stage 2's specialized
+//! stores (`arch::stores`, the part polyglot carries): `search`,
+//! `analytics` and sessions go to the index, the warehouse and the session
+//! store instead of scattering over the shards, every commit at a shard
+//! reaches the derived stores by their sync paths, and the cache grid is
+//! fed by `stores.cache_sync` (set after the commit, or by a pipeline)
+//! instead of the writer's delete — a polyglot system, sharded.
 
 pub mod config;
 

@@ -63,11 +63,13 @@ impl Review {
                 "The signs that an architecture is leaving the load it was built for: database \
                  CPU above {:.0} %, a cache's hit ratio falling by {:.0} points across the sweep, \
                  a replica's or a synced copy's p99 lag beyond its freshness budget (1 s without \
-                 one), writers waiting more than {:.0} ms for a hot row's lock, more than {:.0} % \
-                 of operations crossing shards, the coordinator above {:.0} % busy. Each is \
-                 shown where it first fires.",
+                 one), a change-data-capture connector falling behind by more than {:.0} % of \
+                 what it is handed, writers waiting more than {:.0} ms for a hot row's lock, \
+                 more than {:.0} % of operations crossing shards, the coordinator above {:.0} % \
+                 busy. Each is shown where it first fires.",
                 indicators::DATABASE_CPU * 100.0,
                 indicators::HIT_RATIO_DROP * 100.0,
+                indicators::SYNC_BACKLOG * 100.0,
                 indicators::LOCK_WAIT_MS,
                 indicators::CROSS_SHARD * 100.0,
                 indicators::COORDINATOR * 100.0
