@@ -94,6 +94,9 @@ impl ScenarioError {
         if let Some(suggested) = did_you_mean(&message) {
             message = suggested;
         }
+        if let Some(plain) = plain_types(&message) {
+            message = plain;
+        }
         if message == "wanted string or table" {
             // An enumeration (a kind, a role, a mode) given a number or a
             // list: say it wants one of its names.
@@ -120,10 +123,18 @@ impl ScenarioError {
         };
         if message == "duplicate key" {
             let key = key_at(&text[span.start.min(text.len())..]);
-            message = format!(
-                "duplicate key `{key}`: a key is given once per table (this one is given \
-                 earlier); remove one"
-            );
+            message = if key == "architecture"
+                && !text[..span.start.min(text.len())].contains("[[architecture]]")
+            {
+                "[[architecture]] comes after a table [architecture.…] that belongs to no \
+                 architecture yet; move that table under the [[architecture]] it describes"
+                    .to_string()
+            } else {
+                format!(
+                    "duplicate key `{key}`: a key is given once per table (this one is given \
+                     earlier); remove one"
+                )
+            };
         }
         let mut at = span.start.min(text.len());
         if let Some(offset) = offset_inside_string(&text[at..span.end.min(text.len())], &message) {
@@ -328,9 +339,84 @@ fn did_you_mean(message: &str) -> Option<String> {
     })
 }
 
+/// A deserializer's `message` in the scenario's words: a near field or
+/// variant name suggested, type names said plainly.
+pub(crate) fn plain(message: &str) -> String {
+    let message = did_you_mean(message).unwrap_or_else(|| message.to_string());
+    plain_types(&message).unwrap_or(message)
+}
+
+/// serde's "invalid type: floating point `1.5`, expected u64" (or
+/// "invalid value: …") in the words of the scenario: "expected a whole
+/// number, 0 or more; found 1.5". `None` for any other message.
+fn plain_types(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let expected = match expected {
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "f32" | "f64" => "a number",
+        "a boolean" | "bool" => "true or false",
+        _ => return None,
+    };
+    let quoted = |kind: &str| {
+        found
+            .strip_prefix(kind)
+            .map(|v| v.trim().trim_matches('`').to_string())
+    };
+    let found = if let Some(s) = found.strip_prefix("string ") {
+        let numeric = s
+            .trim_matches('"')
+            .starts_with(|c: char| c.is_ascii_digit());
+        let hint = if numeric {
+            " (write numbers without quotes or units; underscores may group digits, as in \
+             1_000_000)"
+        } else {
+            ""
+        };
+        format!("the string {s}{hint}")
+    } else if let Some(v) = quoted("floating point").or_else(|| quoted("integer")) {
+        v
+    } else {
+        found.to_string()
+    };
+    Some(format!("expected {expected}; found {found}"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, plain_types};
+
+    #[test]
+    fn type_names_are_said_in_the_scenarios_words() {
+        assert_eq!(
+            plain_types("invalid type: floating point `1.5`, expected u64").unwrap(),
+            "expected a whole number, 0 or more; found 1.5"
+        );
+        assert_eq!(
+            plain_types("invalid value: integer `-1`, expected u32").unwrap(),
+            "expected a whole number, 0 or more; found -1"
+        );
+        assert!(
+            plain_types("invalid type: string \"50GB\", expected i64")
+                .unwrap()
+                .starts_with("expected a whole number; found the string \"50GB\" (write numbers")
+        );
+        assert_eq!(
+            plain_types("invalid type: string \"fast\", expected f64").unwrap(),
+            "expected a number; found the string \"fast\""
+        );
+        assert_eq!(
+            plain_types("invalid type: string \"x\", expected f64").unwrap()[..17],
+            *"expected a number"
+        );
+        assert_eq!(
+            plain_types("invalid type: integer `5`, expected a string"),
+            None
+        );
+    }
 
     #[test]
     fn a_near_name_is_suggested_and_a_far_one_lists_all() {

@@ -255,7 +255,7 @@ impl Override {
         table.insert(last.clone(), self.value.clone());
         let text = toml::to_string(&root).map_err(|e| err(e.to_string()))?;
         let mut applied = toml::from_str::<Scenario>(&text)
-            .map_err(|e| err(e.message().trim_end().to_string()))?;
+            .map_err(|e| err(super::error::plain(e.message().trim_end())))?;
         if applied.workload.trace != scenario.workload.trace {
             return Err(err(
                 "the trace is read with the file; name it in the scenario's [workload] trace"

@@ -105,7 +105,7 @@ fn wrong_type() {
     assert_rejected(
         &format!("seed = \"abc\"\n{GOOD_TAIL}"),
         "1:8",
-        "invalid type: string \"abc\", expected u64",
+        "expected a whole number, 0 or more; found the string \"abc\"",
     );
 }
 
