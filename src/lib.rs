@@ -15,6 +15,7 @@ pub mod arch;
 pub mod capacity;
 pub mod check;
 pub mod cli;
+pub mod diagnose;
 pub mod dist;
 pub mod faults;
 pub mod harness;

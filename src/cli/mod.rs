@@ -3,6 +3,7 @@
 mod capacity;
 mod chart;
 mod check;
+mod diagnose;
 mod fit;
 mod init;
 mod interrupt;
@@ -54,6 +55,8 @@ pub enum Command {
     Init(InitArgs),
     /// Print the [workload] section that generates a stream like a recorded trace's (rate, mix, sessions, keys, fitted Zipf popularity).
     Fit(FitArgs),
+    /// Which stage a team is really in: read what it observes (OBSERVED.toml: load, platforms, dashboard indicators) against the seed stages' signatures, and write results/<name>/diagnosis.md, .html and .json.
+    Diagnose(DiagnoseArgs),
     /// Print a shell completion script, e.g. `archsim completions bash > /etc/bash_completion.d/archsim`.
     Completions {
         #[arg(value_enum)]
@@ -145,6 +148,19 @@ pub struct FitArgs {
     /// Trace files: CSV with the header time,kind,key[,other][,session], or JSON lines (.jsonl).
     #[arg(required = true, value_name = "TRACE")]
     pub traces: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  archsim diagnose scenarios/diagnose/believes-distributed.toml"
+)]
+pub struct DiagnoseArgs {
+    /// What the team observes of its system (TOML; see scenarios/diagnose/ and the README's "Diagnose" section for every field and where to read it).
+    #[arg(value_name = "OBSERVED.toml")]
+    pub observed: PathBuf,
+    /// Directory the diagnosis folder is written under.
+    #[arg(short, long, default_value = "results", value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -369,6 +385,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::List(args) => list::list(&args),
         Command::Fit(args) => fit::fit(&args),
+        Command::Diagnose(args) => diagnose::diagnose(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Init(args) => init::init(&args),

@@ -50,7 +50,7 @@ fn is_database(component: &str) -> bool {
 }
 
 /// Copies whose lag is a publication interval by design.
-fn is_periodic(copy: &str) -> bool {
+pub fn is_periodic(copy: &str) -> bool {
     copy.starts_with("search") || copy.starts_with("warehouse")
 }
 

@@ -9,6 +9,7 @@ pub mod indicators;
 mod json;
 pub mod ladder;
 mod markdown;
+pub mod page;
 mod results;
 mod review;
 mod summary;
@@ -26,7 +27,7 @@ pub use markdown::MarkdownExporter;
 pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo, SyncPath};
 pub use review::Review;
 pub use summary::{Estimate, LatencyEstimate, Summary, summarize};
-pub use table::TableExporter;
+pub use table::{Table, TableExporter};
 pub use terminal::{SummaryExporter, human_ms};
 
 /// Renders results in one format.

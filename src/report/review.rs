@@ -4,8 +4,7 @@
 //! numbers that show it. Everything in it comes from the results and the
 //! manifest, so it is reproduced with the run.
 
-use std::fmt::Write as _;
-
+use super::page::{Block, Page};
 use super::table::{
     BUSINESS_NOTE, LATENCY_NOTE, Table, busiest as busiest_cell, business_table, component_table,
     heading, latency_ms, latency_table, ms_at_least, usd,
@@ -13,21 +12,9 @@ use super::table::{
 use super::{Ladder, Manifest, Results, RunResult, indicators};
 use crate::scenario::{Scenario, Slo};
 
-/// One block of the report.
-enum Block {
-    Heading(String),
-    Subheading(String),
-    Paragraph(String),
-    List(Vec<String>),
-    Table(Table),
-    /// A chart by file stem, with its caption.
-    Chart(String, String),
-}
-
-/// The report's blocks, rendered as Markdown or HTML.
+/// The review: a page of blocks, rendered as Markdown or HTML.
 pub struct Review {
-    title: String,
-    blocks: Vec<Block>,
+    page: Page,
 }
 
 impl Review {
@@ -134,119 +121,21 @@ impl Review {
             manifest.command_line.join(" ")
         )));
         Review {
-            title: format!("{}: architecture review", results.scenario.name),
-            blocks,
+            page: Page {
+                title: format!("{}: architecture review", results.scenario.name),
+                blocks,
+            },
         }
     }
 
     pub fn to_markdown(&self) -> String {
-        let mut out = format!("# {}\n\n", self.title);
-        for b in &self.blocks {
-            match b {
-                Block::Heading(h) => out += &format!("## {h}\n\n"),
-                Block::Subheading(h) => out += &format!("### {h}\n\n"),
-                Block::Paragraph(p) => out += &format!("{p}\n\n"),
-                Block::List(items) => {
-                    for i in items {
-                        out += &format!("- {i}\n");
-                    }
-                    out += "\n";
-                }
-                Block::Table(t) => out += &format!("{}\n", t.to_markdown()),
-                Block::Chart(stem, caption) => {
-                    out += &format!("![{caption}]({stem}.svg)\n\n*{caption}*\n\n");
-                }
-            }
-        }
-        out
+        self.page.to_markdown()
     }
 
     /// One HTML file: styles inline, each chart's SVG (`svg(stem)`) inline.
     pub fn to_html(&self, svg: impl Fn(&str) -> Option<String>) -> String {
-        let mut out = String::new();
-        let _ = write!(
-            out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-            escape(&self.title),
-            escape(&self.title)
-        );
-        for b in &self.blocks {
-            match b {
-                Block::Heading(h) => {
-                    let _ = writeln!(out, "<h2>{}</h2>", escape(h));
-                }
-                Block::Subheading(h) => {
-                    let _ = writeln!(out, "<h3>{}</h3>", escape(h));
-                }
-                Block::Paragraph(p) => {
-                    let _ = writeln!(out, "<p>{}</p>", code_spans(&escape(p)));
-                }
-                Block::List(items) => {
-                    out += "<ul>\n";
-                    for i in items {
-                        let _ = writeln!(out, "<li>{}</li>", code_spans(&escape(i)));
-                    }
-                    out += "</ul>\n";
-                }
-                Block::Table(t) => out += &table_html(t),
-                Block::Chart(stem, caption) => {
-                    let _ = writeln!(
-                        out,
-                        "<figure>{}<figcaption>{}</figcaption></figure>",
-                        svg(stem).unwrap_or_default(),
-                        escape(caption)
-                    );
-                }
-            }
-        }
-        out += "</body>\n</html>\n";
-        out
+        self.page.to_html(svg)
     }
-}
-
-const STYLE: &str = "body { font-family: sans-serif; max-width: 960px; margin: 2em auto; \
-padding: 0 1em; color: #111; line-height: 1.45; }\ntable { border-collapse: collapse; \
-margin: 1em 0; font-size: 0.9em; display: block; overflow-x: auto; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
-td { text-align: right; }\ntd:first-child { text-align: left; }\nth { background: #eee; }\n\
-figure { margin: 1.5em 0; }\nfigure svg { max-width: 100%; height: auto; }\n\
-figcaption { font-style: italic; }\ncode { background: #f3f3f3; padding: 0 0.2em; }\n";
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// `code` spans of Markdown as HTML.
-fn code_spans(s: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in s.split('`').enumerate() {
-        if i % 2 == 1 {
-            let _ = write!(out, "<code>{part}</code>");
-        } else {
-            out += part;
-        }
-    }
-    out
-}
-
-fn table_html(t: &Table) -> String {
-    let mut out = String::from("<table>\n<tr>");
-    for h in &t.headers {
-        let _ = write!(out, "<th>{}</th>", escape(h));
-    }
-    out += "</tr>\n";
-    for row in &t.rows {
-        out += "<tr>";
-        for c in row {
-            let _ = write!(out, "<td>{}</td>", escape(c));
-        }
-        out += "</tr>\n";
-    }
-    out += "</table>\n";
-    out
 }
 
 fn caption(stem: &str) -> &'static str {

@@ -619,7 +619,7 @@ pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
 /// The text of the scenario file at `path`, refused past
 /// [`MAX_SCENARIO_BYTES`] (reading stops there).
-fn read_capped(path: &Path) -> Result<String, ScenarioError> {
+pub(crate) fn read_capped(path: &Path) -> Result<String, ScenarioError> {
     use std::io::Read as _;
     let read = |cause| ScenarioError::Read {
         path: path.to_path_buf(),

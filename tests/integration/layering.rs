@@ -10,9 +10,9 @@ use std::path::Path;
 use crate::root;
 
 /// Top-level modules, bottom first.
-const LAYERS: [&str; 15] = [
+const LAYERS: [&str; 16] = [
     "sim", "dist", "workload", "metrics", "check", "faults", "model", "harness", "arch",
-    "scenario", "report", "runner", "sweep", "capacity", "cli",
+    "scenario", "report", "runner", "sweep", "capacity", "diagnose", "cli",
 ];
 
 /// Upward edges still in the code: (from, to). None: every section config

@@ -10,6 +10,7 @@ mod coordination;
 mod corpus;
 mod costs;
 mod determinism;
+mod diagnose;
 mod elections;
 mod elle;
 mod entities;

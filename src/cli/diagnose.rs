@@ -1,0 +1,54 @@
+//! `archsim diagnose OBSERVED.toml`: which stage a team is really in;
+//! written as `results/<name>/diagnosis.md`, `.html` and `.json`, each file
+//! whole or not at all, and the verdict printed.
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+
+use super::DiagnoseArgs;
+use crate::diagnose::{self, Observed};
+use crate::report::write_file;
+
+pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
+    let origin = args.observed.display().to_string();
+    let text = crate::scenario::read_capped(&args.observed)?;
+    let observed = Observed::from_toml(&text, &origin)?;
+    let d = diagnose::diagnose(&observed);
+    let _lock = super::lock(&args.output, &d.name, true)?;
+    let folder = args.output.join(&d.name);
+    std::fs::create_dir_all(&folder).with_context(|| {
+        format!(
+            "cannot create {}; check the path and its permissions",
+            folder.display()
+        )
+    })?;
+    let page = d.page();
+    let json = serde_json::to_string_pretty(&d).context("cannot write the diagnosis as JSON")?;
+    for (file, body) in [
+        ("diagnosis.md", page.to_markdown()),
+        ("diagnosis.html", page.to_html(|_| None)),
+        ("diagnosis.json", json + "\n"),
+    ] {
+        let path = folder.join(file);
+        write_file(&path, body.as_bytes()).with_context(|| {
+            format!(
+                "cannot write {}; check the path and its permissions",
+                path.display()
+            )
+        })?;
+    }
+    let mut out = format!(
+        "{}: stage {} (declared {}): {}.\n",
+        d.name, d.stage, d.declared_stage, d.verdict
+    );
+    if let Some(m) = &d.mismatch {
+        out += &format!("mismatch: {m}\n");
+    }
+    out += &format!("wrote {}/\n", folder.display());
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(out.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
