@@ -23,8 +23,9 @@
 //! leaves nothing stale. A lookup that misses while another reader holds
 //! the key's token is a hot miss: the cache answers "wait", the client waits
 //! `cache.lease_wait` and looks the key up again (step 1), and reads the
-//! database only once it is handed a token itself. A `multi_get` does not
-//! wait: its hot keys are read from the database and not filled.
+//! database once it is handed a token itself (or, after `cache.lease_retries`
+//! waits when bounded, without one, and then it does not fill). A `multi_get` does not wait:
+//! its hot keys are read from the database and not filled.
 //!
 //! `multi_get` reads its accounts the same way in one round trip: one
 //! multi-key lookup in the cache, one statement (one snapshot) on the
@@ -151,6 +152,9 @@ struct CacheTier {
     server: Station,
     /// Under leases: how long a reader waits after a hot miss.
     lease_wait: SimDuration,
+    /// Under leases: how many times at most a reader waits before it reads
+    /// the database without a token (`None`: no bound).
+    lease_retries: Option<u32>,
     /// Under leases, per operation slot: the lease of its single-key read.
     leased: Vec<OpLease>,
     /// Under leases: the tokens a `multi_get` was handed, by (operation
@@ -165,8 +169,8 @@ struct OpLease {
     token: u32,
     /// Its last lookup was a hot miss: it waits and looks again.
     hot: bool,
-    /// It has waited out a hot miss.
-    waited: bool,
+    /// Times it has waited out a hot miss.
+    waits: u32,
 }
 
 impl CacheTier {
@@ -267,6 +271,7 @@ impl Single {
                 service: c.service(),
                 server: Station::new(c.cores, window),
                 lease_wait: c.lease_wait,
+                lease_retries: c.lease_retries,
                 leased: Vec::new(),
                 multi_tokens: BTreeMap::new(),
             }
@@ -391,11 +396,12 @@ impl Single {
                 let key = ctx.op(op).key;
                 let found = tier.cache.get(key, now);
                 if tier.cache.leases() {
-                    let waited = tier.lease_of(op).waited;
+                    let waits = tier.lease_of(op).waits;
+                    let may_wait = tier.lease_retries.is_none_or(|n| waits < n);
                     match found {
-                        Lookup::Hit(..) if waited => tier.cache.read_saved(now),
+                        Lookup::Hit(..) if waits > 0 => tier.cache.read_saved(now),
                         Lookup::Hit(..) => {}
-                        Lookup::Miss => match tier.cache.lease(key, now) {
+                        Lookup::Miss => match tier.cache.lease(key, may_wait, now) {
                             Lease::Granted(token) => tier.lease_of(op).token = token,
                             Lease::HotMiss => {
                                 tier.lease_of(op).hot = true;
@@ -419,7 +425,7 @@ impl Single {
                             r.missed = false;
                         }
                         Lookup::Miss => {
-                            if let Lease::Granted(token) = tier.cache.lease(r.key, now) {
+                            if let Lease::Granted(token) = tier.cache.lease(r.key, false, now) {
                                 tier.multi_tokens.insert((slot, r.key as u32), token);
                             }
                         }
@@ -469,7 +475,8 @@ impl Single {
             let lease = tier.lease_of(op);
             if lease.hot {
                 // A hot miss: wait for the holder's fill, then look again.
-                (lease.hot, lease.waited) = (false, true);
+                lease.hot = false;
+                lease.waits += 1;
                 return ctx.schedule_in(tier.lease_wait, Event::LeaseRetry(op));
             }
         }
@@ -750,8 +757,9 @@ impl Single {
             *self.h.clients.multi_mut(op) = reads;
         } else {
             let s = *self.h.state(op);
-            if s.missed {
-                let token = if leases { tier.lease_of(op).token } else { 0 };
+            let token = if leases { tier.lease_of(op).token } else { 0 };
+            // Under leases only a token's holder fills.
+            if s.missed && (token != 0 || !leases) {
                 let key = ctx.op(op).key;
                 self.send_to_cache(fill(key, token, s.version, s.value), op, ctx);
             }
@@ -846,6 +854,8 @@ impl Architecture for Single {
                 self.start_applying(replica, ctx);
             }
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
+            // A client that timed out meanwhile stops waiting.
+            Event::LeaseRetry(op) if ctx.abandoned(op) => self.read_done(op, ctx),
             Event::LeaseRetry(op) => self.start_read(op, ctx),
         }
     }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::dist::Dist;
 use crate::dist::checks::{
     at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
-    positive_duration, positive_f64, read_replica_count, unit_interval, usl_coefficient,
+    optional_retry_bound, positive_duration, positive_f64, read_replica_count, unit_interval,
+    usl_coefficient,
 };
 use crate::metrics::Window;
 use crate::model::ApplyWorkers;
@@ -67,6 +68,13 @@ pub struct CacheConfig {
         skip_serializing_if = "is_lease_wait_default"
     )]
     pub lease_wait: SimDuration,
+    /// Under `leases`: how many times at most a reader waits `lease_wait` and looks again before it reads the database without a token (and does not fill). Default: no bound — the paper's clients wait and retry, and `lease_every` bounds a holder that never fills. A bound keeps the readers of a key written again before each fill lands from waiting until their timeout (the paper serves them the value just deleted, when the application allows it, which is not modelled), but past it they read the database and cannot fill, so a database slowed by a cold start stays slow: the herd comes back.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_retry_bound"
+    )]
+    pub lease_retries: Option<u32>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -111,6 +119,7 @@ impl Default for CacheConfig {
             leases: false,
             lease_every: LEASE_EVERY,
             lease_wait: LEASE_WAIT,
+            lease_retries: None,
         }
     }
 }

@@ -119,7 +119,8 @@ pub enum Lease {
     Granted(u32),
     /// Another reader holds a valid token: wait and look again.
     HotMiss,
-    /// No leases (switched off, or the cache is down): fill without one.
+    /// No token: leases are off (fill without one), or the cache is down,
+    /// or the reader may wait no longer (under leases it does not fill).
     Unleased,
 }
 
@@ -341,8 +342,9 @@ impl Cache {
 
     /// A lookup of `key` missed now: under leases, the reader gets a token
     /// unless another reader holds one handed out less than `lease_every`
-    /// ago (a hot miss: it waits and looks again).
-    pub fn lease(&mut self, key: u64, now: SimTime) -> Lease {
+    /// ago — a hot miss: it waits and looks again when it `may_wait`, else
+    /// it reads on without a token (`Unleased`), and does not fill.
+    pub fn lease(&mut self, key: u64, may_wait: bool, now: SimTime) -> Lease {
         let Some(every) = self.lease_every else {
             return Lease::Unleased;
         };
@@ -351,6 +353,9 @@ impl Cache {
         }
         let slot = &mut self.leases[key as usize];
         if slot.token != 0 && now < slot.issued + every {
+            if !may_wait {
+                return Lease::Unleased;
+            }
             self.hot_misses += u64::from(self.window.contains(now));
             return Lease::HotMiss;
         }
@@ -670,16 +675,16 @@ mod tests {
     fn a_lease_voided_by_a_delete_refuses_the_stale_set() {
         let mut c = cache(10, 0).with_leases(SimDuration(1_000));
         // A misses and is handed a token; B misses meanwhile: a hot miss.
-        let Lease::Granted(a) = c.lease(1, SimTime(0)) else {
+        let Lease::Granted(a) = c.lease(1, true, SimTime(0)) else {
             panic!("a token")
         };
-        assert_eq!(c.lease(1, SimTime(10)), Lease::HotMiss);
+        assert_eq!(c.lease(1, true, SimTime(10)), Lease::HotMiss);
         // A writer's v1 is invalidated before A's fill of v0 lands.
         c.invalidate(1, 1, SimTime(20));
         assert_eq!(c.fill(1, a, 0, 0, 1, SimTime(30)), Filled::Refused);
         assert_eq!((c.stale_sets(), c.stale_sets_refused()), (0, 1));
         // The next miss gets a new token, and its fill of v1 stores.
-        let Lease::Granted(b) = c.lease(1, SimTime(40)) else {
+        let Lease::Granted(b) = c.lease(1, true, SimTime(40)) else {
             panic!("a new token after the delete")
         };
         let stored = Filled::Stored {
@@ -693,7 +698,7 @@ mod tests {
     #[test]
     fn without_leases_the_racing_fill_is_a_stale_set() {
         let mut c = cache(10, 0);
-        assert_eq!(c.lease(1, SimTime(0)), Lease::Unleased);
+        assert_eq!(c.lease(1, true, SimTime(0)), Lease::Unleased);
         c.invalidate(1, 1, SimTime(20));
         let stored = Filled::Stored {
             out_of_order: false,
@@ -705,9 +710,12 @@ mod tests {
     #[test]
     fn a_token_is_handed_out_again_after_lease_every() {
         let mut c = cache(10, 0).with_leases(SimDuration(1_000));
-        assert!(matches!(c.lease(1, SimTime(0)), Lease::Granted(_)));
-        assert_eq!(c.lease(1, SimTime(999)), Lease::HotMiss);
-        assert!(matches!(c.lease(1, SimTime(1_000)), Lease::Granted(_)));
+        assert!(matches!(c.lease(1, true, SimTime(0)), Lease::Granted(_)));
+        assert_eq!(c.lease(1, true, SimTime(999)), Lease::HotMiss);
+        assert!(matches!(
+            c.lease(1, true, SimTime(1_000)),
+            Lease::Granted(_)
+        ));
     }
 
     #[test]
