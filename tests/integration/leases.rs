@@ -11,7 +11,7 @@
 //! does. The margin asked is the paper's order of magnitude, ≥ 10×.
 
 use archsim::metrics::ComponentStats;
-use archsim::report::RunResult;
+use archsim::report::{Exporter, JsonExporter, RunResult};
 use archsim::scenario::Scenario;
 
 use crate::{run, scenario, scenario_path};
@@ -137,10 +137,58 @@ fn lease_settings_are_checked_on_their_line() {
     assert!(e.contains("bad.toml:6:16"), "{e}");
     let e = refused(&text("lease_wait = \"0s\""));
     assert!(e.contains("bad.toml:6:14"), "{e}");
+    let e = refused(&text("lease_retries = -1"));
+    assert!(e.contains("bad.toml:6:17"), "{e}");
+    assert!(
+        e.contains("expected a whole number of retries, 0 or more"),
+        "{e}"
+    );
     // Leases are simulated in kind = "single"'s cache-aside path only.
     let e = refused(&text("").replace("single", "polyglot"));
     assert!(
         e.contains("cache leases are simulated for kind = \"single\""),
         "{e}"
     );
+}
+
+#[test]
+fn leased_runs_are_the_same_at_any_thread_count() {
+    let s = scenario(
+        r#"
+        seed = 9
+        duration = "1s"
+        warmup = "200ms"
+        [workload]
+        rate = 20_000
+        keys = 1_000
+        popularity = "zipf(1.1)"
+        [workload.mix]
+        get = 0.7
+        put = 0.2
+        multi_get = 0.1
+        [[architecture]]
+        kind = "single"
+        [architecture.cache]
+        capacity = 500
+        leases = true
+        [[architecture]]
+        kind = "single"
+        name = "in-process"
+        [architecture.cache]
+        capacity = 500
+        placement = "in-process"
+        leases = true
+        lease_retries = 2
+        "#,
+    );
+    let json = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        JsonExporter.render(&pool.install(|| run(&s))).unwrap()
+    };
+    let one = json(1);
+    assert_eq!(one, json(1));
+    assert_eq!(one, json(4));
 }
