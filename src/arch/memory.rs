@@ -5,6 +5,12 @@
 
 /// Bytes per key of a cache's index (entries are sized by the key space).
 pub const CACHE: u64 = 40;
+/// Bytes per key a single system's cache adds to `CACHE`: the newest
+/// version a writer invalidated, against which fills are judged stale sets.
+pub const INVALIDATED: u64 = 4;
+/// Bytes per key of a cache's lease slots under leases: the outstanding
+/// token and when it was handed out.
+pub const LEASE: u64 = 16;
 /// Bytes per key of one replica, derived store, read model or follower
 /// (a replica's key record is 24 bytes — its value, since when it lags, its
 /// applied and newest shipped versions —, a derived store's about as much;

@@ -472,6 +472,16 @@ pub fn one_cache_node(cache: &super::CacheConfig) -> Option<Contradiction> {
     })
 }
 
+/// Cache leases are simulated in kind = "single"'s cache-aside path only.
+pub fn leases_single_only(cache: &super::CacheConfig) -> Option<Contradiction> {
+    cache.leases.then(|| {
+        (
+            vec!["cache", "leases"],
+            "cache leases are simulated for kind = \"single\"; remove leases here".to_string(),
+        )
+    })
+}
+
 /// Analytics on a read replica is simulated for kind = "single" only.
 pub fn analytics_on_primary(foreign: &Foreign) -> Option<Contradiction> {
     (foreign.value("analytics_on") == Some(super::AnalyticsOn::Replica)).then(|| {

@@ -14,7 +14,18 @@
 //! 3. after a miss, fill the cache with the version read (in-process at
 //!    once; remote one hop later, without waiting). A fill that lands after a
 //!    newer write's invalidation leaves the old value cached until TTL or the
-//!    next write: the reader-fills-old-value race is possible, as in production.
+//!    next write: the reader-fills-old-value race is possible, as in production
+//!    (a stale set).
+//!
+//! With `cache.leases` (memcache leases, `model::cache`), the lookup that
+//! misses is handed a lease token and its fill presents it: a fill whose
+//! token a writer's invalidation voided meanwhile is refused, so the race
+//! leaves nothing stale. A lookup that misses while another reader holds
+//! the key's token is a hot miss: the cache answers "wait", the client waits
+//! `cache.lease_wait` and looks the key up again (step 1), and reads the
+//! database once it is handed a token itself (or, after `cache.lease_retries`
+//! waits when bounded, without one, and then it does not fill). A `multi_get` does not wait:
+//! its hot keys are read from the database and not filled.
 //!
 //! `multi_get` reads its accounts the same way in one round trip: one
 //! multi-key lookup in the cache, one statement (one snapshot) on the
@@ -71,8 +82,8 @@ use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    ApplyStream, Cache, CommitLog, Logged, Lookup, Replica, ReplicationLog, RowKeys, RowLocks,
-    Station, Step, TimeSlicer, VersionedStore, failover, transaction,
+    ApplyStream, Cache, CommitLog, Filled, Lease, Logged, Lookup, Replica, ReplicationLog, RowKeys,
+    RowLocks, Station, Step, TimeSlicer, VersionedStore, failover, transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -89,10 +100,12 @@ pub enum CacheJob {
     MultiLookup(OpId),
     /// The writer's invalidation (delete or update) after its commit.
     Invalidate(OpId),
-    /// A reader's fill after a miss; nobody waits for it. (Key ids fit in
-    /// 32 bits, which keeps events small.)
+    /// A reader's fill after a miss, with the lease token it was handed (0:
+    /// none); nobody waits for it. (Key ids fit in 32 bits, which keeps
+    /// events small.)
     Fill {
         key: u32,
+        token: u32,
         version: Version,
         value: i64,
     },
@@ -123,6 +136,9 @@ pub enum Event {
     Applied { replica: Node, commit: u32 },
     /// Replica 1 takes over from the failed primary (fault `fault`).
     Promote { fault: u16 },
+    /// A reader told to wait for another's fill (a hot miss under leases)
+    /// has waited: it looks the key up again.
+    LeaseRetry(OpId),
 }
 
 type Ctx<'a> = Context<'a, Event>;
@@ -134,6 +150,37 @@ struct CacheTier {
     invalidate: Invalidate,
     service: Dist,
     server: Station,
+    /// Under leases: how long a reader waits after a hot miss.
+    lease_wait: SimDuration,
+    /// Under leases: how many times at most a reader waits before it reads
+    /// the database without a token (`None`: no bound).
+    lease_retries: Option<u32>,
+    /// Under leases, per operation slot: the lease of its single-key read.
+    leased: Vec<OpLease>,
+    /// Under leases: the tokens a `multi_get` was handed, by (operation
+    /// slot, key), until its fill presents them.
+    multi_tokens: BTreeMap<(u32, u32), u32>,
+}
+
+/// A single-key read's lease under `cache.leases`.
+#[derive(Clone, Copy, Debug, Default)]
+struct OpLease {
+    /// The token its miss was handed (0: none).
+    token: u32,
+    /// Its last lookup was a hot miss: it waits and looks again.
+    hot: bool,
+    /// Times it has waited out a hot miss.
+    waits: u32,
+}
+
+impl CacheTier {
+    fn lease_of(&mut self, op: OpId) -> &mut OpLease {
+        let i = op.index();
+        if i >= self.leased.len() {
+            self.leased.resize(i + 1, OpLease::default());
+        }
+        &mut self.leased[i]
+    }
 }
 
 struct ReplicaNode {
@@ -210,12 +257,24 @@ impl Single {
         let space = KeySpace::new(w);
         let keys = space.total();
         let db = &config.db;
-        let cache = (config.cache.capacity > 0).then(|| CacheTier {
-            cache: Cache::new(config.cache.capacity, config.cache.ttl, keys, window),
-            placement: config.cache.placement,
-            invalidate: config.cache.invalidate,
-            service: config.cache.service(),
-            server: Station::new(config.cache.cores, window),
+        let cache = (config.cache.capacity > 0).then(|| {
+            let c = &config.cache;
+            let cache = Cache::new(c.capacity, c.ttl, keys, window);
+            CacheTier {
+                cache: if c.leases {
+                    cache.with_leases(c.lease_every)
+                } else {
+                    cache
+                },
+                placement: c.placement,
+                invalidate: c.invalidate,
+                service: c.service(),
+                server: Station::new(c.cores, window),
+                lease_wait: c.lease_wait,
+                lease_retries: c.lease_retries,
+                leased: Vec::new(),
+                multi_tokens: BTreeMap::new(),
+            }
         });
         let replicas = (1..=config.replicas.count)
             .map(|i| ReplicaNode {
@@ -334,17 +393,42 @@ impl Single {
         let tier = self.cache.as_mut().expect("a cache");
         match job {
             CacheJob::Lookup(op) => {
-                let found = tier.cache.get(ctx.op(op).key, now);
+                let key = ctx.op(op).key;
+                let found = tier.cache.get(key, now);
+                if tier.cache.leases() {
+                    let waits = tier.lease_of(op).waits;
+                    let may_wait = tier.lease_retries.is_none_or(|n| waits < n);
+                    match found {
+                        Lookup::Hit(..) if waits > 0 => tier.cache.read_saved(now),
+                        Lookup::Hit(..) => {}
+                        Lookup::Miss => match tier.cache.lease(key, may_wait, now) {
+                            Lease::Granted(token) => tier.lease_of(op).token = token,
+                            Lease::HotMiss => {
+                                tier.lease_of(op).hot = true;
+                                return Some(op);
+                            }
+                            Lease::Unleased => {}
+                        },
+                    }
+                }
                 self.h.state_mut(op).cache_lookup(found);
                 Some(op)
             }
             CacheJob::MultiLookup(op) => {
+                let slot = op.index() as u32;
                 for r in self.h.clients.multi_mut(op) {
-                    if let Lookup::Hit(version, value) = tier.cache.get(r.key, now) {
-                        r.version = version;
-                        r.value = value;
-                        r.served_by = ServedBy::Cache;
-                        r.missed = false;
+                    match tier.cache.get(r.key, now) {
+                        Lookup::Hit(version, value) => {
+                            r.version = version;
+                            r.value = value;
+                            r.served_by = ServedBy::Cache;
+                            r.missed = false;
+                        }
+                        Lookup::Miss => {
+                            if let Lease::Granted(token) = tier.cache.lease(r.key, false, now) {
+                                tier.multi_tokens.insert((slot, r.key as u32), token);
+                            }
+                        }
                     }
                 }
                 Some(op)
@@ -353,10 +437,10 @@ impl Single {
                 let s = *self.h.state(op);
                 for w in s.installed() {
                     match tier.invalidate {
-                        Invalidate::Delete => tier.cache.delete(w.key, now),
+                        Invalidate::Delete => tier.cache.invalidate(w.key, w.version, now),
                         Invalidate::Update => {
                             let current = self.data.version(w.key);
-                            if tier.cache.put(w.key, w.version, w.value, current, now) {
+                            if tier.cache.update(w.key, w.version, w.value, current, now) {
                                 self.h.oracle.out_of_order_apply("cache");
                             }
                         }
@@ -367,12 +451,14 @@ impl Single {
             }
             CacheJob::Fill {
                 key,
+                token,
                 version,
                 value,
             } => {
                 let key = u64::from(key);
                 let current = self.data.version(key);
-                if tier.cache.put(key, version, value, current, now) {
+                let filled = tier.cache.fill(key, token, version, value, current, now);
+                if filled == (Filled::Stored { out_of_order: true }) {
                     self.h.oracle.out_of_order_apply("cache");
                 }
                 None
@@ -381,6 +467,19 @@ impl Single {
     }
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if let Some(tier) = &mut self.cache
+            && tier.cache.leases()
+            && ctx.op(op).kind != OpKind::MultiGet
+            && !self.h.writes(op, ctx.op(op).kind)
+        {
+            let lease = tier.lease_of(op);
+            if lease.hot {
+                // A hot miss: wait for the holder's fill, then look again.
+                lease.hot = false;
+                lease.waits += 1;
+                return ctx.schedule_in(tier.lease_wait, Event::LeaseRetry(op));
+            }
+        }
         let kind = ctx.op(op).kind;
         let missed = self.h.clients.missed(op, kind);
         if self.h.writes(op, kind) {
@@ -634,22 +733,35 @@ impl Single {
     /// After a read that missed the cache, fills the cache with what the
     /// database returned, without waiting.
     fn fill_missed(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let fill = |key: u64, version, value| CacheJob::Fill {
+        let fill = |key: u64, token, version, value| CacheJob::Fill {
             key: key as u32,
+            token,
             version,
             value,
         };
+        let tier = self.cache.as_mut().expect("a cache");
+        let leases = tier.cache.leases();
         if ctx.op(op).kind == OpKind::MultiGet {
             let reads = std::mem::take(self.h.clients.multi_mut(op));
+            let slot = op.index() as u32;
             for r in reads.iter().filter(|r| r.missed) {
-                self.send_to_cache(fill(r.key, r.version, r.value), op, ctx);
+                let tier = self.cache.as_mut().expect("a cache");
+                let token = tier.multi_tokens.remove(&(slot, r.key as u32));
+                if leases && token.is_none() {
+                    // A hot key read without waiting: only the holder fills.
+                    continue;
+                }
+                let token = token.unwrap_or(0);
+                self.send_to_cache(fill(r.key, token, r.version, r.value), op, ctx);
             }
             *self.h.clients.multi_mut(op) = reads;
         } else {
             let s = *self.h.state(op);
-            if s.missed {
+            let token = if leases { tier.lease_of(op).token } else { 0 };
+            // Under leases only a token's holder fills.
+            if s.missed && (token != 0 || !leases) {
                 let key = ctx.op(op).key;
-                self.send_to_cache(fill(key, s.version, s.value), op, ctx);
+                self.send_to_cache(fill(key, token, s.version, s.value), op, ctx);
             }
         }
     }
@@ -692,6 +804,11 @@ impl Architecture for Single {
                 self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
+                if let Some(tier) = &mut self.cache
+                    && tier.cache.leases()
+                {
+                    *tier.lease_of(op) = OpLease::default();
+                }
                 self.start_read(op, ctx)
             }
             OpKind::Put | OpKind::Transfer => {
@@ -737,6 +854,9 @@ impl Architecture for Single {
                 self.start_applying(replica, ctx);
             }
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
+            // A client that timed out meanwhile stops waiting.
+            Event::LeaseRetry(op) if ctx.abandoned(op) => self.read_done(op, ctx),
+            Event::LeaseRetry(op) => self.start_read(op, ctx),
         }
     }
 
@@ -886,6 +1006,12 @@ impl Report for Single {
             c.hit_ratio = Some(tier.cache.hit_ratio());
             c.hits = Some(tier.cache.hits());
             c.misses = Some(tier.cache.misses());
+            c.stale_sets = Some(tier.cache.stale_sets());
+            if tier.cache.leases() {
+                c.stale_sets_refused = Some(tier.cache.stale_sets_refused());
+                c.hot_misses = Some(tier.cache.hot_misses());
+                c.db_reads_saved = Some(tier.cache.reads_saved());
+            }
             out.insert("cache".to_string(), c);
         }
         for (i, r) in self.replicas.iter().enumerate() {

@@ -12,7 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::dist::Dist;
 use crate::dist::checks::{
     at_least_one_u32, core_count, node_count, node_count_of, optional_core_count,
-    positive_duration, positive_f64, read_replica_count, unit_interval, usl_coefficient,
+    optional_retry_bound, positive_duration, positive_f64, read_replica_count, unit_interval,
+    usl_coefficient,
 };
 use crate::metrics::Window;
 use crate::model::ApplyWorkers;
@@ -52,6 +53,45 @@ pub struct CacheConfig {
     pub nodes: u32,
     /// After a write commits: "delete" the entry, "update" it with the new value, or "none" (entries stay until TTL or eviction). Default "delete".
     pub invalidate: Invalidate,
+    /// Memcache leases (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013, §3.2.1), kind = "single": a lookup that misses is handed a token for its key and only a valid token's holder may fill it; a writer's invalidation voids the token, so a fill that raced the write is refused (no stale sets); a reader that misses while another holds the key's token waits `lease_wait` and looks again instead of reading the database (the thundering herd shrinks to one read per key). Default false.
+    #[serde(skip_serializing_if = "is_false")]
+    pub leases: bool,
+    /// Under `leases`: a key's token is handed out at most once per this while it is outstanding (a fill, an invalidation or a flush ends it sooner), which also bounds how long a holder that never fills holds the key. Default "10s" (the paper: "a token only once every 10 seconds per key").
+    #[serde(
+        deserialize_with = "positive_duration",
+        skip_serializing_if = "is_lease_every_default"
+    )]
+    pub lease_every: SimDuration,
+    /// Under `leases`: how long a reader told to wait (a hot miss) waits before it looks the key up again. Default "10ms" (estimate: the paper says only "a short amount of time", the holder having "typically" filled the key "within a few milliseconds"; 10 ms covers a loaded database's read and two hops).
+    #[serde(
+        deserialize_with = "positive_duration",
+        skip_serializing_if = "is_lease_wait_default"
+    )]
+    pub lease_wait: SimDuration,
+    /// Under `leases`: how many times at most a reader waits `lease_wait` and looks again before it reads the database without a token (and does not fill). Default: no bound — the paper's clients wait and retry, and `lease_every` bounds a holder that never fills. A bound keeps the readers of a key written again before each fill lands from waiting until their timeout (the paper serves them the value just deleted, when the application allows it, which is not modelled), but past it they read the database and cannot fill, so a database slowed by a cold start stays slow: the herd comes back.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_retry_bound"
+    )]
+    pub lease_retries: Option<u32>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `lease_every`'s default, 10 s.
+const LEASE_EVERY: SimDuration = SimDuration::from_secs(10);
+/// `lease_wait`'s default, 10 ms.
+const LEASE_WAIT: SimDuration = SimDuration::from_millis(10);
+
+fn is_lease_every_default(d: &SimDuration) -> bool {
+    *d == LEASE_EVERY
+}
+
+fn is_lease_wait_default(d: &SimDuration) -> bool {
+    *d == LEASE_WAIT
 }
 
 impl CacheConfig {
@@ -76,6 +116,10 @@ impl Default for CacheConfig {
             cores: 4,
             nodes: 1,
             invalidate: Invalidate::Delete,
+            leases: false,
+            lease_every: LEASE_EVERY,
+            lease_wait: LEASE_WAIT,
+            lease_retries: None,
         }
     }
 }

@@ -125,6 +125,14 @@ pub fn at_least_one_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error
     })
 }
 
+/// An optional bound on retries: a whole number from 0 to `u32::MAX`.
+pub fn optional_retry_bound<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    u32_in(d, 0..=i64::from(u32::MAX), |v| {
+        format!("expected a whole number of retries, 0 or more, found {v}")
+    })
+    .map(Some)
+}
+
 /// Most shards or cache nodes one architecture may have: beyond it a
 /// results table is unreadable and shard ids leave their 16-bit range.
 pub const MAX_NODES: u32 = 10_000;

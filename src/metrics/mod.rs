@@ -230,6 +230,24 @@ pub struct ComponentStats {
     /// Cache: lookups that missed (absent or expired), in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub misses: Option<u64>,
+    /// Cache: fills in the window that installed a version older than one
+    /// whose writer's invalidation had already reached the cache (stale
+    /// sets: the reader-fills-old-value race), left stale until the TTL or
+    /// the key's next write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_sets: Option<u64>,
+    /// Cache under leases: fills refused in the window, their token voided
+    /// by a writer's invalidation, that would have been stale sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_sets_refused: Option<u64>,
+    /// Cache under leases: lookups in the window that missed while another
+    /// reader held the key's lease token, told to wait and look again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_misses: Option<u64>,
+    /// Cache under leases: reads in the window that waited out a hot miss
+    /// and then hit — a database read saved each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_reads_saved: Option<u64>,
     /// Database: forced log writes (fsyncs) in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forced_writes: Option<u64>,

@@ -7,6 +7,19 @@
 //! The cache holds whatever version it was given, when it was given it: a
 //! fill that arrives after a newer write invalidated the key installs the
 //! old value, exactly as in production (the reader-fills-old-value race).
+//! Such a fill is a *stale set*: the old value stays until the TTL or the
+//! key's next write.
+//!
+//! Leases (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013,
+//! §3.2.1), when switched on: a lookup that misses is handed a lease token
+//! bound to its key, and only the holder of a valid token may fill the key.
+//! A writer's invalidation voids the outstanding token, so a fill that
+//! raced a write is refused (no stale sets). A token is handed out at most
+//! once per `lease_every` per key while it is outstanding: a reader that
+//! misses meanwhile is told to wait and look again (a *hot miss*) instead of
+//! going to the database, so a herd on a missing hot key costs the database
+//! one read rather than one per reader. A fill, an invalidation, a flush or
+//! a crash ends the outstanding token, and the next miss gets a new one.
 
 use crate::check::{DivergenceReport, Version};
 use crate::metrics::{TimeAverage, Window, round6};
@@ -68,6 +81,58 @@ pub struct Cache {
     /// Crashed or unreachable: lookups miss and stores are dropped (see
     /// `set_down`).
     down: bool,
+    /// Leases: `Some(every)` hands a token out at most once per `every` per
+    /// key while it is outstanding; `None` (the default) lets any fill in.
+    lease_every: Option<SimDuration>,
+    /// The outstanding token of each key (empty without leases).
+    leases: Vec<LeaseSlot>,
+    /// The last token handed out (tokens are never 0).
+    last_token: u32,
+    /// The newest version whose writer's invalidation reached the cache,
+    /// per key (empty until the first `invalidate`): a fill of an older one
+    /// is a stale set.
+    invalidated: Vec<Version>,
+    /// In the window: fills that installed a stale set.
+    stale_sets: u64,
+    /// In the window: fills refused for want of a valid token that would
+    /// have been stale sets.
+    stale_sets_refused: u64,
+    /// In the window: misses told to wait for another reader's fill.
+    hot_misses: u64,
+    /// In the window: reads that waited for a fill and then hit (a
+    /// database read saved each).
+    reads_saved: u64,
+}
+
+/// The outstanding lease token of a key, and when it was handed out.
+#[derive(Clone, Copy, Debug, Default)]
+struct LeaseSlot {
+    /// 0: none outstanding.
+    token: u32,
+    issued: SimTime,
+}
+
+/// What a lookup that missed gets under leases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lease {
+    /// The token the reader must present to fill the key (never 0).
+    Granted(u32),
+    /// Another reader holds a valid token: wait and look again.
+    HotMiss,
+    /// No token: leases are off (fill without one), or the cache is down,
+    /// or the reader may wait no longer (under leases it does not fill).
+    Unleased,
+}
+
+/// What became of a fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filled {
+    /// Stored; `out_of_order` when it replaced a newer version.
+    Stored { out_of_order: bool },
+    /// Refused: its token had been voided, or it had none.
+    Refused,
+    /// Dropped: the cache is down or holds nothing.
+    Dropped,
 }
 
 /// What a lookup found.
@@ -96,7 +161,28 @@ impl Cache {
             present: TimeAverage::new(window),
             stale_ns: 0,
             down: false,
+            lease_every: None,
+            leases: Vec::new(),
+            last_token: 0,
+            invalidated: Vec::new(),
+            stale_sets: 0,
+            stale_sets_refused: 0,
+            hot_misses: 0,
+            reads_saved: 0,
         }
+    }
+
+    /// Switches leases on: a token per key at most once per `every` while
+    /// it is outstanding (see the module's documentation).
+    pub fn with_leases(mut self, every: SimDuration) -> Cache {
+        self.lease_every = Some(every);
+        self.leases = vec![LeaseSlot::default(); self.entries.len()];
+        self
+    }
+
+    /// Whether fills need a lease token.
+    pub fn leases(&self) -> bool {
+        self.lease_every.is_some()
     }
 
     /// Drops every entry now (a flush, or the memory a crash loses).
@@ -104,6 +190,8 @@ impl Cache {
         while self.head != NIL {
             self.remove(self.head, now);
         }
+        // Outstanding tokens go with the memory.
+        self.leases.fill(LeaseSlot::default());
     }
 
     /// The cache goes down (`true`) or comes back: while down, the
@@ -252,6 +340,116 @@ impl Cache {
         older
     }
 
+    /// A lookup of `key` missed now: under leases, the reader gets a token
+    /// unless another reader holds one handed out less than `lease_every`
+    /// ago — a hot miss: it waits and looks again when it `may_wait`, else
+    /// it reads on without a token (`Unleased`), and does not fill.
+    pub fn lease(&mut self, key: u64, may_wait: bool, now: SimTime) -> Lease {
+        let Some(every) = self.lease_every else {
+            return Lease::Unleased;
+        };
+        if self.down {
+            return Lease::Unleased;
+        }
+        let slot = &mut self.leases[key as usize];
+        if slot.token != 0 && now < slot.issued + every {
+            if !may_wait {
+                return Lease::Unleased;
+            }
+            self.hot_misses += u64::from(self.window.contains(now));
+            return Lease::HotMiss;
+        }
+        self.last_token = self.last_token.checked_add(1).unwrap_or(1);
+        *slot = LeaseSlot {
+            token: self.last_token,
+            issued: now,
+        };
+        Lease::Granted(self.last_token)
+    }
+
+    /// A reader that waited out a hot miss found `key` now: one database
+    /// read saved.
+    pub fn read_saved(&mut self, now: SimTime) {
+        self.reads_saved += u64::from(self.window.contains(now));
+    }
+
+    /// A reader's fill of `key` after a miss, with the lease `token` it was
+    /// handed (0: none): under leases only the holder of the key's valid
+    /// token may store, and its token is then used up; without leases
+    /// every fill stores (see `put`). A stored fill older than a version
+    /// whose invalidation already reached the cache is a stale set.
+    pub fn fill(
+        &mut self,
+        key: u64,
+        token: u32,
+        version: Version,
+        value: i64,
+        current: Version,
+        now: SimTime,
+    ) -> Filled {
+        if self.capacity == 0 || self.down {
+            return Filled::Dropped;
+        }
+        let stale = self
+            .invalidated
+            .get(key as usize)
+            .is_some_and(|&v| version < v);
+        let measured = u64::from(self.window.contains(now) && stale);
+        if self.lease_every.is_some() {
+            let slot = &mut self.leases[key as usize];
+            if token == 0 || slot.token != token {
+                self.stale_sets_refused += measured;
+                return Filled::Refused;
+            }
+            slot.token = 0;
+        }
+        self.stale_sets += measured;
+        Filled::Stored {
+            out_of_order: self.put(key, version, value, current, now),
+        }
+    }
+
+    /// A writer committed `version` of `key` and invalidates its entry now:
+    /// the entry is dropped and any outstanding lease token voided (lost
+    /// while the cache is unreachable).
+    pub fn invalidate(&mut self, key: u64, version: Version, now: SimTime) {
+        if self.down {
+            return;
+        }
+        self.written(key, version);
+        self.delete(key, now);
+    }
+
+    /// A writer committed `version` of `key` and sets it now in place of
+    /// the entry (invalidation by update), voiding any outstanding token.
+    /// Returns true when the entry held a newer version (see `put`).
+    pub fn update(
+        &mut self,
+        key: u64,
+        version: Version,
+        value: i64,
+        current: Version,
+        now: SimTime,
+    ) -> bool {
+        if self.down {
+            return false;
+        }
+        self.written(key, version);
+        if let Some(slot) = self.leases.get_mut(key as usize) {
+            slot.token = 0;
+        }
+        self.put(key, version, value, current, now)
+    }
+
+    /// Notes that a writer's `version` of `key` reached the cache.
+    fn written(&mut self, key: u64, version: Version) {
+        if self.invalidated.is_empty() {
+            self.invalidated = vec![0; self.entries.len()];
+        }
+        let v = &mut self.invalidated[key as usize];
+        *v = (*v).max(version);
+    }
+
     /// A fault begins or ends here: a crash empties the cache and keeps it
     /// down until it ends (it restarts empty); a partition keeps it
     /// unreachable, entries kept but blind to the invalidations it misses;
@@ -275,6 +473,9 @@ impl Cache {
     pub fn delete(&mut self, key: u64, now: SimTime) {
         if self.down {
             return;
+        }
+        if let Some(slot) = self.leases.get_mut(key as usize) {
+            slot.token = 0;
         }
         if self.entries[key as usize].present {
             self.remove(key as u32, now);
@@ -373,6 +574,28 @@ impl Cache {
     pub fn expirations(&self) -> u64 {
         self.expirations
     }
+
+    /// Fills in the window that installed a version older than one whose
+    /// invalidation had already reached the cache.
+    pub fn stale_sets(&self) -> u64 {
+        self.stale_sets
+    }
+
+    /// Fills in the window refused under leases that would have been stale
+    /// sets.
+    pub fn stale_sets_refused(&self) -> u64 {
+        self.stale_sets_refused
+    }
+
+    /// Misses in the window told to wait for another reader's fill.
+    pub fn hot_misses(&self) -> u64 {
+        self.hot_misses
+    }
+
+    /// Reads in the window that waited out a hot miss and then hit.
+    pub fn reads_saved(&self) -> u64 {
+        self.reads_saved
+    }
 }
 
 #[cfg(test)]
@@ -446,6 +669,53 @@ mod tests {
             "{}",
             c.stale_share()
         );
+    }
+
+    #[test]
+    fn a_lease_voided_by_a_delete_refuses_the_stale_set() {
+        let mut c = cache(10, 0).with_leases(SimDuration(1_000));
+        // A misses and is handed a token; B misses meanwhile: a hot miss.
+        let Lease::Granted(a) = c.lease(1, true, SimTime(0)) else {
+            panic!("a token")
+        };
+        assert_eq!(c.lease(1, true, SimTime(10)), Lease::HotMiss);
+        // A writer's v1 is invalidated before A's fill of v0 lands.
+        c.invalidate(1, 1, SimTime(20));
+        assert_eq!(c.fill(1, a, 0, 0, 1, SimTime(30)), Filled::Refused);
+        assert_eq!((c.stale_sets(), c.stale_sets_refused()), (0, 1));
+        // The next miss gets a new token, and its fill of v1 stores.
+        let Lease::Granted(b) = c.lease(1, true, SimTime(40)) else {
+            panic!("a new token after the delete")
+        };
+        let stored = Filled::Stored {
+            out_of_order: false,
+        };
+        assert_eq!(c.fill(1, b, 1, 10, 1, SimTime(50)), stored);
+        assert_eq!(c.fill(1, b, 1, 10, 1, SimTime(60)), Filled::Refused);
+        assert_eq!(c.hot_misses(), 1);
+    }
+
+    #[test]
+    fn without_leases_the_racing_fill_is_a_stale_set() {
+        let mut c = cache(10, 0);
+        assert_eq!(c.lease(1, true, SimTime(0)), Lease::Unleased);
+        c.invalidate(1, 1, SimTime(20));
+        let stored = Filled::Stored {
+            out_of_order: false,
+        };
+        assert_eq!(c.fill(1, 0, 0, 0, 1, SimTime(30)), stored);
+        assert_eq!((c.stale_sets(), c.stale_sets_refused()), (1, 0));
+    }
+
+    #[test]
+    fn a_token_is_handed_out_again_after_lease_every() {
+        let mut c = cache(10, 0).with_leases(SimDuration(1_000));
+        assert!(matches!(c.lease(1, true, SimTime(0)), Lease::Granted(_)));
+        assert_eq!(c.lease(1, true, SimTime(999)), Lease::HotMiss);
+        assert!(matches!(
+            c.lease(1, true, SimTime(1_000)),
+            Lease::Granted(_)
+        ));
     }
 
     #[test]

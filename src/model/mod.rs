@@ -32,7 +32,7 @@ pub mod wal;
 
 pub use crate::sim::{FOREVER, prefetch};
 pub use apply::{ApplyStream, ApplyWorkers};
-pub use cache::{Cache, Lookup};
+pub use cache::{Cache, Filled, Lease, Lookup};
 pub use derived::{Applied, DerivedStore};
 pub use impairment::Impairment;
 pub use log_device::{DeviceClock, LogDevice};

@@ -1,8 +1,8 @@
 use super::table::{
     ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, SATURATED_NOTE, anomaly_table,
-    any_saturated, business_table, component_table, coordination_table, failover_table,
-    fault_table, footprint_table, heading, lag_table, latency_table, load_table, message_table,
-    read_depth_table, transaction_table, visibility_table,
+    any_saturated, business_table, cache_fill_table, component_table, coordination_table,
+    failover_table, fault_table, footprint_table, heading, lag_table, latency_table, load_table,
+    message_table, read_depth_table, transaction_table, visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -45,6 +45,18 @@ impl Exporter for MarkdownExporter {
                 that served the read or applied the write. ";
         out += &format!("{ANOMALY_NOTE}\n\n");
         out += &anomaly_table(results).to_markdown();
+        let fills = cache_fill_table(results);
+        if !fills.rows.is_empty() {
+            out += "\n## Cache fills\n\n";
+            out += "A stale set is a reader's fill that lands after a newer write's \
+                    invalidation, leaving the old value cached until the TTL or the key's next \
+                    write. Under leases a fill needs the token its miss was handed, which the \
+                    invalidation voided (`stale sets refused`); a lookup that misses while \
+                    another reader holds the key's token waits and looks again (`hot misses`), \
+                    and `db reads saved` counts those that then hit; `to database` is the \
+                    lookups that read the database.\n\n";
+            out += &fills.to_markdown();
+        }
         let business = business_table(results);
         if !business.rows.is_empty() {
             out += "\n## Business outcomes\n\n";

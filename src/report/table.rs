@@ -394,6 +394,40 @@ pub fn component_table(results: &Results) -> Table {
     })
 }
 
+/// What became of cache fills, per cache that counts stale sets (kind =
+/// "single"): the fills that left an old value behind a writer's
+/// invalidation, and under leases the stale fills refused, the lookups told
+/// to wait for another reader's fill, the database reads that spared, and
+/// the lookups that went to the database (misses less hot misses).
+pub fn cache_fill_table(results: &Results) -> Table {
+    let columns = [
+        "component",
+        "stale sets",
+        "stale sets refused",
+        "hot misses",
+        "db reads saved",
+        "to database",
+    ];
+    let count = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
+    per_run_table(results, &columns, |run| {
+        run.components
+            .iter()
+            .filter(|(_, c)| c.stale_sets.is_some())
+            .map(|(name, c)| {
+                let misses = c.misses.unwrap_or(0);
+                vec![
+                    name.clone(),
+                    count(c.stale_sets),
+                    count(c.stale_sets_refused),
+                    count(c.hot_misses),
+                    count(c.db_reads_saved),
+                    (misses - c.hot_misses.unwrap_or(0).min(misses)).to_string(),
+                ]
+            })
+            .collect()
+    })
+}
+
 /// Anomalies per architecture: each class that occurred, with its rate per
 /// 1,000 offered operations and where it happened; stale reads also with
 /// how old the missed data was; beside, the share of offered operations
@@ -770,6 +804,7 @@ impl Exporter for TableExporter {
             out += &format!("\n{}note: {BUSINESS_NOTE}\n", business.to_text());
         }
         for table in [
+            cache_fill_table(results),
             fault_table(results),
             failover_table(results),
             coordination_table(results),

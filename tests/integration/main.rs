@@ -21,6 +21,7 @@ mod hardening;
 mod indicators;
 mod init;
 mod layering;
+mod leases;
 mod like_for_like;
 mod memory;
 mod oracle;

@@ -61,7 +61,9 @@ impl KindConfig for Config {
     }
 
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
-        registry::one_cache_node(&self.cache).or_else(|| registry::analytics_on_primary(foreign))
+        registry::one_cache_node(&self.cache)
+            .or_else(|| registry::leases_single_only(&self.cache))
+            .or_else(|| registry::analytics_on_primary(foreign))
     }
 
     /// `stores.sync` (or the `sync` shorthand) sets every derived store's

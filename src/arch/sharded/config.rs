@@ -135,7 +135,7 @@ impl KindConfig for Config {
                     .to_string(),
             ));
         }
-        None
+        registry::leases_single_only(&self.cache)
     }
 
     fn check_tables(&self) -> Option<Contradiction> {

@@ -5,7 +5,7 @@
 use documented::DocumentedFields;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::memory::{CACHE, COPY};
+use crate::arch::memory::{CACHE, COPY, INVALIDATED, LEASE};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{AnalyticsOn, CacheConfig, DbConfig, Launch, ReplicasConfig, RunResult};
 use crate::faults::{self, Role, RoleSet};
@@ -77,7 +77,11 @@ impl KindConfig for Config {
     }
 
     fn bytes_per_key(&self) -> u64 {
-        let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
+        let cache = match (self.cache.capacity > 0, self.cache.leases) {
+            (false, _) => 0,
+            (true, false) => CACHE + INVALIDATED,
+            (true, true) => CACHE + INVALIDATED + LEASE,
+        };
         cache + COPY * u64::from(self.replicas.count)
     }
 
