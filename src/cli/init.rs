@@ -205,7 +205,17 @@ fn table(
         };
         ($ty:ty, $skip:expr) => {{
             out.push('\n');
-            writeln!(out, "[architecture.{key}]")?;
+            if arch.contains_key(key) {
+                writeln!(out, "[architecture.{key}]")?;
+            } else {
+                // An optional table (sharded's stores): absent unless given.
+                writeln!(out, "# [architecture.{key}]")?;
+                comment(
+                    out,
+                    "Not carried unless given: uncomment the header above (and any field \
+                     below) to add it.",
+                );
+            }
             comment(out, <$ty>::DOCS);
             fields(
                 out,

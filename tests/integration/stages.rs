@@ -244,3 +244,22 @@ fn a_write_behind_coordinator_cannot_dual_write_its_stores() {
     assert!(err.contains("write-behind"), "{err}");
     assert!(err.contains("w.toml:"), "{err}");
 }
+
+#[test]
+fn a_starter_sharded_scenario_offers_the_stores_without_carrying_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    let out = archsim(&["init", "--stage", "sharded", "-o", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\n# [architecture.stores]\n"), "{text}");
+    let s = scenario(&text);
+    let archsim::arch::Config::Sharded(c) = &s.architectures[0].config else {
+        panic!("a sharded architecture")
+    };
+    assert_eq!(c.stores, None);
+}
