@@ -12,7 +12,22 @@ use crate::report::write_file;
 
 pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
     let origin = args.observed.display().to_string();
-    let text = crate::scenario::read_capped(&args.observed)?;
+    // The reader names its file a scenario; this one is a team's observations.
+    let text = crate::scenario::read_capped(&args.observed).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            e.to_string()
+                .replacen("scenario ", "observations ", 1)
+                .replace(
+                    " (the shipped scenarios are in scenarios/)",
+                    " (examples are in scenarios/diagnose/)"
+                )
+                .replace(
+                    "a scenario is a short TOML file",
+                    "observations are a short TOML file"
+                )
+        )
+    })?;
     let observed = Observed::from_toml(&text, &origin)?;
     let d = diagnose::diagnose(&observed);
     let _lock = super::lock(&args.output, &d.name, true)?;

@@ -244,4 +244,14 @@ fn a_bad_observation_is_refused_with_its_place() {
         assert!(err.contains(phrase), "{phrase} in {err}");
         assert!(!dir.path().join("t").exists());
     }
+    let out = archsim(&[
+        "diagnose",
+        dir.path().join("missing.toml").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot read observations") && err.contains("scenarios/diagnose/"),
+        "{err}"
+    );
 }
