@@ -118,6 +118,8 @@ impl<T> CdcConnector<T> {
 #[derive(Clone, Debug)]
 pub struct BacklogTrend {
     window: Window,
+    /// Where the third and the fourth quarter of the window begin.
+    quarters: [SimTime; 2],
     /// Whether a quarter of the window spans four cycles.
     long_enough: bool,
     /// Backlog sums and samples in the third and the fourth quarter.
@@ -128,8 +130,10 @@ pub struct BacklogTrend {
 impl BacklogTrend {
     /// A trend over `window` of a pipeline that works in cycles of `cycle`.
     pub fn new(window: Window, cycle: SimDuration) -> BacklogTrend {
+        let quarter = |n: u64| window.start + SimDuration(window.length().as_nanos() / 4 * n);
         BacklogTrend {
             window,
+            quarters: [quarter(2), quarter(3)],
             long_enough: window.length().as_nanos() / 4 >= 4 * cycle.as_nanos(),
             sums: [0.0; 2],
             samples: [0; 2],
@@ -139,16 +143,12 @@ impl BacklogTrend {
     /// A change is handed to the pipeline now, which holds `backlog`.
     #[inline]
     pub fn handed(&mut self, backlog: usize, now: SimTime) {
-        if now < self.window.start || now >= self.window.end {
+        if now < self.quarters[0] || now >= self.window.end {
             return;
         }
-        let into = now.since(self.window.start).as_nanos() as f64;
-        let quarter = into / self.window.length().as_nanos() as f64 * 4.0;
-        if quarter >= 2.0 {
-            let q = usize::from(quarter >= 3.0);
-            self.sums[q] += backlog as f64;
-            self.samples[q] += 1;
-        }
+        let q = usize::from(now >= self.quarters[1]);
+        self.sums[q] += backlog as f64;
+        self.samples[q] += 1;
     }
 
     /// How much faster the backlog grew than it was drained over the last

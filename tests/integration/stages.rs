@@ -177,11 +177,8 @@ fn a_polyglot_system_on_one_shard_is_polyglot() {
 fn a_coordinator_carries_the_stores_beside_its_read_model() {
     let text = stage_two(
         4_000,
-        &format!(
-            "[[architecture]]\nkind = \"coordinator\"\nshards = 8\n{STORES}\n\
-             search_sync = \"dual-write\""
-        )
-        .replace("search_sync = \"event-bus\"\n", ""),
+        "[[architecture]]\nkind = \"coordinator\"\nshards = 8\n[architecture.stores]\n\
+         consumers = 4\ncores = 16\nsearch_sync = \"dual-write\"",
     );
     let r = &run(&scenario(&text)).runs[0];
     // Searches at the index, sessions at the session store, both counted.
