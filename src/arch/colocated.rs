@@ -1006,7 +1006,7 @@ impl Driver for Colocated {
     }
 
     fn open(&mut self, op: Option<OpId>, operation: Operation, attempt: u32, _: ()) -> TxnId {
-        let parts = participant::participants(&operation, |k| self.router.shard(k));
+        let parts = participant::participants(&operation, &self.space, |k| self.router.shard(k));
         let op = op.expect("a client's transaction");
         if parts.len() > 1 {
             self.h.distributed(op, &operation, attempt == 0);
@@ -1077,7 +1077,13 @@ impl Driver for Colocated {
         let plan = if txn.refused {
             Plan::default()
         } else {
-            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
+            transaction::plan(
+                &o,
+                read.value,
+                &self.data,
+                &self.space,
+                self.transfer_amount,
+            )
         };
         let writes = self
             .h
@@ -1085,7 +1091,7 @@ impl Driver for Colocated {
         self.h
             .clients
             .state_mut(op)
-            .committed(&o, writes, plan.len, &self.data);
+            .committed(&o, writes, plan.len, &self.data, &self.space);
         let writes = &writes[..plan.len];
         // Each partition's followers apply its rows.
         let split = match writes {

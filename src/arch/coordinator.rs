@@ -325,6 +325,7 @@ impl Coordinator {
         // transactions at the shards; a client-side read-modify-write reads
         // the read model and writes blind.
         strong[OpKind::Transfer.index()] = true;
+        strong[OpKind::Txn.index()] = true;
         for kind in [OpKind::Rmw, OpKind::Reserve] {
             strong[kind.index()] = setting.workload.rmw == RmwAt::Server;
         }
@@ -892,10 +893,7 @@ impl Coordinator {
                 session: 0,
                 start: invoked,
             };
-            let plan = Plan {
-                writes: [(w.key, w.value), (0, 0)],
-                len: 1,
-            };
+            let plan = Plan::one(w.key, w.value);
             if self.data.version(w.key) >= w.version {
                 // A write that went past the cache while it was down
                 // committed after this one was acknowledged: the system of
@@ -954,14 +952,17 @@ impl Coordinator {
         if txn.protocol.is_some() {
             // A participant of two-phase commit: the debited account's
             // shard votes no when the balance is short.
-            if p == 0 && self.data.value(o.key) < self.transfer_amount {
-                return self.refuse(t, p, ctx);
+            let debit = transaction::debit(&o, &self.space, self.transfer_amount);
+            if let Some((payer, paid)) = debit {
+                if txn.parts[p].keys().contains(&payer) && self.data.value(payer) < paid {
+                    return self.refuse(t, p, ctx);
+                }
             }
             return self.log_record(shard, Record::Prepare(t, p), ctx);
         }
         let writes = txn.arch.flushed.is_some()
             || match o.kind {
-                OpKind::Put | OpKind::Transfer => true,
+                OpKind::Put | OpKind::Transfer | OpKind::Txn => true,
                 OpKind::Rmw => true,
                 OpKind::Reserve => txn.op.is_some_and(|op| {
                     let st = self.h.state(op);
@@ -1064,7 +1065,7 @@ impl Driver for Coordinator {
         attempt: u32,
         origin: Origin,
     ) -> TxnId {
-        let parts = participant::participants(&operation, |k| self.router.shard(k));
+        let parts = participant::participants(&operation, &self.space, |k| self.router.shard(k));
         if let Some(op) = op.filter(|_| parts.len() > 1) {
             self.h.distributed(op, &operation, attempt == 0);
         }
@@ -1140,7 +1141,13 @@ impl Driver for Coordinator {
         let plan = if txn.refused {
             Plan::default()
         } else {
-            transaction::plan(&o, read.value, &self.data, self.transfer_amount)
+            transaction::plan(
+                &o,
+                read.value,
+                &self.data,
+                &self.space,
+                self.transfer_amount,
+            )
         };
         if let Some(b) = &self.boundary {
             // A write that went past the write-behind cache (while it was
@@ -1164,7 +1171,7 @@ impl Driver for Coordinator {
                 state.installed = plan.len as u8;
                 state.planned = plan.len as u8;
             } else {
-                state.committed(&o, writes, plan.len, &self.data);
+                state.committed(&o, writes, plan.len, &self.data, &self.space);
             }
         }
         self.publish(&writes[..plan.len], &o, ctx);
@@ -1236,7 +1243,7 @@ impl Architecture for Coordinator {
                 self.send_to_read_model(op, ctx)
             }
             OpKind::Put if cached => self.send_to_cache(op, ctx),
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer | OpKind::Txn => {
                 self.request(op, false, ctx)
             }
             other => unreachable!("{other} is refused when the scenario is read"),

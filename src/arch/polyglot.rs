@@ -297,7 +297,7 @@ impl Polyglot {
         let o = *ctx.op(op);
         let s = *self.h.state(op);
         let now = ctx.now();
-        let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
+        let plan = transaction::plan(&o, s.value, &self.data, &self.space, self.transfer_amount);
         let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         for w in &writes[..n] {
@@ -309,7 +309,7 @@ impl Polyglot {
         self.h
             .clients
             .state_mut(op)
-            .committed(&o, writes, n, &self.data);
+            .committed(&o, writes, n, &self.data, &self.space);
         self.release(op, &o, ctx);
         self.hop(Message::Client, op, Event::Answered(op, System::Db), ctx);
     }

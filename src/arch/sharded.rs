@@ -521,6 +521,7 @@ impl Sharded {
                     self.send(op, a, 1, ctx);
                 }
             }
+            OpKind::Txn => unreachable!("refused when the scenario is read"),
             OpKind::MultiGet => {
                 let mut shards = std::mem::take(&mut self.scatter);
                 shards.clear();
@@ -1054,27 +1055,18 @@ impl Sharded {
         let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
         let shard = self.shard_of(if cross && first_done { o.other } else { o.key });
         let plan = if !cross {
-            transaction::plan(&o, st.value, &self.data, self.transfer_amount)
+            transaction::plan(&o, st.value, &self.data, &self.space, self.transfer_amount)
         } else if !first_done {
             // Leg one, on the debited account's shard.
             let balance = self.data.value(o.key);
             if balance >= self.transfer_amount {
-                Plan {
-                    writes: [(o.key, balance - self.transfer_amount), (0, 0)],
-                    len: 1,
-                }
+                Plan::one(o.key, balance - self.transfer_amount)
             } else {
                 Plan::default()
             }
         } else {
             // Leg two, on the credited account's shard.
-            Plan {
-                writes: [
-                    (o.other, self.data.value(o.other) + self.transfer_amount),
-                    (0, 0),
-                ],
-                len: 1,
-            }
+            Plan::one(o.other, self.data.value(o.other) + self.transfer_amount)
         };
         let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
         if let Some(grid) = &mut self.grid {
@@ -1096,7 +1088,7 @@ impl Sharded {
                     writes
                 } else {
                     // Refused: nothing written; the history shows what it read.
-                    transaction::refused_reads(&o, &self.data)
+                    transaction::refused_reads(&o, &self.data, &self.space).0
                 };
                 state.installed = plan.len as u8;
                 state.planned = if plan.len == 1 { 2 } else { 0 };
@@ -1109,7 +1101,7 @@ impl Sharded {
                     .link_partners((a.key, a.version), (b.key, b.version));
             }
         } else {
-            state.committed(&o, writes, plan.len, &self.data);
+            state.committed(&o, writes, plan.len, &self.data, &self.space);
         }
         self.release(op, shard, &o, ctx);
         self.hop(Message::Client, op, Event::Answered(op), ctx);

@@ -556,7 +556,8 @@ impl Single {
                 self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
             }
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
-            OpKind::DocGet
+            OpKind::Txn
+            | OpKind::DocGet
             | OpKind::DocPut
             | OpKind::Search
             | OpKind::SessionGet
@@ -662,7 +663,7 @@ impl Single {
         let o = *ctx.op(op);
         let s = *self.h.state(op);
         let now = ctx.now();
-        let plan = transaction::plan(&o, s.value, &self.data, self.transfer_amount);
+        let plan = transaction::plan(&o, s.value, &self.data, &self.space, self.transfer_amount);
         let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
         let n = plan.len;
         if let Some(tier) = &mut self.cache {
@@ -690,7 +691,7 @@ impl Single {
         self.h
             .clients
             .state_mut(op)
-            .committed(&o, writes, n, &self.data);
+            .committed(&o, writes, n, &self.data, &self.space);
         self.release(op, &o, ctx);
         self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
     }
@@ -818,7 +819,8 @@ impl Architecture for Single {
                 let node = self.analytics_node;
                 self.request(Message::Client, op, Event::AtDb(op, node), ctx);
             }
-            OpKind::DocGet
+            OpKind::Txn
+            | OpKind::DocGet
             | OpKind::DocPut
             | OpKind::Search
             | OpKind::SessionGet

@@ -28,13 +28,16 @@ pub struct OpState {
     pub missed: bool,
     /// `rmw` and `reserve`: the read is done, the write under way.
     pub writing: bool,
-    /// What the operation's commit installed (or, for a refused transfer,
-    /// the versions it read).
-    pub writes: [Write; 2],
+    /// What the operation's commit installed (or, for a refused transfer or
+    /// txn, the versions it read).
+    pub writes: transaction::Writes,
     pub installed: u8,
     /// The writes the operation meant to install (2 for a transfer that was
-    /// not refused); fewer installed at its ok is a torn transaction.
+    /// not refused, a txn's keys); fewer installed at its ok is a torn
+    /// transaction.
     pub planned: u8,
+    /// A txn's keys in `writes`, installed or (refused) read.
+    pub touched: u8,
     /// Parts (shards, replicas) still to answer a scattered request.
     pub pending: u16,
     /// A probe's delay index.
@@ -52,14 +55,17 @@ impl OpState {
     pub fn committed(
         &mut self,
         o: &Operation,
-        writes: [Write; 2],
+        writes: transaction::Writes,
         n: usize,
         data: &VersionedStore,
+        space: &KeySpace,
     ) {
-        self.writes = if n == 0 && o.kind == OpKind::Transfer {
-            transaction::refused_reads(o, data)
+        (self.writes, self.touched) = if n == 0 && matches!(o.kind, OpKind::Transfer | OpKind::Txn)
+        {
+            let (reads, len) = transaction::refused_reads(o, data, space);
+            (reads, len as u8)
         } else {
-            writes
+            (writes, n as u8)
         };
         self.installed = n as u8;
         self.planned = n as u8;
@@ -235,6 +241,7 @@ impl Clients {
             }
             OpKind::Put
             | OpKind::Transfer
+            | OpKind::Txn
             | OpKind::Analytics
             | OpKind::DocPut
             | OpKind::SessionPut => {}
@@ -342,6 +349,10 @@ impl Clients {
                 // Nothing installed: the balance was short.
                 self.business.transfer(o.start, n == 0);
             }
+            OpKind::Txn => {
+                let n = s.installed().len();
+                oracle.transaction_ended(true, n, usize::from(s.planned).max(n), o.start);
+            }
             // A reservation that wrote nothing found the item sold out at
             // its commit.
             OpKind::Reserve => self.business.reservation(o.start, s.installed == 0),
@@ -445,6 +456,16 @@ impl Clients {
                 .iter()
                 .map(|r| MicroOp::Read(r.key, None))
                 .collect(),
+            OpKind::Txn => {
+                let keys = self.space.txn_keys(o);
+                let mut ops: Vec<MicroOp> = keys
+                    .keys()
+                    .iter()
+                    .map(|&k| MicroOp::Read(k, None))
+                    .collect();
+                ops.extend(keys.keys().iter().map(|&k| MicroOp::Write(k, 0)));
+                ops
+            }
             OpKind::Analytics | OpKind::Probe => return,
         };
         h.invoke(op.slot(), o.start, ops);
@@ -480,10 +501,15 @@ impl Clients {
             }
             // The transaction read the versions just before its own (or the
             // current ones, when refused).
-            OpKind::Transfer => {
+            OpKind::Transfer | OpKind::Txn => {
                 let read =
                     |w: &Write| MicroOp::Read(w.key, Some(w.version - u32::from(s.installed > 0)));
-                let mut ops: Vec<MicroOp> = s.writes.iter().map(read).collect();
+                let touched = if o.kind == OpKind::Txn {
+                    usize::from(s.touched)
+                } else {
+                    2
+                };
+                let mut ops: Vec<MicroOp> = s.writes[..touched].iter().map(read).collect();
                 ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
                 ops
             }

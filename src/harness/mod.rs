@@ -32,7 +32,7 @@ use crate::faults::{Effects, Fault, Role};
 use crate::metrics::{CoordinationCost, CoordinationReport, Recorder, Window};
 use crate::model::network::{Message, NetworkConfig};
 use crate::model::streams::Stream;
-use crate::model::{Network, VersionedStore, Write, transaction};
+use crate::model::{Network, VersionedStore, transaction};
 use crate::sim::{self, OpId, SimDuration, SimTime, Streams};
 use crate::workload::WorkloadConfig;
 use crate::workload::{OpKind, Operation, RmwAt};
@@ -202,13 +202,13 @@ impl Harness {
         kind == OpKind::Reserve && self.server_side(kind) && self.state(op).value <= 0
     }
 
-    /// Whether `op` of `kind` is a write at the system of record now: `put`
-    /// and `transfer` always, `rmw` and `reserve` when they run server-side
+    /// Whether `op` of `kind` is a write at the system of record now: `put`,
+    /// `transfer` and `txn` always, `rmw` and `reserve` when they run server-side
     /// or have done their client-side read.
     #[inline]
     pub fn writes(&self, op: OpId, kind: OpKind) -> bool {
         match kind {
-            OpKind::Put | OpKind::Transfer => true,
+            OpKind::Put | OpKind::Transfer | OpKind::Txn => true,
             OpKind::Rmw | OpKind::Reserve => self.server_side(kind) || self.state(op).writing,
             _ => false,
         }
@@ -284,7 +284,7 @@ impl Harness {
         o: &Operation,
         read: Version,
         now: SimTime,
-    ) -> [Write; 2] {
+    ) -> transaction::Writes {
         transaction::install(plan, store, &mut self.oracle, o, read, now)
     }
 

@@ -6,7 +6,7 @@
 
 use super::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
 use crate::sim::{SimDuration, SimTime};
-use crate::workload::{OpKind, Operation};
+use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -35,7 +35,8 @@ pub enum Requested {
 pub struct Participant {
     /// The shard or partition.
     pub at: u32,
-    keys: [u64; 2],
+    /// Its keys, locked in this (ascending) order.
+    keys: [u64; MAX_TXN_KEYS],
     nkeys: u8,
     granted: u8,
     mode: Mode,
@@ -52,9 +53,10 @@ impl Participant {
         self.prepared_at
     }
 
-    /// Its part at `at`: one or two keys, locked in `mode`.
+    /// Its part at `at`: one key, two (a transfer) or up to
+    /// [`MAX_TXN_KEYS`] (a `txn`), locked in `mode`.
     pub fn new(at: u32, keys: &[u64], mode: Mode) -> Participant {
-        let mut k = [0; 2];
+        let mut k = [0; MAX_TXN_KEYS];
         k[..keys.len()].copy_from_slice(keys);
         Participant {
             at,
@@ -148,7 +150,7 @@ pub fn granted(parts: &mut [Participant], key: u64) -> Option<u8> {
 }
 
 /// The participants of one transaction: inline up to two (every operation
-/// of the workload), on the heap beyond.
+/// but a `txn` spread over more places), on the heap beyond.
 #[derive(Clone, Debug)]
 pub enum Parts {
     Inline([Participant; 2], u8),
@@ -205,13 +207,31 @@ impl std::ops::IndexMut<u8> for Parts {
 
 /// The participants of operation `o`: one per shard or partition its keys
 /// live on (`locate`); reads take shared locks. A transfer whose accounts
-/// share a place has one participant holding both.
-pub fn participants(o: &Operation, locate: impl Fn(u64) -> u32) -> Parts {
+/// share a place has one participant holding both; a `txn` has one per
+/// place its accounts live on, in the order of their lowest keys, each
+/// holding its keys in ascending order.
+pub fn participants(o: &Operation, space: &KeySpace, locate: impl Fn(u64) -> u32) -> Parts {
     let mode = if matches!(o.kind, OpKind::Get | OpKind::Probe) {
         Mode::Shared
     } else {
         Mode::Exclusive
     };
+    if o.kind == OpKind::Txn {
+        let txn = space.txn_keys(o);
+        let mut places: Vec<(u32, Vec<u64>)> = Vec::new();
+        for &key in txn.keys() {
+            let at = locate(key);
+            match places.iter_mut().find(|(p, _)| *p == at) {
+                Some((_, keys)) => keys.push(key),
+                None => places.push((at, vec![key])),
+            }
+        }
+        let parts: Vec<Participant> = places
+            .iter()
+            .map(|(at, keys)| Participant::new(*at, keys, mode))
+            .collect();
+        return parts.into();
+    }
     let home = locate(o.key);
     if o.kind == OpKind::Transfer {
         let other = locate(o.other);
@@ -253,9 +273,10 @@ mod tests {
     #[test]
     fn a_transfer_has_a_participant_per_place() {
         let place = |k: u64| (k % 2) as u32;
-        let parts = participants(&transfer(1, 2), place);
+        let space = KeySpace::new(&crate::workload::WorkloadConfig::default());
+        let parts = participants(&transfer(1, 2), &space, place);
         assert_eq!((parts.len(), parts[0].at, parts[1].at), (2, 1, 0));
-        let parts = participants(&transfer(1, 3), place);
+        let parts = participants(&transfer(1, 3), &space, place);
         assert_eq!((parts.len(), parts[0].keys()), (1, &[1u64, 3][..]));
     }
 
@@ -263,8 +284,9 @@ mod tests {
     fn locks_held_waited_for_and_released() {
         let mut locks = LockTable::default();
         let mut grants = Vec::new();
-        let mut a = participants(&transfer(1, 3), |_| 0);
-        let mut b = participants(&transfer(3, 5), |_| 0);
+        let space = KeySpace::new(&crate::workload::WorkloadConfig::default());
+        let mut a = participants(&transfer(1, 3), &space, |_| 0);
+        let mut b = participants(&transfer(3, 5), &space, |_| 0);
         let t0 = SimTime(100);
         assert_eq!(
             a[0].request(&mut locks, 1, 1, Conflict::Wait, t0),

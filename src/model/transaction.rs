@@ -3,26 +3,38 @@
 //! value its client read plus one (no lock was held since that read),
 //! `reserve` the stock as it stands minus one (after a check that may have
 //! read a stale copy), `transfer` the amount moved between two accounts when
-//! the balance allows — or nothing, when it does not.
+//! the balance allows — or nothing, when it does not — and `txn` the amount
+//! its paying account pays each of its other accounts, likewise.
 
 use super::{VersionedStore, Write};
 use crate::check::{Commit, Oracle, Partner, Version};
 use crate::sim::SimTime;
-use crate::workload::{OpKind, Operation};
+use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
 
-/// The (key, value) pairs a commit installs: none, one or two.
+/// The writes one commit installs, at most [`MAX_TXN_KEYS`] (a `txn`'s).
+pub type Writes = [Write; MAX_TXN_KEYS];
+
+/// The (key, value) pairs a commit installs: none, one, two (a transfer)
+/// or up to [`MAX_TXN_KEYS`] (a `txn`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Plan {
-    pub writes: [(u64, i64); 2],
+    pub writes: [(u64, i64); MAX_TXN_KEYS],
     pub len: usize,
 }
 
 impl Plan {
-    fn one(key: u64, value: i64) -> Plan {
-        Plan {
-            writes: [(key, value), (0, 0)],
-            len: 1,
-        }
+    pub fn one(key: u64, value: i64) -> Plan {
+        Plan::of(&[(key, value)])
+    }
+
+    /// These writes, in this order.
+    pub fn of(writes: &[(u64, i64)]) -> Plan {
+        let mut plan = Plan {
+            len: writes.len(),
+            ..Plan::default()
+        };
+        plan.writes[..writes.len()].copy_from_slice(writes);
+        plan
     }
 
     pub fn writes(&self) -> &[(u64, i64)] {
@@ -30,9 +42,28 @@ impl Plan {
     }
 }
 
+/// The account `op` debits and by how much, if it moves money: a
+/// transfer's payer, or a `txn`'s, which pays each of its other accounts.
+pub fn debit(op: &Operation, space: &KeySpace, amount: i64) -> Option<(u64, i64)> {
+    match op.kind {
+        OpKind::Transfer => Some((op.key, amount)),
+        OpKind::Txn => {
+            let t = space.txn_keys(op);
+            Some((t.payer, amount * (t.keys().len() as i64 - 1)))
+        }
+        _ => None,
+    }
+}
+
 /// The plan of `op` against the committed state of `store`; `read_value`
 /// is what an `rmw` read.
-pub fn plan(op: &Operation, read_value: i64, store: &VersionedStore, amount: i64) -> Plan {
+pub fn plan(
+    op: &Operation,
+    read_value: i64,
+    store: &VersionedStore,
+    space: &KeySpace,
+    amount: i64,
+) -> Plan {
     match op.kind {
         // A blind write; its value is its version, unique per key.
         OpKind::Put => Plan::one(op.key, i64::from(store.version(op.key)) + 1),
@@ -42,24 +73,37 @@ pub fn plan(op: &Operation, read_value: i64, store: &VersionedStore, amount: i64
         OpKind::Transfer => {
             let (from, to) = (op.key, op.other);
             if from != to && store.value(from) >= amount {
-                Plan {
-                    writes: [
-                        (from, store.value(from) - amount),
-                        (to, store.value(to) + amount),
-                    ],
-                    len: 2,
-                }
+                Plan::of(&[
+                    (from, store.value(from) - amount),
+                    (to, store.value(to) + amount),
+                ])
             } else {
                 Plan::default()
             }
+        }
+        OpKind::Txn => {
+            let t = space.txn_keys(op);
+            let paid = amount * (t.keys().len() as i64 - 1);
+            if store.value(t.payer) < paid {
+                return Plan::default();
+            }
+            let mut plan = Plan::default();
+            for &key in t.keys() {
+                let change = if key == t.payer { -paid } else { amount };
+                plan.writes[plan.len] = (key, store.value(key) + change);
+                plan.len += 1;
+            }
+            plan
         }
         _ => unreachable!("only writes commit"),
     }
 }
 
 /// Installs `plan` in `store` now, as one atomic commit, and tells the
-/// oracle (with the transaction partner of a two-key commit and the version
-/// an `rmw` read). Returns the writes with their versions.
+/// oracle (with each write's transaction partner, the next write of the
+/// commit, cyclically — a reader that sees one write of a multi-key commit
+/// and misses another misses some write's partner — and the version an
+/// `rmw` read). Returns the writes with their versions.
 pub fn install(
     plan: &Plan,
     store: &mut VersionedStore,
@@ -67,8 +111,8 @@ pub fn install(
     op: &Operation,
     rmw_read: Version,
     now: SimTime,
-) -> [Write; 2] {
-    let mut writes = [Write::default(); 2];
+) -> Writes {
+    let mut writes = [Write::default(); MAX_TXN_KEYS];
     for (i, (key, value)) in plan.writes().iter().enumerate() {
         writes[i] = Write {
             key: *key,
@@ -79,9 +123,9 @@ pub fn install(
     let n = plan.len;
     for i in 0..n {
         let w = writes[i];
-        let partner = (n == 2).then(|| Partner {
-            key: writes[1 - i].key,
-            version: writes[1 - i].version,
+        let partner = (n >= 2).then(|| Partner {
+            key: writes[(i + 1) % n].key,
+            version: writes[(i + 1) % n].version,
         });
         oracle.committed(Commit {
             key: w.key,
@@ -95,11 +139,23 @@ pub fn install(
     writes
 }
 
-/// The versions a refused transfer read: both accounts as they stand.
-pub fn refused_reads(op: &Operation, store: &VersionedStore) -> [Write; 2] {
-    [op.key, op.other].map(|key| Write {
+/// The versions a refused transfer or `txn` read: its accounts as they
+/// stand, and how many.
+pub fn refused_reads(op: &Operation, store: &VersionedStore, space: &KeySpace) -> (Writes, usize) {
+    let read = |key| Write {
         key,
         version: store.version(key),
         value: store.value(key),
-    })
+    };
+    let mut writes = [Write::default(); MAX_TXN_KEYS];
+    if op.kind == OpKind::Txn {
+        let t = space.txn_keys(op);
+        for (w, &key) in writes.iter_mut().zip(t.keys()) {
+            *w = read(key);
+        }
+        return (writes, t.keys().len());
+    }
+    writes[0] = read(op.key);
+    writes[1] = read(op.other);
+    (writes, 2)
 }

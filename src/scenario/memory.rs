@@ -33,10 +33,15 @@ pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
         .saturating_add(FIXED)
 }
 
-/// Rows the workload writes per second, at most: a transfer writes two.
+/// Rows the workload writes per second, at most: a transfer writes two, a
+/// txn `txn_keys`.
 fn row_writes_per_s(scenario: &Scenario) -> f64 {
     let w = &scenario.workload;
-    let rows = |kind: OpKind| if kind == OpKind::Transfer { 2.0 } else { 1.0 };
+    let rows = |kind: OpKind| match kind {
+        OpKind::Transfer => 2.0,
+        OpKind::Txn => f64::from(w.txn_keys),
+        _ => 1.0,
+    };
     w.mix
         .shares()
         .filter(|(kind, _)| kind.is_write())

@@ -27,18 +27,21 @@ pub struct WorkloadConfig {
     /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
     #[serde(deserialize_with = "at_least_one_u32")]
     pub sessions: u32,
-    /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get); they must sum to 1. Default get 0.9, put 0.1.
+    /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get, txn); they must sum to 1. Default get 0.9, put 0.1.
     pub mix: Mix,
     /// Entity groups (merchants, tenants), the natural partition key: a key's group is its index within its kind modulo `groups`. Default 100 (10 of the default 1000 accounts per group).
     #[serde(deserialize_with = "at_least_one_u32")]
     pub groups: u32,
-    /// Share of transfers and multi_gets whose keys stay inside one group. Default 0.95.
+    /// Share of transfers, multi_gets and txns whose keys stay inside one group. Default 0.95.
     #[serde(deserialize_with = "unit_interval")]
     pub locality: f64,
     /// Accounts read by one multi_get, 1 to 64. Default 4.
     #[serde(deserialize_with = "multi_get_keys")]
     pub multi_get_keys: u32,
-    /// Units one transfer moves. Default 1.
+    /// Accounts one `txn` writes, 1 to 16: one of them, drawn uniformly, pays `transfer_amount` to each of the others in one atomic transaction; they lie in one group with probability `locality`, else in as many consecutive groups (so over up to `txn_keys` shards or partitions when partitioned by group). Default 3.
+    #[serde(deserialize_with = "txn_keys")]
+    pub txn_keys: u32,
+    /// Units one transfer moves (and one txn moves to each account it pays). Default 1.
     #[serde(deserialize_with = "positive_amount")]
     pub transfer_amount: i64,
     /// Where `rmw` and `reserve` run, the same on every architecture: "server" runs each as one statement at the system of record under the key's row lock, held until the commit is durable (`UPDATE counters SET n = n + 1`, `UPDATE stock SET n = n - 1 WHERE n > 0`); "client" is the application doing read-modify-write in code: it reads the key where that architecture serves reads (a cache, a replica, a read model, a follower), then writes the value it computed blind, with no lock held in between, so concurrent increments are lost and stock checked on a stale copy is oversold. Default "server".
@@ -94,6 +97,7 @@ impl Default for WorkloadConfig {
             groups: 100,
             locality: 0.95,
             multi_get_keys: 4,
+            txn_keys: 3,
             transfer_amount: 1,
             rmw: RmwAt::Server,
             probes: Vec::new(),
@@ -162,7 +166,7 @@ impl WorkloadConfig {
                 Get | Put | Analytics | Search | Probe => {
                     (self.keys, "plain keys", "workload.keys")
                 }
-                Transfer | MultiGet => (e.accounts, "accounts", "workload.entities.accounts"),
+                Transfer | MultiGet | Txn => (e.accounts, "accounts", "workload.entities.accounts"),
                 Reserve => (e.items, "items", "workload.entities.items"),
                 Rmw => (e.counters, "counters", "workload.entities.counters"),
                 DocGet | DocPut => (e.documents, "documents", "workload.entities.documents"),
@@ -250,6 +254,13 @@ impl Default for EntitiesConfig {
 fn multi_get_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     crate::dist::checks::u32_in(d, 1..=64, |v| {
         format!("expected from 1 to 64 keys per multi_get, found {v}")
+    })
+}
+
+fn txn_keys<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let most = crate::workload::MAX_TXN_KEYS as i64;
+    crate::dist::checks::u32_in(d, 1..=most, |v| {
+        format!("expected from 1 to {most} keys per txn, found {v}")
     })
 }
 

@@ -5,7 +5,8 @@
 //! to an entity group (a merchant, a tenant): its index within its range
 //! modulo `groups`, so architectures can partition by group or by key.
 
-use crate::workload::WorkloadConfig;
+use crate::workload::op::{MAX_TXN_KEYS, TxnShape};
+use crate::workload::{Operation, WorkloadConfig};
 
 /// What a key holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +135,45 @@ impl KeySpace {
             };
             plain + local
         })
+    }
+}
+
+/// The accounts one `txn` writes, in ascending order, and the one that pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnKeys {
+    keys: [u64; MAX_TXN_KEYS],
+    len: u8,
+    pub payer: u64,
+}
+
+impl TxnKeys {
+    /// Ascending (row locks are taken in this order).
+    pub fn keys(&self) -> &[u64] {
+        &self.keys[..usize::from(self.len)]
+    }
+}
+
+impl KeySpace {
+    /// The accounts `txn` operation `o` writes: `o.key` and the next ones of
+    /// its group, or of the next groups, as a `multi_get` of as many keys
+    /// reads them; distinct, sorted ascending.
+    pub fn txn_keys(&self, o: &Operation) -> TxnKeys {
+        let shape = TxnShape::decode(o.other);
+        let mut t = TxnKeys {
+            keys: [0; MAX_TXN_KEYS],
+            len: 0,
+            payer: o.key,
+        };
+        for (i, key) in self
+            .multi_get_keys(o.key, shape.keys, shape.same_group)
+            .enumerate()
+        {
+            t.keys[i] = key;
+            t.len += 1;
+        }
+        t.payer = t.keys[shape.payer as usize % usize::from(t.len.max(1))];
+        t.keys[..usize::from(t.len)].sort_unstable();
+        t
     }
 }
 

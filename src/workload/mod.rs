@@ -16,8 +16,8 @@ mod zipf;
 pub use arrivals::Arrivals;
 pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, RmwAt, WorkloadConfig};
 pub use fit::Fit;
-pub use keyspace::{Entity, KeySpace};
-pub use op::{OpKind, Operation};
+pub use keyspace::{Entity, KeySpace, TxnKeys};
+pub use op::{MAX_TXN_KEYS, OpKind, Operation, TxnShape};
 pub use popularity::{KeyChooser, Popularity};
 pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 pub use zipf::ZipfTable;
@@ -95,6 +95,8 @@ struct Generator {
     /// pays.
     partner_rng: SimRng,
     locality: f64,
+    /// Accounts one `txn` writes.
+    txn_keys: u32,
     /// Cumulative shares and their kinds.
     mix: Vec<(f64, OpKind)>,
     mix_rng: SimRng,
@@ -240,6 +242,7 @@ impl Generator {
             key_rng: streams.stream("keys"),
             partner_rng: streams.stream("partners"),
             locality: config.locality,
+            txn_keys: config.txn_keys,
             mix,
             mix_rng: streams.stream("mix"),
             sessions: config.sessions,
@@ -288,6 +291,20 @@ impl Generator {
                 let first = self.accounts.sample(&mut self.key_rng);
                 let same_group = self.partner_rng.random_bool(self.locality);
                 (s.account(first), u64::from(same_group))
+            }
+            OpKind::Txn => {
+                // Its accounts follow the first as a multi_get's do; a
+                // uniform draw picks the one that pays, so every account
+                // pays as often as it is paid, in expectation.
+                let first = self.accounts.sample(&mut self.key_rng);
+                let same_group = self.partner_rng.random_bool(self.locality);
+                let payer = self.partner_rng.random_range(0..self.txn_keys);
+                let shape = TxnShape {
+                    keys: self.txn_keys,
+                    same_group,
+                    payer,
+                };
+                (s.account(first), shape.encode())
             }
         };
         let session = self.session_rng.random_range(0..self.sessions);

@@ -42,13 +42,21 @@ pub enum OpKind {
     SessionGet,
     /// Write the client's session.
     SessionPut,
+    /// A multi-key transaction over `txn_keys` accounts (in one entity group
+    /// with probability `locality`, else spread over the next groups, as a
+    /// `multi_get` picks them): one of them, drawn uniformly, pays
+    /// `transfer_amount` to each of the others, all or nothing (refused, and
+    /// nothing written, when its balance is short). Every key is written,
+    /// the bank's total is unchanged, and a reader must never see some of
+    /// its writes and miss others.
+    Txn,
     /// A read of a key at a fixed delay after a write of it (`probes`): not
     /// in the mix, and kept out of the workload's latency figures.
     Probe,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 14] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Analytics,
@@ -61,6 +69,7 @@ impl OpKind {
         OpKind::Search,
         OpKind::SessionGet,
         OpKind::SessionPut,
+        OpKind::Txn,
         OpKind::Probe,
     ];
     pub const COUNT: usize = Self::ALL.len();
@@ -79,6 +88,7 @@ impl OpKind {
             OpKind::Search => "search",
             OpKind::SessionGet => "session_get",
             OpKind::SessionPut => "session_put",
+            OpKind::Txn => "txn",
             OpKind::Probe => "probe",
         }
     }
@@ -97,6 +107,7 @@ impl OpKind {
                 | OpKind::Reserve
                 | OpKind::DocPut
                 | OpKind::SessionPut
+                | OpKind::Txn
         )
     }
 
@@ -151,14 +162,46 @@ pub struct Operation {
     /// account debited, or the first account read; the most popular first.
     pub key: u64,
     /// `transfer`: the account credited. `multi_get`: 1 when its accounts
-    /// are of one group, 0 when they spread over groups. `probe`: the version
-    /// whose visibility it checks. Otherwise 0.
+    /// are of one group, 0 when they spread over groups. `txn`: its shape
+    /// ([`TxnShape`]: keys, one group or spread, which one pays). `probe`:
+    /// the version whose visibility it checks. Otherwise 0.
     pub other: u64,
     /// Client session in `0..workload.sessions`.
     pub session: u32,
     /// Intended start: latency is measured from here, whatever the system
     /// does, so a stall cannot hide its queue (no coordinated omission).
     pub start: SimTime,
+}
+
+/// The most keys one `txn` writes (`[workload] txn_keys`): it bounds the
+/// inline storage of a transaction's writes and participants.
+pub const MAX_TXN_KEYS: usize = 16;
+
+/// What a `txn` operation's `other` field says of it: how many accounts
+/// it writes, whether they are of one group, and which of them pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnShape {
+    /// Accounts asked for, 1 to [`MAX_TXN_KEYS`] (fewer are written when
+    /// the group has fewer members).
+    pub keys: u32,
+    pub same_group: bool,
+    /// Index of the paying account among the accounts, in the order
+    /// `KeySpace::multi_get_keys` lists them (taken modulo their number).
+    pub payer: u32,
+}
+
+impl TxnShape {
+    pub fn encode(self) -> u64 {
+        u64::from(self.same_group) | u64::from(self.keys) << 1 | u64::from(self.payer) << 8
+    }
+
+    pub fn decode(other: u64) -> TxnShape {
+        TxnShape {
+            same_group: other & 1 == 1,
+            keys: ((other >> 1) & 0x7f) as u32,
+            payer: (other >> 8) as u32,
+        }
+    }
 }
 
 impl crate::sim::Request for Operation {

@@ -373,6 +373,14 @@ fn check_row(
             "probe reads are not replayed; list their delays in workload.probes".to_string(),
         ));
     }
+    if kind == OpKind::Txn {
+        return Err(error(
+            "kind",
+            "txn operations are not replayed (a row names at most two keys); generate them \
+             with [workload.mix] txn and [workload] txn_keys"
+                .to_string(),
+        ));
+    }
     let other = match kind {
         OpKind::Transfer => raw.other.ok_or_else(|| {
             error(

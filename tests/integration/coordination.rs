@@ -45,6 +45,58 @@ fn two_phase_commit_acknowledges_after_2d_plus_2f() {
     assert_eq!(r.anomalies.counts().iter().map(|c| c.1).sum::<u64>(), 0);
 }
 
+/// A `txn` over three accounts, each in its own group on its own shard
+/// (groups = shards = 3, range placement: group g on shard g; locality 0
+/// spreads every txn over three groups), with the constants of
+/// `2pc-constant.toml`: d = 0.1 ms per message, f = 1 ms per forced write.
+const TXN_OVER_THREE_SHARDS: &str = r#"
+    seed = 1
+    duration = "2000s"
+    warmup = "10s"
+    [workload]
+    rate = 0.2
+    keys = 1000
+    groups = 3
+    locality = 0.0
+    txn_keys = 3
+    [workload.mix]
+    txn = 1.0
+    [workload.entities]
+    accounts = 3
+    balance = 1_000_000
+    [network]
+    hop = "100us"
+    client_hop = "0s"
+    [[architecture]]
+    kind = "coordinator"
+    shards = 3
+    router = "range"
+    partition_by = "group"
+    [architecture.db]
+    write = "0s"
+    fsync = "1ms"
+    [architecture.coordinator]
+    service = "0s"
+"#;
+
+#[test]
+fn two_phase_commit_over_three_shards_costs_12_messages_and_7_forced_writes() {
+    // Presumed abort with n = 3 updating participants: PREPARE, VOTE,
+    // COMMIT and ACK to and from each, 4n = 12 messages; a prepare and a
+    // commit record at each participant and the coordinator's decision,
+    // 2n + 1 = 7 forced writes. The participants prepare in parallel, so
+    // the answer still comes after 2d + 2f whatever n.
+    let r = run_one(TXN_OVER_THREE_SHARDS);
+    assert!(r.latency.0["txn"].count > 150);
+    assert_constant(&r, "txn", 2.0 * 0.1 + 2.0 * 1.0);
+    let t = r.coordination.per_transaction.as_ref().unwrap();
+    assert_eq!(t.count, r.latency.0["txn"].count);
+    assert_eq!((t.messages, t.forced_writes), (12.0, 7.0), "4n and 2n + 1");
+    assert_eq!(t.critical_forced_writes, 2.0, "prepare and decision");
+    assert!((t.prepared_ms.unwrap() - 3.0 * 2.2).abs() < 1e-6);
+    assert_eq!(r.anomalies.counts().iter().map(|c| c.1).sum::<u64>(), 0);
+}
+
 #[test]
 fn raft_commits_after_2d_plus_f_and_2pc_over_raft_after_6d_plus_2f() {
     let r = validation("raft-constant.toml");

@@ -29,7 +29,7 @@ pub const KIND: Kind = Kind {
                   polyglot architecture.",
         },
     ],
-    serves: |op| !matches!(op, OpKind::DocGet | OpKind::DocPut),
+    serves: |op| !matches!(op, OpKind::DocGet | OpKind::DocPut | OpKind::Txn),
 };
 
 /// Specialized persistence: the database beside a cache, a search index, a
