@@ -855,8 +855,11 @@ impl Colocated {
     fn executed(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
         let txn = self.txns.txn(t);
         let o = txn.operation;
-        if txn.protocol.is_some() && p == 0 && self.data.value(o.key) < self.transfer_amount {
-            return self.refuse(t, p, ctx);
+        let debit = transaction::debit(&o, &self.space, self.transfer_amount);
+        if let (Some(_), Some((payer, paid))) = (txn.protocol, debit) {
+            if txn.parts[p].keys().contains(&payer) && self.data.value(payer) < paid {
+                return self.refuse(t, p, ctx);
+            }
         }
         if txn.protocol.is_none() && !self.h.state(client(txn)).writing {
             // The read of a server-side `rmw` or `reserve`, under the lock.
@@ -1092,17 +1095,27 @@ impl Driver for Colocated {
             .clients
             .state_mut(op)
             .committed(&o, writes, plan.len, &self.data, &self.space);
+        // Each partition's followers apply its rows, in the order of the
+        // partitions' first rows.
         let writes = &writes[..plan.len];
-        // Each partition's followers apply its rows.
-        let split = match writes {
-            [a, b] if self.partition_of(a.key) != self.partition_of(b.key) => 1,
-            _ => writes.len(),
-        };
-        let (first, second) = writes.split_at(split);
-        for rows in [first, second] {
-            if !rows.is_empty() {
-                self.ship_to_followers(rows, now, ctx);
+        let home = writes.first().map(|w| self.partition_of(w.key));
+        if writes
+            .iter()
+            .all(|w| Some(self.partition_of(w.key)) == home)
+        {
+            if !writes.is_empty() {
+                self.ship_to_followers(writes, now, ctx);
             }
+            return;
+        }
+        let mut rest: Vec<Write> = writes.to_vec();
+        while let Some(first) = rest.first() {
+            let partition = self.partition_of(first.key);
+            let (rows, others): (Vec<Write>, Vec<Write>) = rest
+                .into_iter()
+                .partition(|w| self.partition_of(w.key) == partition);
+            self.ship_to_followers(&rows, now, ctx);
+            rest = others;
         }
     }
 
@@ -1179,7 +1192,7 @@ impl Architecture for Colocated {
                     );
                 }
             }
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer => {
+            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer | OpKind::Txn => {
                 let t = self.open(Some(op), o, 0, ());
                 self.start(t, ctx);
             }

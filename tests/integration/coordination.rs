@@ -117,6 +117,58 @@ fn raft_commits_after_2d_plus_f_and_2pc_over_raft_after_6d_plus_2f() {
     assert!((m.messages - want).abs() < 1e-3, "{} vs {want}", m.messages);
 }
 
+/// A `txn` over three accounts in three groups, each group on its own
+/// partition (of four, by hash: groups 0, 1, 2 on partitions 0, 1, 2;
+/// Raft groups of three replicas), constant d = 0.1 ms and f = 1 ms, the
+/// coordinator at the first participant's leader.
+const TXN_OVER_THREE_PARTITIONS: &str = r#"
+    seed = 1
+    duration = "2000s"
+    warmup = "10s"
+    [workload]
+    rate = 0.2
+    keys = 1000
+    groups = 3
+    locality = 0.0
+    txn_keys = 3
+    [workload.mix]
+    txn = 1.0
+    [workload.entities]
+    accounts = 3
+    balance = 1_000_000
+    [network]
+    hop = "100us"
+    client_hop = "0s"
+    [[architecture]]
+    kind = "colocated"
+    partition_by = "group"
+    [architecture.db]
+    write = "0s"
+    fsync = "1ms"
+    [architecture.partitions]
+    count = 4
+"#;
+
+#[test]
+fn two_phase_commit_over_three_raft_groups() {
+    // p = 3 participants, r = 3 replicas: a write-intent round in each
+    // group, the outcome round in the commit partition and a resolution
+    // round in each, 2p + 1 = 7 consensus rounds of 2(r − 1) = 4 messages
+    // and r = 3 forced writes; between leaders, the intent, the vote and
+    // the resolution to each of the p − 1 remote participants: 7 × 4 +
+    // 3 × 2 = 34 messages and 21 forced writes. The answer comes after the
+    // intents (d + 2d + f, in parallel), the vote (d) and the outcome round
+    // (2d + f): 6d + 2f, as for a transfer.
+    let r = run_one(TXN_OVER_THREE_PARTITIONS);
+    assert!(r.latency.0["txn"].count > 150);
+    assert_constant(&r, "txn", 6.0 * 0.1 + 2.0 * 1.0);
+    let t = r.coordination.per_transaction.as_ref().unwrap();
+    assert_eq!(t.consensus_rounds, Some(7.0));
+    assert_eq!(t.messages, 7.0 * 4.0 + 3.0 * 2.0);
+    assert_eq!(t.forced_writes, 7.0 * 3.0);
+    assert_eq!(r.anomalies.counts().iter().map(|c| c.1).sum::<u64>(), 0);
+}
+
 #[test]
 fn raft_commit_with_exponential_delays_averages_f_plus_1_25_d() {
     // The commit waits for the faster of two followers, each d1 + f + d2

@@ -32,7 +32,7 @@ pub const KIND: Kind = Kind {
         field: ["partitions", "partition_by"],
         doc: "Shorthand for `partitions.partition_by`.",
     }],
-    serves: registry::serves_records_but_txn,
+    serves: registry::serves_records,
 };
 
 /// Affinity-partitioned Raft groups over nodes costed by the database's table.
