@@ -188,7 +188,7 @@ impl Polyglot {
     fn at(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let is_write = system == System::Db && self.h.writes(op, o.kind);
-        if is_write && !self.locks.lock(op, RowKeys::of(&o), ctx.now()) {
+        if is_write && !self.locks.lock(op, RowKeys::of(&o, &self.space), ctx.now()) {
             // Waits for the rows' locks; `release` hands it on.
             return;
         }
@@ -226,7 +226,7 @@ impl Polyglot {
             }
             System::Db => {
                 let service = if is_write {
-                    let rows = if o.kind == OpKind::Transfer { 2 } else { 1 };
+                    let rows = RowKeys::of(&o, &self.space).keys().len();
                     (0..rows).fold(SimDuration::ZERO, |d, _| {
                         d + self.write.sample(&mut self.service_rng)
                     })
@@ -318,7 +318,7 @@ impl Polyglot {
     fn release(&mut self, op: OpId, o: &Operation, ctx: &mut Ctx<'_>) {
         let mut granted = std::mem::take(&mut self.granted);
         self.locks
-            .release(op, RowKeys::of(o), ctx.now(), &mut granted);
+            .release(op, RowKeys::of(o, &self.space), ctx.now(), &mut granted);
         for next in granted.drain(..) {
             self.execute(next, System::Db, ctx);
         }
@@ -334,7 +334,7 @@ impl Polyglot {
             (_, System::Cache) if self.h.clients.missed(op, o.kind) => {
                 self.request(Message::Client, op, Event::At(op, System::Db), ctx)
             }
-            (OpKind::Put | OpKind::Transfer, _) => self.dual_writes(op, ctx),
+            (OpKind::Put | OpKind::Transfer | OpKind::Txn, _) => self.dual_writes(op, ctx),
             (OpKind::Rmw | OpKind::Reserve, System::Db) if self.h.writes(op, o.kind) => {
                 self.dual_writes(op, ctx)
             }

@@ -57,11 +57,6 @@ pub fn serves_records(op: OpKind) -> bool {
     )
 }
 
-/// [`serves_records`], without multi-key transactions (`txn`).
-pub fn serves_records_but_txn(op: OpKind) -> bool {
-    serves_records(op) && op != OpKind::Txn
-}
-
 /// A key at the top of an entry that stands for a field of a table: the
 /// entry reads it as that field, and a file that gives both is refused.
 pub struct Shorthand {

@@ -521,7 +521,17 @@ impl Sharded {
                     self.send(op, a, 1, ctx);
                 }
             }
-            OpKind::Txn => unreachable!("refused when the scenario is read"),
+            OpKind::Txn => {
+                let legs = self.txn_legs(&o);
+                self.count_fanout(op, &o, measured, legs.len() as u64);
+                if legs.len() > 1 && self.cross_shard == CrossShard::Reject {
+                    ctx.complete(op, Outcome::Failed);
+                } else {
+                    // Leg one, at the paying account's shard; `answered`
+                    // sends the next.
+                    self.send(op, legs[0].0, 1, ctx);
+                }
+            }
             OpKind::MultiGet => {
                 let mut shards = std::mem::take(&mut self.scatter);
                 shards.clear();
@@ -894,10 +904,50 @@ impl Sharded {
 
     // ----- a shard -----
 
+    /// The legs of `txn` operation `o`: each shard its accounts live on,
+    /// with the accounts there (ascending), the paying account's shard
+    /// first (it checks the balance), then in the order of their lowest
+    /// accounts. Each leg is one local transaction.
+    fn txn_legs(&self, o: &Operation) -> Vec<(ShardId, RowKeys)> {
+        let txn = self.space.txn_keys(o);
+        let first = self.shard_of(txn.payer);
+        let mut shards = vec![first];
+        for &key in txn.keys() {
+            let s = self.shard_of(key);
+            if !shards.contains(&s) {
+                shards.push(s);
+            }
+        }
+        shards
+            .into_iter()
+            .map(|s| {
+                let keys: Vec<u64> = txn
+                    .keys()
+                    .iter()
+                    .copied()
+                    .filter(|&k| self.shard_of(k) == s)
+                    .collect();
+                (s, RowKeys::ascending(&keys))
+            })
+            .collect()
+    }
+
     /// The keys `o` writes on shard `s`: a cross-shard transfer's leg
-    /// writes the one account the shard holds.
+    /// writes the one account the shard holds, a txn's leg the accounts
+    /// the shard holds.
     fn row_keys(&self, o: &Operation, s: ShardId) -> RowKeys {
         match o.kind {
+            OpKind::Txn => {
+                let keys: Vec<u64> = self
+                    .space
+                    .txn_keys(o)
+                    .keys()
+                    .iter()
+                    .copied()
+                    .filter(|&k| self.shard_of(k) == s)
+                    .collect();
+                RowKeys::ascending(&keys)
+            }
             OpKind::Transfer if self.shard_of(o.key) != self.shard_of(o.other) => {
                 RowKeys::one(if self.shard_of(o.key) == s {
                     o.key
@@ -905,7 +955,7 @@ impl Sharded {
                     o.other
                 })
             }
-            _ => RowKeys::of(o),
+            _ => RowKeys::of(o, &self.space),
         }
     }
 
@@ -934,7 +984,13 @@ impl Sharded {
                 let local_transfer = o.kind == OpKind::Transfer
                     && self.shard_of(o.other) == s
                     && self.shard_of(o.key) == s;
-                let rows = if local_transfer { 2 } else { 1 };
+                let rows = if o.kind == OpKind::Txn {
+                    self.row_keys(&o, s).keys().len()
+                } else if local_transfer {
+                    2
+                } else {
+                    1
+                };
                 (0..rows).fold(SimDuration::ZERO, |d, _| {
                     d + self.write.sample(&mut self.service_rng)
                 })
@@ -1048,6 +1104,9 @@ impl Sharded {
     /// a best-effort transfer.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
+        if o.kind == OpKind::Txn {
+            return self.commit_txn_leg(op, ctx);
+        }
         let st = *self.h.state(op);
         let now = ctx.now();
         // A best-effort transfer's first leg installs its one write.
@@ -1107,6 +1166,71 @@ impl Sharded {
         self.hop(Message::Client, op, Event::Answered(op), ctx);
     }
 
+    /// The next leg of `txn` operation `op` commits at its shard, under its
+    /// row locks: the first, at the paying account's shard, debits it (or
+    /// refuses the whole txn, writing nothing, when the balance is short)
+    /// and credits the accounts there; each later leg credits its shard's
+    /// accounts. Once the last has committed, the writes are linked as one
+    /// transaction for the oracle; a txn stopped between legs stays torn.
+    fn commit_txn_leg(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        let o = *ctx.op(op);
+        let st = *self.h.state(op);
+        let now = ctx.now();
+        let legs = self.txn_legs(&o);
+        let leg = usize::from(st.legs_done);
+        let (shard, keys) = legs[leg];
+        let txn = self.space.txn_keys(&o);
+        let amount = self.transfer_amount;
+        let paid = amount * (txn.keys().len() as i64 - 1);
+        let refused = leg == 0 && self.data.value(txn.payer) < paid;
+        let mut plan = Plan {
+            leg: legs.len() > 1,
+            ..Plan::default()
+        };
+        if !refused {
+            for &key in keys.keys() {
+                let change = if key == txn.payer { -paid } else { amount };
+                plan.writes[plan.len] = (key, self.data.value(key) + change);
+                plan.len += 1;
+            }
+        }
+        let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
+        if let Some(grid) = &mut self.grid {
+            for w in &writes[..plan.len] {
+                grid.cache.source_committed(w.key, w.version, now);
+            }
+        }
+        if let Some(stores) = &mut self.stores {
+            for w in &writes[..plan.len] {
+                stores.committed(*w, &o, &mut self.h, ctx);
+            }
+        }
+        self.ship(&writes[..plan.len], &o, ctx);
+        let state = self.h.state_mut(op);
+        if refused {
+            let (reads, n) = transaction::refused_reads(&o, &self.data, &self.space);
+            (state.writes, state.touched) = (reads, n as u8);
+            (state.installed, state.planned) = (0, 0);
+        } else {
+            let done = usize::from(state.installed);
+            state.writes[done..done + plan.len].copy_from_slice(&writes[..plan.len]);
+            state.installed += plan.len as u8;
+            state.touched = state.installed;
+            state.planned = txn.keys().len() as u8;
+            if legs.len() > 1 && leg + 1 == legs.len() {
+                let all: Vec<(u64, crate::check::Version)> = state.writes
+                    [..usize::from(state.installed)]
+                    .iter()
+                    .map(|w| (w.key, w.version))
+                    .collect();
+                self.h.oracle.link_ring(&all);
+            }
+        }
+        self.h.state_mut(op).legs_done += 1;
+        self.release(op, shard, &o, ctx);
+        self.hop(Message::Client, op, Event::Answered(op), ctx);
+    }
+
     /// `op` releases its row locks on shard `s`; the writes granted them
     /// execute now.
     fn release(&mut self, op: OpId, s: ShardId, o: &Operation, ctx: &mut Ctx<'_>) {
@@ -1155,6 +1279,21 @@ impl Sharded {
                     } else {
                         self.send(op, second, 1, ctx);
                     }
+                } else {
+                    self.written(op, ctx);
+                }
+            }
+            OpKind::Txn => {
+                // The next leg, unless the txn was refused, is done, or the
+                // application died between legs (the rest never happens,
+                // and the error is swallowed).
+                let legs = self.txn_legs(&o);
+                let next = usize::from(st.legs_done);
+                if st.planned > 0
+                    && next < legs.len()
+                    && !self.failure_rng.random_bool(self.leg_failure)
+                {
+                    self.send(op, legs[next].0, 1, ctx);
                 } else {
                     self.written(op, ctx);
                 }

@@ -529,7 +529,7 @@ impl Single {
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let writes = self.h.writes(op, o.kind);
-        if writes && !self.locks.lock(op, RowKeys::of(&o), ctx.now()) {
+        if writes && !self.locks.lock(op, RowKeys::of(&o, &self.space), ctx.now()) {
             // Waits for the rows' locks; `release` hands it on.
             return;
         }
@@ -555,9 +555,13 @@ impl Single {
             OpKind::Transfer => {
                 self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
             }
+            // One statement per account, in one local transaction.
+            OpKind::Txn => (0..RowKeys::of(o, &self.space).keys().len())
+                .fold(SimDuration::ZERO, |d, _| {
+                    d + self.write.sample(&mut self.service_rng)
+                }),
             OpKind::Analytics => self.analytics.sample(&mut self.service_rng),
-            OpKind::Txn
-            | OpKind::DocGet
+            OpKind::DocGet
             | OpKind::DocPut
             | OpKind::Search
             | OpKind::SessionGet
@@ -700,7 +704,7 @@ impl Single {
     fn release(&mut self, op: OpId, o: &Operation, ctx: &mut Ctx<'_>) {
         let mut granted = std::mem::take(&mut self.granted);
         self.locks
-            .release(op, RowKeys::of(o), ctx.now(), &mut granted);
+            .release(op, RowKeys::of(o, &self.space), ctx.now(), &mut granted);
         for next in granted.drain(..) {
             let o = *ctx.op(next);
             self.execute(next, &o, true, PRIMARY, ctx);
@@ -812,15 +816,14 @@ impl Architecture for Single {
                 }
                 self.start_read(op, ctx)
             }
-            OpKind::Put | OpKind::Transfer => {
+            OpKind::Put | OpKind::Transfer | OpKind::Txn => {
                 self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
             }
             OpKind::Analytics => {
                 let node = self.analytics_node;
                 self.request(Message::Client, op, Event::AtDb(op, node), ctx);
             }
-            OpKind::Txn
-            | OpKind::DocGet
+            OpKind::DocGet
             | OpKind::DocPut
             | OpKind::Search
             | OpKind::SessionGet

@@ -138,6 +138,21 @@ impl Oracle {
         self.commits.commit(b.0, b.1, partner(a), None);
     }
 
+    /// Writes committed separately belong to one logical transaction (a
+    /// best-effort `txn` over several shards): each is linked to the next,
+    /// cyclically, so a read that sees some and misses others is fractured.
+    pub fn link_ring(&mut self, writes: &[(u64, Version)]) {
+        let n = writes.len();
+        for (i, &(key, version)) in writes.iter().enumerate() {
+            let (pk, pv) = writes[(i + 1) % n];
+            let partner = Partner {
+                key: pk,
+                version: pv,
+            };
+            self.commits.commit(key, version, Some(partner), None);
+        }
+    }
+
     /// A write of `version` was applied somewhere but failed: reads of it
     /// are dirty.
     pub fn write_failed(&mut self, key: u64, version: Version) {

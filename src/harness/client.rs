@@ -38,6 +38,8 @@ pub struct OpState {
     pub planned: u8,
     /// A txn's keys in `writes`, installed or (refused) read.
     pub touched: u8,
+    /// A best-effort txn over several shards: the legs done.
+    pub legs_done: u8,
     /// Parts (shards, replicas) still to answer a scattered request.
     pub pending: u16,
     /// A probe's delay index.

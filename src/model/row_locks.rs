@@ -18,21 +18,19 @@ use rustc_hash::FxHashMap;
 
 use crate::metrics::{ComponentStats, Window, round6};
 use crate::sim::{SimDuration, SimTime};
-use crate::workload::{OpKind, Operation};
+use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
 
-/// The keys one write locks: one, or two for a transfer, ascending.
+/// The keys one write locks: one, two for a transfer, or a `txn`'s (up to
+/// [`MAX_TXN_KEYS`]), ascending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowKeys {
-    keys: [u64; 2],
+    keys: [u64; MAX_TXN_KEYS],
     len: u8,
 }
 
 impl RowKeys {
     pub fn one(key: u64) -> RowKeys {
-        RowKeys {
-            keys: [key, 0],
-            len: 1,
-        }
+        RowKeys::ascending(&[key])
     }
 
     /// Both keys, in ascending order; one when they are the same.
@@ -40,16 +38,26 @@ impl RowKeys {
         if a == b {
             return RowKeys::one(a);
         }
+        RowKeys::ascending(&[a.min(b), a.max(b)])
+    }
+
+    /// These distinct keys, already in ascending order.
+    pub fn ascending(keys: &[u64]) -> RowKeys {
+        debug_assert!(keys.windows(2).all(|w| w[0] < w[1]), "ascending");
+        let mut k = [0; MAX_TXN_KEYS];
+        k[..keys.len()].copy_from_slice(keys);
         RowKeys {
-            keys: [a.min(b), a.max(b)],
-            len: 2,
+            keys: k,
+            len: keys.len() as u8,
         }
     }
 
-    /// The keys operation `op` writes: a transfer's two accounts, or its key.
-    pub fn of(op: &Operation) -> RowKeys {
+    /// The keys operation `op` writes: a transfer's two accounts, a txn's
+    /// accounts (`space` lists them), or its key.
+    pub fn of(op: &Operation, space: &KeySpace) -> RowKeys {
         match op.kind {
             OpKind::Transfer => RowKeys::two(op.key, op.other),
+            OpKind::Txn => RowKeys::ascending(space.txn_keys(op).keys()),
             _ => RowKeys::one(op.key),
         }
     }

@@ -20,6 +20,10 @@ pub type Writes = [Write; MAX_TXN_KEYS];
 pub struct Plan {
     pub writes: [(u64, i64); MAX_TXN_KEYS],
     pub len: usize,
+    /// One leg of a best-effort transaction over several shards: its
+    /// writes are linked to the other legs' once every leg has committed
+    /// (`Oracle::link_ring`), not to each other.
+    pub leg: bool,
 }
 
 impl Plan {
@@ -123,7 +127,7 @@ pub fn install(
     let n = plan.len;
     for i in 0..n {
         let w = writes[i];
-        let partner = (n >= 2).then(|| Partner {
+        let partner = (n >= 2 && !plan.leg).then(|| Partner {
             key: writes[(i + 1) % n].key,
             version: writes[(i + 1) % n].version,
         });

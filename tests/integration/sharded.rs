@@ -465,3 +465,88 @@ fn a_grid_that_is_never_invalidated_holds_stale_entries() {
     let share = r.anomalies.divergence["cache"].diverged_share;
     assert!(share > 0.9, "diverged share {share}");
 }
+
+/// `txn`s over three accounts, half of them spread over three groups, on
+/// `kind` (with `extra` lines in its entry).
+fn txns(kind: &str, extra: &str) -> RunResult {
+    run_one(&format!(
+        r#"
+        duration = "20s"
+        warmup = "2s"
+        [workload]
+        rate = 3000
+        keys = 1000
+        groups = 10
+        locality = 0.5
+        txn_keys = 3
+        [workload.mix]
+        txn = 0.8
+        multi_get = 0.2
+        [workload.entities]
+        accounts = 100
+        balance = 1000
+        [[architecture]]
+        kind = "{kind}"
+        {extra}
+        "#
+    ))
+}
+
+#[test]
+fn best_effort_txns_run_a_leg_per_shard_and_tear_between_legs() {
+    let torn = txns(
+        "sharded",
+        "[architecture.shards]\ncount = 4\npartition_by = \"group\"\nleg_failure = 0.02",
+    );
+    let a = &torn.anomalies;
+    assert!(a.torn_transaction.count > 100, "{:?}", a.torn_transaction);
+    assert!(a.invariant.bank_total_final != a.invariant.bank_total_expected);
+    let share = torn.components["router"].cross_shard_share.unwrap();
+    assert!(share > 0.2 && share < 0.6, "cross-shard share {share}");
+    // Without failures every leg runs: nothing torn, the total kept, but a
+    // multi_get between two legs sees some of a txn's writes and not others.
+    let whole = txns(
+        "sharded",
+        "[architecture.shards]\ncount = 4\npartition_by = \"group\"\nleg_failure = 0.0",
+    );
+    let a = &whole.anomalies;
+    assert_eq!(a.torn_transaction.count, 0);
+    assert_eq!(
+        a.invariant.bank_total_final,
+        a.invariant.bank_total_expected
+    );
+    assert!(a.fractured_read.count > 0, "{:?}", a.fractured_read);
+}
+
+#[test]
+fn reject_fails_cross_shard_txns() {
+    let r = txns(
+        "sharded",
+        "[architecture.shards]\ncount = 4\npartition_by = \"group\"\ncross_shard = \"reject\"",
+    );
+    let t = &r.latency.0["txn"];
+    let share = r.components["router"].cross_shard_share.unwrap();
+    let failed = t.errors as f64 / t.count as f64;
+    assert!(
+        t.errors > 1000 && failed > 0.8 * share,
+        "{failed} vs {share}"
+    );
+    assert_eq!(r.anomalies.torn_transaction.count, 0);
+}
+
+#[test]
+fn a_single_database_runs_a_txn_as_one_local_transaction() {
+    let r = txns("single", "");
+    let a = &r.anomalies;
+    assert!(r.latency.0["txn"].count > 40_000);
+    assert_eq!(r.latency.0["txn"].errors, 0);
+    assert_eq!(a.torn_transaction.count, 0);
+    assert_eq!(a.fractured_read.count, 0);
+    assert_eq!(a.invariant.count, 0);
+    assert_eq!(
+        a.invariant.bank_total_final,
+        a.invariant.bank_total_expected
+    );
+    let c = r.coordination.per_transaction.as_ref();
+    assert!(c.is_none_or(|t| t.count == 0), "nothing distributed");
+}

@@ -29,7 +29,7 @@ pub const KIND: Kind = Kind {
                   polyglot architecture.",
         },
     ],
-    serves: |op| !matches!(op, OpKind::DocGet | OpKind::DocPut | OpKind::Txn),
+    serves: |op| !matches!(op, OpKind::DocGet | OpKind::DocPut),
 };
 
 /// Specialized persistence: the database beside a cache, a search index, a

@@ -28,7 +28,7 @@ pub const KIND: Kind = Kind {
     optional: &["stores"],
     fields: &[],
     shorthands: SHARD_SHORTHANDS,
-    serves: |op| !matches!(op, OpKind::SessionGet | OpKind::SessionPut | OpKind::Txn),
+    serves: |op| !matches!(op, OpKind::SessionGet | OpKind::SessionPut),
 };
 
 /// The shorthands of an architecture over shards (`router = "range"` for

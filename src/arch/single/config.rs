@@ -18,7 +18,7 @@ pub const KIND: Kind = Kind {
     optional: &[],
     fields: &["analytics_on"],
     shorthands: &[CACHE_NODES],
-    serves: registry::serves_records_but_txn,
+    serves: registry::serves_records,
 };
 
 /// A single system: one primary, a cache, read replicas.
