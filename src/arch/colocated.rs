@@ -33,7 +33,12 @@
 //!   coordinator records the outcome in the commit partition (a second
 //!   consensus round) — the commit point — and answers; the participants
 //!   resolve their intents and release their locks afterwards. With the
-//!   client next to the coordinator: 6d + 2f.
+//!   client next to the coordinator: 6d + 2f. A `txn` over p partitions
+//!   runs the same over all p: 2p + 1 consensus rounds of 2(r − 1)
+//!   messages with r replicas, and 3(p − 1) messages between leaders.
+//!   With `partitions.coordinator = "separate"` the coordinator is the
+//!   leader of a Raft group of its own, which holds the outcome record:
+//!   every participant is remote, (2p + 1) · 2(r − 1) + 3p messages.
 //!
 //! How many transactions are local is decided by the workload's `locality`
 //! and `partition_by`: a bad affinity key brings the coordination back.
@@ -99,6 +104,10 @@ use crate::sim::{FOREVER, OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
 
 type PartitionId = u32;
+
+/// The coordinator's own Raft group (`coordinator = "separate"`), where a
+/// partition id is expected.
+const COORDINATOR_GROUP: PartitionId = PartitionId::MAX;
 
 /// How long an election may run after a majority of the group is up before
 /// it is given up (the partition then has no leader for the rest of the run):
@@ -199,6 +208,11 @@ pub struct Colocated {
     space: KeySpace,
     router: Router,
     groups: Vec<RaftGroup>,
+    /// With `coordinator = "separate"`: the Raft group that coordinates
+    /// transactions over several partitions and holds their decisions
+    /// (placed on the nodes as the next partition would be; no fault
+    /// targets it).
+    coordinator_group: Option<RaftGroup>,
     nodes: Vec<Station>,
     /// Follower `j` of every partition, as one copy over all keys (with
     /// follower reads only).
@@ -269,6 +283,12 @@ impl Colocated {
                 RaftGroup::new(nodes, device)
             })
             .collect();
+        let coordinator_group = (c.coordinator == config::CoordinatorAt::Separate).then(|| {
+            let nodes = (0..c.replication)
+                .map(|j| (partitions + j) % c.nodes)
+                .collect();
+            RaftGroup::new(nodes, device)
+        });
         let follower_reads = c.reads == RaftReads::Follower;
         // Shipped after the hops the store draws (`learn_rngs`), not their own.
         let followers = if follower_reads {
@@ -292,6 +312,7 @@ impl Colocated {
             space,
             router: Router::new(ShardPlacement::Hash, c.partition_by, partitions, space),
             groups,
+            coordinator_group,
             nodes: (0..c.nodes).map(|_| db.node(db.cores, window)).collect(),
             followers,
             follower_streams: (0..partitions)
@@ -365,7 +386,7 @@ impl Colocated {
     /// `p`'s replicas is up: no entry commits, and no leader is elected,
     /// before.
     fn quorum_at(&self, p: PartitionId, now: SimTime) -> SimTime {
-        let group = &self.groups[p as usize];
+        let group = self.group(p);
         let mut up: Vec<SimTime> = std::iter::once(group.leader_node())
             .chain(group.follower_nodes())
             .map(|n| self.up_at(n, now))
@@ -472,6 +493,29 @@ impl Colocated {
 
     fn partition_of(&self, key: u64) -> PartitionId {
         self.router.shard(key)
+    }
+
+    /// Partition `p`'s Raft group, or the coordinator's.
+    fn group(&self, p: PartitionId) -> &RaftGroup {
+        match p {
+            COORDINATOR_GROUP => self
+                .coordinator_group
+                .as_ref()
+                .expect("a separate coordinator"),
+            p => &self.groups[p as usize],
+        }
+    }
+
+    /// Where transaction `t`'s coordinator runs, as a partition id: the
+    /// first participant's partition, or the coordinator's own group when
+    /// it is separate and `t` spans partitions.
+    fn home(&self, t: TxnId) -> PartitionId {
+        let txn = self.txns.txn(t);
+        if self.coordinator_group.is_some() && txn.n() > 1 {
+            COORDINATOR_GROUP
+        } else {
+            txn.parts[0].at
+        }
     }
 
     fn leader_station(&mut self, p: PartitionId) -> &mut Station {
@@ -816,8 +860,9 @@ impl Colocated {
     /// partition, which executes it or, over several partitions,
     /// coordinates it and sends each participant its write intent.
     fn start(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
+        let home = self.home(t);
         let txn = self.txns.txn(t);
-        let (op, n, home) = (client(txn), txn.n(), txn.parts[0].at);
+        let (op, n) = (client(txn), txn.n());
         let leg = self.h.request(Message::Client, ctx.op(op));
         if n > 1 {
             // The write intents and their votes, in parallel: one round
@@ -882,7 +927,14 @@ impl Colocated {
     fn replicate(&mut self, t: TxnId, partition: PartitionId, now: SimTime) -> SimTime {
         let at = self.quorum_at(partition, now);
         let (hop, fsync, rng) = (&self.hop, &self.fsync, &mut self.raft_rng);
-        let round = self.groups[partition as usize].append(at, |draw| match draw {
+        let group = match partition {
+            COORDINATOR_GROUP => self
+                .coordinator_group
+                .as_mut()
+                .expect("a separate coordinator"),
+            p => &mut self.groups[p as usize],
+        };
+        let round = group.append(at, |draw| match draw {
             Draw::Hop => hop.sample(rng),
             Draw::Fsync => fsync.sample(rng),
         });
@@ -1030,22 +1082,21 @@ impl Driver for Colocated {
 
     /// The vote travels to the coordinator (the commit partition's leader).
     fn send_vote(&mut self, t: TxnId, p: u8, vote: Vote, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.txn(t);
-        let (from, home) = (txn.parts[p].at, txn.parts[0].at);
+        let (from, home) = (self.txns.txn(t).parts[p].at, self.home(t));
         let leg = self.server_leg(t, from, home);
         ctx.schedule_in(leg, Event::Voted(t, p, vote));
     }
 
     fn send_decision(&mut self, t: TxnId, p: u8, ctx: &mut Ctx<'_>) {
-        let txn = self.txns.txn(t);
-        let (home, to) = (txn.parts[0].at, txn.parts[p].at);
+        let (home, to) = (self.home(t), self.txns.txn(t).parts[p].at);
         let leg = self.server_leg(t, home, to);
         ctx.schedule_in(leg, Event::Resolve(t, p));
     }
 
-    /// The outcome goes to the commit partition's Raft group.
+    /// The outcome goes to the commit partition's Raft group (or the
+    /// separate coordinator's).
     fn force_decision(&mut self, t: TxnId, ctx: &mut Ctx<'_>) {
-        let home = self.txns.txn(t).parts[0].at;
+        let home = self.home(t);
         let commit = self.replicate(t, home, ctx.now());
         ctx.schedule_at(commit, Event::Decided(t));
     }

@@ -138,6 +138,24 @@ impl Config {
     }
 }
 
+/// Where a cross-partition transaction's coordinator runs
+/// (`[architecture.partitions] coordinator`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CoordinatorAt {
+    /// At the first participant's leader; its group holds the decision.
+    #[default]
+    Colocated,
+    /// In a Raft group of its own.
+    Separate,
+}
+
+impl CoordinatorAt {
+    fn is_colocated(&self) -> bool {
+        *self == CoordinatorAt::Colocated
+    }
+}
+
 /// The colocated store of `kind = "colocated"` (`[architecture.partitions]`):
 /// data split into partitions placed by an affinity key, each partition a
 /// Raft group of `replication` replicas over `nodes`; the nodes' cores and
@@ -188,6 +206,9 @@ pub struct PartitionsConfig {
     pub heartbeat: Option<SimDuration>,
     /// A new leader serves only after the old leader's lease has run out. Default "5s" (Ignite 3 lease).
     pub lease: SimDuration,
+    /// Where the two-phase commit of a transaction over several partitions is coordinated: "colocated" at the leader of its first key's partition, whose Raft group holds the decision record (Ignite 3's commit partition), or "separate" in a Raft group of its own (`replication` replicas on the nodes, as a partition's), whose leader receives the client's request, sends every participant its write intent and replicates the decision in that group. Separate: every participant is remote, 3p leader-to-leader messages instead of 3(p − 1), and one more hop before the first intent. Default "colocated".
+    #[serde(skip_serializing_if = "CoordinatorAt::is_colocated")]
+    pub coordinator: CoordinatorAt,
     /// Moved to `[architecture.db] cores`.
     #[serde(default, skip_serializing, deserialize_with = "moved_cores")]
     cores: MovedToDb,
@@ -283,6 +304,7 @@ impl Default for PartitionsConfig {
             election_timeout: ElectionTimeout::default(),
             heartbeat: None,
             lease: SimDuration::from_secs(5),
+            coordinator: CoordinatorAt::Colocated,
             cores: MovedToDb,
             read: MovedToDb,
             write: MovedToDb,
