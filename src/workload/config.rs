@@ -39,7 +39,7 @@ pub struct WorkloadConfig {
     #[serde(deserialize_with = "multi_get_keys")]
     pub multi_get_keys: u32,
     /// Accounts one `txn` writes, 1 to 16: one of them, drawn uniformly, pays `transfer_amount` to each of the others in one atomic transaction; they lie in one group with probability `locality`, else in as many consecutive groups (so over up to `txn_keys` shards or partitions when partitioned by group). Default 3.
-    #[serde(deserialize_with = "txn_keys")]
+    #[serde(deserialize_with = "txn_keys", skip_serializing_if = "is_three")]
     pub txn_keys: u32,
     /// Units one transfer moves (and one txn moves to each account it pays). Default 1.
     #[serde(deserialize_with = "positive_amount")]
@@ -118,6 +118,12 @@ impl Default for WorkloadConfig {
 
 fn is_one(x: &f64) -> bool {
     *x == 1.0
+}
+
+/// The default `txn_keys`, left out of the resolved scenario (whose hash
+/// scenarios without txns keep).
+fn is_three(n: &u32) -> bool {
+    *n == 3
 }
 
 impl WorkloadConfig {
