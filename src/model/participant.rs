@@ -150,7 +150,10 @@ pub fn granted(parts: &mut [Participant], key: u64) -> Option<u8> {
 }
 
 /// The participants of one transaction: inline up to two (every operation
-/// but a `txn` spread over more places), on the heap beyond.
+/// but a `txn` spread over more places), on the heap beyond. The inline
+/// variant is the larger on purpose: one- and two-participant transactions,
+/// nearly all of them, allocate nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Parts {
     Inline([Participant; 2], u8),
