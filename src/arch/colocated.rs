@@ -1127,28 +1127,24 @@ impl Driver for Colocated {
         let txn = self.txns.txn(t);
         let (o, op) = (txn.operation, client(txn));
         let now = ctx.now();
-        let read = *self.h.state(op);
+        let read = self.h.state(op);
+        let (value, version) = (read.value, read.version);
         let plan = if txn.refused {
             Plan::default()
         } else {
-            transaction::plan(
-                &o,
-                read.value,
-                &self.data,
-                &self.space,
-                self.transfer_amount,
-            )
+            transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount)
         };
-        let writes = self
-            .h
-            .installed(&plan, &mut self.data, &o, read.version, now);
-        self.h
-            .clients
-            .state_mut(op)
-            .committed(&o, writes, plan.len, &self.data, &self.space);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
+        self.h.clients.state_mut(op).committed(
+            &o,
+            writes.clone(),
+            plan.len(),
+            &self.data,
+            &self.space,
+        );
         // Each partition's followers apply its rows, in the order of the
         // partitions' first rows.
-        let writes = &writes[..plan.len];
+        let writes = &writes[..plan.len()];
         let home = writes.first().map(|w| self.partition_of(w.key));
         if writes
             .iter()

@@ -574,7 +574,7 @@ impl Coordinator {
                 b.pending.insert(o.key, write);
                 self.arm_flush(ctx);
                 let st = self.h.state_mut(op);
-                st.writes[0] = write;
+                st.writes = smallvec::smallvec![write];
                 st.installed = 1;
                 st.planned = 1;
                 let leg = self.cache_leg(&o);
@@ -617,7 +617,7 @@ impl Coordinator {
     /// and answers the client.
     fn cache_written(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let s = *self.h.state(op);
+        let s = self.h.clients.state(op);
         let b = self.boundary.as_mut().expect("a cache");
         let service = b.service.sample(&mut self.cache_rng);
         let slot = b.station.enter(now, service);
@@ -749,14 +749,17 @@ impl Coordinator {
         if o.kind == OpKind::Analytics {
             return ctx.complete(op, Outcome::Ok);
         }
-        let st = *self.h.state(op);
-        if st.missed && self.boundary.is_some() {
+        let (missed, version, value) = {
+            let st = self.h.state(op);
+            (st.missed, st.version, st.value)
+        };
+        if missed && self.boundary.is_some() {
             // Fill the cache with what the read model returned, without waiting.
             let leg = self.h.message(Kind::Fill, &o);
             let fill = Event::CacheFill {
                 key: o.key as u32,
-                version: st.version,
-                value: st.value,
+                version,
+                value,
             };
             ctx.schedule_in(leg, fill);
         }
@@ -1137,44 +1140,39 @@ impl Driver for Coordinator {
         let txn = self.txns.txn(t);
         let o = txn.operation;
         let now = ctx.now();
-        let read = txn.op.map(|op| *self.h.state(op)).unwrap_or_default();
+        let (value, version) = txn
+            .op
+            .map(|op| (self.h.state(op).value, self.h.state(op).version))
+            .unwrap_or_default();
         let plan = if txn.refused {
             Plan::default()
         } else {
-            transaction::plan(
-                &o,
-                read.value,
-                &self.data,
-                &self.space,
-                self.transfer_amount,
-            )
+            transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount)
         };
         if let Some(b) = &self.boundary {
             // A write that went past the write-behind cache (while it was
             // down) takes a version after every one the cache issued for
             // its key: those still on their way to a flush come after it
             // in version order and are lost when they land.
-            for &(key, _) in &plan.writes[..plan.len] {
+            for &(key, _) in &plan.writes[..plan.len()] {
                 if let Some(&issued) = b.issued.get(key as usize) {
                     self.data.skip_to(key, issued);
                 }
             }
         }
-        let writes = self
-            .h
-            .installed(&plan, &mut self.data, &o, read.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
         if let Some(op) = txn.op {
             let state = self.h.state_mut(op);
             if state.writing {
                 // A blind write after a read of the read model.
-                state.writes = writes;
-                state.installed = plan.len as u8;
-                state.planned = plan.len as u8;
+                state.writes = writes.clone();
+                state.installed = plan.len() as u8;
+                state.planned = plan.len() as u8;
             } else {
-                state.committed(&o, writes, plan.len, &self.data, &self.space);
+                state.committed(&o, writes.clone(), plan.len(), &self.data, &self.space);
             }
         }
-        self.publish(&writes[..plan.len], &o, ctx);
+        self.publish(&writes[..plan.len()], &o, ctx);
     }
 
     fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {

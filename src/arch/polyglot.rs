@@ -38,7 +38,7 @@ use super::stores::{Beside, FedCache, StoreEvent, Stores};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::Role;
-use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
+use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
 use crate::metrics::{ComponentStats, Window};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
@@ -295,11 +295,11 @@ impl Polyglot {
     /// and its changes start on their way to the stores fed by a pipeline.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.h.state(op);
+        let &OpState { value, version, .. } = self.h.state(op);
         let now = ctx.now();
-        let plan = transaction::plan(&o, s.value, &self.data, &self.space, self.transfer_amount);
-        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
-        let n = plan.len;
+        let plan = transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
+        let n = plan.len();
         for w in &writes[..n] {
             if let Some(cache) = &mut self.cache.cache {
                 cache.source_committed(w.key, w.version, now);
@@ -329,7 +329,7 @@ impl Polyglot {
 
     fn answered(&mut self, op: OpId, system: System, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.h.state(op);
+        let &OpState { value, version, .. } = self.h.state(op);
         match (o.kind, system) {
             (_, System::Cache) if self.h.clients.missed(op, o.kind) => {
                 self.request(Message::Client, op, Event::At(op, System::Db), ctx)
@@ -352,7 +352,7 @@ impl Polyglot {
                             }
                         } else {
                             let current = self.data.version(o.key);
-                            cache.put(o.key, s.version, s.value, current, now);
+                            cache.put(o.key, version, value, current, now);
                             self.h.network.sent(Message::Fill, 1, &o);
                         }
                     }

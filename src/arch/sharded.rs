@@ -67,7 +67,7 @@ use super::{CrossShard, Footprint, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
+use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
 use crate::metrics::{ComponentStats, Outcome, Window};
 use crate::model::analytics::{self, Split};
 use crate::model::network::Message;
@@ -636,11 +636,11 @@ impl Sharded {
         }
         let st = self.h.state_mut(op);
         st.pending = d.w;
-        st.writes[0] = crate::model::Write {
+        st.writes = smallvec::smallvec![crate::model::Write {
             key: o.key,
             version,
             value: 0,
-        };
+        }];
         st.installed = 1;
         st.planned = 1;
     }
@@ -771,7 +771,7 @@ impl Sharded {
 
     fn grid_invalidate(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
-        let s = *self.h.state(op);
+        let s = self.h.clients.state(op);
         let grid = self.grid.as_mut().expect("a grid");
         for w in s.installed() {
             match grid.invalidate {
@@ -787,7 +787,8 @@ impl Sharded {
                 super::Invalidate::None => {}
             }
         }
-        let slot = grid.serve(s.writes[0].key, now);
+        let key = s.writes.first().map_or(ctx.op(op).key, |w| w.key);
+        let slot = grid.serve(key, now);
         let back = self.h.message(Message::Invalidation, ctx.op(op));
         ctx.schedule_at(slot.done + back, Event::GridInvalidated(op));
     }
@@ -1107,14 +1108,19 @@ impl Sharded {
         if o.kind == OpKind::Txn {
             return self.commit_txn_leg(op, ctx);
         }
-        let st = *self.h.state(op);
+        let &OpState {
+            installed,
+            value,
+            version,
+            ..
+        } = self.h.state(op);
         let now = ctx.now();
         // A best-effort transfer's first leg installs its one write.
-        let first_done = st.installed == 1;
+        let first_done = installed == 1;
         let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
         let shard = self.shard_of(if cross && first_done { o.other } else { o.key });
         let plan = if !cross {
-            transaction::plan(&o, st.value, &self.data, &self.space, self.transfer_amount)
+            transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount)
         } else if !first_done {
             // Leg one, on the debited account's shard.
             let balance = self.data.value(o.key);
@@ -1127,32 +1133,33 @@ impl Sharded {
             // Leg two, on the credited account's shard.
             Plan::one(o.other, self.data.value(o.other) + self.transfer_amount)
         };
-        let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
         if let Some(grid) = &mut self.grid {
             // Grid entries of older versions are stale from now on.
-            for w in &writes[..plan.len] {
+            for w in &writes[..plan.len()] {
                 grid.cache.source_committed(w.key, w.version, now);
             }
         }
         if let Some(stores) = &mut self.stores {
-            for w in &writes[..plan.len] {
+            for w in &writes[..plan.len()] {
                 stores.committed(*w, &o, &mut self.h, ctx);
             }
         }
-        self.ship(&writes[..plan.len], &o, ctx);
+        self.ship(&writes[..plan.len()], &o, ctx);
         let state = self.h.state_mut(op);
         if cross {
             if !first_done {
-                state.writes = if plan.len == 1 {
+                state.writes = if plan.len() == 1 {
                     writes
                 } else {
                     // Refused: nothing written; the history shows what it read.
                     transaction::refused_reads(&o, &self.data, &self.space).0
                 };
-                state.installed = plan.len as u8;
-                state.planned = if plan.len == 1 { 2 } else { 0 };
+                state.installed = plan.len() as u8;
+                state.planned = if plan.len() == 1 { 2 } else { 0 };
             } else {
-                state.writes[1] = writes[0];
+                state.writes.truncate(1);
+                state.writes.push(writes[0]);
                 state.installed = 2;
                 let (a, b) = (state.writes[0], state.writes[1]);
                 self.h
@@ -1160,7 +1167,7 @@ impl Sharded {
                     .link_partners((a.key, a.version), (b.key, b.version));
             }
         } else {
-            state.committed(&o, writes, plan.len, &self.data, &self.space);
+            state.committed(&o, writes, plan.len(), &self.data, &self.space);
         }
         self.release(op, shard, &o, ctx);
         self.hop(Message::Client, op, Event::Answered(op), ctx);
@@ -1174,11 +1181,14 @@ impl Sharded {
     /// transaction for the oracle; a txn stopped between legs stays torn.
     fn commit_txn_leg(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.h.state(op);
+        let &OpState {
+            legs_done, version, ..
+        } = self.h.state(op);
         let now = ctx.now();
         let legs = self.txn_legs(&o);
-        let leg = usize::from(st.legs_done);
-        let (shard, keys) = legs[leg];
+        let leg = usize::from(legs_done);
+        let (shard, keys) = &legs[leg];
+        let shard = *shard;
         let txn = self.space.txn_keys(&o);
         let amount = self.transfer_amount;
         let paid = amount * (txn.keys().len() as i64 - 1);
@@ -1190,22 +1200,21 @@ impl Sharded {
         if !refused {
             for &key in keys.keys() {
                 let change = if key == txn.payer { -paid } else { amount };
-                plan.writes[plan.len] = (key, self.data.value(key) + change);
-                plan.len += 1;
+                plan.writes.push((key, self.data.value(key) + change));
             }
         }
-        let writes = self.h.installed(&plan, &mut self.data, &o, st.version, now);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
         if let Some(grid) = &mut self.grid {
-            for w in &writes[..plan.len] {
+            for w in &writes[..plan.len()] {
                 grid.cache.source_committed(w.key, w.version, now);
             }
         }
         if let Some(stores) = &mut self.stores {
-            for w in &writes[..plan.len] {
+            for w in &writes[..plan.len()] {
                 stores.committed(*w, &o, &mut self.h, ctx);
             }
         }
-        self.ship(&writes[..plan.len], &o, ctx);
+        self.ship(&writes[..plan.len()], &o, ctx);
         let state = self.h.state_mut(op);
         if refused {
             let (reads, n) = transaction::refused_reads(&o, &self.data, &self.space);
@@ -1213,8 +1222,9 @@ impl Sharded {
             (state.installed, state.planned) = (0, 0);
         } else {
             let done = usize::from(state.installed);
-            state.writes[done..done + plan.len].copy_from_slice(&writes[..plan.len]);
-            state.installed += plan.len as u8;
+            state.writes.truncate(done);
+            state.writes.extend_from_slice(&writes);
+            state.installed += plan.len() as u8;
             state.touched = state.installed;
             state.planned = txn.keys().len() as u8;
             if legs.len() > 1 && leg + 1 == legs.len() {
@@ -1249,8 +1259,17 @@ impl Sharded {
 
     fn answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let st = *self.h.state(op);
-        let pending = st.pending - 1;
+        let &OpState {
+            pending,
+            installed,
+            planned,
+            legs_done,
+            missed,
+            version,
+            value,
+            ..
+        } = self.h.state(op);
+        let pending = pending - 1;
         self.h.state_mut(op).pending = pending;
         if pending > 0 {
             return;
@@ -1270,7 +1289,7 @@ impl Sharded {
                 let second = self.shard_of(o.other);
                 let cross = self.shard_of(o.key) != second;
                 // Leg one debited, leg two still to run.
-                let debited = st.installed == 1 && st.planned == 2;
+                let debited = installed == 1 && planned == 2;
                 if cross && debited {
                     if self.failure_rng.random_bool(self.leg_failure) {
                         // The application died between the legs: the credit
@@ -1288,8 +1307,8 @@ impl Sharded {
                 // application died between legs (the rest never happens,
                 // and the error is swallowed).
                 let legs = self.txn_legs(&o);
-                let next = usize::from(st.legs_done);
-                if st.planned > 0
+                let next = usize::from(legs_done);
+                if planned > 0
                     && next < legs.len()
                     && !self.failure_rng.random_bool(self.leg_failure)
                 {
@@ -1300,12 +1319,12 @@ impl Sharded {
             }
             OpKind::Rmw | OpKind::Reserve if self.h.writes(op, o.kind) => self.written(op, ctx),
             _ => {
-                if st.missed && self.grid.is_some() && o.kind != OpKind::Search {
+                if missed && self.grid.is_some() && o.kind != OpKind::Search {
                     // Fill the grid with what the shard returned, without waiting.
                     let fill = Event::GridFill {
                         key: o.key as u32,
-                        version: st.version,
-                        value: st.value,
+                        version,
+                        value,
                     };
                     self.hop(Message::Fill, op, fill, ctx);
                 }

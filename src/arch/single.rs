@@ -77,7 +77,7 @@ use super::{AnalyticsOn, Footprint, Invalidate, Placement, ReadRouting, SyncPath
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
-use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
+use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
 use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
@@ -434,7 +434,7 @@ impl Single {
                 Some(op)
             }
             CacheJob::Invalidate(op) => {
-                let s = *self.h.state(op);
+                let s = self.h.clients.state(op);
                 for w in s.installed() {
                     match tier.invalidate {
                         Invalidate::Delete => tier.cache.invalidate(w.key, w.version, now),
@@ -665,11 +665,11 @@ impl Single {
     /// installs its versions and ships the commit to the replicas.
     fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
-        let s = *self.h.state(op);
+        let &OpState { value, version, .. } = self.h.state(op);
         let now = ctx.now();
-        let plan = transaction::plan(&o, s.value, &self.data, &self.space, self.transfer_amount);
-        let writes = self.h.installed(&plan, &mut self.data, &o, s.version, now);
-        let n = plan.len;
+        let plan = transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount);
+        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
+        let n = plan.len();
         if let Some(tier) = &mut self.cache {
             for w in &writes[..n] {
                 tier.cache.source_committed(w.key, w.version, now);
@@ -761,12 +761,13 @@ impl Single {
             }
             *self.h.clients.multi_mut(op) = reads;
         } else {
-            let s = *self.h.state(op);
+            let s = self.h.state(op);
+            let (missed, version, value) = (s.missed, s.version, s.value);
             let token = if leases { tier.lease_of(op).token } else { 0 };
             // Under leases only a token's holder fills.
-            if s.missed && (token != 0 || !leases) {
+            if missed && (token != 0 || !leases) {
                 let key = ctx.op(op).key;
-                self.send_to_cache(fill(key, token, s.version, s.value), op, ctx);
+                self.send_to_cache(fill(key, token, version, value), op, ctx);
             }
         }
     }

@@ -386,11 +386,11 @@ impl Stores {
                     // write lands as it arrives.
                     let version = b.data.commit(o.key, 0, now);
                     let s = b.h.state_mut(op);
-                    s.writes[0] = Write {
+                    s.writes = smallvec::smallvec![Write {
                         key: o.key,
                         version,
                         value: 0,
-                    };
+                    }];
                     (s.installed, s.planned) = (1, 1);
                 }
                 (
@@ -656,9 +656,11 @@ impl Stores {
         ctx: &mut Ctx<'_, E>,
     ) {
         let now = ctx.now();
-        let s = *b.h.state(op);
+        let s = b.h.state(op);
+        let key = s.writes.first().map_or(ctx.op(op).key, |w| w.key);
+        let installed = crate::model::transaction::Writes::from_slice(s.installed());
         if !self.fail_rng.random_bool(self.dual_write_fail) {
-            for w in s.installed() {
+            for w in &installed {
                 let c = Change {
                     write: *w,
                     committed: b.data.committed_at(w.key),
@@ -671,7 +673,7 @@ impl Stores {
             }
         }
         let done = match Derived::ALL[usize::from(store)] {
-            Derived::Cache => b.cache.serve(s.writes[0].key, now),
+            Derived::Cache => b.cache.serve(key, now),
             // Indexing one document costs about what a database write does.
             Derived::Search => {
                 let service = self.write.sample(&mut self.search_rng);

@@ -16,7 +16,7 @@ use crate::workload::{KeySpace, OpKind, Operation};
 use crate::workload::{ProbeSession, WorkloadConfig};
 
 /// What an architecture remembers about an operation in flight.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct OpState {
     /// Freshness floor of a single-key read (see `Oracle::read_invoked`).
     pub floor: Version,
@@ -266,7 +266,7 @@ impl Clients {
             ctx.complete(op, crate::metrics::Outcome::Ok);
             return AfterRead::Done;
         }
-        let s = self.states[op.index()];
+        let s = &self.states[op.index()];
         let check = ReadCheck {
             key: o.key,
             session: o.session,
@@ -332,7 +332,7 @@ impl Clients {
     /// completes.
     pub fn acknowledge<E>(&mut self, op: OpId, ctx: &mut Context<'_, E>, oracle: &mut Oracle) {
         let o = *ctx.op(op);
-        let s = self.states[op.index()];
+        let s = &self.states[op.index()];
         let now = ctx.now();
         if ctx.abandoned(op) {
             // The client timed out: the write may have committed, but nobody

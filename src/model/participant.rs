@@ -6,7 +6,9 @@
 
 use super::locks::{Acquire, Conflict, LockTable, Mode, TxnId};
 use crate::sim::{SimDuration, SimTime};
-use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
+use smallvec::{SmallVec, smallvec};
+
+use crate::workload::{KeySpace, OpKind, Operation};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -31,13 +33,12 @@ pub enum Requested {
     Died,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Participant {
     /// The shard or partition.
     pub at: u32,
-    /// Its keys, locked in this (ascending) order.
-    keys: [u64; MAX_TXN_KEYS],
-    nkeys: u8,
+    /// Its keys, locked in this (ascending) order; inline up to two.
+    keys: SmallVec<[u64; 2]>,
     granted: u8,
     mode: Mode,
     pub stage: Stage,
@@ -54,14 +55,11 @@ impl Participant {
     }
 
     /// Its part at `at`: one key, two (a transfer) or up to
-    /// [`MAX_TXN_KEYS`] (a `txn`), locked in `mode`.
+    /// [`MAX_TXN_KEYS`](crate::workload::MAX_TXN_KEYS) (a `txn`), locked in `mode`.
     pub fn new(at: u32, keys: &[u64], mode: Mode) -> Participant {
-        let mut k = [0; MAX_TXN_KEYS];
-        k[..keys.len()].copy_from_slice(keys);
         Participant {
             at,
-            keys: k,
-            nkeys: keys.len() as u8,
+            keys: SmallVec::from_slice(keys),
             granted: 0,
             mode,
             stage: Stage::Sent,
@@ -71,7 +69,7 @@ impl Participant {
     }
 
     pub fn keys(&self) -> &[u64] {
-        &self.keys[..usize::from(self.nkeys)]
+        &self.keys
     }
 
     /// Whether it only reads (shared locks).
@@ -92,7 +90,7 @@ impl Participant {
         self.arrived = now;
         self.stage = Stage::Waiting;
         let (mut deadlock, mut died) = (false, false);
-        for &key in &self.keys[..usize::from(self.nkeys)] {
+        for &key in &self.keys {
             match locks.acquire(key, t, self.mode, age, conflict) {
                 Acquire::Granted => self.granted += 1,
                 Acquire::Waiting { deadlock: d } => deadlock |= d,
@@ -101,7 +99,7 @@ impl Participant {
         }
         if died {
             Requested::Died
-        } else if self.granted == self.nkeys {
+        } else if usize::from(self.granted) == self.keys.len() {
             Requested::Held
         } else {
             Requested::Waiting { deadlock }
@@ -133,7 +131,7 @@ impl Participant {
             return None;
         }
         self.stage = Stage::Released;
-        locks.release(t, &self.keys[..usize::from(self.nkeys)], granted);
+        locks.release(t, &self.keys, granted);
         self.prepared_at.take().map(|at| now - at)
     }
 }
@@ -146,51 +144,35 @@ pub fn granted(parts: &mut [Participant], key: u64) -> Option<u8> {
         .position(|p| p.stage == Stage::Waiting && p.keys().contains(&key))?;
     let part = &mut parts[p];
     part.granted += 1;
-    (part.granted == part.nkeys).then_some(p as u8)
+    (usize::from(part.granted) == part.keys.len()).then_some(p as u8)
 }
 
 /// The participants of one transaction: inline up to two (every operation
-/// but a `txn` spread over more places), on the heap beyond. The inline
-/// variant is the larger on purpose: one- and two-participant transactions,
-/// nearly all of them, allocate nothing.
-#[allow(clippy::large_enum_variant)]
+/// but a `txn` spread over more places), on the heap beyond.
 #[derive(Clone, Debug)]
-pub enum Parts {
-    Inline([Participant; 2], u8),
-    Spilled(Vec<Participant>),
-}
+pub struct Parts(SmallVec<[Participant; 2]>);
 
 impl Parts {
     pub fn len(&self) -> usize {
-        self.as_slice().len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 
     pub fn as_slice(&self) -> &[Participant] {
-        match self {
-            Parts::Inline(parts, n) => &parts[..usize::from(*n)],
-            Parts::Spilled(parts) => parts,
-        }
+        &self.0
     }
 
     pub fn as_mut_slice(&mut self) -> &mut [Participant] {
-        match self {
-            Parts::Inline(parts, n) => &mut parts[..usize::from(*n)],
-            Parts::Spilled(parts) => parts,
-        }
+        &mut self.0
     }
 }
 
-impl From<Vec<Participant>> for Parts {
-    fn from(parts: Vec<Participant>) -> Parts {
-        match parts[..] {
-            [a] => Parts::Inline([a, a], 1),
-            [a, b] => Parts::Inline([a, b], 2),
-            _ => Parts::Spilled(parts),
-        }
+impl FromIterator<Participant> for Parts {
+    fn from_iter<I: IntoIterator<Item = Participant>>(parts: I) -> Parts {
+        Parts(parts.into_iter().collect())
     }
 }
 
@@ -229,34 +211,28 @@ pub fn participants(o: &Operation, space: &KeySpace, locate: impl Fn(u64) -> u32
                 None => places.push((at, vec![key])),
             }
         }
-        let parts: Vec<Participant> = places
+        return places
             .iter()
             .map(|(at, keys)| Participant::new(*at, keys, mode))
             .collect();
-        return parts.into();
     }
     let home = locate(o.key);
     if o.kind == OpKind::Transfer {
         let other = locate(o.other);
         if other != home {
-            return Parts::Inline(
-                [
-                    Participant::new(home, &[o.key], mode),
-                    Participant::new(other, &[o.other], mode),
-                ],
-                2,
-            );
+            return Parts(smallvec![
+                Participant::new(home, &[o.key], mode),
+                Participant::new(other, &[o.other], mode),
+            ]);
         }
         let keys: &[u64] = if o.key == o.other {
             &[o.key]
         } else {
             &[o.key, o.other]
         };
-        let p = Participant::new(home, keys, mode);
-        return Parts::Inline([p, p], 1);
+        return Parts(smallvec![Participant::new(home, keys, mode)]);
     }
-    let p = Participant::new(home, &[o.key], mode);
-    Parts::Inline([p, p], 1)
+    Parts(smallvec![Participant::new(home, &[o.key], mode)])
 }
 
 #[cfg(test)]

@@ -15,17 +15,18 @@
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::metrics::{ComponentStats, Window, round6};
 use crate::sim::{SimDuration, SimTime};
-use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
+use crate::workload::{KeySpace, OpKind, Operation};
 
 /// The keys one write locks: one, two for a transfer, or a `txn`'s (up to
-/// [`MAX_TXN_KEYS`]), ascending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// [`MAX_TXN_KEYS`](crate::workload::MAX_TXN_KEYS)), ascending.
+/// Inline up to two: only a `txn` over more keys allocates.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowKeys {
-    keys: [u64; MAX_TXN_KEYS],
-    len: u8,
+    keys: SmallVec<[u64; 2]>,
 }
 
 impl RowKeys {
@@ -44,11 +45,8 @@ impl RowKeys {
     /// These distinct keys, already in ascending order.
     pub fn ascending(keys: &[u64]) -> RowKeys {
         debug_assert!(keys.windows(2).all(|w| w[0] < w[1]), "ascending");
-        let mut k = [0; MAX_TXN_KEYS];
-        k[..keys.len()].copy_from_slice(keys);
         RowKeys {
-            keys: k,
-            len: keys.len() as u8,
+            keys: SmallVec::from_slice(keys),
         }
     }
 
@@ -63,13 +61,13 @@ impl RowKeys {
     }
 
     pub fn keys(&self) -> &[u64] {
-        &self.keys[..usize::from(self.len)]
+        &self.keys
     }
 }
 
 /// A lock request still waiting: the keys, how many of them are held, and
 /// since when it waits.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Pending {
     keys: RowKeys,
     held: u8,
@@ -124,7 +122,7 @@ impl<J: Copy + Eq + std::hash::Hash> RowLocks<J> {
     /// Takes `p`'s next keys in order while they are free; true when all are
     /// held, otherwise `job` is queued on the first taken one.
     fn advance(&mut self, job: J, mut p: Pending) -> bool {
-        while p.held < p.keys.len {
+        while usize::from(p.held) < p.keys.keys.len() {
             let key = p.keys.keys[usize::from(p.held)];
             let spare = &mut self.spare;
             let queue = self
@@ -158,9 +156,10 @@ impl<J: Copy + Eq + std::hash::Hash> RowLocks<J> {
             };
             let mut p = self.pending.remove(&next).expect("a waiter is pending");
             p.held += 1;
+            let since = p.since;
             if self.advance(next, p) {
-                if self.window.contains(p.since) {
-                    self.waited = self.waited + (now - p.since);
+                if self.window.contains(since) {
+                    self.waited = self.waited + (now - since);
                 }
                 ready.push(next);
             }

@@ -9,17 +9,19 @@
 use super::{VersionedStore, Write};
 use crate::check::{Commit, Oracle, Partner, Version};
 use crate::sim::SimTime;
-use crate::workload::{KeySpace, MAX_TXN_KEYS, OpKind, Operation};
+use smallvec::SmallVec;
 
-/// The writes one commit installs, at most [`MAX_TXN_KEYS`] (a `txn`'s).
-pub type Writes = [Write; MAX_TXN_KEYS];
+use crate::workload::{KeySpace, OpKind, Operation};
+
+/// The writes one commit installs, at most [`MAX_TXN_KEYS`](crate::workload::MAX_TXN_KEYS) (a `txn`'s);
+/// inline up to two, so only a `txn` over more keys allocates.
+pub type Writes = SmallVec<[Write; 2]>;
 
 /// The (key, value) pairs a commit installs: none, one, two (a transfer)
-/// or up to [`MAX_TXN_KEYS`] (a `txn`).
-#[derive(Clone, Copy, Debug, Default)]
+/// or up to [`MAX_TXN_KEYS`](crate::workload::MAX_TXN_KEYS) (a `txn`).
+#[derive(Clone, Debug, Default)]
 pub struct Plan {
-    pub writes: [(u64, i64); MAX_TXN_KEYS],
-    pub len: usize,
+    pub writes: SmallVec<[(u64, i64); 2]>,
     /// One leg of a best-effort transaction over several shards: its
     /// writes are linked to the other legs' once every leg has committed
     /// (`Oracle::link_ring`), not to each other.
@@ -33,16 +35,23 @@ impl Plan {
 
     /// These writes, in this order.
     pub fn of(writes: &[(u64, i64)]) -> Plan {
-        let mut plan = Plan {
-            len: writes.len(),
-            ..Plan::default()
-        };
-        plan.writes[..writes.len()].copy_from_slice(writes);
-        plan
+        Plan {
+            writes: SmallVec::from_slice(writes),
+            leg: false,
+        }
     }
 
     pub fn writes(&self) -> &[(u64, i64)] {
-        &self.writes[..self.len]
+        &self.writes
+    }
+
+    /// How many writes it installs.
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
     }
 }
 
@@ -94,8 +103,7 @@ pub fn plan(
             let mut plan = Plan::default();
             for &key in t.keys() {
                 let change = if key == t.payer { -paid } else { amount };
-                plan.writes[plan.len] = (key, store.value(key) + change);
-                plan.len += 1;
+                plan.writes.push((key, store.value(key) + change));
             }
             plan
         }
@@ -116,15 +124,15 @@ pub fn install(
     rmw_read: Version,
     now: SimTime,
 ) -> Writes {
-    let mut writes = [Write::default(); MAX_TXN_KEYS];
-    for (i, (key, value)) in plan.writes().iter().enumerate() {
-        writes[i] = Write {
+    let mut writes = Writes::new();
+    for (key, value) in plan.writes() {
+        writes.push(Write {
             key: *key,
             version: store.commit(*key, *value, now),
             value: *value,
-        };
+        });
     }
-    let n = plan.len;
+    let n = plan.len();
     for i in 0..n {
         let w = writes[i];
         let partner = (n >= 2 && !plan.leg).then(|| Partner {
@@ -151,15 +159,16 @@ pub fn refused_reads(op: &Operation, store: &VersionedStore, space: &KeySpace) -
         version: store.version(key),
         value: store.value(key),
     };
-    let mut writes = [Write::default(); MAX_TXN_KEYS];
-    if op.kind == OpKind::Txn {
-        let t = space.txn_keys(op);
-        for (w, &key) in writes.iter_mut().zip(t.keys()) {
-            *w = read(key);
-        }
-        return (writes, t.keys().len());
-    }
-    writes[0] = read(op.key);
-    writes[1] = read(op.other);
-    (writes, 2)
+    let writes: Writes = if op.kind == OpKind::Txn {
+        space
+            .txn_keys(op)
+            .keys()
+            .iter()
+            .map(|&key| read(key))
+            .collect()
+    } else {
+        [read(op.key), read(op.other)].into_iter().collect()
+    };
+    let n = writes.len();
+    (writes, n)
 }

@@ -108,11 +108,10 @@ impl Driver for Script {
     }
 
     fn open(&mut self, op: Option<OpId>, operation: Operation, attempt: u32, _: ()) -> TxnId {
-        let parts: Vec<Participant> = (0..self.places)
+        let parts: Parts = (0..self.places)
             .map(|i| Participant::new(i, &[u64::from(i)], Mode::Exclusive))
             .collect();
-        self.txns
-            .open(op, operation, attempt, Parts::from(parts), ())
+        self.txns.open(op, operation, attempt, parts, ())
     }
 
     fn execute(&mut self, _: TxnId, p: u8, _: &mut Clock) {
