@@ -23,7 +23,7 @@ use crate::workload::OpKind;
 
 /// How to write the fields that have no fixed default (their
 /// documentation says what they default to), as commented-out examples.
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
     ("probes", "[\"1ms\", \"10ms\", \"100ms\"]"),
     ("failed", "\"0.1%\""),
     ("freshness", "[\"cache<=1s\"]"),
@@ -31,6 +31,7 @@ const EXAMPLES: [(&str, &str); 7] = [
     ("trace", "\"traces/checkout.csv\""),
     ("speed", "1.0"),
     ("ycsb", "\"a\""),
+    ("tpcc", "true"),
 ];
 
 /// Width of the comment lines.

@@ -189,9 +189,7 @@ impl Scenario {
         scenario.workload.load_trace(folder).map_err(|message| {
             ScenarioError::at_path(origin, text, &["workload", "trace"], message)
         })?;
-        if let Some(preset) = scenario.workload.ycsb {
-            follow_ycsb(&mut scenario, preset, origin, text)?;
-        }
+        follow_preset(&mut scenario, origin, text)?;
         if scenario.name.is_empty() {
             if !is_folder_name(default_name) {
                 return Err(ScenarioError::Invalid {
@@ -639,22 +637,64 @@ pub(crate) fn read_capped(path: &Path) -> Result<String, ScenarioError> {
         .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
-/// Applies `[workload] ycsb`: refuses a file that also writes what the
-/// preset sets, or a trace, then sets it.
-fn follow_ycsb(
-    scenario: &mut Scenario,
-    preset: crate::workload::ycsb::Preset,
-    origin: &str,
-    text: &str,
-) -> Result<(), ScenarioError> {
+/// A workload preset the scenario names (`[workload] ycsb` or `tpcc`):
+/// what it is called in messages, the fields it sets, and what to do
+/// instead of writing one of them.
+pub(super) struct PresetRule {
+    pub(super) name: String,
+    pub(super) fields: &'static [&'static [&'static str]],
+    instead: &'static str,
+    pub(super) apply: Box<dyn Fn(&mut WorkloadConfig)>,
+}
+
+/// The presets `w` names; at most one may be given.
+pub(super) fn presets(w: &WorkloadConfig) -> Vec<PresetRule> {
+    let mut rules = Vec::new();
+    if let Some(preset) = w.ycsb {
+        rules.push(PresetRule {
+            name: format!("workload.ycsb = \"{preset}\""),
+            fields: preset.fields(),
+            instead: "remove `ycsb` and write the whole workload (or run a YCSB properties file \
+                      with archsim run --ycsb FILE -p key=value)",
+            apply: Box::new(move |w| apply_ycsb(preset, w)),
+        });
+    }
+    if w.tpcc {
+        rules.push(PresetRule {
+            name: "workload.tpcc = true".to_string(),
+            fields: TPCC_FIELDS,
+            instead: "remove `tpcc` and write the whole workload",
+            apply: Box::new(apply_tpcc),
+        });
+    }
+    rules
+}
+
+/// Applies `[workload] ycsb` or `tpcc`: refuses a file that also writes
+/// what the preset sets, both presets, or a preset and a trace, then sets
+/// it.
+fn follow_preset(scenario: &mut Scenario, origin: &str, text: &str) -> Result<(), ScenarioError> {
+    let rules = presets(&scenario.workload);
+    if rules.len() > 1 {
+        return Err(ScenarioError::at_path(
+            origin,
+            text,
+            &["workload", "tpcc"],
+            "give either `ycsb` or `tpcc`: each sets the whole mix".to_string(),
+        ));
+    }
+    let Some(rule) = rules.into_iter().next() else {
+        return Ok(());
+    };
     // A resolved scenario writes the preset's own values out: those agree.
     let mut expected = scenario.workload.clone();
-    apply_ycsb(preset, &mut expected);
+    (rule.apply)(&mut expected);
     let w = &scenario.workload;
-    for path in preset.fields() {
+    for path in rule.fields {
         let agrees = match path.last() {
             Some(&"mix") => w.mix == expected.mix,
             Some(&"popularity") => w.popularity == expected.popularity,
+            Some(&"locality") => w.locality == expected.locality,
             _ => w.entities.counters == expected.entities.counters,
         };
         if !agrees && error::has_path(text, path) {
@@ -664,32 +704,53 @@ fn follow_ycsb(
                 text,
                 path,
                 format!(
-                    "workload.ycsb = \"{preset}\" sets {field}; remove {field} here, or remove \
-                     `ycsb` and write the whole workload (or run a YCSB properties file with \
-                     archsim run --ycsb FILE -p key=value)"
+                    "{} sets {field}; remove {field} here, or {}",
+                    rule.name, rule.instead
                 ),
             ));
         }
     }
     if scenario.workload.trace.is_some() {
+        let preset = if scenario.workload.tpcc {
+            "tpcc"
+        } else {
+            "ycsb"
+        };
         return Err(ScenarioError::at_path(
             origin,
             text,
-            &["workload", "ycsb"],
-            "a trace brings its own operations; give either `trace` or `ycsb`".to_string(),
+            &["workload", preset],
+            format!("a trace brings its own operations; give either `trace` or `{preset}`"),
         ));
     }
-    apply_ycsb(preset, &mut scenario.workload);
+    (rule.apply)(&mut scenario.workload);
     Ok(())
 }
 
 /// Sets what a YCSB preset decides in `w` (see `Preset::fields`).
-pub(crate) fn apply_ycsb(preset: crate::workload::ycsb::Preset, w: &mut WorkloadConfig) {
+fn apply_ycsb(preset: crate::workload::ycsb::Preset, w: &mut WorkloadConfig) {
     w.mix = Mix::new(preset.mix()).expect("a preset's shares sum to 1");
     w.popularity = preset.popularity();
     if preset == crate::workload::ycsb::Preset::F {
         w.entities.counters = w.keys;
     }
+}
+
+/// The workload fields `tpcc = true` sets.
+const TPCC_FIELDS: &[&[&str]] = &[
+    &["workload", "mix"],
+    &["workload", "locality"],
+    &["workload", "popularity"],
+];
+
+/// Sets what the TPC-C preset decides in `w`: its mix, Payment's locality
+/// (the others are TPC-C's own, see `workload::tpcc`) and uniform
+/// popularity (a terminal's warehouse, district and rows are drawn
+/// uniformly; NURand's mild skew over customers and items is not modelled).
+fn apply_tpcc(w: &mut WorkloadConfig) {
+    w.mix = Mix::new(crate::workload::tpcc::mix()).expect("TPC-C's shares sum to 1");
+    w.locality = crate::workload::tpcc::PAYMENT_LOCALITY;
+    w.popularity = crate::workload::Popularity::Uniform;
 }
 
 /// Most faults one scenario may have.

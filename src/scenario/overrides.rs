@@ -240,14 +240,15 @@ impl Override {
                 _ => return Err(err(format!("{here} is a value, not a section"))),
             };
         }
-        if let Some(preset) = scenario.workload.ycsb {
+        for rule in super::presets(&scenario.workload) {
             let sets = |p: &[&str]| {
                 path.len() >= p.len() && path.iter().zip(p.iter()).all(|(a, b)| a == b)
             };
-            if let Some(field) = preset.fields().iter().find(|p| sets(p)) {
+            if let Some(field) = rule.fields.iter().find(|p| sets(p)) {
                 return Err(err(format!(
-                    "workload.ycsb = \"{preset}\" sets {}; remove `ycsb` from the scenario and \
-                     write the workload out to vary it",
+                    "{} sets {}; remove the preset from the scenario and write the workload \
+                     out to vary it",
+                    rule.name,
                     field[1..].join(".")
                 )));
             }
@@ -264,13 +265,20 @@ impl Override {
         }
         applied.workload.replay = scenario.workload.replay.clone();
         applied.workload.follow_trace();
-        if let Some(preset) = applied.workload.ycsb {
+        let rules = super::presets(&applied.workload);
+        if rules.len() > 1 {
+            return Err(err(
+                "give either `ycsb` or `tpcc`: each sets the whole mix".to_string()
+            ));
+        }
+        for rule in rules {
             if applied.workload.trace.is_some() {
                 return Err(err(
-                    "a trace brings its own operations; give either `trace` or `ycsb`".to_string(),
+                    "a trace brings its own operations; give either `trace` or a preset"
+                        .to_string(),
                 ));
             }
-            super::apply_ycsb(preset, &mut applied.workload);
+            (rule.apply)(&mut applied.workload);
         }
         Ok(applied)
     }

@@ -81,6 +81,9 @@ pub struct WorkloadConfig {
     /// A YCSB core workload: "a" (get 0.5, put 0.5), "b" (get 0.95, put 0.05), "c" (get 1.0) or "f" (get 0.5, rmw 0.5), each with popularity "scrambled_zipf" (YCSB's requestdistribution=zipfian): it sets `mix` and `popularity`, which the section then must not give (for "f" also `entities.counters` = `keys`: the read-modify-writes go to a range of counters as large as the keys, beside them, not to the same records). "d" and "e" need inserts and scans, not simulated yet. A YCSB properties file runs with `archsim run --ycsb FILE`. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ycsb: Option<crate::workload::ycsb::Preset>,
+    /// TPC-C's five transactions over warehouses, the entity groups (`groups` = warehouses; give each at least 16 accounts): New-Order 45 % (a `txn` over the district row and 5–15 order lines, each line's stock in another warehouse with probability 1 %), Payment 43 % (a `transfer` to a customer of another warehouse with probability 15 %), Delivery 4 % (a `txn` over the warehouse's 10 districts), Order-Status and Stock-Level 4 % each (`multi_get`s in the warehouse). It sets `mix`, `locality` (0.85, Payment's) and `popularity` ("uniform"), which the section then must not give. One warehouse per partition gives 10.7 % distributed transactions. Shares and probabilities: TPC-C 5.11, §2.4.1, §2.5.1, §5.2.3. Default false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tpcc: bool,
     /// The trace's rows, read when the scenario is loaded.
     #[serde(skip)]
     pub replay: Option<std::sync::Arc<crate::workload::Trace>>,
@@ -111,6 +114,7 @@ impl Default for WorkloadConfig {
             trace: None,
             speed: 1.0,
             ycsb: None,
+            tpcc: false,
             replay: None,
         }
     }

@@ -168,12 +168,42 @@ impl KeySpace {
             .multi_get_keys(o.key, shape.keys, shape.same_group)
             .enumerate()
         {
-            t.keys[i] = key;
+            t.keys[i] = if shape.remote >> i & 1 == 1 {
+                self.elsewhere(key, i as u64)
+            } else {
+                key
+            };
             t.len += 1;
         }
         t.payer = t.keys[shape.payer as usize % usize::from(t.len.max(1))];
-        t.keys[..usize::from(t.len)].sort_unstable();
+        let n = usize::from(t.len);
+        t.keys[..n].sort_unstable();
+        // A remote account may coincide with another remote one.
+        let mut kept = 0;
+        for i in 0..n {
+            if i == 0 || t.keys[i] != t.keys[kept - 1] {
+                t.keys[kept] = t.keys[i];
+                kept += 1;
+            }
+        }
+        t.len = kept as u8;
         t
+    }
+
+    /// The account at `key`'s rank in another group, the `j`-th after its
+    /// own (skipping its own): a TPC-C line supplied by a remote warehouse.
+    /// `key` itself when there is one group.
+    fn elsewhere(&self, key: u64, j: u64) -> u64 {
+        let i = key - self.plain;
+        let (groups, accounts) = (self.groups, self.accounts);
+        if groups < 2 {
+            return key;
+        }
+        let group = i % groups;
+        let rank = i / groups;
+        let other = (group + 1 + j % (groups - 1)) % groups;
+        let members = accounts.saturating_sub(other).div_ceil(groups).max(1);
+        self.plain + other + (rank % members) * groups
     }
 }
 

@@ -9,6 +9,7 @@ mod fit;
 mod keyspace;
 mod op;
 mod popularity;
+pub mod tpcc;
 mod trace;
 pub mod ycsb;
 mod zipf;
@@ -97,6 +98,8 @@ struct Generator {
     locality: f64,
     /// Accounts one `txn` writes.
     txn_keys: u32,
+    /// TPC-C's transactions (`workload.tpcc`) shape `txn` and `multi_get`.
+    tpcc: bool,
     /// Cumulative shares and their kinds.
     mix: Vec<(f64, OpKind)>,
     mix_rng: SimRng,
@@ -243,6 +246,7 @@ impl Generator {
             partner_rng: streams.stream("partners"),
             locality: config.locality,
             txn_keys: config.txn_keys,
+            tpcc: config.tpcc,
             mix,
             mix_rng: streams.stream("mix"),
             sessions: config.sessions,
@@ -287,10 +291,21 @@ impl Generator {
                 };
                 (s.account(from), s.account(to))
             }
+            // TPC-C's reads (Order-Status, Stock-Level) stay in their
+            // warehouse.
+            OpKind::MultiGet if self.tpcc => {
+                let first = self.accounts.sample(&mut self.key_rng);
+                (s.account(first), 1)
+            }
             OpKind::MultiGet => {
                 let first = self.accounts.sample(&mut self.key_rng);
                 let same_group = self.partner_rng.random_bool(self.locality);
                 (s.account(first), u64::from(same_group))
+            }
+            OpKind::Txn if self.tpcc => {
+                let first = self.accounts.sample(&mut self.key_rng);
+                let shape = tpcc::txn(&mut self.partner_rng, s.groups);
+                (s.account(first), shape.encode())
             }
             OpKind::Txn => {
                 // Its accounts follow the first as a multi_get's do; a
@@ -303,6 +318,7 @@ impl Generator {
                     keys: self.txn_keys,
                     same_group,
                     payer,
+                    remote: 0,
                 };
                 (s.account(first), shape.encode())
             }

@@ -188,18 +188,26 @@ pub struct TxnShape {
     /// Index of the paying account among the accounts, in the order
     /// `KeySpace::multi_get_keys` lists them (taken modulo their number).
     pub payer: u32,
+    /// Bit j set: the j-th account is taken from another group instead
+    /// (a TPC-C order line supplied by a remote warehouse); 0 for every
+    /// `txn` outside the `tpcc` preset.
+    pub remote: u16,
 }
 
 impl TxnShape {
     pub fn encode(self) -> u64 {
-        u64::from(self.same_group) | u64::from(self.keys) << 1 | u64::from(self.payer) << 8
+        u64::from(self.same_group)
+            | u64::from(self.keys) << 1
+            | u64::from(self.payer & 0xff) << 8
+            | u64::from(self.remote) << 16
     }
 
     pub fn decode(other: u64) -> TxnShape {
         TxnShape {
             same_group: other & 1 == 1,
             keys: ((other >> 1) & 0x7f) as u32,
-            payer: (other >> 8) as u32,
+            payer: ((other >> 8) & 0xff) as u32,
+            remote: (other >> 16) as u16,
         }
     }
 }

@@ -37,6 +37,7 @@ mod stages;
 mod sweep;
 mod tails;
 mod theory;
+mod tpcc;
 mod trace;
 mod txn;
 mod vertical;
