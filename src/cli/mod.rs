@@ -220,8 +220,14 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// The scenario file (TOML).
-    #[arg(value_name = "SCENARIO.toml")]
-    pub scenario: PathBuf,
+    #[arg(required_unless_present = "ycsb", value_name = "SCENARIO.toml")]
+    pub scenario: Option<PathBuf>,
+    /// A YCSB workload file, as `archsim run --ycsb` takes it: the workload of the scenario given, or of all five architectures when none is. Its duration (operationcount at the rate) is fixed at the scenario's rate before the sweep, e.g. --param workload.rate=5000..20000:5000 runs each rate as long.
+    #[arg(long, value_name = "FILE")]
+    pub ycsb: Option<PathBuf>,
+    /// Override a property of the --ycsb file, as YCSB's -p does (repeatable, applied in order).
+    #[arg(short = 'p', value_name = "KEY=VALUE", requires = "ycsb")]
+    pub properties: Vec<String>,
     /// A swept parameter: a range FROM..TO:STEP (workload.rate=1000..20000:1000) or a list (architecture.colocated.partition_by=group,key). Replaces the file's [sweep] values for that path (repeatable).
     #[arg(long = "param", value_name = "PATH=VALUES")]
     pub params: Vec<crate::sweep::Param>,

@@ -2,7 +2,7 @@
 //! point; `--resume` goes on after an interruption, `--shard` runs a slice.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -18,17 +18,26 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         overrides.push(format!("seed={seed}").parse().map_err(anyhow::Error::msg)?);
     }
-    let origin = args.scenario.display().to_string();
+    let (file, loaded) = match (&args.ycsb, &args.scenario) {
+        (Some(ycsb), scenario) => {
+            let given: Vec<PathBuf> = scenario.iter().cloned().collect();
+            super::ycsb::load(ycsb, &args.properties, &given, &overrides)?
+                .pop()
+                .expect("one scenario per file")
+        }
+        (None, Some(path)) => (
+            path.clone(),
+            crate::scenario::Scenario::load(path, &overrides)?,
+        ),
+        (None, None) => unreachable!("clap requires a scenario or --ycsb"),
+    };
+    let origin = file.display().to_string();
     let params: Vec<(String, Vec<toml::Value>)> = args
         .params
         .iter()
         .map(|p| (p.path.clone(), p.values.clone()))
         .collect();
-    let scenario = super::only(
-        crate::scenario::Scenario::load(&args.scenario, &overrides)?,
-        &args.only,
-    )?
-    .with_params(&origin, &params)?;
+    let scenario = super::only(loaded, &args.only)?.with_params(&origin, &params)?;
     super::check_memory(&scenario, args.jobs)?;
     let shard = args.shard.unwrap_or(sweep::Shard::ALL);
     let mut paths: Vec<&str> = Vec::new();
@@ -133,7 +142,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let command_line: Vec<String> = std::env::args().collect();
     let manifest = Manifest {
         archsim_version: crate::VERSION.to_string(),
-        scenario_file: args.scenario.display().to_string(),
+        scenario_file: origin.clone(),
         scenario_name: scenario.name.clone(),
         seed: scenario.seed,
         scenario_hash: hash.clone(),

@@ -268,3 +268,55 @@ fn refusals_and_bad_lines_are_placed() {
     let out = archsim(&["check", "x.toml", "-p", "recordcount=1"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `archsim sweep --ycsb FILE` sweeps a YCSB workload as `run --ycsb`
+/// runs it: every rate for the file's operationcount at its target.
+#[test]
+fn sweep_a_ycsb_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let file = scenario_path("ycsb/workloada.properties");
+    let (file, out) = (file.display().to_string(), out.display().to_string());
+    let args = [
+        "sweep",
+        "--ycsb",
+        &file,
+        "-p",
+        "recordcount=2000",
+        "-p",
+        "operationcount=2000",
+        "-p",
+        "target=1000",
+        "--param",
+        "workload.rate=1000,2000",
+        "--only",
+        "single",
+        "--set",
+        "warmup=0s",
+        "-o",
+        &out,
+        "-q",
+    ];
+    let run = archsim(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results =
+        std::fs::read_to_string(dir.path().join("results/workloada/results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&results).unwrap();
+    let runs = results["runs"].as_array().unwrap();
+    let offered: Vec<f64> = runs
+        .iter()
+        .map(|r| r["offered_ops_per_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert!(
+        (offered[0] - 1000.0).abs() < 100.0 && (offered[1] - 2000.0).abs() < 150.0,
+        "{offered:?}"
+    );
+    // Neither a scenario nor --ycsb: a usage error.
+    let none = archsim(&["sweep", "--param", "workload.rate=1,2"]);
+    assert_eq!(none.status.code(), Some(2));
+}
