@@ -1,9 +1,26 @@
-//! The future event list: a binary heap ordered by (time, insertion sequence),
-//! so events scheduled for the same instant fire in the order they were
-//! scheduled (FIFO tie-break) and a run never depends on heap internals.
+//! The future event list, ordered by (time, insertion sequence), so events
+//! scheduled for the same instant fire in the order they were scheduled
+//! (FIFO tie-break) and a run never depends on the structure's internals.
+//!
+//! Many events come in non-decreasing time: a single-server FCFS station's
+//! completions, messages after one constant delay. An event no earlier than
+//! the last one in the FIFO lane is appended there (a copy in, a copy out,
+//! no sifting); any other goes into a binary heap. The lane is sorted by
+//! (time, seq), so taking the lesser of its front and the heap's top fires
+//! events in exactly the order one heap would.
+//!
+//! Chosen by instruction counts (callgrind, marginal per operation): the
+//! lane takes every event of the M/M/1 pipeline (−4 % per customer). In the
+//! default comparison a far-future event (a flush, a lock timeout) soon
+//! holds the lane's tail and nearly every event goes to the heap, so it
+//! neither gains nor loses there. Four lanes chosen by best fit took only
+//! a sixth of that comparison's events and cost 4 % more; a 4-ary heap of
+//! 24-byte (time, seq, slot) keys with the payloads in a slab cost 11 %
+//! more than `BinaryHeap` with the payloads inline, whose pop sifts to the
+//! bottom with one comparison per level.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::time::SimTime;
 
@@ -34,6 +51,10 @@ impl<E> Ord for Entry<E> {
 /// Pending events of one simulation. Events are small `Copy` values; an
 /// operation's state lives elsewhere, indexed by id.
 pub struct EventQueue<E> {
+    /// Events in (time, seq) order, each no earlier than the one before.
+    lane: VecDeque<(SimTime, u64, E)>,
+    /// The lane's last event's time (`SimTime::ZERO` when it is empty).
+    lane_last: SimTime,
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
 }
@@ -47,38 +68,76 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
+            lane: VecDeque::with_capacity(1024),
+            lane_last: SimTime::ZERO,
             heap: BinaryHeap::with_capacity(1024),
             next_seq: 0,
         }
     }
 
+    #[inline]
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        if at >= self.lane_last {
+            self.lane_last = at;
+            self.lane.push_back((at, seq, event));
+        } else {
+            self.heap.push(Entry { at, seq, event });
+        }
+    }
+
+    /// Whether the earliest pending event is the lane's (else the heap's);
+    /// `None` when nothing is pending.
+    #[inline]
+    fn lane_first(&self) -> Option<bool> {
+        match (self.lane.front(), self.heap.peek()) {
+            (Some(l), Some(h)) => Some((l.0, l.1) < (h.at, h.seq)),
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
     }
 
     /// Instant of the earliest pending event.
+    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.at)
+        match (self.lane.front(), self.heap.peek()) {
+            (Some(l), Some(h)) => Some(l.0.min(h.at)),
+            (Some(l), None) => Some(l.0),
+            (None, Some(h)) => Some(h.at),
+            (None, None) => None,
+        }
     }
 
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        if self.lane_first()? {
+            let (at, _, event) = self.lane.pop_front().expect("a lane head");
+            if self.lane.is_empty() {
+                self.lane_last = SimTime::ZERO;
+            }
+            Some((at, event))
+        } else {
+            self.heap.pop().map(|e| (e.at, e.event))
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.lane.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.lane.is_empty()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
 
     #[test]
     fn earliest_first_and_fifo_among_equal_times() {
@@ -90,5 +149,39 @@ mod tests {
         q.push(SimTime(20), 'e');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd', 'e']);
+    }
+
+    proptest! {
+        /// Pushes (a delay from the last popped instant) and pops, mixed:
+        /// the same events in the same order as one binary heap of
+        /// (time, seq).
+        #[test]
+        fn pops_in_the_order_of_one_heap(
+            steps in proptest::collection::vec((0u64..6, 0u64..40), 1..400)
+        ) {
+            let mut q = EventQueue::new();
+            let mut reference = BinaryHeap::new();
+            let mut now = 0;
+            for (seq, (op, delay)) in steps.into_iter().enumerate() {
+                if op < 2 {
+                    let got = q.pop();
+                    let want = reference.pop().map(|Reverse((at, s))| (SimTime(at), s));
+                    prop_assert_eq!(got, want);
+                    if let Some((at, _)) = got {
+                        now = at.0;
+                    }
+                } else {
+                    let at = now + delay * (op - 1);
+                    q.push(SimTime(at), seq);
+                    reference.push(Reverse((at, seq)));
+                }
+                prop_assert_eq!(q.peek_time(), reference.peek().map(|Reverse((at, _))| SimTime(*at)));
+                prop_assert_eq!(q.len(), reference.len());
+            }
+            while let Some(want) = reference.pop() {
+                prop_assert_eq!(q.pop(), Some((SimTime(want.0.0), want.0.1)));
+            }
+            prop_assert!(q.pop().is_none());
+        }
     }
 }
