@@ -22,7 +22,7 @@ pub struct WorkloadConfig {
     /// Number of distinct keys, from 1 to 4,000,000,000 (each architecture keeps a few bytes per key). Default 100000.
     #[serde(deserialize_with = "key_count")]
     pub keys: u64,
-    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw, YCSB's latest) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
+    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw, YCSB's latest), "exponential" or "exponential(percentile, frac)" (YCSB's exponential: an exponential rank behind the last key, percentile % of draws within its last frac of the keys; defaults 95, 0.8571428571) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
     pub popularity: Popularity,
     /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
     #[serde(deserialize_with = "at_least_one_u32")]

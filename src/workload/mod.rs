@@ -19,7 +19,7 @@ pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, RmwAt, WorkloadConfig
 pub use fit::Fit;
 pub use keyspace::{Entity, KeySpace, TxnKeys};
 pub use op::{MAX_TXN_KEYS, OpKind, Operation, TxnShape};
-pub use popularity::{KeyChooser, Popularity};
+pub use popularity::{EXPONENTIAL, KeyChooser, Popularity};
 pub use trace::{MAX_ROWS as MAX_TRACE_ROWS, Trace, TraceError, TraceRow};
 pub use zipf::ZipfTable;
 

@@ -10,7 +10,8 @@ use super::zipf::ZipfTable;
 
 /// Key popularity, written as `"uniform"`, `"zipf(0.99)"`,
 /// `"scrambled_zipf"`, `"hotspot(0.01, 0.9)"` (1 % of the keys receive 90 %
-/// of the accesses), `"latest(0.99)"` or `"sequential"`.
+/// of the accesses), `"latest(0.99)"`, `"exponential(95, 0.8571428571)"` or
+/// `"sequential"`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Popularity {
     Uniform,
@@ -38,7 +39,26 @@ pub enum Popularity {
         hot_fraction: f64,
         hot_share: f64,
     },
+    /// YCSB's `requestdistribution=exponential` (`ExponentialGenerator`):
+    /// a rank behind the last key, exponential with `percentile` % of draws
+    /// within the last `frac` of the keys (YCSB's `exponential.percentile`,
+    /// default 95, and `exponential.frac`, default 0.8571428571); a rank
+    /// past the first key is drawn again, as YCSB does. The last key is
+    /// the most popular.
+    Exponential {
+        percentile: f64,
+        frac: f64,
+    },
 }
+
+/// YCSB's defaults for `exponential`: 95 % of draws within the last
+/// 0.8571428571 (6/7) of the records.
+pub const EXPONENTIAL_PERCENTILE: f64 = 95.0;
+pub const EXPONENTIAL_FRAC: f64 = 0.8571428571;
+pub const EXPONENTIAL: Popularity = Popularity::Exponential {
+    percentile: EXPONENTIAL_PERCENTILE,
+    frac: EXPONENTIAL_FRAC,
+};
 
 impl Default for Popularity {
     /// `zipf(0.99)`: the YCSB default skew.
@@ -55,6 +75,9 @@ impl fmt::Display for Popularity {
             Popularity::ScrambledZipf => f.write_str("scrambled_zipf"),
             Popularity::Latest(s) => write!(f, "latest({s})"),
             Popularity::Zipf(s) => write!(f, "zipf({s})"),
+            Popularity::Exponential { percentile, frac } => {
+                write!(f, "exponential({percentile}, {frac})")
+            }
             Popularity::Hotspot {
                 hot_fraction,
                 hot_share,
@@ -69,12 +92,15 @@ impl FromStr for Popularity {
         let usage = "expected \"uniform\", \"zipf(s)\" with s ≥ 0, \
                      \"scrambled_zipf\" (YCSB's zipfian), \
                      \"hotspot(hot_fraction, hot_share)\" with both in (0, 1), \
-                     \"latest(s)\" with s ≥ 0, or \"sequential\"";
+                     \"latest(s)\" with s ≥ 0, \"exponential\" (YCSB's) or \
+                     \"exponential(percentile, frac)\" with percentile in (0, 100) and frac \
+                     in (0, 1], or \"sequential\"";
         let t = text.trim();
         match t {
             "uniform" => return Ok(Popularity::Uniform),
             "sequential" => return Ok(Popularity::Sequential),
             "scrambled_zipf" => return Ok(Popularity::ScrambledZipf),
+            "exponential" => return Ok(EXPONENTIAL),
             _ => {}
         }
         let (name, args) = t
@@ -87,6 +113,12 @@ impl FromStr for Popularity {
             ("zipf", [s]) if s.is_finite() && *s >= 0.0 && *s <= 100.0 => Ok(Popularity::Zipf(*s)),
             ("latest", [s]) if s.is_finite() && *s >= 0.0 && *s <= 100.0 => {
                 Ok(Popularity::Latest(*s))
+            }
+            ("exponential", [p, f]) if *p > 0.0 && *p < 100.0 && *f > 0.0 && *f <= 1.0 => {
+                Ok(Popularity::Exponential {
+                    percentile: *p,
+                    frac: *f,
+                })
             }
             ("hotspot", [f, h]) if *f > 0.0 && *f < 1.0 && *h > 0.0 && *h < 1.0 => {
                 Ok(Popularity::Hotspot {
@@ -144,6 +176,12 @@ pub enum KeyChooser {
     ScrambledZipf {
         keys: u64,
     },
+    /// Rank `⌊−ln U / gamma⌋` behind the last key, drawn again past the
+    /// first.
+    Exponential {
+        gamma: f64,
+        keys: u64,
+    },
 }
 
 /// YCSB's scrambled zipfian (`ScrambledZipfianGenerator` over
@@ -198,6 +236,10 @@ impl KeyChooser {
                 head: 0,
                 keys,
             },
+            Popularity::Exponential { percentile, frac } => KeyChooser::Exponential {
+                gamma: -(1.0 - percentile / 100.0).ln() / (keys as f64 * frac),
+                keys,
+            },
             Popularity::Zipf(0.0) => KeyChooser::Uniform { keys },
             Popularity::Zipf(s) => KeyChooser::Zipf {
                 table: ZipfTable::new(keys, s),
@@ -230,6 +272,11 @@ impl KeyChooser {
                 return rank.probability((head + keys - key % keys) % keys);
             }
             KeyChooser::Uniform { keys } => 1.0 / *keys as f64,
+            KeyChooser::Exponential { gamma, keys } => {
+                let r = (keys - 1 - key) as f64;
+                let mass = |r: f64| (-gamma * r).exp();
+                (mass(r) - mass(r + 1.0)) / (1.0 - mass(*keys as f64))
+            }
             KeyChooser::Zipf { keys, s, .. } => {
                 // O(keys) normaliser: meant for analytic checks, not the hot path.
                 let h: f64 = (1..=*keys).map(|r| (r as f64).powf(-s)).sum();
@@ -266,6 +313,13 @@ impl KeyChooser {
                 key
             }
             KeyChooser::Uniform { keys } => rng.random_range(0..*keys),
+            KeyChooser::Exponential { gamma, keys } => loop {
+                let u: f64 = rng.random();
+                let rank = (-(1.0 - u).ln() / *gamma) as u64;
+                if rank < *keys {
+                    break *keys - 1 - rank;
+                }
+            },
             KeyChooser::ScrambledZipf { keys } => {
                 ycsb::fnvhash64(ycsb::rank(rng.random::<f64>())) % *keys
             }

@@ -155,7 +155,7 @@ const MAX_RECORDS: u64 = 4_000_000_000;
 pub const MAX_BYTES: u64 = 1 << 20;
 
 /// Properties archsim maps onto a scenario.
-const READ: [&str; 13] = [
+const READ: [&str; 15] = [
     "recordcount",
     "operationcount",
     "maxexecutiontime",
@@ -168,6 +168,8 @@ const READ: [&str; 13] = [
     "requestdistribution",
     "hotspotdatafraction",
     "hotspotopnfraction",
+    "exponential.percentile",
+    "exponential.frac",
     "maxscanlength",
 ];
 
@@ -418,19 +420,28 @@ impl Properties {
                     hot_share: fraction("hotspotopnfraction", 0.8)?,
                 },
                 "exponential" => {
-                    return Err(YcsbError::At {
-                        place: e.place.clone(),
-                        message: "requestdistribution = exponential is not simulated yet; use \
-                                  zipfian, uniform, hotspot or latest"
-                            .to_string(),
-                    });
+                    let p = self.number::<f64>(
+                        "exponential.percentile",
+                        "a percentile strictly between 0 and 100",
+                        |v| v > 0.0 && v < 100.0,
+                    )?;
+                    let f = self.number::<f64>(
+                        "exponential.frac",
+                        "a fraction of the records, more than 0 and at most 1",
+                        |v| v > 0.0 && v <= 1.0,
+                    )?;
+                    use super::popularity::{EXPONENTIAL_FRAC, EXPONENTIAL_PERCENTILE};
+                    Popularity::Exponential {
+                        percentile: p.map_or(EXPONENTIAL_PERCENTILE, |(v, _)| v),
+                        frac: f.map_or(EXPONENTIAL_FRAC, |(v, _)| v),
+                    }
                 }
                 other => {
                     return Err(YcsbError::At {
                         place: e.place.clone(),
                         message: format!(
                             "requestdistribution = \"{other}\": expected zipfian, uniform, \
-                             hotspot or latest"
+                             hotspot, latest or exponential"
                         ),
                     });
                 }

@@ -259,11 +259,17 @@ fn refusals_and_bad_lines_are_placed() {
             &a,
             "-p",
             "requestdistribution=exponential",
+            "-p",
+            "exponential.percentile=100",
         ])
         .stderr,
     )
     .into_owned();
-    assert!(err.contains("not simulated yet"), "{err}");
+    assert!(
+        err.contains("-p exponential.percentile=100: ")
+            && err.contains("strictly between 0 and 100"),
+        "{err}"
+    );
     // -p without --ycsb is a usage error.
     let out = archsim(&["check", "x.toml", "-p", "recordcount=1"]);
     assert_eq!(out.status.code(), Some(2));
@@ -319,4 +325,32 @@ fn sweep_a_ycsb_file() {
     // Neither a scenario nor --ycsb: a usage error.
     let none = archsim(&["sweep", "--param", "workload.rate=1,2"]);
     assert_eq!(none.status.code(), Some(2));
+}
+
+/// `requestdistribution=exponential`, as YCSB's `ExponentialGenerator`
+/// draws it: with the defaults, 95 % of untruncated draws fall within the
+/// last 6/7 of the records; drawing again past the first record makes it
+/// 0.95 / (1 − 0.05^(7/6)) = 0.9797 of 1,000 keys. 100,000 draws: within
+/// 0.003 (4 standard errors). The per-key probabilities sum to 1.
+#[test]
+fn exponential_is_ycsbs() {
+    use archsim::workload::EXPONENTIAL;
+    use archsim::workload::KeyChooser;
+    let mut props = Properties::read(&scenario_path("ycsb/workloada.properties")).unwrap();
+    props.set("requestdistribution=exponential").unwrap();
+    assert_eq!(props.workload().unwrap().popularity, EXPONENTIAL);
+    assert_eq!("exponential".parse::<Popularity>().unwrap(), EXPONENTIAL);
+    let mut keys = KeyChooser::new(EXPONENTIAL, 1000);
+    let total: f64 = (0..1000).map(|k| keys.probability(k).unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+    let mut rng = archsim::sim::Streams::new(9, 0).stream("keys");
+    let n = 100_000;
+    let recent = (0..n)
+        .filter(|_| keys.sample(&mut rng) >= 1000 - 857)
+        .count();
+    let expected = 0.95 / (1.0 - 0.05f64.powf(1000.0 / 857.142857));
+    let seen = recent as f64 / n as f64;
+    assert!((seen - expected).abs() < 0.003, "{seen} vs {expected}");
+    // The last key is the most popular.
+    assert!(keys.probability(999).unwrap() > keys.probability(0).unwrap() * 10.0);
 }
