@@ -13,6 +13,7 @@
 //! architectural (a missing index, analytics at the peak, N+1 queries) are
 //! named first: they explain a tension without a change of architecture.
 
+pub mod calibrate;
 pub mod observed;
 pub mod signatures;
 
