@@ -96,6 +96,8 @@ pub struct Parameters {
     /// Cache entries of the model (0: no cache).
     pub cache_entries: u64,
     pub db_cores: u32,
+    /// The factor on archsim's default read and write CPU times.
+    pub cpu_scale: f64,
     /// Mean CPU time of a read and a write on the database, µs.
     pub read_us: f64,
     pub write_us: f64,
@@ -127,6 +129,8 @@ pub struct Row {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Calibration {
     pub parameters: Option<Parameters>,
+    /// In the diagnosis's `calibration`.
+    #[serde(skip)]
     pub rows: Vec<Row>,
     /// What was assumed for want of an observation.
     pub assumptions: Vec<String>,
@@ -516,6 +520,7 @@ pub fn calibrate(o: &Observed, stage: u8) -> Calibration {
         zipf_s: round4(knobs.zipf_s),
         cache_entries: knobs.cache,
         db_cores: cores,
+        cpu_scale: knobs.cpu_scale,
         read_us: round4(read_mean * knobs.cpu_scale),
         write_us: round4(WRITE_US * knobs.cpu_scale),
         shards,
@@ -555,8 +560,13 @@ fn fmt(x: f64) -> String {
     format!("{}", round4(x))
 }
 
+/// archsim's write CPU time scaled by `k`, as archsim writes it.
+pub fn write_dist(k: f64) -> String {
+    format!("{:.3}us", WRITE_US * k)
+}
+
 /// archsim's read time scaled by `k`, as archsim writes a distribution.
-fn read_dist(k: f64) -> String {
+pub fn read_dist(k: f64) -> String {
     format!(
         "lognormal(p50={:.3}us, p99={:.3}us)",
         READ_P50_US * k,
