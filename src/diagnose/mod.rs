@@ -235,7 +235,7 @@ impl Diagnosis {
         blocks.push(Block::Heading("Calibration".into()));
         if let Some(p) = &c.parameters {
             blocks.push(Block::Paragraph(format!(
-                "A `{}` model of today's system: {} ops/s, {:.0} % reads, {} keys at                  zipf({}), a cache of {} entries, {} database cores{} at {:.1} µs a read and                  {:.1} µs a write (the utilisation law), run {} s after a {} s warm-up, seed 1.",
+                "A `{}` model of today's system: {} ops/s, {:.0} % reads, {} keys at zipf({}), a cache of {} entries, {} database cores{} at {:.1} µs a read and {:.1} µs a write (the utilisation law), run {} s after a {} s warm-up, seed 1.",
                 p.kind,
                 p.rate_ops_per_s,
                 p.read_share * 100.0,
@@ -292,14 +292,14 @@ impl Diagnosis {
         }
         if let Some(why) = &c.refused {
             blocks.push(Block::Paragraph(format!(
-                "**No advice:** {why}. The what-ifs are not run: a model that does not                  reproduce today's system cannot say what a change would do to it."
+                "**No advice:** {why}. The what-ifs are not run: a model that does not reproduce today's system cannot say what a change would do to it."
             )));
             return;
         }
         let Some(w) = &self.advice else { return };
         blocks.push(Block::Heading("What-ifs".into()));
         blocks.push(Block::Paragraph(format!(
-            "Each step is a change to the calibrated scenario, run at today's load × {}              ({:.0} ops/s) beside today's system on one operation stream; its capacity is the              highest rate meeting {} (searched to {:.0} %). Today's system there: capacity              {:.0} ops/s, {} nodes on {} platforms{}. Verdicts: a capacity change within {:.0}              % is noise; an anomaly class that rises makes it worse; for a synchronization              problem a step that leaves the sync backlog growing does not treat it. Steps              that help come first, cheapest per 1,000 ops/s of capacity first.",
+            "Each step is a change to the calibrated scenario, run at today's load × {} ({:.0} ops/s) beside today's system on one operation stream; its capacity is the highest rate meeting {} (searched to {:.0} %). Today's system there: capacity {:.0} ops/s, {} nodes on {} platforms{}. Verdicts: a capacity change within {:.0} % is noise; an anomaly class that rises makes it worse; for a synchronization problem a step that leaves the sync backlog growing does not treat it. Steps that help come first, cheapest per 1,000 ops/s of capacity first.",
             w.growth,
             w.rate_ops_per_s,
             w.slo.join(", "),
