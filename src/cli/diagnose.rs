@@ -9,6 +9,10 @@ use anyhow::Context as _;
 use super::DiagnoseArgs;
 use crate::diagnose::{self, Observed};
 use crate::report::write_file;
+use crate::scenario::Slo;
+
+/// The latency budget of the what-ifs' capacity when `--slo` gives none.
+pub const DEFAULT_SLO: &str = "p99<=50ms";
 
 pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
     let origin = args.observed.display().to_string();
@@ -29,7 +33,26 @@ pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
         )
     })?;
     let observed = Observed::from_toml(&text, &origin)?;
-    let d = diagnose::diagnose(&observed);
+    let mut d = diagnose::diagnose(&observed);
+    let slo = Slo {
+        latency: vec![DEFAULT_SLO.parse().expect("a budget")],
+        ..Slo::default()
+    }
+    .overridden_by(&Slo {
+        latency: args.latency.clone(),
+        ..Slo::default()
+    });
+    if !args.no_advice {
+        super::note(&format!(
+            "calibrating {} and running its next steps at {}× today's load ({})…",
+            d.name,
+            args.growth,
+            slo.budgets().join(", ")
+        ));
+        if let Some(why) = d.advise(&observed, args.growth, &slo) {
+            super::note(&format!("no advice for {}: {why}", d.name));
+        }
+    }
     let _lock = super::lock(&args.output, &d.name, true)?;
     let folder = args.output.join(&d.name);
     std::fs::create_dir_all(&folder).with_context(|| {
@@ -59,6 +82,24 @@ pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
     );
     if let Some(m) = &d.mismatch {
         out += &format!("mismatch: {m}\n");
+    }
+    for r in &d.calibration {
+        out += &format!(
+            "calibration: {} observed {} simulated {} ({})\n",
+            r.indicator,
+            r.observed,
+            r.simulated.map_or("none".to_string(), |s| format!("{s}")),
+            if r.within { "within" } else { "outside" }
+        );
+    }
+    for w in &d.what_ifs {
+        out += &format!(
+            "what-if {}: {} (capacity {:.0} ops/s): {}\n",
+            w.step,
+            w.verdict.as_str(),
+            w.capacity_ops_per_s,
+            w.mechanism
+        );
     }
     out += &format!("wrote {}/\n", folder.display());
     let mut stdout = std::io::stdout().lock();

@@ -161,6 +161,27 @@ pub struct DiagnoseArgs {
     /// Directory the diagnosis folder is written under.
     #[arg(short, long, default_value = "results", value_name = "DIR")]
     pub output: PathBuf,
+    /// The load the next steps are run at: today's peak × this, e.g. 2 or 2x.
+    #[arg(long, default_value = "2", value_name = "FACTOR", value_parser = growth)]
+    pub growth: f64,
+    /// A latency budget the next steps' capacity is searched at, as `archsim capacity --slo` takes it, e.g. 'p99<=100ms' (repeatable). Default 'p99<=50ms' (a request's database budget: archsim capacity's 5 ms is below what a busy team's database serves in).
+    #[arg(long = "slo", value_name = "PCT<=DURATION")]
+    pub latency: Vec<crate::scenario::slo::LatencyBudget>,
+    /// Diagnose only: no calibration, no what-ifs.
+    #[arg(long)]
+    pub no_advice: bool,
+}
+
+/// `--growth`: a factor from 1 to 100, written 2 or 2x.
+fn growth(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let number = t.strip_suffix(['x', 'X', '×']).unwrap_or(t).trim();
+    match number.parse::<f64>() {
+        Ok(g) if (1.0..=100.0).contains(&g) => Ok(g),
+        _ => Err(format!(
+            "\"{text}\" is not a growth factor from 1 to 100 (e.g. 2 or 2x)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -13,8 +13,10 @@
 //! architectural (a missing index, analytics at the peak, N+1 queries) are
 //! named first: they explain a tension without a change of architecture.
 
+pub mod calibrate;
 pub mod observed;
 pub mod signatures;
+pub mod whatif;
 
 use serde::Serialize;
 
@@ -23,6 +25,7 @@ pub use signatures::Signature;
 
 use crate::report::Table;
 use crate::report::page::{Block, Page};
+use crate::scenario::Slo;
 
 /// The diagnosis of one system.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -42,6 +45,23 @@ pub struct Diagnosis {
     /// Causes that are not architectural and fired.
     pub not_architectural: Vec<String>,
     pub signatures: Vec<Signature>,
+    /// Observed against simulated, for every indicator the calibration
+    /// used (empty until [`Diagnosis::advise`]).
+    pub calibration: Vec<calibrate::Row>,
+    /// The calibrated model: its parameters, assumptions, what it leaves
+    /// out, and why advice was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrated: Option<calibrate::Calibration>,
+    /// The next steps, run (empty when advice was refused).
+    pub what_ifs: Vec<whatif::WhatIf>,
+    /// The what-ifs' load, SLO, today's figures and the steps not modelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<whatif::WhatIfs>,
+}
+
+/// A figure to four significant decimals.
+fn figure(x: f64) -> String {
+    format!("{}", (x * 1e4).round() / 1e4)
 }
 
 /// Platforms of a colocated consensus database (stage 5).
@@ -180,11 +200,168 @@ pub fn diagnose(o: &Observed) -> Diagnosis {
         mismatch,
         not_architectural,
         signatures,
+        calibration: Vec::new(),
+        calibrated: None,
+        what_ifs: Vec::new(),
+        advice: None,
     }
 }
 
 impl Diagnosis {
-    /// The diagnosis as a page: the verdict, the mismatch, every signature.
+    /// Calibrates a model of the system `o` describes and, when it
+    /// reproduces the observations within the bounds (`calibrate`), runs
+    /// the what-ifs at today's load × `growth` against `slo`. Returns why
+    /// advice was refused, when it was.
+    pub fn advise(&mut self, o: &Observed, growth: f64, slo: &Slo) -> Option<String> {
+        let mut c = calibrate::calibrate(o, self.system_stage);
+        self.calibration = std::mem::take(&mut c.rows);
+        if c.refused.is_none() {
+            match whatif::what_ifs(o, self, &c, growth, slo) {
+                Ok(mut w) => {
+                    self.what_ifs = std::mem::take(&mut w.steps);
+                    self.advice = Some(w);
+                }
+                Err(e) => c.refused = Some(format!("the what-ifs could not run: {e}")),
+            }
+        }
+        let refused = c.refused.clone();
+        self.calibrated = Some(c);
+        refused
+    }
+
+    /// The calibration and what-if sections of the page.
+    fn advice_blocks(&self, blocks: &mut Vec<Block>) {
+        let Some(c) = &self.calibrated else { return };
+        blocks.push(Block::Heading("Calibration".into()));
+        if let Some(p) = &c.parameters {
+            blocks.push(Block::Paragraph(format!(
+                "A `{}` model of today's system: {} ops/s, {:.0} % reads, {} keys at zipf({}), a cache of {} entries, {} database cores{} at {:.1} µs a read and {:.1} µs a write (the utilisation law), run {} s after a {} s warm-up, seed 1.",
+                p.kind,
+                p.rate_ops_per_s,
+                p.read_share * 100.0,
+                p.keys,
+                p.zipf_s,
+                p.cache_entries,
+                p.db_cores,
+                if p.shards > 1 {
+                    format!(" on each of {} shards", p.shards)
+                } else {
+                    String::new()
+                },
+                p.read_us,
+                p.write_us,
+                calibrate::DURATION_S,
+                p.warmup_s
+            )));
+        }
+        if !self.calibration.is_empty() {
+            let mut t = Table {
+                headers: [
+                    "indicator",
+                    "observed",
+                    "simulated",
+                    "residual",
+                    "bound",
+                    "within",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: Vec::new(),
+            };
+            for r in &self.calibration {
+                t.rows.push(vec![
+                    format!("{} ({})", r.indicator, r.unit),
+                    figure(r.observed),
+                    r.simulated.map_or("—".to_string(), figure),
+                    r.residual.map_or("—".to_string(), |x| format!("{x:+.3}")),
+                    r.bound.clone(),
+                    if r.within { "yes" } else { "no" }.to_string(),
+                ]);
+            }
+            blocks.push(Block::Table(t));
+        }
+        if !c.assumptions.is_empty() {
+            blocks.push(Block::Paragraph(
+                "Assumed for want of an observation:".into(),
+            ));
+            blocks.push(Block::List(c.assumptions.clone()));
+        }
+        if !c.not_modelled.is_empty() {
+            blocks.push(Block::Paragraph("Not modelled:".into()));
+            blocks.push(Block::List(c.not_modelled.clone()));
+        }
+        if let Some(why) = &c.refused {
+            blocks.push(Block::Paragraph(format!(
+                "**No advice:** {why}. The what-ifs are not run: a model that does not reproduce today's system cannot say what a change would do to it."
+            )));
+            return;
+        }
+        let Some(w) = &self.advice else { return };
+        blocks.push(Block::Heading("What-ifs".into()));
+        blocks.push(Block::Paragraph(format!(
+            "Each step is a change to the calibrated scenario, run at today's load × {} ({:.0} ops/s) beside today's system on one operation stream; its capacity is the highest rate meeting {} (searched to {:.0} %). Today's system there: capacity {:.0} ops/s, {} nodes on {} platforms{}. Verdicts: a capacity change within {:.0} % is noise; an anomaly class that rises makes it worse; for a synchronization problem a step that leaves the sync backlog growing does not treat it. Steps that help come first, cheapest per 1,000 ops/s of capacity first.",
+            w.growth,
+            w.rate_ops_per_s,
+            w.slo.join(", "),
+            whatif::TOLERANCE * 100.0,
+            w.today.capacity_ops_per_s,
+            w.today.nodes,
+            w.today.platforms,
+            w.today
+                .cost_usd_per_hour
+                .map_or(String::new(), |c| format!(", ${c:.2}/h")),
+            whatif::CAPACITY_MARGIN * 100.0
+        )));
+        let mut t = Table {
+            headers: [
+                "step",
+                "change",
+                "verdict",
+                "capacity ops/s",
+                "anomalies per 1,000 (today → step)",
+                "platforms",
+                "nodes",
+                "$/h",
+                "mechanism",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: Vec::new(),
+        };
+        for s in &self.what_ifs {
+            let anomalies: Vec<String> = s
+                .anomalies
+                .iter()
+                .map(|a| format!("{} {:.2} → {:.2}", a.class, a.today_per_1k, a.step_per_1k))
+                .collect();
+            t.rows.push(vec![
+                if s.tempting {
+                    format!("{} (the tempting step)", s.step)
+                } else {
+                    s.step.clone()
+                },
+                s.change.clone(),
+                s.verdict.as_str().to_string(),
+                format!("{:.0}", s.capacity_ops_per_s),
+                if anomalies.is_empty() {
+                    "unchanged".to_string()
+                } else {
+                    anomalies.join("; ")
+                },
+                s.platforms.to_string(),
+                s.nodes.to_string(),
+                s.cost_usd_per_hour
+                    .map_or("—".to_string(), |c| format!("{c:.2}")),
+                s.mechanism.clone(),
+            ]);
+        }
+        blocks.push(Block::Table(t));
+        blocks.push(Block::Paragraph("Steps not modelled:".into()));
+        blocks.push(Block::List(w.not_modelled.clone()));
+    }
+
+    /// The diagnosis as a page: the verdict, the mismatch, every signature,
+    /// then the calibration and the what-ifs when they were run.
     pub fn page(&self) -> Page {
         let mut blocks = vec![
             Block::Heading("Where the system is".into()),
@@ -223,6 +400,7 @@ impl Diagnosis {
             ]);
         }
         blocks.push(Block::Table(table));
+        self.advice_blocks(&mut blocks);
         Page {
             title: format!("{}: diagnosis", self.name),
             blocks,

@@ -61,6 +61,10 @@ pub struct System {
     pub sync: BTreeMap<String, String>,
     /// Database shards (1: not sharded).
     pub shards: Option<u32>,
+    /// vCPUs of the primary database server (of each shard's, sharded): the instance type's, e.g. 16 for an r6i.4xlarge. Calibration reads the service time per operation from the CPU through it; default 8 (archsim's `db.cores`), said so on the page.
+    pub db_cores: Option<u32>,
+    /// Entries the cache holds (Redis `INFO keyspace`: `keys=` summed over the databases; memcached `curr_items`). With `cache_hit_ratio` and `keys` it gives the key popularity by Che's approximation; without it, the popularity comes from `top_1pct_share` or `popularity` and the cache's size from the hit ratio.
+    pub cache_entries: Option<u64>,
 }
 
 /// The indicators the team reads off its dashboards.

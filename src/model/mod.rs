@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod apply;
 pub mod cache;
+pub mod che;
 pub mod derived;
 pub mod election;
 pub mod failover;

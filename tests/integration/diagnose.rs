@@ -2,7 +2,11 @@
 //! indicators point at against the one declared, the three shipped
 //! examples, and what the command writes.
 
+use archsim::diagnose::calibrate::{self, calibrate};
+use archsim::diagnose::whatif::Verdict;
 use archsim::diagnose::{Diagnosis, Observed, diagnose};
+use archsim::model::che;
+use archsim::scenario::Slo;
 
 use crate::{archsim, scenario_path};
 
@@ -168,9 +172,11 @@ fn the_shipped_examples_give_their_stage() {
 fn diagnose_writes_the_page_and_its_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = scenario_path("diagnose/believes-distributed.toml");
+    // The signatures' page alone; the advice's is checked below.
     let out = archsim(&[
         "diagnose",
         path.to_str().unwrap(),
+        "--no-advice",
         "--output",
         dir.path().to_str().unwrap(),
     ]);
@@ -253,5 +259,200 @@ fn a_bad_observation_is_refused_with_its_place() {
     assert!(
         err.contains("cannot read observations") && err.contains("scenarios/diagnose/"),
         "{err}"
+    );
+}
+
+/// Che's approximation and its inversions against closed forms: uniform
+/// popularity (zipf(0)) hits C / N; the top 1 % of 10,000 keys under
+/// zipf(1) takes H(100) / H(10,000) of the references.
+#[test]
+fn che_inverts_to_closed_forms() {
+    let (keys, cache) = (10_000u64, 2_000.0);
+    let uniform = che::zipf_classes(0.0, keys);
+    assert!((che::hit_ratio(&uniform, cache) - 0.2).abs() < 1e-9);
+    assert!(calibrate::invert_zipf(0.2, cache, keys) < 1e-3);
+    let harmonic = |n: u64| (1..=n).map(|r| 1.0 / r as f64).sum::<f64>();
+    let top = harmonic(100) / harmonic(keys);
+    let s = calibrate::zipf_for_top_share(top, keys);
+    assert!((s - 1.0).abs() < 1e-6, "{s}");
+    // A cache of every key hits every reference.
+    assert!((che::hit_ratio(&che::zipf_classes(0.9, 100), 100.0) - 1.0).abs() < 1e-12);
+}
+
+/// A system whose parameters are known, its simulated indicators fed back
+/// as observations, calibrates to the same parameters.
+#[test]
+fn calibration_round_trip_recovers_popularity_and_service_time() {
+    // The known system: zipf(0.9) over 20,000 keys, a cache of 2,000
+    // entries, reads and writes at 20 × archsim's default CPU.
+    let truth = crate::run_one(&format!(
+        r#"
+        duration = "8s"
+        warmup = "10s"
+        [workload]
+        rate = 4000
+        keys = 20000
+        popularity = "zipf(0.9)"
+        [workload.mix]
+        get = 0.9
+        put = 0.1
+        [[workload.phase]]
+        at = "0s"
+        rate = 400
+        [[workload.phase]]
+        at = "1s"
+        rate = 4000
+        ramp = "7s"
+        [[architecture]]
+        kind = "single"
+        [architecture.db]
+        cores = 8
+        read = "{}"
+        write = "{}"
+        apply = "80us"
+        [architecture.cache]
+        capacity = 2000
+        ttl = "0s"
+        invalidate = "update"
+        "#,
+        calibrate::read_dist(20.0),
+        calibrate::write_dist(20.0)
+    ));
+    let cpu = truth.components["db"].utilization.unwrap();
+    let hit = truth.components["cache"].hit_ratio.unwrap();
+    let o = Observed::from_toml(
+        &format!(
+            "name = \"t\"\ndeclared_stage = 1\n[load]\npeak_ops_per_s = 4000\nread_share = 0.9\n\
+             keys = 20000\n[system]\nplatforms = [\"postgres\", \"redis\"]\ndb_cores = 8\n\
+             cache_entries = 2000\n[indicators]\ndb_cpu_peak = {cpu}\ncache_hit_ratio = {hit}\n"
+        ),
+        "o.toml",
+    )
+    .unwrap();
+    let c = calibrate(&o, 1);
+    assert_eq!(c.refused, None, "{c:?}");
+    let p = c.parameters.unwrap();
+    assert!((p.zipf_s - 0.9).abs() < 0.05, "zipf s {} for 0.9", p.zipf_s);
+    assert!(
+        (p.cpu_scale / 20.0 - 1.0).abs() < 0.1,
+        "service time × {} for × 20",
+        p.cpu_scale
+    );
+    assert!(c.rows.iter().all(|r| r.within), "{:?}", c.rows);
+}
+
+/// Observations the model cannot reproduce: a backlog growing on a path
+/// that is a dual write. The page says why there is no advice, stderr
+/// too, the exit is 0 and no step is run.
+#[test]
+fn advice_is_refused_when_the_model_misses_the_observations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.toml");
+    std::fs::write(
+        &path,
+        "name = \"t\"\ndeclared_stage = 2\n[load]\npeak_ops_per_s = 1000\nread_share = 0.9\n\
+         keys = 10000\n[system]\nplatforms = [\"postgres\", \"elasticsearch\"]\n\
+         sync = { search = \"dual-write\" }\n[indicators]\ndb_cpu_peak = 0.3\n\
+         sync_backlog_growing = true\n",
+    )
+    .unwrap();
+    let out = archsim(&[
+        "diagnose",
+        path.to_str().unwrap(),
+        "--output",
+        dir.path().to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "no advice for t: the calibrated model does not reproduce the system: \
+                      sync_backlog_growing"
+        ),
+        "{err}"
+    );
+    let folder = dir.path().join("t");
+    let md = std::fs::read_to_string(folder.join("diagnosis.md")).unwrap();
+    assert!(
+        md.contains("**No advice:**") && md.contains("## Calibration"),
+        "{md}"
+    );
+    assert!(!md.contains("## What-ifs"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("diagnosis.json")).unwrap())
+            .unwrap();
+    let rows = json["calibration"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["indicator"] == "sync_backlog_growing" && r["within"] == false)
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["indicator"] == "db_cpu_peak" && r["within"] == true)
+    );
+    assert_eq!(json["what_ifs"].as_array().map(Vec::len), Some(0));
+}
+
+/// Each shipped example calibrates within its bounds and gives the
+/// verdicts its story needs, the same on a second run.
+#[test]
+fn the_shipped_examples_give_their_verdicts() {
+    let slo = Slo {
+        latency: vec!["p99<=50ms".parse().unwrap()],
+        ..Slo::default()
+    };
+    let advise = |file: &str| {
+        let text = std::fs::read_to_string(scenario_path(&format!("diagnose/{file}"))).unwrap();
+        let o = Observed::from_toml(&text, file).unwrap();
+        let mut d = diagnose(&o);
+        let refused = d.advise(&o, 2.0, &slo);
+        assert_eq!(refused, None, "{file}: {:?}", d.calibration);
+        assert!(d.calibration.iter().all(|r| r.within), "{file}");
+        d
+    };
+    let verdict = |d: &Diagnosis, step: &str| {
+        d.what_ifs
+            .iter()
+            .find(|w| w.step == step)
+            .unwrap_or_else(|| panic!("{step} in {:?}", d.what_ifs))
+            .verdict
+    };
+    let d = advise("true-stage-1.toml");
+    assert_eq!(
+        verdict(&d, "bigger_box"),
+        Verdict::Helps,
+        "{:?}",
+        d.what_ifs
+    );
+    assert_eq!(
+        verdict(&d, "shard_by_group"),
+        Verdict::Helps,
+        "{:?}",
+        d.what_ifs
+    );
+    let d = advise("believes-distributed.toml");
+    let wrong = d.what_ifs.iter().find(|w| w.tempting).unwrap();
+    assert_eq!(wrong.step, "more_shards");
+    assert!(
+        matches!(wrong.verdict, Verdict::MakesItWorse | Verdict::Neutral),
+        "{wrong:?}"
+    );
+    assert_eq!(
+        verdict(&d, "cdc_to_bus"),
+        Verdict::Helps,
+        "{:?}",
+        d.what_ifs
+    );
+    let d = advise("missing-index.toml");
+    assert_eq!(d.what_ifs[0].step, "fix_query", "{:?}", d.what_ifs);
+    assert_eq!(d.what_ifs[0].verdict, Verdict::Helps);
+    let json = serde_json::to_value(&d).unwrap();
+    let first = &json["what_ifs"][0];
+    assert!(first["capacity_ops_per_s"].as_f64().unwrap() > 0.0 && first["verdict"] == "helps");
+    let again = advise("missing-index.toml");
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        serde_json::to_string(&again).unwrap(),
+        "same observations, same diagnosis"
     );
 }

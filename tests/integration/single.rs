@@ -66,24 +66,11 @@ fn probabilities(popularity: Popularity, keys: u64) -> Vec<f64> {
     }
 }
 
-/// Che's approximation of an LRU cache's hit ratio under independent
-/// references: the characteristic time T solves Σ (1 − e^{−p_i T}) = C, and
-/// h = Σ p_i (1 − e^{−p_i T}).
+/// Che's approximation (`archsim::model::che`) over keys of the
+/// probabilities `p`.
 fn che(p: &[f64], capacity: f64) -> f64 {
-    let filled = |t: f64| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>();
-    let (mut lo, mut hi) = (0.0, 1.0);
-    while filled(hi) < capacity {
-        hi *= 2.0;
-    }
-    for _ in 0..100 {
-        let mid = (lo + hi) / 2.0;
-        if filled(mid) < capacity {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    p.iter().map(|pi| pi * (1.0 - (-pi * lo).exp())).sum()
+    let classes: Vec<(f64, f64)> = p.iter().map(|&pi| (pi, 1.0)).collect();
+    archsim::model::che::hit_ratio(&classes, capacity)
 }
 
 fn close(what: &str, got: f64, want: f64, tolerance: f64) {
