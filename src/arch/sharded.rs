@@ -1479,6 +1479,14 @@ impl Architecture for Sharded {
                     }
                 }
             }
+            // Lookups are client requests: a crash holds them until the
+            // restart, a partition loses them and the client times out.
+            // Entries the clients cached keep routing.
+            Role::Directory => {
+                if let Some(dir) = &mut self.directory {
+                    deliver(Part::Station(&mut dir.station, WhenDown::LosesRequests));
+                }
+            }
             _ => {
                 if let Some(stores) = &mut self.stores {
                     stores.parts(role, deliver);

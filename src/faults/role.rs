@@ -30,10 +30,13 @@ pub enum Role {
     Warehouse,
     /// The session store.
     SessionStore,
+    /// A directory-routed cluster's directory service: clients whose
+    /// cached entry covers a key route without it; a miss must ask it.
+    Directory,
 }
 
 /// Roles without an index, by name.
-const PLAIN: [(&str, Role); 7] = [
+const PLAIN: [(&str, Role); 8] = [
     ("primary", Role::Primary),
     ("replica", Role::Replica),
     ("cache", Role::Cache),
@@ -41,6 +44,7 @@ const PLAIN: [(&str, Role); 7] = [
     ("index", Role::Index),
     ("warehouse", Role::Warehouse),
     ("session_store", Role::SessionStore),
+    ("directory", Role::Directory),
 ];
 
 impl Role {
@@ -51,8 +55,8 @@ impl Role {
             return Ok(role.clone());
         }
         let expected = "expected a role: primary, replica, cache, shard:<i>, coordinator, \
-                        node:<i>, leader:<partition>, pipeline:<store>, index, warehouse or \
-                        session_store";
+                        node:<i>, leader:<partition>, pipeline:<store>, index, warehouse, \
+                        session_store or directory";
         let Some((base, arg)) = text.split_once(':') else {
             return Err(format!("unknown role \"{text}\"; {expected}"));
         };

@@ -684,3 +684,41 @@ fn writes_past_a_cut_off_write_behind_cache_never_reuse_its_versions() {
     );
     assert_eq!(run.anomalies.lost_write.by_served_by.get("cache"), Some(&1));
 }
+
+/// The directory of a directory-routed cluster is a single point of
+/// failure for every key its clients have not cached: while it is down,
+/// the share of operations that fail is the clients' miss ratio on their
+/// directory cache (held lookups time out), between half and all of the
+/// whole run's miss ratio (the caches are warmer during the outage than
+/// over the whole run, and misses do not fill them then); a cache of every
+/// key loses fewer; nothing fails before the outage. A cluster routed by
+/// hash has no directory to take a fault.
+#[test]
+fn a_directory_outage_fails_the_lookups_clients_had_not_cached() {
+    let path = crate::scenario_path("faults/stage3-directory-down.toml");
+    let scenario = archsim::scenario::Scenario::load(&path, &[]).unwrap();
+    let results = crate::run(&scenario);
+    let mut failed = Vec::new();
+    for run in &results.runs {
+        let f = fault(run, 0);
+        let miss = 1.0 - run.components["directory"].hit_ratio.unwrap();
+        let share = f.failed as f64 / (5_000.0 * 10.0);
+        assert!(
+            share > 0.5 * miss && share < miss,
+            "{}: {share} failed against a miss ratio of {miss}",
+            run.architecture
+        );
+        // The first 10 s of windows end before the fault, whether the
+        // series starts at 0 or after the 3 s warm-up.
+        let windows = (10.0 / run.series.window_s) as usize;
+        let before: u64 = run.series.errors.iter().take(windows).sum();
+        assert_eq!(before, 0, "{}", run.architecture);
+        failed.push(f.failed);
+    }
+    assert!(failed[1] < failed[0], "{failed:?}");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("router = \"directory\"", "router = \"hash\"");
+    let e = archsim::scenario::Scenario::from_toml(&text, "d.toml", "d", &[]).unwrap_err();
+    assert!(e.to_string().contains("it has no directory"), "{e}");
+}

@@ -18,6 +18,7 @@ use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, u32_in};
 use crate::faults::{self, Role, RoleSet};
 use crate::model::quorum::{Handoff, Propagate};
+use crate::model::router::ShardPlacement;
 use crate::workload::OpKind;
 
 pub const KIND: Kind = Kind {
@@ -91,6 +92,9 @@ impl KindConfig for Config {
         }
         if self.cache.capacity > 0 {
             set.add(Role::Cache, faults::CACHE);
+        }
+        if self.shards.router == ShardPlacement::Directory {
+            set.add(Role::Directory, faults::SERVER);
         }
         if let Some(stores) = &self.stores {
             stores.roles(&mut set, self.cache.capacity > 0);
