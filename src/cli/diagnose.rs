@@ -84,20 +84,22 @@ pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
         out += &format!("mismatch: {m}\n");
     }
     for r in &d.calibration {
+        let figure = |v: f64| format!("{} {}", significant(v), r.unit);
         out += &format!(
-            "calibration: {} observed {} simulated {} ({})\n",
+            "calibration: {} observed {} simulated {} ({} {})\n",
             r.indicator,
-            r.observed,
-            r.simulated.map_or("none".to_string(), |s| format!("{s}")),
-            if r.within { "within" } else { "outside" }
+            figure(r.observed),
+            r.simulated.map_or("none".to_string(), figure),
+            if r.within { "within" } else { "outside" },
+            r.bound
         );
     }
     for w in &d.what_ifs {
         out += &format!(
-            "what-if {}: {} (capacity {:.0} ops/s): {}\n",
+            "what-if {}: {} (capacity {} ops/s): {}\n",
             w.step,
             w.verdict.as_str(),
-            w.capacity_ops_per_s,
+            crate::report::thousands(w.capacity_ops_per_s),
             w.mechanism
         );
     }
@@ -106,5 +108,20 @@ pub fn diagnose(args: &DiagnoseArgs) -> anyhow::Result<()> {
     match stdout.write_all(out.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
+    }
+}
+
+/// `v` to four significant figures, without trailing zeros ("0.6274",
+/// "38.96", "12,000").
+fn significant(v: f64) -> String {
+    if v.abs() >= 1000.0 || v == 0.0 {
+        return crate::report::thousands(v.round());
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
