@@ -144,11 +144,13 @@ fn lease_settings_are_checked_on_their_line() {
         "{e}"
     );
     // Leases are simulated in kind = "single"'s cache-aside path only.
-    let e = refused(&text("").replace("single", "polyglot"));
-    assert!(
-        e.contains("cache leases are simulated for kind = \"single\""),
-        "{e}"
-    );
+    for kind in ["polyglot", "sharded", "coordinator"] {
+        let e = refused(&text("").replace("single", kind));
+        assert!(
+            e.contains("cache leases are simulated for kind = \"single\""),
+            "{kind}: {e}"
+        );
+    }
 }
 
 #[test]

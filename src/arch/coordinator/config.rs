@@ -123,7 +123,9 @@ impl KindConfig for Config {
                 ),
             ));
         }
-        registry::analytics_on_primary(foreign).or_else(|| registry::one_cache_node(&self.cache))
+        registry::analytics_on_primary(foreign)
+            .or_else(|| registry::one_cache_node(&self.cache))
+            .or_else(|| registry::leases_single_only(&self.cache))
     }
 
     /// The cache's index, the read model and the specialized stores.
