@@ -311,7 +311,7 @@ fn catalogue(o: &Observed, d: &Diagnosis, p: &Parameters, today: &toml::Table) -
     // cores and service times, four shards or nodes by entity group, as
     // the sharding step has; only the tables the new kind takes are kept.
     let keep = |a: &mut toml::Table, tables: &[&str]| {
-        a.retain(|k, _| k == "name" || k == "kind" || tables.iter().any(|t| *t == k));
+        a.retain(|k, _| k == "name" || k == "kind" || tables.contains(&k));
     };
     step(
         "add_coordinator",
