@@ -31,7 +31,7 @@ pub struct WorkloadConfig {
     /// How a `scan`'s length is drawn from 1 to `scan_length` (YCSB's scanlengthdistribution): "uniform", or "zipfian" (Zipf(0.99) over the lengths, short scans the most common). A scan past the last key inserted so far reads fewer keys, as YCSB's does. Default "uniform".
     #[serde(skip_serializing_if = "ScanLengths::is_uniform")]
     pub scan_lengths: ScanLengths,
-    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw, YCSB's latest) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
+    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw; with inserts in the mix, behind the newest key inserted, YCSB's latest) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
     pub popularity: Popularity,
     /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
     #[serde(deserialize_with = "at_least_one_u32")]
