@@ -636,7 +636,7 @@ impl Colocated {
             return ctx.schedule_at(group.serving_from(), event);
         }
         let mut service = SimDuration::ZERO;
-        if o.kind == OpKind::MultiGet {
+        if matches!(o.kind, OpKind::MultiGet | OpKind::Scan) {
             let mut reads = std::mem::take(self.h.clients.multi_mut(op));
             for (i, r) in reads.iter_mut().enumerate() {
                 let here = if key == ALL_KEYS {
@@ -1216,7 +1216,7 @@ impl Architecture for Colocated {
             OpKind::Get | OpKind::Probe => self.read_key(op, ctx),
             // A client-side read-modify-write reads like a `get` first.
             OpKind::Rmw | OpKind::Reserve if !self.h.server_side(o.kind) => self.read_key(op, ctx),
-            OpKind::MultiGet => self.multi_get(op, ctx),
+            OpKind::MultiGet | OpKind::Scan => self.multi_get(op, ctx),
             OpKind::Analytics => {
                 self.work[i] = self.analytics.sample(&mut self.service_rng);
                 let partitions = self.groups.len() as u32;
@@ -1239,7 +1239,12 @@ impl Architecture for Colocated {
                     );
                 }
             }
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer | OpKind::Txn => {
+            OpKind::Put
+            | OpKind::Insert
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Transfer
+            | OpKind::Txn => {
                 let t = self.open(Some(op), o, 0, ());
                 self.start(t, ctx);
             }

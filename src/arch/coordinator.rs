@@ -540,12 +540,13 @@ impl Coordinator {
         let b = self.boundary.as_ref().expect("a cache");
         // A request that reached the cache as it went down is passed on.
         let down = b.cache.is_down();
-        let critical = o.kind == OpKind::Put && (down || self.critical(o.key));
+        let critical =
+            matches!(o.kind, OpKind::Put | OpKind::Insert) && (down || self.critical(o.key));
         let b = self.boundary.as_mut().expect("a cache");
         let service = b.service.sample(&mut self.cache_rng);
         let slot = b.station.enter(now, service);
         match o.kind {
-            OpKind::Put if critical => {
+            OpKind::Put | OpKind::Insert if critical => {
                 // Write-through: on to the coordinator once the cache has
                 // taken the request.
                 let origin = Origin {
@@ -557,7 +558,7 @@ impl Coordinator {
                 let leg = self.server_leg(Kind::Server, t);
                 ctx.schedule_at(slot.done + leg, Event::AtCoordinator(Message::Request(t)));
             }
-            OpKind::Put => {
+            OpKind::Put | OpKind::Insert => {
                 // Write-behind: the cache issues the key's next version,
                 // keeps it, and answers at once.
                 let i = o.key as usize;
@@ -593,7 +594,7 @@ impl Coordinator {
     }
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        if ctx.op(op).kind == OpKind::Put {
+        if matches!(ctx.op(op).kind, OpKind::Put | OpKind::Insert) {
             return self.h.acknowledged(op, ctx);
         }
         if self.h.state(op).missed {
@@ -694,7 +695,7 @@ impl Coordinator {
         let store = &self.read_model.store;
         let service = match o.kind {
             OpKind::Analytics => self.analytics.sample(&mut self.read_model_rng),
-            OpKind::MultiGet => {
+            OpKind::MultiGet | OpKind::Scan => {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in &mut reads {
@@ -965,7 +966,7 @@ impl Coordinator {
         }
         let writes = txn.arch.flushed.is_some()
             || match o.kind {
-                OpKind::Put | OpKind::Transfer | OpKind::Txn => true,
+                OpKind::Put | OpKind::Insert | OpKind::Transfer | OpKind::Txn => true,
                 OpKind::Rmw => true,
                 OpKind::Reserve => txn.op.is_some_and(|op| {
                     let st = self.h.state(op);
@@ -1234,16 +1235,19 @@ impl Architecture for Coordinator {
         match o.kind {
             OpKind::Get | OpKind::Probe if self.is_strong(o.kind) => self.request(op, false, ctx),
             OpKind::Get | OpKind::Probe if cached => self.send_to_cache(op, ctx),
-            OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Analytics => {
+            OpKind::Get | OpKind::Probe | OpKind::MultiGet | OpKind::Scan | OpKind::Analytics => {
                 self.send_to_read_model(op, ctx)
             }
             OpKind::Rmw | OpKind::Reserve if !self.is_strong(o.kind) => {
                 self.send_to_read_model(op, ctx)
             }
-            OpKind::Put if cached => self.send_to_cache(op, ctx),
-            OpKind::Put | OpKind::Rmw | OpKind::Reserve | OpKind::Transfer | OpKind::Txn => {
-                self.request(op, false, ctx)
-            }
+            OpKind::Put | OpKind::Insert if cached => self.send_to_cache(op, ctx),
+            OpKind::Put
+            | OpKind::Insert
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Transfer
+            | OpKind::Txn => self.request(op, false, ctx),
             other => unreachable!("{other} is refused when the scenario is read"),
         }
     }

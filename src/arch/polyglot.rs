@@ -207,7 +207,7 @@ impl Polyglot {
         let (station, service) = match system {
             System::Cache => {
                 let cache = self.cache.cache.as_mut().expect("a cache");
-                if o.kind == OpKind::MultiGet {
+                if matches!(o.kind, OpKind::MultiGet | OpKind::Scan) {
                     // Each key looked up; the misses go on to the database.
                     for r in self.h.clients.multi_mut(op) {
                         if let Lookup::Hit(version, value) = cache.get(r.key, now) {
@@ -230,7 +230,7 @@ impl Polyglot {
                     (0..rows).fold(SimDuration::ZERO, |d, _| {
                         d + self.write.sample(&mut self.service_rng)
                     })
-                } else if o.kind == OpKind::MultiGet {
+                } else if matches!(o.kind, OpKind::MultiGet | OpKind::Scan) {
                     let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                     let mut service = SimDuration::ZERO;
                     // The keys the cache missed (every key without a cache),
@@ -334,7 +334,9 @@ impl Polyglot {
             (_, System::Cache) if self.h.clients.missed(op, o.kind) => {
                 self.request(Message::Client, op, Event::At(op, System::Db), ctx)
             }
-            (OpKind::Put | OpKind::Transfer | OpKind::Txn, _) => self.dual_writes(op, ctx),
+            (OpKind::Put | OpKind::Insert | OpKind::Transfer | OpKind::Txn, _) => {
+                self.dual_writes(op, ctx)
+            }
             (OpKind::Rmw | OpKind::Reserve, System::Db) if self.h.writes(op, o.kind) => {
                 self.dual_writes(op, ctx)
             }
@@ -344,7 +346,7 @@ impl Polyglot {
                     // message a key, landing at once: nobody waits for it).
                     if let Some(cache) = &mut self.cache.cache {
                         let now = ctx.now();
-                        if o.kind == OpKind::MultiGet {
+                        if matches!(o.kind, OpKind::MultiGet | OpKind::Scan) {
                             for r in self.h.clients.multi(op).iter().filter(|r| r.missed) {
                                 let current = self.data.version(r.key);
                                 cache.put(r.key, r.version, r.value, current, now);
@@ -385,7 +387,12 @@ impl Architecture for Polyglot {
         }
         let system = match o.kind {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => System::Db,
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet
+            OpKind::Get
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Probe
+            | OpKind::MultiGet
+            | OpKind::Scan
                 if self.cache.cache.is_some() =>
             {
                 System::Cache

@@ -504,7 +504,12 @@ impl Sharded {
             {
                 self.read_key(op, ctx);
             }
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::Put => {
+            OpKind::Get
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Probe
+            | OpKind::Put
+            | OpKind::Insert => {
                 let s = self.shard_of(o.key);
                 self.send(op, s, 1, ctx);
             }
@@ -532,7 +537,7 @@ impl Sharded {
                     self.send(op, legs[0].0, 1, ctx);
                 }
             }
-            OpKind::MultiGet => {
+            OpKind::MultiGet | OpKind::Scan => {
                 let mut shards = std::mem::take(&mut self.scatter);
                 shards.clear();
                 shards.extend(
@@ -1013,7 +1018,7 @@ impl Sharded {
                 }
                 self.search.sample(&mut self.service_rng)
             }
-            OpKind::MultiGet => {
+            OpKind::MultiGet | OpKind::Scan => {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads
@@ -1284,7 +1289,7 @@ impl Sharded {
                     ctx.schedule_in(merge, Event::Merged(op));
                 }
             }
-            OpKind::Put => self.written(op, ctx),
+            OpKind::Put | OpKind::Insert => self.written(op, ctx),
             OpKind::Transfer => {
                 let second = self.shard_of(o.other);
                 let cross = self.shard_of(o.key) != second;

@@ -327,7 +327,7 @@ impl Single {
 
     fn start_read(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if self.cache.is_some() {
-            let job = if ctx.op(op).kind == OpKind::MultiGet {
+            let job = if matches!(ctx.op(op).kind, OpKind::MultiGet | OpKind::Scan) {
                 CacheJob::MultiLookup(op)
             } else {
                 CacheJob::Lookup(op)
@@ -469,7 +469,7 @@ impl Single {
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if let Some(tier) = &mut self.cache
             && tier.cache.leases()
-            && ctx.op(op).kind != OpKind::MultiGet
+            && !matches!(ctx.op(op).kind, OpKind::MultiGet | OpKind::Scan)
             && !self.h.writes(op, ctx.op(op).kind)
         {
             let lease = tier.lease_of(op);
@@ -550,7 +550,7 @@ impl Single {
         };
         // Reads take their statement snapshot as they reach the node.
         let service = match o.kind {
-            OpKind::Put => self.write.sample(&mut self.service_rng),
+            OpKind::Put | OpKind::Insert => self.write.sample(&mut self.service_rng),
             OpKind::Rmw | OpKind::Reserve if writes => self.write.sample(&mut self.service_rng),
             OpKind::Transfer => {
                 self.write.sample(&mut self.service_rng) + self.write.sample(&mut self.service_rng)
@@ -566,7 +566,7 @@ impl Single {
             | OpKind::Search
             | OpKind::SessionGet
             | OpKind::SessionPut => unreachable!("rejected when the scenario is read"),
-            OpKind::MultiGet => {
+            OpKind::MultiGet | OpKind::Scan => {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads.iter_mut().filter(|r| r.missed) {
@@ -746,7 +746,7 @@ impl Single {
         };
         let tier = self.cache.as_mut().expect("a cache");
         let leases = tier.cache.leases();
-        if ctx.op(op).kind == OpKind::MultiGet {
+        if matches!(ctx.op(op).kind, OpKind::MultiGet | OpKind::Scan) {
             let reads = std::mem::take(self.h.clients.multi_mut(op));
             let slot = op.index() as u32;
             for r in reads.iter().filter(|r| r.missed) {
@@ -809,7 +809,12 @@ impl Architecture for Single {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(ctx.op(op).kind) => {
                 self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
             }
-            OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe | OpKind::MultiGet => {
+            OpKind::Get
+            | OpKind::Rmw
+            | OpKind::Reserve
+            | OpKind::Probe
+            | OpKind::MultiGet
+            | OpKind::Scan => {
                 if let Some(tier) = &mut self.cache
                     && tier.cache.leases()
                 {
@@ -817,7 +822,7 @@ impl Architecture for Single {
                 }
                 self.start_read(op, ctx)
             }
-            OpKind::Put | OpKind::Transfer | OpKind::Txn => {
+            OpKind::Put | OpKind::Insert | OpKind::Transfer | OpKind::Txn => {
                 self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
             }
             OpKind::Analytics => {

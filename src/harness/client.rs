@@ -198,7 +198,7 @@ impl Clients {
     /// Whether the read (any key of a `multi_get`) missed the cache.
     pub fn missed(&self, op: OpId, kind: OpKind) -> bool {
         match kind {
-            OpKind::MultiGet => self.multi(op).iter().any(|r| r.missed),
+            OpKind::MultiGet | OpKind::Scan => self.multi(op).iter().any(|r| r.missed),
             _ => self.state(op).missed,
         }
     }
@@ -226,10 +226,17 @@ impl Clients {
             | OpKind::SessionGet => {
                 self.states[i].floor = oracle.read_invoked(o.key);
             }
-            OpKind::MultiGet => {
-                let keys = self
-                    .space
-                    .multi_get_keys(o.key, self.multi_get_keys, o.other == 1);
+            OpKind::MultiGet | OpKind::Scan => {
+                let (space, n) = (self.space, self.multi_get_keys);
+                // A scan's keys are `other` consecutive plain keys from its key.
+                let scan =
+                    (o.kind == OpKind::Scan).then(|| o.key..(o.key + o.other).min(space.plain));
+                let multi = (o.kind == OpKind::MultiGet)
+                    .then(|| space.multi_get_keys(o.key, n, o.other == 1));
+                let keys = scan
+                    .into_iter()
+                    .flatten()
+                    .chain(multi.into_iter().flatten());
                 let reads = &mut self.multi[i];
                 reads.clear();
                 reads.extend(keys.map(|key| KeyRead {
@@ -242,6 +249,7 @@ impl Clients {
                 }));
             }
             OpKind::Put
+            | OpKind::Insert
             | OpKind::Transfer
             | OpKind::Txn
             | OpKind::Analytics
@@ -298,7 +306,7 @@ impl Clients {
                 // Sold out: an ordinary answer, the reservation refused.
                 self.business.reservation(o.start, true);
             }
-            OpKind::MultiGet => {
+            OpKind::MultiGet | OpKind::Scan => {
                 let reads = &self.multi[op.index()];
                 let checks: Vec<ReadCheck> = reads
                     .iter()
@@ -315,7 +323,10 @@ impl Clients {
                 oracle.multi_read_returned(&checks);
                 // One database snapshot of every account is a consistent
                 // observation of the bank.
-                if s.consistent && reads.len() as u64 >= self.space.accounts {
+                if o.kind == OpKind::MultiGet
+                    && s.consistent
+                    && reads.len() as u64 >= self.space.accounts
+                {
                     let total = reads.iter().map(|r| r.value).sum();
                     oracle.bank_observed(total, o.start);
                 }
@@ -446,7 +457,9 @@ impl Clients {
             | OpKind::DocGet
             | OpKind::Search
             | OpKind::SessionGet => vec![MicroOp::Read(o.key, None)],
-            OpKind::Put | OpKind::DocPut | OpKind::SessionPut => vec![MicroOp::Write(o.key, 0)],
+            OpKind::Put | OpKind::Insert | OpKind::DocPut | OpKind::SessionPut => {
+                vec![MicroOp::Write(o.key, 0)]
+            }
             OpKind::Rmw => vec![MicroOp::Read(o.key, None), MicroOp::Write(o.key, 0)],
             OpKind::Transfer => vec![
                 MicroOp::Read(o.key, None),
@@ -454,7 +467,7 @@ impl Clients {
                 MicroOp::Write(o.key, 0),
                 MicroOp::Write(o.other, 0),
             ],
-            OpKind::MultiGet => self.multi[op.index()]
+            OpKind::MultiGet | OpKind::Scan => self.multi[op.index()]
                 .iter()
                 .map(|r| MicroOp::Read(r.key, None))
                 .collect(),
@@ -493,7 +506,7 @@ impl Clients {
             OpKind::Get | OpKind::DocGet | OpKind::Search | OpKind::SessionGet => {
                 vec![MicroOp::Read(o.key, Some(s.version))]
             }
-            OpKind::Put | OpKind::DocPut | OpKind::SessionPut => {
+            OpKind::Put | OpKind::Insert | OpKind::DocPut | OpKind::SessionPut => {
                 vec![MicroOp::Write(o.key, writes[0].version)]
             }
             OpKind::Rmw | OpKind::Reserve => {
@@ -515,7 +528,7 @@ impl Clients {
                 ops.extend(writes.iter().map(|w| MicroOp::Write(w.key, w.version)));
                 ops
             }
-            OpKind::MultiGet => self.multi[op.index()]
+            OpKind::MultiGet | OpKind::Scan => self.multi[op.index()]
                 .iter()
                 .map(|r| MicroOp::Read(r.key, Some(r.version)))
                 .collect(),

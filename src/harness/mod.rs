@@ -208,7 +208,7 @@ impl Harness {
     #[inline]
     pub fn writes(&self, op: OpId, kind: OpKind) -> bool {
         match kind {
-            OpKind::Put | OpKind::Transfer | OpKind::Txn => true,
+            OpKind::Put | OpKind::Insert | OpKind::Transfer | OpKind::Txn => true,
             OpKind::Rmw | OpKind::Reserve => self.server_side(kind) || self.state(op).writing,
             _ => false,
         }

@@ -79,7 +79,7 @@ pub fn plan(
 ) -> Plan {
     match op.kind {
         // A blind write; its value is its version, unique per key.
-        OpKind::Put => Plan::one(op.key, i64::from(store.version(op.key)) + 1),
+        OpKind::Put | OpKind::Insert => Plan::one(op.key, i64::from(store.version(op.key)) + 1),
         OpKind::Rmw => Plan::one(op.key, read_value + 1),
         // UPDATE stock = stock - 1, on whatever the stock is now.
         OpKind::Reserve => Plan::one(op.key, store.value(op.key) - 1),

@@ -200,13 +200,18 @@ fn in_words(s: &Scenario) -> String {
         );
     }
     text += &format!(
-        "An open-loop stream of {} operations per second ({}) over {} keys with {} \
+        "An open-loop stream of {} operations per second ({}) over {} keys{} with {} \
          popularity, from {} sessions; {:.0} % of transfers and multi-key reads stay inside \
          one of {} entity groups. The same stream runs on {}. Measured for {} after {} \
          warm-up, seed {}",
         w.rate,
         mix.join(", "),
         w.keys,
+        if w.inserts > 0 {
+            format!(" (and {} set aside for inserts)", w.inserts)
+        } else {
+            String::new()
+        },
         w.popularity,
         w.sessions,
         w.locality * 100.0,

@@ -16,8 +16,9 @@ const BASE: u64 = 32;
 /// Fixed cost of a run (histograms, stations, buffers).
 const FIXED: u64 = 16 << 20;
 
-/// Estimated peak bytes of one run of `arch` in `scenario`: per key, the
-/// system of record, the oracle and the kind's copies (its
+/// Estimated peak bytes of one run of `arch` in `scenario`: per key (the
+/// keys set aside for inserts, `workload.inserts`, included), the system of
+/// record, the oracle and the kind's copies (its
 /// `bytes_per_key`, `arch::memory`), and the changes its derived stores
 /// hold between refreshes or batch loads (row writes per second × the
 /// interval).

@@ -217,6 +217,7 @@ impl Scenario {
                     message: e.message(),
                 })?;
         }
+        scenario.set_aside_inserts();
         scenario.check_sweep(origin, text)?;
         Ok(scenario)
     }
@@ -590,6 +591,24 @@ impl Scenario {
     pub fn hash(&self) -> String {
         let digest = Sha256::digest(self.to_toml().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// With inserts in the mix and no `workload.inserts` given: sets aside
+    /// as many keys as the inserts of the whole run need, at the highest
+    /// rate of the load profile, over the warm-up (for `"auto"`, at most
+    /// the pilot's `duration`) and the measured duration.
+    fn set_aside_inserts(&mut self) {
+        let w = &mut self.workload;
+        let share = w.mix.share(crate::workload::OpKind::Insert);
+        if share <= 0.0 || w.inserts > 0 {
+            return;
+        }
+        let warmup = match self.warmup {
+            Warmup::Fixed(d) => d,
+            Warmup::Auto => self.duration,
+        };
+        let rate = w.phases.iter().map(|p| p.rate).fold(w.rate, f64::max);
+        w.inserts = crate::workload::insert_slots(rate, warmup + self.duration, share);
     }
 
     /// What a run of one of its architectures is built against besides

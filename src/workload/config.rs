@@ -22,12 +22,21 @@ pub struct WorkloadConfig {
     /// Number of distinct keys, from 1 to 4,000,000,000 (each architecture keeps a few bytes per key). Default 100000.
     #[serde(deserialize_with = "key_count")]
     pub keys: u64,
-    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw, YCSB's latest), "exponential" or "exponential(percentile, frac)" (YCSB's exponential: an exponential rank behind the last key, percentile % of draws within its last frac of the keys; defaults 95, 0.8571428571) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
+    /// Plain keys set aside past `keys` for `insert`s (YCSB's insertproportion): inserts write keys `keys`, `keys + 1`, … in turn, and reads and puts choose only among the keys inserted so far. Set from the arrival rate, the warm-up plus the measured duration and the insert share when the mix has inserts (see `insert_slots`); 0 without inserts. Default 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub inserts: u64,
+    /// The most keys one `scan` reads (YCSB's maxscanlength), 1 to 10,000. Default 100.
+    #[serde(deserialize_with = "scan_length", skip_serializing_if = "is_hundred")]
+    pub scan_length: u32,
+    /// How a `scan`'s length is drawn from 1 to `scan_length` (YCSB's scanlengthdistribution): "uniform", or "zipfian" (Zipf(0.99) over the lengths, short scans the most common). A scan past the last key inserted so far reads fewer keys, as YCSB's does. Default "uniform".
+    #[serde(skip_serializing_if = "ScanLengths::is_uniform")]
+    pub scan_lengths: ScanLengths,
+    /// Key popularity: "uniform", "zipf(s)" (true Zipf: key 0 the most popular), "scrambled_zipf" (YCSB's `requestdistribution=zipfian`, exactly as YCSB draws it: Zipf(0.99) over 10^10 items hashed onto the keys, far less skewed than "zipf(0.99)" on the same keys), "hotspot(hot_fraction, hot_share)", "latest(s)" (recent keys popular: Zipf ranks behind a head that moves one key per draw; with inserts in the mix, behind the newest key inserted, YCSB's latest), "exponential" or "exponential(percentile, frac)" (YCSB's exponential: an exponential rank behind the last key, percentile % of draws within its last frac of the keys; defaults 95, 0.8571428571) or "sequential" (0, 1, 2, …). Default "zipf(0.99)" (YCSB's skew).
     pub popularity: Popularity,
     /// Number of client sessions; each operation belongs to one, drawn uniformly. Default 1000.
     #[serde(deserialize_with = "at_least_one_u32")]
     pub sessions: u32,
-    /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get, txn); they must sum to 1. Default get 0.9, put 0.1.
+    /// Shares of operation kinds (get, put, analytics, rmw, transfer, reserve, multi_get, txn, insert, scan); they must sum to 1. Default get 0.9, put 0.1.
     pub mix: Mix,
     /// Entity groups (merchants, tenants), the natural partition key: a key's group is its index within its kind modulo `groups`. Default 100 (10 of the default 1000 accounts per group).
     #[serde(deserialize_with = "at_least_one_u32")]
@@ -78,7 +87,7 @@ pub struct WorkloadConfig {
     /// Replay speed of a trace: 2.0 replays it twice as fast (twice the rate). Default 1.0.
     #[serde(deserialize_with = "positive_f64", skip_serializing_if = "is_one")]
     pub speed: f64,
-    /// A YCSB core workload: "a" (get 0.5, put 0.5), "b" (get 0.95, put 0.05), "c" (get 1.0) or "f" (get 0.5, rmw 0.5), each with popularity "scrambled_zipf" (YCSB's requestdistribution=zipfian): it sets `mix` and `popularity`, which the section then must not give (for "f" also `entities.counters` = `keys`: the read-modify-writes go to a range of counters as large as the keys, beside them, not to the same records). "d" and "e" need inserts and scans, not simulated yet. A YCSB properties file runs with `archsim run --ycsb FILE`. Default: none.
+    /// A YCSB core workload: "a" (get 0.5, put 0.5), "b" (get 0.95, put 0.05), "c" (get 1.0), "d" (get 0.95, insert 0.05, popularity "latest(0.99)": reads favour the newest inserts), "e" (scan 0.95, insert 0.05: scans of 1 to `scan_length` keys) or "f" (get 0.5, rmw 0.5), all but "d" with popularity "scrambled_zipf" (YCSB's requestdistribution=zipfian): it sets `mix` and `popularity`, which the section then must not give (for "f" also `entities.counters` = `keys`: the read-modify-writes go to a range of counters as large as the keys, beside them, not to the same records). With inserts, `keys` is YCSB's recordcount and `inserts` keys are set aside past it. A YCSB properties file runs with `archsim run --ycsb FILE`. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ycsb: Option<crate::workload::ycsb::Preset>,
     /// TPC-C's five transactions over warehouses, the entity groups (`groups` = warehouses; give each at least 16 accounts): New-Order 45 % (a `txn` over the district row and 5–15 order lines, each line's stock in another warehouse with probability 1 %), Payment 43 % (a `transfer` to a customer of another warehouse with probability 15 %), Delivery 4 % (a `txn` over the warehouse's 10 districts), Order-Status and Stock-Level 4 % each (`multi_get`s in the warehouse). It sets `mix`, `locality` (0.85, Payment's) and `popularity` ("uniform"), which the section then must not give. One warehouse per partition gives 10.7 % distributed transactions. Shares and probabilities: TPC-C 5.11, §2.4.1, §2.5.1, §5.2.3. Default false.
@@ -94,6 +103,9 @@ impl Default for WorkloadConfig {
         WorkloadConfig {
             rate: 10_000.0,
             keys: 100_000,
+            inserts: 0,
+            scan_length: 100,
+            scan_lengths: ScanLengths::Uniform,
             popularity: Popularity::default(),
             sessions: 1000,
             mix: Mix::default(),
@@ -118,6 +130,53 @@ impl Default for WorkloadConfig {
             replay: None,
         }
     }
+}
+
+fn is_hundred(n: &u32) -> bool {
+    *n == 100
+}
+
+fn scan_length<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    crate::dist::checks::u32_in(d, 1..=MAX_SCAN_LENGTH as i64, |v| {
+        format!("expected from 1 to {MAX_SCAN_LENGTH} keys per scan, found {v}")
+    })
+}
+
+/// The longest `scan` (`workload.scan_length`).
+pub const MAX_SCAN_LENGTH: u32 = 10_000;
+
+/// How scan lengths are drawn (`[workload] scan_lengths`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScanLengths {
+    /// Every length from 1 to `scan_length` equally likely.
+    #[default]
+    Uniform,
+    /// Length 1 + rank, rank ~ Zipf(0.99) over `scan_length` ranks.
+    Zipfian,
+}
+
+impl ScanLengths {
+    fn is_uniform(&self) -> bool {
+        *self == ScanLengths::Uniform
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The keys to set aside for inserts arriving at `rate` operations per
+/// second for `time` with `share` of them inserts: the mean, rate × time ×
+/// share, rounded up, plus four standard deviations of its Poisson count
+/// (so the arrivals' randomness runs past it about once in 30,000 runs;
+/// an insert past the last slot writes that slot again).
+pub fn insert_slots(rate: f64, time: crate::sim::SimDuration, share: f64) -> u64 {
+    let mean = rate * time.as_nanos() as f64 / 1e9 * share;
+    if mean <= 0.0 {
+        return 0;
+    }
+    (mean + 4.0 * mean.sqrt()).ceil() as u64 + 1
 }
 
 fn is_one(x: &f64) -> bool {
@@ -173,7 +232,7 @@ impl WorkloadConfig {
             };
             use OpKind::*;
             let (range, name, field) = match kind {
-                Get | Put | Analytics | Search | Probe => {
+                Get | Put | Insert | Scan | Analytics | Search | Probe => {
                     (self.keys, "plain keys", "workload.keys")
                 }
                 Transfer | MultiGet | Txn => (e.accounts, "accounts", "workload.entities.accounts"),

@@ -40,7 +40,7 @@ impl KeySpace {
     pub fn new(config: &WorkloadConfig) -> KeySpace {
         let e = &config.entities;
         KeySpace {
-            plain: config.keys,
+            plain: config.keys + config.inserts,
             accounts: e.accounts,
             items: e.items,
             counters: e.counters,

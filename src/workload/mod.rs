@@ -6,6 +6,7 @@
 mod arrivals;
 mod config;
 mod fit;
+mod growth;
 mod keyspace;
 mod op;
 mod popularity;
@@ -15,8 +16,12 @@ pub mod ycsb;
 mod zipf;
 
 pub use arrivals::Arrivals;
-pub use config::{EntitiesConfig, Mix, Phase, ProbeSession, RmwAt, WorkloadConfig};
+pub use config::{
+    EntitiesConfig, MAX_SCAN_LENGTH, Mix, Phase, ProbeSession, RmwAt, ScanLengths, WorkloadConfig,
+    insert_slots,
+};
 pub use fit::Fit;
+pub use growth::Growth;
 pub use keyspace::{Entity, KeySpace, TxnKeys};
 pub use op::{MAX_TXN_KEYS, OpKind, Operation, TxnShape};
 pub use popularity::{EXPONENTIAL, KeyChooser, Popularity};
@@ -63,6 +68,7 @@ impl Replay {
         let (key, other) = match r.kind {
             OpKind::Transfer => (s.account(r.key), s.account(r.other)),
             OpKind::MultiGet => (s.account(r.key), r.other),
+            OpKind::Scan => (r.key, r.other),
             OpKind::Rmw => (s.counter(r.key), 0),
             OpKind::Reserve => (s.item(r.key), 0),
             OpKind::DocGet | OpKind::DocPut => (s.document(r.key), 0),
@@ -91,6 +97,13 @@ struct Generator {
     items: KeyChooser,
     counters: KeyChooser,
     documents: KeyChooser,
+    /// With inserts in the mix: the plain keys inserted so far, among
+    /// which `get` and `put` choose instead of `plain`.
+    growth: Option<Growth>,
+    /// A scan's length, 1 up: uniform over `scan_length`, or its ranks.
+    scan_length: u32,
+    scan_ranks: Option<KeyChooser>,
+    scan_rng: SimRng,
     key_rng: SimRng,
     /// Locality decisions, transfer partners and which end of a transfer
     /// pays.
@@ -242,6 +255,12 @@ impl Generator {
             items: chooser(space.items),
             counters: chooser(space.counters),
             documents: chooser(space.documents.max(1)),
+            growth: (config.mix.share(OpKind::Insert) > 0.0)
+                .then(|| Growth::new(config.popularity, config.keys, config.inserts)),
+            scan_length: config.scan_length,
+            scan_ranks: (config.scan_lengths == ScanLengths::Zipfian)
+                .then(|| KeyChooser::new(Popularity::Zipf(0.99), u64::from(config.scan_length))),
+            scan_rng: streams.stream("scans"),
             key_rng: streams.stream("keys"),
             partner_rng: streams.stream("partners"),
             locality: config.locality,
@@ -267,10 +286,48 @@ impl Generator {
             self.mix[self.mix.iter().position(|(c, _)| u < *c).unwrap_or(last)].1
         };
         let s = self.space;
-        let (key, other) = match kind {
-            OpKind::Get | OpKind::Put | OpKind::Analytics | OpKind::Probe | OpKind::Search => {
-                (self.plain.sample(&mut self.key_rng), 0)
+        let (key, other) = match (kind, &mut self.growth) {
+            (OpKind::Insert, Some(g)) => (g.insert(), 0),
+            (OpKind::Get | OpKind::Put, Some(g)) => (g.sample(&mut self.key_rng), 0),
+            (OpKind::Scan, growth) => {
+                let (first, end) = match growth {
+                    Some(g) => (g.sample(&mut self.key_rng), g.loaded()),
+                    None => (self.plain.sample(&mut self.key_rng), s.plain),
+                };
+                let len = match &mut self.scan_ranks {
+                    Some(ranks) => ranks.sample(&mut self.scan_rng) + 1,
+                    None => self.scan_rng.random_range(1..=u64::from(self.scan_length)),
+                };
+                (first, len.min(end.saturating_sub(first)))
             }
+            _ => self.key(kind),
+        };
+        let session = self.session_rng.random_range(0..self.sessions);
+        let key = match kind {
+            OpKind::SessionGet | OpKind::SessionPut => s.session(session),
+            _ => key,
+        };
+        Some(Operation {
+            kind,
+            key,
+            other,
+            session,
+            start,
+        })
+    }
+
+    /// The key (and `other`) of an operation of `kind` on the fixed key
+    /// space.
+    fn key(&mut self, kind: OpKind) -> (u64, u64) {
+        let s = self.space;
+        match kind {
+            OpKind::Get
+            | OpKind::Put
+            | OpKind::Insert
+            | OpKind::Scan
+            | OpKind::Analytics
+            | OpKind::Probe
+            | OpKind::Search => (self.plain.sample(&mut self.key_rng), 0),
             OpKind::Rmw => (s.counter(self.counters.sample(&mut self.key_rng)), 0),
             OpKind::Reserve => (s.item(self.items.sample(&mut self.key_rng)), 0),
             OpKind::DocGet | OpKind::DocPut => {
@@ -322,19 +379,7 @@ impl Generator {
                 };
                 (s.account(first), shape.encode())
             }
-        };
-        let session = self.session_rng.random_range(0..self.sessions);
-        let key = match kind {
-            OpKind::SessionGet | OpKind::SessionPut => s.session(session),
-            _ => key,
-        };
-        Some(Operation {
-            kind,
-            key,
-            other,
-            session,
-            start,
-        })
+        }
     }
 
     /// The other end of a transfer whose first end, `from`, was drawn by

@@ -53,10 +53,19 @@ pub enum OpKind {
     /// A read of a key at a fixed delay after a write of it (`probes`): not
     /// in the mix, and kept out of the workload's latency figures.
     Probe,
+    /// YCSB's insert: a blind write of the next new plain key, past the
+    /// keys inserted so far (`workload.inserts` keys are set aside for
+    /// them); routed as a `put` on every architecture.
+    Insert,
+    /// YCSB's scan: a range read of `other` consecutive plain keys from
+    /// `key` (1 to `workload.scan_length`), routed as a `multi_get` of
+    /// those keys: on one shard under range placement when the range fits
+    /// in it, scattered under hash placement.
+    Scan,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 14] = [
+    pub const ALL: [OpKind; 16] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Analytics,
@@ -71,6 +80,8 @@ impl OpKind {
         OpKind::SessionPut,
         OpKind::Txn,
         OpKind::Probe,
+        OpKind::Insert,
+        OpKind::Scan,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -90,6 +101,8 @@ impl OpKind {
             OpKind::SessionPut => "session_put",
             OpKind::Txn => "txn",
             OpKind::Probe => "probe",
+            OpKind::Insert => "insert",
+            OpKind::Scan => "scan",
         }
     }
 
@@ -102,6 +115,7 @@ impl OpKind {
         matches!(
             self,
             OpKind::Put
+                | OpKind::Insert
                 | OpKind::Rmw
                 | OpKind::Transfer
                 | OpKind::Reserve
@@ -161,7 +175,7 @@ pub struct Operation {
     /// The key (see `KeySpace`): a plain key, the counter, the item, the
     /// account debited, or the first account read; the most popular first.
     pub key: u64,
-    /// `transfer`: the account credited. `multi_get`: 1 when its accounts
+    /// `transfer`: the account credited. `scan`: the keys it reads. `multi_get`: 1 when its accounts
     /// are of one group, 0 when they spread over groups. `txn`: its shape
     /// ([`TxnShape`]: keys, one group or spread, which one pays). `probe`:
     /// the version whose visibility it checks. Otherwise 0.

@@ -19,6 +19,8 @@ pub enum Popularity {
     /// forward with every draw, like auto-increment ids or timestamps, and a
     /// draw picks the key `rank` behind it, rank ~ Zipf(`s`) from 0. With
     /// range routing the head's shard is hot, and the hot shard moves.
+    /// With inserts in the mix the head is the newest key inserted instead,
+    /// moving with each insert as YCSB's does (see `workload::Growth`).
     Latest(f64),
     /// Every draw takes the next key, 0, 1, 2, … wrapping at the end: an
     /// append-only stream (logs, events, time series).

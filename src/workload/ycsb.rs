@@ -1,14 +1,14 @@
 //! YCSB's core workloads in archsim's terms: the `[workload] ycsb` presets
-//! (workloads A, B, C and F) and YCSB `.properties` files with `-p`
-//! overrides, as `archsim run --ycsb FILE -p key=value` reads them.
+//! (workloads A to F) and YCSB `.properties` files with `-p` overrides, as
+//! `archsim run --ycsb FILE -p key=value` reads them.
 //!
 //! YCSB's operations map onto archsim's: read → `get`, update → `put`,
-//! readmodifywrite → `rmw`; `requestdistribution` = zipfian →
-//! `scrambled_zipf` (YCSB's own generator, exactly), uniform → `uniform`,
-//! hotspot → `hotspot(hotspotdatafraction, hotspotopnfraction)`, latest →
-//! `latest(0.99)`. Inserts (a key space that grows) and scans (range reads)
-//! are not simulated yet, so workloads D and E, `insertproportion > 0` and
-//! `scanproportion > 0` are refused, never approximated.
+//! readmodifywrite → `rmw`, insert → `insert` (a `put` of the next new key:
+//! the key space grows, see `workload::Growth`), scan → `scan` (a range read
+//! of consecutive keys, routed as a `multi_get`); `requestdistribution` =
+//! zipfian → `scrambled_zipf` (YCSB's own generator, exactly), uniform →
+//! `uniform`, hotspot → `hotspot(hotspotdatafraction, hotspotopnfraction)`,
+//! latest → `latest(0.99)` (with inserts, YCSB's `SkewedLatestGenerator`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,12 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{OpKind, Popularity};
 use crate::sim::SimDuration;
 
-/// What archsim lacks for YCSB's inserts (workloads D and E).
-pub const NO_INSERTS: &str = "archsim's key space is fixed (workload.keys), so inserts, which \
-     grow it, are not simulated yet";
-/// What archsim lacks for YCSB's scans (workload E).
-pub const NO_SCANS: &str = "archsim reads one key at a time, so scans (range reads of up to \
-     maxscanlength records) are not simulated yet";
+use super::config::{MAX_SCAN_LENGTH, ScanLengths};
 
 /// A YCSB core workload archsim can run (`[workload] ycsb = "a"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,18 +30,32 @@ pub enum Preset {
     B,
     /// Read only: read 1.0.
     C,
+    /// Read latest: read 0.95, insert 0.05, reads of the newest records
+    /// (`requestdistribution=latest`).
+    D,
+    /// Short ranges: scan 0.95 (1 to 100 records, uniform), insert 0.05.
+    E,
     /// Read-modify-write: read 0.5, readmodifywrite 0.5.
     F,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 4] = [Preset::A, Preset::B, Preset::C, Preset::F];
+    pub const ALL: [Preset; 6] = [
+        Preset::A,
+        Preset::B,
+        Preset::C,
+        Preset::D,
+        Preset::E,
+        Preset::F,
+    ];
 
     pub fn letter(self) -> &'static str {
         match self {
             Preset::A => "a",
             Preset::B => "b",
             Preset::C => "c",
+            Preset::D => "d",
+            Preset::E => "e",
             Preset::F => "f",
         }
     }
@@ -57,14 +66,19 @@ impl Preset {
             Preset::A => &[(OpKind::Get, 0.5), (OpKind::Put, 0.5)],
             Preset::B => &[(OpKind::Get, 0.95), (OpKind::Put, 0.05)],
             Preset::C => &[(OpKind::Get, 1.0)],
+            Preset::D => &[(OpKind::Get, 0.95), (OpKind::Insert, 0.05)],
+            Preset::E => &[(OpKind::Scan, 0.95), (OpKind::Insert, 0.05)],
             Preset::F => &[(OpKind::Get, 0.5), (OpKind::Rmw, 0.5)],
         };
         shares.iter().copied().collect()
     }
 
-    /// Every core workload draws keys with `requestdistribution=zipfian`.
+    /// D reads with `requestdistribution=latest`, the others with zipfian.
     pub fn popularity(self) -> Popularity {
-        Popularity::ScrambledZipf
+        match self {
+            Preset::D => Popularity::Latest(0.99),
+            _ => Popularity::ScrambledZipf,
+        }
     }
 
     /// The workload fields the preset sets (as scenario paths), which a
@@ -96,19 +110,12 @@ impl std::str::FromStr for Preset {
             "a" => Ok(Preset::A),
             "b" => Ok(Preset::B),
             "c" => Ok(Preset::C),
+            "d" => Ok(Preset::D),
+            "e" => Ok(Preset::E),
             "f" => Ok(Preset::F),
-            "d" => Err(format!(
-                "YCSB workload D is 95 % reads of the latest records and 5 % inserts, and \
-                 {NO_INSERTS}; run workload A, B, C or F, or write a mix of get and put with \
-                 popularity = \"latest(0.99)\" for D's read-latest skew without its inserts"
-            )),
-            "e" => Err(format!(
-                "YCSB workload E is 95 % scans and 5 % inserts, and {NO_SCANS}, nor inserts \
-                 ({NO_INSERTS}); run workload A, B, C or F"
-            )),
             _ => Err(format!(
-                "unknown YCSB workload \"{text}\"; expected \"a\", \"b\", \"c\" or \"f\" \
-                 (D and E need inserts and scans, not simulated yet)"
+                "unknown YCSB workload \"{text}\"; expected \"a\", \"b\", \"c\", \"d\", \"e\" \
+                 or \"f\""
             )),
         }
     }
@@ -155,7 +162,7 @@ const MAX_RECORDS: u64 = 4_000_000_000;
 pub const MAX_BYTES: u64 = 1 << 20;
 
 /// Properties archsim maps onto a scenario.
-const READ: [&str; 15] = [
+const READ: [&str; 16] = [
     "recordcount",
     "operationcount",
     "maxexecutiontime",
@@ -171,11 +178,12 @@ const READ: [&str; 15] = [
     "exponential.percentile",
     "exponential.frac",
     "maxscanlength",
+    "scanlengthdistribution",
 ];
 
 /// YCSB properties that change nothing archsim simulates (record layout,
 /// client threads, measurement, load-phase order): accepted and not used.
-const NOT_MODELED: [&str; 22] = [
+const NOT_MODELED: [&str; 21] = [
     "workload",
     "db",
     "fieldcount",
@@ -191,7 +199,6 @@ const NOT_MODELED: [&str; 22] = [
     "insertstart",
     "insertcount",
     "zeropadding",
-    "scanlengthdistribution",
     "threadcount",
     "measurementtype",
     "histogram.buckets",
@@ -352,42 +359,25 @@ impl Properties {
         let (read, _) = share("readproportion", 0.95)?;
         let (update, _) = share("updateproportion", 0.05)?;
         let (rmw, _) = share("readmodifywriteproportion", 0.0)?;
-        let (insert, insert_at) = share("insertproportion", 0.0)?;
-        let (scan, scan_at) = share("scanproportion", 0.0)?;
-        if let (true, Some(e)) = (insert > 0.0, insert_at) {
-            return Err(YcsbError::At {
-                place: e.place.clone(),
-                message: format!(
-                    "insertproportion = {insert}: {NO_INSERTS} (YCSB workloads D and E need \
-                     them). Set insertproportion=0 (e.g. -p insertproportion=0) to run the rest \
-                     of the mix, knowing it is no longer that workload"
-                ),
-            });
-        }
-        if let (true, Some(e)) = (scan > 0.0, scan_at) {
-            return Err(YcsbError::At {
-                place: e.place.clone(),
-                message: format!(
-                    "scanproportion = {scan}: {NO_SCANS} (YCSB workload E needs them). Set \
-                     scanproportion=0 (e.g. -p scanproportion=0) to run the rest of the mix, \
-                     knowing it is no longer that workload"
-                ),
-            });
-        }
-        let total = read + update + rmw;
+        let (insert, _) = share("insertproportion", 0.0)?;
+        let (scan, _) = share("scanproportion", 0.0)?;
+        let total = read + update + rmw + insert + scan;
         if total <= 0.0 {
             let place = [
                 "readproportion",
                 "updateproportion",
                 "readmodifywriteproportion",
+                "insertproportion",
+                "scanproportion",
             ]
             .iter()
             .find_map(|k| self.get(k))
             .map_or_else(|| "the properties".to_string(), |e| e.place.clone());
             return Err(YcsbError::At {
                 place,
-                message: "readproportion, updateproportion and readmodifywriteproportion are \
-                          all 0; give at least one a share"
+                message: "readproportion, updateproportion, readmodifywriteproportion, \
+                          insertproportion and scanproportion are all 0; give at least one a \
+                          share"
                     .to_string(),
             });
         }
@@ -397,6 +387,8 @@ impl Properties {
             (OpKind::Get, read),
             (OpKind::Put, update),
             (OpKind::Rmw, rmw),
+            (OpKind::Insert, insert),
+            (OpKind::Scan, scan),
         ]
         .into_iter()
         .filter(|(_, s)| *s > 0.0)
@@ -447,8 +439,28 @@ impl Properties {
                 }
             },
         };
-        // Read so a bad value is reported, though only scans would use it.
-        self.number::<u64>("maxscanlength", "a whole number of records", |v| v > 0)?;
+        let scan_length = self
+            .number::<u32>(
+                "maxscanlength",
+                &format!("a whole number of records from 1 to {MAX_SCAN_LENGTH}"),
+                |v| (1..=MAX_SCAN_LENGTH).contains(&v),
+            )?
+            .map(|(v, _)| v);
+        let scan_lengths = match self.get("scanlengthdistribution") {
+            None => None,
+            Some(e) => Some(match e.value.as_str() {
+                "uniform" => ScanLengths::Uniform,
+                "zipfian" => ScanLengths::Zipfian,
+                other => {
+                    return Err(YcsbError::At {
+                        place: e.place.clone(),
+                        message: format!(
+                            "scanlengthdistribution = \"{other}\": expected uniform or zipfian"
+                        ),
+                    });
+                }
+            }),
+        };
         let records = self
             .number::<u64>("recordcount", "a record count from 1 to 4000000000", |v| {
                 (1..=MAX_RECORDS).contains(&v)
@@ -476,6 +488,8 @@ impl Properties {
             target,
             mix,
             popularity,
+            scan_length,
+            scan_lengths,
         })
     }
 }
@@ -493,6 +507,10 @@ pub struct YcsbWorkload {
     pub target: Option<f64>,
     pub mix: BTreeMap<OpKind, f64>,
     pub popularity: Popularity,
+    /// `maxscanlength`: the longest scan (absent: archsim's default, 100).
+    pub scan_length: Option<u32>,
+    /// `scanlengthdistribution` (absent: uniform).
+    pub scan_lengths: Option<ScanLengths>,
 }
 
 impl YcsbWorkload {
@@ -516,6 +534,22 @@ impl YcsbWorkload {
             "workload.popularity".to_string(),
             toml::Value::String(self.popularity.to_string()),
         ));
+        if let Some(n) = self.scan_length {
+            out.push((
+                "workload.scan_length".to_string(),
+                toml::Value::Integer(i64::from(n)),
+            ));
+        }
+        if let Some(d) = self.scan_lengths {
+            let name = match d {
+                ScanLengths::Uniform => "uniform",
+                ScanLengths::Zipfian => "zipfian",
+            };
+            out.push((
+                "workload.scan_lengths".to_string(),
+                toml::Value::String(name.to_string()),
+            ));
+        }
         out
     }
 
@@ -550,8 +584,7 @@ mod tests {
             assert!((total - 1.0).abs() < 1e-12, "{p}");
             assert_eq!(p.letter().parse::<Preset>(), Ok(p));
         }
-        assert!("d".parse::<Preset>().unwrap_err().contains("inserts"));
-        assert!("E".parse::<Preset>().unwrap_err().contains("scans"));
+        assert!("g".parse::<Preset>().unwrap_err().contains("\"e\""));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! YCSB's core workloads: the `[workload] ycsb` presets, properties files
-//! with `-p` overrides (`archsim run --ycsb FILE`), and the refusals of
-//! what archsim does not simulate yet (inserts, scans).
+//! with `-p` overrides (`archsim run --ycsb FILE`), inserts that grow the
+//! key space and scans that read ranges (workloads D and E), and the
+//! refusal of what archsim does not simulate yet.
 
 use archsim::scenario::Scenario;
 use archsim::workload::ycsb::{Preset, Properties};
@@ -21,16 +22,23 @@ fn preset(letter: &str) -> Scenario {
 
 #[test]
 fn each_preset_sets_ycsbs_mix_and_zipfian() {
-    let expected: [(&str, &[(OpKind, f64)]); 4] = [
+    let expected: [(&str, &[(OpKind, f64)]); 6] = [
         ("a", &[(OpKind::Get, 0.5), (OpKind::Put, 0.5)]),
         ("b", &[(OpKind::Get, 0.95), (OpKind::Put, 0.05)]),
         ("c", &[(OpKind::Get, 1.0)]),
+        ("d", &[(OpKind::Get, 0.95), (OpKind::Insert, 0.05)]),
+        ("e", &[(OpKind::Insert, 0.05), (OpKind::Scan, 0.95)]),
         ("f", &[(OpKind::Get, 0.5), (OpKind::Rmw, 0.5)]),
     ];
     for (letter, shares) in expected {
         let s = preset(letter);
         let w = &s.workload;
-        assert_eq!(w.popularity, Popularity::ScrambledZipf, "{letter}");
+        let popularity = if letter == "d" {
+            Popularity::Latest(0.99)
+        } else {
+            Popularity::ScrambledZipf
+        };
+        assert_eq!(w.popularity, popularity, "{letter}");
         let kinds: Vec<OpKind> = w.mix.kinds().collect();
         assert_eq!(kinds, shares.iter().map(|(k, _)| *k).collect::<Vec<_>>());
         for (kind, share) in shares {
@@ -43,7 +51,7 @@ fn each_preset_sets_ycsbs_mix_and_zipfian() {
         let again = load(&s.to_toml()).unwrap();
         assert_eq!(again.workload, s.workload);
     }
-    assert_eq!(Preset::ALL.len(), 4);
+    assert_eq!(Preset::ALL.len(), 6);
 }
 
 /// The operations each preset generates: its shares, within 0.01 over
@@ -88,15 +96,11 @@ fn presets_refuse_what_they_set_and_what_is_missing() {
         e.contains("y.toml:3:") && e.contains("sets popularity"),
         "{e}"
     );
-    let e = load("[workload]\nycsb = \"d\"\n[[architecture]]\nkind = \"single\"\n").unwrap_err();
+    let e = load("[workload]\nycsb = \"g\"\n[[architecture]]\nkind = \"single\"\n").unwrap_err();
     assert!(
-        e.contains("y.toml:2:") && e.contains("inserts") && e.contains("not simulated yet"),
+        e.contains("expected \"a\", \"b\", \"c\", \"d\", \"e\" or \"f\""),
         "{e}"
     );
-    let e = load("[workload]\nycsb = \"e\"\n[[architecture]]\nkind = \"single\"\n").unwrap_err();
-    assert!(e.contains("scans") && e.contains("inserts"), "{e}");
-    let e = load("[workload]\nycsb = \"g\"\n[[architecture]]\nkind = \"single\"\n").unwrap_err();
-    assert!(e.contains("expected \"a\", \"b\", \"c\" or \"f\""), "{e}");
 }
 
 #[test]
@@ -108,8 +112,11 @@ fn set_and_sweep_change_the_preset_not_its_fields() {
     let e = Scenario::load(&path, &["workload.mix.get=1".parse().unwrap()]).unwrap_err();
     assert!(e.to_string().contains("sets mix"), "{e}");
     let out = archsim(&["check", &p, "--set", "workload.ycsb=e"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("scans"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -204,16 +211,11 @@ fn run_ycsb_file_with_overrides() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let shipped =
-        ["a", "b", "c", "f"].map(|l| scenario_path(&format!("ycsb/workload{l}.properties")));
-    for path in shipped {
+    for p in Preset::ALL {
+        let path = scenario_path(&format!("ycsb/workload{p}.properties"));
         let w = Properties::read(&path).unwrap().workload().unwrap();
-        assert_eq!(
-            w.popularity,
-            Popularity::ScrambledZipf,
-            "{}",
-            path.display()
-        );
+        assert_eq!(w.popularity, p.popularity(), "{}", path.display());
+        assert_eq!(w.mix, p.mix(), "{}", path.display());
     }
 }
 
@@ -232,26 +234,16 @@ fn refusals_and_bad_lines_are_placed() {
     let err = String::from_utf8_lossy(&archsim(&["check", "--ycsb", &b]).stderr).into_owned();
     assert!(err.contains(&format!("{b}:2: unknown property")), "{err}");
 
-    std::fs::write(&bad, "readproportion=0.95\ninsertproportion=0.05\n").unwrap();
+    std::fs::write(&bad, "scanproportion=1\nscanlengthdistribution=latest\n").unwrap();
     let err = String::from_utf8_lossy(&archsim(&["check", "--ycsb", &b]).stderr).into_owned();
     assert!(
-        err.contains(&format!("{b}:2: insertproportion")) && err.contains("inserts"),
+        err.contains(&format!("{b}:2: scanlengthdistribution")),
         "{err}"
     );
-    let out = archsim(&["check", "--ycsb", &b, "-p", "insertproportion=0"]);
-    assert!(out.status.success());
 
     let a = scenario_path("ycsb/workloada.properties")
         .display()
         .to_string();
-    let err = String::from_utf8_lossy(
-        &archsim(&["check", "--ycsb", &a, "-p", "scanproportion=0.95"]).stderr,
-    )
-    .into_owned();
-    assert!(
-        err.contains("-p scanproportion=0.95: ") && err.contains("scans"),
-        "{err}"
-    );
     let err = String::from_utf8_lossy(
         &archsim(&[
             "check",
@@ -353,4 +345,170 @@ fn exponential_is_ycsbs() {
     assert!((seen - expected).abs() < 0.003, "{seen} vs {expected}");
     // The last key is the most popular.
     assert!(keys.probability(999).unwrap() > keys.probability(0).unwrap() * 10.0);
+}
+
+/// Workload `letter`'s operations over `seconds` at the preset's defaults
+/// (5,000 records, 10,000 operations per second).
+fn operations(letter: &str, seconds: u64) -> (Scenario, Vec<archsim::workload::Operation>) {
+    use archsim::sim::{SimDuration, SimTime, Streams};
+    let s = preset(letter);
+    let end = SimTime::ZERO + SimDuration::from_secs(seconds);
+    let mut ops = archsim::workload::Workload::new(&s.workload, &Streams::new(5, 0), end);
+    let mut out = Vec::new();
+    while let Some(op) = ops.next_op() {
+        out.push(op);
+    }
+    (s, out)
+}
+
+/// Inserts write 5,000, 5,001, … in turn; no read, update or scan touches
+/// a key not inserted yet; the slots set aside cover the run's inserts.
+#[test]
+fn inserts_grow_the_key_space() {
+    for letter in ["d", "e"] {
+        let (s, ops) = operations(letter, 2);
+        let w = &s.workload;
+        // 10,000/s × (5 s warm-up + 60 s) × 0.05 = 32,500, and four
+        // standard deviations (721), rounded up, and one.
+        assert_eq!((s.warmup.duration() + s.duration).to_string(), "65s");
+        assert_eq!(w.inserts, 33_223, "{letter}");
+        let mut loaded = w.keys;
+        for op in &ops {
+            match op.kind {
+                OpKind::Insert => {
+                    assert_eq!(op.key, loaded, "{letter}");
+                    loaded += 1;
+                }
+                OpKind::Scan => assert!(op.key + op.other <= loaded, "{letter}: {op:?}"),
+                _ => assert!(op.key < loaded, "{letter}: {op:?} with {loaded} keys"),
+            }
+        }
+        let inserts = ops.iter().filter(|o| o.kind == OpKind::Insert).count() as u64;
+        assert_eq!(loaded, w.keys + inserts);
+        // 2 s at 10,000/s, 5 % inserts: about 1,000.
+        assert!((900..1100).contains(&inserts), "{letter}: {inserts}");
+    }
+}
+
+/// D's reads follow the inserts: most land on the newest few per cent of
+/// the keys inserted so far (Zipf(0.99) ranks back from the newest: about
+/// 0.67 within the newest 5 % of 6,000 keys), and the newest key is the
+/// most read.
+#[test]
+fn d_reads_the_latest_inserts() {
+    let (s, ops) = operations("d", 2);
+    let mut loaded = s.workload.keys;
+    let (mut reads, mut recent, mut newest) = (0.0, 0.0, 0.0);
+    for op in &ops {
+        match op.kind {
+            OpKind::Insert => loaded += 1,
+            OpKind::Get => {
+                reads += 1.0;
+                let back = loaded - 1 - op.key;
+                if back < loaded / 20 {
+                    recent += 1.0;
+                }
+                if back == 0 {
+                    newest += 1.0;
+                }
+            }
+            _ => {}
+        }
+    }
+    let (recent, newest) = (recent / reads, newest / reads);
+    assert!((0.62..0.72).contains(&recent), "{recent}");
+    // Zipf(0.99) over ~6,000 ranks gives rank 0 about 1 / H ≈ 0.11.
+    assert!((0.09..0.13).contains(&newest), "{newest}");
+}
+
+/// E's scans: lengths uniform over 1..=100 (mean 50.5) where the range
+/// is not cut short by the newest key; each scan's keys consecutive.
+#[test]
+fn e_scans_are_uniform_up_to_maxscanlength() {
+    let (_, ops) = operations("e", 2);
+    let scans: Vec<_> = ops.iter().filter(|o| o.kind == OpKind::Scan).collect();
+    assert!(scans.iter().all(|o| (1..=100).contains(&o.other)));
+    let whole: Vec<f64> = scans
+        .iter()
+        .filter(|o| o.key + 100 < 5_000)
+        .map(|o| o.other as f64)
+        .collect();
+    let mean = whole.iter().sum::<f64>() / whole.len() as f64;
+    assert!((mean - 50.5).abs() < 1.0, "{mean} over {}", whole.len());
+    let short = whole.iter().filter(|l| **l <= 10.0).count() as f64 / whole.len() as f64;
+    assert!((short - 0.1).abs() < 0.01, "{short}");
+}
+
+/// A scan's keys on a sharded store: range placement keeps nearly every
+/// scan on one shard, hash placement scatters nearly every one.
+#[test]
+fn scans_stay_on_one_shard_by_range_and_scatter_by_hash() {
+    use archsim::model::router::{PartitionBy, Router, ShardPlacement};
+    let (s, ops) = operations("e", 1);
+    let space = archsim::workload::KeySpace::new(&s.workload);
+    let spread = |placement| {
+        let router = Router::new(placement, PartitionBy::Key, 8, space);
+        let scans: Vec<_> = ops
+            .iter()
+            .filter(|o| o.kind == OpKind::Scan && o.other >= 8)
+            .collect();
+        let one = scans
+            .iter()
+            .filter(|o| {
+                let first = router.shard(o.key);
+                (o.key..o.key + o.other).all(|k| router.shard(k) == first)
+            })
+            .count();
+        one as f64 / scans.len() as f64
+    };
+    let range = spread(ShardPlacement::Range);
+    let hash = spread(ShardPlacement::Hash);
+    assert!(range > 0.9, "{range}");
+    assert!(hash < 0.01, "{hash}");
+}
+
+/// D and E as YCSB users run them, on all five architectures.
+#[test]
+fn d_and_e_run_on_all_five_architectures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    for letter in ["d", "e"] {
+        let file = scenario_path(&format!("ycsb/workload{letter}.properties"));
+        let run = archsim(&[
+            "run",
+            "--ycsb",
+            &file.display().to_string(),
+            "-p",
+            "recordcount=3000",
+            "-p",
+            "operationcount=3000",
+            "-p",
+            "target=1500",
+            "-o",
+            &out.display().to_string(),
+            "-q",
+        ]);
+        assert!(
+            run.status.success(),
+            "{letter}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let name = format!("workload{letter}");
+        let resolved = Scenario::load(&out.join(&name).join("scenario.toml"), &[]).unwrap();
+        assert_eq!(resolved.architectures.len(), 5);
+        let w = &resolved.workload;
+        assert_eq!(w.keys, 3000);
+        // 1,500/s × (5 s + 2 s) × 0.05 = 525, and four standard deviations.
+        assert_eq!(w.inserts, 618);
+        let results = std::fs::read_to_string(out.join(&name).join("results.md")).unwrap();
+        let kind = if letter == "d" { "get" } else { "scan" };
+        for arch in ["single", "polyglot", "sharded", "coordinator", "colocated"] {
+            for k in ["insert", kind] {
+                assert!(
+                    results.contains(&format!("| {arch} | {k} |")),
+                    "{letter}: no {arch} {k} row"
+                );
+            }
+        }
+    }
 }
