@@ -11,7 +11,9 @@
 //! (YCSB's rejection loop); `latest(s)` is YCSB's `SkewedLatestGenerator`,
 //! last − rank with rank ~ Zipf(`s`) over the keys inserted so far, so its
 //! head moves with each insert. Without inserts, `latest(s)`'s head moves
-//! one key per draw instead (see [`Popularity::Latest`]).
+//! one key per draw instead (see [`Popularity::Latest`]). `exponential`
+//! counts back from the newest key too, its rate set by the records
+//! (YCSB's `ExponentialGenerator` over recordcount × frac).
 
 use rand::Rng;
 
@@ -25,8 +27,11 @@ pub struct Growth {
     /// Every slot: the records and the keys set aside for inserts.
     slots: u64,
     chooser: KeyChooser,
-    /// Draws count back from the newest key (`latest`).
+    /// Draws count back from the newest key (`latest`, `exponential`).
     from_newest: bool,
+    /// The chooser draws keys counted back from its last one
+    /// (`exponential` over this many records): turned into ranks first.
+    reversed: Option<u64>,
 }
 
 impl Growth {
@@ -36,13 +41,16 @@ impl Growth {
         let (chooser, from_newest) = match popularity {
             Popularity::Latest(s) => (KeyChooser::new(Popularity::Zipf(s), slots), true),
             Popularity::ScrambledZipf => (KeyChooser::new(popularity, slots), false),
+            Popularity::Exponential { .. } => (KeyChooser::new(popularity, records), true),
             _ => (KeyChooser::new(popularity, records), false),
         };
+        let reversed = matches!(popularity, Popularity::Exponential { .. }).then_some(records);
         Growth {
             loaded: records,
             slots,
             chooser,
             from_newest,
+            reversed,
         }
     }
 
@@ -62,7 +70,10 @@ impl Growth {
     /// A key among those inserted so far.
     pub fn sample<R: Rng + ?Sized>(&mut self, rng: &mut R) -> u64 {
         loop {
-            let drawn = self.chooser.sample(rng);
+            let mut drawn = self.chooser.sample(rng);
+            if let Some(records) = self.reversed {
+                drawn = records - 1 - drawn;
+            }
             if drawn < self.loaded {
                 return if self.from_newest {
                     self.loaded - 1 - drawn

@@ -512,3 +512,39 @@ fn d_and_e_run_on_all_five_architectures() {
         }
     }
 }
+
+/// With inserts, `exponential` counts back from the newest key, as YCSB's
+/// `last − ExponentialGenerator` does: D with requestdistribution =
+/// exponential reads within the newest 6/7 of the records' span 0.98 of
+/// the time (the truncated closed form of `exponential_is_ycsbs`), and the
+/// newest key inserted is among the most read.
+#[test]
+fn exponential_with_inserts_counts_back_from_the_newest_key() {
+    use archsim::sim::{SimDuration, SimTime, Streams};
+    let s = load("[workload]\nycsb = \"d\"\nkeys = 5000\n[[architecture]]\nkind = \"single\"\n")
+        .unwrap();
+    let mut w = s.workload.clone();
+    w.popularity = archsim::workload::EXPONENTIAL;
+    let end = SimTime::ZERO + SimDuration::from_secs(2);
+    let mut ops = archsim::workload::Workload::new(&w, &Streams::new(5, 0), end);
+    let (mut loaded, mut reads, mut recent) = (w.keys, 0.0, 0.0);
+    while let Some(op) = ops.next_op() {
+        match op.kind {
+            OpKind::Insert => loaded += 1,
+            OpKind::Get => {
+                reads += 1.0;
+                assert!(op.key < loaded);
+                if loaded - 1 - op.key < 5000 * 6 / 7 {
+                    recent += 1.0;
+                }
+            }
+            _ => {}
+        }
+    }
+    let expected = 0.95 / (1.0 - 0.05f64.powf(7.0 / 6.0));
+    assert!(
+        (recent / reads - expected).abs() < 0.01,
+        "{} vs {expected}",
+        recent / reads
+    );
+}
