@@ -1144,7 +1144,7 @@ impl Driver for Colocated {
         );
         // Each partition's followers apply its rows, in the order of the
         // partitions' first rows.
-        let writes = &writes[..plan.len()];
+        let writes = &writes[..];
         let home = writes.first().map(|w| self.partition_of(w.key));
         if writes
             .iter()

@@ -1155,7 +1155,7 @@ impl Driver for Coordinator {
             // down) takes a version after every one the cache issued for
             // its key: those still on their way to a flush come after it
             // in version order and are lost when they land.
-            for &(key, _) in &plan.writes[..plan.len()] {
+            for &(key, _) in plan.writes() {
                 if let Some(&issued) = b.issued.get(key as usize) {
                     self.data.skip_to(key, issued);
                 }
@@ -1173,7 +1173,7 @@ impl Driver for Coordinator {
                 state.committed(&o, writes.clone(), plan.len(), &self.data, &self.space);
             }
         }
-        self.publish(&writes[..plan.len()], &o, ctx);
+        self.publish(&writes, &o, ctx);
     }
 
     fn answer(&mut self, t: TxnId, ok: bool, ctx: &mut Ctx<'_>) {

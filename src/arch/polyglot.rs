@@ -300,7 +300,7 @@ impl Polyglot {
         let plan = transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount);
         let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
         let n = plan.len();
-        for w in &writes[..n] {
+        for w in &writes {
             if let Some(cache) = &mut self.cache.cache {
                 cache.source_committed(w.key, w.version, now);
             }

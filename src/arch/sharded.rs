@@ -837,6 +837,24 @@ impl Sharded {
         ctx.schedule_at(slot.done + back, Event::Answered(op));
     }
 
+    /// What follows a commit of `o` at its shard: grid entries of older
+    /// versions are stale from now on, the specialized stores hear of each
+    /// write, and the commit ships to the shard's replicas.
+    fn committed(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        if let Some(grid) = &mut self.grid {
+            for w in writes {
+                grid.cache.source_committed(w.key, w.version, now);
+            }
+        }
+        if let Some(stores) = &mut self.stores {
+            for w in writes {
+                stores.committed(*w, o, &mut self.h, ctx);
+            }
+        }
+        self.ship(writes, o, ctx);
+    }
+
     /// Ships a commit of `o` to every replica of its shard: one message
     /// each, on the replica's stream from that shard.
     fn ship(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
@@ -1139,18 +1157,7 @@ impl Sharded {
             Plan::one(o.other, self.data.value(o.other) + self.transfer_amount)
         };
         let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
-        if let Some(grid) = &mut self.grid {
-            // Grid entries of older versions are stale from now on.
-            for w in &writes[..plan.len()] {
-                grid.cache.source_committed(w.key, w.version, now);
-            }
-        }
-        if let Some(stores) = &mut self.stores {
-            for w in &writes[..plan.len()] {
-                stores.committed(*w, &o, &mut self.h, ctx);
-            }
-        }
-        self.ship(&writes[..plan.len()], &o, ctx);
+        self.committed(&writes, &o, ctx);
         let state = self.h.state_mut(op);
         if cross {
             if !first_done {
@@ -1209,17 +1216,7 @@ impl Sharded {
             }
         }
         let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
-        if let Some(grid) = &mut self.grid {
-            for w in &writes[..plan.len()] {
-                grid.cache.source_committed(w.key, w.version, now);
-            }
-        }
-        if let Some(stores) = &mut self.stores {
-            for w in &writes[..plan.len()] {
-                stores.committed(*w, &o, &mut self.h, ctx);
-            }
-        }
-        self.ship(&writes[..plan.len()], &o, ctx);
+        self.committed(&writes, &o, ctx);
         let state = self.h.state_mut(op);
         if refused {
             let (reads, n) = transaction::refused_reads(&o, &self.data, &self.space);

@@ -671,7 +671,7 @@ impl Single {
         let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
         let n = plan.len();
         if let Some(tier) = &mut self.cache {
-            for w in &writes[..n] {
+            for w in &writes {
                 tier.cache.source_committed(w.key, w.version, now);
             }
         }
@@ -679,9 +679,9 @@ impl Single {
             // One message to each replica, on its own stream.
             let replicas = self.replicas.len() as u32;
             self.h.network.sent(Message::Replication, replicas, &o);
-            let handle = self.log.push(&writes[..n], now, replicas);
+            let handle = self.log.push(&writes, now, replicas);
             for (i, r) in self.replicas.iter_mut().enumerate() {
-                let at = r.data.ship(&mut r.stream, &writes[..n], now);
+                let at = r.data.ship(&mut r.stream, &writes, now);
                 ctx.background_started();
                 ctx.schedule_at(
                     at,
