@@ -211,6 +211,16 @@ fn diagnose_writes_the_page_and_its_json() {
     assert!(html.contains("<meta name=\"viewport\"") && html.contains("correct_value"));
 }
 
+/// `archsim diagnose PATH --output DIR`, advice included.
+fn diagnose_into(path: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
+    archsim(&[
+        "diagnose",
+        path.to_str().unwrap(),
+        "--output",
+        dir.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn a_bad_observation_is_refused_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
@@ -238,12 +248,7 @@ fn a_bad_observation_is_refused_with_its_place() {
     ] {
         let path = dir.path().join("o.toml");
         std::fs::write(&path, text).unwrap();
-        let out = archsim(&[
-            "diagnose",
-            path.to_str().unwrap(),
-            "--output",
-            dir.path().to_str().unwrap(),
-        ]);
+        let out = diagnose_into(&path, dir.path());
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains(&format!("o.toml:{at}: ")), "{at} in {err}");
@@ -356,12 +361,7 @@ fn advice_is_refused_when_the_model_misses_the_observations() {
          sync_backlog_growing = true\n",
     )
     .unwrap();
-    let out = archsim(&[
-        "diagnose",
-        path.to_str().unwrap(),
-        "--output",
-        dir.path().to_str().unwrap(),
-    ]);
+    let out = diagnose_into(&path, dir.path());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
