@@ -36,8 +36,8 @@ pub use result::{
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use stores::config::{StoresConfig, Sync};
 pub use tables::{
-    AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Invalidate, Placement,
-    ReadRouting, ReplicasConfig, ShardsConfig,
+    AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Fencing, Invalidate,
+    Placement, ReadRouting, ReplicasConfig, ShardsConfig,
 };
 
 /// What a run of an architecture is built against besides its own config:

@@ -73,7 +73,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::RngExt;
 
 use super::Report;
-use super::{AnalyticsOn, Footprint, Invalidate, Placement, ReadRouting, SyncPath};
+use super::{AnalyticsOn, Fencing, Footprint, Invalidate, Placement, ReadRouting, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
@@ -119,13 +119,13 @@ pub enum Event {
     CacheAnswered(OpId),
     /// The request reaches a database node.
     AtDb(OpId, Node),
-    /// The primary finishes a write's CPU work.
-    Served(OpId),
+    /// A primary (by its id, see `PrimaryNode`) finishes a write's CPU work.
+    Served(OpId, u8),
     /// A slice of an analytics query ends (a handle in the slicer): the
     /// query goes back into its node's queue.
     Sliced(u32),
-    /// The forced log write under way completes.
-    Flushed,
+    /// The forced log write under way at a primary (by its id) completes.
+    Flushed(u8),
     /// The database's answer reaches the client.
     DbAnswered(OpId),
     /// A shipped commit (a handle in the replication log) reaches a
@@ -136,6 +136,8 @@ pub enum Event {
     Applied { replica: Node, commit: u32 },
     /// Replica 1 takes over from the failed primary (fault `fault`).
     Promote { fault: u16 },
+    /// A fenced-off old primary's refusal reaches the client.
+    Refused(OpId),
     /// A reader told to wait for another's fill (a hot miss under leases)
     /// has waited: it looks the key up again.
     LeaseRetry(OpId),
@@ -183,6 +185,58 @@ impl CacheTier {
     }
 }
 
+/// A primary database node: its server, its data, its commit log and its
+/// row locks. There is one; during a split brain two (the old primary, cut
+/// off from the failure detector but not from some clients, beside the
+/// promoted replica), told apart by `id`, which events carry.
+struct PrimaryNode {
+    id: u8,
+    station: Station,
+    /// Its data: the system of record while it is the primary.
+    data: VersionedStore,
+    /// The commit path through the write-ahead log.
+    wal: CommitLog,
+    /// Row locks, held by each write until it is durable.
+    locks: RowLocks<OpId>,
+    /// Writes that have just been granted their locks.
+    granted: Vec<OpId>,
+}
+
+/// A partition of the primary that left some clients on its side (a
+/// `[[fault]]` with `clients`): who reaches which primary, and what the
+/// old primary accepted after a replica was promoted (`model::failover`).
+struct Split {
+    fault: u16,
+    /// The old primary's id.
+    old: u8,
+    /// Sessions below this are on the old primary's side.
+    side: u32,
+    /// When replica 1 takes over (none: the fault ends first).
+    takeover: Option<SimTime>,
+    /// When the old primary stops serving under `fencing = "lease"`.
+    lease_ends: Option<SimTime>,
+    /// When the partition heals.
+    heals: SimTime,
+    /// Writes each primary accepted after the takeover.
+    lineages: failover::Lineages,
+}
+
+impl PrimaryNode {
+    /// `primary`, or `old` when the id is its.
+    fn pick<'a>(
+        primary: &'a mut PrimaryNode,
+        old: &'a mut Option<Box<PrimaryNode>>,
+        id: u8,
+    ) -> &'a mut PrimaryNode {
+        if primary.id == id {
+            primary
+        } else {
+            old.as_deref_mut()
+                .expect("the old primary of a split brain")
+        }
+    }
+}
+
 struct ReplicaNode {
     data: Replica,
     station: Station,
@@ -215,15 +269,19 @@ impl RecentWrites {
 /// The single-system architecture.
 pub struct Single {
     space: KeySpace,
-    primary: Station,
-    /// The primary's data: the system of record.
-    data: VersionedStore,
-    /// The commit path through the write-ahead log.
-    wal: CommitLog,
-    /// The primary's row locks, held by each write until it is durable.
-    locks: RowLocks<OpId>,
-    /// Writes that have just been granted their locks.
-    granted: Vec<OpId>,
+    /// The primary the failure detector recognises; its data is the system
+    /// of record.
+    primary: PrimaryNode,
+    /// During a split brain, the old primary still serving its side.
+    old: Option<Box<PrimaryNode>>,
+    split: Option<Split>,
+    fencing: Fencing,
+    /// Under `fencing = "lease"`, how long the old primary serves after it
+    /// lost the failure detector.
+    lease: SimDuration,
+    /// Cores of each primary node.
+    cores: u32,
+    sessions: u32,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
     log: ReplicationLog,
@@ -244,6 +302,21 @@ pub struct Single {
     transfer_amount: i64,
     h: Harness,
     failover_after: SimDuration,
+    /// What a promoted replica's server and log are built from.
+    db: super::DbConfig,
+    window: Window,
+    promoted_fsync: SimRng,
+}
+
+/// Where a request for the primary goes during a split brain.
+enum Reach {
+    /// To the primary with this id.
+    Node(u8),
+    /// Nowhere yet: it is sent again at this instant (the takeover, or the
+    /// partition's end).
+    Wait(SimTime),
+    /// Nowhere for good: the partition never heals.
+    Never,
 }
 
 impl Single {
@@ -295,11 +368,23 @@ impl Single {
         };
         Single {
             space,
-            primary: db.node(db.cores, window),
-            data: VersionedStore::new(&space),
-            wal: db.commit_log(Stream::Fsync("db").of(streams), window),
-            locks: RowLocks::new(window),
-            granted: Vec::new(),
+            primary: PrimaryNode {
+                id: 0,
+                station: db.node(db.cores, window),
+                data: VersionedStore::new(&space),
+                wal: db.commit_log(Stream::Fsync("db").of(streams), window),
+                locks: RowLocks::new(window),
+                granted: Vec::new(),
+            },
+            old: None,
+            split: None,
+            fencing: config.replicas.fencing,
+            lease: config
+                .replicas
+                .lease
+                .unwrap_or(config.replicas.failover_after),
+            cores: db.cores,
+            sessions: w.sessions,
             cache,
             replicas,
             log: ReplicationLog::default(),
@@ -322,6 +407,9 @@ impl Single {
             transfer_amount: w.transfer_amount,
             h: Harness::new(w, setting.network, setting.faults.len(), streams, window),
             failover_after: config.replicas.failover_after,
+            db: db.clone(),
+            window,
+            promoted_fsync: Stream::Fsync("db_promoted").of(streams),
         }
     }
 
@@ -439,7 +527,7 @@ impl Single {
                     match tier.invalidate {
                         Invalidate::Delete => tier.cache.invalidate(w.key, w.version, now),
                         Invalidate::Update => {
-                            let current = self.data.version(w.key);
+                            let current = self.primary.data.version(w.key);
                             if tier.cache.update(w.key, w.version, w.value, current, now) {
                                 self.h.oracle.out_of_order_apply("cache");
                             }
@@ -456,7 +544,7 @@ impl Single {
                 value,
             } => {
                 let key = u64::from(key);
-                let current = self.data.version(key);
+                let current = self.primary.data.version(key);
                 let filled = tier.cache.fill(key, token, version, value, current, now);
                 if filled == (Filled::Stored { out_of_order: true }) {
                     self.h.oracle.out_of_order_apply("cache");
@@ -511,36 +599,63 @@ impl Single {
         self.request(Message::Client, op, Event::AtDb(op, node), ctx);
     }
 
-    fn station(&mut self, node: Node) -> &mut Station {
+    /// The primary node with `id`: the live one, or the old one of a split
+    /// brain.
+    fn node(&mut self, id: u8) -> &mut PrimaryNode {
+        PrimaryNode::pick(&mut self.primary, &mut self.old, id)
+    }
+
+    fn station(&mut self, node: Node, id: u8) -> &mut Station {
         match node {
-            PRIMARY => &mut self.primary,
+            PRIMARY => &mut self.node(id).station,
             r => &mut self.replicas[r as usize - 1].station,
         }
     }
 
-    /// The version and value of `key` at `node` now.
-    fn read_at(&self, node: Node, key: u64) -> (Version, i64) {
+    /// The version and value of `key` at `node` (primary `id`) now.
+    fn read_at(&mut self, node: Node, id: u8, key: u64) -> (Version, i64) {
         match node {
-            PRIMARY => (self.data.version(key), self.data.value(key)),
+            PRIMARY => {
+                let data = &self.node(id).data;
+                (data.version(key), data.value(key))
+            }
             r => self.replicas[r as usize - 1].data.read(key),
         }
     }
 
     fn at_db(&mut self, op: OpId, node: Node, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
+        let mut id = self.primary.id;
+        if node == PRIMARY && self.split.is_some() {
+            match self.primary_for(o.session, ctx.now()) {
+                Reach::Node(at) => id = at,
+                Reach::Wait(until) => return ctx.schedule_at(until, Event::AtDb(op, node)),
+                // Its client times out.
+                Reach::Never => return,
+            }
+        }
         let writes = self.h.writes(op, o.kind);
-        if writes && !self.locks.lock(op, RowKeys::of(&o, &self.space), ctx.now()) {
+        let keys = RowKeys::of(&o, &self.space);
+        if writes && !self.node(id).locks.lock(op, keys, ctx.now()) {
             // Waits for the rows' locks; `release` hands it on.
             return;
         }
-        self.execute(op, &o, writes, node, ctx);
+        self.execute(op, &o, writes, node, id, ctx);
     }
 
     /// `op` (`o`, a write when `writes`, then holding its row locks) runs
-    /// at `node` now.
-    fn execute(&mut self, op: OpId, o: &Operation, writes: bool, node: Node, ctx: &mut Ctx<'_>) {
+    /// at `node` (primary `id`) now.
+    fn execute(
+        &mut self,
+        op: OpId,
+        o: &Operation,
+        writes: bool,
+        node: Node,
+        id: u8,
+        ctx: &mut Ctx<'_>,
+    ) {
         if self.h.server_side(o.kind) {
-            let (version, value) = self.read_at(PRIMARY, o.key);
+            let (version, value) = self.read_at(PRIMARY, id, o.key);
             self.h.statement_read(op, version, value);
         }
         let served_by = if node == PRIMARY {
@@ -570,7 +685,7 @@ impl Single {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
                 for r in reads.iter_mut().filter(|r| r.missed) {
-                    (r.version, r.value) = self.read_at(node, r.key);
+                    (r.version, r.value) = self.read_at(node, id, r.key);
                     r.served_by = served_by;
                     service = service + self.read.sample(&mut self.service_rng);
                 }
@@ -580,7 +695,7 @@ impl Single {
                 service
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe => {
-                let (version, value) = self.read_at(node, o.key);
+                let (version, value) = self.read_at(node, id, o.key);
                 let s = self.h.state_mut(op);
                 s.version = version;
                 s.value = value;
@@ -591,16 +706,16 @@ impl Single {
         if o.kind == OpKind::Analytics {
             let now = ctx.now();
             let station = match node {
-                PRIMARY => &mut self.primary,
+                PRIMARY => &mut self.primary.station,
                 r => &mut self.replicas[r as usize - 1].station,
             };
             let step = self.slicer.start(station, now, service, (op, node));
             return self.analytics_step(step, op, ctx);
         }
-        let slot = self.station(node).enter(ctx.now(), service);
+        let slot = self.station(node, id).enter(ctx.now(), service);
         if writes {
             // A write's commit waits for its log flush at the end of service.
-            ctx.schedule_at(slot.done, Event::Served(op));
+            ctx.schedule_at(slot.done, Event::Served(op, id));
         } else {
             // A read's answer leaves when service ends and takes one hop back.
             let back = self.h.message(Message::Client, o);
@@ -624,7 +739,7 @@ impl Single {
     fn sliced(&mut self, handle: u32, ctx: &mut Ctx<'_>) {
         let (op, node) = self.slicer.context(handle);
         let station = match node {
-            PRIMARY => &mut self.primary,
+            PRIMARY => &mut self.primary.station,
             r => &mut self.replicas[r as usize - 1].station,
         };
         let step = self.slicer.resume(handle, station, ctx.now());
@@ -634,48 +749,64 @@ impl Single {
     /// A write's CPU work ends: its commit record goes to the log (a
     /// server-side reservation of a sold-out item has nothing to log: it
     /// releases its lock and answers).
-    fn served(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+    fn served(&mut self, op: OpId, id: u8, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         if self.h.sold_out(op, o.kind) {
-            self.release(op, &o, ctx);
+            self.release(op, &o, id, ctx);
             return self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
         }
-        match self.wal.submit(op, ctx.now()) {
-            Logged::Durable => self.commit(op, ctx),
-            Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed),
+        if self.fenced(id, ctx.now()) {
+            // The log refuses a commit that carries a superseded epoch.
+            self.release(op, &o, id, ctx);
+            return self.hop(Message::Client, op, Event::Refused(op), ctx);
+        }
+        match self.node(id).wal.submit(op, ctx.now()) {
+            Logged::Durable => self.commit(op, id, ctx),
+            Logged::FlushEndsAt(t) => ctx.schedule_at(t, Event::Flushed(id)),
             Logged::Queued => {}
         }
     }
 
-    fn flushed(&mut self, ctx: &mut Ctx<'_>) {
-        let (mut durable, next) = self.wal.flushed(ctx.now());
+    fn flushed(&mut self, id: u8, ctx: &mut Ctx<'_>) {
+        let (mut durable, next) = self.node(id).wal.flushed(ctx.now());
         if let Some(next) = next {
-            ctx.schedule_at(next, Event::Flushed);
+            ctx.schedule_at(next, Event::Flushed(id));
         }
         for op in durable.drain(..) {
             // Its commit record was forced, and its client waited for it.
             self.h.costs.forced_write(ctx.op(op), true);
-            self.commit(op, ctx);
+            self.commit(op, id, ctx);
         }
-        self.wal.recycle(durable);
+        self.node(id).wal.recycle(durable);
     }
 
-    /// The transaction is durable: under the primary's row locks it computes
-    /// its values from the committed state (see `model::transaction`),
-    /// installs its versions and ships the commit to the replicas.
-    fn commit(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+    /// The transaction is durable at primary `id`: under its row locks it
+    /// computes its values from the committed state (see
+    /// `model::transaction`), installs its versions and ships the commit to
+    /// the replicas (an old primary cut off from them ships nothing).
+    fn commit(&mut self, op: OpId, id: u8, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         let &OpState { value, version, .. } = self.h.state(op);
         let now = ctx.now();
-        let plan = transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount);
-        let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
+        let (space, amount) = (self.space, self.transfer_amount);
+        let node = PrimaryNode::pick(&mut self.primary, &mut self.old, id);
+        let plan = transaction::plan(&o, value, &node.data, &space, amount);
+        let writes = self.h.installed(&plan, &mut node.data, &o, version, now);
         let n = plan.len();
-        if let Some(tier) = &mut self.cache {
+        let live = id == self.primary.id;
+        if let Some(split) = &mut self.split
+            && split.takeover.is_some_and(|t| now >= t)
+        {
+            split.lineages.wrote(live, &writes);
+        }
+        if let Some(tier) = &mut self.cache
+            && live
+        {
             for w in &writes {
                 tier.cache.source_committed(w.key, w.version, now);
             }
         }
-        if n > 0 && !self.replicas.is_empty() {
+        if n > 0 && !self.replicas.is_empty() && !self.cut_off(id) {
             // One message to each replica, on its own stream.
             let replicas = self.replicas.len() as u32;
             self.h.network.sent(Message::Replication, replicas, &o);
@@ -692,24 +823,27 @@ impl Single {
                 );
             }
         }
+        let data = &PrimaryNode::pick(&mut self.primary, &mut self.old, id).data;
         self.h
             .clients
             .state_mut(op)
-            .committed(&o, writes, n, &self.data, &self.space);
-        self.release(op, &o, ctx);
+            .committed(&o, writes, n, data, &self.space);
+        self.release(op, &o, id, ctx);
         self.hop(Message::Client, op, Event::DbAnswered(op), ctx);
     }
 
-    /// `op` releases its row locks; the writes granted them execute now.
-    fn release(&mut self, op: OpId, o: &Operation, ctx: &mut Ctx<'_>) {
-        let mut granted = std::mem::take(&mut self.granted);
-        self.locks
-            .release(op, RowKeys::of(o, &self.space), ctx.now(), &mut granted);
+    /// `op` releases its row locks at primary `id`; the writes granted them
+    /// execute now.
+    fn release(&mut self, op: OpId, o: &Operation, id: u8, ctx: &mut Ctx<'_>) {
+        let keys = RowKeys::of(o, &self.space);
+        let node = self.node(id);
+        let mut granted = std::mem::take(&mut node.granted);
+        node.locks.release(op, keys, ctx.now(), &mut granted);
         for next in granted.drain(..) {
             let o = *ctx.op(next);
-            self.execute(next, &o, true, PRIMARY, ctx);
+            self.execute(next, &o, true, PRIMARY, id, ctx);
         }
-        self.granted = granted;
+        self.node(id).granted = granted;
     }
 
     fn db_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
@@ -838,7 +972,7 @@ impl Architecture for Single {
     }
 
     fn prefetch(&self, op: &Operation) {
-        self.data.prefetch(op.key);
+        self.primary.data.prefetch(op.key);
         if let Some(tier) = &self.cache {
             tier.cache.prefetch(op.key);
         }
@@ -852,9 +986,9 @@ impl Architecture for Single {
             Event::AtCache(job) => self.at_cache(job, ctx),
             Event::CacheAnswered(op) => self.cache_answered(op, ctx),
             Event::AtDb(op, node) => self.at_db(op, node, ctx),
-            Event::Served(op) => self.served(op, ctx),
+            Event::Served(op, id) => self.served(op, id, ctx),
             Event::Sliced(handle) => self.sliced(handle, ctx),
-            Event::Flushed => self.flushed(ctx),
+            Event::Flushed(id) => self.flushed(id, ctx),
             Event::DbAnswered(op) => self.db_answered(op, ctx),
             Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
             Event::Applied { replica, commit } => {
@@ -865,6 +999,7 @@ impl Architecture for Single {
                 self.start_applying(replica, ctx);
             }
             Event::Promote { fault } => self.promote(usize::from(fault), ctx),
+            Event::Refused(op) => ctx.complete(op, Outcome::Failed),
             // A client that timed out meanwhile stops waiting.
             Event::LeaseRetry(op) if ctx.abandoned(op) => self.read_done(op, ctx),
             Event::LeaseRetry(op) => self.start_read(op, ctx),
@@ -875,7 +1010,10 @@ impl Architecture for Single {
     /// replica's shipping path and server, the cache and its server.
     fn parts(&mut self, role: &Role, deliver: &mut dyn FnMut(Part<'_>)) {
         match role {
-            Role::Primary => deliver(Part::Station(&mut self.primary, WhenDown::Elsewhere)),
+            Role::Primary => deliver(Part::Station(
+                &mut self.primary.station,
+                WhenDown::Elsewhere,
+            )),
             Role::Replica => {
                 for r in &mut self.replicas {
                     deliver(Part::Path(&mut r.data.path));
@@ -893,7 +1031,16 @@ impl Architecture for Single {
     }
 
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
-        if fault.target == Role::Primary && fault.stops() && begins {
+        if fault.target != Role::Primary || !fault.stops() {
+            return;
+        }
+        if fault.clients > 0.0 {
+            if begins {
+                self.split_begins(index, fault, ctx);
+            } else {
+                self.split_heals(ctx);
+            }
+        } else if begins {
             self.primary_down(index, fault, ctx);
         }
     }
@@ -940,6 +1087,7 @@ impl Single {
         let takeover =
             failover::takeover(fault, now, self.failover_after, !self.replicas.is_empty());
         self.primary
+            .station
             .down_until(fault, takeover.unwrap_or(fault.until()), true);
         if let Some(takeover) = takeover {
             let replicas = self.replicas.iter_mut().map(|r| &mut r.data);
@@ -950,11 +1098,24 @@ impl Single {
     }
 
     /// Replica 1 becomes the primary: the system of record is what it had
-    /// applied (see `model::failover`).
+    /// applied (see `model::failover`). During a split brain the old
+    /// primary goes on beside it, serving its side.
     fn promote(&mut self, fault: usize, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if self.split.is_some() {
+            let promoted = PrimaryNode {
+                id: self.primary.id + 1,
+                station: self.db.node(self.cores, self.window),
+                data: self.primary.data.clone(),
+                wal: self.db.commit_log(self.promoted_fsync.clone(), self.window),
+                locks: RowLocks::new(self.window),
+                granted: Vec::new(),
+            };
+            let old = std::mem::replace(&mut self.primary, promoted);
+            self.old = Some(Box::new(old));
+        }
         let lost = failover::promote(
-            &mut self.data,
+            &mut self.primary.data,
             &self.replicas[0].data,
             0..self.space.total(),
             &mut self.h.oracle,
@@ -967,6 +1128,144 @@ impl Single {
     }
 }
 
+impl Single {
+    /// A partition cuts the primary off from the failure detector and the
+    /// replicas, but the first `fault.clients` of the sessions still reach
+    /// it: they go on using it; the others wait for the takeover (or the
+    /// end of the partition, without one).
+    fn split_begins(&mut self, index: usize, fault: &Fault, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let takeover =
+            failover::takeover(fault, now, self.failover_after, !self.replicas.is_empty());
+        if let Some(takeover) = takeover {
+            let replicas = self.replicas.iter_mut().map(|r| &mut r.data);
+            failover::cut_off(&mut self.log, 0, replicas, now, |_| true);
+            let fault = index as u16;
+            ctx.schedule_at(takeover, Event::Promote { fault });
+        }
+        let sessions = self.sessions;
+        self.split = Some(Split {
+            fault: index as u16,
+            old: self.primary.id,
+            side: (0..sessions)
+                .take_while(|&s| fault.reaches_old_side(s, sessions))
+                .count() as u32,
+            takeover,
+            lease_ends: (self.fencing == Fencing::Lease).then(|| now + self.lease),
+            heals: fault.until(),
+            lineages: failover::Lineages::default(),
+        });
+    }
+
+    /// Where a request for the primary from `session` goes now.
+    fn primary_for(&self, session: u32, now: SimTime) -> Reach {
+        let split = self.split.as_ref().expect("a split brain");
+        let wait = |until: SimTime| {
+            if until == crate::sim::FOREVER {
+                Reach::Never
+            } else {
+                Reach::Wait(until)
+            }
+        };
+        if session < split.side {
+            // A lease run out: the old primary has stepped down, and its
+            // side reaches no other.
+            match split.lease_ends {
+                Some(t) if now >= t => wait(split.heals),
+                _ => Reach::Node(split.old),
+            }
+        } else if self.primary.id != split.old {
+            Reach::Node(self.primary.id)
+        } else {
+            // Promoted at the takeover, which may be this very instant.
+            wait(split.takeover.unwrap_or(split.heals))
+        }
+    }
+
+    /// Whether primary `id` may no longer commit now: an old primary whose
+    /// lease ran out, or whose epoch the promotion superseded under
+    /// tokens; or one that rejoined as a replica when the split healed.
+    fn fenced(&self, id: u8, now: SimTime) -> bool {
+        match &self.split {
+            None => id != self.primary.id,
+            Some(s) if s.old != id => false,
+            Some(s) => match self.fencing {
+                Fencing::None => false,
+                Fencing::Lease => s.lease_ends.is_some_and(|t| now >= t),
+                Fencing::Token => self.primary.id != s.old,
+            },
+        }
+    }
+
+    /// Whether primary `id` is cut off from the replicas: the old primary
+    /// of a split that ends in a takeover ships nothing.
+    fn cut_off(&self, id: u8) -> bool {
+        self.split
+            .as_ref()
+            .is_some_and(|s| s.old == id && s.takeover.is_some())
+    }
+
+    /// The partition heals: after a takeover the old primary rejoins as a
+    /// replica of the winner and what it accepted since is discarded (see
+    /// `failover::Lineages`); the time both accepted writes is the split
+    /// brain.
+    fn split_heals(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(split) = self.split.take() else {
+            return;
+        };
+        let Some(takeover) = split.takeover.filter(|_| self.primary.id != split.old) else {
+            return;
+        };
+        let now = ctx.now();
+        let old = self
+            .old
+            .as_deref()
+            .expect("the old primary of a split brain");
+        let overlap_ends = match self.fencing {
+            Fencing::None => now,
+            Fencing::Lease => split.lease_ends.map_or(now, |t| t.min(now)),
+            Fencing::Token => takeover,
+        };
+        let overlap = overlap_ends.since(takeover);
+        let r = split.lineages.resolve(&old.data, &mut self.h.oracle, now);
+        if overlap > SimDuration::ZERO {
+            self.h
+                .oracle
+                .split_brain("primary", overlap, r.lost, r.diverged, r.replayable);
+        }
+        let share =
+            crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let note = if overlap > SimDuration::ZERO {
+            format!(
+                "the old primary served {share}% of clients for {overlap} beside replica_1 \
+                 (fencing \"{}\"): {} acknowledged writes it accepted are lost, {} keys \
+                 diverged (both primaries wrote them: manual resolution), {} keys only it wrote \
+                 (replayable)",
+                self.fencing.name(),
+                r.lost,
+                r.diverged,
+                r.replayable
+            )
+        } else if self.fencing == Fencing::Lease {
+            format!(
+                "the old primary stepped down when its lease ran out, {} after it lost the \
+                 failure detector: no split brain; its {share}% of clients reached no primary \
+                 until the partition healed",
+                self.lease
+            )
+        } else {
+            format!(
+                "the old primary's commits were refused from replica_1's promotion on (a \
+                 superseded fencing token): no split brain; its {share}% of clients read its \
+                 data, older and older, until the partition healed"
+            )
+        };
+        let effect = self.h.effects.get(usize::from(split.fault));
+        effect.lost_writes += r.lost;
+        effect.notes.push(note);
+    }
+}
+
 impl Report for Single {
     fn footprint(&self) -> Footprint {
         let mut f = Footprint {
@@ -974,7 +1273,7 @@ impl Report for Single {
             ..Footprint::default()
         };
         // The primary and its replicas.
-        f.platform("database", 1, self.primary.servers());
+        f.platform("database", 1, self.primary.station.servers());
         if let Some(r) = self.replicas.first() {
             f.platform("database", self.replicas.len() as u32, r.station.servers());
         }
@@ -1005,9 +1304,9 @@ impl Report for Single {
 
     fn components(&self) -> BTreeMap<String, ComponentStats> {
         let mut out = BTreeMap::new();
-        let mut db = self.primary.stats();
-        self.wal.annotate(&mut db);
-        self.locks.annotate(&mut db);
+        let mut db = self.primary.station.stats();
+        self.primary.wal.annotate(&mut db);
+        self.primary.locks.annotate(&mut db);
         out.insert("db".to_string(), db);
         if let Some(tier) = &self.cache {
             let mut c = match tier.placement {
@@ -1034,13 +1333,13 @@ impl Report for Single {
     }
 
     fn record(&self) -> &VersionedStore {
-        &self.data
+        &self.primary.data
     }
 
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         let mut divergence = BTreeMap::new();
         if let Some(tier) = &self.cache {
-            let current = |key| self.data.version(key);
+            let current = |key| self.primary.data.version(key);
             divergence.insert("cache".to_string(), tier.cache.divergence(current));
         }
         for (i, r) in self.replicas.iter().enumerate() {
@@ -1050,7 +1349,7 @@ impl Report for Single {
                 ..DivergenceReport::default()
             };
             for key in 0..self.space.total() {
-                let (copy, current) = (r.data.drained_version(key), self.data.version(key));
+                let (copy, current) = (r.data.drained_version(key), self.primary.data.version(key));
                 d.older += u64::from(copy < current);
                 d.phantom += u64::from(copy > current);
             }

@@ -169,6 +169,46 @@ pub struct ReplicasConfig {
     /// After a crash or partition of the primary, how long until replica 1 is promoted in its place (failure detection + election + lease expiry); a fault shorter than this ends with the old primary back and nothing lost. Replication being asynchronous, the promoted replica lacks the commits it had not applied: they are lost writes. Default "5s" (lease-based primaries: up to 5 s, PARAMETERS "leader election after a crash").
     #[serde(deserialize_with = "positive_duration")]
     pub failover_after: SimDuration,
+    /// What stops an old primary that is cut off from the failure detector but not from all of its clients (a `[[fault]]` partition with `clients`) from accepting writes after a replica is promoted: "none" (nothing: it serves its side until the partition heals — split brain, and its writes are discarded then), "lease" (it holds a lease it renews with the failure detector and stops serving when the lease runs out, `lease` after it lost it; the failover waits the lease out: Patroni's leader key TTL, Chubby) or "token" (every commit carries the primary's epoch and the log it writes to refuses a stale one once the replica is promoted: its writes fail, its reads keep answering from old data; Kleppmann, "How to do distributed locking", 2016). Default "none", what asynchronous replication with an external failover tool gives unless fencing is set up.
+    #[serde(default, skip_serializing_if = "Fencing::is_none")]
+    pub fencing: Fencing,
+    /// Under `fencing = "lease"`: how long after it last reached the failure detector the old primary stops serving. Default `failover_after`, so no two primaries overlap; a longer lease (a clock that runs slow, a lease not waited out) leaves split brain for the difference.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_positive_duration"
+    )]
+    pub lease: Option<SimDuration>,
+}
+
+fn optional_positive_duration<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SimDuration>, D::Error> {
+    positive_duration(d).map(Some)
+}
+
+/// How an old primary is fenced off after a failover (`replicas.fencing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fencing {
+    #[default]
+    None,
+    Lease,
+    Token,
+}
+
+impl Fencing {
+    pub fn is_none(&self) -> bool {
+        *self == Fencing::None
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fencing::None => "none",
+            Fencing::Lease => "lease",
+            Fencing::Token => "token",
+        }
+    }
 }
 
 impl ReplicasConfig {
@@ -212,6 +252,8 @@ impl Default for ReplicasConfig {
             reads: None,
             ryw_window: SimDuration::from_secs(2),
             failover_after: SimDuration::from_secs(5),
+            fencing: Fencing::None,
+            lease: None,
         }
     }
 }

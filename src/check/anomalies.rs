@@ -48,6 +48,8 @@ pub(super) struct Counters {
     pub split_brain: Tally,
     pub split_brain_ns: u64,
     pub split_brain_lost: u64,
+    pub split_brain_diverged: u64,
+    pub split_brain_replayable: u64,
 }
 
 impl Counters {
@@ -148,6 +150,8 @@ impl Counters {
                 per_1k: per_1k(self.split_brain.count),
                 duration_ms: round6(self.split_brain_ns as f64 / 1e6),
                 lost_acknowledged_writes: self.split_brain_lost,
+                keys_diverged: self.split_brain_diverged,
+                keys_replayable: self.split_brain_replayable,
             },
         }
     }
@@ -347,4 +351,12 @@ pub struct SplitBrainReport {
     pub duration_ms: f64,
     /// Acknowledged writes on the losing side.
     pub lost_acknowledged_writes: u64,
+    /// Keys both sides wrote: two histories, neither a prefix of the other;
+    /// they need manual resolution.
+    #[serde(default)]
+    pub keys_diverged: u64,
+    /// Keys only the losing side wrote: its writes could be replayed onto
+    /// the winner without conflict.
+    #[serde(default)]
+    pub keys_replayable: u64,
 }

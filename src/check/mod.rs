@@ -296,11 +296,22 @@ impl Oracle {
     }
 
     /// Two nodes accepted writes as primary for the same data for `length`;
-    /// `lost` acknowledged writes on the losing side.
-    pub fn split_brain(&mut self, at: &'static str, length: SimDuration, lost: u64) {
+    /// `lost` acknowledged writes on the losing side (already counted as
+    /// lost writes), `diverged` keys both sides wrote (manual resolution)
+    /// and `replayable` keys only the losing side wrote.
+    pub fn split_brain(
+        &mut self,
+        at: &'static str,
+        length: SimDuration,
+        lost: u64,
+        diverged: u64,
+        replayable: u64,
+    ) {
         self.counters.split_brain.add(at);
         self.counters.split_brain_ns += length.as_nanos();
         self.counters.split_brain_lost += lost;
+        self.counters.split_brain_diverged += diverged;
+        self.counters.split_brain_replayable += replayable;
     }
 
     /// A probe read at delay index `delay` saw its write (or not).

@@ -97,6 +97,29 @@ pub struct Fault {
         deserialize_with = "factor"
     )]
     pub factor: Option<f64>,
+    /// For a "partition" of "primary": the share of clients left on the primary's side, from 0 to below 1. They still reach the old primary; the failure detector and the replicas do not, so a replica is promoted after `failover_after` while the old primary keeps serving them — two primaries accept writes (split brain) until the partition heals, unless `[architecture.replicas] fencing` stops it. Sessions are assigned in order: the first `clients` × `workload.sessions` are on the old side. Default 0 (the partition cuts the primary off from everyone).
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero",
+        deserialize_with = "client_share"
+    )]
+    pub clients: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn client_share<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "expected a share of clients from 0 to below 1 (those still reaching the old \
+             primary), found {v}"
+        )))
+    }
 }
 
 fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimDuration>, D::Error> {
@@ -143,6 +166,12 @@ impl Fault {
         }
     }
 
+    /// Whether `session` (of `sessions`) is on the old primary's side of a
+    /// partition that leaves `clients` reaching it: the first sessions are.
+    pub fn reaches_old_side(&self, session: u32, sessions: u32) -> bool {
+        f64::from(session) + 0.5 < self.clients * f64::from(sessions)
+    }
+
     /// Whether the target stops answering (a crash or a partition).
     pub fn stops(&self) -> bool {
         matches!(self.kind, FaultKind::Crash | FaultKind::Partition)
@@ -171,6 +200,12 @@ impl Fault {
         if let Some(f) = self.factor {
             s.push_str(&format!(" (×{f})"));
         }
+        if self.clients > 0.0 {
+            s.push_str(&format!(
+                " ({}% of clients still reach it)",
+                crate::metrics::round6(self.clients * 100.0)
+            ));
+        }
         s
     }
 
@@ -191,6 +226,17 @@ impl Fault {
                         "`factor` means nothing for a \"{}\" fault; it is for \"slow\" and \"lag\"",
                         self.kind
                     ),
+                ))
+            }
+            _ if self.clients > 0.0
+                && (self.kind != FaultKind::Partition || self.target != Role::Primary) =>
+            {
+                Some((
+                    "clients",
+                    "`clients` is for a \"partition\" of \"primary\": the share of clients \
+                     still reaching the old primary; remove it, or make the fault a partition \
+                     of the primary"
+                        .to_string(),
                 ))
             }
             FaultKind::Flush if self.lasts.is_some() => Some((

@@ -6,11 +6,19 @@
 //! the replicas had not received when it failed never arrives: the
 //! architecture starts a new epoch of its replication log then
 //! (`ReplicationLog::new_epoch`).
+//!
+//! A partition that cuts the primary off from the failure detector and the
+//! replicas but not from all of its clients leaves two primaries once the
+//! replica is promoted: the old one keeps serving its side until the
+//! partition heals unless it is fenced (`Fencing`). `Lineages` records
+//! what each accepted, and how the split ends.
 
-use crate::check::Oracle;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::check::{Oracle, Version};
 use crate::sim::SimTime;
 
-use super::{Replica, ReplicationLog, VersionedStore};
+use super::{Replica, ReplicationLog, VersionedStore, Write};
 
 /// When a replica takes over from a primary that `fault` takes out now:
 /// `failover_after` later, if there is a replica and the fault lasts that
@@ -61,5 +69,60 @@ pub fn cut_off<'a>(
     log.new_epoch(scope);
     for r in replicas {
         r.discard_unapplied(now, &of);
+    }
+}
+
+/// What two primaries accepted during a split brain, from the takeover on
+/// (a partition that cut the old primary off from the failure detector and
+/// the replicas but not from some of its clients): the keys the winner —
+/// the promoted replica — wrote, and the keys the old primary wrote, each
+/// with the version it had before the old primary's first write there.
+#[derive(Debug, Default)]
+pub struct Lineages {
+    old: BTreeMap<u64, Version>,
+    winner: BTreeSet<u64>,
+}
+
+/// How a healed split brain ends: the old primary's writes since the
+/// takeover are discarded when it rejoins as a replica of the winner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resolution {
+    /// Acknowledged writes of the old primary that are gone.
+    pub lost: u64,
+    /// Keys both primaries wrote: two histories, neither a prefix of the
+    /// other; someone must decide by hand what the value is.
+    pub diverged: u64,
+    /// Keys only the old primary wrote: its writes could be replayed onto
+    /// the winner without a conflict (they are discarded all the same).
+    pub replayable: u64,
+}
+
+impl Lineages {
+    /// A commit at a primary after the takeover: at the winner, or at the
+    /// old primary.
+    pub fn wrote(&mut self, winner: bool, writes: &[Write]) {
+        for w in writes {
+            if winner {
+                self.winner.insert(w.key);
+            } else {
+                self.old.entry(w.key).or_insert(w.version - 1);
+            }
+        }
+    }
+
+    /// The partition heals now: the winner's history stands; each write
+    /// the old primary (`old`) accepted since the takeover is a lost write
+    /// for the oracle, and each key it wrote has diverged or can be replayed.
+    pub fn resolve(&self, old: &VersionedStore, oracle: &mut Oracle, now: SimTime) -> Resolution {
+        let mut r = Resolution::default();
+        for (&key, &before) in &self.old {
+            r.lost += oracle.rolled_back(key, old.version(key), before, "old_primary", now);
+            if self.winner.contains(&key) {
+                r.diverged += 1;
+            } else {
+                r.replayable += 1;
+            }
+        }
+        r
     }
 }

@@ -21,6 +21,7 @@ struct Record {
     last: Version,
 }
 
+#[derive(Clone)]
 pub struct VersionedStore {
     records: Vec<Record>,
 }

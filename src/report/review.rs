@@ -496,6 +496,18 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
                     s += &format!("; the missed write was {:.1} ms old at p99", age.p99_ms);
                 }
             }
+            if class == "split_brain" {
+                let sb = &r.anomalies.split_brain;
+                s += &format!(
+                    ": two primaries accepted writes for {:.1} s in all; the losing side's {} \
+                     acknowledged writes are lost, {} keys both sides wrote need manual \
+                     resolution, {} keys only the losing side wrote could be replayed",
+                    sb.duration_ms / 1000.0,
+                    sb.lost_acknowledged_writes,
+                    sb.keys_diverged,
+                    sb.keys_replayable
+                );
+            }
             out.push(s + ".");
         }
         if let Some(t) = &r.coordination.per_transaction {

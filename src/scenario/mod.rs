@@ -551,6 +551,20 @@ impl Scenario {
                 ));
             }
             for (arch, roles) in &roles {
+                if f.clients > 0.0 && arch.kind() != crate::arch::ArchKind::Single {
+                    return Err(at(
+                        i,
+                        "clients",
+                        format!(
+                            "architecture \"{}\" (kind {}): a partition that leaves clients on \
+                             the old primary's side (split brain) is modelled for kind single \
+                             only; remove `clients`, or leave this architecture out of the \
+                             scenario",
+                            arch.name,
+                            arch.kind()
+                        ),
+                    ));
+                }
                 if let Err(why) = roles.check(&f.target, f.kind) {
                     return Err(at(
                         i,

@@ -480,6 +480,21 @@ fn faults_are_checked_on_their_line() {
         "4:1",
         "missing field `at`",
     );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"crash\"\ntarget = \"primary\"\nclients = 0.3"),
+        "8:1",
+        "`clients` is for a \"partition\" of \"primary\"",
+    );
+    assert_rejected(
+        &with_fault("at = \"1s\"\nkind = \"partition\"\ntarget = \"primary\"\nclients = 1"),
+        "8:11",
+        "expected a share of clients from 0 to below 1",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"sharded\"\n[[fault]]\nat = \"1s\"\nkind = \"partition\"\ntarget = \"primary\"\nclients = 0.3\n",
+        "7:1",
+        "(split brain) is modelled for kind single only",
+    );
 }
 
 #[test]

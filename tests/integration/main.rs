@@ -33,6 +33,7 @@ mod replications;
 mod saturation;
 mod sharded;
 mod single;
+mod split_brain;
 mod stages;
 mod sweep;
 mod tails;

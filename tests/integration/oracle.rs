@@ -311,11 +311,15 @@ fn out_of_order_duplicate_and_split_brain() {
         vec![("duplicate_apply", 2)]
     );
     let mut o = oracle();
-    o.split_brain("primary", SimDuration::from_secs(2), 7);
+    o.split_brain("primary", SimDuration::from_secs(2), 7, 3, 2);
     let r = report(&o, &Final::initial());
     assert_eq!(found(&r), vec![("split_brain", 1)]);
     assert_eq!(r.split_brain.lost_acknowledged_writes, 7);
     assert_eq!(r.split_brain.duration_ms, 2000.0);
+    assert_eq!(
+        (r.split_brain.keys_diverged, r.split_brain.keys_replayable),
+        (3, 2)
+    );
 }
 
 #[test]
