@@ -91,12 +91,18 @@ impl Page {
     }
 }
 
-const STYLE: &str = "body { font-family: sans-serif; max-width: 960px; margin: 2em auto; \
-padding: 0 1em; color: #111; line-height: 1.45; }\ntable { border-collapse: collapse; \
-margin: 1em 0; font-size: 0.9em; display: block; overflow-x: auto; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
-td { text-align: right; }\ntd:first-child { text-align: left; }\nth { background: #eee; }\n\
-figure { margin: 1.5em 0; }\nfigure svg { max-width: 100%; height: auto; }\n\
-figcaption { font-style: italic; }\ncode { background: #f3f3f3; padding: 0 0.2em; }\n";
+/// Text at a readable measure; tables and charts may use the whole window
+/// (up to 1,400 px) and scroll sideways below it; numbers align right,
+/// text left; smaller type on a phone.
+const STYLE: &str = "body { font-family: sans-serif; max-width: 1400px; margin: 2em auto; \
+padding: 0 1em; color: #111; line-height: 1.45; }\np, ul, figcaption { max-width: 60em; }\n\
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; display: block; \
+overflow-x: auto; max-width: 100%; }\nth, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }\n\
+td { text-align: right; white-space: nowrap; }\ntd.text { text-align: left; white-space: normal; \
+min-width: 8em; }\nth { background: #eee; }\nfigure { margin: 1.5em 0; max-width: 960px; }\n\
+figure svg { max-width: 100%; height: auto; }\nfigcaption { font-style: italic; }\n\
+code { background: #f3f3f3; padding: 0 0.2em; }\n\
+@media (max-width: 900px) { body { margin: 1em auto; } table { font-size: 0.8em; } }\n";
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -117,6 +123,14 @@ fn code_spans(s: &str) -> String {
     out
 }
 
+/// Whether a cell holds a figure (a number, maybe with a unit, a bound or
+/// a note after it: "2.406", "≥ 1000.000", "12.2 %", "$1.01", "0.0
+/// (saturated)", "-"), aligned right; anything else is text.
+fn is_figure(cell: &str) -> bool {
+    let c = cell.trim_start_matches(['≥', '≤', '~', '$', ' ', '-', '−', '+']);
+    cell.trim() == "-" || c.starts_with(|ch: char| ch.is_ascii_digit())
+}
+
 fn table_html(t: &Table) -> String {
     let mut out = String::from("<table>\n<tr>");
     for h in &t.headers {
@@ -126,10 +140,43 @@ fn table_html(t: &Table) -> String {
     for row in &t.rows {
         out += "<tr>";
         for c in row {
-            let _ = write!(out, "<td>{}</td>", escape(c));
+            let class = if is_figure(c) { "" } else { " class=\"text\"" };
+            let _ = write!(out, "<td{class}>{}</td>", code_spans(&escape(c)));
         }
         out += "</tr>\n";
     }
     out += "</table>\n";
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_align_right_and_text_left_with_its_code_spans() {
+        for figure in [
+            "2.406",
+            "≥ 1000.000",
+            "12.2 %",
+            "$1.01",
+            "0.0 (saturated)",
+            "-",
+            "−3",
+        ] {
+            assert!(is_figure(figure), "{figure}");
+        }
+        for text in ["db 15.3 %", "stale_read", "hot rows: writers at `db`"] {
+            assert!(!is_figure(text), "{text}");
+        }
+        let t = Table {
+            headers: vec!["architecture".into(), "p99 ms".into()],
+            rows: vec![vec!["writers at `db`".into(), "2.406".into()]],
+        };
+        let html = table_html(&t);
+        assert!(
+            html.contains("<td class=\"text\">writers at <code>db</code></td><td>2.406</td>"),
+            "{html}"
+        );
+    }
 }
