@@ -635,12 +635,18 @@ impl Single {
             }
         }
         let writes = self.h.writes(op, o.kind);
-        let keys = RowKeys::of(&o, &self.space);
-        if writes && !self.node(id).locks.lock(op, keys, ctx.now()) {
+        if writes && !self.lock(op, &o, id, ctx.now()) {
             // Waits for the rows' locks; `release` hands it on.
             return;
         }
         self.execute(op, &o, writes, node, id, ctx);
+    }
+
+    /// Whether write `op` (`o`) holds its rows' locks at primary `id` now
+    /// (else it waits for them).
+    fn lock(&mut self, op: OpId, o: &Operation, id: u8, now: SimTime) -> bool {
+        let keys = RowKeys::of(o, &self.space);
+        self.node(id).locks.lock(op, keys, now)
     }
 
     /// `op` (`o`, a write when `writes`, then holding its row locks) runs
