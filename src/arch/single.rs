@@ -1119,7 +1119,7 @@ impl Report for Single {
                     "cache",
                     "cache",
                     format!(
-                        "one per app server ({n}): invalidation broadcast to the other {}",
+                        "a copy in each of {n} app servers: each write's invalidation broadcast to the other {}",
                         n - 1
                     ),
                 ));

@@ -217,3 +217,23 @@ fn app_servers_need_their_own_in_process_caches() {
     assert!(e.contains("expected from 1 to"), "{e}");
     scenario(&text("single", "in-process"));
 }
+
+/// The memory estimate counts one cache (a slot per key) per server.
+#[test]
+fn the_memory_estimate_counts_every_server_cache() {
+    let text = |servers: u32| {
+        format!(
+            "[workload]\nkeys = 1_000_000\n[[architecture]]\nkind = \"single\"\n\
+             [architecture.cache]\nplacement = \"in-process\"\ncapacity = 10\n\
+             app_servers = {servers}\n"
+        )
+    };
+    let bytes = |servers| {
+        let s = scenario(&text(servers));
+        archsim::scenario::memory::bytes_per_run(&s, &s.architectures[0])
+    };
+    let (one, two, ten) = (bytes(1), bytes(2), bytes(10));
+    let per_cache = two - one;
+    assert!(per_cache >= 40 * 1_000_000, "{per_cache} bytes per cache");
+    assert_eq!(ten - one, 9 * per_cache);
+}
