@@ -482,6 +482,19 @@ pub fn leases_single_only(cache: &super::CacheConfig) -> Option<Contradiction> {
     })
 }
 
+/// Application servers with caches of their own are simulated in kind =
+/// "single"'s cache-aside path only.
+pub fn one_app_server(cache: &super::CacheConfig) -> Option<Contradiction> {
+    (cache.app_servers > 1).then(|| {
+        (
+            vec!["cache", "app_servers"],
+            "application servers with in-process caches of their own are simulated for \
+             kind = \"single\"; use app_servers = 1 here"
+                .to_string(),
+        )
+    })
+}
+
 /// Analytics on a read replica is simulated for kind = "single" only.
 pub fn analytics_on_primary(foreign: &Foreign) -> Option<Contradiction> {
     (foreign.value("analytics_on") == Some(super::AnalyticsOn::Replica)).then(|| {

@@ -82,8 +82,9 @@ use crate::metrics::{ComponentStats, Outcome, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
-    ApplyStream, Cache, CommitLog, Filled, Lease, Logged, Lookup, Replica, ReplicationLog, RowKeys,
-    RowLocks, Station, Step, TimeSlicer, VersionedStore, failover, transaction,
+    AppCaches, ApplyStream, Cache, CommitLog, Filled, Lease, Logged, Lookup, Replica,
+    ReplicationLog, RowKeys, RowLocks, Station, Step, TimeSlicer, VersionedStore, Write, failover,
+    transaction,
 };
 use crate::sim::{OpId, SimDuration, SimRng, SimTime, Streams};
 use crate::workload::{KeySpace, OpKind, Operation};
@@ -141,13 +142,22 @@ pub enum Event {
     /// A reader told to wait for another's fill (a hot miss under leases)
     /// has waited: it looks the key up again.
     LeaseRetry(OpId),
+    /// A writer's invalidation broadcast reaches another application
+    /// server's cache (`cache.app_servers`), for one key it wrote.
+    Invalidated {
+        server: u16,
+        key: u32,
+        version: Version,
+        value: i64,
+    },
 }
 
 type Ctx<'a> = Context<'a, Event>;
 
 /// The app-tier cache and, when remote, its server.
 struct CacheTier {
-    cache: Cache,
+    /// The cache, or one per application server.
+    caches: AppCaches,
     placement: Placement,
     invalidate: Invalidate,
     service: Dist,
@@ -176,6 +186,11 @@ struct OpLease {
 }
 
 impl CacheTier {
+    /// Whether fills need a lease token (one shared cache only).
+    fn leases(&self) -> bool {
+        self.caches.all()[0].leases()
+    }
+
     fn lease_of(&mut self, op: OpId) -> &mut OpLease {
         let i = op.index();
         if i >= self.leased.len() {
@@ -235,6 +250,33 @@ impl PrimaryNode {
                 .expect("the old primary of a split brain")
         }
     }
+}
+
+/// A writer's `w` reaches `cache` now: deleted or updated
+/// (`cache.invalidate`), `current` being the system of record's version of
+/// its key. Returns true when an update replaced a newer version.
+fn invalidate(
+    how: Invalidate,
+    cache: &mut Cache,
+    w: &Write,
+    current: Version,
+    now: SimTime,
+) -> bool {
+    match how {
+        Invalidate::Delete => {
+            cache.invalidate(w.key, w.version, now);
+            false
+        }
+        Invalidate::Update => cache.update(w.key, w.version, w.value, current, now),
+        Invalidate::None => false,
+    }
+}
+
+/// The name of application server `i`'s cache in results, of `n`: from 1,
+/// padded to the width of `n` so that names sort in server order.
+fn app_server(i: usize, n: usize) -> String {
+    let width = n.to_string().len();
+    format!("cache_{:0width$}", i + 1)
 }
 
 struct ReplicaNode {
@@ -332,13 +374,22 @@ impl Single {
         let db = &config.db;
         let cache = (config.cache.capacity > 0).then(|| {
             let c = &config.cache;
-            let cache = Cache::new(c.capacity, c.ttl, keys, window);
-            CacheTier {
-                cache: if c.leases {
+            let one = || {
+                let cache = Cache::new(c.capacity, c.ttl, keys, window);
+                if c.leases {
                     cache.with_leases(c.lease_every)
                 } else {
                     cache
-                },
+                }
+            };
+            CacheTier {
+                caches: AppCaches::new(
+                    (0..c.app_servers).map(|_| one()).collect(),
+                    c.sticky,
+                    c.invalidation_delay(setting.network),
+                    c.invalidation_loss,
+                    streams,
+                ),
                 placement: c.placement,
                 invalidate: c.invalidate,
                 service: c.service(),
@@ -446,7 +497,8 @@ impl Single {
                 CacheJob::Fill { .. } => self.hop(Message::Fill, op, event, ctx),
             };
         }
-        match self.apply_cache_job(job, ctx) {
+        let server = tier.caches.server(op, ctx.op(op).session);
+        match self.apply_cache_job(job, server, ctx) {
             Some(op) if matches!(job, CacheJob::Lookup(_) | CacheJob::MultiLookup(_)) => {
                 let tier = self.cache.as_ref().expect("a cache");
                 let d = tier.service.sample(&mut self.cache_rng);
@@ -459,7 +511,8 @@ impl Single {
 
     /// A job reaches the remote cache server.
     fn at_cache(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) {
-        let answer = self.apply_cache_job(job, ctx);
+        // A remote cache is one server, shared.
+        let answer = self.apply_cache_job(job, 0, ctx);
         let tier = self.cache.as_mut().expect("a cache");
         let d = tier.service.sample(&mut self.cache_rng);
         let slot = tier.server.enter(ctx.now(), d);
@@ -474,22 +527,22 @@ impl Single {
         }
     }
 
-    /// The cache acts on a job now; returns the operation waiting for the
-    /// answer, if any (a fill has none).
-    fn apply_cache_job(&mut self, job: CacheJob, ctx: &mut Ctx<'_>) -> Option<OpId> {
+    /// The cache of application server `server` acts on a job now; returns
+    /// the operation waiting for the answer, if any (a fill has none).
+    fn apply_cache_job(&mut self, job: CacheJob, server: usize, ctx: &mut Ctx<'_>) -> Option<OpId> {
         let now = ctx.now();
         let tier = self.cache.as_mut().expect("a cache");
         match job {
             CacheJob::Lookup(op) => {
                 let key = ctx.op(op).key;
-                let found = tier.cache.get(key, now);
-                if tier.cache.leases() {
+                let found = tier.caches.at(server).get(key, now);
+                if tier.leases() {
                     let waits = tier.lease_of(op).waits;
                     let may_wait = tier.lease_retries.is_none_or(|n| waits < n);
                     match found {
-                        Lookup::Hit(..) if waits > 0 => tier.cache.read_saved(now),
+                        Lookup::Hit(..) if waits > 0 => tier.caches.at(server).read_saved(now),
                         Lookup::Hit(..) => {}
-                        Lookup::Miss => match tier.cache.lease(key, may_wait, now) {
+                        Lookup::Miss => match tier.caches.at(server).lease(key, may_wait, now) {
                             Lease::Granted(token) => tier.lease_of(op).token = token,
                             Lease::HotMiss => {
                                 tier.lease_of(op).hot = true;
@@ -505,7 +558,8 @@ impl Single {
             CacheJob::MultiLookup(op) => {
                 let slot = op.index() as u32;
                 for r in self.h.clients.multi_mut(op) {
-                    match tier.cache.get(r.key, now) {
+                    let cache = tier.caches.at(server);
+                    match cache.get(r.key, now) {
                         Lookup::Hit(version, value) => {
                             r.version = version;
                             r.value = value;
@@ -513,7 +567,7 @@ impl Single {
                             r.missed = false;
                         }
                         Lookup::Miss => {
-                            if let Lease::Granted(token) = tier.cache.lease(r.key, false, now) {
+                            if let Lease::Granted(token) = cache.lease(r.key, false, now) {
                                 tier.multi_tokens.insert((slot, r.key as u32), token);
                             }
                         }
@@ -524,16 +578,27 @@ impl Single {
             CacheJob::Invalidate(op) => {
                 let s = self.h.clients.state(op);
                 for w in s.installed() {
-                    match tier.invalidate {
-                        Invalidate::Delete => tier.cache.invalidate(w.key, w.version, now),
-                        Invalidate::Update => {
-                            let current = self.primary.data.version(w.key);
-                            if tier.cache.update(w.key, w.version, w.value, current, now) {
-                                self.h.oracle.out_of_order_apply("cache");
-                            }
-                        }
-                        Invalidate::None => {}
+                    let current = self.primary.data.version(w.key);
+                    if invalidate(tier.invalidate, tier.caches.at(server), w, current, now) {
+                        self.h.oracle.out_of_order_apply("cache");
                     }
+                }
+                if !tier.caches.is_shared() {
+                    // One message to each other server, carrying every key.
+                    let o = *ctx.op(op);
+                    let sent = tier.caches.broadcast(server, |peer, delay| {
+                        for w in s.installed() {
+                            let event = Event::Invalidated {
+                                server: peer as u16,
+                                key: w.key as u32,
+                                version: w.version,
+                                value: w.value,
+                            };
+                            ctx.background_started();
+                            ctx.schedule_in(delay, event);
+                        }
+                    });
+                    self.h.network.sent(Message::Invalidation, sent, &o);
                 }
                 Some(op)
             }
@@ -545,7 +610,10 @@ impl Single {
             } => {
                 let key = u64::from(key);
                 let current = self.primary.data.version(key);
-                let filled = tier.cache.fill(key, token, version, value, current, now);
+                let filled = tier
+                    .caches
+                    .at(server)
+                    .fill(key, token, version, value, current, now);
                 if filled == (Filled::Stored { out_of_order: true }) {
                     self.h.oracle.out_of_order_apply("cache");
                 }
@@ -556,7 +624,7 @@ impl Single {
 
     fn cache_answered(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         if let Some(tier) = &mut self.cache
-            && tier.cache.leases()
+            && tier.leases()
             && !matches!(ctx.op(op).kind, OpKind::MultiGet | OpKind::Scan)
             && !self.h.writes(op, ctx.op(op).kind)
         {
@@ -808,8 +876,10 @@ impl Single {
         if let Some(tier) = &mut self.cache
             && live
         {
-            for w in &writes {
-                tier.cache.source_committed(w.key, w.version, now);
+            for cache in tier.caches.all_mut() {
+                for w in &writes {
+                    cache.source_committed(w.key, w.version, now);
+                }
             }
         }
         if n > 0 && !self.replicas.is_empty() && !self.cut_off(id) {
@@ -885,7 +955,7 @@ impl Single {
             value,
         };
         let tier = self.cache.as_mut().expect("a cache");
-        let leases = tier.cache.leases();
+        let leases = tier.leases();
         if matches!(ctx.op(op).kind, OpKind::MultiGet | OpKind::Scan) {
             let reads = std::mem::take(self.h.clients.multi_mut(op));
             let slot = op.index() as u32;
@@ -915,9 +985,22 @@ impl Single {
     // ----- the client -----
 
     /// A read has its answer: the client checks it, then either the
-    /// operation is done or its write goes to the primary.
+    /// operation is done or its write goes to the primary. With caches per
+    /// application server, the stale reads the oracle finds served by a
+    /// cache are its server's.
     fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        if self.h.read_returned(op, ctx) == AfterRead::Write {
+        let server = self
+            .cache
+            .as_ref()
+            .filter(|t| !t.caches.is_shared())
+            .map(|t| t.caches.server(op, ctx.op(op).session));
+        let stale_before = server.map(|_| self.h.oracle.stale_reads_served_by(ServedBy::Cache));
+        let after = self.h.read_returned(op, ctx);
+        if let (Some(server), Some(before), Some(tier)) = (server, stale_before, &mut self.cache) {
+            let stale = self.h.oracle.stale_reads_served_by(ServedBy::Cache) - before;
+            tier.caches.stale_reads_served(server, stale);
+        }
+        if after == AfterRead::Write {
             self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx);
         }
     }
@@ -945,6 +1028,9 @@ impl Architecture for Single {
     }
 
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
+        if let Some(tier) = &mut self.cache {
+            tier.caches.route(op);
+        }
         match ctx.op(op).kind {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(ctx.op(op).kind) => {
                 self.request(Message::Client, op, Event::AtDb(op, PRIMARY), ctx)
@@ -956,7 +1042,7 @@ impl Architecture for Single {
             | OpKind::MultiGet
             | OpKind::Scan => {
                 if let Some(tier) = &mut self.cache
-                    && tier.cache.leases()
+                    && tier.leases()
                 {
                     *tier.lease_of(op) = OpLease::default();
                 }
@@ -979,8 +1065,10 @@ impl Architecture for Single {
 
     fn prefetch(&self, op: &Operation) {
         self.primary.data.prefetch(op.key);
-        if let Some(tier) = &self.cache {
-            tier.cache.prefetch(op.key);
+        if let Some(tier) = &self.cache
+            && tier.caches.is_shared()
+        {
+            tier.caches.all()[0].prefetch(op.key);
         }
         for r in &self.replicas {
             r.data.prefetch(op.key);
@@ -1009,6 +1097,19 @@ impl Architecture for Single {
             // A client that timed out meanwhile stops waiting.
             Event::LeaseRetry(op) if ctx.abandoned(op) => self.read_done(op, ctx),
             Event::LeaseRetry(op) => self.start_read(op, ctx),
+            Event::Invalidated {
+                server,
+                key,
+                version,
+                value,
+            } => {
+                let w = Write {
+                    key: u64::from(key),
+                    version,
+                    value,
+                };
+                self.peer_invalidated(usize::from(server), &w, ctx);
+            }
         }
     }
 
@@ -1028,7 +1129,9 @@ impl Architecture for Single {
             }
             Role::Cache => {
                 if let Some(tier) = &mut self.cache {
-                    deliver(Part::Cache(&mut tier.cache));
+                    for cache in tier.caches.all_mut() {
+                        deliver(Part::Cache(cache));
+                    }
                     deliver(Part::Station(&mut tier.server, WhenDown::Elsewhere));
                 }
             }
@@ -1053,6 +1156,23 @@ impl Architecture for Single {
 }
 
 impl Single {
+    /// A writer's invalidation broadcast of `w` reaches application server
+    /// `server`'s cache, which deletes or updates its copy.
+    fn peer_invalidated(&mut self, server: usize, w: &Write, ctx: &mut Ctx<'_>) {
+        ctx.background_done();
+        let tier = self.cache.as_mut().expect("a cache");
+        let current = self.primary.data.version(w.key);
+        if invalidate(
+            tier.invalidate,
+            tier.caches.at(server),
+            w,
+            current,
+            ctx.now(),
+        ) {
+            self.h.oracle.out_of_order_apply("cache");
+        }
+    }
+
     /// A shipped commit reaches `replica`: it waits in log order to be
     /// applied.
     fn replica_arrival(&mut self, replica: Node, commit: u32, ctx: &mut Ctx<'_>) {
@@ -1298,6 +1418,17 @@ impl Report for Single {
                 "cache",
                 format!("cache-aside: fill on miss, {on_write}"),
             ));
+            let n = tier.caches.servers();
+            if n > 1 && tier.invalidate != Invalidate::None {
+                f.sync.push(SyncPath::new(
+                    "cache",
+                    "cache",
+                    format!(
+                        "a copy in each of {n} app servers: each write's invalidation broadcast to the other {}",
+                        n - 1
+                    ),
+                ));
+            }
         }
         for i in 1..=self.replicas.len() {
             let name = format!("replica_{i}");
@@ -1319,16 +1450,36 @@ impl Report for Single {
                 Placement::Remote => tier.server.stats(),
                 Placement::InProcess => ComponentStats::default(),
             };
-            c.hit_ratio = Some(tier.cache.hit_ratio());
-            c.hits = Some(tier.cache.hits());
-            c.misses = Some(tier.cache.misses());
-            c.stale_sets = Some(tier.cache.stale_sets());
-            if tier.cache.leases() {
-                c.stale_sets_refused = Some(tier.cache.stale_sets_refused());
-                c.hot_misses = Some(tier.cache.hot_misses());
-                c.db_reads_saved = Some(tier.cache.reads_saved());
+            let caches = tier.caches.all();
+            let (hits, misses) = tier.caches.hits_and_misses();
+            c.hit_ratio = Some(if hits + misses == 0 {
+                0.0
+            } else {
+                hits as f64 / (hits + misses) as f64
+            });
+            c.hits = Some(hits);
+            c.misses = Some(misses);
+            c.stale_sets = Some(caches.iter().map(Cache::stale_sets).sum());
+            if tier.leases() {
+                let cache = &caches[0];
+                c.stale_sets_refused = Some(cache.stale_sets_refused());
+                c.hot_misses = Some(cache.hot_misses());
+                c.db_reads_saved = Some(cache.reads_saved());
             }
             out.insert("cache".to_string(), c);
+            if !tier.caches.is_shared() {
+                for (i, cache) in caches.iter().enumerate() {
+                    let c = ComponentStats {
+                        hit_ratio: Some(cache.hit_ratio()),
+                        hits: Some(cache.hits()),
+                        misses: Some(cache.misses()),
+                        stale_sets: Some(cache.stale_sets()),
+                        stale_reads: Some(tier.caches.stale_reads(i)),
+                        ..ComponentStats::default()
+                    };
+                    out.insert(app_server(i, caches.len()), c);
+                }
+            }
         }
         for (i, r) in self.replicas.iter().enumerate() {
             let mut c = r.station.stats();
@@ -1346,7 +1497,16 @@ impl Report for Single {
         let mut divergence = BTreeMap::new();
         if let Some(tier) = &self.cache {
             let current = |key| self.primary.data.version(key);
-            divergence.insert("cache".to_string(), tier.cache.divergence(current));
+            if let [cache] = tier.caches.all() {
+                divergence.insert("cache".to_string(), cache.divergence(current));
+            } else {
+                for (i, cache) in tier.caches.all().iter().enumerate() {
+                    divergence.insert(
+                        app_server(i, tier.caches.servers()),
+                        cache.divergence(current),
+                    );
+                }
+            }
         }
         for (i, r) in self.replicas.iter().enumerate() {
             // Pipelines drained: every shipped commit applied.

@@ -75,6 +75,32 @@ pub struct CacheConfig {
         deserialize_with = "optional_retry_bound"
     )]
     pub lease_retries: Option<u32>,
+    /// Application servers, each with its own in-process cache of `capacity` entries (so N servers hold up to N × `capacity`), kind = "single" with `placement = "in-process"`: a read looks up and fills the cache of the server its request went to (`sticky`); a writer's server deletes or updates its own copy at once and broadcasts the invalidation to the other N − 1, which apply it after `invalidation_delay` unless it is lost (`invalidation_loss`), leaving their copy stale until its TTL or the key's next write. Default 1 (one cache shared by every client).
+    #[serde(
+        deserialize_with = "node_count",
+        skip_serializing_if = "is_one_app_server"
+    )]
+    pub app_servers: u32,
+    /// Under `app_servers` > 1: whether a session's requests all go to one server (session mod N: session affinity), or each request to a server drawn uniformly. Default false (AWS ALB's target-group stickiness and nginx's upstream balancing are off until switched on).
+    #[serde(skip_serializing_if = "is_false")]
+    pub sticky: bool,
+    /// Under `app_servers` > 1: delay of the invalidation broadcast from the writer's server to each other server, drawn per server and write. Default: one network hop (`network.hop`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalidation_delay: Option<Dist>,
+    /// Under `app_servers` > 1: probability that the broadcast to one other server is lost (drawn per server and write), leaving its copy stale until the TTL or the key's next write. Default 0 (a setting: lossy pub/sub such as Redis Pub/Sub, at-most-once, loses messages to a subscriber that is disconnected; no rate is published).
+    #[serde(
+        deserialize_with = "unit_interval",
+        skip_serializing_if = "is_zero_share"
+    )]
+    pub invalidation_loss: f64,
+}
+
+fn is_one_app_server(n: &u32) -> bool {
+    *n == 1
+}
+
+fn is_zero_share(p: &f64) -> bool {
+    *p == 0.0
 }
 
 fn is_false(b: &bool) -> bool {
@@ -106,6 +132,16 @@ impl CacheConfig {
     }
 }
 
+impl CacheConfig {
+    /// The invalidation broadcast's delay to one other server, after
+    /// defaults: one hop of `network`.
+    pub fn invalidation_delay(&self, network: &crate::model::network::NetworkConfig) -> Dist {
+        self.invalidation_delay
+            .clone()
+            .unwrap_or_else(|| network.hop.clone())
+    }
+}
+
 impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
@@ -120,6 +156,10 @@ impl Default for CacheConfig {
             lease_every: LEASE_EVERY,
             lease_wait: LEASE_WAIT,
             lease_retries: None,
+            app_servers: 1,
+            sticky: false,
+            invalidation_delay: None,
+            invalidation_loss: 0.0,
         }
     }
 }

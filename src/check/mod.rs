@@ -205,6 +205,11 @@ impl Oracle {
         }
     }
 
+    /// Stale reads counted so far that `at` served (in the window).
+    pub fn stale_reads_served_by(&self, at: ServedBy) -> u64 {
+        self.counters.stale.by.get(at.name()).copied().unwrap_or(0)
+    }
+
     /// A multi-key read completes: each key is checked as a read, then the
     /// whole for a fractured read (it saw a transaction's write on one key
     /// and missed it on another key it read).

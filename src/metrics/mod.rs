@@ -248,6 +248,10 @@ pub struct ComponentStats {
     /// and then hit — a database read saved each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_reads_saved: Option<u64>,
+    /// One application server's in-process cache (`cache.app_servers` > 1):
+    /// stale reads it served in the window, as the oracle counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_reads: Option<u64>,
     /// Database: forced log writes (fsyncs) in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forced_writes: Option<u64>,

@@ -4,6 +4,7 @@
 //! table of distributed transactions, two-phase commit and Raft groups.
 
 pub mod analytics;
+pub mod app_caches;
 pub mod apply;
 pub mod cache;
 pub mod che;
@@ -32,6 +33,7 @@ pub mod txn;
 pub mod wal;
 
 pub use crate::sim::{FOREVER, prefetch};
+pub use app_caches::AppCaches;
 pub use apply::{ApplyStream, ApplyWorkers};
 pub use cache::{Cache, Filled, Lease, Lookup};
 pub use derived::{Applied, DerivedStore};

@@ -38,6 +38,14 @@ pub enum Stream<'a> {
     ReplicaChoice,
     /// Which Raft follower serves a follower read.
     FollowerChoice,
+    /// Which application server a request goes to, when sessions do not
+    /// stick to one.
+    AppServerChoice,
+    /// Delays of the invalidation broadcast between application servers.
+    InvalidationDelay,
+    /// Whether the invalidation broadcast to one application server is
+    /// lost.
+    InvalidationLoss,
     /// Raft message delays and followers' forced writes.
     Raft,
     /// Randomised election timeouts.
@@ -77,6 +85,9 @@ impl Stream<'_> {
             Stream::EventLog => "event-log".to_string(),
             Stream::ReplicaChoice => "replica-choice".to_string(),
             Stream::FollowerChoice => "follower-choice".to_string(),
+            Stream::AppServerChoice => "app-server-choice".to_string(),
+            Stream::InvalidationDelay => "cache/invalidation-delay".to_string(),
+            Stream::InvalidationLoss => "cache/invalidation-loss".to_string(),
             Stream::Raft => "raft".to_string(),
             Stream::Election => "election".to_string(),
             Stream::Backoff => "backoff".to_string(),

@@ -1,8 +1,9 @@
 use super::table::{
     ANOMALY_NOTE, BUSINESS_NOTE, LATENCY_NOTE, LOAD_NOTE, SATURATED_NOTE, anomaly_table,
-    any_saturated, business_table, cache_fill_table, component_table, coordination_table,
-    failover_table, fault_table, footprint_table, heading, lag_table, latency_table, load_table,
-    message_table, read_depth_table, transaction_table, visibility_table,
+    any_saturated, app_server_table, business_table, cache_fill_table, component_table,
+    coordination_table, failover_table, fault_table, footprint_table, heading, lag_table,
+    latency_table, load_table, message_table, read_depth_table, transaction_table,
+    visibility_table,
 };
 use super::{Exporter, Results};
 
@@ -56,6 +57,17 @@ impl Exporter for MarkdownExporter {
                     and `db reads saved` counts those that then hit; `to database` is the \
                     lookups that read the database.\n\n";
             out += &fills.to_markdown();
+        }
+        let servers = app_server_table(results);
+        if !servers.rows.is_empty() {
+            out += "\n## Stale reads by app server\n\n";
+            out += "Each application server's own in-process cache (`cache.app_servers`): its \
+                    lookups, hit ratio and the stale reads it served (as the oracle counted \
+                    them), with their share of the stale reads all the servers' caches served. A \
+                    write deletes or updates its own server's copy at once and the others' when \
+                    the broadcast arrives; a server that lost the broadcast serves the old value \
+                    until the TTL or the key's next write.\n\n";
+            out += &servers.to_markdown();
         }
         let business = business_table(results);
         if !business.rows.is_empty() {

@@ -428,6 +428,45 @@ pub fn cache_fill_table(results: &Results) -> Table {
     })
 }
 
+/// Stale reads by application server, per architecture whose servers hold
+/// caches of their own (`cache.app_servers` > 1): each server's lookups, hit
+/// ratio and the stale reads its cache served, with their share of all the
+/// stale reads its architecture's caches served.
+pub fn app_server_table(results: &Results) -> Table {
+    let columns = [
+        "server cache",
+        "lookups",
+        "hit ratio",
+        "stale reads",
+        "share of stale reads",
+    ];
+    per_run_table(results, &columns, |run| {
+        let servers = || {
+            run.components
+                .iter()
+                .filter(|(_, c)| c.stale_reads.is_some())
+        };
+        let total: u64 = servers().filter_map(|(_, c)| c.stale_reads).sum();
+        servers()
+            .map(|(name, c)| {
+                let stale = c.stale_reads.unwrap_or(0);
+                let lookups = c.hits.unwrap_or(0) + c.misses.unwrap_or(0);
+                vec![
+                    name.clone(),
+                    lookups.to_string(),
+                    c.hit_ratio.map_or("-".to_string(), |h| format!("{h:.3}")),
+                    stale.to_string(),
+                    if total == 0 {
+                        "-".to_string()
+                    } else {
+                        format!("{:.1} %", stale as f64 * 100.0 / total as f64)
+                    },
+                ]
+            })
+            .collect()
+    })
+}
+
 /// Anomalies per architecture: each class that occurred, with its rate per
 /// 1,000 offered operations and where it happened; stale reads also with
 /// how old the missed data was; beside, the share of offered operations
@@ -805,6 +844,7 @@ impl Exporter for TableExporter {
         }
         for table in [
             cache_fill_table(results),
+            app_server_table(results),
             fault_table(results),
             failover_table(results),
             coordination_table(results),

@@ -2,6 +2,7 @@
 
 mod accounting;
 mod analytics;
+mod app_caches;
 mod bad_input;
 mod business;
 mod capacity;

@@ -126,6 +126,7 @@ impl KindConfig for Config {
         registry::analytics_on_primary(foreign)
             .or_else(|| registry::one_cache_node(&self.cache))
             .or_else(|| registry::leases_single_only(&self.cache))
+            .or_else(|| registry::one_app_server(&self.cache))
     }
 
     /// The cache's index, the read model and the specialized stores.

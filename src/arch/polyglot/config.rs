@@ -63,6 +63,7 @@ impl KindConfig for Config {
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
         registry::one_cache_node(&self.cache)
             .or_else(|| registry::leases_single_only(&self.cache))
+            .or_else(|| registry::one_app_server(&self.cache))
             .or_else(|| registry::analytics_on_primary(foreign))
     }
 

@@ -139,7 +139,7 @@ impl KindConfig for Config {
                     .to_string(),
             ));
         }
-        registry::leases_single_only(&self.cache)
+        registry::leases_single_only(&self.cache).or_else(|| registry::one_app_server(&self.cache))
     }
 
     fn check_tables(&self) -> Option<Contradiction> {

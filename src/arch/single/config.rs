@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::arch::memory::{CACHE, COPY, INVALIDATED, LEASE};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
-use crate::arch::{AnalyticsOn, CacheConfig, DbConfig, Launch, ReplicasConfig, RunResult};
+use crate::arch::{
+    AnalyticsOn, CacheConfig, DbConfig, Launch, Placement, ReplicasConfig, RunResult,
+};
 use crate::faults::{self, Role, RoleSet};
 
 pub const KIND: Kind = Kind {
@@ -35,6 +37,28 @@ pub struct Config {
     pub replicas: ReplicasConfig,
 }
 
+impl Config {
+    /// Caches of their own per application server are in-process maps,
+    /// without leases.
+    fn app_server_caches(&self) -> Option<Contradiction> {
+        let c = &self.cache;
+        if c.app_servers <= 1 {
+            return None;
+        }
+        let why = if c.placement == Placement::Remote {
+            "app_servers > 1 gives each application server a cache of its own, which needs \
+             placement = \"in-process\" (a remote cache is one shared server); set placement = \
+             \"in-process\" or app_servers = 1"
+        } else if c.leases {
+            "cache leases are simulated for one shared cache; remove leases or set \
+             app_servers = 1"
+        } else {
+            return None;
+        };
+        Some((vec!["cache", "app_servers"], why.to_string()))
+    }
+}
+
 /// `cache_nodes = 4` for `cache.nodes`.
 pub const CACHE_NODES: Shorthand = Shorthand {
     key: "cache_nodes",
@@ -59,7 +83,7 @@ impl KindConfig for Config {
     }
 
     fn check(&self, _foreign: &Foreign) -> Option<Contradiction> {
-        registry::one_cache_node(&self.cache)
+        registry::one_cache_node(&self.cache).or_else(|| self.app_server_caches())
     }
 
     fn check_tables(&self) -> Option<Contradiction> {
@@ -76,13 +100,14 @@ impl KindConfig for Config {
         })
     }
 
+    /// One cache per application server.
     fn bytes_per_key(&self) -> u64 {
         let cache = match (self.cache.capacity > 0, self.cache.leases) {
             (false, _) => 0,
             (true, false) => CACHE + INVALIDATED,
             (true, true) => CACHE + INVALIDATED + LEASE,
         };
-        cache + COPY * u64::from(self.replicas.count)
+        cache * u64::from(self.cache.app_servers) + COPY * u64::from(self.replicas.count)
     }
 
     fn serialize_field<S: serde::ser::SerializeStruct>(
