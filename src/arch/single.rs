@@ -78,7 +78,7 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
-use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, Outcome, Trend, TrendKind, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
@@ -255,11 +255,10 @@ impl Single {
     ) -> Single {
         let w = setting.workload;
         let space = KeySpace::new(w);
-        let keys = space.total();
         let db = &config.db;
         let cache = (config.cache.capacity > 0).then(|| {
             let c = &config.cache;
-            let cache = Cache::new(c.capacity, c.ttl, keys, window);
+            let cache = c.cache(c.capacity, w, &space, streams, window);
             CacheTier {
                 cache: if c.leases {
                     cache.with_leases(c.lease_every)
@@ -1057,6 +1056,28 @@ impl Report for Single {
             divergence.insert(format!("replica_{}", i + 1), d);
         }
         divergence
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        let mut out: Vec<_> = self
+            .cache
+            .iter()
+            .map(|c| {
+                (
+                    "cache".to_string(),
+                    TrendKind::HitRatio,
+                    c.cache.trend().clone(),
+                )
+            })
+            .collect();
+        for (i, r) in self.replicas.iter().enumerate() {
+            out.push((
+                format!("replica_{}", i + 1),
+                TrendKind::Lag,
+                r.data.lag_trend().clone(),
+            ));
+        }
+        out
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {
