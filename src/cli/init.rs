@@ -334,7 +334,7 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
     comment(
         &mut out,
         &format!(
-            "Sizes: archsim counts keys and cache entries. At a row size of {} \
+            "Sizes: archsim counts keys and cache entries, not bytes. At a row size of {} \
              (--row-size) the working set of {} is {} keys (workload.keys){}. The row size \
              itself is not simulated: service times do not depend on it. A scenario may give \
              both in bytes instead (workload.working_set, cache.memory).",

@@ -237,7 +237,7 @@ impl Cache {
                 };
                 self.push_front(k);
             }
-            t = t + gap;
+            t += gap;
         }
         // The past ends at t = 0: what has expired by then goes, the rest
         // keeps the life it has left.

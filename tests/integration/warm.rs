@@ -64,10 +64,9 @@ fn a_warm_cache_hits_at_its_steady_state_from_the_first_second() {
 }
 
 #[test]
-fn a_warm_start_keeps_the_ttl_spread_and_the_oracle_right() {
-    // With a TTL of 2 s the warm entries' expiries are spread: the hit
-    // ratio of the first TTL stays at the TTL's steady state instead of
-    // falling at t = 2 s, and no read is stale (entries at version 0).
+fn a_warm_start_with_a_ttl_holds_the_ttl_steady_state_and_no_stale_reads() {
+    // With a TTL of 2 s the hit ratio is the TTL-limited estimate's, and
+    // no read is stale (entries at their initial version 0).
     let text = reads("warm", "0s", "6s", 200_000, 20_000).replace("ttl = \"0s\"", "ttl = \"2s\"");
     let s = scenario(&text);
     let r = &run(&s).runs[0];
