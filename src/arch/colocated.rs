@@ -85,7 +85,7 @@ use crate::check::{LagSummary, ServedBy};
 use crate::dist::Dist;
 use crate::faults::{Failover, Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, CoordinationCost, Outcome, Window};
+use crate::metrics::{ComponentStats, CoordinationCost, Outcome, Trend, TrendKind, Window};
 use crate::model::analytics::{self, Split};
 use crate::model::election::{self, ElectionTimeout, Server, Timing};
 use crate::model::locks::{Conflict, TxnId};
@@ -1385,6 +1385,20 @@ impl Report for Colocated {
 
     fn record(&self) -> &VersionedStore {
         &self.data
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        self.followers
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                (
+                    format!("follower_{}", j + 1),
+                    TrendKind::Lag,
+                    f.lag_trend().clone(),
+                )
+            })
+            .collect()
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {

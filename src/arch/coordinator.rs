@@ -72,6 +72,7 @@ use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationCost, Cost, Outcome, Window};
+use crate::metrics::{Trend, TrendKind};
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::network::Message as Kind;
 use crate::model::participant::{self, Participant};
@@ -217,6 +218,8 @@ struct Boundary {
     /// From a write-behind put's invocation to its commit at the write
     /// model, for puts invoked in the window.
     behind: crate::metrics::LatencyRecorder,
+    /// The same by invocation instant over the whole run, in ns.
+    behind_trend: crate::metrics::Trend,
     flush_armed: bool,
     /// The newest version issued per plain key by write-behind.
     issued: Vec<Version>,
@@ -303,7 +306,7 @@ impl Coordinator {
             .collect();
         let cache = &config.cache;
         let boundary = (cache.capacity > 0).then(|| Boundary {
-            cache: Cache::new(cache.capacity, cache.ttl, space.total(), window),
+            cache: cache.cache(cache.capacity, w, &space, streams, window),
             station: Station::new(cache.cores, window),
             service: cache.service(),
             in_process: cache.placement == Placement::InProcess,
@@ -313,6 +316,7 @@ impl Coordinator {
             flushing: FxHashSet::default(),
             pending: FxHashMap::default(),
             behind: crate::metrics::LatencyRecorder::new(),
+            behind_trend: crate::metrics::Trend::new(window.end),
             flush_armed: false,
             issued: vec![0; space.plain as usize],
         });
@@ -918,6 +922,8 @@ impl Coordinator {
             if window.contains(invoked) {
                 b.behind.record(now - invoked, Outcome::Ok);
             }
+            b.behind_trend
+                .record(invoked, (now - invoked).as_nanos() as f64);
             self.publish(&writes[..1], &put, ctx);
         }
         let last = batch.last().expect("a flush has writes").0;
@@ -1463,6 +1469,32 @@ impl Report for Coordinator {
             stores.divergence(current, &mut divergence);
         }
         divergence
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        let mut out = vec![(
+            "read_model".to_string(),
+            TrendKind::Lag,
+            self.read_model.store.lag_trend().clone(),
+        )];
+        if let Some(b) = &self.boundary {
+            out.push((
+                "cache".to_string(),
+                TrendKind::HitRatio,
+                b.cache.trend().clone(),
+            ));
+            if b.critical < 1.0 {
+                out.push((
+                    "write_model".to_string(),
+                    TrendKind::Lag,
+                    b.behind_trend.clone(),
+                ));
+            }
+        }
+        if let Some(stores) = &self.stores {
+            stores.lag_trends(&mut out);
+        }
+        out
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {

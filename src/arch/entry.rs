@@ -115,6 +115,29 @@ impl ArchitectureConfig {
         self.config.kind()
     }
 
+    /// The app-tier cache's table, for the kinds that have one (colocated
+    /// has none: its memory-first partitions serve reads themselves).
+    pub fn cache_mut(&mut self) -> Option<&mut super::CacheConfig> {
+        match &mut self.config {
+            Config::Single(c) => Some(&mut c.cache),
+            Config::Polyglot(c) => Some(&mut c.cache),
+            Config::Sharded(c) => Some(&mut c.cache),
+            Config::Coordinator(c) => Some(&mut c.cache),
+            Config::Colocated(_) => None,
+        }
+    }
+
+    /// The app-tier cache's table (see `cache_mut`).
+    pub fn cache(&self) -> Option<&super::CacheConfig> {
+        match &self.config {
+            Config::Single(c) => Some(&c.cache),
+            Config::Polyglot(c) => Some(&c.cache),
+            Config::Sharded(c) => Some(&c.cache),
+            Config::Coordinator(c) => Some(&c.cache),
+            Config::Colocated(_) => None,
+        }
+    }
+
     /// The roles faults can target in this architecture.
     pub fn roles(&self) -> crate::faults::RoleSet {
         self.config.roles()

@@ -2,6 +2,7 @@
 //! protocol order, its `config.rs` what it reads of a scenario; the
 //! registry maps a scenario's `kind` to them.
 
+pub mod cache;
 pub mod colocated;
 pub mod coordinator;
 mod entry;
@@ -20,7 +21,7 @@ use std::collections::BTreeMap;
 use crate::check::{DivergenceReport, LagSummary};
 use crate::faults::{Effects, Fault};
 use crate::harness::{Architecture, Run};
-use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Window};
+use crate::metrics::{ComponentStats, CoordinationReport, Recorder, Trend, TrendKind, Window};
 use crate::model::VersionedStore;
 use crate::model::network::NetworkConfig;
 use crate::sim::{self, RunOutput, SimDuration, SimTime, Streams};
@@ -36,8 +37,8 @@ pub use result::{
 pub use sharded::config::{Delays, DocstoreConfig};
 pub use stores::config::{StoresConfig, Sync};
 pub use tables::{
-    AnalyticsOn, AnalyticsScheduling, CacheConfig, CrossShard, DbConfig, Fencing, Invalidate,
-    Placement, ReadRouting, ReplicasConfig, ShardsConfig,
+    AnalyticsOn, AnalyticsScheduling, CacheConfig, CacheStart, CrossShard, DbConfig,
+    ENTRY_OVERHEAD, Fencing, Invalidate, Placement, ReadRouting, ReplicasConfig, ShardsConfig,
 };
 
 /// What a run of an architecture is built against besides its own config:
@@ -85,6 +86,11 @@ pub trait Report {
     fn divergence(&self) -> BTreeMap<String, DivergenceReport> {
         BTreeMap::new()
     }
+    /// What settles over a run, by copy name: each cache's hit ratio and
+    /// each copy's visibility lag, per window over the whole run.
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        Vec::new()
+    }
     /// Each copy's visibility lag, by copy name.
     fn lag(&self) -> BTreeMap<String, LagSummary> {
         BTreeMap::new()
@@ -111,7 +117,9 @@ pub struct Recording {
 }
 
 /// The warm-up MSER-5 picks for `arch` in `setting`: a pilot run of
-/// replication 0, without warm-up, over `duration`.
+/// replication 0, without warm-up, over `duration`; the latest of the
+/// truncation points of its completions' latencies, of each cache's hit
+/// ratio and of each copy's visibility lag, per window.
 pub fn pilot_warmup(setting: &Setting<'_>, arch: &ArchitectureConfig) -> SimDuration {
     let pilot = Setting {
         warmup: SimDuration::ZERO,
@@ -277,6 +285,9 @@ fn collect<A: Architecture + Report>(
         .map(|(k, v)| (k, v.rounded()))
         .collect();
     let series = output.recorder.timeline().series(h.oracle.series());
+    let trends = system.trends();
+    let mut notes = cache::ttl_notes(setting, arch);
+    notes.extend(cache::unsettled(&trends, window));
     let mut effects = h.effects.clone();
     system.effects_at_end(&mut effects, output.stopped_at.min(window.end));
     let faults = crate::faults::report(
@@ -318,9 +329,15 @@ fn collect<A: Architecture + Report>(
         indicators: Vec::new(),
         events: output.events,
         warmup_s: None,
-        truncation_s: output
-            .recorder
-            .batches()
-            .map(|b| b.truncation().as_nanos() as f64 / 1e9),
+        notes,
+        truncation_s: output.recorder.batches().map(|b| {
+            // The latest of the latencies' truncation and every hit ratio's
+            // and lag's.
+            let latest = trends
+                .iter()
+                .map(|(_, _, t)| t.truncation())
+                .fold(b.truncation(), SimTime::max);
+            latest.as_nanos() as f64 / 1e9
+        }),
     }
 }

@@ -39,7 +39,7 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::Role;
 use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
-use crate::metrics::{ComponentStats, Window};
+use crate::metrics::{ComponentStats, Trend, TrendKind, Window};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
@@ -134,12 +134,9 @@ impl Polyglot {
         let space = KeySpace::new(w);
         let db = &config.db;
         let cache = (config.cache.capacity > 0).then(|| {
-            Cache::new(
-                config.cache.capacity,
-                config.cache.ttl,
-                space.total(),
-                window,
-            )
+            config
+                .cache
+                .cache(config.cache.capacity, w, &space, streams, window)
         });
         Polyglot {
             db: db.node(db.cores, window),
@@ -485,6 +482,17 @@ impl Report for Polyglot {
         }
         self.stores.divergence(current, &mut divergence);
         divergence
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        let mut out: Vec<_> = self
+            .cache
+            .cache
+            .iter()
+            .map(|c| ("cache".to_string(), TrendKind::HitRatio, c.trend().clone()))
+            .collect();
+        self.stores.lag_trends(&mut out);
+        out
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {

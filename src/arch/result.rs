@@ -102,6 +102,12 @@ pub struct RunResult {
     /// The warm-up of this run when the scenario picks it (`warmup = "auto"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup_s: Option<f64>,
+    /// What a reader of the figures should know: a cache hit ratio or a
+    /// copy's lag that had not settled by the end of the run, a TTL that
+    /// caps the hit ratio well below what the capacity would give. Printed
+    /// on stderr and in the report. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// MSER-5's truncation point of a pilot run, in s.
     #[serde(skip)]
     pub truncation_s: Option<f64>,

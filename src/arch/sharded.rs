@@ -68,7 +68,7 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
-use crate::metrics::{ComponentStats, Outcome, Window};
+use crate::metrics::{ComponentStats, Outcome, Trend, TrendKind, Window};
 use crate::model::analytics::{self, Split};
 use crate::model::network::Message;
 use crate::model::quorum::Placement;
@@ -331,12 +331,7 @@ impl Sharded {
         };
         let c = &config.cache;
         let grid = (c.capacity > 0).then(|| Grid {
-            cache: Cache::new(
-                c.capacity * u64::from(c.nodes),
-                c.ttl,
-                space.total(),
-                window,
-            ),
+            cache: c.cache(c.capacity * u64::from(c.nodes), w, &space, streams, window),
             nodes: (0..c.nodes)
                 .map(|_| Station::new(c.cores, window))
                 .collect(),
@@ -1645,6 +1640,31 @@ impl Report for Sharded {
             stores.divergence(current, &mut divergence);
         }
         divergence
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        let mut out: Vec<_> = self
+            .grid
+            .iter()
+            .map(|g| {
+                (
+                    "cache".to_string(),
+                    TrendKind::HitRatio,
+                    g.cache.trend().clone(),
+                )
+            })
+            .collect();
+        for (j, r) in self.replicas.iter().enumerate() {
+            out.push((
+                format!("replica_{}", j + 1),
+                TrendKind::Lag,
+                r.lag_trend().clone(),
+            ));
+        }
+        if let Some(stores) = &self.stores {
+            stores.lag_trends(&mut out);
+        }
+        out
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {

@@ -78,7 +78,7 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Fault, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, OpState, Part, WhenDown};
-use crate::metrics::{ComponentStats, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, Outcome, Trend, TrendKind, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
@@ -370,12 +370,11 @@ impl Single {
     ) -> Single {
         let w = setting.workload;
         let space = KeySpace::new(w);
-        let keys = space.total();
         let db = &config.db;
         let cache = (config.cache.capacity > 0).then(|| {
             let c = &config.cache;
             let one = || {
-                let cache = Cache::new(c.capacity, c.ttl, keys, window);
+                let cache = c.cache(c.capacity, w, &space, streams, window);
                 if c.leases {
                     cache.with_leases(c.lease_every)
                 } else {
@@ -1522,6 +1521,30 @@ impl Report for Single {
             divergence.insert(format!("replica_{}", i + 1), d);
         }
         divergence
+    }
+
+    fn trends(&self) -> Vec<(String, TrendKind, Trend)> {
+        let mut out: Vec<_> = self
+            .cache
+            .iter()
+            .map(|c| {
+                // Every application server's lookups together.
+                let caches = c.caches.all();
+                let mut trend = caches[0].trend().clone();
+                for other in &caches[1..] {
+                    trend.merge(other.trend());
+                }
+                ("cache".to_string(), TrendKind::HitRatio, trend)
+            })
+            .collect();
+        for (i, r) in self.replicas.iter().enumerate() {
+            out.push((
+                format!("replica_{}", i + 1),
+                TrendKind::Lag,
+                r.data.lag_trend().clone(),
+            ));
+        }
+        out
     }
 
     fn lag(&self) -> BTreeMap<String, LagSummary> {

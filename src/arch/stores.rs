@@ -46,7 +46,7 @@ use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::Role;
 use crate::harness::{AfterRead, Context, Harness, Part, WhenDown};
-use crate::metrics::{ComponentStats, LatencyRecorder, Outcome, Window, round6};
+use crate::metrics::{ComponentStats, LatencyRecorder, Outcome, Trend, TrendKind, Window, round6};
 use crate::model::network::Message;
 use crate::model::streams::Stream;
 use crate::model::{
@@ -206,6 +206,8 @@ pub struct Stores {
     changes: Changes,
     /// Visibility lag of the cache's sets by its feed (apply − commit).
     cache_lag: LatencyRecorder,
+    /// The cache feed's lag by commit instant over the whole run, in ns.
+    cache_lag_trend: Trend,
     /// A database write's CPU: what indexing or loading one dual-written
     /// row costs the index or the warehouse.
     write: Dist,
@@ -276,6 +278,7 @@ impl Stores {
             ],
             changes: Changes::default(),
             cache_lag: LatencyRecorder::new(),
+            cache_lag_trend: Trend::new(window.end),
             write: db.write.clone(),
             analytics: db.analytics.clone(),
             slicer: TimeSlicer::new(db.analytics_slice()),
@@ -600,6 +603,8 @@ impl Stores {
                 if self.window.contains(c.committed) {
                     self.cache_lag.record(now - c.committed, Outcome::Ok);
                 }
+                self.cache_lag_trend
+                    .record(c.committed, (now - c.committed).as_nanos() as f64);
                 Some(match b.cache.set(&w, current, now) {
                     true => Applied::OutOfOrder,
                     false if duplicate => Applied::Duplicate,
@@ -795,6 +800,28 @@ impl Stores {
                 },
             );
         }
+    }
+
+    /// The lag trends of the cache's feed (with a cache), the index and the
+    /// warehouse.
+    pub fn lag_trends(&self, out: &mut Vec<(String, TrendKind, Trend)>) {
+        if self.cache {
+            out.push((
+                "cache".to_string(),
+                TrendKind::Lag,
+                self.cache_lag_trend.clone(),
+            ));
+        }
+        out.push((
+            "search".to_string(),
+            TrendKind::Lag,
+            self.search.lag_trend().clone(),
+        ));
+        out.push((
+            "warehouse".to_string(),
+            TrendKind::Lag,
+            self.warehouse.lag_trend().clone(),
+        ));
     }
 
     /// The visibility lag of the cache's feed (with a cache), the index and

@@ -15,11 +15,15 @@ use crate::dist::checks::{
     optional_retry_bound, positive_duration, positive_f64, read_replica_count, unit_interval,
     usl_coefficient,
 };
+use crate::dist::size::Bytes;
 use crate::metrics::Window;
 use crate::model::ApplyWorkers;
+use crate::model::cache::Cache;
 use crate::model::router::{PartitionBy, ShardPlacement};
+use crate::model::streams::Stream;
 use crate::model::{CommitLog, LogDevice, Scalability, Station};
-use crate::sim::{SimDuration, SimRng};
+use crate::sim::{SimDuration, SimRng, Streams};
+use crate::workload::{KeyChooser, KeySpace, WorkloadConfig};
 
 /// Where analytics queries run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +42,22 @@ pub enum AnalyticsOn {
 pub struct CacheConfig {
     /// Entries held, with LRU eviction; 0 means no cache. Default 0.
     pub capacity: u64,
+    /// The cache's memory instead of `capacity` (give one or the other): a size like "10GB", turned into entries = memory / (`workload.row_size` + `entry_overhead`); the resolved scenario shows the `capacity` it came to. Default: none (`capacity` counts).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dist::size::cache_memory"
+    )]
+    pub memory: Option<Bytes>,
+    /// Bytes an entry takes beyond its row, for `memory`: the key's hash-table slot, object header and allocator rounding. Default "64B" (estimate: Redis keeps about 50–90 B per key beyond the key and value — dictEntry 24 B, redisObject 16 B, SDS headers, jemalloc size classes, Redis docs "Memory optimization"; memcached's item header is 48–56 B).
+    #[serde(
+        deserialize_with = "crate::dist::size::any_size",
+        skip_serializing_if = "is_entry_overhead_default"
+    )]
+    pub entry_overhead: Bytes,
+    /// What the cache holds at t = 0: "empty" (cold: it fills as reads miss; also accepted as "cold") or "warm" (its steady state: what it holds after a long history of reads drawn from the workload's popularity and rate of gets, replayed through its LRU and TTL on a stream of its own, entries at their keys' initial versions, TTLs left as the history left them). Same option and meaning in every kind with an app-tier cache (single, polyglot's grid, sharded's grid, coordinator's boundary cache; colocated has none). Default "empty".
+    #[serde(skip_serializing_if = "CacheStart::is_empty")]
+    pub start: CacheStart,
     /// Time to live, fixed from the fill; "0s" means entries never expire. Default "60s" (common practice: 5–60 min for computed values; estimate).
     pub ttl: SimDuration,
     /// "in-process" (a map in the application: no network hop) or "remote" (Redis-like: one hop each way to a server). Default "remote".
@@ -103,6 +123,87 @@ fn is_zero_share(p: &f64) -> bool {
     *p == 0.0
 }
 
+/// What a cache holds when the run starts.
+///
+/// "warm" starts it at its steady state: before t = 0 a history of reads,
+/// drawn from the workload's popularity of plain keys at its rate of gets
+/// on a stream of their own ("cache/warm": every other stream draws as it
+/// would from empty, and the start is the same for a seed), is replayed
+/// through the cache with its own LRU and TTL, until the history has read
+/// as many distinct keys as the cache holds — from then on an LRU holds
+/// exactly the most recently read ones, its stationary content under
+/// independent reads, which Che's approximation describes — and, with a
+/// TTL, two TTLs of reads more, so the TTL's steady state is reached too.
+/// A replay rather than the `capacity` most popular keys: a real LRU never
+/// quite holds those (and a TTL keeps even fewer), and a replay needs no
+/// per-key probability (scrambled Zipf has none). Entries hold their keys'
+/// initial versions (0) and values, as the system of record starts with
+/// them, so the oracle's checks hold; each keeps the TTL its fill in the
+/// history left it, so expiries are spread as in a long run rather than
+/// all falling at t = ttl. The history stops at 64 reads per entry (at
+/// least ten million): a cache nearly as large as a skewed key space may
+/// start short of full. Writes are not replayed (they only delete
+/// entries); popularities that move (latest, sequential) have no steady
+/// state, and start from the history's draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheStart {
+    /// Nothing cached at t = 0.
+    #[default]
+    #[serde(alias = "cold")]
+    Empty,
+    /// The steady state of an LRU of the cache's capacity.
+    Warm,
+}
+
+impl CacheStart {
+    fn is_empty(&self) -> bool {
+        *self == CacheStart::Empty
+    }
+}
+
+/// Reads a warm start replays at most: 64 per entry, and no fewer than
+/// ten million (a few seconds of drawing).
+fn most_draws(capacity: u64) -> u64 {
+    capacity.saturating_mul(64).max(10_000_000)
+}
+
+/// Fills `cache` with its steady state (see `CacheStart`): a history of
+/// reads drawn from the workload's popularity of plain keys on `rng`, at
+/// its rate of gets, replayed through the cache until it has read as many
+/// distinct keys as the cache holds, then two TTLs more (none without one).
+fn warm(
+    cache: &mut Cache,
+    w: &WorkloadConfig,
+    space: &KeySpace,
+    mut rng: SimRng,
+    ttl: SimDuration,
+) {
+    let capacity = cache.capacity() as u64;
+    let reads_per_s = (w.rate * w.mix.share(crate::workload::OpKind::Get)).max(1.0);
+    let gap = SimDuration((1e9 / reads_per_s).round().max(1.0) as u64);
+    let more = if ttl.is_zero() {
+        0
+    } else {
+        (2.0 * ttl.as_secs_f64() * reads_per_s).ceil() as u64
+    };
+    let most = most_draws(capacity).saturating_add(more);
+    let mut chooser = KeyChooser::new(w.popularity, w.keys);
+    cache.warm(
+        || chooser.sample(&mut rng),
+        |key| space.initial_value(key),
+        gap,
+        (capacity.min(w.keys), more, most),
+    );
+}
+
+/// `entry_overhead`'s default, 64 bytes.
+pub const ENTRY_OVERHEAD: u64 = 64;
+
+fn is_entry_overhead_default(b: &Bytes) -> bool {
+    b.0 == ENTRY_OVERHEAD
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -121,6 +222,44 @@ fn is_lease_wait_default(d: &SimDuration) -> bool {
 }
 
 impl CacheConfig {
+    /// Entries a cache of `memory` bytes holds at `row` bytes a row and
+    /// `overhead` bytes per entry beyond it.
+    pub fn entries_in(memory: u64, row: u64, overhead: u64) -> u64 {
+        memory / (row + overhead).max(1)
+    }
+
+    /// Sets `capacity` from `memory` at `row` bytes a row (nothing without
+    /// `memory`), and drops `memory`, so the resolved scenario shows the
+    /// entries.
+    pub fn resolve_memory(&mut self, row: u64) {
+        if let Some(memory) = self.memory.take() {
+            self.capacity = CacheConfig::entries_in(memory.0, row, self.entry_overhead.0);
+        }
+    }
+
+    /// The cache of `capacity` entries over `space`'s keys this table
+    /// describes, holding at t = 0 what `start` says.
+    pub fn cache(
+        &self,
+        capacity: u64,
+        workload: &WorkloadConfig,
+        space: &KeySpace,
+        streams: &Streams,
+        window: Window,
+    ) -> Cache {
+        let mut cache = Cache::new(capacity, self.ttl, space.total(), window);
+        if self.start == CacheStart::Warm {
+            warm(
+                &mut cache,
+                workload,
+                space,
+                Stream::CacheWarm.of(streams),
+                self.ttl,
+            );
+        }
+        cache
+    }
+
     pub fn service(&self) -> Dist {
         self.service.clone().unwrap_or_else(|| {
             Dist::parse(match self.placement {
@@ -146,6 +285,9 @@ impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
             capacity: 0,
+            memory: None,
+            entry_overhead: Bytes(ENTRY_OVERHEAD),
+            start: CacheStart::Empty,
             ttl: SimDuration::from_secs(60),
             placement: Placement::Remote,
             service: None,

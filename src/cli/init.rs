@@ -311,7 +311,9 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
             .collect();
         workload.mix = Mix::new(shares).map_err(anyhow::Error::msg)?;
     }
-    let cache_entries = args.cache.map(|bytes| bytes / row);
+    let cache_entries = args.cache.map(|bytes| {
+        crate::scenario::CacheConfig::entries_in(bytes, row, crate::scenario::ENTRY_OVERHEAD)
+    });
 
     let mut out = String::new();
     let command: Vec<String> = std::env::args().skip(1).collect();
@@ -334,7 +336,8 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
         &format!(
             "Sizes: archsim counts keys and cache entries, not bytes. At a row size of {} \
              (--row-size) the working set of {} is {} keys (workload.keys){}. The row size \
-             itself is not simulated: service times do not depend on it.",
+             itself is not simulated: service times do not depend on it. A scenario may give \
+             both in bytes instead (workload.working_set, cache.memory).",
             human(row),
             args.working_set.map_or_else(
                 || format!(
@@ -346,8 +349,11 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
             keys,
             match (args.cache, cache_entries) {
                 (Some(bytes), Some(n)) => format!(
-                    " and a cache of {} holds {n} entries (architecture.cache.capacity)",
-                    human(bytes)
+                    " and a cache of {} holds {n} entries (architecture.cache.capacity: \
+                     memory / (row size + {} B of overhead per entry, as cache.memory counts \
+                     it))",
+                    human(bytes),
+                    crate::scenario::ENTRY_OVERHEAD
                 ),
                 _ => String::new(),
             }
@@ -522,48 +528,7 @@ fn starter(args: &InitArgs, name: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// Bytes as the flags write them: "50GB", "1KB", "512MiB", "1000" (bytes).
-/// KB, MB, GB and TB are powers of 1000; KiB, MiB, GiB and TiB of 1024.
-pub fn bytes(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num.replace('_', "").parse().map_err(|_| {
-        format!("\"{text}\" is not a size; write a number and a unit, e.g. 50GB, 1KB or 512MiB")
-    })?;
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" | "k" => 1e3,
-        "mb" | "m" => 1e6,
-        "gb" | "g" => 1e9,
-        "tb" | "t" => 1e12,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        other => {
-            return Err(format!(
-                "\"{text}\": unknown unit \"{other}\"; use B, KB, MB, GB, TB (powers of 1000) \
-                 or KiB, MiB, GiB, TiB (powers of 1024)"
-            ));
-        }
-    };
-    let bytes = num * scale;
-    if !bytes.is_finite() || bytes > 1e18 {
-        return Err(format!("\"{text}\" is too large a size"));
-    }
-    Ok(bytes.round() as u64)
-}
-
-/// A positive size (the row size).
-pub fn row_size(text: &str) -> Result<u64, String> {
-    match bytes(text)? {
-        0 => Err(format!("\"{text}\": a row has at least 1 byte")),
-        n => Ok(n),
-    }
-}
+pub use crate::scenario::size::{bytes, row_size};
 
 /// A share from 0 to 1.
 pub fn share(text: &str) -> Result<f64, String> {
@@ -591,34 +556,15 @@ pub fn replicas(text: &str) -> Result<u32, String> {
     }
 }
 
-/// Bytes as the flags take them: "50GB", "1.5KB", "999B".
-fn human(n: u64) -> String {
-    for (unit, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] {
-        let v = n as f64 / size;
-        if v >= 1.0 {
-            let text = format!("{v:.2}");
-            let text = text.trim_end_matches('0').trim_end_matches('.');
-            return format!("{text}{unit}");
-        }
-    }
-    format!("{n}B")
-}
+use crate::scenario::size::human;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
+    fn flags_take_the_scenario_sizes() {
         assert_eq!(bytes("50GB"), Ok(50_000_000_000));
-        assert_eq!(bytes("1 KB"), Ok(1000));
-        assert_eq!(bytes("1KiB"), Ok(1024));
-        assert_eq!(bytes("1.5mb"), Ok(1_500_000));
-        assert_eq!(bytes("4096"), Ok(4096));
-        assert!(bytes("lots").is_err());
-        assert!(bytes("3 parsecs").is_err());
         assert!(row_size("0").is_err());
-        assert_eq!(human(50_000_000_000), "50GB");
-        assert_eq!(human(1000), "1KB");
     }
 }

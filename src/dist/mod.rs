@@ -16,6 +16,7 @@
 
 pub mod checks;
 mod parse;
+pub mod size;
 
 use std::fmt;
 

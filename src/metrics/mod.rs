@@ -7,6 +7,7 @@ mod latency;
 mod mser;
 mod series;
 mod time_average;
+mod trend;
 
 pub use business::{Business, BusinessReport};
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
@@ -14,6 +15,7 @@ pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6};
 pub use mser::BatchMeans;
 pub use series::{Series, Timeline, window_length};
 pub use time_average::TimeAverage;
+pub use trend::{HIT_RATIO_TOLERANCE, LAG_FLOOR_MS, LAG_GROWTH, Trend, TrendKind};
 
 pub use crate::sim::Window;
 use crate::sim::{Request as _, SimDuration, SimTime, TIMEOUT_CLASSES};

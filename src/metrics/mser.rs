@@ -31,6 +31,15 @@ impl BatchMeans {
         }
     }
 
+    /// Batches given whole: (instant the batch ended, its mean), in time
+    /// order — e.g. the means of a series' windows.
+    pub fn of(batches: Vec<(SimTime, f64)>) -> BatchMeans {
+        BatchMeans {
+            batches,
+            ..BatchMeans::default()
+        }
+    }
+
     /// The MSER-5 truncation instant (zero when no truncation helps).
     pub fn truncation(&self) -> SimTime {
         let n = self.batches.len();

@@ -22,7 +22,7 @@
 //! a crash ends the outstanding token, and the next miss gets a new one.
 
 use crate::check::{DivergenceReport, Version};
-use crate::metrics::{TimeAverage, Window, round6};
+use crate::metrics::{TimeAverage, Trend, Window, round6};
 use crate::sim::{SimDuration, SimTime};
 
 /// End of the recency list.
@@ -32,7 +32,8 @@ const NEVER: SimTime = SimTime::MAX;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    filled_at: SimTime,
+    /// When the TTL ends (`NEVER` without one).
+    expires_at: SimTime,
     value: i64,
     /// Since when the entry has held an older version than the system of
     /// record (`NEVER`: it is current).
@@ -47,7 +48,7 @@ struct Entry {
 impl Default for Entry {
     fn default() -> Self {
         Entry {
-            filled_at: SimTime::ZERO,
+            expires_at: NEVER,
             value: 0,
             stale_since: NEVER,
             version: 0,
@@ -102,6 +103,9 @@ pub struct Cache {
     /// In the window: reads that waited for a fill and then hit (a
     /// database read saved each).
     reads_saved: u64,
+    /// Hits (1) and misses (0) per window over the whole run, warm-up
+    /// included: the hit ratio over time.
+    trend: Trend,
 }
 
 /// The outstanding lease token of a key, and when it was handed out.
@@ -169,7 +173,101 @@ impl Cache {
             stale_sets_refused: 0,
             hot_misses: 0,
             reads_saved: 0,
+            trend: Trend::new(window.end),
         }
+    }
+
+    /// Fills the empty cache with its steady state under the reads
+    /// `draw` yields, one per `gap` of time: a history of reads is replayed
+    /// through the cache (LRU and TTL as in the run, each key at its initial
+    /// version 0 and `value`) until `distinct` keys have been read — from
+    /// then on an LRU holds exactly the most recent ones — and `more` reads
+    /// after that (two TTLs' worth, for the TTL's steady state), or `most`
+    /// reads in all; the history ends at t = 0, and the entries then held,
+    /// with the TTLs they have left, are the cache at t = 0. Nothing of the
+    /// replay is counted.
+    pub fn warm(
+        &mut self,
+        mut draw: impl FnMut() -> u64,
+        value: impl Fn(u64) -> i64,
+        gap: SimDuration,
+        (distinct, more, most): (u64, u64, u64),
+    ) {
+        debug_assert!(self.is_empty(), "a warm start fills an empty cache");
+        if self.capacity == 0 {
+            return;
+        }
+        let mut seen = vec![0u64; self.entries.len().div_ceil(64)];
+        let (mut found, mut after, mut draws) = (0u64, 0u64, 0u64);
+        let mut t = SimTime::ZERO;
+        while draws < most && (found < distinct || after < more) {
+            draws += 1;
+            if found >= distinct {
+                after += 1;
+            }
+            let key = draw();
+            let bit = 1u64 << (key % 64);
+            if seen[(key / 64) as usize] & bit == 0 {
+                seen[(key / 64) as usize] |= bit;
+                found += 1;
+            }
+            let k = key as u32;
+            let e = self.entries[key as usize];
+            if e.present && t < e.expires_at {
+                self.touch(k);
+            } else {
+                if e.present {
+                    self.unlink(k);
+                } else if self.len == self.capacity {
+                    let lru = self.tail;
+                    self.unlink(lru);
+                    self.entries[lru as usize].present = false;
+                } else {
+                    self.len += 1;
+                }
+                let e = &mut self.entries[key as usize];
+                e.present = true;
+                e.version = 0;
+                e.value = value(key);
+                e.stale_since = NEVER;
+                e.expires_at = if self.ttl.is_zero() {
+                    NEVER
+                } else {
+                    t + self.ttl
+                };
+                self.push_front(k);
+            }
+            t += gap;
+        }
+        // The past ends at t = 0: what has expired by then goes, the rest
+        // keeps the life it has left.
+        let end = t;
+        let mut k = self.head;
+        while k != NIL {
+            let next = self.entries[k as usize].next;
+            let e = &mut self.entries[k as usize];
+            if e.expires_at != NEVER {
+                if e.expires_at <= end {
+                    self.unlink(k);
+                    self.entries[k as usize].present = false;
+                    self.len -= 1;
+                } else {
+                    e.expires_at = SimTime::ZERO + (e.expires_at - end);
+                }
+            }
+            k = next;
+        }
+        self.present.set(SimTime::ZERO, self.len as u64);
+    }
+
+    /// Entries the cache holds at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The hit ratio per window over the whole run.
+    pub fn trend(&self) -> &Trend {
+        &self.trend
     }
 
     /// Switches leases on: a token per key at most once per `every` while
@@ -275,7 +373,7 @@ impl Cache {
         let e = self.entries[key as usize];
         let found = if !e.present || self.down {
             None
-        } else if !self.ttl.is_zero() && now >= e.filled_at + self.ttl {
+        } else if now >= e.expires_at {
             self.remove(k, now);
             self.expirations += 1;
             None
@@ -284,6 +382,7 @@ impl Cache {
             Some((e.version, e.value))
         };
         let measured = self.window.contains(now);
+        self.trend.record(now, f64::from(u8::from(found.is_some())));
         match found {
             Some((v, value)) => {
                 self.hits += u64::from(measured);
@@ -333,7 +432,11 @@ impl Cache {
         let e = &mut self.entries[key as usize];
         e.version = version;
         e.value = value;
-        e.filled_at = now;
+        e.expires_at = if self.ttl.is_zero() {
+            NEVER
+        } else {
+            now + self.ttl
+        };
         if version < current {
             e.stale_since = now;
         }

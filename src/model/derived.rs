@@ -6,7 +6,7 @@
 //! accounts how long it lagged the system of record.
 
 use crate::check::Version;
-use crate::metrics::{LatencyRecorder, Outcome, Window};
+use crate::metrics::{LatencyRecorder, Outcome, Trend, Window};
 use crate::sim::SimTime;
 use crate::workload::KeySpace;
 
@@ -35,6 +35,8 @@ pub struct DerivedStore {
     keys: Vec<KeyCopy>,
     /// Apply − commit of the writes committed in the window.
     visibility: LatencyRecorder,
+    /// Visibility lag by commit instant over the whole run, in ns.
+    lag_trend: Trend,
     /// ∫ keys differing dt over the window, in ns.
     differ_ns: u128,
     window: Window,
@@ -50,6 +52,7 @@ impl DerivedStore {
                 })
                 .collect(),
             visibility: LatencyRecorder::new(),
+            lag_trend: Trend::new(window.end),
             differ_ns: 0,
             window,
         }
@@ -84,8 +87,12 @@ impl DerivedStore {
         } else {
             Applied::InOrder
         };
-        if applied == Applied::InOrder && self.window.contains(committed) {
-            self.visibility.record(now - committed, Outcome::Ok);
+        if applied == Applied::InOrder {
+            if self.window.contains(committed) {
+                self.visibility.record(now - committed, Outcome::Ok);
+            }
+            self.lag_trend
+                .record(committed, (now - committed).as_nanos() as f64);
         }
         c.version = version;
         c.value = value;
@@ -105,6 +112,11 @@ impl DerivedStore {
     pub fn read(&self, key: u64) -> (Version, i64) {
         let c = &self.keys[key as usize];
         (c.version, c.value)
+    }
+
+    /// Visibility lag by commit instant over the whole run.
+    pub fn lag_trend(&self) -> &Trend {
+        &self.lag_trend
     }
 
     pub fn visibility_lag(&self) -> &LatencyRecorder {

@@ -11,7 +11,7 @@
 use super::ApplyStream;
 use crate::check::Version;
 use crate::dist::Dist;
-use crate::metrics::{LatencyRecorder, Outcome, Window};
+use crate::metrics::{LatencyRecorder, Outcome, Trend, Window};
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::workload::KeySpace;
 
@@ -153,6 +153,8 @@ pub struct Replica {
     rng: SimRng,
     /// Visibility lag (apply − commit) of writes committed in the window.
     visibility: LatencyRecorder,
+    /// Visibility lag by commit instant over the whole run, in ns.
+    lag_trend: Trend,
     /// ∫ keys behind dt over the window, in ns.
     behind_ns: u128,
     window: Window,
@@ -172,6 +174,7 @@ impl Replica {
             shipping,
             rng,
             visibility: LatencyRecorder::new(),
+            lag_trend: Trend::new(window.end),
             behind_ns: 0,
             window,
             path: super::Impairment::default(),
@@ -216,6 +219,8 @@ impl Replica {
         if self.window.contains(committed) {
             self.visibility.record(shown - committed, Outcome::Ok);
         }
+        self.lag_trend
+            .record(committed, (shown - committed).as_nanos() as f64);
     }
 
     /// Applies a shipped commit now.
@@ -273,6 +278,11 @@ impl Replica {
     }
 
     /// Apply − commit of the writes committed in the window.
+    /// Visibility lag by commit instant over the whole run.
+    pub fn lag_trend(&self) -> &Trend {
+        &self.lag_trend
+    }
+
     pub fn visibility_lag(&self) -> &LatencyRecorder {
         &self.visibility
     }

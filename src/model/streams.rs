@@ -68,6 +68,9 @@ pub enum Stream<'a> {
     Network,
     /// Which writes get probed after their acknowledgement.
     Probes,
+    /// The requests a warm cache's starting entries are drawn from, and
+    /// their remaining TTLs (`cache.start = "warm"`).
+    CacheWarm,
 }
 
 impl Stream<'_> {
@@ -98,6 +101,7 @@ impl Stream<'_> {
             Stream::DualWriteFailure => "dual-write-failure".to_string(),
             Stream::Network => "network".to_string(),
             Stream::Probes => "probes".to_string(),
+            Stream::CacheWarm => "cache/warm".to_string(),
         }
     }
 

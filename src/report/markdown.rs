@@ -27,6 +27,14 @@ impl Exporter for MarkdownExporter {
             &results.scenario.hash[..12],
             results.archsim_version
         );
+        let notes = results.notes();
+        if !notes.is_empty() {
+            out += "## Notes\n\n";
+            for n in notes {
+                out += &format!("- {n}\n");
+            }
+            out.push('\n');
+        }
         out += "## Offered load and goodput\n\n";
         out += &format!("{LOAD_NOTE}\n\n");
         if any_saturated(results) {

@@ -89,6 +89,21 @@ const MAX_TEXT: usize = 4096;
 const MAX_WINDOWS: usize = 1_000_000;
 
 impl Results {
+    /// Every run's notes as "architecture: note", each once, in run order
+    /// (replications and sweep points often repeat one).
+    pub fn notes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.runs {
+            for n in &r.notes {
+                let line = format!("{}: {n}", r.architecture);
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
+        out
+    }
+
     /// Reads a `results.json`, possibly edited by hand, checking what the
     /// charts rely on: every figure finite and in range, strings of
     /// reasonable length, each run's time series of one length and span,

@@ -20,9 +20,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use crate::arch::{
-    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, Compute, CoordinatorConfig, CrossShard,
-    DbConfig, Delays, DocstoreConfig, Invalidate, PartitionsConfig, Placement, RaftReads,
-    ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig, Sync,
+    AnalyticsOn, ArchKind, ArchitectureConfig, CacheConfig, CacheStart, Compute, CoordinatorConfig,
+    CrossShard, DbConfig, Delays, DocstoreConfig, ENTRY_OVERHEAD, Invalidate, PartitionsConfig,
+    Placement, RaftReads, ReadRouting, ReplicasConfig, ShardsConfig, StoresConfig, Sync,
 };
 pub use crate::model::network::NetworkConfig;
 pub use crate::workload::{EntitiesConfig, Mix, Phase, ProbeSession, WorkloadConfig};
@@ -35,6 +35,8 @@ pub use warmup::Warmup;
 use crate::arch::registry;
 pub use crate::dist::checks::MAX_KEYS;
 pub(crate) use crate::dist::checks::{self, positive_duration};
+/// Sizes in bytes: the one parser of scenario fields and `archsim init`.
+pub use crate::dist::size;
 use crate::sim::SimDuration;
 
 /// A whole scenario, as read from a file and completed with defaults.
@@ -190,6 +192,7 @@ impl Scenario {
             ScenarioError::at_path(origin, text, &["workload", "trace"], message)
         })?;
         follow_preset(&mut scenario, origin, text)?;
+        scenario.resolve_sizes(origin, text)?;
         if scenario.name.is_empty() {
             if !is_folder_name(default_name) {
                 return Err(ScenarioError::Invalid {
@@ -591,6 +594,66 @@ impl Scenario {
                     other.describe()
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Turns sizes in bytes into the counts the simulation uses:
+    /// `workload.working_set` into `workload.keys` and each cache's
+    /// `memory` into its `capacity`, at `workload.row_size`; the sizes are
+    /// then dropped, so the resolved scenario shows the counts. A file that
+    /// gives both forms of one quantity is refused at the size.
+    pub(crate) fn resolve_sizes(&mut self, origin: &str, text: &str) -> Result<(), ScenarioError> {
+        let both = |size: &[&str], count: &str| {
+            let mut other: Vec<&str> = size[..size.len() - 1].to_vec();
+            other.push(count);
+            error::has_path(text, size) && error::has_path(text, &other)
+        };
+        let w = &mut self.workload;
+        let row = w.row_size.0;
+        if both(&["workload", "working_set"], "keys") {
+            return Err(ScenarioError::at_path(
+                origin,
+                text,
+                &["workload", "working_set"],
+                "give the working set either in bytes (working_set) or in keys (keys), not both"
+                    .to_string(),
+            ));
+        }
+        if let Some(size) = w.working_set.take() {
+            let keys = size.0.div_ceil(row).max(1);
+            if keys > MAX_KEYS as u64 {
+                return Err(ScenarioError::at_path(
+                    origin,
+                    text,
+                    &["workload", "working_set"],
+                    format!(
+                        "a working set of {size} at {} a row is {keys} keys; at most {MAX_KEYS} \
+                         are simulated — give a larger row_size or a smaller working_set",
+                        w.row_size
+                    ),
+                ));
+            }
+            w.keys = keys;
+        }
+        for (i, arch) in self.architectures.iter_mut().enumerate() {
+            let index = i.to_string();
+            let memory = ["architecture", index.as_str(), "cache", "memory"];
+            if both(&memory, "capacity") {
+                return Err(ScenarioError::at_path(
+                    origin,
+                    text,
+                    &memory,
+                    format!(
+                        "architecture \"{}\": give the cache either in bytes (memory) or in \
+                         entries (capacity), not both",
+                        arch.name
+                    ),
+                ));
+            }
+            if let Some(cache) = arch.cache_mut() {
+                cache.resolve_memory(row);
+            }
         }
         Ok(())
     }

@@ -257,6 +257,9 @@ impl Override {
         let text = toml::to_string(&root).map_err(|e| err(e.to_string()))?;
         let mut applied = toml::from_str::<Scenario>(&text)
             .map_err(|e| err(super::error::plain(e.message().trim_end())))?;
+        applied
+            .resolve_sizes("", "")
+            .map_err(|e| err(e.message()))?;
         if applied.workload.trace != scenario.workload.trace {
             return Err(err(
                 "the trace is read with the file; name it in the scenario's [workload] trace"

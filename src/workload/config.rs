@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::dist::checks::{
     at_least_one_u32, key_count, non_negative_f64, positive_f64, unit_interval,
 };
+use crate::dist::size::Bytes;
 use crate::sim::SimDuration;
 use crate::workload::{OpKind, Popularity};
 
@@ -22,6 +23,19 @@ pub struct WorkloadConfig {
     /// Number of distinct keys, from 1 to 4,000,000,000 (each architecture keeps a few bytes per key). Default 100000.
     #[serde(deserialize_with = "key_count")]
     pub keys: u64,
+    /// The data the workload touches, in bytes, instead of `keys` (give one or the other): a size like "50GB" (KB, MB, GB, TB are powers of 1000, KiB, MiB, GiB, TiB of 1024), turned into keys = working set / `row_size`, rounded up; the resolved scenario shows the `keys` it came to. Default: none (`keys` counts).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dist::size::working_set"
+    )]
+    pub working_set: Option<Bytes>,
+    /// Bytes of one row (key and value), to turn `working_set` into keys and `cache.memory` into entries; not simulated otherwise (service times do not depend on it). Default "1KB" (as `archsim init --row-size`; estimate: a catalogue or order row of a few columns with its index entries).
+    #[serde(
+        deserialize_with = "crate::dist::size::positive_size",
+        skip_serializing_if = "is_default_row"
+    )]
+    pub row_size: Bytes,
     /// Plain keys set aside past `keys` for `insert`s (YCSB's insertproportion): inserts write keys `keys`, `keys + 1`, … in turn, and reads and puts choose only among the keys inserted so far. Set from the arrival rate, the warm-up plus the measured duration and the insert share when the mix has inserts (see `insert_slots`); 0 without inserts. Default 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub inserts: u64,
@@ -103,6 +117,8 @@ impl Default for WorkloadConfig {
         WorkloadConfig {
             rate: 10_000.0,
             keys: 100_000,
+            working_set: None,
+            row_size: Bytes(ROW_SIZE),
             inserts: 0,
             scan_length: 100,
             scan_lengths: ScanLengths::Uniform,
@@ -130,6 +146,13 @@ impl Default for WorkloadConfig {
             replay: None,
         }
     }
+}
+
+/// `row_size`'s default, 1 KB.
+pub const ROW_SIZE: u64 = 1000;
+
+fn is_default_row(b: &Bytes) -> bool {
+    b.0 == ROW_SIZE
 }
 
 fn is_hundred(n: &u32) -> bool {

@@ -78,10 +78,11 @@ fn starters_check_and_run() {
         match a.kind() {
             ArchKind::Single | ArchKind::Sharded => {
                 assert_eq!(setting(a, "replicas", "count"), 2);
-                assert_eq!(setting(a, "cache", "capacity"), 2000);
+                // 2 MB / (1 KB row + 64 B per entry), as `cache.memory`.
+                assert_eq!(setting(a, "cache", "capacity"), 1879);
             }
             ArchKind::Polyglot | ArchKind::Coordinator => {
-                assert_eq!(setting(a, "cache", "capacity"), 2000)
+                assert_eq!(setting(a, "cache", "capacity"), 1879)
             }
             ArchKind::Colocated => assert_eq!(setting(a, "partitions", "replication"), 3),
         }
@@ -146,7 +147,7 @@ fn starters_check_and_run() {
             "100KB",
         ],
     );
-    assert_eq!(setting(&s.architectures[0], "cache", "capacity"), 100);
+    assert_eq!(setting(&s.architectures[0], "cache", "capacity"), 93);
     assert_eq!(s.workload.mix.share(archsim::workload::OpKind::Get), 1.0);
     let p = path.display().to_string();
     ok(&archsim(&[
@@ -205,7 +206,7 @@ fn sizes_become_keys_at_the_row_size() {
         "1KB",
     ]));
     assert!(text.contains("\nkeys = 50000000\n"), "{text}");
-    assert!(text.contains("\ncapacity = 10000000\n"));
+    assert!(text.contains("\ncapacity = 9398496\n"), "{text}");
     assert!(text.contains("50GB is 50000000 keys"));
     let bad = archsim(&["init", "--working-set", "3 parsecs"]);
     assert_eq!(bad.status.code(), Some(2));

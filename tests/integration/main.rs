@@ -43,6 +43,7 @@ mod tpcc;
 mod trace;
 mod txn;
 mod vertical;
+mod warm;
 mod workload;
 mod ycsb;
 
