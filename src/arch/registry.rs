@@ -95,6 +95,12 @@ pub trait KindConfig:
         None
     }
 
+    /// What is wrong with fault `f` against these settings, if anything:
+    /// the fault's field and the message (a reshard to fewer shards).
+    fn check_fault(&self, _f: &crate::faults::Fault) -> Option<(&'static str, String)> {
+        None
+    }
+
     /// Checks of its own tables, after the tables it does not read.
     fn check_tables(&self) -> Option<Contradiction> {
         None
@@ -211,6 +217,12 @@ macro_rules! kinds {
             pub fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
                 match self {
                     $(Config::$variant(c) => c.check(foreign)),+
+                }
+            }
+
+            pub fn check_fault(&self, f: &crate::faults::Fault) -> Option<(&'static str, String)> {
+                match self {
+                    $(Config::$variant(c) => c.check_fault(f)),+
                 }
             }
 

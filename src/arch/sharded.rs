@@ -56,6 +56,7 @@
 //! instead of the writer's delete — a polyglot system, sharded.
 
 pub mod config;
+pub mod reshard;
 
 use std::collections::BTreeMap;
 
@@ -140,6 +141,12 @@ pub enum Event {
     /// Replica 1 of `shard` (every shard: `ShardId::MAX`) takes over from
     /// its failed primary (fault `fault`).
     Promote { fault: u16, shard: ShardId },
+    /// A reshard's migration begins copying its `i`-th key.
+    Migrate(u32),
+    /// The copy of the migration's `i`-th key reaches its new shard.
+    CopyArrives(u32),
+    /// The migration's `i`-th key has landed at its new shard.
+    Landed(u32),
     /// An event of the specialized stores.
     Stores(StoreEvent),
 }
@@ -278,6 +285,15 @@ pub struct Sharded {
     cross_shard_ops: u64,
     window: Window,
     failover_after: SimDuration,
+    /// A reshard under way or done: the new placement, the keys it moves.
+    migration: Option<reshard::Migration>,
+    /// The new shards' database settings, like the old ones'.
+    db: super::DbConfig,
+    /// The copy's hop between shards, and the migration's service draws.
+    hop: Dist,
+    migration_rng: SimRng,
+    /// For the new shards' log streams.
+    streams: Streams,
 }
 
 impl Sharded {
@@ -405,6 +421,11 @@ impl Sharded {
             cross_shard_ops: 0,
             window,
             failover_after: config.replicas.failover_after,
+            migration: None,
+            db: db.clone(),
+            hop: setting.network.hop.clone(),
+            migration_rng: Stream::Migration.of(streams),
+            streams: streams.clone(),
         }
     }
 
@@ -454,8 +475,168 @@ impl Sharded {
             .promoted(now, lost, &who, self.failover_after);
     }
 
-    fn shard_of(&self, key: u64) -> ShardId {
-        self.router.shard(key) as ShardId
+    /// The shard that owns `key` for an operation begun at `since` (a
+    /// reshard moves keys; see `reshard`).
+    #[inline]
+    fn shard_of(&self, key: u64, since: SimTime) -> ShardId {
+        match &self.migration {
+            None => self.router.shard(key) as ShardId,
+            Some(m) => m.owner(key, since, &self.router) as ShardId,
+        }
+    }
+
+    // ----- a reshard (see `reshard`) -----
+
+    /// Fault `index`, a reshard, begins: shards like the old ones join and
+    /// the migration starts copying the keys whose owner changes.
+    fn start_reshard(&mut self, index: usize, fault: &Fault, ctx: &mut Ctx<'_>) {
+        let to = fault.shards.expect("a reshard names its shard count");
+        let from = self.router.shards();
+        let db = &self.db;
+        for i in from..to {
+            self.shards.push(Shard {
+                station: db.node(db.cores, self.window),
+                wal: db.commit_log(Stream::ShardFsync(i).of(&self.streams), self.window),
+                locks: RowLocks::new(self.window),
+            });
+        }
+        let next = self.router.resized(to);
+        // Documents live in the document store, sessions in the session
+        // store (or nowhere): the shards hold the rest.
+        let held: Vec<u64> = (0..self.space.total())
+            .filter(|&k| !matches!(self.space.entity(k).0, Entity::Document | Entity::Session))
+            .collect();
+        let on_shards = held.len() as u64;
+        let keys: Vec<u64> = held
+            .into_iter()
+            .filter(|&k| self.router.shard(k) != next.shard(k))
+            .collect();
+        let rate = fault.rate.unwrap_or(crate::faults::RESHARD_RATE);
+        let m = reshard::Migration::new(
+            index,
+            &self.router,
+            next,
+            keys,
+            (self.space.total(), on_shards),
+            ctx.now(),
+            rate,
+        );
+        if !m.keys.is_empty() {
+            ctx.schedule_at(m.start_of(0), Event::Migrate(0));
+        }
+        self.migration = Some(m);
+        self.split = None;
+        self.reshard_noted(ctx);
+    }
+
+    /// Key number `i` starts moving: read at its old shard, then a hop.
+    fn migrate(&mut self, i: u32, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let m = self.migration.as_mut().expect("a migration");
+        let key = m.keys[i as usize];
+        m.begin(key, now);
+        let service = self.read.sample(&mut self.migration_rng);
+        m.source_work = m.source_work + service;
+        let source = self.router.shard(key) as usize;
+        let slot = self.shards[source].station.enter(now, service);
+        let hop = self.hop.sample(&mut self.migration_rng);
+        ctx.schedule_at(slot.done + hop, Event::CopyArrives(i));
+        let next = i as usize + 1;
+        if next < m.keys.len() {
+            ctx.schedule_at(m.start_of(next).max(now), Event::Migrate(next as u32));
+        }
+    }
+
+    /// The copy of key number `i` is written at its new shard.
+    fn copy_arrives(&mut self, i: u32, ctx: &mut Ctx<'_>) {
+        let m = self.migration.as_mut().expect("a migration");
+        let key = m.keys[i as usize];
+        let service = self.write.sample(&mut self.migration_rng);
+        m.destination_work = m.destination_work + service;
+        let dest = m.next.shard(key) as usize;
+        let slot = self.shards[dest].station.enter(ctx.now(), service);
+        ctx.schedule_at(slot.done, Event::Landed(i));
+    }
+
+    /// Key number `i` has landed: the requests held for it go on.
+    fn landed(&mut self, i: u32, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let m = self.migration.as_mut().expect("a migration");
+        let key = m.keys[i as usize];
+        m.land(key, now);
+        let finished = m.finished();
+        let held = std::mem::take(&mut m.held);
+        let mut still = Vec::new();
+        for h in held {
+            let o = *ctx.op(h.op);
+            if self.blocked(h.op, &o) {
+                still.push(h);
+                continue;
+            }
+            let m = self.migration.as_mut().expect("a migration");
+            m.released(h.since, now);
+            self.hop(Message::Client, h.op, Event::AtShard(h.op, h.shard), ctx);
+        }
+        self.migration.as_mut().expect("a migration").held = still;
+        if finished {
+            // Analytics splits its work by the new placement from now on.
+            self.split = None;
+        }
+        self.reshard_noted(ctx);
+    }
+
+    /// Whether `op` (`o`) touches a key in flight that it must wait for.
+    fn blocked(&self, op: OpId, o: &Operation) -> bool {
+        let Some(m) = &self.migration else {
+            return false;
+        };
+        if m.in_flight.is_empty() {
+            return false;
+        }
+        let blocks = |k: u64| m.blocks(k, o.start);
+        match o.kind {
+            OpKind::Transfer => blocks(o.key) || blocks(o.other),
+            OpKind::Txn => self.space.txn_keys(o).keys().iter().any(|&k| blocks(k)),
+            OpKind::MultiGet | OpKind::Scan => {
+                self.h.clients.multi(op).iter().any(|r| blocks(r.key))
+            }
+            OpKind::Analytics => false,
+            _ => blocks(o.key),
+        }
+    }
+
+    /// Writes of `o` committed at an old owner after their key's copy
+    /// began: copied again, a read there and a write at the new owner.
+    fn recopy(&mut self, writes: &[crate::model::Write], o: &Operation, now: SimTime) {
+        let Some(m) = &mut self.migration else {
+            return;
+        };
+        for w in writes {
+            if m.behind_copy(w.key, o.start, now) {
+                let read = self.read.sample(&mut self.migration_rng);
+                let write = self.write.sample(&mut self.migration_rng);
+                self.shards[self.router.shard(w.key) as usize]
+                    .station
+                    .enter(now, read);
+                self.shards[m.next.shard(w.key) as usize]
+                    .station
+                    .enter(now, write);
+                m.source_work = m.source_work + read;
+                m.destination_work = m.destination_work + write;
+                m.recopied += 1;
+            }
+        }
+    }
+
+    /// The reshard's note, as it stands now.
+    fn reshard_noted(&mut self, _ctx: &mut Ctx<'_>) {
+        let Some(m) = &self.migration else {
+            return;
+        };
+        let note = m.note(self.router.shards());
+        let effect = self.h.effects.get(m.fault);
+        effect.notes.clear();
+        effect.notes.push(note);
     }
 
     // ----- routing -----
@@ -486,7 +667,7 @@ impl Sharded {
         }
         match o.kind {
             OpKind::Rmw | OpKind::Reserve if self.h.server_side(o.kind) => {
-                let s = self.shard_of(o.key);
+                let s = self.shard_of(o.key, o.start);
                 self.send(op, s, 1, ctx);
             }
             OpKind::Get | OpKind::Rmw | OpKind::Reserve | OpKind::Probe
@@ -505,11 +686,14 @@ impl Sharded {
             | OpKind::Probe
             | OpKind::Put
             | OpKind::Insert => {
-                let s = self.shard_of(o.key);
+                let s = self.shard_of(o.key, o.start);
                 self.send(op, s, 1, ctx);
             }
             OpKind::Transfer => {
-                let (a, b) = (self.shard_of(o.key), self.shard_of(o.other));
+                let (a, b) = (
+                    self.shard_of(o.key, o.start),
+                    self.shard_of(o.other, o.start),
+                );
                 self.count_fanout(op, &o, measured, if a == b { 1 } else { 2 });
                 if a == b {
                     self.send(op, a, 1, ctx);
@@ -540,7 +724,7 @@ impl Sharded {
                         .clients
                         .multi(op)
                         .iter()
-                        .map(|r| self.shard_of(r.key)),
+                        .map(|r| self.shard_of(r.key, o.start)),
                 );
                 shards.sort_unstable();
                 shards.dedup();
@@ -734,7 +918,8 @@ impl Sharded {
             return self.read_key(op, ctx);
         }
         if self.h.read_returned(op, ctx) == AfterRead::Write {
-            let s = self.shard_of(ctx.op(op).key);
+            let o = *ctx.op(op);
+            let s = self.shard_of(o.key, o.start);
             self.send(op, s, 1, ctx);
         }
     }
@@ -809,7 +994,8 @@ impl Sharded {
     /// Sends a single-key read to its shard: the primary, or one of the
     /// shard's read replicas when reads go to replicas.
     fn read_key(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
-        let s = self.shard_of(ctx.op(op).key);
+        let o = *ctx.op(op);
+        let s = self.shard_of(o.key, o.start);
         if self.reads_to_replicas && !self.replicas.is_empty() {
             let r = self.choice_rng.random_range(0..self.replicas.len()) as u8;
             self.h.state_mut(op).pending = 1;
@@ -837,6 +1023,9 @@ impl Sharded {
     /// write, and the commit ships to the shard's replicas.
     fn committed(&mut self, writes: &[crate::model::Write], o: &Operation, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if self.migration.is_some() {
+            self.recopy(writes, o, now);
+        }
         if let Some(grid) = &mut self.grid {
             for w in writes {
                 grid.cache.source_committed(w.key, w.version, now);
@@ -918,6 +1107,18 @@ impl Sharded {
     /// parallel: their round trip is counted once, by the caller).
     fn send_part(&mut self, op: OpId, s: ShardId, parts: u16, ctx: &mut Ctx<'_>) {
         self.h.state_mut(op).pending = parts;
+        if self.blocked(op, ctx.op(op)) {
+            // Held at the client until the key lands (see `reshard`).
+            let since = ctx.now();
+            let m = self.migration.as_mut().expect("blocked by a migration");
+            m.held.push(reshard::Held {
+                op,
+                shard: s,
+                parts,
+                since,
+            });
+            return;
+        }
         self.hop(Message::Client, op, Event::AtShard(op, s), ctx);
     }
 
@@ -929,10 +1130,10 @@ impl Sharded {
     /// accounts. Each leg is one local transaction.
     fn txn_legs(&self, o: &Operation) -> Vec<(ShardId, RowKeys)> {
         let txn = self.space.txn_keys(o);
-        let first = self.shard_of(txn.payer);
+        let first = self.shard_of(txn.payer, o.start);
         let mut shards = vec![first];
         for &key in txn.keys() {
-            let s = self.shard_of(key);
+            let s = self.shard_of(key, o.start);
             if !shards.contains(&s) {
                 shards.push(s);
             }
@@ -944,7 +1145,7 @@ impl Sharded {
                     .keys()
                     .iter()
                     .copied()
-                    .filter(|&k| self.shard_of(k) == s)
+                    .filter(|&k| self.shard_of(k, o.start) == s)
                     .collect();
                 (s, RowKeys::ascending(&keys))
             })
@@ -963,12 +1164,14 @@ impl Sharded {
                     .keys()
                     .iter()
                     .copied()
-                    .filter(|&k| self.shard_of(k) == s)
+                    .filter(|&k| self.shard_of(k, o.start) == s)
                     .collect();
                 RowKeys::ascending(&keys)
             }
-            OpKind::Transfer if self.shard_of(o.key) != self.shard_of(o.other) => {
-                RowKeys::one(if self.shard_of(o.key) == s {
+            OpKind::Transfer
+                if self.shard_of(o.key, o.start) != self.shard_of(o.other, o.start) =>
+            {
+                RowKeys::one(if self.shard_of(o.key, o.start) == s {
                     o.key
                 } else {
                     o.other
@@ -1001,8 +1204,8 @@ impl Sharded {
         let service = match o.kind {
             _ if writes => {
                 let local_transfer = o.kind == OpKind::Transfer
-                    && self.shard_of(o.other) == s
-                    && self.shard_of(o.key) == s;
+                    && self.shard_of(o.other, o.start) == s
+                    && self.shard_of(o.key, o.start) == s;
                 let rows = if o.kind == OpKind::Txn {
                     self.row_keys(&o, s).keys().len()
                 } else if local_transfer {
@@ -1016,14 +1219,23 @@ impl Sharded {
             }
             OpKind::Analytics => {
                 // This shard's share of the query.
-                let (router, total) = (&self.router, self.space.total());
+                // By the placement before a reshard until its migration ends.
+                let router = match &self.migration {
+                    Some(m) if m.finished() => &m.next,
+                    _ => &self.router,
+                };
+                let total = self.space.total();
                 let split = self.split.get_or_insert_with(|| Split::of(router, total));
-                split.work(self.work[op.index()], u32::from(s))
+                if u32::from(s) < router.shards() {
+                    split.work(self.work[op.index()], u32::from(s))
+                } else {
+                    SimDuration::ZERO
+                }
             }
             OpKind::Search => {
                 // Every shard searches its slice; the key found is read
                 // where it lives.
-                if self.shard_of(o.key) == s {
+                if self.shard_of(o.key, o.start) == s {
                     let state = self.h.state_mut(op);
                     state.version = self.data.version(o.key);
                     state.value = self.data.value(o.key);
@@ -1034,10 +1246,10 @@ impl Sharded {
             OpKind::MultiGet | OpKind::Scan => {
                 let mut reads = std::mem::take(self.h.clients.multi_mut(op));
                 let mut service = SimDuration::ZERO;
-                for r in reads
-                    .iter_mut()
-                    .filter(|r| self.router.shard(r.key) as ShardId == s)
-                {
+                for r in reads.iter_mut() {
+                    if self.shard_of(r.key, o.start) != s {
+                        continue;
+                    }
                     r.version = self.data.version(r.key);
                     r.value = self.data.value(r.key);
                     r.served_by = ServedBy::Primary;
@@ -1135,8 +1347,9 @@ impl Sharded {
         let now = ctx.now();
         // A best-effort transfer's first leg installs its one write.
         let first_done = installed == 1;
-        let cross = o.kind == OpKind::Transfer && self.shard_of(o.key) != self.shard_of(o.other);
-        let shard = self.shard_of(if cross && first_done { o.other } else { o.key });
+        let cross = o.kind == OpKind::Transfer
+            && self.shard_of(o.key, o.start) != self.shard_of(o.other, o.start);
+        let shard = self.shard_of(if cross && first_done { o.other } else { o.key }, o.start);
         let plan = if !cross {
             transaction::plan(&o, value, &self.data, &self.space, self.transfer_amount)
         } else if !first_done {
@@ -1283,8 +1496,8 @@ impl Sharded {
             }
             OpKind::Put | OpKind::Insert => self.written(op, ctx),
             OpKind::Transfer => {
-                let second = self.shard_of(o.other);
-                let cross = self.shard_of(o.key) != second;
+                let second = self.shard_of(o.other, o.start);
+                let cross = self.shard_of(o.key, o.start) != second;
                 // Leg one debited, leg two still to run.
                 let debited = installed == 1 && planned == 2;
                 if cross && debited {
@@ -1326,7 +1539,7 @@ impl Sharded {
                     self.hop(Message::Fill, op, fill, ctx);
                 }
                 if self.h.read_returned(op, ctx) == AfterRead::Write {
-                    let s = self.shard_of(o.key);
+                    let s = self.shard_of(o.key, o.start);
                     self.send(op, s, 1, ctx);
                 }
             }
@@ -1401,6 +1614,9 @@ impl Architecture for Sharded {
             Event::AtDirectory(op) => self.directory_lookup(op, ctx),
             Event::DirectoryAnswered(op) => self.route(op, ctx),
             Event::AtShard(op, s) => self.at_shard(op, s, ctx),
+            Event::Migrate(i) => self.migrate(i, ctx),
+            Event::CopyArrives(i) => self.copy_arrives(i, ctx),
+            Event::Landed(i) => self.landed(i, ctx),
             Event::AtReplica(op, s, r) => self.at_replica(op, s, r, ctx),
             Event::Apply { replica, commit } => self.replica_arrival(replica, commit, ctx),
             Event::Applied { replica, commit } => {
@@ -1494,6 +1710,9 @@ impl Architecture for Sharded {
 
     /// A shard's primary that crashes or is cut off fails over.
     fn on_fault(&mut self, index: usize, fault: &Fault, begins: bool, ctx: &mut Ctx<'_>) {
+        if fault.kind == crate::faults::FaultKind::Reshard && begins {
+            return self.start_reshard(index, fault, ctx);
+        }
         if !(fault.stops() && begins) {
             return;
         }

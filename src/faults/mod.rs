@@ -18,7 +18,7 @@ mod report;
 mod role;
 
 pub use report::{Effect, Effects, Failover, FaultReport, report};
-pub use role::{CACHE, PIPELINE, REPLICA, Role, RoleSet, SERVER};
+pub use role::{CACHE, PIPELINE, REPLICA, RESHARDABLE, Role, RoleSet, SERVER};
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -52,6 +52,12 @@ pub enum FaultKind {
     /// A cache loses every entry at `at` (a cold start): the reads that
     /// follow miss and fall on the database.
     Flush,
+    /// A sharded database grows to `shards` shards at `at`: new shards
+    /// like the old ones join, and every key whose owner changes is copied
+    /// from its old shard to its new one, `rate` keys a second (see
+    /// `arch::sharded::reshard`). The migration runs until its last key
+    /// has landed; it has no `for`.
+    Reshard,
 }
 
 impl FaultKind {
@@ -62,6 +68,7 @@ impl FaultKind {
             FaultKind::Slow => "slow",
             FaultKind::Lag => "lag",
             FaultKind::Flush => "flush",
+            FaultKind::Reshard => "reshard",
         }
     }
 }
@@ -86,7 +93,7 @@ pub struct Fault {
         deserialize_with = "positive_duration"
     )]
     pub lasts: Option<SimDuration>,
-    /// What goes wrong: "crash", "partition", "slow", "lag" or "flush".
+    /// What goes wrong: "crash", "partition", "slow", "lag", "flush" or "reshard".
     pub kind: FaultKind,
     /// The role it hits: "primary", "replica", "cache", "shard:<i>", "coordinator", "node:<i>", "leader:<partition>", "pipeline:<store>", "index", "warehouse", "session_store" (`archsim list` shows each architecture's roles).
     pub target: Role,
@@ -104,6 +111,30 @@ pub struct Fault {
         deserialize_with = "client_share"
     )]
     pub clients: f64,
+    /// For a "reshard" (of "primary", kind sharded): the shard count after it, above the count before (required). New shards are like the old ones (the same `[architecture.db]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u32>,
+    /// For a "reshard": keys copied per second, the migration's throttle. Default 5,000 — an estimate, a setting to vary: online migrations are throttled to spare the workload (MongoDB's balancer, Vitess's VReplication copy), at rates that depend on row size and hardware.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "key_rate"
+    )]
+    pub rate: Option<f64>,
+}
+
+/// A reshard's default throttle, keys per second (see `Fault::rate`).
+pub const RESHARD_RATE: f64 = 5_000.0;
+
+fn key_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v > 0.0 && v <= 1e9 {
+        Ok(Some(v))
+    } else {
+        Err(D::Error::custom(format!(
+            "expected keys copied per second, above 0 and at most 1e9, found {v}"
+        )))
+    }
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -144,12 +175,18 @@ impl Fault {
         SimTime::ZERO + self.at
     }
 
-    /// When it ends (`None`: at the end of the run). A flush ends as it begins.
+    /// When it ends (`None`: at the end of the run). A flush ends as it
+    /// begins; so does a reshard, whose migration then runs on its own.
     pub fn ends(&self) -> Option<SimTime> {
-        if self.kind == FaultKind::Flush {
+        if self.is_instant() {
             return Some(self.begins());
         }
         self.lasts.map(|d| self.begins() + d)
+    }
+
+    /// Whether it happens at one instant (a flush, the start of a reshard).
+    pub fn is_instant(&self) -> bool {
+        matches!(self.kind, FaultKind::Flush | FaultKind::Reshard)
     }
 
     /// When it ends, or `FOREVER` when it lasts to the end of the run.
@@ -182,8 +219,8 @@ impl Fault {
     pub fn overlaps(&self, other: &Fault) -> bool {
         let end = |f: &Fault| f.ends().unwrap_or(SimTime(u64::MAX));
         self.target.intersects(&other.target)
-            && self.kind != FaultKind::Flush
-            && other.kind != FaultKind::Flush
+            && !self.is_instant()
+            && !other.is_instant()
             && self.begins() < end(other)
             && other.begins() < end(self)
     }
@@ -191,7 +228,9 @@ impl Fault {
     /// "crash of shard:1 at 30s for 10s".
     pub fn describe(&self) -> String {
         let mut s = format!("{} of {} at {}", self.kind, self.target, self.at);
-        if self.kind != FaultKind::Flush {
+        if let Some(n) = self.shards {
+            s = format!("{} to {n} shards at {}", self.kind, self.at);
+        } else if !self.is_instant() {
             match self.lasts {
                 Some(d) => s.push_str(&format!(" for {d}")),
                 None => s.push_str(" until the end"),
@@ -219,7 +258,9 @@ impl Fault {
                  factor = 10; a GC pause is a huge factor)"
                     .to_string(),
             )),
-            FaultKind::Crash | FaultKind::Partition | FaultKind::Flush if self.factor.is_some() => {
+            FaultKind::Crash | FaultKind::Partition | FaultKind::Flush | FaultKind::Reshard
+                if self.factor.is_some() =>
+            {
                 Some((
                     "factor",
                     format!(
@@ -239,6 +280,25 @@ impl Fault {
                         .to_string(),
                 ))
             }
+            FaultKind::Reshard if self.shards.is_none() => Some((
+                "kind",
+                "a \"reshard\" needs `shards`, the shard count after it (e.g. shards = 12)"
+                    .to_string(),
+            )),
+            FaultKind::Reshard if self.lasts.is_some() => Some((
+                "for",
+                "a \"reshard\" has no `for`: its migration runs until the last key has moved \
+                 (`rate` keys a second); remove `for`"
+                    .to_string(),
+            )),
+            _ if self.kind != FaultKind::Reshard && self.shards.is_some() => Some((
+                "shards",
+                "`shards` is for a \"reshard\": the shard count after it".to_string(),
+            )),
+            _ if self.kind != FaultKind::Reshard && self.rate.is_some() => Some((
+                "rate",
+                "`rate` is for a \"reshard\": keys copied per second".to_string(),
+            )),
             FaultKind::Flush if self.lasts.is_some() => Some((
                 "for",
                 "a \"flush\" is instantaneous (the cache empties at `at`); remove `for`, or use \

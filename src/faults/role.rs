@@ -167,6 +167,14 @@ pub const REPLICA: &[FaultKind] = &[
     FaultKind::Slow,
     FaultKind::Lag,
 ];
+/// Faults a sharded database's primaries can take: a server's, and a
+/// reshard of them all.
+pub const RESHARDABLE: &[FaultKind] = &[
+    FaultKind::Crash,
+    FaultKind::Partition,
+    FaultKind::Slow,
+    FaultKind::Reshard,
+];
 /// Faults a pipeline can take.
 pub const PIPELINE: &[FaultKind] = &[FaultKind::Lag];
 

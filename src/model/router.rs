@@ -67,6 +67,15 @@ impl Router {
         self.shards
     }
 
+    /// The same placement over `shards` shards (a reshard's target).
+    pub fn resized(&self, shards: u32) -> Router {
+        Router::new(self.placement, self.partition_by, shards, self.space)
+    }
+
+    pub fn placement(&self) -> ShardPlacement {
+        self.placement
+    }
+
     /// The partition id of `key` and how many ids there are: the key itself
     /// among all keys, or its group among the groups.
     fn partition(&self, key: u64) -> (u64, u64) {
@@ -97,6 +106,19 @@ impl Router {
     pub fn directory_entry(&self, key: u64) -> u64 {
         self.partition(key).0
     }
+}
+
+/// The share of partition ids whose owner changes when `hash` placement
+/// goes from `from` to `to` shards: an id stays where h mod `from` = h mod
+/// `to`, which over a hash uniform modulo lcm(from, to) holds for
+/// gcd(from, to)/`to` of them, so 1 − gcd/`to` move (8 → 12: 2/3; a
+/// consistent-hash ring would move (to − from)/to, 1/3).
+pub fn hash_moved_share(from: u32, to: u32) -> f64 {
+    let (mut a, mut b) = (from, to);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    1.0 - f64::from(a) / f64::from(to)
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ pub enum Stream<'a> {
     /// Whether the application fails between the legs of a best-effort
     /// cross-shard transfer.
     LegFailure,
+    /// A reshard's copies: their service times and hops.
+    Migration,
     /// Whether a dual write to a derived store fails.
     DualWriteFailure,
     /// One-way network delays of every message.
@@ -98,6 +100,7 @@ impl Stream<'_> {
             Stream::QuorumChoice => "docstore/choice".to_string(),
             Stream::Handoff => "docstore/handoff".to_string(),
             Stream::LegFailure => "leg-failure".to_string(),
+            Stream::Migration => "migration".to_string(),
             Stream::DualWriteFailure => "dual-write-failure".to_string(),
             Stream::Network => "network".to_string(),
             Stream::Probes => "probes".to_string(),

@@ -568,6 +568,20 @@ impl Scenario {
                         ),
                     ));
                 }
+                if f.kind == crate::faults::FaultKind::Reshard
+                    && arch.kind() != crate::arch::ArchKind::Sharded
+                {
+                    return Err(at(
+                        i,
+                        "kind",
+                        format!(
+                            "architecture \"{}\" (kind {}) has no shards to add: a reshard is \
+                             for kind sharded; leave this architecture out of the scenario",
+                            arch.name,
+                            arch.kind()
+                        ),
+                    ));
+                }
                 if let Err(why) = roles.check(&f.target, f.kind) {
                     return Err(at(
                         i,
@@ -578,6 +592,13 @@ impl Scenario {
                             arch.name,
                             arch.kind()
                         ),
+                    ));
+                }
+                if let Some((field, why)) = arch.config.check_fault(f) {
+                    return Err(at(
+                        i,
+                        field,
+                        format!("architecture \"{}\" (kind sharded): {why}", arch.name),
                     ));
                 }
             }

@@ -533,3 +533,33 @@ fn overlapping_faults_on_one_target_contradict_each_other() {
         "a \"flush\" is instantaneous",
     );
 }
+
+#[test]
+fn reshards_are_checked_on_their_line() {
+    let sharded = "[workload]\nrate = 100\n[[architecture]]\nkind = \"sharded\"\nshards = 8\n";
+    assert_rejected(
+        &format!(
+            "{sharded}[[fault]]\nat = \"5s\"\nkind = \"reshard\"\ntarget = \"primary\"\nshards = 6\n"
+        ),
+        "10:1",
+        "a reshard adds shards: it has 8, so `shards` must be above 8",
+    );
+    assert_rejected(
+        &format!("{sharded}[[fault]]\nat = \"5s\"\nkind = \"reshard\"\ntarget = \"primary\"\n"),
+        "8:1",
+        "a \"reshard\" needs `shards`",
+    );
+    assert_rejected(
+        "[workload]\nrate = 100\n[[architecture]]\nkind = \"single\"\n[[fault]]\nat = \"5s\"\n\
+         kind = \"reshard\"\ntarget = \"primary\"\nshards = 12\n",
+        "7:1",
+        "has no shards to add: a reshard is for kind sharded",
+    );
+    assert_rejected(
+        "[workload]\nrate = 100\n[[architecture]]\nkind = \"sharded\"\n[architecture.shards]\n\
+         count = 4\nrouter = \"directory\"\n[[fault]]\nat = \"5s\"\nkind = \"reshard\"\n\
+         target = \"primary\"\nshards = 12\n",
+        "10:1",
+        "a reshard is modelled for hash and range placement",
+    );
+}

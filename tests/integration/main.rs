@@ -31,6 +31,7 @@ mod polyglot;
 mod quorums;
 mod replica_apply;
 mod replications;
+mod reshard;
 mod saturation;
 mod sharded;
 mod single;

@@ -16,7 +16,7 @@ use crate::arch::{
 };
 use crate::dist::Dist;
 use crate::dist::checks::{at_least_one_u32, u32_in};
-use crate::faults::{self, Role, RoleSet};
+use crate::faults::{self, Fault, Role, RoleSet};
 use crate::model::quorum::{Handoff, Propagate};
 use crate::model::router::ShardPlacement;
 use crate::workload::OpKind;
@@ -82,7 +82,7 @@ impl KindConfig for Config {
     /// replicas, the cache grid.
     fn roles(&self) -> RoleSet {
         let mut set = RoleSet::default();
-        set.add(Role::Primary, faults::SERVER).add_indexed(
+        set.add(Role::Primary, faults::RESHARDABLE).add_indexed(
             "shard",
             self.shards.count,
             faults::SERVER,
@@ -100,6 +100,43 @@ impl KindConfig for Config {
             stores.roles(&mut set, self.cache.capacity > 0);
         }
         set
+    }
+
+    /// A reshard must grow the cluster, by hash or range placement, without
+    /// read replicas (their logs are shipped per shard; not modelled).
+    fn check_fault(&self, f: &Fault) -> Option<(&'static str, String)> {
+        let to = f.shards?;
+        let from = self.shards.count;
+        if to <= from {
+            return Some((
+                "shards",
+                format!(
+                    "a reshard adds shards: it has {from}, so `shards` must be above {from} \
+                     (shrinking a cluster is not modelled), found {to}"
+                ),
+            ));
+        }
+        if to > u32::from(u16::MAX) {
+            return Some(("shards", format!("at most {} shards, found {to}", u16::MAX)));
+        }
+        if self.shards.router == ShardPlacement::Directory {
+            return Some((
+                "kind",
+                "a reshard is modelled for hash and range placement; a directory moves \
+                 entries one by one (not modelled) — use router = \"hash\" or \"range\""
+                    .to_string(),
+            ));
+        }
+        if self.replicas.count > 0 {
+            return Some((
+                "kind",
+                "a reshard is modelled for shards without read replicas (each shard's log \
+                 ships to its own replicas; moving keys between logs is not modelled) — set \
+                 [architecture.replicas] count = 0"
+                    .to_string(),
+            ));
+        }
+        None
     }
 
     /// With the specialized stores, sessions too (their store).
