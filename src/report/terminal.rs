@@ -64,7 +64,7 @@ fn summary_table(results: &Results) -> Table {
             row.extend(
                 swept
                     .iter()
-                    .map(|p| point_value(r.point.get(p).map_or("", String::as_str))),
+                    .map(|p| r.point.get(p).cloned().unwrap_or_default()),
             );
             row.extend([
                 latency(l, "p50_ms"),
@@ -163,15 +163,6 @@ fn wrap(text: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// A swept value as the table shows it: a whole number with thousands
-/// separators ("25,000"), anything else as written.
-fn point_value(v: &str) -> String {
-    match v.parse::<u64>() {
-        Ok(n) if n >= 10_000 => super::thousands(n as f64),
-        _ => v.to_string(),
-    }
 }
 
 /// `workload.rate` → `rate`: the last part of a swept path.

@@ -106,6 +106,33 @@ fn run_writes_every_results_file_and_prints_the_table() {
 }
 
 #[test]
+fn the_main_jobs_swept_summary_fits_100_columns() {
+    // The README's main job, shortened: every architecture at every rate of
+    // the growth ladder, the widest figures the summary shows.
+    let dir = tmp();
+    let file = scenario_path("growth.toml");
+    let out = archsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "duration=0.3s",
+        "--set",
+        "warmup=0.1s",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("200000"), "{stdout}");
+    let wide: Vec<&str> = stdout.lines().filter(|l| l.chars().count() > 100).collect();
+    assert!(wide.is_empty(), "lines over 100 columns: {wide:#?}");
+}
+
+#[test]
 fn two_runs_give_identical_results_json() {
     let (a, b) = (tmp(), tmp());
     let file = scenario_path("five-architectures.toml");
