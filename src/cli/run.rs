@@ -78,8 +78,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let results =
             pool.install(|| runner::run_reporting(scenario, recording, &|| progress.inc(1)));
         progress.finish_and_clear();
-        for n in results.notes() {
-            super::note(&format!("note: {n}"));
+        if !args.quiet {
+            for n in results.notes() {
+                super::note(&format!("note: {n}"));
+            }
         }
         if args.verbose {
             let events: u64 = results.runs.iter().map(|r| r.events).sum();

@@ -94,8 +94,13 @@ impl Results {
     pub fn notes(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in &self.runs {
+            // At a sweep point, the point too: "polyglot at workload.rate = 50000".
+            let mut at = r.architecture.clone();
+            for (path, value) in &r.point {
+                at += &format!(" at {path} = {value}");
+            }
             for n in &r.notes {
-                let line = format!("{}: {n}", r.architecture);
+                let line = format!("{at}: {n}");
                 if !out.contains(&line) {
                     out.push(line);
                 }

@@ -204,6 +204,36 @@ fn quiet_prints_nothing_on_stderr() {
     ]);
     assert!(out.status.success());
     assert!(out.stderr.is_empty());
+    // A run with notes (a TTL that caps the hit ratio) keeps them in its
+    // results but prints none.
+    let file = scenario_path("checkout-warm-cache.toml");
+    let noted = |quiet: bool| {
+        let mut args = vec![
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "duration=1s",
+            "--set",
+            "warmup=0.5s",
+            "--only",
+            "empty",
+            "-o",
+            dir.path().to_str().unwrap(),
+        ];
+        if quiet {
+            args.push("-q");
+        }
+        archsim(&args)
+    };
+    let loud = noted(false);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("note: "));
+    let quiet = noted(true);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
 }
 
 #[test]
