@@ -710,6 +710,36 @@ mod tests {
         Cache::new(capacity, SimDuration(ttl_ns), 100, w)
     }
 
+    #[test]
+    fn a_warm_start_leaves_expiries_spread_over_the_ttl() {
+        // 100 keys read uniformly, one read per ms, room for all, TTL 1 s:
+        // each entry keeps the life its last fill left it, so the expiries
+        // spread over the TTL instead of all falling at t = ttl.
+        let mut c = cache(100, 1_000_000_000);
+        let mut x = 7u64;
+        let draw = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % 100
+        };
+        c.warm(draw, |_| 0, SimDuration(1_000_000), (100, 2_000, 100_000));
+        let expiries: Vec<u64> = (0..100)
+            .map(|k| c.entries[k as usize])
+            .filter(|e| e.present)
+            .map(|e| e.expires_at.as_nanos())
+            .collect();
+        assert!(expiries.len() >= 90, "{} entries", expiries.len());
+        let (lo, hi) = (
+            expiries.iter().min().unwrap(),
+            expiries.iter().max().unwrap(),
+        );
+        assert!(
+            *lo < 250_000_000 && *hi > 750_000_000,
+            "expiries between {lo} and {hi} ns"
+        );
+    }
+
     fn put(c: &mut Cache, key: u64, version: Version, at: u64) -> bool {
         c.put(key, version, i64::from(version) * 10, version, SimTime(at))
     }
