@@ -79,8 +79,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             pool.install(|| runner::run_reporting(scenario, recording, &|| progress.inc(1)));
         progress.finish_and_clear();
         if !args.quiet {
-            for n in results.notes() {
-                super::note(&format!("note: {n}"));
+            let notes = crate::report::terminal_notes(&results.notes());
+            if !notes.is_empty() {
+                super::note(notes.trim_end());
             }
         }
         if args.verbose {

@@ -28,7 +28,7 @@ pub use results::{Footprint, Latency, Manifest, Results, RunResult, ScenarioInfo
 pub use review::Review;
 pub use summary::{Estimate, LatencyEstimate, Summary, summarize};
 pub use table::{Table, TableExporter};
-pub use terminal::{SummaryExporter, human_ms};
+pub use terminal::{SummaryExporter, human_ms, notes as terminal_notes};
 
 /// Renders results in one format.
 pub trait Exporter {

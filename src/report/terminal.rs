@@ -165,6 +165,24 @@ fn wrap(text: &str) -> String {
     out
 }
 
+/// Notes that fit beside the summary: the first three, each wrapped to
+/// [`WIDTH`] columns, and how many more `results.md` lists.
+pub fn notes(notes: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut out: String = notes
+        .iter()
+        .take(SHOWN)
+        .map(|n| wrap(&format!("note: {n}")))
+        .collect();
+    if notes.len() > SHOWN {
+        out += &wrap(&format!(
+            "note: and {} more, listed under Notes in results.md",
+            notes.len() - SHOWN
+        ));
+    }
+    out
+}
+
 /// `workload.rate` → `rate`: the last part of a swept path.
 fn short(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
@@ -217,6 +235,16 @@ fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_past_three_are_counted_and_every_line_fits() {
+        let long = "a hit ratio that had not settled when the run ended, ".repeat(4);
+        let given: Vec<String> = (0..5).map(|i| format!("{i}: {long}")).collect();
+        let text = notes(&given);
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+        assert_eq!(text.matches("note: ").count(), 4, "{text}");
+        assert!(text.ends_with("note: and 2 more, listed under Notes in results.md\n"));
+    }
 
     #[test]
     fn durations_read_in_human_units() {
