@@ -81,7 +81,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         if !args.quiet {
             let notes = crate::report::terminal_notes(&results.notes());
             if !notes.is_empty() {
-                super::note(notes.trim_end());
+                super::note(&format!("{}\n", notes.trim_end()));
             }
         }
         if args.verbose {
