@@ -634,9 +634,11 @@ impl Sharded {
             return;
         };
         let note = m.note(self.router.shards());
+        let report = m.report(self.router.shards());
         let effect = self.h.effects.get(m.fault);
         effect.notes.clear();
         effect.notes.push(note);
+        effect.migration = Some(report);
     }
 
     // ----- routing -----

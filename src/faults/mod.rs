@@ -17,7 +17,7 @@
 mod report;
 mod role;
 
-pub use report::{Effect, Effects, Failover, FaultReport, report};
+pub use report::{Effect, Effects, Failover, FaultReport, Migration, report};
 pub use role::{CACHE, PIPELINE, REPLICA, RESHARDABLE, Role, RoleSet, SERVER};
 
 use serde::de::Error as _;

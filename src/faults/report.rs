@@ -23,6 +23,36 @@ pub struct Effect {
     pub notes: Vec<String>,
     /// Each leader election the fault caused, in the order they began.
     pub failovers: Vec<Failover>,
+    /// A reshard's migration, as it stood at the end of the run.
+    pub migration: Option<Migration>,
+}
+
+/// A reshard's migration (`kind = "reshard"`): what moved, how long it
+/// took, what it cost the shards and the clients.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Migration {
+    pub from_shards: u32,
+    pub to_shards: u32,
+    /// Keys whose owner changed, of the keys the shards hold, and their share.
+    pub keys_moved: u64,
+    pub keys_on_shards: u64,
+    pub moved_share: f64,
+    /// Keys landed at their new owner by the end of the run.
+    pub keys_landed: u64,
+    /// From the reshard to the last key landed, in s; none: unfinished at
+    /// the end of the run.
+    pub migration_s: Option<f64>,
+    /// CPU the copies took at the old owners and at the new ones, in s.
+    pub copy_cpu_s_old: f64,
+    pub copy_cpu_s_new: f64,
+    /// Writes committed at an old owner after their key's copy began,
+    /// copied again.
+    pub recopied: u64,
+    /// Requests held at the client until a key in flight landed, and how
+    /// long they waited, in ms.
+    pub waited: u64,
+    pub wait_mean_ms: f64,
+    pub wait_max_ms: f64,
 }
 
 /// One leader election after a leader was lost: how long the group had no
@@ -124,6 +154,9 @@ pub struct FaultReport {
     /// its downtime and rounds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failovers: Vec<Failover>,
+    /// A reshard's migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
 }
 
 /// The results' view of each fault, from the run's time series, the
@@ -236,6 +269,7 @@ pub fn report(
                 takeover_s: e.takeover.map(|t| r6(t.as_nanos() as f64 / 1e9)),
                 notes: e.notes,
                 failovers: e.failovers,
+                migration: e.migration,
             }
         })
         .collect()

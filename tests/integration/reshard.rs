@@ -37,23 +37,17 @@ fn reshard(from: u32, to: u32, rate: f64, puts: f64, duration: &str) -> RunResul
     ))
 }
 
-/// The number after `label` in the reshard's note ("35233 of", "in 7.05 s").
-fn figure(run: &RunResult, before: &str) -> f64 {
-    let note = &run.faults[0].notes[0];
-    let at = note
-        .find(before)
-        .unwrap_or_else(|| panic!("{before:?} in {note}"));
-    let rest = note[at + before.len()..].trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    rest[..end]
-        .parse()
-        .unwrap_or_else(|_| panic!("a number after {before:?} in {note}"))
+/// The reshard's migration, as results.json reports it.
+fn migration(run: &RunResult) -> &archsim::faults::Migration {
+    run.faults[0]
+        .migration
+        .as_ref()
+        .unwrap_or_else(|| panic!("a migration in {:?}", run.faults[0]))
 }
 
 fn moved_share(run: &RunResult) -> f64 {
-    figure(run, "shards: ") / figure(run, "of")
+    let m = migration(run);
+    m.keys_moved as f64 / m.keys_on_shards as f64
 }
 
 #[test]
@@ -78,8 +72,9 @@ fn the_migration_takes_keys_over_rate() {
     // from saturated, so the last key lands within 2 % (and a copy's few
     // hundred microseconds) of keys/rate.
     let run = reshard(8, 12, 5_000.0, 0.2, "10s");
-    let keys = figure(&run, "shards: ");
-    let took = figure(&run, " in ");
+    let m = migration(&run);
+    let keys = m.keys_moved as f64;
+    let took = m.migration_s.expect("finished");
     let expected = keys / 5_000.0;
     assert!(
         (took - expected).abs() < 0.02 * expected,
@@ -123,7 +118,7 @@ fn copying_adds_its_work_to_the_shards() {
     // The workload's work is the same in both runs, spread over 8 shards
     // or 12; the copies add theirs (a key's new owner may be an old shard).
     let rise = busy(&run, 0..12) - busy(&quiet, 0..8);
-    let work = figure(&run, "copy work") + figure(&run, "old shards,");
+    let work = migration(&run).copy_cpu_s_old + migration(&run).copy_cpu_s_new;
     // Eight cores a shard, over the 10 s measured (the copy is inside it).
     let expected = work / (8.0 * 10.0);
     assert!(
@@ -164,12 +159,12 @@ fn requests_for_a_key_in_flight_wait_until_it_lands() {
         rate = 10
         "#,
     );
-    let waited = figure(&run, "re-copied;");
-    let max_ms = figure(&run, "max");
-    assert!(waited >= 5.0, "requests waited: {waited}");
+    let m = migration(&run);
+    let (waited, max_ms) = (m.waited, m.wait_max_ms);
+    assert!(waited >= 5, "requests waited: {waited}");
     // A copy: a 2 ms read, a hop (under a few ms), a 2 ms write, each
     // possibly behind the workload's queue.
     assert!(max_ms > 0.0 && max_ms < 50.0, "longest wait {max_ms} ms");
     assert_eq!(run.faults[0].failed, 0, "{:?}", run.faults[0].notes);
-    assert!(figure(&run, "at the new;") > 0.0, "writes re-copied");
+    assert!(m.recopied > 0, "writes re-copied");
 }

@@ -149,6 +149,33 @@ impl Migration {
         self.wait_max = self.wait_max.max(wait);
     }
 
+    /// The migration's figures, as they stand now.
+    pub fn report(&self, from: u32) -> crate::faults::Migration {
+        let round = crate::metrics::round6;
+        let (moved, total) = (self.keys.len() as u64, self.on_shards);
+        crate::faults::Migration {
+            from_shards: from,
+            to_shards: self.next.shards(),
+            keys_moved: moved,
+            keys_on_shards: total,
+            moved_share: round(moved as f64 / total.max(1) as f64),
+            keys_landed: self.landed,
+            migration_s: self
+                .finished()
+                .then(|| round((self.last_landed - self.began).as_secs_f64())),
+            copy_cpu_s_old: round(self.source_work.as_secs_f64()),
+            copy_cpu_s_new: round(self.destination_work.as_secs_f64()),
+            recopied: self.recopied,
+            waited: self.waited,
+            wait_mean_ms: if self.waited == 0 {
+                0.0
+            } else {
+                round(self.wait_total.as_secs_f64() * 1e3 / self.waited as f64)
+            },
+            wait_max_ms: round(self.wait_max.as_secs_f64() * 1e3),
+        }
+    }
+
     /// The fault's note: what moved, how long it took, what it cost.
     pub fn note(&self, from: u32) -> String {
         let (moved, total) = (self.keys.len() as u64, self.on_shards);
