@@ -57,7 +57,7 @@ pub fn expected_hit_ratio(setting: &Setting<'_>, capacity: u64, ttl_s: f64) -> O
         let lt = p * reads_per_s * ttl_s;
         if ttl_s <= 0.0 { 1.0 } else { lt / (1.0 + lt) }
     };
-    let capacity_only = classes.iter().map(|(p, n)| n * p * lru(*p)).sum();
+    let capacity_only = che::hit_ratio(&classes, capacity as f64);
     let with_ttl = classes
         .iter()
         .map(|(p, n)| n * p * lru(*p).min(ttl(*p)))

@@ -49,7 +49,28 @@ fn two_phase_commit_acknowledges_after_2d_plus_2f() {
 /// (groups = shards = 3, range placement: group g on shard g; locality 0
 /// spreads every txn over three groups), with the constants of
 /// `2pc-constant.toml`: d = 0.1 ms per message, f = 1 ms per forced write.
-const TXN_OVER_THREE_SHARDS: &str = r#"
+fn txn_over_three_shards() -> String {
+    txn_over_three_groups(
+        r#"
+    [[architecture]]
+    kind = "coordinator"
+    shards = 3
+    router = "range"
+    partition_by = "group"
+    [architecture.db]
+    write = "0s"
+    fsync = "1ms"
+    [architecture.coordinator]
+    service = "0s"
+"#,
+    )
+}
+
+/// One `txn` every 5 s over three accounts in three groups (locality 0:
+/// every txn spans the three), d = 0.1 ms per message, then `architecture`.
+fn txn_over_three_groups(architecture: &str) -> String {
+    format!(
+        r#"
     seed = 1
     duration = "2000s"
     warmup = "10s"
@@ -67,17 +88,9 @@ const TXN_OVER_THREE_SHARDS: &str = r#"
     [network]
     hop = "100us"
     client_hop = "0s"
-    [[architecture]]
-    kind = "coordinator"
-    shards = 3
-    router = "range"
-    partition_by = "group"
-    [architecture.db]
-    write = "0s"
-    fsync = "1ms"
-    [architecture.coordinator]
-    service = "0s"
-"#;
+{architecture}"#
+    )
+}
 
 #[test]
 fn two_phase_commit_over_three_shards_costs_12_messages_and_7_forced_writes() {
@@ -86,7 +99,7 @@ fn two_phase_commit_over_three_shards_costs_12_messages_and_7_forced_writes() {
     // commit record at each participant and the coordinator's decision,
     // 2n + 1 = 7 forced writes. The participants prepare in parallel, so
     // the answer still comes after 2d + 2f whatever n.
-    let r = run_one(TXN_OVER_THREE_SHARDS);
+    let r = run_one(&txn_over_three_shards());
     assert!(r.latency.0["txn"].count > 150);
     assert_constant(&r, "txn", 2.0 * 0.1 + 2.0 * 1.0);
     let t = r.coordination.per_transaction.as_ref().unwrap();
@@ -121,24 +134,9 @@ fn raft_commits_after_2d_plus_f_and_2pc_over_raft_after_6d_plus_2f() {
 /// partition (of four, by hash: groups 0, 1, 2 on partitions 0, 1, 2;
 /// Raft groups of three replicas), constant d = 0.1 ms and f = 1 ms, the
 /// coordinator at the first participant's leader.
-const TXN_OVER_THREE_PARTITIONS: &str = r#"
-    seed = 1
-    duration = "2000s"
-    warmup = "10s"
-    [workload]
-    rate = 0.2
-    keys = 1000
-    groups = 3
-    locality = 0.0
-    txn_keys = 3
-    [workload.mix]
-    txn = 1.0
-    [workload.entities]
-    accounts = 3
-    balance = 1_000_000
-    [network]
-    hop = "100us"
-    client_hop = "0s"
+fn txn_over_three_partitions() -> String {
+    txn_over_three_groups(
+        r#"
     [[architecture]]
     kind = "colocated"
     partition_by = "group"
@@ -147,7 +145,9 @@ const TXN_OVER_THREE_PARTITIONS: &str = r#"
     fsync = "1ms"
     [architecture.partitions]
     count = 4
-"#;
+"#,
+    )
+}
 
 #[test]
 fn two_phase_commit_over_three_raft_groups() {
@@ -159,7 +159,7 @@ fn two_phase_commit_over_three_raft_groups() {
     // 3 × 2 = 34 messages and 21 forced writes. The answer comes after the
     // intents (d + 2d + f, in parallel), the vote (d) and the outcome round
     // (2d + f): 6d + 2f, as for a transfer.
-    let r = run_one(TXN_OVER_THREE_PARTITIONS);
+    let r = run_one(&txn_over_three_partitions());
     assert!(r.latency.0["txn"].count > 150);
     assert_constant(&r, "txn", 6.0 * 0.1 + 2.0 * 1.0);
     let t = r.coordination.per_transaction.as_ref().unwrap();
@@ -180,8 +180,8 @@ fn a_separate_coordinator_group_costs_3p_leader_messages() {
     // as in the colocated placement, participants resolve their intents
     // through their own Raft round and do not acknowledge.) The intents
     // still leave in parallel one hop after the request: 6d + 2f.
-    let separate =
-        TXN_OVER_THREE_PARTITIONS.replace("count = 4", "count = 4\n    coordinator = \"separate\"");
+    let separate = txn_over_three_partitions()
+        .replace("count = 4", "count = 4\n    coordinator = \"separate\"");
     let r = run_one(&separate);
     assert!(r.latency.0["txn"].count > 150);
     assert_constant(&r, "txn", 6.0 * 0.1 + 2.0 * 1.0);

@@ -9,8 +9,8 @@ use archsim::report::RunResult;
 use crate::run_one;
 
 /// A sharded cluster of `from` shards over 20,000 uniform keys, 2,000 ops/s
-/// (`put` share `puts`), resharded to `to` at 5 s at `rate` keys/s.
-fn reshard(from: u32, to: u32, rate: f64, puts: f64, duration: &str) -> RunResult {
+/// (`put` share `puts`), then `fault`'s text.
+fn cluster(from: u32, puts: f64, duration: &str, fault: &str) -> RunResult {
     run_one(&format!(
         r#"
         seed = 5
@@ -26,15 +26,18 @@ fn reshard(from: u32, to: u32, rate: f64, puts: f64, duration: &str) -> RunResul
         [[architecture]]
         kind = "sharded"
         shards = {from}
-        [[fault]]
-        at = "5s"
-        kind = "reshard"
-        target = "primary"
-        shards = {to}
-        rate = {rate}
+        {fault}
         "#,
         gets = 1.0 - puts,
     ))
+}
+
+/// The cluster resharded to `to` at 5 s at `rate` keys/s.
+fn reshard(from: u32, to: u32, rate: f64, puts: f64, duration: &str) -> RunResult {
+    let fault = format!(
+        "[[fault]]\nat = \"5s\"\nkind = \"reshard\"\ntarget = \"primary\"\nshards = {to}\nrate = {rate}"
+    );
+    cluster(from, puts, duration, &fault)
 }
 
 /// The reshard's migration, as results.json reports it.
@@ -87,23 +90,7 @@ fn copying_adds_its_work_to_the_shards() {
     // Over the run, the shards' busy time grows by the copies' reads and
     // writes (re-copies included): utilization summed over the shards rises
     // by that work / (cores × run length), within 10 % of that rise.
-    let quiet = run_one(
-        r#"
-        seed = 5
-        duration = "10s"
-        warmup = "1s"
-        [workload]
-        rate = 2000
-        keys = 20000
-        popularity = "uniform"
-        [workload.mix]
-        get = 0.8
-        put = 0.2
-        [[architecture]]
-        kind = "sharded"
-        shards = 8
-        "#,
-    );
+    let quiet = cluster(8, 0.2, "10s", "");
     let run = reshard(8, 12, 5_000.0, 0.2, "10s");
     let busy = |r: &RunResult, shards: std::ops::Range<usize>| -> f64 {
         shards
