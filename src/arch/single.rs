@@ -321,8 +321,6 @@ pub struct Single {
     /// Under `fencing = "lease"`, how long the old primary serves after it
     /// lost the failure detector.
     lease: SimDuration,
-    /// Cores of each primary node.
-    cores: u32,
     sessions: u32,
     cache: Option<CacheTier>,
     replicas: Vec<ReplicaNode>,
@@ -433,7 +431,6 @@ impl Single {
                 .replicas
                 .lease
                 .unwrap_or(config.replicas.failover_after),
-            cores: db.cores,
             sessions: w.sessions,
             cache,
             replicas,
@@ -1230,7 +1227,7 @@ impl Single {
         if self.split.is_some() {
             let promoted = PrimaryNode {
                 id: self.primary.id + 1,
-                station: self.db.node(self.cores, self.window),
+                station: self.db.node(self.db.cores, self.window),
                 data: self.primary.data.clone(),
                 wal: self.db.commit_log(self.promoted_fsync.clone(), self.window),
                 locks: RowLocks::new(self.window),
