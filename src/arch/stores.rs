@@ -100,6 +100,9 @@ pub enum StoreEvent {
     DualWritten(OpId, u8),
     /// A store's CDC connector wakes.
     CdcWake(u8),
+    /// The oldest CDC batch on its way to a store reaches it: one event per
+    /// batch, its changes received in log order.
+    BatchDelivered(u8),
     /// A change reaches a derived store (a handle in the change slab).
     Deliver {
         store: u8,
@@ -188,6 +191,9 @@ struct Feed {
     /// Changes delivered and not yet visible, in delivery order, with
     /// whether each is a redelivery; the next boundary publishes them all.
     pending: VecDeque<(Change, bool)>,
+    /// CDC batches on their way to the store, in delivery order (a
+    /// connector delivers one batch at a time, so they arrive in it).
+    arriving: VecDeque<Vec<Change>>,
     /// Whether the CDC connector keeps up.
     trend: BacklogTrend,
 }
@@ -252,6 +258,7 @@ impl Stores {
             ),
             publish_every,
             pending: VecDeque::new(),
+            arriving: VecDeque::new(),
             // A connector's cycle: a poll, or a whole batch's processing.
             trend: BacklogTrend::new(
                 window,
@@ -324,6 +331,7 @@ impl Stores {
             StoreEvent::DualWrite(op, store) => self.dual_write(op, store, b, ctx),
             StoreEvent::DualWritten(op, store) => self.dual_writes(op, store + 1, b, ctx),
             StoreEvent::CdcWake(store) => self.cdc_wake(store, ctx),
+            StoreEvent::BatchDelivered(store) => self.batch_delivered(store, b, ctx),
             StoreEvent::Deliver {
                 store,
                 change,
@@ -533,14 +541,29 @@ impl Stores {
         if let Some(at) = next {
             ctx.schedule_at(at, E::from(StoreEvent::CdcWake(store)));
         }
-        for change in batch.writes {
-            let handle = self.changes.push(change);
-            let event = StoreEvent::Deliver {
-                store,
-                change: handle,
-                duplicate: false,
-            };
-            ctx.schedule_at(batch.delivered_at, E::from(event));
+        if !batch.writes.is_empty() {
+            feed.arriving.push_back(batch.writes);
+            ctx.schedule_at(
+                batch.delivered_at,
+                E::from(StoreEvent::BatchDelivered(store)),
+            );
+        }
+    }
+
+    /// A CDC batch reaches its store: each change in log order, as if each
+    /// had arrived on its own at this instant.
+    fn batch_delivered<E: From<StoreEvent>>(
+        &mut self,
+        store: u8,
+        b: &mut Beside<'_>,
+        ctx: &mut Ctx<'_, E>,
+    ) {
+        let batch = self.feeds[usize::from(store)]
+            .arriving
+            .pop_front()
+            .expect("a batch on its way");
+        for change in batch {
+            self.receive(store, change, false, b, ctx);
         }
     }
 
@@ -556,6 +579,19 @@ impl Stores {
         b: &mut Beside<'_>,
         ctx: &mut Ctx<'_, E>,
     ) {
+        let change = self.changes.take(change);
+        self.receive(store, change, duplicate, b, ctx);
+    }
+
+    /// `change` reaches `store` now (see `deliver`).
+    fn receive<E: From<StoreEvent>>(
+        &mut self,
+        store: u8,
+        c: Change,
+        duplicate: bool,
+        b: &mut Beside<'_>,
+        ctx: &mut Ctx<'_, E>,
+    ) {
         let feed = &mut self.feeds[usize::from(store)];
         match feed.publish_every {
             Some(boundaries) => {
@@ -563,13 +599,9 @@ impl Stores {
                     let at = boundaries.next(ctx.now());
                     ctx.schedule_at(at, E::from(StoreEvent::Publish(store)));
                 }
-                feed.pending
-                    .push_back((self.changes.take(change), duplicate));
+                feed.pending.push_back((c, duplicate));
             }
-            None => {
-                let c = self.changes.take(change);
-                self.apply(store, c, duplicate, b, ctx);
-            }
+            None => self.apply(store, c, duplicate, b, ctx),
         }
     }
 
