@@ -113,6 +113,10 @@ pub struct CacheConfig {
         skip_serializing_if = "is_zero_share"
     )]
     pub invalidation_loss: f64,
+    /// The `memory` the scenario gave, kept once it is turned into
+    /// `capacity` (see `resolve_memory`).
+    #[serde(skip)]
+    pub memory_given: Option<Bytes>,
 }
 
 fn is_one_app_server(n: &u32) -> bool {
@@ -229,10 +233,14 @@ impl CacheConfig {
     }
 
     /// Sets `capacity` from `memory` at `row` bytes a row (nothing without
-    /// `memory`), and drops `memory`, so the resolved scenario shows the
-    /// entries.
+    /// `memory`), and moves `memory` aside, so the resolved scenario shows
+    /// the entries and a later `row_size` or `entry_overhead` converts the
+    /// same memory again.
     pub fn resolve_memory(&mut self, row: u64) {
         if let Some(memory) = self.memory.take() {
+            self.memory_given = Some(memory);
+        }
+        if let Some(memory) = self.memory_given {
             self.capacity = CacheConfig::entries_in(memory.0, row, self.entry_overhead.0);
         }
     }
@@ -286,6 +294,7 @@ impl Default for CacheConfig {
         CacheConfig {
             capacity: 0,
             memory: None,
+            memory_given: None,
             entry_overhead: Bytes(ENTRY_OVERHEAD),
             start: CacheStart::Empty,
             ttl: SimDuration::from_secs(60),

@@ -642,6 +642,9 @@ impl Scenario {
             ));
         }
         if let Some(size) = w.working_set.take() {
+            w.working_set_given = Some(size);
+        }
+        if let Some(size) = w.working_set_given {
             let keys = size.0.div_ceil(row).max(1);
             if keys > MAX_KEYS as u64 {
                 return Err(ScenarioError::at_path(
@@ -677,6 +680,26 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+
+    /// Keeps the sizes in bytes `before` was given (which its TOML, and so
+    /// an override's round trip through it, no longer shows), unless the
+    /// override at `path` gives the count instead: so `--set
+    /// workload.row_size=2KB` on a scenario of `working_set = "10GB"`
+    /// resolves to 5 M keys, and a cache's `memory` to entries of the new
+    /// size.
+    pub(crate) fn keep_sizes_given(&mut self, before: &Scenario, path: &[String]) {
+        let sets = |p: &[&str]| path.len() == p.len() && path.iter().zip(p).all(|(a, b)| a == b);
+        if !sets(&["workload", "keys"]) {
+            self.workload.working_set_given = before.workload.working_set_given;
+        }
+        for (arch, old) in self.architectures.iter_mut().zip(&before.architectures) {
+            let counted = sets(&["architecture", arch.name.as_str(), "cache", "capacity"]);
+            let given = old.cache().and_then(|c| c.memory_given);
+            if let Some(cache) = arch.cache_mut().filter(|_| !counted) {
+                cache.memory_given = given;
+            }
+        }
     }
 
     /// The resolved scenario as TOML: every default written out.

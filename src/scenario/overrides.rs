@@ -257,6 +257,7 @@ impl Override {
         let text = toml::to_string(&root).map_err(|e| err(e.to_string()))?;
         let mut applied = toml::from_str::<Scenario>(&text)
             .map_err(|e| err(super::error::plain(e.message().trim_end())))?;
+        applied.keep_sizes_given(scenario, &path);
         applied
             .resolve_sizes("", "")
             .map_err(|e| err(e.message()))?;

@@ -110,6 +110,11 @@ pub struct WorkloadConfig {
     /// The trace's rows, read when the scenario is loaded.
     #[serde(skip)]
     pub replay: Option<std::sync::Arc<crate::workload::Trace>>,
+    /// The `working_set` the scenario gave, kept once it is turned into
+    /// `keys` (which the resolved scenario shows instead), so that a
+    /// `--set` or sweep of `row_size` turns it into keys again.
+    #[serde(skip)]
+    pub working_set_given: Option<Bytes>,
 }
 
 impl Default for WorkloadConfig {
@@ -144,6 +149,7 @@ impl Default for WorkloadConfig {
             ycsb: None,
             tpcc: false,
             replay: None,
+            working_set_given: None,
         }
     }
 }

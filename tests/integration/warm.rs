@@ -173,6 +173,62 @@ memory = "10GB"
     assert_eq!(again.to_toml(), resolved);
 }
 
+/// A scenario of 50 GB of rows behind a 10 GB cache, with `sets`
+/// applied as `--set` overrides.
+fn sized(sets: &[&str]) -> Scenario {
+    let sets: Vec<_> = sets.iter().map(|s| s.parse().unwrap()).collect();
+    let text = r#"
+[workload]
+working_set = "50GB"
+[[architecture]]
+kind = "single"
+name = "one"
+[architecture.cache]
+memory = "10GB"
+"#;
+    Scenario::from_toml(text, "test.toml", "test", &sets).unwrap()
+}
+
+#[test]
+fn a_row_size_set_later_converts_the_sizes_again() {
+    let keys_and_entries = |s: &Scenario| {
+        let cache = s.architectures[0].cache().unwrap();
+        (s.workload.keys, cache.capacity)
+    };
+    // 50 GB / 2 KB; 10 GB / (2,000 + 64 B).
+    let s = sized(&["workload.row_size=2KB"]);
+    assert_eq!(keys_and_entries(&s), (25_000_000, 4_844_961));
+    let s = sized(&["architecture.one.cache.entry_overhead=1000B"]);
+    assert_eq!(keys_and_entries(&s), (50_000_000, 5_000_000));
+    // A count set instead of a size wins, and a later row size leaves it.
+    let s = sized(&["workload.keys=1000", "workload.row_size=2KB"]);
+    assert_eq!(keys_and_entries(&s), (1000, 4_844_961));
+    let s = sized(&[
+        "architecture.one.cache.capacity=10",
+        "workload.row_size=2KB",
+    ]);
+    assert_eq!(keys_and_entries(&s), (25_000_000, 10));
+    // A sweep of the row size converts at each point.
+    let text = r#"
+[workload]
+working_set = "50GB"
+[[architecture]]
+kind = "single"
+[architecture.cache]
+memory = "10GB"
+[sweep]
+"workload.row_size" = ["1KB", "4KB"]
+"#;
+    let s = Scenario::from_toml(text, "test.toml", "test", &[]).unwrap();
+    let points: Vec<_> = s
+        .points()
+        .unwrap()
+        .iter()
+        .map(|(_, p)| keys_and_entries(p))
+        .collect();
+    assert_eq!(points, [(50_000_000, 9_398_496), (12_500_000, 2_460_629)]);
+}
+
 #[test]
 fn both_forms_of_a_size_are_refused_at_the_size() {
     let err = |text: &str| {
