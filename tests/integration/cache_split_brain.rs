@@ -184,3 +184,53 @@ fn without_the_partition_the_fencing_changes_nothing() {
     assert_eq!(token.anomalies, none.anomalies);
     assert_eq!(token.anomalies.split_brain.count, 0);
 }
+
+#[test]
+fn the_review_says_which_split_brain_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wb.toml");
+    std::fs::write(
+        &file,
+        r#"
+        name = "wb"
+        duration = "4s"
+        warmup = "1s"
+        [workload]
+        rate = 2000
+        keys = 2000
+        [workload.mix]
+        get = 0.5
+        put = 0.5
+        [[architecture]]
+        kind = "coordinator"
+        [architecture.cache]
+        capacity = 2000
+        [architecture.coordinator]
+        critical = 0
+        flush = "10ms"
+        [[fault]]
+        at = "2s"
+        for = "2s"
+        kind = "partition"
+        target = "cache"
+        clients = 0.25
+        "#,
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let o = crate::archsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("wb/report.md")).unwrap();
+    assert!(
+        md.contains("a write-behind cache cut off from the system of record and the system of record both accepted writes for 2.0 s"),
+        "{md}"
+    );
+    assert!(!md.contains("two primaries"), "{md}");
+}
