@@ -50,6 +50,29 @@
 //! model behind it are stale (a strong `get`, which reads the write model,
 //! included), and a crash of the cache would lose it.
 //!
+//! Split brain with the write-behind cache. A `partition` of "cache" with
+//! `clients = x` cuts the cache off from the write model (the system of
+//! record) but not from the first x of the sessions: they go on using it as
+//! before — write-behind puts acknowledged at once, reads from what it holds,
+//! misses read from the read model and fill it — while it can neither flush
+//! nor learn what the write model commits. Write-through puts (critical
+//! keys) fail: the cache cannot forward them. For the other clients the
+//! cache is down, and they do what the application does when it is: go past
+//! it, puts to the coordinator, reads to the read model. Both sides accept
+//! writes for the same keys until the partition heals (`model::failover::
+//! Lineages`: the cache is the old side); then the cache writes back what it
+//! holds at once, and `[architecture.cache] fencing` decides what lands:
+//! "none" — every flushed key lands, and where the write model committed
+//! writes after the cache's last write to the key, those are overwritten
+//! (lost writes at "cache"); "lease" — the same, but the cache stopped
+//! accepting write-behind puts (they fail) `lease` after the partition
+//! began, so fewer keys are at stake; "token" — the write model compares
+//! each flushed key's base version with its own (compare-and-set) and
+//! refuses the flush of every key it changed meanwhile: the cache's writes
+//! there are lost, counted, and the key is left for manual resolution.
+//! The write-back at the heal is installed as one batch (its shard work is
+//! not modelled).
+//!
 //! With `[architecture.stores]` the coordinator carries stage 2's
 //! specialized stores beside its read model (`arch::stores`, the part
 //! polyglot carries): `search` and sessions go to the index and the session
@@ -66,13 +89,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Report;
 use super::stores::{Beside, NoCache, StoreEvent, Stores};
-use super::{Footprint, Placement, SyncPath};
+use super::{Fencing, Footprint, Placement, SyncPath};
 use crate::check::{DivergenceReport, LagSummary, ServedBy, Version};
 use crate::dist::Dist;
 use crate::faults::{Effects, Fault, FaultKind, Role};
 use crate::harness::{AfterRead, Architecture, Context, Harness, Part, WhenDown};
 use crate::metrics::{ComponentStats, CoordinationCost, Cost, Outcome, Window};
 use crate::metrics::{Trend, TrendKind};
+use crate::model::failover;
 use crate::model::locks::{Conflict, TxnId};
 use crate::model::network::Message as Kind;
 use crate::model::participant::{self, Participant};
@@ -225,6 +249,24 @@ struct Boundary {
     issued: Vec<Version>,
 }
 
+/// A partition that cut the write-behind cache off from the write model
+/// but left the first `side` sessions reaching it (see the module's
+/// documentation).
+struct CacheSplit {
+    fault: usize,
+    side: u32,
+    begins: SimTime,
+    /// When the cache stops accepting write-behind puts (fencing "lease").
+    lease_ends: Option<SimTime>,
+    /// The keys the cache (the old side) and the write model (the winner)
+    /// wrote since the partition began; the cache's unflushed writes from
+    /// before it count on its side.
+    lineages: failover::Lineages,
+    /// Puts of the cache's clients that failed: write-through ones it
+    /// could not forward, write-behind ones after its lease ran out.
+    refused: u64,
+}
+
 /// The CQRS read model and the event log that feeds it.
 struct ReadModel {
     store: DerivedStore,
@@ -243,6 +285,15 @@ pub struct Coordinator {
     txns: Transactions<Origin>,
     read_model: ReadModel,
     boundary: Option<Boundary>,
+    /// What stops a cut-off write-behind cache (`cache.fencing`).
+    fencing: Fencing,
+    /// Under `fencing = "lease"`: how long the cut-off cache accepts
+    /// write-behind puts.
+    lease: SimDuration,
+    /// The sessions of the workload.
+    sessions: u32,
+    /// A partition of the cache that left some clients on its side.
+    split: Option<CacheSplit>,
     /// The specialized stores beside the read model, if carried: a
     /// polyglot system under a coordinator.
     stores: Option<Stores>,
@@ -358,6 +409,10 @@ impl Coordinator {
                 ),
             },
             boundary,
+            fencing: cache.fencing,
+            lease: cache.lease.unwrap_or(super::tables::CACHE_LEASE),
+            sessions: w.sessions,
+            split: None,
             data: VersionedStore::new(&space),
             strong,
             lock_timeout: c.lock_timeout,
@@ -431,6 +486,154 @@ impl Coordinator {
                 lost_keys.len()
             ));
         }
+    }
+
+    /// A partition cuts the write-behind cache off from the write model,
+    /// the first `fault.clients` of the sessions still reaching it: what it
+    /// holds unflushed is on its side of the split from now.
+    fn cache_split_begins(&mut self, fault_index: usize, fault: &Fault, now: SimTime) {
+        let b = self.boundary.as_ref().expect("a cache");
+        let mut lineages = failover::Lineages::default();
+        for (w, _) in &b.dirty {
+            lineages.wrote(false, &[*w]);
+        }
+        let sessions = self.sessions;
+        self.split = Some(CacheSplit {
+            fault: fault_index,
+            side: (0..sessions)
+                .take_while(|&s| fault.reaches_old_side(s, sessions))
+                .count() as u32,
+            begins: now,
+            lease_ends: (self.fencing == Fencing::Lease).then(|| now + self.lease),
+            lineages,
+            refused: 0,
+        });
+    }
+
+    /// The partition heals: the cache writes back at once everything it
+    /// holds, and `fencing` decides what lands (see the module's
+    /// documentation). Both sides accepted writes from the partition's
+    /// start to its heal — to the lease's end under "lease": the split
+    /// brain the oracle counts.
+    fn cache_split_heals(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(split) = self.split.take() else {
+            return;
+        };
+        let now = ctx.now();
+        let window = ctx.window();
+        let b = self.boundary.as_mut().expect("a cache");
+        let mut batches: BTreeMap<u64, Vec<(Write, SimTime)>> = BTreeMap::new();
+        for (w, invoked) in b.dirty.drain(..) {
+            batches.entry(w.key).or_default().push((w, invoked));
+        }
+        let mut r = split.lineages.keys();
+        let (mut overwritten, mut refused_writes, mut refused_keys) = (0, 0, 0);
+        for (key, batch) in batches {
+            let last = batch.last().expect("a batch has writes").0;
+            let b = self.boundary.as_mut().expect("a cache");
+            if b.pending.get(&key) == Some(&last) {
+                b.pending.remove(&key);
+            }
+            if self.fencing == Fencing::Token && split.lineages.winner_wrote(key) {
+                // Compare-and-set: the key moved on since the version the
+                // cache last saw; its writes are refused and kept for a
+                // person to resolve.
+                for &(w, _) in &batch {
+                    refused_writes +=
+                        self.h
+                            .oracle
+                            .rolled_back(key, w.version, w.version - 1, "cache", now);
+                }
+                refused_keys += 1;
+                b.cache.delete(key, now);
+                continue;
+            }
+            let current = self.data.version(key);
+            let landing: Vec<(Write, SimTime)> = if last.version <= current {
+                // The write model committed writes after the cache's last
+                // one: the flush overwrites them.
+                overwritten += self
+                    .h
+                    .oracle
+                    .rolled_back(key, current, last.version, "cache", now);
+                vec![(last, batch.last().expect("a batch has writes").1)]
+            } else {
+                // Older ones the write model passed are superseded by the
+                // cache's last.
+                batch
+                    .into_iter()
+                    .filter(|(w, _)| w.version > current)
+                    .collect()
+            };
+            for (w, invoked) in landing {
+                let put = Operation {
+                    kind: OpKind::Put,
+                    key,
+                    other: 0,
+                    session: 0,
+                    start: invoked,
+                };
+                if w.version > self.data.version(key) {
+                    self.data.skip_to(key, w.version - 1);
+                }
+                let plan = Plan::one(key, w.value);
+                let writes = self.h.installed(&plan, &mut self.data, &put, 0, now);
+                let b = self.boundary.as_mut().expect("a cache");
+                if window.contains(invoked) {
+                    b.behind.record(now - invoked, Outcome::Ok);
+                }
+                b.behind_trend
+                    .record(invoked, (now - invoked).as_nanos() as f64);
+                let (v, value) = (writes[0].version, writes[0].value);
+                if v != w.version {
+                    // Landed over newer writes: a version after them.
+                    b.cache.put(key, v, value, v, now);
+                }
+                self.publish(&writes[..1], &put, ctx);
+            }
+        }
+        r.lost = overwritten + refused_writes;
+        let ends = split.lease_ends.map_or(now, |t| t.min(now));
+        let overlap = ends.since(split.begins);
+        if overlap > SimDuration::ZERO {
+            self.h
+                .oracle
+                .split_brain("cache", overlap, r.lost, r.diverged, r.replayable);
+        }
+        let share =
+            crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let fenced = match self.fencing {
+            Fencing::Token => format!(
+                "the write model refused the flush of {refused_keys} keys it had changed \
+                 meanwhile (a stale base version): {refused_writes} acknowledged writes of the \
+                 cache are lost and the keys need manual resolution"
+            ),
+            _ => format!(
+                "its flush overwrote {overwritten} acknowledged writes the write model had \
+                 committed after the cache's last write to their key"
+            ),
+        };
+        let lease = match split.lease_ends {
+            Some(_) => format!(
+                ", refusing write-behind puts after its {} lease ran out",
+                self.lease
+            ),
+            None => String::new(),
+        };
+        let note = format!(
+            "the write-behind cache served {share}% of clients for {overlap} cut off from the \
+             write model{lease} (fencing \"{}\"; {} of its clients' puts failed) while the \
+             others wrote the write model directly: {}; {} keys diverged (both sides wrote \
+             them), {} keys only the cache wrote (replayable)",
+            self.fencing.name(),
+            split.refused,
+            fenced,
+            r.diverged,
+            r.replayable
+        );
+        let effect = self.h.effects.get(split.fault);
+        effect.lost_writes += r.lost;
+        effect.notes.push(note);
     }
 
     fn is_strong(&self, kind: OpKind) -> bool {
@@ -549,6 +752,19 @@ impl Coordinator {
         let b = self.boundary.as_mut().expect("a cache");
         let service = b.service.sample(&mut self.cache_rng);
         let slot = b.station.enter(now, service);
+        if let Some(s) = self.split.as_mut() {
+            // Cut off from the write model: it cannot forward a
+            // write-through put, nor accept one behind once its lease ran
+            // out.
+            let writes = matches!(o.kind, OpKind::Put | OpKind::Insert);
+            let lapsed = s.lease_ends.is_some_and(|t| now >= t);
+            if writes && (critical || lapsed) {
+                s.refused += 1;
+                let leg = self.cache_leg(&o);
+                return ctx.schedule_at(slot.done + leg, Event::Failed(op));
+            }
+        }
+        let b = self.boundary.as_mut().expect("a cache");
         match o.kind {
             OpKind::Put | OpKind::Insert if critical => {
                 // Write-through: on to the coordinator once the cache has
@@ -577,6 +793,9 @@ impl Coordinator {
                     .put(o.key, version, write.value, self.data.version(o.key), now);
                 b.dirty.push((write, o.start));
                 b.pending.insert(o.key, write);
+                if let Some(s) = self.split.as_mut() {
+                    s.lineages.wrote(false, &[write]);
+                }
                 self.arm_flush(ctx);
                 let st = self.h.state_mut(op);
                 st.writes = smallvec::smallvec![write];
@@ -641,6 +860,10 @@ impl Coordinator {
     fn flush(&mut self, ctx: &mut Ctx<'_>) {
         let b = self.boundary.as_mut().expect("a cache");
         b.flush_armed = false;
+        if self.split.is_some() {
+            // Cut off: what it holds waits for the heal (`cache_split_heals`).
+            return ctx.background_done();
+        }
         let dirty = std::mem::take(&mut b.dirty);
         let mut batches: Vec<Vec<(Write, SimTime)>> = Vec::new();
         let mut index: FxHashMap<u64, usize> = FxHashMap::default();
@@ -1168,6 +1391,9 @@ impl Driver for Coordinator {
             }
         }
         let writes = self.h.installed(&plan, &mut self.data, &o, version, now);
+        if let Some(s) = self.split.as_mut() {
+            s.lineages.wrote(true, &writes);
+        }
         if let Some(op) = txn.op {
             let state = self.h.state_mut(op);
             if state.writing {
@@ -1228,8 +1454,11 @@ impl Architecture for Coordinator {
     fn route(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let o = *ctx.op(op);
         // A cache that is down is not there: requests go past it.
-        let cached =
-            self.boundary.as_ref().is_some_and(|b| !b.cache.is_down()) && o.key < self.space.plain;
+        // A cache cut off from the write model is down for the clients on
+        // the other side of the partition.
+        let cached = self.boundary.as_ref().is_some_and(|b| !b.cache.is_down())
+            && o.key < self.space.plain
+            && self.split.as_ref().is_none_or(|s| o.session < s.side);
         if self.stores.is_some() {
             let session = self.space.entity(o.key).0 == Entity::Session;
             if let Some(place) = Stores::place(o.kind, session) {
@@ -1347,6 +1576,14 @@ impl Architecture for Coordinator {
         let emptied = matches!(fault.kind, FaultKind::Crash | FaultKind::Flush);
         if fault.target == Role::Cache && emptied && begins {
             self.cache_crashed(index, ctx.now());
+        }
+        let split = fault.kind == FaultKind::Partition && fault.clients > 0.0;
+        if fault.target == Role::Cache && split && self.boundary.is_some() {
+            if begins {
+                self.cache_split_begins(index, fault, ctx.now());
+            } else {
+                self.cache_split_heals(ctx);
+            }
         }
     }
 }

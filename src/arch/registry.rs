@@ -494,6 +494,37 @@ pub fn leases_single_only(cache: &super::CacheConfig) -> Option<Contradiction> {
     })
 }
 
+/// Fencing of the cache acts on a write-behind cache's flushes: kind =
+/// "coordinator" with `coordinator.critical` below 1 (`write_behind`).
+pub fn cache_fencing_write_behind(
+    cache: &super::CacheConfig,
+    write_behind: bool,
+) -> Option<Contradiction> {
+    let field = if !cache.fencing.is_none() {
+        "fencing"
+    } else if cache.lease.is_some() {
+        "lease"
+    } else {
+        return None;
+    };
+    if cache.lease.is_some() && cache.fencing != super::Fencing::Lease {
+        return Some((
+            vec!["cache", "lease"],
+            "`lease` is how long a write-behind cache's lease lasts under fencing = \"lease\"; \
+             set fencing = \"lease\" or remove lease"
+                .to_string(),
+        ));
+    }
+    (!write_behind).then(|| {
+        (
+            vec!["cache", field],
+            "cache fencing acts on a write-behind cache's flushes, simulated for kind = \
+             \"coordinator\" with coordinator.critical below 1; remove it here"
+                .to_string(),
+        )
+    })
+}
+
 /// Application servers with caches of their own are simulated in kind =
 /// "single"'s cache-aside path only.
 pub fn one_app_server(cache: &super::CacheConfig) -> Option<Contradiction> {

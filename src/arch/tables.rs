@@ -113,11 +113,24 @@ pub struct CacheConfig {
         skip_serializing_if = "is_zero_share"
     )]
     pub invalidation_loss: f64,
+    /// What keeps a write-behind cache that is cut off from the system of record but not from all of its clients (a `[[fault]]` partition of "cache" with `clients`, kind coordinator with `coordinator.critical` below 1; refused elsewhere) from overwriting what the system of record accepted meanwhile: "none" (nothing: it accepts its clients' puts until the partition heals and then flushes them over the newer writes the others made directly, which are lost), "lease" (it holds a lease from the system of record and stops accepting write-behind puts — they fail — `lease` after it last reached it; what it accepted before is flushed at the heal as under "none") or "token" (each flushed key carries the version the cache last saw and the write model refuses it — compare-and-set — when the key has moved on since: the cache's writes to such keys are refused, counted as lost and the key reported for manual resolution, instead of silently overwriting; Kleppmann, "How to do distributed locking", 2016). Default "none", what a write-behind cache (Redis Gears write-behind, Hazelcast MapStore, Ehcache write-behind) does unless the write-back is made conditional.
+    #[serde(default, skip_serializing_if = "Fencing::is_none")]
+    pub fencing: Fencing,
+    /// Under `fencing = "lease"`: how long after it last reached the system of record the cache stops accepting write-behind puts. Default "5s" (an estimate, like the replicas' lease-based failover: lease TTLs of a few seconds, PARAMETERS "leader election after a crash").
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_positive_duration"
+    )]
+    pub lease: Option<SimDuration>,
     /// The `memory` the scenario gave, kept once it is turned into
     /// `capacity` (see `resolve_memory`).
     #[serde(skip)]
     pub memory_given: Option<Bytes>,
 }
+
+/// A write-behind cache's lease by default (`cache.lease`), 5 s.
+pub const CACHE_LEASE: SimDuration = SimDuration::from_secs(5);
 
 fn is_one_app_server(n: &u32) -> bool {
     *n == 1
@@ -311,6 +324,8 @@ impl Default for CacheConfig {
             sticky: false,
             invalidation_delay: None,
             invalidation_loss: 0.0,
+            fencing: Fencing::None,
+            lease: None,
         }
     }
 }
@@ -378,7 +393,9 @@ fn optional_positive_duration<'de, D: Deserializer<'de>>(
     positive_duration(d).map(Some)
 }
 
-/// How an old primary is fenced off after a failover (`replicas.fencing`).
+/// How an old primary is fenced off after a failover (`replicas.fencing`),
+/// or a write-behind cache cut off from the system of record
+/// (`cache.fencing`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fencing {

@@ -104,7 +104,7 @@ pub struct Fault {
         deserialize_with = "factor"
     )]
     pub factor: Option<f64>,
-    /// For a "partition" of "primary": the share of clients left on the primary's side, from 0 to below 1. They still reach the old primary; the failure detector and the replicas do not, so a replica is promoted after `failover_after` while the old primary keeps serving them — two primaries accept writes (split brain) until the partition heals, unless `[architecture.replicas] fencing` stops it. Sessions are assigned in order: the first `clients` × `workload.sessions` are on the old side. Default 0 (the partition cuts the primary off from everyone).
+    /// For a "partition" of "primary" (kind single): the share of clients left on the primary's side, from 0 to below 1. They still reach the old primary; the failure detector and the replicas do not, so a replica is promoted after `failover_after` while the old primary keeps serving them — two primaries accept writes (split brain) until the partition heals, unless `[architecture.replicas] fencing` stops it. For a "partition" of "cache" (kind coordinator with a write-behind cache): the share of clients still reaching the cache, which is cut off from the write model — it keeps accepting write-behind puts from them while the other clients, for whom the cache is down, write the write model directly; its flushes wait for the heal, when they land on keys the write model changed meanwhile, unless `[architecture.cache] fencing` says otherwise. Sessions are assigned in order: the first `clients` × `workload.sessions` are on the old primary's (or the cache's) side. Default 0 (the partition cuts the target off from everyone).
     #[serde(
         default,
         skip_serializing_if = "is_zero",
@@ -148,7 +148,7 @@ fn client_share<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     } else {
         Err(D::Error::custom(format!(
             "expected a share of clients from 0 to below 1 (those still reaching the old \
-             primary), found {v}"
+             primary or the cut-off cache), found {v}"
         )))
     }
 }
@@ -203,8 +203,9 @@ impl Fault {
         }
     }
 
-    /// Whether `session` (of `sessions`) is on the old primary's side of a
-    /// partition that leaves `clients` reaching it: the first sessions are.
+    /// Whether `session` (of `sessions`) is on the old primary's (or the
+    /// cut-off cache's) side of a partition that leaves `clients` reaching
+    /// it: the first sessions are.
     pub fn reaches_old_side(&self, session: u32, sessions: u32) -> bool {
         f64::from(session) + 0.5 < self.clients * f64::from(sessions)
     }
@@ -270,13 +271,14 @@ impl Fault {
                 ))
             }
             _ if self.clients > 0.0
-                && (self.kind != FaultKind::Partition || self.target != Role::Primary) =>
+                && (self.kind != FaultKind::Partition
+                    || !matches!(self.target, Role::Primary | Role::Cache)) =>
             {
                 Some((
                     "clients",
-                    "`clients` is for a \"partition\" of \"primary\": the share of clients \
-                     still reaching the old primary; remove it, or make the fault a partition \
-                     of the primary"
+                    "`clients` is for a \"partition\" of \"primary\" or \"cache\": the share \
+                     of clients still reaching the old primary or the cut-off cache; remove it, \
+                     or make the fault a partition of one of those"
                         .to_string(),
                 ))
             }

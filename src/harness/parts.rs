@@ -49,6 +49,10 @@ impl Part<'_> {
             Part::Station(station, when_down) => {
                 station.on_fault(fault, begins, when_down == WhenDown::LosesRequests)
             }
+            // A partition that leaves clients reaching the cache cuts it
+            // off from the system of record only: the architecture says
+            // who reaches it (a write-behind split brain).
+            Part::Cache(_) if fault.kind == FaultKind::Partition && fault.clients > 0.0 => {}
             Part::Cache(cache) => cache.on_fault(fault.kind, begins, now),
             Part::Path(path) => {
                 if fault.kind == FaultKind::Lag || fault.stops() {

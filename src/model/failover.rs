@@ -11,7 +11,9 @@
 //! replicas but not from all of its clients leaves two primaries once the
 //! replica is promoted: the old one keeps serving its side until the
 //! partition heals unless it is fenced (`Fencing`). `Lineages` records
-//! what each accepted, and how the split ends.
+//! what each accepted, and how the split ends. A write-behind cache cut off
+//! from the system of record while some clients still reach it is the same
+//! split with the cache as the old side (`arch::coordinator`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,7 +89,9 @@ pub struct Lineages {
 /// takeover are discarded when it rejoins as a replica of the winner.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Resolution {
-    /// Acknowledged writes of the old primary that are gone.
+    /// Acknowledged writes that are gone: the old primary's; for a cache,
+    /// the system of record's that its flush overwrote, or its own that
+    /// a fencing token refused.
     pub lost: u64,
     /// Keys both primaries wrote: two histories, neither a prefix of the
     /// other; someone must decide by hand what the value is.
@@ -110,19 +114,50 @@ impl Lineages {
         }
     }
 
+    /// Each key the old side wrote, with the version it had before the old
+    /// side's first write there and whether the winner wrote it too (the
+    /// key diverged).
+    pub fn old_side(&self) -> impl Iterator<Item = (u64, Version, bool)> + '_ {
+        self.old
+            .iter()
+            .map(|(&key, &before)| (key, before, self.winner.contains(&key)))
+    }
+
+    /// Whether the winner wrote `key`.
+    pub fn winner_wrote(&self, key: u64) -> bool {
+        self.winner.contains(&key)
+    }
+
+    /// The keys the old side wrote, diverged or replayable (nothing lost
+    /// yet: the caller says what becomes of the writes).
+    pub fn keys(&self) -> Resolution {
+        let mut r = Resolution::default();
+        for (_, _, diverged) in self.old_side() {
+            r.key(diverged);
+        }
+        r
+    }
+
     /// The partition heals now: the winner's history stands; each write
     /// the old primary (`old`) accepted since the takeover is a lost write
     /// for the oracle, and each key it wrote has diverged or can be replayed.
     pub fn resolve(&self, old: &VersionedStore, oracle: &mut Oracle, now: SimTime) -> Resolution {
         let mut r = Resolution::default();
-        for (&key, &before) in &self.old {
+        for (key, before, diverged) in self.old_side() {
             r.lost += oracle.rolled_back(key, old.version(key), before, "old_primary", now);
-            if self.winner.contains(&key) {
-                r.diverged += 1;
-            } else {
-                r.replayable += 1;
-            }
+            r.key(diverged);
         }
         r
+    }
+}
+
+impl Resolution {
+    /// Counts a key the old side wrote.
+    fn key(&mut self, diverged: bool) {
+        if diverged {
+            self.diverged += 1;
+        } else {
+            self.replayable += 1;
+        }
     }
 }

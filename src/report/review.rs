@@ -496,7 +496,20 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
                     s += &format!("; the missed write was {:.1} ms old at p99", age.p99_ms);
                 }
             }
-            if class == "split_brain" {
+            if class == "split_brain" && cache_split(r) {
+                let sb = &r.anomalies.split_brain;
+                s += &format!(
+                    ": a write-behind cache cut off from the system of record and the system of \
+                     record both accepted writes for {:.1} s in all; {} acknowledged writes are \
+                     lost (the cache's flush overwrote newer writes, or a fencing token refused \
+                     its stale ones), {} keys both sides wrote need manual resolution, {} keys \
+                     only the cache wrote could be replayed",
+                    sb.duration_ms / 1000.0,
+                    sb.lost_acknowledged_writes,
+                    sb.keys_diverged,
+                    sb.keys_replayable
+                );
+            } else if class == "split_brain" {
                 let sb = &r.anomalies.split_brain;
                 s += &format!(
                     ": two primaries accepted writes for {:.1} s in all; the losing side's {} \
@@ -719,4 +732,12 @@ fn where_(r: &RunResult, swept: &[String]) -> String {
         let at: Vec<String> = r.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         format!(" at {}", at.join(", "))
     }
+}
+
+/// Whether the run's split brain was a write-behind cache's: a partition of
+/// the cache that left clients reaching it.
+fn cache_split(r: &RunResult) -> bool {
+    r.faults
+        .iter()
+        .any(|f| f.fault.starts_with("partition of cache") && f.fault.contains("of clients"))
 }

@@ -554,15 +554,23 @@ impl Scenario {
                 ));
             }
             for (arch, roles) in &roles {
-                if f.clients > 0.0 && arch.kind() != crate::arch::ArchKind::Single {
+                let split_at = match f.target {
+                    crate::faults::Role::Cache => crate::arch::ArchKind::Coordinator,
+                    _ => crate::arch::ArchKind::Single,
+                };
+                if f.clients > 0.0 && arch.kind() != split_at {
+                    let (side, kind) = if split_at == crate::arch::ArchKind::Single {
+                        ("the old primary's side", "single")
+                    } else {
+                        ("the cut-off write-behind cache's side", "coordinator")
+                    };
                     return Err(at(
                         i,
                         "clients",
                         format!(
                             "architecture \"{}\" (kind {}): a partition that leaves clients on \
-                             the old primary's side (split brain) is modelled for kind single \
-                             only; remove `clients`, or leave this architecture out of the \
-                             scenario",
+                             {side} (split brain) is modelled for kind {kind} only; remove \
+                             `clients`, or leave this architecture out of the scenario",
                             arch.name,
                             arch.kind()
                         ),

@@ -215,6 +215,51 @@ fn contradicting_settings_are_placed_on_their_line() {
 }
 
 #[test]
+fn cache_fencing_is_refused_where_it_does_not_act() {
+    let cache = "[architecture.cache]\ncapacity = 100\nfencing = \"token\"\n";
+    assert_rejected(
+        &format!("[[architecture]]\nkind = \"single\"\n{cache}"),
+        "5:1",
+        "cache fencing acts on a write-behind cache's flushes",
+    );
+    // A coordinator that writes every key through has nothing to flush.
+    assert_rejected(
+        &format!("[[architecture]]\nkind = \"coordinator\"\n{cache}"),
+        "5:1",
+        "simulated for kind = \"coordinator\" with coordinator.critical below 1",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 100\n\
+         lease = \"2s\"\n[architecture.coordinator]\ncritical = 0\n",
+        "5:1",
+        "set fencing = \"lease\" or remove lease",
+    );
+    assert_rejected(
+        "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 100\n\
+         [architecture.coordinator]\ncritical = 0\n[[fault]]\nat = \"1s\"\nkind = \"partition\"\n\
+         target = \"cache\"\nclients = 2\n",
+        "11:11",
+        "expected a share of clients from 0 to below 1",
+    );
+    // A split of the cache needs one that writes behind, of kind coordinator.
+    let split = "[[fault]]\nat = \"1s\"\nkind = \"partition\"\ntarget = \"cache\"\nclients = 0.3\n";
+    assert_rejected(
+        &format!(
+            "[[architecture]]\nkind = \"coordinator\"\n[architecture.cache]\ncapacity = 100\n{split}"
+        ),
+        "9:1",
+        "splits the cache from the write model only when the cache writes behind",
+    );
+    assert_rejected(
+        &format!(
+            "[[architecture]]\nkind = \"single\"\n[architecture.cache]\ncapacity = 100\n{split}"
+        ),
+        "9:1",
+        "the cut-off write-behind cache's side (split brain) is modelled for kind coordinator only",
+    );
+}
+
+#[test]
 fn unknown_enum_values_list_the_choices() {
     assert_rejected(
         "[[architecture]]\nkind = \"single\"\n[architecture.cache]\nplacement = \"nearby\"\n",
@@ -483,7 +528,7 @@ fn faults_are_checked_on_their_line() {
     assert_rejected(
         &with_fault("at = \"1s\"\nkind = \"crash\"\ntarget = \"primary\"\nclients = 0.3"),
         "8:1",
-        "`clients` is for a \"partition\" of \"primary\"",
+        "`clients` is for a \"partition\" of \"primary\" or \"cache\"",
     );
     assert_rejected(
         &with_fault("at = \"1s\"\nkind = \"partition\"\ntarget = \"primary\"\nclients = 1"),

@@ -5,6 +5,7 @@ mod analytics;
 mod app_caches;
 mod bad_input;
 mod business;
+mod cache_split_brain;
 mod capacity;
 mod cli;
 mod coordination;

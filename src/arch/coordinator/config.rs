@@ -127,6 +127,22 @@ impl KindConfig for Config {
             .or_else(|| registry::one_cache_node(&self.cache))
             .or_else(|| registry::leases_single_only(&self.cache))
             .or_else(|| registry::one_app_server(&self.cache))
+            .or_else(|| registry::cache_fencing_write_behind(&self.cache, write_behind))
+    }
+
+    /// A partition of the cache that leaves clients on its side needs a
+    /// write-behind cache: a write-through one accepts nothing on its own.
+    fn check_fault(&self, f: &crate::faults::Fault) -> Option<(&'static str, String)> {
+        let write_behind = self.cache.capacity > 0 && self.coordinator.critical < 1.0;
+        (f.clients > 0.0 && f.target == Role::Cache && !write_behind).then(|| {
+            (
+                "clients",
+                "a partition that leaves clients on the cache's side splits the cache from the \
+                 write model only when the cache writes behind; set [architecture.coordinator] \
+                 critical below 1, or remove `clients`"
+                    .to_string(),
+            )
+        })
     }
 
     /// The cache's index, the read model and the specialized stores.

@@ -65,6 +65,7 @@ impl KindConfig for Config {
             .or_else(|| registry::leases_single_only(&self.cache))
             .or_else(|| registry::one_app_server(&self.cache))
             .or_else(|| registry::analytics_on_primary(foreign))
+            .or_else(|| registry::cache_fencing_write_behind(&self.cache, false))
     }
 
     /// `stores.sync` (or the `sync` shorthand) sets every derived store's

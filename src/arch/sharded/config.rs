@@ -176,7 +176,9 @@ impl KindConfig for Config {
                     .to_string(),
             ));
         }
-        registry::leases_single_only(&self.cache).or_else(|| registry::one_app_server(&self.cache))
+        registry::leases_single_only(&self.cache)
+            .or_else(|| registry::one_app_server(&self.cache))
+            .or_else(|| registry::cache_fencing_write_behind(&self.cache, false))
     }
 
     fn check_tables(&self) -> Option<Contradiction> {

@@ -83,7 +83,9 @@ impl KindConfig for Config {
     }
 
     fn check(&self, _foreign: &Foreign) -> Option<Contradiction> {
-        registry::one_cache_node(&self.cache).or_else(|| self.app_server_caches())
+        registry::one_cache_node(&self.cache)
+            .or_else(|| self.app_server_caches())
+            .or_else(|| registry::cache_fencing_write_behind(&self.cache, false))
     }
 
     fn check_tables(&self) -> Option<Contradiction> {
