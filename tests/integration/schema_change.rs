@@ -214,3 +214,26 @@ fn schema_changes_are_checked_on_their_line() {
         "its windows must close within the run",
     );
 }
+
+#[test]
+fn the_sources_migration_stretches_its_service_for_the_window() {
+    // `factor` 1.25 (the default) for 4 s of the 8 s measured: the
+    // source's busy time rises by 0.25 × 4/8 = 12.5 % at the same load
+    // (light load: the work done is the work offered). 3 points.
+    for (arch, source) in [
+        ("[[architecture]]\nkind = \"single\"\n", "db"),
+        ("[[architecture]]\nkind = \"polyglot\"\n", "db"),
+        ("[[architecture]]\nkind = \"colocated\"\n", "node_0"),
+    ] {
+        let mix = "get = 0.75\nput = 0.25";
+        let busy = |run: &RunResult| run.components[source].utilization.expect("a station");
+        let with = busy(&run_mix(mix, arch, &change("stall")));
+        let without = busy(&run_mix(mix, arch, ""));
+        let rise = with / without - 1.0;
+        assert!(
+            (rise - 0.125).abs() < 0.03,
+            "{source}: busy {with:.5} with the change, {without:.5} without (+{:.1} %)",
+            rise * 100.0
+        );
+    }
+}
