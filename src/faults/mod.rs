@@ -265,10 +265,14 @@ impl Fault {
     }
 
     /// Whether `self` and `other` hit one component (see
-    /// `Role::intersects`) at overlapping times.
+    /// `Role::intersects`; a schema change reaches every pipeline too) at
+    /// overlapping times.
     pub fn overlaps(&self, other: &Fault) -> bool {
         let end = |f: &Fault| f.ends().unwrap_or(SimTime(u64::MAX));
-        self.target.intersects(&other.target)
+        let reaches = |f: &Fault, g: &Fault| {
+            f.kind == FaultKind::SchemaChange && matches!(g.target, Role::Pipeline(_))
+        };
+        (self.target.intersects(&other.target) || reaches(self, other) || reaches(other, self))
             && !self.is_instant()
             && !other.is_instant()
             && self.begins() < end(other)
@@ -446,5 +450,12 @@ mod tests {
             fault("at = \"10s\"\nfor = \"1s\"\nkind = \"slow\"\nfactor = 2\ntarget = \"leader:3\"");
         assert!(node.overlaps(&leader), "a leader lives on some node");
         assert!(!a.overlaps(&d), "back to back");
+        let schema =
+            fault("at = \"10s\"\nfor = \"5s\"\nkind = \"schema_change\"\ntarget = \"primary\"");
+        let lag = fault("at = \"12s\"\nfor = \"5s\"\nkind = \"lag\"\ntarget = \"pipeline:search\"");
+        assert!(
+            schema.overlaps(&lag) && lag.overlaps(&schema),
+            "it reaches every pipeline"
+        );
     }
 }
