@@ -378,7 +378,7 @@ impl<A: Architecture> sim::System for Run<'_, A> {
         if fault.kind == crate::faults::FaultKind::SchemaChange {
             let (arch, pipelines) = (&mut self.arch, &self.pipelines);
             if begins {
-                schema::open(arch, pipelines, index, fault, now);
+                schema::open(arch, pipelines, fault, now);
             } else {
                 schema::close(arch, pipelines, index, fault, now);
             }

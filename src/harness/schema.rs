@@ -26,15 +26,9 @@ use super::{Architecture, Part};
 use crate::faults::{Fault, Role, SchemaRollout, StoreWindow};
 use crate::sim::SimTime;
 
-/// Fault `index`, a schema change, begins now: each pipeline's window
-/// opens until the fault's end.
-pub(super) fn open<A: Architecture>(
-    arch: &mut A,
-    pipelines: &[Role],
-    index: usize,
-    fault: &Fault,
-    now: SimTime,
-) {
+/// A schema change begins now: each pipeline's window opens until the
+/// fault's end.
+pub(super) fn open<A: Architecture>(arch: &mut A, pipelines: &[Role], fault: &Fault, now: SimTime) {
     let (until, rejects) = (fault.until(), fault.rejects());
     for role in pipelines {
         arch.parts(role, &mut |part| {
@@ -43,13 +37,6 @@ pub(super) fn open<A: Architecture>(
             }
         });
     }
-    let effect = arch.harness_mut().effects.get(index);
-    effect.schema_change = Some(SchemaRollout {
-        downstream: fault.downstream.unwrap_or_default().name().to_string(),
-        source_factor: fault.slowdown(),
-        source_s: fault.lasts.map_or(0.0, |d| d.as_secs_f64()),
-        stores: Vec::new(),
-    });
 }
 
 /// Fault `index` ends now: every consumer is deployed; each store's window
@@ -94,13 +81,17 @@ pub(super) fn close<A: Architecture>(
             needs_backfill: rejects && changes > 0,
         });
     }
+    // Reported once every consumer is deployed (the scenario's check
+    // keeps that within the run).
+    let rollout = SchemaRollout {
+        downstream: fault.downstream.unwrap_or_default().name().to_string(),
+        source_factor: fault.slowdown(),
+        source_s: round((now - fault.begins()).as_secs_f64()),
+        stores,
+    };
     let effect = arch.harness_mut().effects.get(index);
-    let rollout = effect
-        .schema_change
-        .get_or_insert_with(SchemaRollout::default);
-    rollout.stores = stores;
-    let note = note(rollout);
-    effect.notes.push(note);
+    effect.notes.push(note(&rollout));
+    effect.schema_change = Some(rollout);
 }
 
 /// The fault's note: the source's work, and each store's window.
