@@ -1011,17 +1011,20 @@ impl Coordinator {
             if let Some(b) = &mut self.boundary {
                 b.cache.source_committed(w.key, w.version, now);
             }
-            let (at, _) = self.read_model.log.publish(w, now);
-            ctx.background_started();
-            ctx.schedule_at(
-                at[0],
-                Event::Delivered {
-                    key: w.key as u32,
-                    version: w.version,
-                    value: w.value,
-                    committed: now,
-                },
-            );
+            // A schema change's window may drop it at the read model.
+            if self.read_model.log.path.admits(now) {
+                let (at, _) = self.read_model.log.publish(w, now);
+                ctx.background_started();
+                ctx.schedule_at(
+                    at[0],
+                    Event::Delivered {
+                        key: w.key as u32,
+                        version: w.version,
+                        value: w.value,
+                        committed: now,
+                    },
+                );
+            }
             if let Some(stores) = &mut self.stores {
                 stores.committed(*w, o, &mut self.h, ctx);
             }

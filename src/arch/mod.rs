@@ -235,7 +235,7 @@ fn run_system<A: Architecture + Report>(
     recording: Recording,
 ) -> RunResult {
     let window = setting.window();
-    let mut system = Run::new(system, setting.faults);
+    let mut system = Run::new(system, setting.faults, arch.roles().pipelines());
     if let Some(limit) = recording.history_limit {
         system.arch.harness_mut().clients.record_history(limit);
     }

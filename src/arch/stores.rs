@@ -509,6 +509,10 @@ impl Stores {
         match feed.sync {
             Sync::Cdc => {
                 h.network.sent(Message::Pipeline, u32::from(present), o);
+                // A schema change's window may drop it at the store.
+                if !feed.cdc.path.admits(now) {
+                    return;
+                }
                 ctx.background_started();
                 if let Some(at) = feed.cdc.committed(change, now) {
                     ctx.schedule_at(at, E::from(StoreEvent::CdcWake(store as u8)));
@@ -516,6 +520,10 @@ impl Stores {
                 feed.trend.handed(feed.cdc.backlog(), now);
             }
             Sync::EventBus => {
+                if !feed.bus.path.admits(now) {
+                    h.network.sent(Message::Pipeline, u32::from(present), o);
+                    return;
+                }
                 let (at, n) = feed.bus.publish(&w, now);
                 // At least once: a duplicate is one more delivery.
                 let deliveries = if present { n as u32 } else { 0 };

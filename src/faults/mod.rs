@@ -17,8 +17,10 @@
 mod report;
 mod role;
 
-pub use report::{Effect, Effects, Failover, FaultReport, Migration, report};
-pub use role::{CACHE, PIPELINE, REPLICA, RESHARDABLE, Role, RoleSet, SERVER};
+pub use report::{
+    Effect, Effects, Failover, FaultReport, Migration, SchemaRollout, StoreWindow, report,
+};
+pub use role::{CACHE, PIPELINE, REPLICA, RESHARDABLE, Role, RoleSet, SERVER, SOURCE};
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -58,6 +60,38 @@ pub enum FaultKind {
     /// `arch::sharded::reshard`). The migration runs until its last key
     /// has landed; it has no `for`.
     Reshard,
+    /// A schema change at the source of record (target "primary") at `at`,
+    /// which must reach every store fed from it. The source runs an online
+    /// migration (a backfill rewriting rows beside the workload) for `for`,
+    /// its service times multiplied by `factor` meanwhile; each derived
+    /// store fed by a pipeline cannot apply changes written in the new
+    /// schema until its consumer is deployed, `for` after `at`: its path
+    /// stalls, or with `downstream = "reject"` the store drops them (see
+    /// `harness::schema`).
+    SchemaChange,
+}
+
+/// What a derived store's consumer does with changes in a new schema
+/// before its deploy (`downstream` of a "schema_change").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Downstream {
+    /// It stops at the first such change and resumes at its deploy: the
+    /// store lags, then catches up.
+    #[default]
+    Stall,
+    /// It drops each such change and goes on: the store diverges from the
+    /// source until a backfill.
+    Reject,
+}
+
+impl Downstream {
+    pub fn name(self) -> &'static str {
+        match self {
+            Downstream::Stall => "stall",
+            Downstream::Reject => "reject",
+        }
+    }
 }
 
 impl FaultKind {
@@ -69,6 +103,7 @@ impl FaultKind {
             FaultKind::Lag => "lag",
             FaultKind::Flush => "flush",
             FaultKind::Reshard => "reshard",
+            FaultKind::SchemaChange => "schema_change",
         }
     }
 }
@@ -93,11 +128,11 @@ pub struct Fault {
         deserialize_with = "positive_duration"
     )]
     pub lasts: Option<SimDuration>,
-    /// What goes wrong: "crash", "partition", "slow", "lag", "flush" or "reshard".
+    /// What goes wrong: "crash", "partition", "slow", "lag", "flush", "reshard" or "schema_change".
     pub kind: FaultKind,
     /// The role it hits: "primary", "replica", "cache", "shard:<i>", "coordinator", "node:<i>", "leader:<partition>", "pipeline:<store>", "index", "warehouse", "session_store" (`archsim list` shows each architecture's roles).
     pub target: Role,
-    /// For "slow": the multiplier of service times, above 1 (required). For "lag": the multiplier of the path's delays; omitted, the path stalls.
+    /// For "slow": the multiplier of service times, above 1 (required). For "lag": the multiplier of the path's delays; omitted, the path stalls. For "schema_change": the multiplier of the source's service times while its online migration runs (`for`); default 1.25 — an estimate, a setting to vary: the backfill's throttle decides it.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -121,7 +156,14 @@ pub struct Fault {
         deserialize_with = "key_rate"
     )]
     pub rate: Option<f64>,
+    /// For a "schema_change": what each derived store fed by a pipeline does with changes written in the new schema until its consumer is deployed, `for` after `at`: "stall" (its pipeline holds them, then catches up: the store lags) or "reject" (the store drops them: it diverges until a backfill). Default "stall".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downstream: Option<Downstream>,
 }
+
+/// A schema change's default multiplier of the source's service times
+/// while its migration runs (see `Fault::factor`).
+pub const SCHEMA_SLOWDOWN: f64 = 1.25;
 
 /// A reshard's default throttle, keys per second (see `Fault::rate`).
 pub const RESHARD_RATE: f64 = 5_000.0;
@@ -164,7 +206,8 @@ fn factor<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     } else {
         Err(D::Error::custom(format!(
             "expected a factor above 1 and at most 1e9 (a slow target's service times, or a \
-             lagging path's delays, are multiplied by it), found {v}"
+             lagging path's delays, or a schema change's source's service times, are \
+             multiplied by it), found {v}"
         )))
     }
 }
@@ -194,13 +237,20 @@ impl Fault {
         self.ends().unwrap_or(crate::sim::FOREVER)
     }
 
-    /// The multiplier a `slow` fault applies (1 for any other).
+    /// The multiplier of service times a `slow` fault applies, or a
+    /// schema change's migration at the source (1 for any other).
     pub fn slowdown(&self) -> f64 {
-        if self.kind == FaultKind::Slow {
-            self.factor.unwrap_or(1.0)
-        } else {
-            1.0
+        match self.kind {
+            FaultKind::Slow => self.factor.unwrap_or(1.0),
+            FaultKind::SchemaChange => self.factor.unwrap_or(SCHEMA_SLOWDOWN),
+            _ => 1.0,
         }
+    }
+
+    /// Whether a schema change's derived stores drop what they cannot
+    /// apply (else they stall).
+    pub fn rejects(&self) -> bool {
+        self.downstream == Some(Downstream::Reject)
     }
 
     /// Whether `session` (of `sessions`) is on the old primary's (or the
@@ -216,10 +266,14 @@ impl Fault {
     }
 
     /// Whether `self` and `other` hit one component (see
-    /// `Role::intersects`) at overlapping times.
+    /// `Role::intersects`; a schema change reaches every pipeline too) at
+    /// overlapping times.
     pub fn overlaps(&self, other: &Fault) -> bool {
         let end = |f: &Fault| f.ends().unwrap_or(SimTime(u64::MAX));
-        self.target.intersects(&other.target)
+        let reaches = |f: &Fault, g: &Fault| {
+            f.kind == FaultKind::SchemaChange && matches!(g.target, Role::Pipeline(_))
+        };
+        (self.target.intersects(&other.target) || reaches(self, other) || reaches(other, self))
             && !self.is_instant()
             && !other.is_instant()
             && self.begins() < end(other)
@@ -239,6 +293,9 @@ impl Fault {
         }
         if let Some(f) = self.factor {
             s.push_str(&format!(" (×{f})"));
+        }
+        if let Some(d) = self.downstream {
+            s.push_str(&format!(" (downstream {})", d.name()));
         }
         if self.clients > 0.0 {
             s.push_str(&format!(
@@ -265,7 +322,7 @@ impl Fault {
                 Some((
                     "factor",
                     format!(
-                        "`factor` means nothing for a \"{}\" fault; it is for \"slow\" and \"lag\"",
+                        "`factor` means nothing for a \"{}\" fault; it is for \"slow\", \"lag\" and \"schema_change\"",
                         self.kind
                     ),
                 ))
@@ -291,6 +348,27 @@ impl Fault {
                 "for",
                 "a \"reshard\" has no `for`: its migration runs until the last key has moved \
                  (`rate` keys a second); remove `for`"
+                    .to_string(),
+            )),
+            FaultKind::SchemaChange if self.target != Role::Primary => Some((
+                "target",
+                format!(
+                    "a \"schema_change\" begins at the source of record: target = \"primary\" \
+                     (every shard's primary, or a colocated cluster's leaders), not \"{}\"; it \
+                     then reaches every store fed from it",
+                    self.target
+                ),
+            )),
+            FaultKind::SchemaChange if self.lasts.is_none() => Some((
+                "kind",
+                "a \"schema_change\" needs `for`: how long after `at` the derived stores' \
+                 consumers are deployed (the coordinated-deploy window, e.g. for = \"20s\")"
+                    .to_string(),
+            )),
+            _ if self.kind != FaultKind::SchemaChange && self.downstream.is_some() => Some((
+                "downstream",
+                "`downstream` is for a \"schema_change\": what the derived stores do with \
+                 changes in the new schema before their deploy"
                     .to_string(),
             )),
             _ if self.kind != FaultKind::Reshard && self.shards.is_some() => Some((
@@ -374,5 +452,12 @@ mod tests {
             fault("at = \"10s\"\nfor = \"1s\"\nkind = \"slow\"\nfactor = 2\ntarget = \"leader:3\"");
         assert!(node.overlaps(&leader), "a leader lives on some node");
         assert!(!a.overlaps(&d), "back to back");
+        let schema =
+            fault("at = \"10s\"\nfor = \"5s\"\nkind = \"schema_change\"\ntarget = \"primary\"");
+        let lag = fault("at = \"12s\"\nfor = \"5s\"\nkind = \"lag\"\ntarget = \"pipeline:search\"");
+        assert!(
+            schema.overlaps(&lag) && lag.overlaps(&schema),
+            "it reaches every pipeline"
+        );
     }
 }

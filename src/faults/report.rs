@@ -25,6 +25,44 @@ pub struct Effect {
     pub failovers: Vec<Failover>,
     /// A reshard's migration, as it stood at the end of the run.
     pub migration: Option<Migration>,
+    /// A schema change's rollout, once every consumer is deployed.
+    pub schema_change: Option<SchemaRollout>,
+}
+
+/// A schema change (`kind = "schema_change"`): the migration at the source
+/// and, per derived store fed by a pipeline, its window and what it held
+/// or dropped.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemaRollout {
+    /// "stall" or "reject" (`downstream`).
+    pub downstream: String,
+    /// The source's migration: its service-time multiplier, and how long
+    /// it ran, in s (the fault's `for`).
+    pub source_factor: f64,
+    pub source_s: f64,
+    /// The derived stores fed by a pipeline, in the architecture's order;
+    /// none when the change is online in one system (a colocated cluster)
+    /// or every copy replays it from the log (physical replicas).
+    pub stores: Vec<StoreWindow>,
+}
+
+/// One derived store under a schema change.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreWindow {
+    /// The store its pipeline feeds: "search", "warehouse", "cache", "read_model".
+    pub store: String,
+    /// From the change at the source to its consumer's deploy, in s.
+    pub window_s: f64,
+    /// Changes written at the source in the window: held until the deploy
+    /// (stall), or dropped at the store (reject).
+    pub lagged: u64,
+    pub rejected: u64,
+    /// Stall: from the first change held to the deploy, in s — the longest
+    /// a change waited beyond its usual lag.
+    pub held_max_s: f64,
+    /// Whether the store lacks changes only a backfill from the source
+    /// restores (it rejected some).
+    pub needs_backfill: bool,
 }
 
 /// A reshard's migration (`kind = "reshard"`): what moved, how long it
@@ -157,6 +195,10 @@ pub struct FaultReport {
     /// A reshard's migration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<Migration>,
+    /// A schema change's rollout: the source's migration, and each derived
+    /// store's window and the changes it lagged or rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_change: Option<SchemaRollout>,
 }
 
 /// The results' view of each fault, from the run's time series, the
@@ -270,6 +312,7 @@ pub fn report(
                 notes: e.notes,
                 failovers: e.failovers,
                 migration: e.migration,
+                schema_change: e.schema_change,
             }
         })
         .collect()

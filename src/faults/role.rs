@@ -167,13 +167,22 @@ pub const REPLICA: &[FaultKind] = &[
     FaultKind::Slow,
     FaultKind::Lag,
 ];
-/// Faults a sharded database's primaries can take: a server's, and a
+/// Faults the source of record can take: a server's, and a schema change
+/// that must reach every store fed from it.
+pub const SOURCE: &[FaultKind] = &[
+    FaultKind::Crash,
+    FaultKind::Partition,
+    FaultKind::Slow,
+    FaultKind::SchemaChange,
+];
+/// Faults a sharded database's primaries can take: the source's, and a
 /// reshard of them all.
 pub const RESHARDABLE: &[FaultKind] = &[
     FaultKind::Crash,
     FaultKind::Partition,
     FaultKind::Slow,
     FaultKind::Reshard,
+    FaultKind::SchemaChange,
 ];
 /// Faults a pipeline can take.
 pub const PIPELINE: &[FaultKind] = &[FaultKind::Lag];
@@ -231,6 +240,15 @@ impl RoleSet {
             ));
         }
         Ok(())
+    }
+
+    /// The pipelines feeding derived stores, in the order they were added.
+    pub fn pipelines(&self) -> Vec<Role> {
+        self.entries
+            .iter()
+            .filter_map(|e| Role::parse(&e.name).ok())
+            .filter(|r| matches!(r, Role::Pipeline(_)))
+            .collect()
     }
 
     /// "primary, cache, shard:0..3, pipeline:search".

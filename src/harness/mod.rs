@@ -19,6 +19,7 @@
 
 pub mod client;
 mod parts;
+mod schema;
 
 pub use client::{AfterRead, Clients, KeyRead, OpState, Probe};
 pub use parts::{Part, WhenDown};
@@ -321,13 +322,20 @@ impl Harness {
 pub struct Run<'f, A> {
     pub arch: A,
     faults: &'f [Fault],
+    /// The pipelines feeding the architecture's derived stores, which a
+    /// schema change reaches (see `schema`).
+    pipelines: Vec<Role>,
 }
 
 impl<'f, A: Architecture> Run<'f, A> {
     /// `arch` under the scenario's `faults` (the engine delivers their
-    /// edges by index).
-    pub fn new(arch: A, faults: &'f [Fault]) -> Self {
-        Run { arch, faults }
+    /// edges by index); `pipelines` are its `pipeline:<store>` roles.
+    pub fn new(arch: A, faults: &'f [Fault], pipelines: Vec<Role>) -> Self {
+        Run {
+            arch,
+            faults,
+            pipelines,
+        }
     }
 
     /// `op` begins now (`probe`: a probe's delay index).
@@ -367,6 +375,14 @@ impl<A: Architecture> sim::System for Run<'_, A> {
         let now = ctx.now();
         self.arch
             .parts(&fault.target, &mut |part| part.take(fault, begins, now));
+        if fault.kind == crate::faults::FaultKind::SchemaChange {
+            let (arch, pipelines) = (&mut self.arch, &self.pipelines);
+            if begins {
+                schema::open(arch, pipelines, fault, now);
+            } else {
+                schema::close(arch, pipelines, index, fault, now);
+            }
+        }
     }
 
     #[inline]

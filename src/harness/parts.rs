@@ -25,8 +25,9 @@ pub enum WhenDown {
 
 /// A model part that holds a role, as a fault reaches it.
 pub enum Part<'a> {
-    /// A server: `slow` stretches its service, a crash or partition takes
-    /// it out as `WhenDown` says.
+    /// A server: `slow` (or a schema change's migration at the source)
+    /// stretches its service, a crash or partition takes it out as
+    /// `WhenDown` says.
     Station(&'a mut Station, WhenDown),
     /// A cache: a crash empties it and, like a partition, makes it absent
     /// until the fault ends; a flush empties it.
@@ -42,7 +43,7 @@ impl Part<'_> {
     pub fn take(self, fault: &Fault, begins: bool, now: SimTime) {
         match self {
             Part::Station(station, WhenDown::Elsewhere) => {
-                if fault.kind == FaultKind::Slow {
+                if matches!(fault.kind, FaultKind::Slow | FaultKind::SchemaChange) {
                     station.on_fault(fault, begins, true);
                 }
             }

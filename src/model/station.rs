@@ -131,8 +131,10 @@ impl Station {
     pub fn on_fault(&mut self, fault: &crate::faults::Fault, begins: bool, loses: bool) {
         use crate::faults::FaultKind;
         match fault.kind {
-            FaultKind::Slow if begins => self.set_factor(fault.slowdown(), fault.until()),
-            FaultKind::Slow => self.set_factor(1.0, fault.until()),
+            FaultKind::Slow | FaultKind::SchemaChange if begins => {
+                self.set_factor(fault.slowdown(), fault.until())
+            }
+            FaultKind::Slow | FaultKind::SchemaChange => self.set_factor(1.0, fault.until()),
             FaultKind::Crash | FaultKind::Partition if begins => {
                 self.down_until(fault, fault.until(), loses)
             }

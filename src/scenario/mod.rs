@@ -553,6 +553,20 @@ impl Scenario {
                     ),
                 ));
             }
+            if f.kind == crate::faults::FaultKind::SchemaChange
+                && f.until() > crate::sim::SimTime::ZERO + end
+            {
+                return Err(at(
+                    i,
+                    "for",
+                    format!(
+                        "the schema change's consumers are deployed at {} but the run ends at \
+                         {end} (warm-up + duration): its windows must close within the run to \
+                         be reported — shorten `for`, move it earlier or lengthen the run",
+                        f.at + f.lasts.unwrap_or_default()
+                    ),
+                ));
+            }
             for (arch, roles) in &roles {
                 let split_at = match f.target {
                     crate::faults::Role::Cache => crate::arch::ArchKind::Coordinator,

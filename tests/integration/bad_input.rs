@@ -25,7 +25,7 @@ fn run_bad(text: &str) -> (Output, bool) {
 
 /// Asserts exit 1, the position `line:column` in the message, the phrase,
 /// no panic or backtrace, and no results folder.
-fn assert_rejected(text: &str, line_col: &str, phrase: &str) {
+pub(crate) fn assert_rejected(text: &str, line_col: &str, phrase: &str) {
     let (out, wrote) = run_bad(text);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{stderr}");

@@ -34,6 +34,7 @@ mod replica_apply;
 mod replications;
 mod reshard;
 mod saturation;
+mod schema_change;
 mod sharded;
 mod single;
 mod split_brain;

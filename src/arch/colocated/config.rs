@@ -52,7 +52,7 @@ impl KindConfig for Config {
     fn roles(&self) -> RoleSet {
         let c = &self.partitions;
         let mut set = RoleSet::default();
-        set.add(Role::Primary, faults::SERVER)
+        set.add(Role::Primary, faults::SOURCE)
             .add_indexed("leader", self.partitions(), faults::SERVER)
             .add_indexed("node", c.nodes, faults::SERVER);
         set

@@ -54,7 +54,7 @@ impl KindConfig for Config {
     fn roles(&self) -> RoleSet {
         let mut set = RoleSet::default();
         set.add(Role::Coordinator, faults::SERVER)
-            .add(Role::Primary, faults::SERVER)
+            .add(Role::Primary, faults::SOURCE)
             .add_indexed("shard", self.shards.count, faults::SERVER)
             .add(Role::Pipeline("read_model".to_string()), faults::PIPELINE);
         if self.cache.capacity > 0 {

@@ -52,7 +52,7 @@ impl KindConfig for Config {
     /// store, and the pipeline of each store fed by CDC or an event bus.
     fn roles(&self) -> RoleSet {
         let mut set = RoleSet::default();
-        set.add(Role::Primary, faults::SERVER);
+        set.add(Role::Primary, faults::SOURCE);
         if self.cache.capacity > 0 {
             set.add(Role::Cache, faults::CACHE);
         }

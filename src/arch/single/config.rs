@@ -72,7 +72,7 @@ impl KindConfig for Config {
     /// The primary, the replicas, the cache.
     fn roles(&self) -> RoleSet {
         let mut set = RoleSet::default();
-        set.add(Role::Primary, faults::SERVER);
+        set.add(Role::Primary, faults::SOURCE);
         if self.replicas.count > 0 {
             set.add(Role::Replica, faults::REPLICA);
         }
