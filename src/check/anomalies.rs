@@ -152,6 +152,9 @@ impl Counters {
                 lost_acknowledged_writes: self.split_brain_lost,
                 keys_diverged: self.split_brain_diverged,
                 keys_replayable: self.split_brain_replayable,
+                by_served_by: (self.split_brain.by.iter())
+                    .map(|(k, n)| (k.to_string(), *n))
+                    .collect(),
             },
         }
     }
@@ -359,4 +362,9 @@ pub struct SplitBrainReport {
     /// the winner without conflict.
     #[serde(default)]
     pub keys_replayable: u64,
+    /// Intervals by where the second lineage was: "primary" (an old
+    /// primary not fenced after a failover) or "cache" (a write-behind
+    /// cache cut off from the system of record).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_served_by: BTreeMap<String, u64>,
 }

@@ -737,7 +737,5 @@ fn where_(r: &RunResult, swept: &[String]) -> String {
 /// Whether the run's split brain was a write-behind cache's: a partition of
 /// the cache that left clients reaching it.
 fn cache_split(r: &RunResult) -> bool {
-    r.faults
-        .iter()
-        .any(|f| f.fault.starts_with("partition of cache") && f.fault.contains("of clients"))
+    r.anomalies.split_brain.by_served_by.contains_key("cache")
 }
