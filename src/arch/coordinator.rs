@@ -1492,6 +1492,12 @@ impl Architecture for Coordinator {
 
     fn prefetch(&self, op: &Operation) {
         self.data.prefetch(op.key);
+        if let Some(b) = &self.boundary {
+            b.cache.prefetch(op.key);
+        }
+        if !matches!(op.kind, OpKind::Put | OpKind::Insert) {
+            self.read_model.store.prefetch(op.key);
+        }
     }
 
     fn on_event(&mut self, event: Event, ctx: &mut Ctx<'_>) {

@@ -107,6 +107,15 @@ impl DerivedStore {
         applied
     }
 
+    /// Starts loading `key`'s copy ahead of a read or an apply (see
+    /// `model::prefetch`).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let Some(c) = self.keys.get(key as usize) {
+            super::prefetch::prefetch(c);
+        }
+    }
+
     /// The version and value held for `key`.
     #[inline]
     pub fn read(&self, key: u64) -> (Version, i64) {
