@@ -123,9 +123,10 @@ pub struct CacheConfig {
         deserialize_with = "optional_positive_duration"
     )]
     pub lease: Option<SimDuration>,
-    /// The `memory` the scenario gave, kept once it is turned into
-    /// `capacity` (see `resolve_memory`).
+    // The `memory` the scenario gave, kept once it is turned into
+    // `capacity` (see `resolve_memory`); not an option.
     #[serde(skip)]
+    #[documented_fields(default = "")]
     pub memory_given: Option<Bytes>,
 }
 

@@ -936,10 +936,13 @@ fn first_overlap(faults: &[crate::faults::Fault]) -> Option<(usize, usize)> {
     None
 }
 
-/// Field documentation for `archsim list`: (field, doc) pairs of a section.
+/// Field documentation for `archsim list`: (field, doc) pairs of a section,
+/// without the fields that are not options (state kept beside them, which
+/// has no doc).
 pub fn field_docs<T: DocumentedFields>() -> impl Iterator<Item = (&'static str, &'static str)> {
     T::FIELD_NAMES
         .iter()
         .copied()
         .zip(T::FIELD_DOCS.iter().copied())
+        .filter(|(_, doc)| !doc.is_empty())
 }

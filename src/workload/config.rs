@@ -107,13 +107,16 @@ pub struct WorkloadConfig {
     /// TPC-C's five transactions over warehouses, the entity groups (`groups` = warehouses; give each at least 16 accounts): New-Order 45 % (a `txn` over the district row and 5–15 order lines, each line's stock in another warehouse with probability 1 %), Payment 43 % (a `transfer` to a customer of another warehouse with probability 15 %), Delivery 4 % (a `txn` over the warehouse's 10 districts), Order-Status and Stock-Level 4 % each (`multi_get`s in the warehouse). It sets `mix`, `locality` (0.85, Payment's) and `popularity` ("uniform"), which the section then must not give. One warehouse per partition gives 10.7 % distributed transactions. Shares and probabilities: TPC-C 5.11, §2.4.1, §2.5.1, §5.2.3. Default false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tpcc: bool,
-    /// The trace's rows, read when the scenario is loaded.
+    // The trace's rows, read when the scenario is loaded (not an option:
+    // no doc, so `archsim list` leaves it out).
     #[serde(skip)]
+    #[documented_fields(default = "")]
     pub replay: Option<std::sync::Arc<crate::workload::Trace>>,
-    /// The `working_set` the scenario gave, kept once it is turned into
-    /// `keys` (which the resolved scenario shows instead), so that a
-    /// `--set` or sweep of `row_size` turns it into keys again.
+    // The `working_set` the scenario gave, kept once it is turned into
+    // `keys` (which the resolved scenario shows instead), so that a
+    // `--set` or sweep of `row_size` turns it into keys again.
     #[serde(skip)]
+    #[documented_fields(default = "")]
     pub working_set_given: Option<Bytes>,
 }
 

@@ -348,6 +348,10 @@ fn list_shows_parameters_and_defaults() {
     ] {
         assert!(stdout.contains(needle), "{needle} in:\n{stdout}");
     }
+    // State kept beside the options is not one.
+    for internal in ["  replay\n", "working_set_given", "memory_given"] {
+        assert!(!stdout.contains(internal), "{internal} in:\n{stdout}");
+    }
 }
 
 #[test]
