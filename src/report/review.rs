@@ -496,8 +496,9 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
                     s += &format!("; the missed write was {:.1} ms old at p99", age.p99_ms);
                 }
             }
+            let sb = &r.anomalies.split_brain;
+            let n = |v: u64| super::thousands(v as f64);
             if class == "split_brain" && cache_split(r) {
-                let sb = &r.anomalies.split_brain;
                 s += &format!(
                     ": a write-behind cache cut off from the system of record and the system of \
                      record both accepted writes for {:.1} s in all; {} acknowledged writes are \
@@ -505,20 +506,19 @@ fn tensions(runs: &[&RunResult], swept: &[String], slo: &Slo) -> Vec<String> {
                      its stale ones), {} keys both sides wrote need manual resolution, {} keys \
                      only the cache wrote could be replayed",
                     sb.duration_ms / 1000.0,
-                    sb.lost_acknowledged_writes,
-                    sb.keys_diverged,
-                    sb.keys_replayable
+                    n(sb.lost_acknowledged_writes),
+                    n(sb.keys_diverged),
+                    n(sb.keys_replayable)
                 );
             } else if class == "split_brain" {
-                let sb = &r.anomalies.split_brain;
                 s += &format!(
                     ": two primaries accepted writes for {:.1} s in all; the losing side's {} \
                      acknowledged writes are lost, {} keys both sides wrote need manual \
                      resolution, {} keys only the losing side wrote could be replayed",
                     sb.duration_ms / 1000.0,
-                    sb.lost_acknowledged_writes,
-                    sb.keys_diverged,
-                    sb.keys_replayable
+                    n(sb.lost_acknowledged_writes),
+                    n(sb.keys_diverged),
+                    n(sb.keys_replayable)
                 );
             }
             out.push(s + ".");
