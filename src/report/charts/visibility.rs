@@ -5,6 +5,7 @@
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, PALETTE, draw_legend, ticks_1_2_5};
 use crate::report::Results;
@@ -168,6 +169,10 @@ where
         (0.001, 1.0)
     };
     let n = copies.len() as f64;
+    // Many copies' names side by side overlap: then they stand upright
+    // below the axis, drawn after the mesh, which labels none.
+    let many = copies.len() > 4;
+    let upright: &[(String, [f64; 3])] = if many { &[] } else { &copies };
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
@@ -177,7 +182,7 @@ where
             (FONT, 20).into_font(),
         )
         .margin(16)
-        .x_label_area_size(if copies.len() > 4 { 90 } else { 44 })
+        .x_label_area_size(if copies.len() > 4 { 170 } else { 44 })
         .y_label_area_size(70)
         .build_cartesian_2d(
             0f64..n,
@@ -190,8 +195,8 @@ where
         .x_labels(copies.len() * 2 + 1)
         .x_label_formatter(&|x| {
             let i = (x - 0.5).round();
-            if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < copies.len() {
-                copies[i as usize].0.clone()
+            if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < upright.len() {
+                upright[i as usize].0.clone()
             } else {
                 String::new()
             }
@@ -203,6 +208,20 @@ where
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(wrap)?;
+    if many {
+        let style = TextStyle::from((FONT, 14).into_font().transform(FontTransform::Rotate90))
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        let (x0, y0) = root.get_base_pixel();
+        for (c, (name, _)) in copies.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(c as f64 + 0.5, lo));
+            root.draw(&Text::new(
+                name.clone(),
+                (x - x0 + 7, y - y0 + 8),
+                style.clone(),
+            ))
+            .map_err(wrap)?;
+        }
+    }
     for (c, (_, v)) in copies.iter().enumerate() {
         let x = c as f64 + 0.5;
         let pts: Vec<(f64, f64)> = v.iter().filter(|y| **y > 0.0).map(|y| (x, *y)).collect();
