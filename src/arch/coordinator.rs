@@ -602,15 +602,19 @@ impl Coordinator {
         }
         let share =
             crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let n = |v: u64| crate::metrics::thousands(v as f64);
         let fenced = match self.fencing {
             Fencing::Token => format!(
-                "the write model refused the flush of {refused_keys} keys it had changed \
-                 meanwhile (a stale base version): {refused_writes} acknowledged writes of the \
-                 cache are lost and the keys need manual resolution"
+                "the write model refused the flush of {} keys it had changed meanwhile (a \
+                 stale base version): {} acknowledged writes of the cache are lost and the keys \
+                 need manual resolution",
+                n(refused_keys),
+                n(refused_writes)
             ),
             _ => format!(
-                "its flush overwrote {overwritten} acknowledged writes the write model had \
-                 committed after the cache's last write to their key"
+                "its flush overwrote {} acknowledged writes the write model had committed \
+                 after the cache's last write to their key",
+                n(overwritten)
             ),
         };
         let lease = match split.lease_ends {
@@ -626,10 +630,10 @@ impl Coordinator {
              others wrote the write model directly: {}; {} keys diverged (both sides wrote \
              them), {} keys only the cache wrote (replayable)",
             self.fencing.name(),
-            split.refused,
+            n(split.refused),
             fenced,
-            r.diverged,
-            r.replayable
+            n(r.diverged),
+            n(r.replayable)
         );
         let effect = self.h.effects.get(split.fault);
         effect.lost_writes += r.lost;

@@ -1357,6 +1357,7 @@ impl Single {
         }
         let share =
             crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let thousands = crate::metrics::thousands;
         let note = if overlap > SimDuration::ZERO {
             format!(
                 "the old primary served {share}% of clients for {overlap} beside replica_1 \
@@ -1364,9 +1365,9 @@ impl Single {
                  diverged (both primaries wrote them: manual resolution), {} keys only it wrote \
                  (replayable)",
                 self.fencing.name(),
-                r.lost,
-                r.diverged,
-                r.replayable
+                thousands(r.lost as f64),
+                thousands(r.diverged as f64),
+                thousands(r.replayable as f64)
             )
         } else if self.fencing == Fencing::Lease {
             format!(

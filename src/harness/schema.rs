@@ -24,6 +24,7 @@
 
 use super::{Architecture, Part};
 use crate::faults::{Fault, Role, SchemaRollout, StoreWindow};
+use crate::metrics::thousands;
 use crate::sim::SimTime;
 
 /// A schema change begins now: each pipeline's window opens until the
@@ -114,7 +115,7 @@ fn note(r: &SchemaRollout) -> String {
                 format!(
                     "{} rejected {} changes in its {:.1} s window{}",
                     s.store,
-                    s.rejected,
+                    thousands(s.rejected as f64),
                     s.window_s,
                     if s.needs_backfill {
                         " (needs a backfill)"
@@ -125,7 +126,9 @@ fn note(r: &SchemaRollout) -> String {
             } else {
                 format!(
                     "{} held {} changes for up to {:.1} s, then caught up",
-                    s.store, s.lagged, s.held_max_s
+                    s.store,
+                    thousands(s.lagged as f64),
+                    s.held_max_s
                 )
             }
         })

@@ -298,6 +298,23 @@ pub fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// A rate or count rounded to a whole number, thousands apart: `150,000`
+/// (for notes and the review alike).
+pub fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v <= -0.5 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Latency figures as they appear in results (milliseconds). Every
 /// operation started in the window counts, whatever its outcome: one not
 /// answered ok counts at the client's whole wait (timeout × attempts, the

@@ -11,7 +11,7 @@ mod trend;
 
 pub use business::{Business, BusinessReport};
 pub use coordination::{CoordinationCost, CoordinationReport, Cost, MeanCost};
-pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6};
+pub use latency::{LatencyRecorder, LatencySummary, Quantile, round6, thousands};
 pub use mser::BatchMeans;
 pub use series::{Series, Timeline, window_length};
 pub use time_average::TimeAverage;

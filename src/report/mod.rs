@@ -46,18 +46,4 @@ pub(crate) fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// A rate or count rounded to a whole number, thousands apart: `150,000`.
-pub(crate) fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v <= -0.5 {
-        out.insert(0, '-');
-    }
-    out
-}
+pub(crate) use crate::metrics::thousands;

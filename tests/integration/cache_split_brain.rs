@@ -108,7 +108,10 @@ fn a_token_refuses_every_stale_flush_and_keeps_the_system_of_records_writes() {
     assert_eq!(sb.duration_ms, 10_000.0);
     // Every diverged key's flush is refused, and nothing else.
     let note = run.faults[0].notes.join(" ");
-    let refused = format!("refused the flush of {} keys", sb.keys_diverged);
+    let refused = format!(
+        "refused the flush of {} keys",
+        archsim::metrics::thousands(sb.keys_diverged as f64)
+    );
     assert!(note.contains(&refused), "{note}");
     // What is lost is the cache's: its 2,500 writes, each to a key the
     // write model also wrote with probability 0.977: 2,441 (margin 6 %).
