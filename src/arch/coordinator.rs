@@ -497,12 +497,9 @@ impl Coordinator {
         for (w, _) in &b.dirty {
             lineages.wrote(false, &[*w]);
         }
-        let sessions = self.sessions;
         self.split = Some(CacheSplit {
             fault: fault_index,
-            side: (0..sessions)
-                .take_while(|&s| fault.reaches_old_side(s, sessions))
-                .count() as u32,
+            side: fault.old_side(self.sessions),
             begins: now,
             lease_ends: (self.fencing == Fencing::Lease).then(|| now + self.lease),
             lineages,

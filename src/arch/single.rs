@@ -1265,13 +1265,10 @@ impl Single {
             let fault = index as u16;
             ctx.schedule_at(takeover, Event::Promote { fault });
         }
-        let sessions = self.sessions;
         self.split = Some(Split {
             fault: index as u16,
             old: self.primary.id,
-            side: (0..sessions)
-                .take_while(|&s| fault.reaches_old_side(s, sessions))
-                .count() as u32,
+            side: fault.old_side(self.sessions),
             takeover,
             lease_ends: (self.fencing == Fencing::Lease).then(|| now + self.lease),
             heals: fault.until(),

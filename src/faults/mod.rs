@@ -253,11 +253,13 @@ impl Fault {
         self.downstream == Some(Downstream::Reject)
     }
 
-    /// Whether `session` (of `sessions`) is on the old primary's (or the
-    /// cut-off cache's) side of a partition that leaves `clients` reaching
-    /// it: the first sessions are.
-    pub fn reaches_old_side(&self, session: u32, sessions: u32) -> bool {
-        f64::from(session) + 0.5 < self.clients * f64::from(sessions)
+    /// How many of `sessions` are on the old primary's (or the cut-off
+    /// cache's) side of a partition that leaves `clients` reaching it: the
+    /// first ones, `clients` × `sessions` rounded to the nearest.
+    pub fn old_side(&self, sessions: u32) -> u32 {
+        (0..sessions)
+            .take_while(|&s| f64::from(s) + 0.5 < self.clients * f64::from(sessions))
+            .count() as u32
     }
 
     /// Whether the target stops answering (a crash or a partition).
