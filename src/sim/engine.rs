@@ -527,7 +527,47 @@ where
         };
     }
 
+    // An arrival: the client issues its first attempt.
+    macro_rules! arrive {
+        () => {
+            let op = source.pop().expect("peeked");
+            now = op.start();
+            events += 1;
+            arrivals += 1;
+            let id = ops.insert(op, 0, now);
+            system.on_arrival(id, &mut ctx!());
+            if let Some(next) = source.peek() {
+                system.prefetch(next);
+            }
+        };
+    }
+
     'run: loop {
+        // Most steps are an arrival or a queued event while operations
+        // still arrive, before anything else is due: the next fault edge,
+        // deadline, scan or checkpoint, none of which those steps move.
+        // They go round this loop, which tests that with one comparison.
+        let horizon = edges
+            .get(next_edge)
+            .map_or(NEVER, |e| e.at)
+            .min(deadlines.next().unwrap_or(NEVER))
+            .min(deadlines.next_tick())
+            .min(checkpoint);
+        loop {
+            let ta = source.peek().map_or(NEVER, Request::start);
+            let te = queue.peek_time().unwrap_or(NEVER);
+            if ta == NEVER || ta.min(te) >= horizon {
+                break;
+            }
+            if ta < te {
+                arrive!();
+            } else {
+                events += 1;
+                now = te;
+                let (_, event) = queue.pop().expect("peeked");
+                system.on_event(event, &mut ctx!());
+            }
+        }
         let te = queue.peek_time().unwrap_or(NEVER);
         let ta = source.peek().map_or(NEVER, Request::start);
         let tf = edges.get(next_edge).map_or(NEVER, |e| e.at);
@@ -592,15 +632,7 @@ where
                 break;
             }
         } else if ta < next {
-            let op = source.pop().expect("peeked");
-            now = op.start();
-            events += 1;
-            arrivals += 1;
-            let id = ops.insert(op, 0, now);
-            system.on_arrival(id, &mut ctx!());
-            if let Some(next) = source.peek() {
-                system.prefetch(next);
-            }
+            arrive!();
             continue;
         }
         events += 1;
