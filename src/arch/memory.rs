@@ -5,9 +5,6 @@
 
 /// Bytes per key of a cache's index (entries are sized by the key space).
 pub const CACHE: u64 = 40;
-/// Bytes per key a single system's cache adds to `CACHE`: the newest
-/// version a writer invalidated, against which fills are judged stale sets.
-pub const INVALIDATED: u64 = 4;
 /// Bytes per key of a cache's lease slots under leases: the outstanding
 /// token and when it was handed out.
 pub const LEASE: u64 = 16;

@@ -39,6 +39,11 @@ struct Entry {
     /// record (`NEVER`: it is current).
     stale_since: SimTime,
     version: Version,
+    /// The newest version whose writer's invalidation reached the cache,
+    /// present or not: a fill of an older one is a stale set. Kept in the
+    /// entry, which the lookup before a fill has loaded, so judging the
+    /// fill costs no load from memory of its own.
+    invalidated: Version,
     /// Neighbours in recency order (keys), when present.
     prev: u32,
     next: u32,
@@ -52,6 +57,7 @@ impl Default for Entry {
             value: 0,
             stale_since: NEVER,
             version: 0,
+            invalidated: 0,
             prev: NIL,
             next: NIL,
             present: false,
@@ -89,10 +95,6 @@ pub struct Cache {
     leases: Vec<LeaseSlot>,
     /// The last token handed out (tokens are never 0).
     last_token: u32,
-    /// The newest version whose writer's invalidation reached the cache,
-    /// per key (empty until the first `invalidate`): a fill of an older one
-    /// is a stale set.
-    invalidated: Vec<Version>,
     /// In the window: fills that installed a stale set.
     stale_sets: u64,
     /// In the window: fills refused for want of a valid token that would
@@ -168,7 +170,6 @@ impl Cache {
             lease_every: None,
             leases: Vec::new(),
             last_token: 0,
-            invalidated: Vec::new(),
             stale_sets: 0,
             stale_sets_refused: 0,
             hot_misses: 0,
@@ -493,10 +494,7 @@ impl Cache {
         if self.capacity == 0 || self.down {
             return Filled::Dropped;
         }
-        let stale = self
-            .invalidated
-            .get(key as usize)
-            .is_some_and(|&v| version < v);
+        let stale = version < self.entries[key as usize].invalidated;
         let measured = u64::from(self.window.contains(now) && stale);
         if self.lease_every.is_some() {
             let slot = &mut self.leases[key as usize];
@@ -546,10 +544,7 @@ impl Cache {
 
     /// Notes that a writer's `version` of `key` reached the cache.
     fn written(&mut self, key: u64, version: Version) {
-        if self.invalidated.is_empty() {
-            self.invalidated = vec![0; self.entries.len()];
-        }
-        let v = &mut self.invalidated[key as usize];
+        let v = &mut self.entries[key as usize].invalidated;
         *v = (*v).max(version);
     }
 

@@ -134,11 +134,8 @@ mod tests {
         .unwrap();
         let keys = KeySpace::new(&s.workload).total();
         let single = bytes_per_run(&s, &s.architectures[0]);
-        use crate::arch::memory::{CACHE, COPY, INVALIDATED};
-        assert_eq!(
-            single,
-            keys * (BASE + CACHE + INVALIDATED + 2 * COPY) + FIXED
-        );
+        use crate::arch::memory::{CACHE, COPY};
+        assert_eq!(single, keys * (BASE + CACHE + 2 * COPY) + FIXED);
         let colocated = bytes_per_run(&s, &s.architectures[1]);
         assert_eq!(colocated, keys * BASE + FIXED);
         // Two threads: the two runs side by side; one thread: the larger.

@@ -5,7 +5,7 @@
 use documented::DocumentedFields;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::memory::{CACHE, COPY, INVALIDATED, LEASE};
+use crate::arch::memory::{CACHE, COPY, LEASE};
 use crate::arch::registry::{self, Contradiction, Foreign, Kind, KindConfig, Shorthand};
 use crate::arch::{
     AnalyticsOn, CacheConfig, DbConfig, Launch, Placement, ReplicasConfig, RunResult,
@@ -106,8 +106,8 @@ impl KindConfig for Config {
     fn bytes_per_key(&self) -> u64 {
         let cache = match (self.cache.capacity > 0, self.cache.leases) {
             (false, _) => 0,
-            (true, false) => CACHE + INVALIDATED,
-            (true, true) => CACHE + INVALIDATED + LEASE,
+            (true, false) => CACHE,
+            (true, true) => CACHE + LEASE,
         };
         cache * u64::from(self.cache.app_servers) + COPY * u64::from(self.replicas.count)
     }
