@@ -553,14 +553,16 @@ where
             .min(deadlines.next().unwrap_or(NEVER))
             .min(deadlines.next_tick())
             .min(checkpoint);
+        // The next arrival's instant: only an arrival moves it.
+        let mut ta = source.peek().map_or(NEVER, Request::start);
         loop {
-            let ta = source.peek().map_or(NEVER, Request::start);
             let te = queue.peek_time().unwrap_or(NEVER);
             if ta == NEVER || ta.min(te) >= horizon {
                 break;
             }
             if ta < te {
                 arrive!();
+                ta = source.peek().map_or(NEVER, Request::start);
             } else {
                 events += 1;
                 now = te;
