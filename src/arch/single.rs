@@ -645,6 +645,7 @@ impl Single {
 
     // ----- the database -----
 
+    #[inline]
     fn read_database(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let (session, key) = (ctx.op(op).session, ctx.op(op).key);
         let to_primary = match self.routing {
@@ -984,6 +985,7 @@ impl Single {
     /// operation is done or its write goes to the primary. With caches per
     /// application server, the stale reads the oracle finds served by a
     /// cache are its server's.
+    #[inline]
     fn read_done(&mut self, op: OpId, ctx: &mut Ctx<'_>) {
         let server = self
             .cache

@@ -123,6 +123,7 @@ pub trait Architecture {
     /// Sends a request of kind `kind` for `op`, whose answer its client
     /// waits for (a round trip on its path), and delivers `event` when it
     /// lands.
+    #[inline]
     fn request(
         &mut self,
         kind: Message,
