@@ -837,6 +837,37 @@ mod tests {
     }
 
     #[test]
+    fn a_deadline_comes_before_a_later_answer() {
+        // A (0.2 s, never answered) gives up at 1.2 s; B arrives at 1.1 s
+        // and is answered at 1.25 s; C, at 3 s, keeps operations arriving.
+        // A's timeout is recorded first: the steps between scans stop at a
+        // deadline the last scan found.
+        let ops = [op(0, 200, false), op(150, 1100, false), op(10, 3000, false)];
+        let window = Window::new(SimDuration::ZERO, SimDuration::from_secs(5));
+        let patience = Patience {
+            timeouts: [Some(SimDuration::from_secs(1)), None],
+            retries: 0,
+        };
+        let mut echo = Echo {
+            attempts: 0,
+            edges: Vec::new(),
+        };
+        let log = Log {
+            window,
+            ended: Vec::new(),
+        };
+        let out = run(&mut echo, Script(ops.into()), log, patience, &[], None);
+        assert_eq!(
+            out.recorder.ended,
+            [
+                (false, 1000, Ended::TimedOut),
+                (false, 150, Ended::Ok),
+                (false, 10, Ended::Ok)
+            ]
+        );
+    }
+
+    #[test]
     fn a_checkpoint_after_a_timeout_comes_before_the_next_arrival() {
         // Never answered: A (0 s) gives up at 0.8 s, C (0.5 s) would at
         // 1.3 s. The checkpoint at 1 s declares the run saturated before B
