@@ -573,17 +573,17 @@ impl Scenario {
                     _ => crate::arch::ArchKind::Single,
                 };
                 if f.clients > 0.0 && arch.kind() != split_at {
-                    let (side, kind) = if split_at == crate::arch::ArchKind::Single {
-                        ("the old primary's side", "single")
+                    let side = if split_at == crate::arch::ArchKind::Single {
+                        "the old primary's side"
                     } else {
-                        ("the cut-off write-behind cache's side", "coordinator")
+                        "the cut-off write-behind cache's side"
                     };
                     return Err(at(
                         i,
                         "clients",
                         format!(
                             "architecture \"{}\" (kind {}): a partition that leaves clients on \
-                             {side} (split brain) is modelled for kind {kind} only; remove \
+                             {side} (split brain) is modelled for kind {split_at} only; remove \
                              `clients`, or leave this architecture out of the scenario",
                             arch.name,
                             arch.kind()

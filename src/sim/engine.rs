@@ -778,6 +778,28 @@ mod tests {
         }
     }
 
+    /// `ops` through `Echo`, measured over `window`: what the system saw
+    /// and what the run left.
+    fn run_echo(
+        ops: &[Op],
+        window: Window,
+        patience: Patience,
+        edges: &[Edge],
+        saturation: Option<SaturationRule>,
+    ) -> (Echo, RunOutput<Log>) {
+        let mut echo = Echo {
+            attempts: 0,
+            edges: Vec::new(),
+        };
+        let log = Log {
+            window,
+            ended: Vec::new(),
+        };
+        let script = Script(ops.iter().copied().collect());
+        let out = run(&mut echo, script, log, patience, edges, saturation);
+        (echo, out)
+    }
+
     fn op(answer_ms: u64, at_ms: u64, long: bool) -> Op {
         Op {
             start: SimTime(at_ms * 1_000_000),
@@ -803,20 +825,12 @@ mod tests {
             ],
             retries: 2,
         };
-        let mut echo = Echo {
-            attempts: 0,
-            edges: Vec::new(),
-        };
         let edges = [Edge {
             at: SimTime(50_000_000),
             index: 7,
             begins: true,
         }];
-        let log = Log {
-            window,
-            ended: Vec::new(),
-        };
-        let out = run(&mut echo, Script(ops.into()), log, patience, &edges, None);
+        let (echo, out) = run_echo(&ops, window, patience, &edges, None);
         let mut ended = out.recorder.ended.clone();
         ended.sort_by_key(|e| (e.0, e.1));
         assert_eq!(
@@ -848,15 +862,7 @@ mod tests {
             timeouts: [Some(SimDuration::from_secs(1)), None],
             retries: 0,
         };
-        let mut echo = Echo {
-            attempts: 0,
-            edges: Vec::new(),
-        };
-        let log = Log {
-            window,
-            ended: Vec::new(),
-        };
-        let out = run(&mut echo, Script(ops.into()), log, patience, &[], None);
+        let (_, out) = run_echo(&ops, window, patience, &[], None);
         assert_eq!(
             out.recorder.ended,
             [
@@ -893,22 +899,7 @@ mod tests {
             min_arrivals: 1,
             growth_divisor: 10,
         };
-        let mut echo = Echo {
-            attempts: 0,
-            edges: Vec::new(),
-        };
-        let log = Log {
-            window,
-            ended: Vec::new(),
-        };
-        let out = run(
-            &mut echo,
-            Script(ops.into()),
-            log,
-            patience,
-            &[],
-            Some(rule),
-        );
+        let (echo, out) = run_echo(&ops, window, patience, &[], Some(rule));
         assert_eq!(out.stopped_at, SimTime(1_000_000_000));
         assert_eq!(echo.attempts, 2, "B never reached the system");
         assert_eq!(

@@ -8,7 +8,7 @@
 
 use archsim::report::RunResult;
 
-use crate::run_one;
+use crate::{run_one, within};
 
 /// 2,000 ops/s, half puts, over 2,000 uniform keys, every key written
 /// behind and flushed every 10 ms; the cache is cut off from 5 s to 15 s
@@ -49,10 +49,6 @@ fn split(fencing: &str, lease: &str, lasts: &str) -> RunResult {
 fn lost_at_cache(run: &RunResult) -> u64 {
     let lost = &run.anomalies.lost_write.by_served_by;
     lost.get("cache").copied().unwrap_or(0)
-}
-
-fn within(got: f64, expected: f64, margin: f64) -> bool {
-    (got - expected).abs() <= margin * expected
 }
 
 /// Over K = 2,000 uniform keys, n writes touch K(1 − e^(−n/K)) keys: the

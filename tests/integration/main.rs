@@ -84,6 +84,11 @@ pub fn run_one(text: &str) -> RunResult {
     run(&scenario(text)).runs.remove(0)
 }
 
+/// Whether `got` is within `margin` (a share) of `expected`.
+pub fn within(got: f64, expected: f64, margin: f64) -> bool {
+    (got - expected).abs() <= margin * expected
+}
+
 /// The `archsim` binary with `args`, without colour or backtraces.
 pub fn archsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_archsim"))

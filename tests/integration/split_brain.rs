@@ -6,7 +6,7 @@
 
 use archsim::report::RunResult;
 
-use crate::run_one;
+use crate::{run_one, within};
 
 /// 2,000 ops/s, half writes, over 2,000 uniform keys; the primary is cut
 /// off from 5 s to 15 s with a quarter of the clients on its side, and the
@@ -45,10 +45,6 @@ fn split(fencing: &str, lasts: &str) -> RunResult {
 fn old_primary_lost(run: &RunResult) -> u64 {
     let lost = &run.anomalies.lost_write.by_served_by;
     lost.get("old_primary").copied().unwrap_or(0)
-}
-
-fn within(got: f64, expected: f64, margin: f64) -> bool {
-    (got - expected).abs() <= margin * expected
 }
 
 #[test]

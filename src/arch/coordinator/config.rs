@@ -46,6 +46,14 @@ pub struct Config {
     pub stores: Option<StoresConfig>,
 }
 
+impl Config {
+    /// Whether the boundary cache takes puts behind the write model: there
+    /// is one, and not every key is critical (written through).
+    fn writes_behind(&self) -> bool {
+        self.cache.capacity > 0 && self.coordinator.critical < 1.0
+    }
+}
+
 impl KindConfig for Config {
     const KIND: &'static Kind = &KIND;
 
@@ -79,7 +87,7 @@ impl KindConfig for Config {
     }
 
     fn check(&self, foreign: &Foreign) -> Option<Contradiction> {
-        let write_behind = self.cache.capacity > 0 && self.coordinator.critical < 1.0;
+        let write_behind = self.writes_behind();
         let dual_written = self.stores.as_ref().and_then(|st| {
             [
                 ("search_sync", st.search_sync),
@@ -133,8 +141,7 @@ impl KindConfig for Config {
     /// A partition of the cache that leaves clients on its side needs a
     /// write-behind cache: a write-through one accepts nothing on its own.
     fn check_fault(&self, f: &crate::faults::Fault) -> Option<(&'static str, String)> {
-        let write_behind = self.cache.capacity > 0 && self.coordinator.critical < 1.0;
-        (f.clients > 0.0 && f.target == Role::Cache && !write_behind).then(|| {
+        (f.clients > 0.0 && f.target == Role::Cache && !self.writes_behind()).then(|| {
             (
                 "clients",
                 "a partition that leaves clients on the cache's side splits the cache from the \
