@@ -106,7 +106,7 @@ impl KeyHistory {
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(k) = self.keys.get(key as usize) {
-            crate::sim::prefetch::prefetch(k);
+            crate::sim::prefetch::prefetch_all(k);
         }
     }
 

@@ -637,7 +637,7 @@ impl Cache {
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(e) = self.entries.get(key as usize) {
-            super::prefetch::prefetch(e);
+            super::prefetch::prefetch_all(e);
         }
     }
 

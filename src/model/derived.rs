@@ -112,7 +112,7 @@ impl DerivedStore {
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(c) = self.keys.get(key as usize) {
-            super::prefetch::prefetch(c);
+            super::prefetch::prefetch_all(c);
         }
     }
 

@@ -273,7 +273,7 @@ impl Replica {
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(k) = self.keys.get(key as usize) {
-            super::prefetch::prefetch(k);
+            super::prefetch::prefetch_all(k);
         }
     }
 

@@ -90,7 +90,7 @@ impl VersionedStore {
     #[inline]
     pub fn prefetch(&self, key: u64) {
         if let Some(r) = self.records.get(key as usize) {
-            super::prefetch::prefetch(r);
+            super::prefetch::prefetch_all(r);
         }
     }
 }
