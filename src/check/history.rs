@@ -97,7 +97,7 @@ impl KeyHistory {
     pub fn new(keys: u64) -> KeyHistory {
         let n = usize::try_from(keys).expect("key count fits in memory");
         KeyHistory {
-            keys: vec![KeyState::default(); n],
+            keys: crate::sim::table::filled(n, KeyState::default()),
             rings: Vec::new(),
         }
     }

@@ -155,7 +155,7 @@ impl Cache {
         Cache {
             capacity: capacity.min(keys) as usize,
             ttl,
-            entries: vec![Entry::default(); keys as usize],
+            entries: crate::sim::table::filled(keys as usize, Entry::default()),
             head: NIL,
             tail: NIL,
             len: 0,
@@ -275,7 +275,7 @@ impl Cache {
     /// it is outstanding (see the module's documentation).
     pub fn with_leases(mut self, every: SimDuration) -> Cache {
         self.lease_every = Some(every);
-        self.leases = vec![LeaseSlot::default(); self.entries.len()];
+        self.leases = crate::sim::table::filled(self.entries.len(), LeaseSlot::default());
         self
     }
 

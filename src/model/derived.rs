@@ -45,12 +45,10 @@ pub struct DerivedStore {
 impl DerivedStore {
     pub fn new(space: &KeySpace, window: Window) -> DerivedStore {
         DerivedStore {
-            keys: (0..space.total())
-                .map(|k| KeyCopy {
-                    value: space.initial_value(k),
-                    ..KeyCopy::default()
-                })
-                .collect(),
+            keys: crate::sim::table::per_key(space.total() as usize, |k| KeyCopy {
+                value: space.initial_value(k as u64),
+                ..KeyCopy::default()
+            }),
             visibility: LatencyRecorder::new(),
             lag_trend: Trend::new(window.end),
             differ_ns: 0,

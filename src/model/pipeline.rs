@@ -192,7 +192,7 @@ impl EventBus {
             duplicate,
             ordered,
             last: if ordered {
-                vec![SimTime::ZERO; keys as usize]
+                crate::sim::table::filled(keys as usize, SimTime::ZERO)
             } else {
                 Vec::new()
             },

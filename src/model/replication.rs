@@ -165,12 +165,10 @@ pub struct Replica {
 impl Replica {
     pub fn new(space: &KeySpace, shipping: Dist, rng: SimRng, window: Window) -> Replica {
         Replica {
-            keys: (0..space.total())
-                .map(|k| KeyCopy {
-                    value: space.initial_value(k),
-                    ..KeyCopy::default()
-                })
-                .collect(),
+            keys: crate::sim::table::per_key(space.total() as usize, |k| KeyCopy {
+                value: space.initial_value(k as u64),
+                ..KeyCopy::default()
+            }),
             shipping,
             rng,
             visibility: LatencyRecorder::new(),

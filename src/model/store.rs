@@ -30,12 +30,10 @@ impl VersionedStore {
     /// Every key of `space` at version 0 with its initial value.
     pub fn new(space: &KeySpace) -> VersionedStore {
         VersionedStore {
-            records: (0..space.total())
-                .map(|k| Record {
-                    value: space.initial_value(k),
-                    ..Record::default()
-                })
-                .collect(),
+            records: crate::sim::table::per_key(space.total() as usize, |k| Record {
+                value: space.initial_value(k as u64),
+                ..Record::default()
+            }),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod saturation;
+pub mod table;
 pub mod time;
 mod window;
 
