@@ -3,8 +3,14 @@
 //! peak resident sizes per key of a release build (4 × 10^6 keys, one run),
 //! rounded up; each kind's `bytes_per_key` adds up its own copies.
 
-/// Bytes per key of a cache's index (entries are sized by the key space).
-pub const CACHE: u64 = 40;
+/// Bytes per key of a cache's index (entries are sized by the key space:
+/// an entry is 48 bytes).
+pub const CACHE: u64 = 48;
+/// Bytes per entry a cache can hold, for its recency log: a 16-byte record
+/// per use, the log compacted to its live records when it outgrows twice
+/// the capacity, in a queue that grows by doubling — at most four records
+/// per entry.
+pub const RECENCY: u64 = 64;
 /// Bytes per key of a cache's lease slots under leases: the outstanding
 /// token and when it was handed out.
 pub const LEASE: u64 = 16;

@@ -115,6 +115,12 @@ pub trait KindConfig:
     /// (`arch::memory`).
     fn bytes_per_key(&self) -> u64;
 
+    /// Entries its app-tier caches can hold, all of them together (each
+    /// keeps a recency log sized by its capacity, `arch::memory::RECENCY`).
+    fn cache_entries(&self) -> u64 {
+        0
+    }
+
     /// Bytes per document of its document store, if it has one.
     fn bytes_per_document(&self) -> u64 {
         0
@@ -235,6 +241,12 @@ macro_rules! kinds {
             pub fn bytes_per_key(&self) -> u64 {
                 match self {
                     $(Config::$variant(c) => c.bytes_per_key()),+
+                }
+            }
+
+            pub fn cache_entries(&self) -> u64 {
+                match self {
+                    $(Config::$variant(c) => c.cache_entries()),+
                 }
             }
 

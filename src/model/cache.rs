@@ -1,8 +1,16 @@
 //! A cache of key versions: LRU eviction at a fixed capacity in entries and
-//! an optional TTL fixed from fill, O(1) per operation. Entries live in a
-//! dense array indexed by key, threaded on an intrusive doubly linked list
-//! in recency order, so a lookup touches one entry (one cache line) rather
-//! than an index and then a slot.
+//! an optional TTL fixed from fill, O(1) amortized per operation. Entries
+//! live in a dense array indexed by key, so a lookup touches one entry (one
+//! cache line) rather than an index and then a slot.
+//!
+//! Recency is exact LRU kept by stamps: each use of an entry gives it the
+//! next stamp and appends (key, stamp) to a FIFO log; the least recently
+//! used entry is the one whose current stamp is the oldest in the log, found
+//! by dropping from the log's front the records a later use, a removal or
+//! an expiry made stale. A hit thus writes its own entry and the log's tail,
+//! not two neighbours in a linked list — at 10^6 keys those are cold lines
+//! at random. The log is compacted to its live records when it outgrows
+//! twice the capacity, so its memory does not grow with run length.
 //!
 //! The cache holds whatever version it was given, when it was given it: a
 //! fill that arrives after a newer write invalidated the key installs the
@@ -24,6 +32,7 @@
 use crate::check::{DivergenceReport, Version};
 use crate::metrics::{TimeAverage, Trend, Window, round6};
 use crate::sim::{SimDuration, SimTime};
+use std::collections::VecDeque;
 
 /// End of the recency list.
 const NIL: u32 = u32::MAX;
@@ -44,9 +53,8 @@ struct Entry {
     /// entry, which the lookup before a fill has loaded, so judging the
     /// fill costs no load from memory of its own.
     invalidated: Version,
-    /// Neighbours in recency order (keys), when present.
-    prev: u32,
-    next: u32,
+    /// Its last use (see `Cache::used`), when present.
+    stamp: u64,
     present: bool,
 }
 
@@ -58,8 +66,7 @@ impl Default for Entry {
             stale_since: NEVER,
             version: 0,
             invalidated: 0,
-            prev: NIL,
-            next: NIL,
+            stamp: 0,
             present: false,
         }
     }
@@ -71,10 +78,11 @@ pub struct Cache {
     ttl: SimDuration,
     /// One slot per key.
     entries: Vec<Entry>,
-    /// Most recently used key.
-    head: u32,
-    /// Least recently used key: evicted first.
-    tail: u32,
+    /// Uses in order, oldest first: (key, its stamp then). A record whose
+    /// key has since been used again or removed is stale.
+    used: VecDeque<(u32, u64)>,
+    /// The last stamp given.
+    clock: u64,
     len: usize,
     window: Window,
     hits: u64,
@@ -156,8 +164,8 @@ impl Cache {
             capacity: capacity.min(keys) as usize,
             ttl,
             entries: crate::sim::table::filled(keys as usize, Entry::default()),
-            head: NIL,
-            tail: NIL,
+            used: VecDeque::new(),
+            clock: 0,
             len: 0,
             window,
             hits: 0,
@@ -217,14 +225,14 @@ impl Cache {
             if e.present && t < e.expires_at {
                 self.touch(k);
             } else {
-                if e.present {
-                    self.unlink(k);
-                } else if self.len == self.capacity {
-                    let lru = self.tail;
-                    self.unlink(lru);
-                    self.entries[lru as usize].present = false;
-                } else {
-                    self.len += 1;
+                // An expired entry is refilled in place, with a new stamp.
+                if !e.present {
+                    if self.len == self.capacity {
+                        let lru = self.least_recent();
+                        self.entries[lru as usize].present = false;
+                    } else {
+                        self.len += 1;
+                    }
                 }
                 let e = &mut self.entries[key as usize];
                 e.present = true;
@@ -243,20 +251,17 @@ impl Cache {
         // The past ends at t = 0: what has expired by then goes, the rest
         // keeps the life it has left.
         let end = t;
-        let mut k = self.head;
-        while k != NIL {
-            let next = self.entries[k as usize].next;
+        self.compact();
+        for &(k, _) in &self.used {
             let e = &mut self.entries[k as usize];
             if e.expires_at != NEVER {
                 if e.expires_at <= end {
-                    self.unlink(k);
-                    self.entries[k as usize].present = false;
+                    e.present = false;
                     self.len -= 1;
                 } else {
                     e.expires_at = SimTime::ZERO + (e.expires_at - end);
                 }
             }
-            k = next;
         }
         self.present.set(SimTime::ZERO, self.len as u64);
     }
@@ -286,8 +291,9 @@ impl Cache {
 
     /// Drops every entry now (a flush, or the memory a crash loses).
     pub fn clear(&mut self, now: SimTime) {
-        while self.head != NIL {
-            self.remove(self.head, now);
+        while self.len > 0 {
+            let k = self.least_recent();
+            self.remove(k, now);
         }
         // Outstanding tokens go with the memory.
         self.leases.fill(LeaseSlot::default());
@@ -313,43 +319,55 @@ impl Cache {
         self.len == 0
     }
 
-    fn unlink(&mut self, k: u32) {
-        let Entry { prev, next, .. } = self.entries[k as usize];
-        if prev == NIL {
-            self.head = next;
-        } else {
-            self.entries[prev as usize].next = next;
-        }
-        if next == NIL {
-            self.tail = prev;
-        } else {
-            self.entries[next as usize].prev = prev;
-        }
-    }
-
+    /// Entry `k` (present) is used now: it becomes the most recent.
     fn push_front(&mut self, k: u32) {
-        let e = &mut self.entries[k as usize];
-        e.prev = NIL;
-        e.next = self.head;
-        if self.head != NIL {
-            self.entries[self.head as usize].prev = k;
-        }
-        self.head = k;
-        if self.tail == NIL {
-            self.tail = k;
+        self.clock += 1;
+        self.entries[k as usize].stamp = self.clock;
+        self.used.push_back((k, self.clock));
+        if self.used.len() > 2 * self.capacity.max(512) {
+            self.compact();
         }
     }
 
-    /// Moves a present entry to the front, unless it is there already.
+    /// Makes a present entry the most recent, unless it is already.
     fn touch(&mut self, k: u32) {
-        if self.head != k {
-            self.unlink(k);
+        if self.entries[k as usize].stamp != self.clock {
             self.push_front(k);
         }
     }
 
+    /// Whether a record of the log is an entry's last use.
+    fn live(&self, (k, stamp): (u32, u64)) -> bool {
+        let e = &self.entries[k as usize];
+        e.present && e.stamp == stamp
+    }
+
+    /// The least recently used present entry, taken off the log (the cache
+    /// holds one): the log's oldest live record. The stale records before
+    /// it go, their entries loaded a few records ahead.
+    fn least_recent(&mut self) -> u32 {
+        loop {
+            if let Some(&(ahead, _)) = self.used.get(8) {
+                super::prefetch::prefetch(&self.entries[ahead as usize]);
+            }
+            let record = self
+                .used
+                .pop_front()
+                .expect("a present entry is in the log");
+            if self.live(record) {
+                return record.0;
+            }
+        }
+    }
+
+    /// Drops the log's stale records, keeping the live ones in order.
+    fn compact(&mut self) {
+        let mut used = std::mem::take(&mut self.used);
+        used.retain(|&r| self.live(r));
+        self.used = used;
+    }
+
     fn remove(&mut self, k: u32, now: SimTime) {
-        self.unlink(k);
         self.end_staleness(k, now);
         self.entries[k as usize].present = false;
         self.len -= 1;
@@ -420,7 +438,7 @@ impl Cache {
             version < replaced
         } else {
             if self.len == self.capacity {
-                let lru = self.tail;
+                let lru = self.least_recent();
                 self.remove(lru, now);
                 self.evictions += 1;
             }
@@ -752,6 +770,69 @@ mod tests {
         assert_eq!(c.get(3, t), Lookup::Hit(1, 10));
         assert_eq!(c.len(), 2);
         assert_eq!(c.evictions(), 1);
+    }
+
+    proptest::proptest! {
+        /// Lookups, fills, invalidations and flushes over 12 keys in a
+        /// cache of 4: the same hits and the same entries after every step
+        /// as a list kept in recency order, most recent last.
+        #[test]
+        fn evicts_exactly_as_a_recency_list(
+            steps in proptest::collection::vec((0u8..8, 0u64..12), 1..600)
+        ) {
+            let mut c = cache(4, 0);
+            let mut order: Vec<u64> = Vec::new();
+            for (i, (op, key)) in steps.into_iter().enumerate() {
+                let t = SimTime(i as u64);
+                match op {
+                    0..=3 => {
+                        let hit = order.contains(&key);
+                        if hit {
+                            order.retain(|&k| k != key);
+                            order.push(key);
+                        }
+                        proptest::prop_assert_eq!(c.get(key, t) != Lookup::Miss, hit);
+                    }
+                    4..=5 => {
+                        put(&mut c, key, 1, i as u64);
+                        order.retain(|&k| k != key);
+                        if order.len() == 4 {
+                            order.remove(0);
+                        }
+                        order.push(key);
+                    }
+                    6 => {
+                        c.invalidate(key, 2, t);
+                        order.retain(|&k| k != key);
+                    }
+                    _ if key == 0 => {
+                        c.clear(t);
+                        order.clear();
+                    }
+                    _ => {}
+                }
+                let mut held: Vec<u64> = c.entries().map(|(k, _)| k).collect();
+                let mut want = order.clone();
+                held.sort_unstable();
+                want.sort_unstable();
+                proptest::prop_assert_eq!(held, want);
+            }
+        }
+    }
+
+    #[test]
+    fn the_recency_log_stays_within_twice_the_capacity() {
+        // A million hits on one of ten keys would be a million records
+        // without compaction.
+        let mut c = cache(10, 0);
+        for k in 0..10 {
+            put(&mut c, k, 1, 0);
+        }
+        for i in 0..1_000_000u64 {
+            c.get(i % 10, SimTime(i));
+            assert!(c.used.len() <= 2 * 512 + 1, "{} records", c.used.len());
+        }
+        assert_eq!(c.len(), 10);
     }
 
     #[test]

@@ -19,17 +19,22 @@ const FIXED: u64 = 16 << 20;
 /// Estimated peak bytes of one run of `arch` in `scenario`: per key (the
 /// keys set aside for inserts, `workload.inserts`, included), the system of
 /// record, the oracle and the kind's copies (its
-/// `bytes_per_key`, `arch::memory`), and the changes its derived stores
-/// hold between refreshes or batch loads (row writes per second × the
-/// interval).
+/// `bytes_per_key`, `arch::memory`), its caches' recency logs (per entry
+/// they can hold), and the changes its derived stores hold between
+/// refreshes or batch loads (row writes per second × the interval).
 pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
     let keys = KeySpace::new(&scenario.workload).total();
     let per_key = BASE + arch.config.bytes_per_key();
     let documents = scenario.workload.entities.documents * arch.config.bytes_per_document();
     let pending = arch.config.pending_changes(row_writes_per_s(scenario));
     let pending = (pending * crate::arch::memory::PENDING_CHANGE as f64).ceil() as u64;
+    let recency = arch
+        .config
+        .cache_entries()
+        .saturating_mul(crate::arch::memory::RECENCY);
     keys.saturating_mul(per_key)
         .saturating_add(documents)
+        .saturating_add(recency)
         .saturating_add(pending)
         .saturating_add(FIXED)
 }
@@ -134,8 +139,11 @@ mod tests {
         .unwrap();
         let keys = KeySpace::new(&s.workload).total();
         let single = bytes_per_run(&s, &s.architectures[0]);
-        use crate::arch::memory::{CACHE, COPY};
-        assert_eq!(single, keys * (BASE + CACHE + 2 * COPY) + FIXED);
+        use crate::arch::memory::{CACHE, COPY, RECENCY};
+        assert_eq!(
+            single,
+            keys * (BASE + CACHE + 2 * COPY) + 10 * RECENCY + FIXED
+        );
         let colocated = bytes_per_run(&s, &s.architectures[1]);
         assert_eq!(colocated, keys * BASE + FIXED);
         // Two threads: the two runs side by side; one thread: the larger.

@@ -159,6 +159,10 @@ impl KindConfig for Config {
         cache + COPY + stores
     }
 
+    fn cache_entries(&self) -> u64 {
+        self.cache.capacity
+    }
+
     /// The specialized stores' index and warehouse, if carried.
     fn pending_changes(&self, writes_per_s: f64) -> f64 {
         self.stores

@@ -81,6 +81,10 @@ impl KindConfig for Config {
         cache + self.stores.bytes_per_key()
     }
 
+    fn cache_entries(&self) -> u64 {
+        self.cache.capacity
+    }
+
     /// The index holds a refresh interval of changes, the warehouse a
     /// load interval (15 minutes by default: the larger share).
     fn pending_changes(&self, writes_per_s: f64) -> f64 {

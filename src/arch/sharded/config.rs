@@ -193,6 +193,12 @@ impl KindConfig for Config {
         cache + COPY * u64::from(self.replicas.count) + stores
     }
 
+    /// The cache grid's servers together (the directory's cache, 10^4
+    /// entries by default, is within the run's fixed allowance).
+    fn cache_entries(&self) -> u64 {
+        self.cache.capacity * u64::from(self.cache.nodes)
+    }
+
     /// The specialized stores' index and warehouse, if carried.
     fn pending_changes(&self, writes_per_s: f64) -> f64 {
         self.stores

@@ -112,6 +112,10 @@ impl KindConfig for Config {
         cache * u64::from(self.cache.app_servers) + COPY * u64::from(self.replicas.count)
     }
 
+    fn cache_entries(&self) -> u64 {
+        self.cache.capacity * u64::from(self.cache.app_servers)
+    }
+
     fn serialize_field<S: serde::ser::SerializeStruct>(
         &self,
         field: &'static str,
