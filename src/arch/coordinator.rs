@@ -597,8 +597,7 @@ impl Coordinator {
                 .oracle
                 .split_brain("cache", overlap, r.lost, r.diverged, r.replayable);
         }
-        let share =
-            crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let share = Fault::side_percent(split.side, self.sessions);
         let n = |v: u64| crate::metrics::thousands(v as f64);
         let fenced = match self.fencing {
             Fencing::Token => format!(

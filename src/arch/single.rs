@@ -1354,8 +1354,7 @@ impl Single {
                 .oracle
                 .split_brain("primary", overlap, r.lost, r.diverged, r.replayable);
         }
-        let share =
-            crate::metrics::round6(f64::from(split.side) * 100.0 / f64::from(self.sessions));
+        let share = Fault::side_percent(split.side, self.sessions);
         let thousands = crate::metrics::thousands;
         let note = if overlap > SimDuration::ZERO {
             format!(

@@ -262,6 +262,12 @@ impl Fault {
             .count() as u32
     }
 
+    /// The old side's share of the clients, in % (rounded to 6 decimals),
+    /// for the notes: `side` of `sessions` (see `old_side`).
+    pub fn side_percent(side: u32, sessions: u32) -> f64 {
+        crate::metrics::round6(f64::from(side) * 100.0 / f64::from(sessions))
+    }
+
     /// Whether the target stops answering (a crash or a partition).
     pub fn stops(&self) -> bool {
         matches!(self.kind, FaultKind::Crash | FaultKind::Partition)
