@@ -1,7 +1,7 @@
 //! A cache of key versions: LRU eviction at a fixed capacity in entries and
 //! an optional TTL fixed from fill, O(1) amortized per operation. Entries
-//! live in a dense array indexed by key, so a lookup touches one entry (one
-//! cache line) rather than an index and then a slot.
+//! live in a dense array indexed by key, so a lookup touches one 48-byte
+//! entry rather than an index and then a slot.
 //!
 //! Recency is exact LRU kept by stamps: each use of an entry gives it the
 //! next stamp and appends (key, stamp) to a FIFO log; the least recently

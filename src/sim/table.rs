@@ -7,9 +7,10 @@
 //! the processor's address translation cache and walks the page table;
 //! 2 MiB pages cover those tables with a few hundred translations. Linux
 //! gives them to memory that asks (`madvise(MADV_HUGEPAGE)`) when
-//! transparent huge pages are set to `madvise`, as on most distributions,
-//! or `always`; elsewhere the advice is not given or is ignored. Nothing
-//! observable changes: the records and their order are the same.
+//! transparent huge pages are set to `madvise` or `always`
+//! (`/sys/kernel/mm/transparent_hugepage/enabled`); under `never`, and on
+//! other systems, the tables are ordinary memory. Nothing observable
+//! changes: the records and their order are the same.
 
 /// Below this size a table fits the translation cache on small pages.
 const WORTH_ADVISING: usize = 4 << 20;
