@@ -38,7 +38,7 @@ pub struct Commits {
 impl Commits {
     pub fn new(keys: u64) -> Commits {
         Commits {
-            ring_of: crate::sim::table::filled(keys as usize, 0),
+            ring_of: crate::sim::table::filled(keys, 0),
             rings: Vec::new(),
             any_failed: false,
         }

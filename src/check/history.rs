@@ -95,9 +95,8 @@ pub struct KeyHistory {
 
 impl KeyHistory {
     pub fn new(keys: u64) -> KeyHistory {
-        let n = usize::try_from(keys).expect("key count fits in memory");
         KeyHistory {
-            keys: crate::sim::table::filled(n, KeyState::default()),
+            keys: crate::sim::table::filled(keys, KeyState::default()),
             rings: Vec::new(),
         }
     }

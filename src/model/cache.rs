@@ -34,8 +34,6 @@ use crate::metrics::{TimeAverage, Trend, Window, round6};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
-/// End of the recency list.
-const NIL: u32 = u32::MAX;
 /// An entry that is not stale.
 const NEVER: SimTime = SimTime::MAX;
 
@@ -159,11 +157,12 @@ pub enum Lookup {
 impl Cache {
     /// A cache of `capacity` entries over keys `0..keys` (fewer than 2^32 − 1).
     pub fn new(capacity: u64, ttl: SimDuration, keys: u64, window: Window) -> Cache {
-        assert!(keys < u64::from(NIL), "key ids must fit in 32 bits");
+        // The recency log keeps keys in 32 bits.
+        assert!(keys < u64::from(u32::MAX), "key ids must fit in 32 bits");
         Cache {
             capacity: capacity.min(keys) as usize,
             ttl,
-            entries: crate::sim::table::filled(keys as usize, Entry::default()),
+            entries: crate::sim::table::filled(keys, Entry::default()),
             used: VecDeque::new(),
             clock: 0,
             len: 0,
@@ -280,7 +279,7 @@ impl Cache {
     /// it is outstanding (see the module's documentation).
     pub fn with_leases(mut self, every: SimDuration) -> Cache {
         self.lease_every = Some(every);
-        self.leases = crate::sim::table::filled(self.entries.len(), LeaseSlot::default());
+        self.leases = crate::sim::table::filled(self.entries.len() as u64, LeaseSlot::default());
         self
     }
 

@@ -45,8 +45,8 @@ pub struct DerivedStore {
 impl DerivedStore {
     pub fn new(space: &KeySpace, window: Window) -> DerivedStore {
         DerivedStore {
-            keys: crate::sim::table::per_key(space.total() as usize, |k| KeyCopy {
-                value: space.initial_value(k as u64),
+            keys: crate::sim::table::per_key(space.total(), |k| KeyCopy {
+                value: space.initial_value(k),
                 ..KeyCopy::default()
             }),
             visibility: LatencyRecorder::new(),

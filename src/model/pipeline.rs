@@ -192,7 +192,7 @@ impl EventBus {
             duplicate,
             ordered,
             last: if ordered {
-                crate::sim::table::filled(keys as usize, SimTime::ZERO)
+                crate::sim::table::filled(keys, SimTime::ZERO)
             } else {
                 Vec::new()
             },

@@ -15,19 +15,20 @@
 /// Below this size a table fits the translation cache on small pages.
 const WORTH_ADVISING: usize = 4 << 20;
 
-/// A table of `n` records, record `i` made by `make(i)`. The memory is
+/// A table of `keys` records, key `k`'s made by `make(k)`. The memory is
 /// advised before the records are written, so the first touch of each
 /// huge page already gets one.
-pub fn per_key<T>(n: usize, make: impl FnMut(usize) -> T) -> Vec<T> {
+pub fn per_key<T>(keys: u64, make: impl FnMut(u64) -> T) -> Vec<T> {
+    let n = usize::try_from(keys).expect("the key count fits in memory");
     let mut table: Vec<T> = Vec::with_capacity(n);
     advise_huge_pages(table.as_mut_ptr().cast(), n * size_of::<T>());
-    table.extend((0..n).map(make));
+    table.extend((0..keys).map(make));
     table
 }
 
-/// A table of `n` copies of `record`.
-pub fn filled<T: Clone>(n: usize, record: T) -> Vec<T> {
-    per_key(n, |_| record.clone())
+/// A table of `keys` copies of `record`.
+pub fn filled<T: Clone>(keys: u64, record: T) -> Vec<T> {
+    per_key(keys, |_| record.clone())
 }
 
 #[cfg(target_os = "linux")]
