@@ -4,8 +4,9 @@
 //! rounded up; each kind's `bytes_per_key` adds up its own copies.
 
 /// Bytes per key of a cache's index (entries are sized by the key space:
-/// an entry is 48 bytes).
-pub const CACHE: u64 = 48;
+/// an entry is 48 bytes, and two bits per key mark the present entries and
+/// serve the recency log's compaction).
+pub const CACHE: u64 = 49;
 /// Bytes per entry a cache can hold, for its recency log: a 16-byte record
 /// per use, the log compacted to its live records when it outgrows twice
 /// the capacity, in a queue that grows by doubling — at most four records
