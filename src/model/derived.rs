@@ -45,8 +45,8 @@ pub struct DerivedStore {
 impl DerivedStore {
     pub fn new(space: &KeySpace, window: Window) -> DerivedStore {
         DerivedStore {
-            keys: crate::sim::table::per_key(space.total(), |k| KeyCopy {
-                value: space.initial_value(k),
+            keys: space.copies(|value| KeyCopy {
+                value,
                 ..KeyCopy::default()
             }),
             visibility: LatencyRecorder::new(),

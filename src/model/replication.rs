@@ -165,8 +165,8 @@ pub struct Replica {
 impl Replica {
     pub fn new(space: &KeySpace, shipping: Dist, rng: SimRng, window: Window) -> Replica {
         Replica {
-            keys: crate::sim::table::per_key(space.total(), |k| KeyCopy {
-                value: space.initial_value(k),
+            keys: space.copies(|value| KeyCopy {
+                value,
                 ..KeyCopy::default()
             }),
             shipping,

@@ -30,8 +30,8 @@ impl VersionedStore {
     /// Every key of `space` at version 0 with its initial value.
     pub fn new(space: &KeySpace) -> VersionedStore {
         VersionedStore {
-            records: crate::sim::table::per_key(space.total(), |k| Record {
-                value: space.initial_value(k),
+            records: space.copies(|value| Record {
+                value,
                 ..Record::default()
             }),
         }

@@ -105,6 +105,12 @@ impl KeySpace {
         }
     }
 
+    /// A per-key table (`sim::table`) of a copy of every key, each record
+    /// made by `record` from the key's initial value.
+    pub fn copies<T>(&self, record: impl Fn(i64) -> T) -> Vec<T> {
+        crate::sim::table::per_key(self.total(), |k| record(self.initial_value(k)))
+    }
+
     /// The entity group of `key`.
     pub fn group(&self, key: u64) -> u64 {
         self.entity(key).1 % self.groups
