@@ -384,14 +384,16 @@ impl Cache {
         let (seen, present) = (&mut self.seen, &self.present_bits);
         let log = self.used.make_contiguous();
         let mut kept = log.len();
+        // Without branches: whether a record stays is a coin toss to the
+        // processor. The slot below the kept ones is free to write.
         for i in (0..log.len()).rev() {
             let k = log[i].0;
             let (word, bit) = (k as usize / 64, 1u64 << (k % 64));
-            if present[word] & bit != 0 && seen[word] & bit == 0 {
-                seen[word] |= bit;
-                kept -= 1;
-                log[kept] = log[i];
-            }
+            let present = present[word] & bit;
+            let first = present & !seen[word];
+            seen[word] |= present;
+            log[kept - 1] = log[i];
+            kept -= usize::from(first != 0);
         }
         // The bits set are the kept records' keys.
         for &(k, _) in &log[kept..] {
