@@ -115,9 +115,11 @@ pub trait KindConfig:
     /// (`arch::memory`).
     fn bytes_per_key(&self) -> u64;
 
-    /// Entries its app-tier caches can hold, all of them together (each
-    /// keeps a recency log sized by its capacity, `arch::memory::RECENCY`).
-    fn cache_entries(&self) -> u64 {
+    /// Entries its caches can hold, all of them together, over `keys` keys
+    /// (each keeps a recency log sized by the entries it can hold,
+    /// `arch::memory::RECENCY`; a cache holds no more entries than there
+    /// are keys, whatever its capacity).
+    fn cache_entries(&self, _keys: u64) -> u64 {
         0
     }
 
@@ -244,9 +246,9 @@ macro_rules! kinds {
                 }
             }
 
-            pub fn cache_entries(&self) -> u64 {
+            pub fn cache_entries(&self, keys: u64) -> u64 {
                 match self {
-                    $(Config::$variant(c) => c.cache_entries()),+
+                    $(Config::$variant(c) => c.cache_entries(keys)),+
                 }
             }
 

@@ -30,7 +30,7 @@ pub fn bytes_per_run(scenario: &Scenario, arch: &ArchitectureConfig) -> u64 {
     let pending = (pending * crate::arch::memory::PENDING_CHANGE as f64).ceil() as u64;
     let recency = arch
         .config
-        .cache_entries()
+        .cache_entries(keys)
         .saturating_mul(crate::arch::memory::RECENCY);
     keys.saturating_mul(per_key)
         .saturating_add(documents)
@@ -149,5 +149,38 @@ mod tests {
         // Two threads: the two runs side by side; one thread: the larger.
         assert_eq!(bytes_at_once(&s, 2), single + colocated);
         assert_eq!(bytes_at_once(&s, 1), single);
+    }
+
+    fn one_run(toml: &str) -> (u64, u64) {
+        let s = Scenario::from_toml(toml, "t", "t", &[]).unwrap();
+        let keys = KeySpace::new(&s.workload).total();
+        (bytes_per_run(&s, &s.architectures[0]), keys)
+    }
+
+    #[test]
+    fn a_cache_larger_than_the_key_space_logs_at_most_every_key() {
+        use crate::arch::memory::{CACHE, RECENCY};
+        let (bytes, keys) = one_run(
+            "[workload]\nkeys = 1000\n[[architecture]]\nkind = \"single\"\n\
+             [architecture.cache]\ncapacity = 1000000000\napp_servers = 2\nplacement = \"in-process\"\n",
+        );
+        assert_eq!(
+            bytes,
+            keys * (BASE + 2 * CACHE) + 2 * keys * RECENCY + FIXED
+        );
+    }
+
+    #[test]
+    fn a_directory_router_counts_its_lookup_cache() {
+        use crate::arch::memory::{CACHE, RECENCY};
+        let sharded = |router: &str| {
+            one_run(&format!(
+                "[workload]\nkeys = 1000000\n[[architecture]]\nkind = \"sharded\"\n\
+                 [architecture.shards]\nrouter = \"{router}\"\n"
+            ))
+        };
+        let (hash, keys) = sharded("hash");
+        let (directory, _) = sharded("directory");
+        assert_eq!(directory - hash, keys * CACHE + 10_000 * RECENCY);
     }
 }

@@ -159,8 +159,8 @@ impl KindConfig for Config {
         cache + COPY + stores
     }
 
-    fn cache_entries(&self) -> u64 {
-        self.cache.capacity
+    fn cache_entries(&self, keys: u64) -> u64 {
+        self.cache.capacity.min(keys)
     }
 
     /// The specialized stores' index and warehouse, if carried.

@@ -81,8 +81,8 @@ impl KindConfig for Config {
         cache + self.stores.bytes_per_key()
     }
 
-    fn cache_entries(&self) -> u64 {
-        self.cache.capacity
+    fn cache_entries(&self, keys: u64) -> u64 {
+        self.cache.capacity.min(keys)
     }
 
     /// The index holds a refresh interval of changes, the warehouse a

@@ -187,16 +187,34 @@ impl KindConfig for Config {
             .or_else(|| self.replicas.contradiction())
     }
 
+    /// The cache grid's index, the clients' cache of directory lookups
+    /// (router = "directory": an index over the keys, or over the groups,
+    /// counted as if over the keys), the replicas and the specialized
+    /// stores.
     fn bytes_per_key(&self) -> u64 {
         let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
+        let directory = if self.shards.router == ShardPlacement::Directory {
+            CACHE
+        } else {
+            0
+        };
         let stores = self.stores.as_ref().map_or(0, StoresConfig::bytes_per_key);
-        cache + COPY * u64::from(self.replicas.count) + stores
+        cache + directory + COPY * u64::from(self.replicas.count) + stores
     }
 
-    /// The cache grid's servers together (the directory's cache, 10^4
-    /// entries by default, is within the run's fixed allowance).
-    fn cache_entries(&self) -> u64 {
-        self.cache.capacity * u64::from(self.cache.nodes)
+    /// The cache grid's servers together (one LRU of their capacity), and
+    /// the directory's cache.
+    fn cache_entries(&self, keys: u64) -> u64 {
+        let grid = self
+            .cache
+            .capacity
+            .saturating_mul(u64::from(self.cache.nodes));
+        let directory = if self.shards.router == ShardPlacement::Directory {
+            self.shards.directory_cache
+        } else {
+            0
+        };
+        grid.min(keys).saturating_add(directory.min(keys))
     }
 
     /// The specialized stores' index and warehouse, if carried.

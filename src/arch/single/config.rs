@@ -112,8 +112,11 @@ impl KindConfig for Config {
         cache * u64::from(self.cache.app_servers) + COPY * u64::from(self.replicas.count)
     }
 
-    fn cache_entries(&self) -> u64 {
-        self.cache.capacity * u64::from(self.cache.app_servers)
+    fn cache_entries(&self, keys: u64) -> u64 {
+        self.cache
+            .capacity
+            .min(keys)
+            .saturating_mul(u64::from(self.cache.app_servers))
     }
 
     fn serialize_field<S: serde::ser::SerializeStruct>(
