@@ -192,4 +192,36 @@ mod tests {
         );
         assert!((s.p99_ms[0] - 2.0).abs() < 0.03);
     }
+
+    /// The window found last is reused while completions fall in it: each
+    /// completion still lands in the window its instant belongs to, at
+    /// both edges, going forward and back.
+    #[test]
+    fn each_completion_lands_in_its_own_window() {
+        // 1 s runs have 10 ms windows.
+        let mut t = Timeline::new(SimTime(1_000_000_000), None);
+        let ms = |m: u64| SimTime(m * 1_000_000);
+        let instants = [
+            ms(10),
+            ms(20),
+            SimTime(19_999_999),
+            SimTime(9_999_999),
+            ms(0),
+            SimTime(29_999_999),
+            ms(30),
+            ms(15),
+            SimTime(999_999_999),
+        ];
+        for at in instants {
+            t.record(at, SimDuration(1_000), true);
+        }
+        let ok = |i: usize| t.series(&[]).throughput_per_s[i] / 100.0;
+        assert_eq!(
+            (ok(0), ok(1), ok(2), ok(3), ok(99)),
+            (2.0, 3.0, 2.0, 1.0, 1.0)
+        );
+        // Past the end: not counted.
+        t.record(SimTime(1_000_000_000), SimDuration(1_000), true);
+        assert_eq!(t.series(&[]).throughput_per_s.iter().sum::<f64>(), 900.0);
+    }
 }
