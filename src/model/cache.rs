@@ -39,6 +39,11 @@ use std::collections::VecDeque;
 /// An entry that is not stale.
 const NEVER: SimTime = SimTime::MAX;
 
+/// Key `k`'s place in a bitmap over the keys: its word and its bit there.
+fn bit_of(k: u32) -> (usize, u64) {
+    (k as usize / 64, 1 << (k % 64))
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// When the TTL ends (`NEVER` without one).
@@ -228,9 +233,9 @@ impl Cache {
                 after += 1;
             }
             let key = draw();
-            let bit = 1u64 << (key % 64);
-            if seen[(key / 64) as usize] & bit == 0 {
-                seen[(key / 64) as usize] |= bit;
+            let (word, bit) = bit_of(key as u32);
+            if seen[word] & bit == 0 {
+                seen[word] |= bit;
                 found += 1;
             }
             let k = key as u32;
@@ -388,7 +393,7 @@ impl Cache {
         // processor. The slot below the kept ones is free to write.
         for i in (0..log.len()).rev() {
             let k = log[i].0;
-            let (word, bit) = (k as usize / 64, 1u64 << (k % 64));
+            let (word, bit) = bit_of(k);
             let present = present[word] & bit;
             let first = present & !seen[word];
             seen[word] |= present;
@@ -397,7 +402,8 @@ impl Cache {
         }
         // The bits set are the kept records' keys.
         for &(k, _) in &log[kept..] {
-            seen[k as usize / 64] &= !(1 << (k % 64));
+            let (word, bit) = bit_of(k);
+            seen[word] &= !bit;
         }
         self.used.drain(..kept);
         debug_assert!(self.used.iter().all(|&r| self.live(r)));
@@ -406,7 +412,7 @@ impl Cache {
     /// Entry `k` comes (`true`) or goes.
     fn set_present(&mut self, k: u32, present: bool) {
         self.entries[k as usize].present = present;
-        let (word, bit) = (k as usize / 64, 1u64 << (k % 64));
+        let (word, bit) = bit_of(k);
         if present {
             self.present_bits[word] |= bit;
         } else {
