@@ -370,19 +370,41 @@ fn plain_types(message: &str) -> Option<String> {
         let numeric = s
             .trim_matches('"')
             .starts_with(|c: char| c.is_ascii_digit());
-        let hint = if numeric {
-            " (write numbers without quotes or units; underscores may group digits, as in \
-             1_000_000)"
+        if beyond_toml(s) {
+            // `--set` passes a whole number TOML cannot hold as text.
+            format!("{}{TOO_LARGE}", s.trim_matches('"'))
+        } else if numeric {
+            format!(
+                "the string {s} (write numbers without quotes or units; underscores may group \
+                 digits, as in 1_000_000)"
+            )
         } else {
-            ""
-        };
-        format!("the string {s}{hint}")
+            format!("the string {s}")
+        }
     } else if let Some(v) = quoted("floating point").or_else(|| quoted("integer")) {
-        v
+        if beyond_toml(&v) {
+            format!("{v}{TOO_LARGE}")
+        } else {
+            v
+        }
     } else {
         found.to_string()
     };
     Some(format!("expected {expected}; found {found}"))
+}
+
+/// Why a whole number TOML cannot hold is refused.
+const TOO_LARGE: &str =
+    " (too large: a scenario's whole numbers go up to 9_223_372_036_854_775_807)";
+
+/// Whether `v` (quoted or not) is a whole number beyond what TOML holds
+/// (a 64-bit signed integer).
+fn beyond_toml(v: &str) -> bool {
+    let digits = v.trim_matches('"').replace('_', "");
+    let unsigned = digits.strip_prefix('-').unwrap_or(&digits);
+    !unsigned.is_empty()
+        && unsigned.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<i64>().is_err()
 }
 
 #[cfg(test)]
@@ -415,6 +437,24 @@ mod tests {
         assert_eq!(
             plain_types("invalid type: integer `5`, expected a string"),
             None
+        );
+    }
+
+    #[test]
+    fn a_number_beyond_toml_is_said_to_be_too_large() {
+        // In a file: the parser's own integer; through `--set`: the text.
+        for message in [
+            "invalid value: integer `9223372036854775808`, expected i64",
+            "invalid type: string \"18446744073709551615\", expected u64",
+        ] {
+            let plain = plain_types(message).unwrap();
+            assert!(plain.contains("(too large:"), "{plain}");
+            assert!(!plain.contains("the string"), "{plain}");
+        }
+        assert!(
+            !plain_types("invalid value: integer `-1`, expected u32")
+                .unwrap()
+                .contains("too large")
         );
     }
 
