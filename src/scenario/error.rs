@@ -373,6 +373,17 @@ fn plain_types(message: &str) -> Option<String> {
         if beyond_toml(s) {
             // `--set` passes a whole number TOML cannot hold as text.
             format!("{}{TOO_LARGE}", s.trim_matches('"'))
+        } else if s
+            .trim_matches('"')
+            .parse::<f64>()
+            .is_ok_and(f64::is_infinite)
+            && numeric
+        {
+            // And a number past the largest float (TOML's "overflowed").
+            format!(
+                "{} (too large: numbers go up to about 1.8e308)",
+                s.trim_matches('"')
+            )
         } else if numeric {
             format!(
                 "the string {s} (write numbers without quotes or units; underscores may group \
@@ -446,6 +457,7 @@ mod tests {
         for message in [
             "invalid value: integer `9223372036854775808`, expected i64",
             "invalid type: string \"18446744073709551615\", expected u64",
+            "invalid type: string \"1e400\", expected f64",
         ] {
             let plain = plain_types(message).unwrap();
             assert!(plain.contains("(too large:"), "{plain}");
