@@ -367,24 +367,11 @@ fn plain_types(message: &str) -> Option<String> {
             .map(|v| v.trim().trim_matches('`').to_string())
     };
     let found = if let Some(s) = found.strip_prefix("string ") {
-        let numeric = s
-            .trim_matches('"')
-            .starts_with(|c: char| c.is_ascii_digit());
-        if beyond_toml(s) {
-            // `--set` passes a whole number TOML cannot hold as text.
-            format!("{}{TOO_LARGE}", s.trim_matches('"'))
-        } else if s
-            .trim_matches('"')
-            .parse::<f64>()
-            .is_ok_and(f64::is_infinite)
-            && numeric
-        {
-            // And a number past the largest float (TOML's "overflowed").
-            format!(
-                "{} (too large: numbers go up to about 1.8e308)",
-                s.trim_matches('"')
-            )
-        } else if numeric {
+        let text = s.trim_matches('"');
+        if let Some(why) = too_large(text) {
+            // `--set` passes a number TOML cannot hold as text.
+            format!("{text}{why}")
+        } else if text.starts_with(|c: char| c.is_ascii_digit()) {
             format!(
                 "the string {s} (write numbers without quotes or units; underscores may group \
                  digits, as in 1_000_000)"
@@ -393,10 +380,9 @@ fn plain_types(message: &str) -> Option<String> {
             format!("the string {s}")
         }
     } else if let Some(v) = quoted("floating point").or_else(|| quoted("integer")) {
-        if beyond_toml(&v) {
-            format!("{v}{TOO_LARGE}")
-        } else {
-            v
+        match too_large(&v) {
+            Some(why) => format!("{v}{why}"),
+            None => v,
         }
     } else {
         found.to_string()
@@ -404,18 +390,23 @@ fn plain_types(message: &str) -> Option<String> {
     Some(format!("expected {expected}; found {found}"))
 }
 
-/// Why a whole number TOML cannot hold is refused.
-const TOO_LARGE: &str =
-    " (too large: a scenario's whole numbers go up to 9_223_372_036_854_775_807)";
-
-/// Whether `v` (quoted or not) is a whole number beyond what TOML holds
-/// (a 64-bit signed integer).
-fn beyond_toml(v: &str) -> bool {
-    let digits = v.trim_matches('"').replace('_', "");
+/// Why `v`, a number TOML cannot hold, is refused: a whole number beyond
+/// a 64-bit signed integer, or a number (starting with a digit) beyond the
+/// largest float. `None` for anything else.
+fn too_large(v: &str) -> Option<&'static str> {
+    let digits = v.replace('_', "");
     let unsigned = digits.strip_prefix('-').unwrap_or(&digits);
-    !unsigned.is_empty()
-        && unsigned.chars().all(|c| c.is_ascii_digit())
-        && digits.parse::<i64>().is_err()
+    if !unsigned.is_empty() && unsigned.chars().all(|c| c.is_ascii_digit()) {
+        digits.parse::<i64>().is_err().then_some(
+            " (too large: a scenario's whole numbers go up to 9_223_372_036_854_775_807)",
+        )
+    } else if digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.parse::<f64>().is_ok_and(f64::is_infinite)
+    {
+        Some(" (too large: numbers go up to about 1.8e308)")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

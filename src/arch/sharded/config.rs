@@ -75,6 +75,14 @@ pub struct Config {
     pub stores: Option<StoresConfig>,
 }
 
+impl Config {
+    /// Whether clients look shards up in a directory (router =
+    /// "directory"), keeping a cache of its answers.
+    fn directory(&self) -> bool {
+        self.shards.router == ShardPlacement::Directory
+    }
+}
+
 impl KindConfig for Config {
     const KIND: &'static Kind = &KIND;
 
@@ -193,11 +201,7 @@ impl KindConfig for Config {
     /// stores.
     fn bytes_per_key(&self) -> u64 {
         let cache = if self.cache.capacity > 0 { CACHE } else { 0 };
-        let directory = if self.shards.router == ShardPlacement::Directory {
-            CACHE
-        } else {
-            0
-        };
+        let directory = if self.directory() { CACHE } else { 0 };
         let stores = self.stores.as_ref().map_or(0, StoresConfig::bytes_per_key);
         cache + directory + COPY * u64::from(self.replicas.count) + stores
     }
@@ -209,7 +213,7 @@ impl KindConfig for Config {
             .cache
             .capacity
             .saturating_mul(u64::from(self.cache.nodes));
-        let directory = if self.shards.router == ShardPlacement::Directory {
+        let directory = if self.directory() {
             self.shards.directory_cache
         } else {
             0
