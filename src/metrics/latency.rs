@@ -11,10 +11,13 @@
 //! least that. Percentiles that fall among those failures are lower bounds
 //! and are reported as such ([`LatencySummary::at_least`]).
 
+use std::cell::OnceCell;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
+use super::buckets::Buckets;
 use crate::sim::SimDuration;
 
 /// Highest latency tracked at full precision: one hour, in ns.
@@ -36,10 +39,8 @@ pub struct Quantile {
 
 #[derive(Clone, Debug)]
 pub struct LatencyRecorder {
-    /// Latencies of operations answered ok. 32-bit counts (saturating):
-    /// half the memory of 64-bit ones, and no bucket of one run receives 4
-    /// billion samples.
-    histogram: Histogram<u32>,
+    /// Latencies of operations answered ok, in an HDR histogram's buckets.
+    buckets: Buckets,
     /// Operations answered ok, and their exact sum and max.
     count: u64,
     sum_ns: u128,
@@ -64,8 +65,7 @@ impl Default for LatencyRecorder {
 impl LatencyRecorder {
     pub fn new() -> LatencyRecorder {
         LatencyRecorder {
-            histogram: Histogram::new_with_bounds(1, HIGHEST_NS, SIGNIFICANT_DIGITS)
-                .expect("valid histogram bounds"),
+            buckets: Buckets::new(HIGHEST_NS, SIGNIFICANT_DIGITS),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -99,7 +99,7 @@ impl LatencyRecorder {
                 return;
             }
         }
-        self.histogram.saturating_record(ns);
+        self.buckets.record(ns);
         if let Some(values) = &mut self.exact {
             match values.binary_search_by_key(&ns, |v| v.0) {
                 Ok(i) => values[i].1 += 1,
@@ -114,9 +114,7 @@ impl LatencyRecorder {
 
     /// Adds `other`'s observations to these.
     pub fn merge(&mut self, other: &LatencyRecorder) {
-        self.histogram
-            .add(&other.histogram)
-            .expect("recorders share their bounds");
+        self.buckets.add(&other.buckets);
         self.exact = match (self.exact.take(), &other.exact) {
             (Some(mut mine), Some(theirs)) => {
                 merge_counts(&mut mine, theirs);
@@ -177,6 +175,12 @@ impl LatencyRecorder {
     /// The `q` quantile of every operation recorded, failures counting at
     /// their wait (see [`Quantile`]).
     pub fn quantile(&self, q: f64) -> Quantile {
+        self.quantile_in(&OnceCell::new(), q)
+    }
+
+    /// [`Self::quantile`], the ok latencies' histogram built into `ok`
+    /// when first needed (once for several quantiles).
+    fn quantile_in(&self, ok: &OnceCell<Histogram<u32>>, q: f64) -> Quantile {
         let total = self.total();
         if total == 0 {
             return Quantile {
@@ -186,7 +190,7 @@ impl LatencyRecorder {
         }
         if self.failures.is_empty() {
             return Quantile {
-                ns: self.ok_quantile(q),
+                ns: self.ok_quantile(ok, q),
                 at_least: false,
             };
         }
@@ -195,7 +199,7 @@ impl LatencyRecorder {
         let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
         let mut failed_below = 0;
         for &(ns, n) in &self.failures {
-            let ok_below = self.ok_at_or_below(ns);
+            let ok_below = self.ok_at_or_below(ok, ns);
             if rank <= ok_below + failed_below {
                 break;
             }
@@ -207,13 +211,13 @@ impl LatencyRecorder {
         // Among the ok latencies, at rank `rank - failed_below` of them.
         let k = rank - failed_below;
         Quantile {
-            ns: self.ok_quantile((k as f64 - 0.5) / self.count as f64),
+            ns: self.ok_quantile(ok, (k as f64 - 0.5) / self.count as f64),
             at_least: false,
         }
     }
 
     /// The `q` quantile of the ok latencies alone.
-    fn ok_quantile(&self, q: f64) -> u64 {
+    fn ok_quantile(&self, ok: &OnceCell<Histogram<u32>>, q: f64) -> u64 {
         if self.count == 0 {
             return 0;
         }
@@ -228,25 +232,30 @@ impl LatencyRecorder {
                 }
             }
         }
-        self.histogram.value_at_quantile(q).min(self.max_ns)
+        self.histogram(ok).value_at_quantile(q).min(self.max_ns)
     }
 
     /// Ok latencies at or below `ns`.
-    fn ok_at_or_below(&self, ns: u64) -> u64 {
+    fn ok_at_or_below(&self, ok: &OnceCell<Histogram<u32>>, ns: u64) -> u64 {
         if ns >= self.max_ns {
             return self.count;
         }
         match &self.exact {
             Some(values) => values.iter().take_while(|v| v.0 <= ns).map(|v| v.1).sum(),
-            None => self.histogram.count_between(0, ns),
+            None => self.histogram(ok).count_between(0, ns),
         }
+    }
+
+    fn histogram<'h>(&self, ok: &'h OnceCell<Histogram<u32>>) -> &'h Histogram<u32> {
+        ok.get_or_init(|| self.buckets.histogram())
     }
 
     pub fn summary(&self) -> LatencySummary {
         let ms = |ns: u64| round6(ns as f64 / 1e6);
         let mut at_least = Vec::new();
+        let ok = OnceCell::new();
         let mut pick = |name: &str, q: f64| {
-            let v = self.quantile(q);
+            let v = self.quantile_in(&ok, q);
             if v.at_least {
                 at_least.push(name.to_string());
             }

@@ -1,6 +1,7 @@
 //! Measurements of one run: latency per operation kind, throughput, and
 //! time-weighted averages for components.
 
+mod buckets;
 mod business;
 mod coordination;
 mod latency;

@@ -6,9 +6,9 @@
 //! timeout, not a short tail —, the failures, and the anomalies of
 //! operations invoked in it.
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use super::buckets::Buckets;
 use super::round6;
 use crate::sim::{SimDuration, SimTime};
 
@@ -38,7 +38,7 @@ pub struct Timeline {
     /// Latencies of the operations that ended in each window, failures at
     /// the wait they count at, and the exact largest (the histogram's
     /// buckets are 1 % wide; a p99 among the failures is their wait exactly).
-    latency: Vec<Histogram<u32>>,
+    latency: Vec<Buckets>,
     max_ns: Vec<u64>,
     /// The client's whole wait for an ordinary operation (timeout ×
     /// attempts), where failures count.
@@ -59,9 +59,7 @@ impl Timeline {
             length,
             ok: vec![0; n],
             errors: vec![0; n],
-            latency: (0..n)
-                .map(|_| Histogram::new_with_bounds(1, 3_600_000_000_000, 2).expect("bounds"))
-                .collect(),
+            latency: (0..n).map(|_| Buckets::new(3_600_000_000_000, 2)).collect(),
             max_ns: vec![0; n],
             timeout,
             last: (0, 0, 0),
@@ -99,7 +97,7 @@ impl Timeline {
                 self.errors[i] += 1;
             }
             let ns = latency.as_nanos().max(1);
-            self.latency[i].saturating_record(ns);
+            self.latency[i].record(ns);
             self.max_ns[i] = self.max_ns[i].max(ns);
         }
     }
@@ -118,7 +116,7 @@ impl Timeline {
                     if h.is_empty() {
                         0.0
                     } else {
-                        round6(h.value_at_quantile(0.99).min(*max) as f64 / 1e6)
+                        round6(h.histogram().value_at_quantile(0.99).min(*max) as f64 / 1e6)
                     }
                 })
                 .collect(),
