@@ -556,7 +556,7 @@ where
         // The next arrival's instant: only an arrival moves it.
         let mut ta = source.peek().map_or(NEVER, Request::start);
         loop {
-            let te = queue.peek_time().unwrap_or(NEVER);
+            let te = queue.next_time();
             if ta == NEVER || ta.min(te) >= horizon {
                 break;
             }
@@ -570,7 +570,7 @@ where
                 system.on_event(event, &mut ctx!());
             }
         }
-        let te = queue.peek_time().unwrap_or(NEVER);
+        let te = queue.next_time();
         let ta = source.peek().map_or(NEVER, Request::start);
         let tf = edges.get(next_edge).map_or(NEVER, |e| e.at);
         let next = te.min(tf);

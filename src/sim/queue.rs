@@ -21,6 +21,11 @@
 //! as one 128-bit number, which compiles without branches: the default
 //! comparison's CPU time fell by 4 % (a tuple's comparison branches on the
 //! times, which differ unpredictably).
+//!
+//! The earliest pending time is kept in a field, set at each push and pop:
+//! the run loop looks at it before every step (an arrival or an event), and
+//! comparing the lane's front with the heap's top each time cost 4 % of the
+//! M/M/1 file's CPU time.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -85,6 +90,10 @@ pub struct EventQueue<E> {
     lane_last: SimTime,
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// The earliest pending event's time, `SimTime::MAX` when none is:
+    /// kept at each push and pop, so that the run loop's every look at
+    /// the next event is one load.
+    next: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -100,6 +109,7 @@ impl<E> EventQueue<E> {
             lane_last: SimTime::ZERO,
             heap: BinaryHeap::with_capacity(1024),
             next_seq: 0,
+            next: SimTime::MAX,
         }
     }
 
@@ -107,6 +117,7 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.next = self.next.min(at);
         if at >= self.lane_last {
             self.lane_last = at;
             self.lane.push_back((at, seq, event));
@@ -130,25 +141,34 @@ impl<E> EventQueue<E> {
     /// Instant of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        match (self.lane.front(), self.heap.peek()) {
-            (Some(l), Some(h)) => Some(l.0.min(h.at)),
-            (Some(l), None) => Some(l.0),
-            (None, Some(h)) => Some(h.at),
-            (None, None) => None,
-        }
+        (!self.is_empty()).then_some(self.next)
+    }
+
+    /// Instant of the earliest pending event; `SimTime::MAX` when none is.
+    #[inline]
+    pub fn next_time(&self) -> SimTime {
+        self.next
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.lane_first()? {
+        let popped = if self.lane_first()? {
             let (at, _, event) = self.lane.pop_front().expect("a lane head");
             if self.lane.is_empty() {
                 self.lane_last = SimTime::ZERO;
             }
-            Some((at, event))
+            (at, event)
         } else {
-            self.heap.pop().map(|e| (e.at, e.event))
-        }
+            let top = self.heap.pop().expect("a heap top");
+            (top.at, top.event)
+        };
+        self.next = match (self.lane.front(), self.heap.peek()) {
+            (Some(l), Some(h)) => l.0.min(h.at),
+            (Some(l), None) => l.0,
+            (None, Some(h)) => h.at,
+            (None, None) => SimTime::MAX,
+        };
+        Some(popped)
     }
 
     pub fn len(&self) -> usize {
