@@ -27,8 +27,8 @@ pub struct Buckets {
     /// Values below this are in the first power of two's buckets, one per
     /// value.
     first_mask: u64,
-    /// Index of the value `highest`: where larger values are counted (as
-    /// `hdrhistogram`'s saturating record clamps them).
+    /// Index of the value `highest`: where values beyond the last bucket
+    /// are counted (as `hdrhistogram`'s saturating record clamps them).
     top: usize,
 }
 
@@ -87,7 +87,8 @@ impl Buckets {
         }
     }
 
-    /// Counts one `value`; one above `highest` counts at `highest`.
+    /// Counts one `value`; one beyond the last bucket (which ends at or
+    /// above `highest`) counts at `highest`.
     #[inline(always)]
     pub fn record(&mut self, value: u64) {
         let i = self.index(value);
