@@ -20,6 +20,12 @@ pub const LEASE: u64 = 16;
 /// applied and newest shipped versions —, a derived store's about as much;
 /// measured when a replica's record also held two instants).
 pub const COPY: u64 = 40;
-/// Bytes per change a derived store holds until its next refresh or batch
-/// load: the 32-byte change and its flag in a queue that grows by doubling.
-pub const PENDING_CHANGE: u64 = 80;
+/// Bytes per key of a derived store that shows changes at its refresh or
+/// batch load, for what it holds until then (`model::derived`'s batch):
+/// the key's newest delivered version and value (16 bytes), its place in
+/// the list of keys delivered (8), and a bit.
+pub const BATCH: u64 = 25;
+/// Bytes per change such a store holds until its next boundary: the commit
+/// instant of a change that applies in order (8 bytes), in a list that
+/// grows by doubling.
+pub const PENDING_CHANGE: u64 = 16;

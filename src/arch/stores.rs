@@ -188,9 +188,12 @@ struct Feed {
     bus: EventBus,
     /// Visibility after delivery: the next refresh or batch load, if any.
     publish_every: Option<Boundaries>,
-    /// Changes delivered and not yet visible, in delivery order, with
-    /// whether each is a redelivery; the next boundary publishes them all.
-    pending: VecDeque<(Change, bool)>,
+    /// Changes delivered and not yet visible (the store holds them, see
+    /// `DerivedStore::deliver`); the next boundary publishes them all.
+    held: u64,
+    /// Of those, the ones that will apply out of order and the duplicates.
+    out_of_order: u64,
+    duplicates: u64,
     /// CDC batches on their way to the store, in delivery order (a
     /// connector delivers one batch at a time, so they arrive in it).
     arriving: VecDeque<Vec<Change>>,
@@ -257,7 +260,9 @@ impl Stores {
                 Stream::BusDelay(i as u32).of(streams),
             ),
             publish_every,
-            pending: VecDeque::new(),
+            held: 0,
+            out_of_order: 0,
+            duplicates: 0,
             arriving: VecDeque::new(),
             // A connector's cycle: a poll, or a whole batch's processing.
             trend: BacklogTrend::new(
@@ -269,9 +274,9 @@ impl Stores {
         };
         Stores {
             cache,
-            search: DerivedStore::new(space, window),
+            search: DerivedStore::new(space, window).at_boundaries(),
             search_server: Station::new(st.cores, window),
-            warehouse: DerivedStore::new(space, window),
+            warehouse: DerivedStore::new(space, window).at_boundaries(),
             warehouse_server: Station::new(st.cores, window),
             sessions: Station::new(st.cores, window),
             feeds: vec![
@@ -601,27 +606,51 @@ impl Stores {
         ctx: &mut Ctx<'_, E>,
     ) {
         let feed = &mut self.feeds[usize::from(store)];
-        match feed.publish_every {
-            Some(boundaries) => {
-                if feed.pending.is_empty() {
-                    let at = boundaries.next(ctx.now());
-                    ctx.schedule_at(at, E::from(StoreEvent::Publish(store)));
-                }
-                feed.pending.push_back((c, duplicate));
-            }
-            None => self.apply(store, c, duplicate, b, ctx),
+        let Some(boundaries) = feed.publish_every else {
+            return self.apply(store, c, duplicate, b, ctx);
+        };
+        if feed.held == 0 {
+            let at = boundaries.next(ctx.now());
+            ctx.schedule_at(at, E::from(StoreEvent::Publish(store)));
+        }
+        feed.held += 1;
+        let w = c.write;
+        let applied = match Derived::ALL[usize::from(store)] {
+            Derived::Search => self.search.deliver(w.key, w.version, w.value, c.committed),
+            Derived::Warehouse => self
+                .warehouse
+                .deliver(w.key, w.version, w.value, c.committed),
+            Derived::Cache => unreachable!("the cache shows changes as they come"),
+        };
+        let feed = &mut self.feeds[usize::from(store)];
+        match applied {
+            Applied::OutOfOrder => feed.out_of_order += 1,
+            Applied::Duplicate => feed.duplicates += 1,
+            Applied::InOrder => {}
         }
     }
 
     /// A store's refresh or batch load: what was delivered since the last
-    /// one is applied now, in delivery order.
+    /// one shows now, as if applied one by one in delivery order.
     fn boundary<E>(&mut self, store: u8, b: &mut Beside<'_>, ctx: &mut Ctx<'_, E>) {
-        let mut pending = std::mem::take(&mut self.feeds[usize::from(store)].pending);
-        for (c, duplicate) in pending.drain(..) {
-            self.apply(store, c, duplicate, b, ctx);
+        let now = ctx.now();
+        let derived = Derived::ALL[usize::from(store)];
+        let copy = match derived {
+            Derived::Search => &mut self.search,
+            Derived::Warehouse => &mut self.warehouse,
+            Derived::Cache => unreachable!("the cache shows changes as they come"),
+        };
+        copy.publish(now, |key| b.data.version(key));
+        let feed = &mut self.feeds[usize::from(store)];
+        for _ in 0..std::mem::take(&mut feed.out_of_order) {
+            b.h.oracle.out_of_order_apply(derived.name());
         }
-        // Keep the buffer for the next interval's changes.
-        self.feeds[usize::from(store)].pending = pending;
+        for _ in 0..std::mem::take(&mut feed.duplicates) {
+            b.h.oracle.duplicate_apply(derived.name());
+        }
+        for _ in 0..std::mem::take(&mut feed.held) {
+            ctx.background_done();
+        }
     }
 
     /// A change is applied at a store now.

@@ -8,7 +8,7 @@ use documented::{Documented, DocumentedFields};
 use serde::{Deserialize, Serialize};
 
 use super::Derived;
-use crate::arch::memory::COPY;
+use crate::arch::memory::{BATCH, COPY};
 use crate::dist::Dist;
 use crate::dist::checks::{
     at_least_one_u32, core_count, positive_duration, positive_f64, unit_interval,
@@ -148,10 +148,10 @@ impl StoresConfig {
         }
     }
 
-    /// The search index's and the warehouse's copies, and the pipelines'
-    /// per-key order.
+    /// The search index's and the warehouse's copies and what each holds
+    /// until its boundary, and the pipelines' per-key order.
     pub fn bytes_per_key(&self) -> u64 {
-        2 * COPY + 8
+        2 * (COPY + BATCH) + 8
     }
 
     /// The index holds a refresh interval of changes, the warehouse a
