@@ -615,13 +615,9 @@ impl Stores {
         }
         feed.held += 1;
         let w = c.write;
-        let applied = match Derived::ALL[usize::from(store)] {
-            Derived::Search => self.search.deliver(w.key, w.version, w.value, c.committed),
-            Derived::Warehouse => self
-                .warehouse
-                .deliver(w.key, w.version, w.value, c.committed),
-            Derived::Cache => unreachable!("the cache shows changes as they come"),
-        };
+        let applied = self
+            .shown_at_boundaries(Derived::ALL[usize::from(store)])
+            .deliver(w.key, w.version, w.value, c.committed);
         let feed = &mut self.feeds[usize::from(store)];
         match applied {
             Applied::OutOfOrder => feed.out_of_order += 1,
@@ -630,17 +626,22 @@ impl Stores {
         }
     }
 
+    /// The copy of a store that shows changes at its boundaries.
+    fn shown_at_boundaries(&mut self, derived: Derived) -> &mut DerivedStore {
+        match derived {
+            Derived::Search => &mut self.search,
+            Derived::Warehouse => &mut self.warehouse,
+            Derived::Cache => unreachable!("the cache shows changes as they come"),
+        }
+    }
+
     /// A store's refresh or batch load: what was delivered since the last
     /// one shows now, as if applied one by one in delivery order.
     fn boundary<E>(&mut self, store: u8, b: &mut Beside<'_>, ctx: &mut Ctx<'_, E>) {
         let now = ctx.now();
         let derived = Derived::ALL[usize::from(store)];
-        let copy = match derived {
-            Derived::Search => &mut self.search,
-            Derived::Warehouse => &mut self.warehouse,
-            Derived::Cache => unreachable!("the cache shows changes as they come"),
-        };
-        copy.publish(now, |key| b.data.version(key));
+        self.shown_at_boundaries(derived)
+            .publish(now, |key| b.data.version(key));
         let feed = &mut self.feeds[usize::from(store)];
         for _ in 0..std::mem::take(&mut feed.out_of_order) {
             b.h.oracle.out_of_order_apply(derived.name());
