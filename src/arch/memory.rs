@@ -22,9 +22,9 @@ pub const LEASE: u64 = 16;
 pub const COPY: u64 = 40;
 /// Bytes per key of a derived store that shows changes at its refresh or
 /// batch load, for what it holds until then (`model::derived`'s batch):
-/// the key's newest delivered version and value (16 bytes), its place in
-/// the list of keys delivered (8), and a bit.
-pub const BATCH: u64 = 25;
+/// the key's newest delivered version and value with the batch's stamp
+/// (16 bytes), and its place in the list of keys delivered (8).
+pub const BATCH: u64 = 24;
 /// Bytes per change such a store holds until its next boundary: the commit
 /// instant of a change that applies in order (8 bytes), in a list that
 /// grows by doubling.

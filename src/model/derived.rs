@@ -46,49 +46,63 @@ impl Applied {
 }
 
 /// What a store that publishes at boundaries was delivered since the last
-/// one: per key the last version and value (16 bytes a key and a bit),
-/// the keys in the order they first came, and the commit instants of the
-/// changes that apply in order (8 bytes each), whose lags are recorded at
-/// the boundary.
+/// one: per key the last version and value, stamped with the batch they
+/// belong to (16 bytes a key, one line with the stamp), the keys in the
+/// order they first came, and the commit instants of the changes that
+/// apply in order (8 bytes each), whose lags are recorded at the boundary.
 struct Batch {
-    staged: Vec<(Version, i64)>,
-    /// One bit per key: staged in this batch.
-    in_batch: Vec<u64>,
+    staged: Vec<Staged>,
+    /// This batch's stamp; a record with another is from an earlier one.
+    stamp: u32,
     keys: Vec<u64>,
     in_order: Vec<SimTime>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Staged {
+    version: Version,
+    stamp: u32,
+    value: i64,
 }
 
 impl Batch {
     fn new(keys: usize) -> Batch {
         Batch {
-            staged: vec![(0, 0); keys],
-            in_batch: vec![0; keys.div_ceil(64)],
+            staged: vec![Staged::default(); keys],
+            stamp: 1,
             keys: Vec::new(),
             in_order: Vec::new(),
         }
     }
 
     fn staged(&self, key: u64) -> Option<(Version, i64)> {
-        let (word, bit) = ((key / 64) as usize, key % 64);
-        (self.in_batch[word] >> bit & 1 == 1).then(|| self.staged[key as usize])
+        let s = self.staged[key as usize];
+        (s.stamp == self.stamp).then_some((s.version, s.value))
     }
 
     fn stage(&mut self, key: u64, version: Version, value: i64) {
-        let (word, bit) = ((key / 64) as usize, key % 64);
-        if self.in_batch[word] >> bit & 1 == 0 {
-            self.in_batch[word] |= 1 << bit;
+        let s = &mut self.staged[key as usize];
+        if s.stamp != self.stamp {
             self.keys.push(key);
         }
-        self.staged[key as usize] = (version, value);
+        *s = Staged {
+            version,
+            stamp: self.stamp,
+            value,
+        };
     }
 
-    /// Empties the batch, keeping its buffers.
+    /// Empties the batch, keeping its buffers: the next one has a new
+    /// stamp (after 2^32 boundaries a stamp comes round again, so every
+    /// record is unstamped then).
     fn clear(&mut self) {
-        for &key in &self.keys {
-            self.in_batch[(key / 64) as usize] &= !(1 << (key % 64));
-        }
         self.keys.clear();
         self.in_order.clear();
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.staged.fill(Staged::default());
+            self.stamp = 1;
+        }
     }
 }
 
