@@ -654,7 +654,8 @@ impl Stores {
         }
     }
 
-    /// A change is applied at a store now.
+    /// A change reaches the cache, which shows it at once (the index and
+    /// the warehouse show theirs at their boundaries, see `boundary`).
     fn apply<E>(
         &mut self,
         store: u8,
@@ -681,17 +682,9 @@ impl Stores {
                     false => Applied::InOrder,
                 })
             }
-            Derived::Search => {
-                Some(
-                    self.search
-                        .apply(w.key, w.version, w.value, current, c.committed, now),
-                )
-            }
-            Derived::Warehouse => {
-                Some(
-                    self.warehouse
-                        .apply(w.key, w.version, w.value, current, c.committed, now),
-                )
+            // Their copies hold a batch until the boundary (`receive`).
+            Derived::Search | Derived::Warehouse => {
+                unreachable!("the index and the warehouse show changes at their boundaries")
             }
         };
         match applied {
